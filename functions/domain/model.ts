@@ -1,0 +1,433 @@
+/**
+ * The canonical vocabulary of Drivetrain. Every schema here is the single source of truth for its type:
+ * the TypeScript types are inferred from the zod schemas so runtime validation and compile-time checks
+ * can never drift apart.
+ *
+ * Time is epoch seconds everywhere in the domain (DynamoDB TTL demands seconds, and allocation decisions
+ * never need sub-second precision). Edges convert ISO strings and milliseconds on the way in.
+ */
+import { z } from 'zod';
+
+export const IDENTIFIER = /^[a-z0-9][a-z0-9-_.]{0,62}$/;
+export const identifier = z
+  .string()
+  .regex(IDENTIFIER, 'must be 1-63 chars of lowercase letters, digits, "-", "_" or "." starting with a letter or digit');
+
+/** Epoch seconds; rejects NaN/Infinity that JSON or arithmetic can smuggle in. */
+export const epochSeconds = z.number().finite().nonnegative();
+
+/** Epoch seconds, or an ISO 8601 timestamp with offset (what people write in YAML). */
+export const timestamp = z.union([
+  epochSeconds,
+  z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso) / 1000),
+]);
+
+export const TARGET_KINDS = ['ec2-asg', 'lambda-provisioned-concurrency', 'route53-weighted'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+export const TARGET_MODES = ['enforce', 'shadow', 'paused'] as const;
+export const targetModeSchema = z.enum(TARGET_MODES);
+export type TargetMode = z.infer<typeof targetModeSchema>;
+
+export const DRIVER_KINDS = ['alarm', 'metric', 'business', 'override'] as const;
+export type DriverKind = (typeof DRIVER_KINDS)[number];
+
+export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
+export const alarmStateSchema = z.enum(ALARM_STATES);
+export type AlarmState = z.infer<typeof alarmStateSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Allocation: what a target is given. Capacity targets get a count (instances or provisioned concurrency
+// units) and, for pre-warm, a floor; routing targets get integer weights per endpoint.
+// ---------------------------------------------------------------------------------------------------------
+export const capacityAllocationSchema = z.object({
+  kind: z.literal('capacity'),
+  desired: z.number().int().nonnegative(),
+  /** Floor the resource's own scaling must not go below (ASG MinSize) while a pre-warm is active. */
+  floor: z.number().int().nonnegative(),
+});
+export const weightsAllocationSchema = z.object({
+  kind: z.literal('weights'),
+  /** Route 53 weights (0-255) keyed by the record's SetIdentifier. */
+  weights: z.record(z.string(), z.number().int().min(0).max(255)),
+});
+export const allocationSchema = z.discriminatedUnion('kind', [capacityAllocationSchema, weightsAllocationSchema]);
+export type CapacityAllocation = z.infer<typeof capacityAllocationSchema>;
+export type WeightsAllocation = z.infer<typeof weightsAllocationSchema>;
+export type Allocation = z.infer<typeof allocationSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Drivers
+// ---------------------------------------------------------------------------------------------------------
+const driverBase = {
+  /** Stable id of this driver instance: the same logical signal (one alarm, one campaign) keeps its id. */
+  id: z.string().min(1).max(512),
+  /** The driver name policies refer to (declared in the config's driver catalogue). */
+  name: identifier,
+  /** Who sent it: an EventBridge source such as `aws.cloudwatch` or `com.acme.marketing`. */
+  source: z.string().min(1).max(256),
+  targets: z.array(identifier).min(1).max(100),
+  observedAt: epochSeconds,
+  /** Also the DynamoDB TTL attribute. TTL deletion is late, so readers must filter on it too. */
+  expiresAt: epochSeconds,
+  lineage: z.object({
+    eventId: z.string().min(1).max(512),
+    /** Where the event came from: eventbridge | lambda-alarm-action | sns | api | replay | simulator. */
+    channel: z.string().min(1).max(64),
+    receivedAt: epochSeconds,
+    principal: z.string().max(2048).optional(),
+  }),
+};
+
+export const alarmSignalSchema = z.object({
+  alarmName: z.string().min(1).max(255),
+  state: alarmStateSchema,
+  previousState: alarmStateSchema.optional(),
+  /** Latest datapoint from reasonData when it was present and parsable. */
+  datapoint: z.number().finite().optional(),
+});
+
+export const metricSignalSchema = z.object({
+  value: z.number().finite(),
+  unit: z.string().max(64).optional(),
+});
+
+export const businessDemandSchema = z.union([
+  z.object({ multiplier: z.number().finite().positive().max(1000) }).strict(),
+  z.object({ absolute: z.number().finite().nonnegative().max(1_000_000) }).strict(),
+]);
+
+const windowShape = {
+  windowStart: epochSeconds,
+  windowEnd: epochSeconds,
+};
+
+export const businessSignalSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('demand'),
+    /** campaign | flash-sale | forecast | … : free text for the audit trail. */
+    label: z.string().max(128).optional(),
+    demand: businessDemandSchema,
+    ...windowShape,
+    /** How long before windowStart capacity must be in place. */
+    leadTimeSeconds: z.number().int().nonnegative().max(7 * 24 * 3600).optional(),
+  }),
+  z.object({
+    type: z.literal('budget'),
+    maxHourlyCost: z.number().finite().nonnegative(),
+    ...windowShape,
+  }),
+  z.object({
+    type: z.literal('freeze'),
+    ...windowShape,
+  }),
+]);
+
+export const overrideSignalSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('pin'), allocation: z.number().int().nonnegative() }),
+  z.object({ action: z.literal('pin-weights'), weights: z.record(z.string(), z.number().int().min(0).max(255)) }),
+  z.object({ action: z.literal('freeze') }),
+]);
+
+export const driverSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ ...driverBase, kind: z.literal('alarm'), signal: alarmSignalSchema }),
+    z.object({ ...driverBase, kind: z.literal('metric'), signal: metricSignalSchema }),
+    z.object({ ...driverBase, kind: z.literal('business'), signal: businessSignalSchema }),
+    z.object({
+      ...driverBase,
+      kind: z.literal('override'),
+      signal: overrideSignalSchema,
+      /** Overrides are people acting: who and why are part of the record, never optional. */
+      reason: z.string().min(1).max(512),
+    }),
+  ])
+  .superRefine((driver, ctx) => {
+    if (driver.expiresAt <= driver.observedAt) {
+      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be after observedAt' });
+    }
+    if (driver.kind === 'business' && driver.signal.windowEnd <= driver.signal.windowStart) {
+      ctx.addIssue({ code: 'custom', path: ['signal', 'windowEnd'], message: 'must be after windowStart' });
+    }
+  });
+export type Driver = z.infer<typeof driverSchema>;
+export type AlarmDriver = Extract<Driver, { kind: 'alarm' }>;
+export type MetricDriver = Extract<Driver, { kind: 'metric' }>;
+export type BusinessDriver = Extract<Driver, { kind: 'business' }>;
+export type OverrideDriver = Extract<Driver, { kind: 'override' }>;
+export type BusinessSignal = z.infer<typeof businessSignalSchema>;
+export type OverrideSignal = z.infer<typeof overrideSignalSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Targets: the AWS resource each one controls
+// ---------------------------------------------------------------------------------------------------------
+export const routingEndpointSchema = z.object({
+  /** The Route 53 record's SetIdentifier. */
+  setIdentifier: z.string().min(1).max(128),
+  /** Weight when nothing is drained (0-255, as Route 53 allows). */
+  weight: z.number().int().min(0).max(255),
+  /** Share of traffic (0-1) this endpoint keeps unless an alarm drains it. */
+  minShare: z.number().min(0).max(1).default(0),
+  /** Alarm driver names that drain this endpoint (weight 0) while in ALARM. */
+  drainOn: z.array(identifier).default([]),
+});
+
+export const targetResourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('ec2-asg'), autoScalingGroupName: z.string().min(1).max(255) }),
+  z.object({
+    kind: z.literal('lambda-provisioned-concurrency'),
+    functionName: z.string().min(1).max(140),
+    /** Alias or version; provisioned concurrency cannot be put on $LATEST. */
+    qualifier: z
+      .string()
+      .min(1)
+      .max(128)
+      .refine((q) => q !== '$LATEST', 'provisioned concurrency needs an alias or a published version, not $LATEST'),
+  }),
+  z.object({
+    kind: z.literal('route53-weighted'),
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
+    recordName: z.string().min(1).max(255),
+    recordType: z.enum(['A', 'AAAA', 'CNAME', 'TXT']),
+    endpoints: z.array(routingEndpointSchema).min(2).max(32),
+  }),
+]);
+export type TargetResource = z.infer<typeof targetResourceSchema>;
+export type RoutingEndpoint = z.infer<typeof routingEndpointSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Policy
+// ---------------------------------------------------------------------------------------------------------
+export const ruleSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('alarm'),
+      driver: identifier,
+      /** Capacity change while the alarm is in ALARM: positive scales out, negative scales in (AWS step scaling). */
+      step: z.number().int().refine((s) => s !== 0, 'step must not be 0'),
+      /** Urgent scale-outs are not held by the scale-up stabilization window. */
+      urgent: z.boolean().default(false),
+      staleAfterSeconds: z.number().int().positive().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('metric'),
+      driver: identifier,
+      /** Target tracking: desired = ceil(value / targetPerUnit). */
+      targetPerUnit: z.number().finite().positive(),
+      staleAfterSeconds: z.number().int().positive().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('business'),
+      driver: identifier,
+      /** Capacity at normal demand; a `multiplier` demand scales it. Defaults to bounds.min. */
+      baseline: z.number().int().nonnegative().optional(),
+      /** Warm-up of the resource: capacity is requested this long before the window opens. */
+      leadTimeSeconds: z.number().int().nonnegative().max(7 * 24 * 3600).default(0),
+    })
+    .strict(),
+  z.object({ kind: z.literal('override'), driver: identifier }).strict(),
+]);
+export type Rule = z.infer<typeof ruleSchema>;
+
+export const scheduledOverrideSchema = z
+  .object({
+    name: identifier,
+    start: timestamp,
+    end: timestamp,
+    action: z.enum(['pin', 'freeze']),
+    allocation: z.number().int().nonnegative().optional(),
+    reason: z.string().min(1).max(512),
+  })
+  .strict();
+export type ScheduledOverride = z.infer<typeof scheduledOverrideSchema>;
+
+export const policySchema = z
+  .object({
+    /** Recorded on every decision so an audit can tell which policy produced it. */
+    version: z.string().min(1).max(64),
+    bounds: z
+      .object({
+        min: z.number().int().nonnegative(),
+        max: z.number().int().nonnegative(),
+        /** Largest increase in one decision; unlimited when absent. */
+        maxStepUp: z.number().int().positive().optional(),
+        /** Largest decrease in one decision; unlimited when absent. */
+        maxStepDown: z.number().int().positive().optional(),
+      })
+      .strict(),
+    rules: z.array(ruleSchema).default([]),
+    /** How demand drivers combine: the highest demand wins, or the first rule (in order) that has one. */
+    combine: z.enum(['max', 'priority']).default('max'),
+    stabilization: z
+      .object({
+        /** After a scale-up, further non-urgent scale-ups wait this long (lets new capacity warm up). */
+        scaleUpSeconds: z.number().int().nonnegative().default(0),
+        /** After any change, a scale-in waits this long (HPA's downscale stabilization; prevents flapping). */
+        scaleDownSeconds: z.number().int().nonnegative().default(300),
+      })
+      .strict()
+      .default({ scaleUpSeconds: 0, scaleDownSeconds: 300 }),
+    budget: z
+      .object({
+        unitHourlyPrice: z.number().finite().positive(),
+        maxHourlyCost: z.number().finite().nonnegative(),
+      })
+      .strict()
+      .optional(),
+    fallback: z
+      .object({
+        /** Used when every telemetry driver of the policy is stale or missing. */
+        allocation: z.number().int().nonnegative(),
+        /** Telemetry (alarm, metric) older than this is stale; rules may set their own. */
+        staleAfterSeconds: z.number().int().positive().default(900),
+      })
+      .strict(),
+    routing: z
+      .object({
+        /** A drained endpoint comes back only after this long without a change (hysteresis). */
+        restoreAfterSeconds: z.number().int().nonnegative().default(300),
+      })
+      .strict()
+      .default({ restoreAfterSeconds: 300 }),
+    schedule: z.array(scheduledOverrideSchema).default([]),
+  })
+  .strict();
+export type Policy = z.infer<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Target (as configured) and its runtime state
+// ---------------------------------------------------------------------------------------------------------
+export const targetSchema = z
+  .object({
+    id: identifier,
+    kind: z.enum(TARGET_KINDS),
+    resource: targetResourceSchema,
+    /** Mode at deploy time; operators change it at run time (recorded in the target state). */
+    mode: targetModeSchema.default('shadow'),
+    /** EventBridge sources allowed to drive this target (aws.cloudwatch for alarms). */
+    allowedSources: z.array(z.string().min(1).max(256)).min(1),
+    /** IAM principal ARNs (or patterns ending in *) allowed to send overrides. Empty: nobody. */
+    overridePrincipals: z.array(z.string().min(1).max(2048)).default([]),
+    policy: policySchema,
+  })
+  .strict();
+export type Target = z.infer<typeof targetSchema>;
+export type TargetInput = z.input<typeof targetSchema>;
+
+export const targetStateSchema = z.object({
+  targetId: identifier,
+  /** Optimistic-concurrency version: a decision is recorded only if the state is still at this version. */
+  version: z.number().int().nonnegative(),
+  /** Last allocation applied (or observed on the resource); undefined before the first decision. */
+  current: allocationSchema.optional(),
+  lastChangeAt: epochSeconds.optional(),
+  lastScaleUpAt: epochSeconds.optional(),
+  lastScaleDownAt: epochSeconds.optional(),
+  /** Operator's mode change (pause/resume/shadow/enforce) which wins over the configured mode. */
+  modeOverride: z
+    .object({ mode: targetModeSchema, by: z.string().min(1), reason: z.string().min(1), at: epochSeconds })
+    .optional(),
+  lastDecisionId: z.string().optional(),
+});
+export type TargetState = z.infer<typeof targetStateSchema>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Decision
+// ---------------------------------------------------------------------------------------------------------
+export const REASON_CODES = [
+  // how the demanded allocation was formed
+  'alarm-step',
+  'target-tracking',
+  'business-window',
+  'business-lead-time',
+  'override-pin',
+  'override-freeze',
+  'scheduled-pin',
+  'scheduled-freeze',
+  'business-freeze',
+  'fallback-stale-drivers',
+  'no-demand-hold',
+  'initial-allocation',
+  // guardrails
+  'clamped-to-min',
+  'clamped-to-max',
+  'step-limited-up',
+  'step-limited-down',
+  'budget-capped',
+  'budget-below-min',
+  'cooldown-scale-down',
+  'cooldown-scale-up',
+  // routing
+  'endpoint-drained',
+  'endpoint-restored',
+  'restore-delayed',
+  'min-share-enforced',
+  'all-endpoints-drained-fail-open',
+  // outcome
+  'no-change',
+  'shadow-mode',
+  'paused',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** Why a driver did or did not shape the decision. */
+export const DRIVER_OUTCOMES = [
+  'won',
+  'used',
+  'stale',
+  'expired',
+  'out-of-window',
+  'lost-precedence',
+  'lost-to-higher-demand',
+  'lost-to-earlier-rule',
+  'held-by-cooldown',
+  'no-rule',
+  'superseded',
+  'insufficient-data',
+  'alarm-ok',
+  'not-for-target',
+] as const;
+export type DriverOutcome = (typeof DRIVER_OUTCOMES)[number];
+
+export const consideredDriverSchema = z.object({
+  driverId: z.string(),
+  name: z.string(),
+  kind: z.enum(DRIVER_KINDS),
+  /** The rule (by index and kind) that evaluated the driver, when one matched. */
+  rule: z.string().optional(),
+  outcome: z.enum(DRIVER_OUTCOMES),
+  /** Allocation this driver asked for, when it asked for one. */
+  demand: z.number().optional(),
+  detail: z.string().optional(),
+});
+export type ConsideredDriver = z.infer<typeof consideredDriverSchema>;
+
+export const actionSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('set-capacity'), desired: z.number().int().nonnegative(), floor: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('set-weights'), weights: z.record(z.string(), z.number().int().min(0).max(255)) }),
+]);
+export type Action = z.infer<typeof actionSchema>;
+
+export const decisionSchema = z.object({
+  targetId: z.string(),
+  targetKind: z.enum(TARGET_KINDS),
+  at: epochSeconds,
+  policyVersion: z.string(),
+  mode: targetModeSchema,
+  current: allocationSchema.optional(),
+  desired: allocationSchema,
+  /** Empty when nothing changes. */
+  actions: z.array(actionSchema),
+  /** False in shadow and paused modes: the decision is recorded but no mutating API may be called. */
+  apply: z.boolean(),
+  reasons: z.array(z.enum(REASON_CODES)),
+  summary: z.string(),
+  winner: z.string().optional(),
+  considered: z.array(consideredDriverSchema),
+});
+export type Decision = z.infer<typeof decisionSchema>;

@@ -1,0 +1,22 @@
+/** Creates Drivetrain's tables (from the shared definition) in DynamoDB Local. */
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { TABLES, createTableInput, tableNames, type TableNames } from '../functions/adapters/dynamodb/tables';
+
+export async function createLocalTables(client: DynamoDBClient, prefix: string): Promise<TableNames> {
+  const names = tableNames(prefix);
+  for (const table of TABLES) {
+    const name = names[table.id];
+    try {
+      await client.send(new CreateTableCommand(createTableInput(table, name)));
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    if (table.ttlAttribute) {
+      await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true } })).catch((error: Error) => {
+        // Enabling TTL twice is an error on DynamoDB; the table is already in the state we want.
+        if (!/already enabled|TimeToLive is already/i.test(error.message)) throw error;
+      });
+    }
+  }
+  return names;
+}
