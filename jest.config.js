@@ -1,3 +1,6 @@
+// Node 20 runs the tests (Lambda runs 22); the SDK's Node-version banner is noise in every worker.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

@@ -45,4 +45,12 @@ export const METRIC = {
   staleTargets: 'StaleTargets',
   /** Allocation changes applied (churn). */
   allocationChanges: 'AllocationChanges',
+  /** Targets left alone because another invocation is mid-apply on them (young state.pending). */
+  targetsInFlight: 'TargetsInFlight',
+  /** Planned decisions left unconfirmed by a crashed invocation and repaired by a later reconcile. */
+  pendingRepaired: 'PendingRepaired',
+  /** Target reconciles that failed (logged with the error); the next tick tries again. */
+  reconcileErrors: 'ReconcileErrors',
+  /** Events that could not be read at all (malformed/unsupported); they end in the DLQ. */
+  poisonEvents: 'PoisonEvents',
 } as const;

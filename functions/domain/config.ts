@@ -3,6 +3,7 @@
  * policies. The same schema validates it in `cdk synth`, in `drivetrain validate` and in every Lambda.
  */
 import { z } from 'zod';
+import { ROUTING_WEIGHT_TOTAL, budgetCapacity } from './engine';
 import { DRIVER_KINDS, identifier, targetSchema, type Target, type TargetInput } from './model';
 
 const DEFAULT_TTL_SECONDS: Record<(typeof DRIVER_KINDS)[number], number> = {
@@ -95,12 +96,15 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 function zodIssues(error: z.ZodError, file: string, input: unknown): ConfigIssue[] {
   return error.issues.map((issue) => {
     let message = issue.message;
-    if (issue.code === 'invalid_value' && 'values' in issue) {
-      message = `got ${JSON.stringify(valueAt(issue.path))}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    if (issue.code === 'invalid_value') {
+      message = `got ${describe(valueAt(issue.path))}; allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     } else if (issue.code === 'unrecognized_keys') {
-      message = `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
-    } else if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-      message = `${issue.message}; allowed: ${allowedDiscriminators(issue.path)}`;
+      message = `unknown key(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; remove them or check the spelling`;
+    } else if (issue.code === 'invalid_union' && 'options' in issue && Array.isArray(issue.options)) {
+      // A discriminated union whose tag matched no option (e.g. `kind: cron`): zod puts the tag in the path.
+      message = `got ${describe(valueAt(issue.path))}; allowed: ${issue.options.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
+    } else if (issue.code === 'invalid_type' && valueAt(issue.path) === undefined) {
+      message = `required: expected ${issue.expected}`;
     }
     return { file, path: formatPath(issue.path), message };
   });
@@ -109,11 +113,8 @@ function zodIssues(error: z.ZodError, file: string, input: unknown): ConfigIssue
   }
 }
 
-function allowedDiscriminators(path: ReadonlyArray<PropertyKey>): string {
-  const last = path[path.length - 2];
-  if (last === 'rules') return '"alarm", "metric", "business", "override" (key: kind)';
-  if (path[path.length - 1] === 'resource') return '"ec2-asg", "lambda-provisioned-concurrency", "route53-weighted" (key: kind)';
-  return 'see the schema';
+function describe(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
 }
 
 /**
@@ -147,16 +148,16 @@ export function validateConfig(input: unknown, file = '<inline>'): ConfigValidat
       report(`drivers[${i}].alarmNames`, `only alarm drivers take alarmNames (this one is "${declaration.kind}")`);
     }
   });
-  const alarmOwners = new Map<string, string>();
-  for (const { declaration } of driversByName.values()) {
-    for (const alarm of declaration.alarmNames ?? []) {
+  // An alarm state change is normalized into exactly one driver; two owners would make it ambiguous.
+  const alarmOwners = new Map<string, { name: string; index: number }>();
+  config.drivers.forEach((declaration, i) => {
+    (declaration.alarmNames ?? []).forEach((alarm, j) => {
       const owner = alarmOwners.get(alarm);
-      if (owner && owner !== declaration.name) {
-        report(`drivers`, `alarm "${alarm}" feeds both "${owner}" and "${declaration.name}"; an alarm may feed one driver`);
-      }
-      alarmOwners.set(alarm, declaration.name);
-    }
-  }
+      if (owner && owner.name !== declaration.name) {
+        report(`drivers[${i}].alarmNames[${j}]`, `alarm "${alarm}" already feeds "${owner.name}" (drivers[${owner.index}]); allowed: one driver per alarm`);
+      } else if (!owner) alarmOwners.set(alarm, { name: declaration.name, index: i });
+    });
+  });
 
   config.targets.forEach((target, i) => checkTarget(target, `targets[${i}]`, driversByName, report));
   if (issues.length > 0) return { ok: false, issues };
@@ -175,13 +176,18 @@ function checkTarget(
   }
   const isRouting = target.kind === 'route53-weighted';
   const { min, max } = policy.bounds;
-  if (min > max) report(`${at}.policy.bounds`, `min (${min}) is greater than max (${max}); allowed: min <= max`);
-  if (!isRouting && (policy.fallback.allocation < min || policy.fallback.allocation > max)) {
+  if (min > max) report(`${at}.policy.bounds.min`, `min (${min}) is greater than max (${max}); allowed: min <= max`);
+  // Checks against the bounds only make sense once the bounds themselves are valid.
+  const boundsValid = min <= max;
+  if (boundsValid && !isRouting && (policy.fallback.allocation < min || policy.fallback.allocation > max)) {
     report(`${at}.policy.fallback.allocation`, `${policy.fallback.allocation} is outside bounds; allowed: ${min}..${max}`);
   }
-  if (policy.budget) {
+  if (policy.budget && isRouting) {
+    report(`${at}.policy.budget`, 'a budget caps capacity; routing targets have none; remove budget');
+  } else if (policy.budget) {
     const minCost = min * policy.budget.unitHourlyPrice;
-    if (minCost > policy.budget.maxHourlyCost) {
+    // Same arithmetic as the engine (float-tolerant): 14 × 2.7 is 37.800000000000004, yet a 37.8 cap fits.
+    if (budgetCapacity(policy, policy.budget.maxHourlyCost)! < min) {
       report(
         `${at}.policy.budget.maxHourlyCost`,
         `cap ${policy.budget.maxHourlyCost}/h is below the cost of the minimum capacity (${min} × ${policy.budget.unitHourlyPrice} = ${round(minCost)}/h); allowed: >= ${round(minCost)}`,
@@ -205,7 +211,10 @@ function checkTarget(
     if (isRouting && rule.kind !== 'override') {
       report(`${path}.kind`, `routing targets are driven by resource.endpoints[].drainOn and overrides; allowed rule kinds: "override"`);
     }
-    if (rule.kind === 'business' && rule.baseline !== undefined && (rule.baseline < min || rule.baseline > max)) {
+    if (rule.kind === 'alarm' && rule.urgent && rule.step < 0) {
+      report(`${path}.urgent`, `urgent only applies to scale-out steps (step > 0), this step is ${rule.step}; allowed: urgent: false or a positive step`);
+    }
+    if (boundsValid && rule.kind === 'business' && rule.baseline !== undefined && (rule.baseline < min || rule.baseline > max)) {
       report(`${path}.baseline`, `${rule.baseline} is outside bounds; allowed: ${min}..${max}`);
     }
   });
@@ -216,25 +225,34 @@ function checkTarget(
   });
 
   const windows = policy.schedule.map((entry, s) => ({ entry, s }));
+  const scheduleNames = new Map<string, number>();
   windows.forEach(({ entry, s }) => {
     const path = `${at}.policy.schedule[${s}]`;
-    if (entry.end <= entry.start) report(`${path}.end`, `window ends (${iso(entry.end)}) before it starts (${iso(entry.start)})`);
-    if (entry.action === 'pin' && entry.allocation === undefined) report(`${path}.allocation`, 'a pin needs an allocation');
+    const sameName = scheduleNames.get(entry.name);
+    if (sameName !== undefined) report(`${path}.name`, `duplicate schedule name "${entry.name}" (also schedule[${sameName}]); names identify windows in the audit trail`);
+    scheduleNames.set(entry.name, s);
+    if (entry.end <= entry.start) report(`${path}.end`, `window ends (${iso(entry.end)}) before or when it starts (${iso(entry.start)}); allowed: end after start`);
+    if (isRouting && entry.action === 'pin') report(`${path}.action`, 'routing targets cannot pin a count on a schedule; allowed: "freeze"');
+    if (entry.action === 'pin' && entry.allocation === undefined) report(`${path}.allocation`, `a pin needs an allocation; allowed: an integer in ${min}..${max}`);
     if (entry.action === 'freeze' && entry.allocation !== undefined) report(`${path}.allocation`, 'a freeze holds the current allocation; remove allocation');
-    if (entry.action === 'pin' && entry.allocation !== undefined && !isRouting && (entry.allocation < min || entry.allocation > max)) {
+    if (boundsValid && entry.action === 'pin' && entry.allocation !== undefined && !isRouting && (entry.allocation < min || entry.allocation > max)) {
       report(`${path}.allocation`, `${entry.allocation} is outside bounds; allowed: ${min}..${max}`);
     }
   });
-  const sorted = [...windows].sort((a, b) => a.entry.start - b.entry.start);
+  // Sweep by start time against the window reaching furthest so far: comparing neighbours only would miss
+  // a long window that overlaps several later short ones.
+  const sorted = [...windows].sort((a, b) => a.entry.start - b.entry.start || a.s - b.s);
+  let reach = sorted[0];
   for (let k = 1; k < sorted.length; k++) {
-    const prev = sorted[k - 1]!;
     const next = sorted[k]!;
+    const prev = reach!;
     if (next.entry.start < prev.entry.end) {
       report(
         `${at}.policy.schedule[${next.s}]`,
-        `window "${next.entry.name}" (${iso(next.entry.start)}–${iso(next.entry.end)}) overlaps "${prev.entry.name}" (schedule[${prev.s}], ${iso(prev.entry.start)}–${iso(prev.entry.end)}); scheduled overrides must not overlap`,
+        `window "${next.entry.name}" (${iso(next.entry.start)}–${iso(next.entry.end)}) overlaps "${prev.entry.name}" (schedule[${prev.s}], ${iso(prev.entry.start)}–${iso(prev.entry.end)}); allowed: scheduled overrides that do not overlap`,
       );
     }
+    if (next.entry.end > prev.entry.end) reach = next;
   }
 
   if (resource.kind === 'route53-weighted') {
@@ -252,11 +270,17 @@ function checkTarget(
         else if (!declared.declaration.targets.includes(target.id)) report(`${path}.drainOn[${d}]`, `driver "${name}" does not list target "${target.id}"`);
       });
     });
+    // The engine writes integer weights adding up to ROUTING_WEIGHT_TOTAL, so each minimum is honoured as
+    // a whole number of weight points, rounded up: 3 × 0.333 fits in 1 but needs 3 × 34 = 102 of 100.
+    const minPoints = resource.endpoints.reduce((sum, e) => sum + Math.ceil(e.minShare * ROUTING_WEIGHT_TOTAL - 1e-9), 0);
     if (minShares > 1 + 1e-9) report(`${at}.resource.endpoints`, `minimum shares add up to ${round(minShares)}; allowed: at most 1`);
+    else if (minPoints > ROUTING_WEIGHT_TOTAL) {
+      report(
+        `${at}.resource.endpoints`,
+        `minimum shares need ${minPoints} of ${ROUTING_WEIGHT_TOTAL} weight points once rounded up to whole points; allowed: at most ${ROUTING_WEIGHT_TOTAL} (use shares with at most ${Math.log10(ROUTING_WEIGHT_TOTAL)} decimals)`,
+      );
+    }
     if (resource.endpoints.every((e) => e.weight === 0)) report(`${at}.resource.endpoints`, 'every weight is 0; at least one endpoint must take traffic');
-  }
-  if (target.mode !== 'paused' && target.allowedSources.length === 0) {
-    report(`${at}.allowedSources`, 'at least one source must be allowed');
   }
 }
 

@@ -17,10 +17,10 @@ export const identifier = z
 export const epochSeconds = z.number().finite().nonnegative();
 
 /** Epoch seconds, or an ISO 8601 timestamp with offset (what people write in YAML). */
-export const timestamp = z.union([
-  epochSeconds,
-  z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso) / 1000),
-]);
+export const timestamp = z.union(
+  [epochSeconds, z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso) / 1000)],
+  { error: 'must be epoch seconds or an ISO 8601 timestamp with a UTC offset, e.g. 2026-11-27T08:00:00Z or 2026-11-27T09:00:00+01:00' },
+);
 
 export const TARGET_KINDS = ['ec2-asg', 'lambda-provisioned-concurrency', 'route53-weighted'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -114,11 +114,15 @@ export const businessSignalSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('budget'),
+    /** Free text for the audit trail (e.g. "Q4 spend cap"). */
+    label: z.string().max(128).optional(),
     maxHourlyCost: z.number().finite().nonnegative(),
     ...windowShape,
   }),
   z.object({
     type: z.literal('freeze'),
+    /** Free text for the audit trail (e.g. "year-end change freeze"). */
+    label: z.string().max(128).optional(),
     ...windowShape,
   }),
 ]);
@@ -205,7 +209,10 @@ export const ruleSchema = z.discriminatedUnion('kind', [
       driver: identifier,
       /** Capacity change while the alarm is in ALARM: positive scales out, negative scales in (AWS step scaling). */
       step: z.number().int().refine((s) => s !== 0, 'step must not be 0'),
-      /** Urgent scale-outs are not held by the scale-up stabilization window. */
+      /**
+       * Urgent scale-outs are held neither by the scale-up window nor by a business change freeze — for the
+       * first step of an ALARM episode. Repeats while the alarm stays in ALARM wait like any other scale-up.
+       */
       urgent: z.boolean().default(false),
       staleAfterSeconds: z.number().int().positive().optional(),
     })
@@ -280,7 +287,10 @@ export const policySchema = z
       .optional(),
     fallback: z
       .object({
-        /** Used when every telemetry driver of the policy is stale or missing. */
+        /**
+         * Used when every telemetry driver of the policy is stale or missing, and as the resting allocation
+         * of a policy without telemetry rules when no business window or override is active.
+         */
         allocation: z.number().int().nonnegative(),
         /** Telemetry (alarm, metric) older than this is stale; rules may set their own. */
         staleAfterSeconds: z.number().int().positive().default(900),
@@ -288,7 +298,10 @@ export const policySchema = z
       .strict(),
     routing: z
       .object({
-        /** A drained endpoint comes back only after this long without a change (hysteresis). */
+        /**
+         * A drained endpoint comes back only after its drain alarms have been out of ALARM this long
+         * (hysteresis: a flapping alarm must not bounce traffic back and forth).
+         */
         restoreAfterSeconds: z.number().int().nonnegative().default(300),
       })
       .strict()
@@ -323,10 +336,17 @@ export const targetStateSchema = z.object({
   targetId: identifier,
   /** Optimistic-concurrency version: a decision is recorded only if the state is still at this version. */
   version: z.number().int().nonnegative(),
-  /** Last allocation applied (or observed on the resource); undefined before the first decision. */
+  /**
+   * Last allocation applied (or observed on the resource). Undefined means nothing is known about the
+   * resource: the engine then proposes an allocation without step limits or stabilization, so the pipeline
+   * should seed it from the resource (AllocationExecutor.observe) before the first decision.
+   */
   current: allocationSchema.optional(),
+  /** When the allocation (desired, floor or weights) last changed; starts the scale-down window. */
   lastChangeAt: epochSeconds.optional(),
+  /** When capacity last went up; starts the scale-up window and marks an alarm step as already applied. */
   lastScaleUpAt: epochSeconds.optional(),
+  /** When capacity last went down; marks a negative alarm step as already applied. */
   lastScaleDownAt: epochSeconds.optional(),
   /** Operator's mode change (pause/resume/shadow/enforce) which wins over the configured mode. */
   modeOverride: z
@@ -352,6 +372,8 @@ export const REASON_CODES = [
   'business-freeze',
   'fallback-stale-drivers',
   'no-demand-hold',
+  /** Nothing demands capacity and the policy has no telemetry to hold it: back to fallback.allocation. */
+  'no-demand-fallback',
   'initial-allocation',
   // guardrails
   'clamped-to-min',

@@ -94,6 +94,8 @@ export interface ProvisionedConcurrency {
   requested: number;
   allocated: number;
   status: 'IN_PROGRESS' | 'READY' | 'FAILED';
+  /** Why allocation FAILED (e.g. not enough unreserved account concurrency), when AWS says. */
+  statusReason?: string;
 }
 
 export interface ProvisionedConcurrencyPort {
@@ -112,8 +114,11 @@ export interface WeightedRecord {
 export interface WeightedRoutingPort {
   /** Current weights by SetIdentifier. */
   getWeights(record: WeightedRecord): Promise<Record<string, number>>;
-  /** UPSERTs only the records whose weight differs, in one change batch. */
-  setWeights(record: WeightedRecord, weights: Record<string, number>): Promise<void>;
+  /**
+   * UPSERTs only the records whose weight differs, in one change batch. `comment` becomes the change batch
+   * Comment (visible in CloudTrail), e.g. the action id, so a DNS change can be traced to its decision.
+   */
+  setWeights(record: WeightedRecord, weights: Record<string, number>, options?: { comment?: string }): Promise<void>;
 }
 
 // ---- executors (logic above the AWS ports) --------------------------------------------------------------

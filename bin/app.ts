@@ -1,0 +1,32 @@
+/**
+ * CDK app: `cdk deploy` with the config file named by the `drivetrain:config` context key
+ * (cdk.json defaults it to drivetrain.config.yaml; override with `--context drivetrain:config=<path>`).
+ *
+ * A config the validator rejects ends the synth here with its messages, one per line, and exit code 1:
+ * nothing is synthesized and no stack trace buries the message.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { resolve } from 'node:path';
+import { CONFIG_CONTEXT_KEY, DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file';
+import { DrivetrainStack } from '../lib/drivetrain-stack';
+
+const app = new App();
+const configPath = String(app.node.tryGetContext(CONFIG_CONTEXT_KEY) ?? DEFAULT_CONFIG_FILE);
+const loaded = loadConfigFile(resolve(configPath));
+if (!loaded.ok) {
+  process.stderr.write(`Drivetrain config rejected, nothing was synthesized:\n${loaded.messages.map((m) => `  ${m}`).join('\n')}\n`);
+  process.exit(1);
+}
+
+const stackId = `Drivetrain-${loaded.config.name.replace(/[^A-Za-z0-9-]/g, '-')}`;
+new DrivetrainStack(app, stackId, {
+  description: `Drivetrain driver-based allocation control plane (${loaded.config.name}, from ${loaded.file})`,
+  config: loaded.config,
+  configFile: loaded.file,
+  // The decisions table is the audit trail of production changes: deleting the stack takes a deliberate step.
+  terminationProtection: true,
+});
+
+// Every AwsSolutions finding fails the synth unless it is acknowledged, with a reason, next to its resource.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

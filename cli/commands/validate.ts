@@ -1,0 +1,114 @@
+/**
+ * `drivetrain validate [config]`: policy CI. The same validator as `cdk synth` and the Lambdas, with every
+ * problem located in the file; `--replay` also runs the policy over the shipped driver traces.
+ */
+import type { DrivetrainConfig } from '../../functions/domain/config';
+import { flag, stringOption } from '../args';
+import type { Command } from '../command';
+import { formatLocatedIssue, loadConfigFile, type LocatedIssue } from '../config-file';
+import type { Context } from '../context';
+import { EXIT, UsageError, type ExitCode } from '../errors';
+import { renderTable } from '../format';
+import { SHIPPED_TRACES_DIR, runPolicyReplay, type ReplayOutcome } from '../replay';
+
+/** Advice that does not make a config invalid but is almost always a mistake in production. */
+export interface ConfigWarning {
+  path: string;
+  message: string;
+}
+
+export function configWarnings(config: DrivetrainConfig): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  const used = new Set<string>();
+  for (const target of config.targets) {
+    for (const rule of target.policy.rules) used.add(rule.driver);
+    if (target.resource.kind === 'route53-weighted') for (const e of target.resource.endpoints) for (const d of e.drainOn) used.add(d);
+  }
+  config.drivers.forEach((driver, i) => {
+    if (!used.has(driver.name)) warnings.push({ path: `drivers[${i}]`, message: `driver "${driver.name}" is declared but no policy uses it: its events are stored and ignored` });
+  });
+  config.targets.forEach((target, i) => {
+    const hasOverrideRule = target.policy.rules.some((r) => r.kind === 'override');
+    if (hasOverrideRule && target.overridePrincipals.length === 0) {
+      warnings.push({ path: `targets[${i}].overridePrincipals`, message: `target "${target.id}" has an override rule but no overridePrincipals: nobody can send an override` });
+    }
+  });
+  return warnings;
+}
+
+export const validateCommand: Command = {
+  name: 'validate',
+  synopsis: 'validate [config] [--replay]',
+  summary: 'check a config (policy CI): exit 1 with located messages when it is invalid',
+  description: [
+    'Validates the config with the same schema and cross-field rules as `cdk synth` and the Lambdas.',
+    'Problems are printed as FILE:LINE:COL: PATH: MESSAGE. Warnings (unused drivers, override rules',
+    'nobody may use) do not fail the check. With --replay the policy is also run over the driver traces',
+    'shipped with the repository, and a replayed decision that breaks its bounds fails the check.',
+  ].join('\n'),
+  options: {
+    replay: { type: 'boolean', description: 'also replay the shipped driver traces through the policy' },
+    traces: { type: 'string', value: 'DIR', description: 'trace directory with a manifest.json (default: the shipped traces/)' },
+    verbose: { type: 'boolean', short: 'v', description: 'with --replay: print every replayed decision report' },
+  },
+  positionals: [{ name: 'config', required: false, description: 'config file (same as --config; default drivetrain.config.yaml)' }],
+  examples: ['drivetrain validate', 'drivetrain validate deploy/prod.yaml --json', 'drivetrain validate --replay'],
+  async run(context: Context): Promise<ExitCode> {
+    const positional = context.parsed.positionals[0];
+    if (positional !== undefined && stringOption(context.parsed, 'config') !== undefined) {
+      throw new UsageError('give the config either as an argument or with --config, not both', 'validate');
+    }
+    const file = positional !== undefined ? context.resolvePath(positional) : context.configFile();
+    for (const name of ['traces', 'verbose']) {
+      if (context.parsed.values[name] !== undefined && !flag(context.parsed, 'replay')) throw new UsageError(`--${name} only makes sense with --replay`, 'validate');
+    }
+    const load = await loadConfigFile(file, context.displayPath(file));
+    if (!load.ok) {
+      report(context, load.file, load.issues, [], undefined);
+      return EXIT.failed;
+    }
+    const warnings = configWarnings(load.config);
+    let replay: ReplayOutcome | undefined;
+    if (flag(context.parsed, 'replay')) {
+      const traces = stringOption(context.parsed, 'traces');
+      const dir = traces === undefined ? SHIPPED_TRACES_DIR : context.resolvePath(traces);
+      replay = await context.progress.run('replaying traces', () => runPolicyReplay(load.config, file, dir, context.displayPath(dir)));
+    }
+    report(context, load.file, [], warnings, replay, load.config);
+    return replay && !replay.ok ? EXIT.failed : EXIT.ok;
+  },
+};
+
+function report(context: Context, file: string, issues: LocatedIssue[], warnings: ConfigWarning[], replay: ReplayOutcome | undefined, config?: DrivetrainConfig): void {
+  if (context.json) {
+    context.outJson({
+      ok: issues.length === 0 && (replay?.ok ?? true),
+      file,
+      issues,
+      warnings,
+      ...(config ? { targets: config.targets.map((t) => ({ id: t.id, kind: t.kind, mode: t.mode, policyVersion: t.policy.version })) } : {}),
+      ...(replay ? { replay: replay.json } : {}),
+    });
+    return;
+  }
+  if (issues.length > 0) {
+    context.out(issues.map((i) => `${formatLocatedIssue(i)}\n`).join(''));
+    context.out(`\n✗ ${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n`);
+    return;
+  }
+  for (const w of warnings) context.out(`${file}: ${w.path}: warning: ${w.message}\n`);
+  if (config) {
+    context.out(`✓ ${file}: valid (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}, ${config.drivers.length} driver${config.drivers.length === 1 ? '' : 's'})\n\n`);
+    context.out(
+      renderTable(config.targets, [
+        { header: 'TARGET', value: (t) => t.id },
+        { header: 'KIND', value: (t) => t.kind },
+        { header: 'MODE', value: (t) => t.mode },
+        { header: 'POLICY', value: (t) => t.policy.version },
+        { header: 'BOUNDS', value: (t) => `${t.policy.bounds.min}..${t.policy.bounds.max}` },
+        { header: 'RULES', value: (t) => t.policy.rules.map((r) => `${r.kind}:${r.driver}`).join(', ') || '-', flexible: true },
+      ], { maxWidth: context.io.columns }),
+    );
+  }
+  if (replay) context.out(`\n${replay.text}${flag(context.parsed, 'verbose') ? `\n${replay.details}` : ''}`);
+}

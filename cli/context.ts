@@ -1,0 +1,251 @@
+/**
+ * Everything a command needs, built lazily and at most once per run: the validated config, table names,
+ * AWS SDK clients (one per service, from --region/--profile/--local/--endpoint), the stores, output helpers
+ * and the progress indicator. Tests pass their own clients, env and clock through `CliIo`.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { ENV } from '../functions/contracts';
+import type { DrivetrainConfig } from '../functions/domain/config';
+import type { Target } from '../functions/domain/model';
+import type { DecisionStore, DriverStore } from '../functions/ports';
+import { flag, stringOption, suggest, type Parsed } from './args';
+import { formatLocatedIssue, loadConfigFile } from './config-file';
+import { CommandError, UsageError, explainAwsError } from './errors';
+import { json } from './format';
+import { silentProgress, terminalProgress, type Progress } from './progress';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Epoch seconds (the domain's unit). */
+  now: () => number;
+  /** Relative --config paths resolve against this. */
+  cwd: string;
+  /** Draw the progress indicator (stderr is a terminal). */
+  stderrIsTTY?: boolean;
+  /** Width of the terminal on stdout; undefined when piped, and tables are then never truncated. */
+  columns?: number | undefined;
+  /** Prebuilt SDK clients; when absent they are built from the flags. */
+  clients?: { dynamodb?: DynamoDBClient; eventBridge?: EventBridgeClient };
+}
+
+export const DEFAULT_CONFIG_FILE = 'drivetrain.config.yaml';
+/** Where `npm run demo` starts DynamoDB Local (local/dynamodb-local.ts picks this port for the demo). */
+export const LOCAL_ENDPOINT = 'http://127.0.0.1:8000';
+/** DynamoDB Local accepts any static credentials; with -sharedDb every key and region sees the same tables. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+const LOCAL_REGION = 'us-east-1';
+/** Env var naming the table prefix (what `--table-prefix` sets). */
+export const TABLE_PREFIX_ENV = 'DRIVETRAIN_TABLE_PREFIX';
+
+export interface TableSelection {
+  drivers: string;
+  decisions: string;
+  state: string;
+}
+
+export class Context {
+  readonly json: boolean;
+  readonly local: boolean;
+  readonly progress: Progress;
+  private configPromise: Promise<DrivetrainConfig> | undefined;
+  private dynamoClient: DynamoDBClient | undefined;
+  private documentClient: DynamoDBDocumentClient | undefined;
+  private eventBridgeClient: EventBridgeClient | undefined;
+  private drivers: DriverStore | undefined;
+  private decisions: DecisionStore | undefined;
+  /** Clients this run created (not injected ones): destroyed at the end so the process can exit. */
+  private readonly owned: Array<{ destroy(): void }> = [];
+
+  constructor(
+    readonly io: CliIo,
+    readonly parsed: Parsed,
+    readonly command: string,
+  ) {
+    this.json = flag(parsed, 'json');
+    this.local = flag(parsed, 'local');
+    this.progress = io.stderrIsTTY ? terminalProgress(io.stderr) : silentProgress;
+    if (this.local && stringOption(parsed, 'profile')) throw new UsageError('--local and --profile do not go together: DynamoDB Local needs no AWS credentials', command);
+  }
+
+  now(): number {
+    return Math.floor(this.io.now());
+  }
+
+  out(text: string): void {
+    this.io.stdout(text);
+  }
+
+  outJson(value: unknown): void {
+    this.io.stdout(json(value));
+  }
+
+  /** Notes for people (never on stdout, so `--json` stays parseable). */
+  note(text: string): void {
+    this.io.stderr(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  configFile(): string {
+    return this.resolvePath(stringOption(this.parsed, 'config') ?? DEFAULT_CONFIG_FILE);
+  }
+
+  resolvePath(file: string): string {
+    return isAbsolute(file) ? file : resolve(this.io.cwd, file);
+  }
+
+  /** A path as people should read it: relative to the working directory when it is under it. */
+  displayPath(path: string): string {
+    const rel = relative(this.io.cwd, path);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+  }
+
+  /** The validated config; a broken or missing config stops every command that needs it, with the reasons. */
+  config(): Promise<DrivetrainConfig> {
+    this.configPromise ??= loadConfigFile(this.configFile(), this.displayPath(this.configFile())).then((load) => {
+      if (load.ok) return load.config;
+      const hint = load.reason === 'missing' ? [] : ['run `drivetrain validate` for the full report'];
+      throw new CommandError(`cannot use config ${load.file}:\n${load.issues.map((i) => `  ${formatLocatedIssue(i)}`).join('\n')}`, hint);
+    });
+    return this.configPromise;
+  }
+
+  /** The configured target, or an error listing the ones that exist. */
+  async target(id: string): Promise<Target> {
+    const config = await this.config();
+    const target = config.targets.find((t) => t.id === id);
+    if (target) return target;
+    throw unknownTarget(id, config);
+  }
+
+  /** The targets a command covers: one with --target, else all of them. */
+  async targets(id: string | undefined): Promise<Target[]> {
+    if (id !== undefined) return [await this.target(id)];
+    return (await this.config()).targets;
+  }
+
+  /**
+   * Table names: explicit flags, then the Lambdas' own env vars, then PREFIX-{drivers,decisions,state}
+   * with the prefix from --table-prefix, DRIVETRAIN_TABLE_PREFIX, or the config's deployment name (which
+   * is how the stack and the demo name their tables).
+   */
+  async tables(): Promise<TableSelection> {
+    const explicit = {
+      drivers: stringOption(this.parsed, 'drivers-table') ?? this.io.env[ENV.driversTable],
+      decisions: stringOption(this.parsed, 'decisions-table') ?? this.io.env[ENV.decisionsTable],
+      state: stringOption(this.parsed, 'state-table') ?? this.io.env[ENV.stateTable],
+    };
+    if (explicit.drivers && explicit.decisions && explicit.state) return explicit as TableSelection;
+    const prefix = stringOption(this.parsed, 'table-prefix') ?? this.io.env[TABLE_PREFIX_ENV] ?? (await this.config()).name;
+    return {
+      drivers: explicit.drivers ?? `${prefix}-drivers`,
+      decisions: explicit.decisions ?? `${prefix}-decisions`,
+      state: explicit.state ?? `${prefix}-state`,
+    };
+  }
+
+  private endpoint(): string | undefined {
+    return stringOption(this.parsed, 'endpoint') ?? (this.local ? LOCAL_ENDPOINT : undefined);
+  }
+
+  /** `DynamoDB Local at http://…` / `DynamoDB in eu-west-1` / `EventBridge`, for error messages. */
+  where(service: 'dynamodb' | 'eventbridge' = 'dynamodb'): string {
+    if (service === 'eventbridge') {
+      const region = stringOption(this.parsed, 'region');
+      return `EventBridge${region ? ` in ${region}` : ''}`;
+    }
+    const endpoint = this.endpoint();
+    if (this.local) return `DynamoDB Local at ${endpoint}`;
+    const region = stringOption(this.parsed, 'region');
+    return endpoint ? `DynamoDB at ${endpoint}` : `DynamoDB${region ? ` in ${region}` : ''}`;
+  }
+
+  private awsClientConfig() {
+    const region = stringOption(this.parsed, 'region');
+    const profile = stringOption(this.parsed, 'profile');
+    return {
+      // The SDK resolves region and credentials from AWS_REGION/AWS_PROFILE and the shared config itself;
+      // passing `profile` selects the profile for both, exactly like AWS_PROFILE would.
+      ...(region ? { region } : {}),
+      ...(profile ? { profile } : {}),
+    };
+  }
+
+  dynamo(): DynamoDBDocumentClient {
+    if (!this.documentClient) {
+      let client = this.io.clients?.dynamodb;
+      if (!client) {
+        const endpoint = this.endpoint();
+        client = this.local
+          ? new DynamoDBClient({ region: stringOption(this.parsed, 'region') ?? LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: endpoint!, maxAttempts: 2 })
+          : new DynamoDBClient({ ...this.awsClientConfig(), ...(endpoint ? { endpoint } : {}) });
+        this.owned.push(client);
+      }
+      this.dynamoClient = client;
+      this.documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    }
+    return this.documentClient;
+  }
+
+  eventBridge(): EventBridgeClient {
+    if (!this.eventBridgeClient) {
+      let client = this.io.clients?.eventBridge;
+      if (!client) {
+        client = new EventBridgeClient(this.awsClientConfig());
+        this.owned.push(client);
+      }
+      this.eventBridgeClient = client;
+    }
+    return this.eventBridgeClient;
+  }
+
+  // The stores load on first use: `validate` and `put-driver` never pay for the DynamoDB adapters.
+  async driverStore(): Promise<DriverStore> {
+    if (!this.drivers) {
+      const { DynamoDriverStore } = await import('../functions/adapters/dynamodb/driver-store');
+      this.drivers = new DynamoDriverStore(this.dynamo(), (await this.tables()).drivers);
+    }
+    return this.drivers;
+  }
+
+  async decisionStore(): Promise<DecisionStore> {
+    if (!this.decisions) {
+      const { DynamoDecisionStore } = await import('../functions/adapters/dynamodb/decision-store');
+      const tables = await this.tables();
+      const config = await this.config();
+      this.decisions = new DynamoDecisionStore(this.dynamo(), {
+        decisionsTable: tables.decisions,
+        stateTable: tables.state,
+        retentionDays: config.decisionRetentionDays,
+        // Lets a mode change be recorded for a target that has never been decided yet.
+        targets: config.targets,
+      });
+    }
+    return this.decisions;
+  }
+
+  /** Runs an AWS call with the progress indicator and turns known failures into explained errors. */
+  async aws<T>(label: string, work: () => Promise<T>, service: 'dynamodb' | 'eventbridge' = 'dynamodb'): Promise<T> {
+    try {
+      return await this.progress.run(label, work);
+    } catch (error) {
+      const tables = service === 'dynamodb' ? await this.tables().then(Object.values, () => undefined) : undefined;
+      const local = service === 'dynamodb' && this.local;
+      const profile = local ? undefined : (stringOption(this.parsed, 'profile') ?? this.io.env.AWS_PROFILE);
+      throw explainAwsError(error, { where: this.where(service), local, profile, ...(tables ? { tables } : {}) });
+    }
+  }
+
+  dispose(): void {
+    for (const client of this.owned) client.destroy();
+  }
+}
+
+export function unknownTarget(id: string, config: DrivetrainConfig): CommandError {
+  const known = config.targets.map((t) => t.id);
+  const guess = suggest(id, known);
+  return new CommandError(`unknown target "${id}"${guess ? ` (did you mean "${guess}"?)` : ''}`, [`known targets: ${known.join(', ')}`]);
+}

@@ -1,0 +1,215 @@
+/**
+ * The reconcile service: for one target, load → observe → decide → record → act → mark. Everything it
+ * touches is a port, so the same code runs in Lambda, in the local demo and in the tests.
+ *
+ * Safety rests on the target state's version: a decision is recorded only if the state is still at the
+ * version it was decided from, and only a recorded `planned` decision is ever applied. Two invocations
+ * racing on one target therefore produce one action; the loser re-reads and stands down.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { METRIC } from '../contracts';
+import { decide, effectiveMode } from '../domain/engine';
+import type { Allocation, Decision, Driver, Target, TargetKind } from '../domain/model';
+import type { AllocationExecutor, ApplyResult, DecisionOutcome, DecisionRecord, DecisionStatus, DecisionStore, DriverStore, StoredTargetState } from '../ports';
+import { ConcurrentDecisionError } from '../adapters/dynamodb/errors';
+
+/**
+ * How old an unconfirmed plan (state.pending) must be before a reconcile repairs it instead of assuming the
+ * invocation that wrote it is still applying it. It must exceed the longest an apply can legitimately take:
+ * the executor retry budget (5 attempts, ≤ 3 s of backoff, each attempt up to three AWS calls capped at 5 s:
+ * ~80 s worst case) and therefore also the Lambda timeout of ingest/tick (≤ 120 s). Three minutes clears both
+ * with margin; repairing sooner could apply the same plan twice in parallel, later only delays the repair.
+ */
+export const DEFAULT_PENDING_GRACE_SECONDS = 180;
+
+/**
+ * A lost race is retried with a fresh read a few times: the winner has usually just recorded a plan (we then
+ * stand down as in-flight) or a no-op hold (we decide again on top of it). More attempts only add load.
+ */
+const MAX_DECIDE_ATTEMPTS = 3;
+
+export type ReconcileTrigger = 'driver' | 'tick';
+
+export interface ReconcileDeps {
+  drivers: DriverStore;
+  decisions: DecisionStore;
+  executors: Readonly<Record<TargetKind, AllocationExecutor>>;
+  /** Epoch seconds. */
+  clock: () => number;
+  logger: Logger;
+  metrics: Metrics;
+  pendingGraceSeconds?: number;
+}
+
+export interface ReconcileOptions {
+  /** `performance.now()` when the triggering event arrived: DecisionLatencyMs is measured from it. */
+  receivedAtMs?: number;
+}
+
+export type ReconcileResult =
+  | { targetId: string; outcome: 'unchanged'; summary: string; repaired?: string }
+  | { targetId: string; outcome: 'recorded'; decisionId: string; status: DecisionStatus; summary: string; repaired?: string }
+  | { targetId: string; outcome: 'in-flight'; pendingDecisionId: string }
+  | { targetId: string; outcome: 'conflict' };
+
+/** A planned decision that cannot be repaired (its record is gone or no longer planned). */
+export class PendingRepairError extends Error {
+  override readonly name = 'PendingRepairError';
+  readonly retryable = false;
+  constructor(
+    readonly targetId: string,
+    readonly decisionId: string,
+    why: string,
+  ) {
+    super(`target ${targetId}: cannot repair pending decision ${decisionId}: ${why}`);
+  }
+}
+
+export async function reconcileTarget(
+  deps: ReconcileDeps,
+  target: Target,
+  now: number,
+  trigger: ReconcileTrigger,
+  options: ReconcileOptions = {},
+): Promise<ReconcileResult> {
+  const log = { targetId: target.id, trigger };
+  let repaired: string | undefined;
+  for (let attempt = 1; attempt <= MAX_DECIDE_ATTEMPTS; attempt++) {
+    let state = await deps.decisions.getState(target.id);
+    if (state?.pending) {
+      const age = now - state.pending.at;
+      if (age < (deps.pendingGraceSeconds ?? DEFAULT_PENDING_GRACE_SECONDS)) {
+        deps.metrics.addMetric(METRIC.targetsInFlight, MetricUnit.Count, 1);
+        deps.logger.info('another invocation is applying a decision for this target; leaving it alone', { ...log, pendingDecisionId: state.pending.decisionId, pendingAgeSeconds: age });
+        return { targetId: target.id, outcome: 'in-flight', pendingDecisionId: state.pending.decisionId };
+      }
+      repaired = await repairPending(deps, target, state, now);
+      state = await deps.decisions.getState(target.id);
+    }
+
+    const current = await observe(deps, target, state);
+    const drivers = await deps.drivers.live(target.id, now);
+    const decision = decide(target, drivers, { targetId: target.id, version: 0, ...state, ...(current ? { current } : {}) }, now);
+    // Once per reconcile, not per lost race: the gauges describe the target, not the attempt.
+    if (attempt === 1) emitDecisionGauges(deps, decision, drivers, now);
+
+    // Write only when something changes: a steady hold (or the same shadow verdict) is not rewritten every tick.
+    if (!decision.apply && decision.summary === state?.lastSummary) {
+      deps.logger.debug('decision unchanged; nothing recorded', { ...log, summary: decision.summary });
+      return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...(repaired ? { repaired } : {}) };
+    }
+
+    const status = decision.apply ? 'planned' : decision.mode === 'shadow' ? 'shadow' : 'skipped';
+    let record: DecisionRecord;
+    try {
+      record = await deps.decisions.record(decision, state?.version, status);
+    } catch (error) {
+      if (!(error instanceof ConcurrentDecisionError)) throw error;
+      deps.metrics.addMetric(METRIC.decisionConflicts, MetricUnit.Count, 1);
+      deps.logger.info('another decider recorded first; re-reading the target', { ...log, attempt, expectedVersion: state?.version });
+      continue;
+    }
+    deps.metrics.addMetric(METRIC.decisionsRecorded, MetricUnit.Count, 1);
+    deps.logger.info('decision recorded', { ...log, decisionId: record.decisionId, status, summary: record.summary, reasons: record.reasons, mode: record.mode });
+
+    if (status === 'planned') {
+      const finalStatus = await applyPlanned(deps, target, record, log);
+      if (options.receivedAtMs !== undefined) {
+        deps.metrics.addMetric(METRIC.decisionLatency, MetricUnit.Milliseconds, Math.max(0, performance.now() - options.receivedAtMs));
+      }
+      return { targetId: target.id, outcome: 'recorded', decisionId: record.decisionId, status: finalStatus, summary: record.summary, ...(repaired ? { repaired } : {}) };
+    }
+    return { targetId: target.id, outcome: 'recorded', decisionId: record.decisionId, status, summary: record.summary, ...(repaired ? { repaired } : {}) };
+  }
+  deps.logger.warn('gave up deciding after repeated races; the next tick decides again', { ...log, attempts: MAX_DECIDE_ATTEMPTS });
+  return { targetId: target.id, outcome: 'conflict' };
+}
+
+/** The resource as it is (the engine's `current`); the last applied allocation when AWS cannot be read right now. */
+async function observe(deps: ReconcileDeps, target: Target, state: StoredTargetState | undefined): Promise<Allocation | undefined> {
+  try {
+    return (await deps.executors[target.kind].observe(target)) ?? state?.current;
+  } catch (error) {
+    if (!isRetryable(error)) throw error;
+    deps.logger.warn('could not observe the resource; deciding from the last applied allocation', {
+      targetId: target.id,
+      error: describeError(error),
+      fallback: state?.current ?? null,
+    });
+    return state?.current;
+  }
+}
+
+/**
+ * Applies a recorded plan action by action (action id `${decisionId}#${i}`) and marks it. Executors are
+ * idempotent (they read the resource first and skip a write that is already in place), so re-applying a
+ * plan after a crash is safe.
+ */
+async function applyPlanned(deps: ReconcileDeps, target: Target, record: DecisionRecord, log: Record<string, unknown>): Promise<'applied' | 'failed'> {
+  // Executors check the mode of the target they are given: pass the effective mode the plan was made in
+  // (an operator's override may differ from the configured one). Only enforce plans get this far.
+  const enforced: Target = { ...target, mode: record.mode };
+  const executor = deps.executors[target.kind];
+  const results: ApplyResult[] = [];
+  let outcome: DecisionOutcome;
+  let status: 'applied' | 'failed' = 'applied';
+  try {
+    for (const [index, action] of record.actions.entries()) {
+      const result = await executor.apply(enforced, action, `${record.decisionId}#${index}`);
+      results.push(result);
+      deps.metrics.addMetric(result.status === 'applied' ? METRIC.actionsApplied : METRIC.actionsUnchanged, MetricUnit.Count, 1);
+      if (result.status === 'applied') deps.metrics.addMetric(METRIC.allocationChanges, MetricUnit.Count, 1);
+    }
+    outcome = { at: deps.clock(), detail: results.map((r) => r.detail).join('; ') || 'nothing to apply' };
+  } catch (error) {
+    status = 'failed';
+    deps.metrics.addMetric(METRIC.actionsFailed, MetricUnit.Count, 1);
+    const failed = describeError(error);
+    const done = results.map((r) => r.detail);
+    outcome = { at: deps.clock(), detail: [...done, `action #${results.length} failed: ${failed.message}`].join('; '), error: failed };
+    deps.logger.error('applying the decision failed', { ...log, decisionId: record.decisionId, summary: record.summary, error });
+  }
+  await deps.decisions.markOutcome(record, status, outcome);
+  if (status === 'applied') deps.logger.info('decision applied', { ...log, decisionId: record.decisionId, summary: record.summary, detail: outcome.detail });
+  return status;
+}
+
+/**
+ * A plan whose invocation died between record and mark. It is re-applied as recorded (idempotently) and
+ * marked, unless the target is no longer enforced, in which case it is marked failed without any call.
+ */
+async function repairPending(deps: ReconcileDeps, target: Target, state: StoredTargetState, now: number): Promise<string> {
+  const pending = state.pending!;
+  const log = { targetId: target.id, trigger: 'repair', decisionId: pending.decisionId, pendingAgeSeconds: now - pending.at };
+  const record = await deps.decisions.get(pending.decisionId);
+  if (!record) throw new PendingRepairError(target.id, pending.decisionId, 'its decision record was not found');
+  if (record.status !== 'planned') throw new PendingRepairError(target.id, pending.decisionId, `its decision is already ${record.status}`);
+  deps.metrics.addMetric(METRIC.pendingRepaired, MetricUnit.Count, 1);
+  const mode = effectiveMode(target, state);
+  if (mode !== 'enforce') {
+    deps.logger.warn('unconfirmed decision found but the target is no longer enforced; marking it failed without applying', { ...log, mode });
+    await deps.decisions.markOutcome(record, 'failed', { at: deps.clock(), detail: `not applied: target is ${mode} since the decision was planned` });
+    return record.decisionId;
+  }
+  deps.logger.warn('repairing a decision left unconfirmed by a crashed invocation', { ...log, summary: record.summary });
+  await applyPlanned(deps, target, record, log);
+  return record.decisionId;
+}
+
+function emitDecisionGauges(deps: ReconcileDeps, decision: Decision, drivers: readonly Driver[], now: number): void {
+  let newestTelemetry: number | undefined;
+  for (const d of drivers) if ((d.kind === 'alarm' || d.kind === 'metric') && (newestTelemetry === undefined || d.observedAt > newestTelemetry)) newestTelemetry = d.observedAt;
+  if (newestTelemetry !== undefined) deps.metrics.addMetric(METRIC.driverAge, MetricUnit.Seconds, Math.max(0, now - newestTelemetry));
+  if (decision.reasons.includes('fallback-stale-drivers')) deps.metrics.addMetric(METRIC.staleTargets, MetricUnit.Count, 1);
+}
+
+export function isRetryable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
+}
+
+export function describeError(error: unknown): { name: string; message: string; retryable: boolean } {
+  if (error instanceof Error) return { name: error.name, message: error.message, retryable: isRetryable(error) };
+  return { name: 'Error', message: String(error), retryable: false };
+}

@@ -1,0 +1,69 @@
+/**
+ * EC2 Auto Scaling executor. The allocation is { desired: DesiredCapacity, floor: MinSize }; MaxSize belongs
+ * to whoever owns the group and Drivetrain never changes it.
+ */
+import type { Target } from '../domain/model';
+import type { AllocationExecutor, AutoScalingGroupCapacity, AutoScalingPort } from '../ports';
+import { assertEnforced, capacityAction, converge, resourceOf, type Plan } from './converge';
+import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from './errors';
+import { type RetryOptions, withRetry } from './retry';
+
+export function createAutoScalingExecutor(port: AutoScalingPort, retry: Partial<RetryOptions> = {}): AllocationExecutor {
+  return {
+    async observe(target: Target) {
+      const { autoScalingGroupName: name } = resourceOf(target, 'ec2-asg');
+      const group = await withRetry(() => port.describe(name), { ...retry, label: `DescribeAutoScalingGroups ${name}` });
+      return group && { kind: 'capacity', desired: group.desired, floor: group.min };
+    },
+
+    async apply(target, action, actionId) {
+      const { autoScalingGroupName: name } = resourceOf(target, 'ec2-asg');
+      const wanted = capacityAction(target, action, actionId);
+      assertEnforced(target, actionId);
+      return converge(
+        { ...retry, label: `${actionId} ${name}` },
+        () => port.describe(name),
+        (group) => planCapacity(port, name, group, wanted),
+      );
+    },
+  };
+}
+
+export function planCapacity(
+  port: AutoScalingPort,
+  name: string,
+  group: AutoScalingGroupCapacity | undefined,
+  { desired, floor }: { desired: number; floor: number },
+): Plan {
+  if (!group) {
+    throw new PermanentExecutorError(`Auto Scaling group ${name} not found`, { code: EXECUTOR_ERROR_CODES.resourceNotFound });
+  }
+  if (desired > group.max) {
+    // Raising MaxSize would quietly lift the ceiling the group's owner set (cost, subnet IPs, quotas).
+    throw new PermanentExecutorError(
+      `desired ${desired} exceeds MaxSize ${group.max} of Auto Scaling group ${name}; Drivetrain never raises MaxSize: raise it on the group or lower the policy's bounds.max`,
+      { code: EXECUTOR_ERROR_CODES.desiredAboveMaxSize },
+    );
+  }
+  if (group.desired === desired && group.min === floor) {
+    return { unchanged: `${name} already at DesiredCapacity ${desired}, MinSize ${floor} (MaxSize ${group.max})` };
+  }
+  if (group.min === floor) {
+    return {
+      detail: `SetDesiredCapacity ${name} ${group.desired}→${desired}`,
+      write: () => port.setCapacity(name, { desired }),
+    };
+  }
+  // MinSize and DesiredCapacity move in one UpdateAutoScalingGroup call: the group goes from one valid
+  // state (min <= desired <= max) straight to another. Two calls would have to be ordered by direction —
+  // raise desired before MinSize, lower MinSize only after (or with) desired — and a failure between them
+  // would leave a half-applied floor; one call has no in-between.
+  const parts = [
+    group.desired === desired ? undefined : `DesiredCapacity ${group.desired}→${desired}`,
+    `MinSize ${group.min}→${floor}`,
+  ].filter((p): p is string => p !== undefined);
+  return {
+    detail: `UpdateAutoScalingGroup ${name} ${parts.join(', ')}`,
+    write: () => port.setCapacity(name, { desired, min: floor }),
+  };
+}

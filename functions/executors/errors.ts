@@ -1,0 +1,205 @@
+/**
+ * Typed executor errors. Every failure leaving an executor is an ExecutorError whose `retryable` flag is the
+ * one thing the caller branches on: retryable → leave the decision planned and let the next tick converge;
+ * permanent → mark it failed and tell a human (retrying a validation error or a missing permission only
+ * burns the API quota the rest of the account shares).
+ *
+ * `code` is the AWS error name (`ThrottlingException`, `ScalingActivityInProgressFault`, …) or one of ours
+ * (EXECUTOR_ERROR_CODES), so metrics and alerts can group by it without parsing messages. The SDK error is
+ * always kept as `cause`: its `$metadata.requestId` is what AWS Support asks for.
+ */
+
+/** Codes of the errors Drivetrain raises itself (not from an AWS response). */
+export const EXECUTOR_ERROR_CODES = {
+  /** The action does not fit the target kind (set-weights on an Auto Scaling group…). */
+  wrongActionType: 'WrongActionType',
+  /** The target's resource is of another kind than the executor it was given to. */
+  wrongTargetKind: 'WrongTargetKind',
+  /** The action's values are impossible (floor above desired, unknown endpoint…). */
+  invalidAction: 'InvalidAction',
+  /** The target is not in enforce mode: executors refuse to call a mutating API for it. */
+  targetNotEnforced: 'TargetNotEnforced',
+  resourceNotFound: 'ResourceNotFound',
+  /** desired > the Auto Scaling group's MaxSize: Drivetrain never raises MaxSize itself. */
+  desiredAboveMaxSize: 'DesiredAboveMaxSize',
+  /** A SetIdentifier the configuration names is missing from (or not weighted in) Route 53. */
+  unknownSetIdentifier: 'UnknownSetIdentifier',
+  /** The record belongs to a Route 53 traffic policy instance, which would overwrite any direct edit. */
+  trafficPolicyRecord: 'TrafficPolicyRecord',
+  /** Retrying would run past the invocation's deadline. */
+  deadlineExceeded: 'DeadlineExceeded',
+  /** An error without an AWS name (a bug, a malformed response): not worth retrying. */
+  unexpected: 'Unexpected',
+} as const;
+
+export interface ExecutorErrorOptions {
+  cause?: unknown;
+  /** AWS error name or an EXECUTOR_ERROR_CODES value. */
+  code?: string;
+  /** Server-suggested wait before retrying (Lambda's TooManyRequestsException carries Retry-After). */
+  retryAfterMs?: number;
+  /** How many attempts were made before giving up (set by withRetry). */
+  attempts?: number;
+}
+
+export class ExecutorError extends Error {
+  override readonly name: string = 'ExecutorError';
+  readonly retryable: boolean;
+  readonly code: string;
+  readonly retryAfterMs: number | undefined;
+  readonly attempts: number | undefined;
+
+  constructor(message: string, retryable: boolean, options: ExecutorErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = retryable;
+    this.code = options.code ?? EXECUTOR_ERROR_CODES.unexpected;
+    this.retryAfterMs = options.retryAfterMs;
+    this.attempts = options.attempts;
+  }
+}
+
+/** Transient: throttling, a conflicting operation in progress, a 5xx, a timeout. Trying later can succeed. */
+export class RetryableExecutorError extends ExecutorError {
+  override readonly name = 'RetryableExecutorError';
+  constructor(message: string, options: ExecutorErrorOptions = {}) {
+    super(message, true, options);
+  }
+}
+
+/** Trying again cannot help until a human changes something (configuration, IAM, the resource). */
+export class PermanentExecutorError extends ExecutorError {
+  override readonly name = 'PermanentExecutorError';
+  constructor(message: string, options: ExecutorErrorOptions = {}) {
+    super(message, false, options);
+  }
+}
+
+export function isExecutorError(error: unknown): error is ExecutorError {
+  return error instanceof ExecutorError;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Classification of AWS SDK v3 errors
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Retryable by name. The SDK names a modeled error after its shape (`ScalingActivityInProgressFault`) and an
+ * unmodeled one after the wire code (`Throttling` from the Query protocol), so both spellings are listed.
+ */
+const RETRYABLE_NAMES = new Set([
+  // throttling (the SDK's own list, plus Auto Scaling's unmodeled `Throttling`)
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'BandwidthLimitExceeded',
+  // another change is still being processed: wait and it clears
+  'PriorRequestNotComplete', // Route 53, per hosted zone
+  'ConcurrentModification', // Route 53
+  'ScalingActivityInProgress',
+  'ScalingActivityInProgressFault',
+  'ResourceContention',
+  'ResourceContentionFault',
+  'ResourceConflictException', // Lambda: a provisioned concurrency update is in progress
+  'ResourceNotReadyException', // Lambda: function still being created/updated
+  // server side
+  'ServiceException', // Lambda's 500
+  'InternalFailure',
+  'InternalError',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  // transport
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'NetworkingError',
+]);
+
+const PERMANENT_NAMES = new Set([
+  'ValidationError', // Auto Scaling (e.g. desired outside [MinSize, MaxSize], unknown group)
+  'ValidationException',
+  'InvalidParameterValueException',
+  'InvalidParameterException',
+  'InvalidParameterCombination',
+  'InvalidInput', // Route 53
+  'InvalidChangeBatch', // Route 53
+  'InvalidArgument',
+  'NoSuchHostedZone',
+  'ResourceNotFoundException',
+  'ProvisionedConcurrencyConfigNotFoundException',
+  'LimitExceededFault', // Auto Scaling quota, not a rate
+  'ServiceLinkedRoleFailure',
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'NotAuthorizedException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  // The caller cancelled (abort signal): retrying would defy it.
+  'AbortError',
+]);
+
+/** Node.js socket errors that mean "the network hiccupped", not "the request was wrong". */
+const RETRYABLE_SYSTEM_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+
+interface SdkErrorShape {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+  retryAfterSeconds?: unknown;
+}
+
+/**
+ * Maps anything thrown by an SDK call (or a port implementation that mimics one) to a typed ExecutorError.
+ * An ExecutorError passes through untouched. `context` (e.g. `SetDesiredCapacity web-prod`) prefixes the
+ * message so a log line says what was being attempted.
+ *
+ * Order matters: a known name decides first (a 400 `PriorRequestNotComplete` is retryable, a 400
+ * `ValidationError` is not), then the SDK's `$retryable` trait, then the HTTP status (429/5xx retryable),
+ * then socket codes and the "Rate exceeded" message throttled services send; anything else is permanent,
+ * because an unknown error is more often a bug than a blip, and retrying a bug only delays the alert.
+ */
+export function classifyAwsError(error: unknown, context?: string): ExecutorError {
+  if (error instanceof ExecutorError) return error;
+  const shape: SdkErrorShape = typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
+  const name = typeof shape.name === 'string' ? shape.name : undefined;
+  const wireCode = typeof shape.Code === 'string' ? shape.Code : undefined;
+  const systemCode = typeof shape.code === 'string' ? shape.code : undefined;
+  const rawMessage = typeof shape.message === 'string' ? shape.message : String(error);
+  const status = typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : undefined;
+  const retryAfterMs = parseRetryAfter(shape.retryAfterSeconds);
+
+  const awsName = name && name !== 'Error' ? name : (wireCode ?? systemCode);
+  const code = awsName ?? EXECUTOR_ERROR_CODES.unexpected;
+  const described = `${context ? `${context}: ` : ''}${awsName ? `${awsName}: ` : ''}${rawMessage}${status !== undefined ? ` (HTTP ${status})` : ''}`;
+  const retryable = (why: string) => new RetryableExecutorError(`${described} [retryable: ${why}]`, { cause: error, code, retryAfterMs });
+  const permanent = (why: string) => new PermanentExecutorError(`${described} [permanent: ${why}]`, { cause: error, code });
+
+  for (const candidate of [name, wireCode]) {
+    if (candidate === undefined) continue;
+    if (RETRYABLE_NAMES.has(candidate)) return retryable(candidate);
+    if (PERMANENT_NAMES.has(candidate)) return permanent(candidate);
+  }
+  if (shape.$retryable !== undefined && shape.$retryable !== null) return retryable('SDK marks it retryable');
+  if (status === 429) return retryable('HTTP 429');
+  if (status !== undefined && status >= 500) return retryable(`HTTP ${status}`);
+  if (systemCode && RETRYABLE_SYSTEM_CODES.has(systemCode)) return retryable(`network ${systemCode}`);
+  if (/rate exceeded|throttl/i.test(rawMessage)) return retryable('throttled');
+  if (status !== undefined && status >= 400) return permanent(`HTTP ${status}`);
+  return permanent('unrecognised error');
+}
+
+function parseRetryAfter(value: unknown): number | undefined {
+  const seconds = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}

@@ -1,0 +1,42 @@
+/**
+ * Dependencies of the deployed Lambdas, built from the environment and real clients. Called once per
+ * execution environment (module scope of each handler).
+ */
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { DynamoDecisionStore } from '../adapters/dynamodb/decision-store';
+import { DynamoDriverStore } from '../adapters/dynamodb/driver-store';
+import { createExecutors } from '../executors';
+import type { HandlerDeps } from '../handlers/common';
+import { awsExecutorPorts, createAwsClients } from './clients';
+import { parseEnv } from './env';
+import { logger, metrics, tracer } from './powertools';
+
+export interface LambdaDeps extends HandlerDeps {
+  idempotencyStore: BasePersistenceLayer;
+}
+
+export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
+  const clients = createAwsClients(tracer);
+  const ports = awsExecutorPorts(clients);
+  const storeLogger = { warn: (message: string, attributes: Record<string, unknown>) => logger.warn(message, attributes) };
+  return {
+    config: env.config,
+    drivers: new DynamoDriverStore(clients.doc, env.tables.drivers, { logger: storeLogger }),
+    decisions: new DynamoDecisionStore(clients.doc, {
+      decisionsTable: env.tables.decisions,
+      stateTable: env.tables.state,
+      retentionDays: env.config.decisionRetentionDays,
+      targets: env.config.targets,
+      logger: storeLogger,
+    }),
+    // Per invocation, so the retry loop knows the Lambda deadline; the ports (and their clients) are shared.
+    executors: ({ deadlineAtMs }) => createExecutors(ports, deadlineAtMs === undefined ? {} : { retry: { deadlineAt: deadlineAtMs } }),
+    // Whole seconds: the domain's unit, and what makes decision times readable in the console.
+    clock: () => Math.floor(Date.now() / 1000),
+    logger,
+    metrics,
+    tracer,
+    idempotencyStore: new DynamoDBPersistenceLayer({ tableName: env.tables.idempotency, awsSdkV3Client: clients.dynamodb }),
+  };
+}

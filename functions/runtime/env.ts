@@ -1,0 +1,81 @@
+/**
+ * The Lambda environment, parsed once at cold start into a frozen object. A missing or invalid variable
+ * fails the init with a message that names it, instead of surfacing later as an AccessDenied on table "".
+ */
+import { gunzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { ENV } from '../contracts';
+import { parseConfig, type DrivetrainConfig } from '../domain/config';
+
+export interface DrivetrainEnv {
+  config: Readonly<DrivetrainConfig>;
+  tables: Readonly<{ drivers: string; decisions: string; state: string; idempotency: string }>;
+}
+
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** DynamoDB table names: 3-255 of [a-zA-Z0-9_.-]. */
+const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)');
+
+const envSchema = z.object({
+  [ENV.config]: z.string().min(1),
+  [ENV.driversTable]: tableName,
+  [ENV.decisionsTable]: tableName,
+  [ENV.stateTable]: tableName,
+  [ENV.idempotencyTable]: tableName,
+});
+
+/**
+ * Lambda caps all environment variables of a function at 4 KB together, which a config with a handful of
+ * targets outgrows as JSON; `gzip+base64:` lets the stack ship it compressed (about 5× smaller).
+ */
+const GZIP_PREFIX = 'gzip+base64:';
+
+export function decodeConfigVariable(raw: string): unknown {
+  let text = raw;
+  if (raw.startsWith(GZIP_PREFIX)) {
+    try {
+      text = gunzipSync(Buffer.from(raw.slice(GZIP_PREFIX.length), 'base64')).toString('utf8');
+    } catch (error) {
+      throw new EnvironmentError(`${ENV.config} starts with "${GZIP_PREFIX}" but is not gzip+base64 data`, { cause: error });
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new EnvironmentError(`${ENV.config} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Readonly<DrivetrainEnv> {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return source[name] === undefined ? `${name} is not set` : `${name} ${issue.message}`;
+    });
+    throw new EnvironmentError(`invalid Lambda environment: ${problems.join('; ')}`);
+  }
+  const vars = parsed.data;
+  let config: Readonly<DrivetrainConfig>;
+  try {
+    config = parseConfig(decodeConfigVariable(vars[ENV.config]), `$${ENV.config}`);
+  } catch (error) {
+    if (error instanceof EnvironmentError) throw error;
+    throw new EnvironmentError(`${ENV.config} does not hold a valid Drivetrain config: ${(error as Error).message}`, { cause: error });
+  }
+  return Object.freeze({
+    config,
+    tables: Object.freeze({
+      drivers: vars[ENV.driversTable],
+      decisions: vars[ENV.decisionsTable],
+      state: vars[ENV.stateTable],
+      idempotency: vars[ENV.idempotencyTable],
+    }),
+  });
+}

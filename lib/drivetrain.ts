@@ -1,0 +1,354 @@
+/**
+ * Drivetrain in one construct: give it a config (targets, policies, allowed sources) and it builds the
+ * tables, the event routing (default-bus alarm rule, a business-driver bus with a resource policy, an SNS
+ * topic for classic alarm notifications, direct alarm actions, the reconciliation tick), the two functions
+ * with permissions scoped to the configured resources, and the dashboard and alarms on the control plane.
+ *
+ * The config is validated here with the runtime's own validator (and a few checks only the infrastructure
+ * needs), so a bad config stops the synth with the validator's messages before anything is built.
+ */
+import { Aws, CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+import { DETAIL_TYPES, ENV } from '../functions/contracts';
+import { InvalidConfigError, validateConfig, type ConfigIssue, type DrivetrainConfig, type DrivetrainConfigInput } from '../functions/domain/config';
+import { AllocationPolicy } from './allocation-policy';
+import { businessBusPolicy } from './bus-policy';
+import { DrivetrainFunction } from './drivetrain-function';
+import { DrivetrainObservability } from './observability';
+import { allocationResources, businessSources, configuredAlarmNames, overridePrincipals } from './resource-arns';
+import { DrivetrainTables, type DrivetrainTableMap } from './tables';
+
+const REPO_ROOT = join(__dirname, '..');
+
+export const DEFAULT_HANDLERS = {
+  ingest: join(REPO_ROOT, 'functions/handlers/ingest.ts'),
+  tick: join(REPO_ROOT, 'functions/handlers/tick.ts'),
+} as const;
+
+/**
+ * One Lambda permission statement per alarm keeps the direct alarm-action grant exact, but a function's
+ * resource policy is capped at 20 KB; past this many alarms the grant would no longer fit beside the
+ * EventBridge and SNS statements.
+ */
+export const MAX_DIRECT_ALARM_ACTIONS = 40;
+
+/**
+ * EventBridge rejects event patterns over 2048 characters unless the quota was raised; alarm names and
+ * sources are split across rules so that each pattern stays well below it.
+ */
+const EVENT_PATTERN_VALUES_BUDGET = 1500;
+
+export interface DrivetrainProps {
+  /** Targets, policies, driver catalogue, allowed sources. Validated again here, so raw input is fine. */
+  config: DrivetrainConfig | DrivetrainConfigInput;
+  /** Names the config's file in validation messages. @default '<inline>' */
+  configFile?: string;
+  /** Notified when a control-plane alarm fires and when it recovers. @default - alarms without actions */
+  alarmTopic?: sns.ITopic;
+  /** Retention of the functions' log groups. @default logs.RetentionDays.ONE_MONTH */
+  logRetention?: logs.RetentionDays;
+  /**
+   * Keep the tables and log groups, with deletion protection on the tables, when the stack or a resource
+   * is removed. Turn off only for throw-away environments. @default true
+   */
+  retainData?: boolean;
+  /** How often the reconciliation tick runs; whole minutes. @default Duration.minutes(1) */
+  tickInterval?: Duration;
+  /** Executor failure rate (percent of actions over five minutes) that raises the alarm. @default 10 */
+  actionFailureRatePercent?: number;
+  /**
+   * Let the configured CloudWatch alarms invoke the ingest function directly as an alarm action (one
+   * permission per alarm, at most MAX_DIRECT_ALARM_ACTIONS). The EventBridge rule and the SNS topic deliver
+   * the same alarms either way. @default true
+   */
+  directAlarmActions?: boolean;
+  /** Entry files of the two handlers. @default DEFAULT_HANDLERS */
+  handlers?: { ingest: string; tick: string };
+}
+
+export class Drivetrain extends Construct {
+  /** The validated config the functions were built with. */
+  readonly config: DrivetrainConfig;
+  readonly tables: DrivetrainTableMap;
+  readonly businessBus: events.EventBus;
+  readonly alarmNotificationTopic: sns.Topic;
+  readonly ingest: DrivetrainFunction;
+  readonly tick: DrivetrainFunction;
+  /** Events EventBridge or SNS could not deliver to the ingest function. */
+  readonly deliveryDeadLetterQueue: sqs.Queue;
+  /** Asynchronous invocations that failed after Lambda's retries. */
+  readonly failedInvocationsQueue: sqs.Queue;
+  readonly allocationPolicy: iam.ManagedPolicy;
+  readonly observability: DrivetrainObservability;
+
+  constructor(scope: Construct, id: string, props: DrivetrainProps) {
+    super(scope, id);
+    const file = props.configFile ?? '<inline>';
+    const tickInterval = props.tickInterval ?? Duration.minutes(1);
+    const actionFailureRatePercent = props.actionFailureRatePercent ?? 10;
+    const retainData = props.retainData ?? true;
+    const directAlarmActions = props.directAlarmActions ?? true;
+    const handlers = props.handlers ?? DEFAULT_HANDLERS;
+
+    // --- validation: the runtime's validator first, then what only the infrastructure needs -------------
+    const validation = validateConfig(props.config, file);
+    if (!validation.ok) throw new InvalidConfigError(validation.issues);
+    const config = validation.config;
+    this.config = config;
+    const issues: ConfigIssue[] = [];
+    const report = (issue: Omit<ConfigIssue, 'file'>) => issues.push({ file, ...issue });
+    const overrides = overridePrincipals(config, report);
+    const resources = allocationResources(config.targets, report);
+    const alarmNames = configuredAlarmNames(config);
+    const sources = businessSources(config);
+    if (directAlarmActions && alarmNames.length > MAX_DIRECT_ALARM_ACTIONS) {
+      report({
+        path: 'drivers',
+        message: `${alarmNames.length} alarm names need ${alarmNames.length} direct alarm-action permissions; at most ${MAX_DIRECT_ALARM_ACTIONS} fit in a Lambda resource policy. Set directAlarmActions: false (the EventBridge rule and the SNS topic still deliver every alarm)`,
+      });
+    }
+    checkOptions(report, { tickInterval, actionFailureRatePercent });
+    if (issues.length > 0) throw new InvalidConfigError(issues);
+    const name = config.name;
+
+    // --- state ---------------------------------------------------------------------------------------------
+    const tables = new DrivetrainTables(this, 'Tables', { prefix: name, retainData });
+    this.tables = tables.tables;
+
+    // 14 days, the SQS maximum: a DLQ is read by a person, possibly after a weekend.
+    const dlqProps: sqs.QueueProps = { retentionPeriod: Duration.days(14), encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true };
+    this.deliveryDeadLetterQueue = new sqs.Queue(this, 'DeliveryDlq', { ...dlqProps, queueName: `${name}-delivery-dlq` });
+    this.failedInvocationsQueue = new sqs.Queue(this, 'FailuresDlq', { ...dlqProps, queueName: `${name}-failures-dlq` });
+    for (const queue of [this.deliveryDeadLetterQueue, this.failedInvocationsQueue]) {
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself a dead-letter queue (of EventBridge targets, an SNS subscription or Lambda asynchronous invocations); a DLQ of a DLQ would only move the problem.',
+      });
+    }
+
+    // --- functions -----------------------------------------------------------------------------------------
+    const environment = {
+      [ENV.driversTable]: tables.names.drivers,
+      [ENV.decisionsTable]: tables.names.decisions,
+      [ENV.stateTable]: tables.names.state,
+      [ENV.idempotencyTable]: tables.names.idempotency,
+    };
+    const logRemovalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.ingest = new DrivetrainFunction(this, 'Ingest', {
+      entry: handlers.ingest,
+      description: `Drivetrain ${name}: store drivers (alarms, metrics, business signals, overrides) and decide/act for the targets they affect`,
+      config,
+      environment,
+      // Inline decide/act for the few targets one event touches: DynamoDB plus 1-3 control-plane calls
+      // per target, each bounded by the executors' 5 s request timeout and their retry deadline.
+      timeout: Duration.seconds(30),
+      logRetention: props.logRetention,
+      logRemovalPolicy,
+      failureQueue: this.failedInvocationsQueue,
+      retryAttempts: 2,
+      // A driver that could not be handled for 6 hours is stale news; it waits in the DLQ for a person.
+      maxEventAge: Duration.hours(6),
+    });
+    const tickSeconds = tickInterval.toSeconds();
+    this.tick = new DrivetrainFunction(this, 'Tick', {
+      entry: handlers.tick,
+      description: `Drivetrain ${name}: reconcile every target (expiring drivers, scheduled overrides, drift) every ${tickInterval.toHumanString()}`,
+      config,
+      environment,
+      // Ends before the next tick is due, so with one reserved instance ticks never pile up behind a slow one.
+      timeout: Duration.seconds(Math.min(tickSeconds - 10, 600)),
+      logRetention: props.logRetention,
+      logRemovalPolicy,
+      // Two reconciliations of the same targets at once only race on the state's optimistic lock; a
+      // single instance makes overlap impossible instead of merely harmless.
+      reservedConcurrentExecutions: 1,
+      failureQueue: this.failedInvocationsQueue,
+      // A failed tick is retried by the next one, with fresher inputs.
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(Math.max(60, tickSeconds)),
+    });
+
+    const t = this.tables;
+    t.drivers.grantReadWriteData(this.ingest.role);
+    t.decisions.grantReadWriteData(this.ingest.role);
+    t.state.grantReadWriteData(this.ingest.role);
+    t.idempotency.grantReadWriteData(this.ingest.role);
+    t.drivers.grantReadData(this.tick.role);
+    t.decisions.grantReadWriteData(this.tick.role);
+    t.state.grantReadWriteData(this.tick.role);
+    for (const fn of [this.ingest, this.tick]) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(t.decisions)}.Arn>/index/*]`,
+        reason: 'Queries on the decisions table GSI (byDecisionId: `drivetrain explain <decision id>`); the grant covers the indexes of this one table only.',
+      });
+    }
+
+    const allocation = new AllocationPolicy(this, 'Allocation', { resources });
+    this.allocationPolicy = allocation.policy;
+    this.ingest.role.addManagedPolicy(allocation.policy);
+    this.tick.role.addManagedPolicy(allocation.policy);
+
+    // --- drivers in: CloudWatch alarms on the default bus ---------------------------------------------------
+    const driverTarget = (fn: lambda.IFunction) =>
+      new targets.LambdaFunction(fn, {
+        deadLetterQueue: this.deliveryDeadLetterQueue,
+        // Retries cover Lambda throttling or unavailability; two hours covers a regional blip without
+        // delivering alarm states so old they could only be discarded as out of order.
+        retryAttempts: 8,
+        maxEventAge: Duration.hours(2),
+      });
+    chunkByLength(alarmNames, EVENT_PATTERN_VALUES_BUDGET).forEach((chunk, i) => {
+      new events.Rule(this, `AlarmStateChanges${i === 0 ? '' : i + 1}`, {
+        description: `Drivetrain ${name}: state changes of the configured CloudWatch alarms${i === 0 ? '' : ` (part ${i + 1})`}`,
+        eventPattern: { source: ['aws.cloudwatch'], detailType: [DETAIL_TYPES.alarmStateChange], detail: { alarmName: chunk } },
+        targets: [driverTarget(this.ingest.function)],
+      });
+    });
+
+    // --- drivers in: the business bus ---------------------------------------------------------------------
+    const busName = `${name}-business-drivers`;
+    this.businessBus = new events.EventBus(this, 'BusinessBus', { eventBusName: busName, description: `Drivetrain ${name}: business drivers, metric snapshots and overrides` });
+    // The policy is set inline on the bus instead of as EventBusPolicy resources: one atomic document, and
+    // no statement ids that CloudFormation requires to be unique across every stack in the account.
+    const busArn = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${busName}`;
+    (this.businessBus.node.defaultChild as events.CfnEventBus).policy = businessBusPolicy({
+      busArn,
+      account: Aws.ACCOUNT_ID,
+      senderAccounts: config.businessBusAccounts,
+      sources,
+      overrides,
+    });
+    chunkByLength(sources, EVENT_PATTERN_VALUES_BUDGET).forEach((chunk, i) => {
+      new events.Rule(this, `BusinessDrivers${i === 0 ? '' : i + 1}`, {
+        description: `Drivetrain ${name}: business drivers, metric snapshots and overrides from the allowed sources${i === 0 ? '' : ` (part ${i + 1})`}`,
+        eventBus: this.businessBus,
+        eventPattern: { source: chunk, detailType: [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot, DETAIL_TYPES.override] },
+        targets: [driverTarget(this.ingest.function)],
+      });
+    });
+
+    // --- drivers in: classic alarm notifications over SNS -------------------------------------------------
+    const alarmArnPattern = `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*`;
+    const topicKey = new kms.Key(this, 'AlarmNotificationsKey', {
+      description: `Drivetrain ${name}: encrypts the alarm-notification topic`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // The AWS managed aws/sns key cannot be used here: CloudWatch alarms can only publish to a topic whose
+    // key policy lets the CloudWatch service principal generate data keys.
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccountMayPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID }, ArnLike: { 'aws:SourceArn': alarmArnPattern } },
+      }),
+    );
+    this.alarmNotificationTopic = new sns.Topic(this, 'AlarmNotifications', {
+      topicName: `${name}-alarm-notifications`,
+      displayName: `Drivetrain ${name} alarm notifications`,
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    this.alarmNotificationTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccountMayPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmNotificationTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID }, ArnLike: { 'aws:SourceArn': alarmArnPattern } },
+      }),
+    );
+    this.alarmNotificationTopic.addSubscription(new subscriptions.LambdaSubscription(this.ingest.function, { deadLetterQueue: this.deliveryDeadLetterQueue }));
+
+    // --- drivers in: direct CloudWatch alarm actions --------------------------------------------------------
+    if (directAlarmActions) {
+      alarmNames.forEach((alarmName, i) => {
+        this.ingest.function.addPermission(`AlarmAction${i + 1}`, {
+          principal: new iam.ServicePrincipal('lambda.alarms.cloudwatch.amazonaws.com'),
+          action: 'lambda:InvokeFunction',
+          sourceAccount: Aws.ACCOUNT_ID,
+          sourceArn: `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${alarmName}`,
+        });
+      });
+    }
+
+    // --- the reconciliation tick ----------------------------------------------------------------------------
+    new events.Rule(this, 'ReconciliationTick', {
+      description: `Drivetrain ${name}: reconcile every target every ${tickInterval.toHumanString()}`,
+      schedule: events.Schedule.rate(tickInterval),
+      targets: [
+        new targets.LambdaFunction(this.tick.function, {
+          deadLetterQueue: this.deliveryDeadLetterQueue,
+          retryAttempts: 2,
+          // A tick that could not start within a minute is superseded by the next one.
+          maxEventAge: Duration.minutes(1),
+        }),
+      ],
+    });
+
+    // --- observability ------------------------------------------------------------------------------------
+    this.observability = new DrivetrainObservability(this, 'Observability', {
+      name: dashboardSafe(name),
+      ingest: this.ingest.function,
+      tick: this.tick.function,
+      tickInterval,
+      deadLetterQueues: [
+        { label: 'Delivery', queue: this.deliveryDeadLetterQueue },
+        { label: 'Failures', queue: this.failedInvocationsQueue },
+      ],
+      decisionsTableName: tables.names.decisions,
+      actionFailureRatePercent,
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+    });
+  }
+}
+
+function checkOptions(report: (issue: Omit<ConfigIssue, 'file'>) => void, options: { tickInterval: Duration; actionFailureRatePercent: number }): void {
+  const seconds = options.tickInterval.toSeconds();
+  if (seconds < 60 || seconds % 60 !== 0) {
+    report({ path: 'tickInterval', message: `${options.tickInterval.toHumanString()} is not a whole number of minutes; allowed: 1 minute or more, in whole minutes (EventBridge rate expressions)` });
+  }
+  const rate = options.actionFailureRatePercent;
+  if (!(rate > 0 && rate < 100)) report({ path: 'actionFailureRatePercent', message: `${rate}; allowed: more than 0 and less than 100` });
+}
+
+/** Splits values so that each chunk's JSON stays under `budget` characters (a value longer than that goes alone). */
+export function chunkByLength(values: readonly string[], budget: number): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let length = 0;
+  for (const value of values) {
+    const size = JSON.stringify(value).length + 1;
+    if (current.length > 0 && length + size > budget) {
+      chunks.push(current);
+      current = [];
+      length = 0;
+    }
+    current.push(value);
+    length += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Dashboard names allow letters, digits, "-" and "_"; the config's name may also contain ".". */
+function dashboardSafe(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '-');
+}
+
+function logicalIdOf(table: dynamodb.Table): string {
+  return Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
+}

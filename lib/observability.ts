@@ -1,0 +1,228 @@
+/**
+ * How an operator sees Drivetrain itself: one dashboard (decisions, actions applied/failed, decision
+ * latency, driver freshness, churn, the two functions, the dead-letter queues) and alarms on the control
+ * plane — a DLQ holding anything, executors failing, targets running on fallback because their telemetry
+ * went stale, functions erroring, the reconciliation tick no longer running.
+ *
+ * The application metrics are the handlers' EMF metrics: namespace METRICS_NAMESPACE, names from METRIC,
+ * dimension `service` = SERVICE_NAME (Powertools' default dimension).
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contracts';
+
+export interface ObservabilityProps {
+  /** Dashboard name and alarm-name prefix. */
+  name: string;
+  ingest: lambda.IFunction;
+  tick: lambda.IFunction;
+  tickInterval: Duration;
+  deadLetterQueues: ReadonlyArray<{ label: string; queue: sqs.IQueue }>;
+  decisionsTableName: string;
+  /** Percentage of executor actions failing (over 5 minutes) that raises the alarm. */
+  actionFailureRatePercent: number;
+  /** Notified when an alarm fires and when it recovers. */
+  alarmTopic?: sns.ITopic;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+export class DrivetrainObservability extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboardUrl: string;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const metric = (metricName: string, statistic: string, period = FIVE_MINUTES, label?: string) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic, period, ...(label ? { label } : {}) });
+
+    // --- alarms ------------------------------------------------------------------------------------------
+    for (const { label, queue } of props.deadLetterQueues) {
+      this.add(
+        new cloudwatch.Alarm(this, `${label}DlqNotEmpty`, {
+          alarmName: `${props.name}-${kebab(label)}-dlq-not-empty`,
+          alarmDescription: `Events that Drivetrain could not process are waiting in the ${label} dead-letter queue. Inspect them, fix the cause, then redrive them (SQS console: "Start DLQ redrive" or replay through the CLI).`,
+          metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+        props.alarmTopic,
+      );
+    }
+
+    const failureRate = new cloudwatch.MathExpression({
+      // FILL: a period with failures but no successes has no ActionsApplied datapoint at all.
+      expression: 'IF((FILL(applied, 0) + FILL(failed, 0)) > 0, 100 * FILL(failed, 0) / (FILL(applied, 0) + FILL(failed, 0)), 0)',
+      usingMetrics: { applied: metric(METRIC.actionsApplied, 'Sum'), failed: metric(METRIC.actionsFailed, 'Sum') },
+      period: FIVE_MINUTES,
+      label: 'Action failure rate (%)',
+    });
+    this.add(
+      new cloudwatch.Alarm(this, 'ActionFailureRate', {
+        alarmName: `${props.name}-action-failure-rate`,
+        alarmDescription: `More than ${props.actionFailureRatePercent}% of executor actions (Auto Scaling, provisioned concurrency, Route 53) failed in 2 of the last 3 five-minute periods. Decisions are recorded but not applied: look at the failed decisions in the ${props.decisionsTableName} table (status "failed", outcome.error).`,
+        metric: failureRate,
+        threshold: props.actionFailureRatePercent,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      props.alarmTopic,
+    );
+
+    this.add(
+      new cloudwatch.Alarm(this, 'StaleTargets', {
+        alarmName: `${props.name}-stale-targets`,
+        alarmDescription:
+          'At least one target has had only stale telemetry for 10 minutes and runs on its fallback allocation. Check that the metric snapshots and alarm events for it still arrive (DriverAgeSeconds on the dashboard).',
+        metric: metric(METRIC.staleTargets, 'Maximum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      props.alarmTopic,
+    );
+
+    for (const [label, fn] of [
+      ['Ingest', props.ingest],
+      ['Tick', props.tick],
+    ] as const) {
+      this.add(
+        new cloudwatch.Alarm(this, `${label}Errors`, {
+          alarmName: `${props.name}-${kebab(label)}-errors`,
+          alarmDescription: `The ${label.toLowerCase()} function has failed invocations in two consecutive five-minute periods. Its log group has the errors; failed asynchronous events are kept in the failed-invocations DLQ.`,
+          metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 2,
+          datapointsToAlarm: 2,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+        props.alarmTopic,
+      );
+    }
+
+    // Missing Invocations data is the failure here (nothing ran), so it counts as breaching.
+    const stallWindow = Duration.minutes(Math.max(5, 2 * Math.ceil(props.tickInterval.toMinutes({ integral: false }))));
+    this.add(
+      new cloudwatch.Alarm(this, 'ReconciliationStalled', {
+        alarmName: `${props.name}-reconciliation-stalled`,
+        alarmDescription: `The reconciliation tick has not run for ${stallWindow.toMinutes() * 2} minutes: drivers still arrive but expiring drivers, scheduled overrides and drift are no longer acted on. Check the tick schedule rule and the tick function's throttles.`,
+        metric: props.tick.metricInvocations({ period: stallWindow, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+      props.alarmTopic,
+    );
+
+    // --- dashboard -------------------------------------------------------------------------------------
+    const region = Stack.of(this).region;
+    const consoleBase = `https://${region}.console.aws.amazon.com`;
+    const dashboardName = props.name;
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName, defaultInterval: Duration.hours(3) });
+    this.dashboardUrl = `${consoleBase}/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboardName}`;
+
+    const wide = 24;
+    const third = 8;
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        width: wide,
+        height: 3,
+        markdown: [
+          `## Drivetrain \`${props.name}\``,
+          `Every decision, with its reasons and the drivers it considered, is in [${props.decisionsTableName}](${consoleBase}/dynamodbv2/home?region=${region}#item-explorer?table=${props.decisionsTableName}) (partition key = target id, newest last). ` +
+            `Application metrics: namespace \`${METRICS_NAMESPACE}\`, dimension \`service=${SERVICE_NAME}\`.`,
+        ].join('\n\n'),
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph('Decisions', third, [metric(METRIC.decisionsRecorded, 'Sum', FIVE_MINUTES, 'recorded'), metric(METRIC.decisionConflicts, 'Sum', FIVE_MINUTES, 'conflicts (retried)')]),
+      graph('Actions', third, [
+        metric(METRIC.actionsApplied, 'Sum', FIVE_MINUTES, 'applied'),
+        metric(METRIC.actionsFailed, 'Sum', FIVE_MINUTES, 'failed'),
+        metric(METRIC.actionsUnchanged, 'Sum', FIVE_MINUTES, 'unchanged'),
+      ]),
+      graph('Action failure rate (%)', third, [failureRate], { min: 0, max: 100 }),
+    );
+    this.dashboard.addWidgets(
+      graph('Decision latency (driver received → applied, ms)', third, [
+        metric(METRIC.decisionLatency, 'p50', FIVE_MINUTES, 'p50'),
+        metric(METRIC.decisionLatency, 'p90', FIVE_MINUTES, 'p90'),
+        metric(METRIC.decisionLatency, 'p99', FIVE_MINUTES, 'p99'),
+      ]),
+      new cloudwatch.GraphWidget({
+        title: 'Driver freshness',
+        width: third,
+        left: [metric(METRIC.driverAge, 'p50', FIVE_MINUTES, 'newest driver age p50 (s)'), metric(METRIC.driverAge, 'Maximum', FIVE_MINUTES, 'newest driver age max (s)')],
+        right: [metric(METRIC.staleTargets, 'Maximum', FIVE_MINUTES, 'stale targets')],
+        leftYAxis: { min: 0, label: 'seconds', showUnits: false },
+        rightYAxis: { min: 0, label: 'targets', showUnits: false },
+      }),
+      graph('Churn (allocation changes per hour)', third, [metric(METRIC.allocationChanges, 'Sum', Duration.hours(1), 'changes')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Drivers', third, [
+        metric(METRIC.driversAccepted, 'Sum', FIVE_MINUTES, 'accepted'),
+        metric(METRIC.driversRejected, 'Sum', FIVE_MINUTES, 'rejected'),
+        metric(METRIC.driversOutOfOrder, 'Sum', FIVE_MINUTES, 'out of order'),
+        metric(METRIC.poisonEvents, 'Sum', FIVE_MINUTES, 'unreadable events'),
+      ]),
+      functionGraph('Ingest function', third, props.ingest),
+      functionGraph('Tick function', third, props.tick, [metric(METRIC.reconcileErrors, 'Sum', FIVE_MINUTES, 'reconcile errors')]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Dead-letter queues (messages waiting)',
+        12,
+        props.deadLetterQueues.map(({ label, queue }) => queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', label })),
+      ),
+      new cloudwatch.AlarmStatusWidget({ title: 'Control-plane alarms', width: 12, height: 6, alarms: this.alarms }),
+    );
+  }
+
+  private add(alarm: cloudwatch.Alarm, topic: sns.ITopic | undefined): void {
+    if (topic) {
+      alarm.addAlarmAction(new actions.SnsAction(topic));
+      alarm.addOkAction(new actions.SnsAction(topic));
+    }
+    this.alarms.push(alarm);
+  }
+}
+
+function graph(title: string, width: number, metrics: cloudwatch.IMetric[], leftYAxis: cloudwatch.YAxisProps = { min: 0 }): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({ title, width, height: 6, left: metrics, leftYAxis });
+}
+
+function functionGraph(title: string, width: number, fn: lambda.IFunction, extra: cloudwatch.IMetric[] = []): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({
+    title,
+    width,
+    height: 6,
+    left: [
+      fn.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum', label: 'invocations' }),
+      fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum', label: 'errors' }),
+      fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum', label: 'throttles' }),
+      ...extra,
+    ],
+    right: [fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99', label: 'duration p99 (ms)' })],
+    leftYAxis: { min: 0 },
+    rightYAxis: { min: 0 },
+  });
+}
+
+function kebab(label: string): string {
+  return label.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}

@@ -1,0 +1,212 @@
+/**
+ * The elasticity benchmark: each shipped trace replayed under (1) Drivetrain — the real engine with the
+ * policy in traces/bench.config.yaml and the trace's announced drivers, (2) a model of AWS target tracking,
+ * (3) a static schedule; all on the same simulated fleet (same warmup), scored with the SPEC RG metrics.
+ */
+import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { parseConfig, type DrivetrainConfig } from '../../functions/domain/config';
+import type { Target } from '../../functions/domain/model';
+import { runReplay } from '../replay';
+import { VirtualClock } from '../simulator/clock';
+import { SimulatedFleet } from '../simulator/fleet';
+import { elasticityMetrics, requiredUnits, type ElasticityMetrics, type ElasticitySample } from './metrics';
+import { StaticSchedule, TargetTrackingModel, staticScheduleCapacity } from './strategies';
+import { loadManifest, type LoadedTrace, type TraceManifest } from './trace';
+
+export const TRACES_DIR = resolve(__dirname, '../../traces');
+export const DEFAULT_MANIFEST = resolve(TRACES_DIR, 'manifest.json');
+export const DEFAULT_BENCH_CONFIG = resolve(TRACES_DIR, 'bench.config.yaml');
+
+export type StrategyName = 'drivetrain' | 'target-tracking' | 'static-schedule';
+
+export interface StrategyResult {
+  strategy: StrategyName;
+  label: string;
+  metrics: ElasticityMetrics;
+  samples: ElasticitySample[];
+}
+
+export interface GoalCheck {
+  goal: string;
+  met: boolean;
+  detail: string;
+}
+
+export interface TraceBenchmark {
+  trace: string;
+  description: string;
+  /** Requests/s one instance serves at its objective: what "demand" in units means. */
+  perUnitCapacity: number;
+  unitHourlyPrice: number;
+  start: number;
+  end: number;
+  /** Requests/s per step. */
+  load: number[];
+  results: StrategyResult[];
+  goals: GoalCheck[];
+}
+
+export interface BenchmarkOptions {
+  manifestPath?: string;
+  configPath?: string;
+  /** Only these trace names. */
+  traces?: string[];
+}
+
+export async function runBenchmark(options: BenchmarkOptions = {}): Promise<TraceBenchmark[]> {
+  const { manifest, traces } = loadManifest(options.manifestPath ?? DEFAULT_MANIFEST);
+  const configPath = options.configPath ?? DEFAULT_BENCH_CONFIG;
+  const config = parseConfig(parseYaml(readFileSync(configPath, 'utf8')), configPath);
+  const selected = options.traces?.length ? traces.filter((t) => options.traces!.includes(t.entry.name)) : traces;
+  if (options.traces?.length && selected.length !== options.traces.length) {
+    throw new Error(`unknown trace(s) ${options.traces.filter((n) => !traces.some((t) => t.entry.name === n)).join(', ')}; shipped: ${traces.map((t) => t.entry.name).join(', ')}`);
+  }
+  const results: TraceBenchmark[] = [];
+  for (const loaded of selected) results.push(await benchmarkTrace(loaded, manifest, config, configPath));
+  return results;
+}
+
+export async function benchmarkTrace(loaded: LoadedTrace, manifest: TraceManifest, config: Readonly<DrivetrainConfig>, configPath: string): Promise<TraceBenchmark> {
+  const { trace, drivers, entry } = loaded;
+  const target = config.targets.find((t) => t.id === manifest.targetId);
+  if (!target || target.resource.kind !== 'ec2-asg') throw new Error(`${configPath} must define the ec2-asg target "${manifest.targetId}" the traces drive`);
+  const rule = target.policy.rules.find((r) => r.kind === 'metric' && r.driver === manifest.metricDriver);
+  if (rule?.kind !== 'metric') throw new Error(`${configPath}: target ${target.id} needs a metric rule on "${manifest.metricDriver}"`);
+  const step = trace.stepSeconds;
+  const load = trace.points.map((p) => p.demand);
+  const demand = load.map((rate) => requiredUnits(rate, manifest.perUnitCapacity));
+  const price = manifest.unitHourlyPrice;
+  const score = (strategy: StrategyName, label: string, supply: number[], billed: number[]): StrategyResult => {
+    const samples = trace.points.map((p, i) => ({ t: p.t, demand: demand[i]!, supply: supply[i]!, billed: billed[i]! }));
+    return { strategy, label, metrics: elasticityMetrics(samples, trace.end, price), samples };
+  };
+
+  // (1) Drivetrain: the replay of the real engine.
+  const replay = await runReplay({
+    configPath,
+    trace,
+    drivers,
+    targets: [target.id],
+    metricDriver: manifest.metricDriver,
+    perUnitCapacity: manifest.perUnitCapacity,
+    instanceWarmupSeconds: manifest.instanceWarmupSeconds,
+    stepSeconds: step,
+  });
+  const timeline = replay.targets[0]!.timeline;
+  const drivetrain = score('drivetrain', `Drivetrain (${target.policy.version})`, timeline.map((s) => s.supply ?? 0), timeline.map((s) => s.billed ?? 0));
+
+  // (2) Target tracking and (3) the static schedule, minute by minute on their own fleets.
+  const tracking = runBaseline(trace.points.map((p) => p.t), manifest, target, (fleet) => {
+    const model = new TargetTrackingModel(fleet, { groupName: groupOf(target), targetValue: rule.targetPerUnit });
+    return (i) => {
+      if (i > 0) model.evaluate(load[i - 1]!);
+    };
+  }, requiredUnits(load[0]!, rule.targetPerUnit));
+  const scheduleOptions = { groupName: groupOf(target), schedule: entry.staticSchedule, drivers, policy: target.policy, warmupSeconds: manifest.instanceWarmupSeconds };
+  const staticRun = runBaseline(trace.points.map((p) => p.t), manifest, target, (fleet) => {
+    const model = new StaticSchedule(fleet, scheduleOptions);
+    return (i) => void model.evaluate(trace.points[i]!.t);
+  }, staticScheduleCapacity(scheduleOptions, trace.start));
+
+  const results = [
+    drivetrain,
+    score('target-tracking', `Target tracking (${rule.targetPerUnit}/instance)`, tracking.supply, tracking.billed),
+    score('static-schedule', 'Static schedule', staticRun.supply, staticRun.billed),
+  ];
+  return {
+    trace: entry.name,
+    description: entry.description,
+    perUnitCapacity: manifest.perUnitCapacity,
+    unitHourlyPrice: price,
+    start: trace.start,
+    end: trace.end,
+    load,
+    results,
+    goals: checkGoals(entry.name, results),
+  };
+}
+
+function groupOf(target: Target): string {
+  if (target.resource.kind !== 'ec2-asg') throw new TypeError(`${target.id} is not an Auto Scaling group`);
+  return target.resource.autoScalingGroupName;
+}
+
+/** Runs a baseline minute by minute: act at t, then sample what serves during [t, t+step). */
+function runBaseline(
+  times: number[],
+  manifest: TraceManifest,
+  target: Target,
+  strategy: (fleet: SimulatedFleet) => (index: number) => void,
+  initial: number,
+): { supply: number[]; billed: number[] } {
+  const clock = new VirtualClock(times[0]!);
+  const fleet = new SimulatedFleet({ now: clock.now, instanceWarmupSeconds: manifest.instanceWarmupSeconds });
+  const { min, max } = target.policy.bounds;
+  fleet.addAutoScalingGroup(groupOf(target), { min, max, desired: Math.min(max, Math.max(min, initial)) });
+  const act = strategy(fleet);
+  const supply: number[] = [];
+  const billed: number[] = [];
+  times.forEach((t, i) => {
+    clock.advanceTo(t);
+    act(i);
+    const status = fleet.groupStatus(groupOf(target));
+    supply.push(status.inService);
+    billed.push(status.desired);
+  });
+  return { supply, billed };
+}
+
+/**
+ * The issue's goals: on the flash sale, τU at most 1/5 of target tracking's at no more than 1.1× its cost;
+ * on the unannounced spike, no worse than target tracking (τU and θU) at no more than 1.1× its cost.
+ */
+export function checkGoals(trace: string, results: StrategyResult[]): GoalCheck[] {
+  const dt = results.find((r) => r.strategy === 'drivetrain')!.metrics;
+  const tt = results.find((r) => r.strategy === 'target-tracking')!.metrics;
+  const costRatio = dt.cost / tt.cost;
+  const cost: GoalCheck = { goal: 'cost ≤ 1.1 × target tracking', met: costRatio <= 1.1 + 1e-9, detail: `$${dt.cost.toFixed(2)} vs $${tt.cost.toFixed(2)} (${costRatio.toFixed(3)}×)` };
+  if (trace === 'flash-sale') {
+    return [
+      { goal: 'τU ≤ 1/5 of target tracking', met: dt.timeshareUnder <= tt.timeshareUnder / 5 + 1e-9, detail: `${dt.timeshareUnder.toFixed(2)}% vs ${tt.timeshareUnder.toFixed(2)}% (limit ${(tt.timeshareUnder / 5).toFixed(2)}%)` },
+      cost,
+    ];
+  }
+  if (trace === 'unannounced-spike') {
+    return [
+      { goal: 'τU no worse than target tracking', met: dt.timeshareUnder <= tt.timeshareUnder + 1e-9, detail: `${dt.timeshareUnder.toFixed(2)}% vs ${tt.timeshareUnder.toFixed(2)}%` },
+      { goal: 'θU no worse than target tracking', met: dt.accuracyUnder <= tt.accuracyUnder + 1e-9, detail: `${dt.accuracyUnder.toFixed(2)}% vs ${tt.accuracyUnder.toFixed(2)}%` },
+      cost,
+    ];
+  }
+  return [];
+}
+
+const COLUMNS: Array<{ header: string; value: (m: ElasticityMetrics) => string }> = [
+  { header: 'θU %', value: (m) => m.accuracyUnder.toFixed(2) },
+  { header: 'θO %', value: (m) => m.accuracyOver.toFixed(1) },
+  { header: 'τU %', value: (m) => m.timeshareUnder.toFixed(2) },
+  { header: 'τO %', value: (m) => m.timeshareOver.toFixed(1) },
+  { header: 'υ %', value: (m) => m.instability.toFixed(1) },
+  { header: 'jitter /h', value: (m) => (m.jitter >= 0 ? '+' : '') + m.jitter.toFixed(2) },
+  { header: 'adapt.', value: (m) => String(m.supplyAdaptations) },
+  { header: 'inst-h', value: (m) => m.capacityHours.toFixed(1) },
+  { header: 'cost $', value: (m) => m.cost.toFixed(2) },
+];
+
+export function formatBenchmark(bench: TraceBenchmark): string {
+  const labelWidth = Math.max(...bench.results.map((r) => r.label.length), 'strategy'.length);
+  const widths = COLUMNS.map((c) => Math.max(c.header.length, ...bench.results.map((r) => c.value(r.metrics).length)));
+  const row = (label: string, cells: string[]) => [label.padEnd(labelWidth), ...cells.map((c, i) => c.padStart(widths[i]!))].join('  ');
+  const lines = [
+    `${bench.trace}: ${bench.description}`,
+    row('strategy', COLUMNS.map((c) => c.header)),
+    row('─'.repeat(labelWidth), widths.map((w) => '─'.repeat(w))),
+    ...bench.results.map((r) => row(r.label, COLUMNS.map((c) => c.value(r.metrics)))),
+  ];
+  const demandAdaptations = bench.results[0]!.metrics.demandAdaptations;
+  lines.push(`(demand adapted ${demandAdaptations} units over ${(bench.results[0]!.metrics.durationSeconds / 3600).toFixed(0)} h)`);
+  for (const goal of bench.goals) lines.push(`goal ${goal.met ? 'MET    ' : 'NOT MET'} ${goal.goal}: ${goal.detail}`);
+  return lines.join('\n');
+}

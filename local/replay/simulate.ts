@@ -1,0 +1,254 @@
+/**
+ * Replays drivers through the real decision engine (`decide`) in virtual time against a simulated fleet,
+ * feeding the state back the way the pipeline does: a driver becomes visible when it is observed, the
+ * store keeps the newest observation of each driver instance and hides expired ones, an applied decision
+ * moves `current` and the change times, a failed one leaves the state alone.
+ *
+ * Used by `drivetrain replay` (local/replay/index.ts) and by the benchmark's Drivetrain strategy, so what
+ * the benchmark measures is exactly what a replay shows.
+ */
+import { decide, type EngineTarget } from '../../functions/domain/engine';
+import type { Action, Allocation, Decision, Driver, ReasonCode, Target, TargetState } from '../../functions/domain/model';
+import { VirtualClock } from '../simulator/clock';
+import { SimulatedFleet, type FleetCall } from '../simulator/fleet';
+
+export type ReplayStatus = 'applied' | 'failed' | 'shadow' | 'paused';
+
+export interface ReplayDecision {
+  at: number;
+  targetId: string;
+  status: ReplayStatus;
+  summary: string;
+  desired: Allocation;
+  previous: Allocation | undefined;
+  reasons: ReasonCode[];
+  actions: Action[];
+  winner?: string;
+  error?: string;
+}
+
+export interface TimelineSample {
+  t: number;
+  /** Capacity targets: the allocation the policy holds (desired) and its pre-warm floor. */
+  desired?: number;
+  floor?: number;
+  /** Capacity actually serving: warm ASG instances, or allocated provisioned concurrency. */
+  supply?: number;
+  /** Capacity paid for: every launched instance (warming ones too), or requested concurrency. */
+  billed?: number;
+  /** Routing targets: the weights in force. */
+  weights?: Record<string, number>;
+  /** With a demand trace: the rate in the step (e.g. requests/s) and the units it needs. */
+  load?: number;
+  demand?: number;
+}
+
+export interface TargetSimulation {
+  target: Target;
+  /** Decisions that changed (or tried to change) the allocation, oldest first. */
+  decisions: ReplayDecision[];
+  /** One sample per step. */
+  timeline: TimelineSample[];
+  /** Evaluations whose answer was "hold". */
+  holds: number;
+  finalState: TargetState | undefined;
+}
+
+export interface SimulationInput {
+  targets: readonly Target[];
+  /** Every observation, in any order; each becomes visible at its observedAt. */
+  drivers: readonly Driver[];
+  from: number;
+  /** Exclusive. */
+  to: number;
+  stepSeconds: number;
+  instanceWarmupSeconds?: number;
+  provisionedConcurrencyReadySeconds?: number;
+  /**
+   * Replay asks "what would this policy have done", so by default every target is evaluated as if it were
+   * enforced; with respectModes a shadow/paused target records its decisions without moving.
+   */
+  respectModes?: boolean;
+  /** Called after each step (progress, pacing). */
+  onStep?: (t: number, step: number, steps: number) => void | Promise<void>;
+}
+
+export interface SimulationResult {
+  targets: TargetSimulation[];
+  calls: FleetCall[];
+  evaluations: number;
+  fleet: SimulatedFleet;
+}
+
+export async function simulate(input: SimulationInput): Promise<SimulationResult> {
+  const { from, to, stepSeconds } = input;
+  if (!(stepSeconds > 0)) throw new RangeError(`stepSeconds must be positive, got ${stepSeconds}`);
+  if (!(to > from)) throw new RangeError(`replay window is empty: from ${from} to ${to}`);
+  const targets = input.targets.map((target) => (input.respectModes ? target : { ...target, mode: 'enforce' as const }));
+  const drivers = [...input.drivers].sort((a, b) => a.observedAt - b.observedAt);
+  const store = new DriverReplayStore();
+  let next = 0;
+  const ingestUntil = (t: number) => {
+    while (next < drivers.length && drivers[next]!.observedAt <= t) store.put(drivers[next++]!);
+  };
+
+  // The fleet starts at the allocation the policy asks for at `from`, already warm: a replay measures the
+  // policy's reaction to what happens next, not a cold start nobody runs production from.
+  ingestUntil(from);
+  const sims: TargetSimulation[] = targets.map((target) => ({ target, decisions: [], timeline: [], holds: 0, finalState: undefined }));
+  const states = new Map<string, TargetState | undefined>();
+  const clock = new VirtualClock(from);
+  const fleet = new SimulatedFleet({
+    now: clock.now,
+    instanceWarmupSeconds: input.instanceWarmupSeconds,
+    provisionedConcurrencyReadySeconds: input.provisionedConcurrencyReadySeconds,
+  });
+  targets.forEach((target, i) => {
+    const decision = decide(target, store.live(target.id, from), undefined, from);
+    seedResource(fleet, target, decision.desired);
+    const adopted = record(sims[i]!, decision, 'applied');
+    states.set(target.id, advanceState(undefined, decision, from, adopted.status));
+  });
+
+  // Evaluate on the step grid (the scheduled tick) and whenever a driver arrives (ingest decides at once).
+  const grid: number[] = [];
+  for (let t = from; t < to; t += stepSeconds) grid.push(t);
+  const eventTimes = drivers.map((d) => d.observedAt).filter((t) => t > from && t < to);
+  const times = [...new Set([...grid, ...eventTimes])].sort((a, b) => a - b);
+  const onGrid = new Set(grid);
+  let evaluations = targets.length;
+  let step = 0;
+  for (const t of times) {
+    if (t > from) {
+      clock.advanceTo(t);
+      ingestUntil(t);
+      for (let i = 0; i < targets.length; i++) {
+        const target = targets[i]!;
+        const state = states.get(target.id);
+        const decision = decide(target, store.live(target.id, t), state, t);
+        evaluations++;
+        if (decision.actions.length === 0) {
+          sims[i]!.holds++;
+          continue;
+        }
+        let status: ReplayStatus;
+        let error: string | undefined;
+        if (!decision.apply) {
+          status = decision.mode === 'paused' ? 'paused' : 'shadow';
+        } else {
+          try {
+            for (const action of decision.actions) applyAction(fleet, target, action);
+            status = 'applied';
+          } catch (cause) {
+            status = 'failed';
+            error = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+          }
+        }
+        record(sims[i]!, decision, status, error);
+        states.set(target.id, advanceState(state, decision, t, status));
+      }
+    }
+    if (onGrid.has(t)) {
+      for (let i = 0; i < targets.length; i++) sims[i]!.timeline.push(sample(fleet, targets[i]!, states.get(targets[i]!.id), t));
+      await input.onStep?.(t, ++step, grid.length);
+    }
+  }
+  for (const sim of sims) sim.finalState = states.get(sim.target.id);
+  return { targets: sims, calls: fleet.calls, evaluations, fleet };
+}
+
+/** Creates the target's resource already running `allocation` (warm instances, READY concurrency). */
+function seedResource(fleet: SimulatedFleet, target: Target, allocation: Allocation): void {
+  const { resource, policy } = target;
+  if (resource.kind === 'ec2-asg') {
+    const capacity = allocation.kind === 'capacity' ? allocation : { desired: policy.bounds.min, floor: policy.bounds.min };
+    fleet.addAutoScalingGroup(resource.autoScalingGroupName, { min: capacity.floor, max: policy.bounds.max, desired: capacity.desired });
+  } else if (resource.kind === 'lambda-provisioned-concurrency') {
+    const units = allocation.kind === 'capacity' ? allocation.desired : 0;
+    fleet.addFunction(resource.functionName, resource.qualifier, units > 0 ? units : undefined);
+  } else {
+    const weights = allocation.kind === 'weights' ? allocation.weights : Object.fromEntries(resource.endpoints.map((e) => [e.setIdentifier, e.weight]));
+    fleet.addWeightedRecord(resource, weights);
+  }
+}
+
+function record(sim: TargetSimulation, decision: Decision, status: ReplayStatus, error?: string): ReplayDecision {
+  const entry: ReplayDecision = {
+    at: decision.at,
+    targetId: decision.targetId,
+    status,
+    summary: decision.summary,
+    desired: decision.desired,
+    previous: decision.current,
+    reasons: decision.reasons,
+    actions: decision.actions,
+  };
+  if (decision.winner) entry.winner = decision.winner;
+  if (error) entry.error = error;
+  sim.decisions.push(entry);
+  return entry;
+}
+
+/** What DecisionStore.record + markOutcome do to the state, in memory. */
+export function advanceState(state: TargetState | undefined, decision: Decision, now: number, status: ReplayStatus): TargetState {
+  const version = (state?.version ?? 0) + 1;
+  const nextState: TargetState = { ...(state ?? { targetId: decision.targetId }), targetId: decision.targetId, version };
+  if (status !== 'applied') return nextState;
+  const before = state?.current?.kind === 'capacity' ? state.current.desired : undefined;
+  nextState.current = decision.desired;
+  nextState.lastChangeAt = now;
+  if (decision.desired.kind === 'capacity' && before !== undefined) {
+    if (decision.desired.desired > before) nextState.lastScaleUpAt = now;
+    if (decision.desired.desired < before) nextState.lastScaleDownAt = now;
+  }
+  return nextState;
+}
+
+/** Applies one action to the simulated resource the way the executors do (floor → MinSize, 0 → delete). */
+export function applyAction(fleet: SimulatedFleet, target: Pick<Target, 'resource'>, action: Action): void {
+  const { resource } = target;
+  if (action.type === 'set-capacity' && resource.kind === 'ec2-asg') {
+    const group = fleet.describeGroup(resource.autoScalingGroupName);
+    const moveMin = group !== undefined && group.min !== action.floor;
+    fleet.setGroupCapacity(resource.autoScalingGroupName, moveMin ? { desired: action.desired, min: action.floor } : { desired: action.desired });
+  } else if (action.type === 'set-capacity' && resource.kind === 'lambda-provisioned-concurrency') {
+    if (action.desired === 0) fleet.removeConcurrency(resource.functionName, resource.qualifier);
+    else fleet.putConcurrency(resource.functionName, resource.qualifier, action.desired);
+  } else if (action.type === 'set-weights' && resource.kind === 'route53-weighted') {
+    fleet.changeWeights(resource, action.weights);
+  } else {
+    throw new TypeError(`action ${action.type} does not apply to a ${resource.kind} target`);
+  }
+}
+
+function sample(fleet: SimulatedFleet, target: EngineTarget, state: TargetState | undefined, t: number): TimelineSample {
+  const current = state?.current;
+  const { resource } = target;
+  if (resource.kind === 'ec2-asg') {
+    const status = fleet.groupStatus(resource.autoScalingGroupName);
+    return { t, desired: current?.kind === 'capacity' ? current.desired : status.desired, floor: current?.kind === 'capacity' ? current.floor : status.min, supply: status.inService, billed: status.desired };
+  }
+  if (resource.kind === 'lambda-provisioned-concurrency') {
+    const pc = fleet.concurrency(resource.functionName, resource.qualifier);
+    return { t, desired: current?.kind === 'capacity' ? current.desired : 0, floor: current?.kind === 'capacity' ? current.floor : 0, supply: pc?.allocated ?? 0, billed: pc?.requested ?? 0 };
+  }
+  return { t, weights: fleet.weights(resource) };
+}
+
+/** The driver store's read semantics, in memory: newest observation per driver instance, expired ones hidden. */
+export class DriverReplayStore {
+  readonly #byId = new Map<string, Driver>();
+
+  put(driver: Driver): void {
+    const stored = this.#byId.get(driver.id);
+    // A late (older) observation never replaces a newer one: the real store refuses it as out-of-order.
+    if (stored && stored.observedAt > driver.observedAt) return;
+    this.#byId.set(driver.id, driver);
+  }
+
+  live(targetId: string, now: number): Driver[] {
+    const result: Driver[] = [];
+    for (const driver of this.#byId.values()) if (driver.expiresAt > now && driver.targets.includes(targetId)) result.push(driver);
+    return result;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The self-contained HTML report of a demo run or a replay: demand vs capacity per capacity target with
+ * every decision marked and business windows shaded, Route 53 weights over time, metrics tables, and the
+ * decision table (newest last). One file, inline SVG and CSS, no scripts: it opens from disk in any browser.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ReplayReport } from '../replay';
+import { escapeHtml, stepChart, weightsChart, type ChartBand, type ChartMarker, type StepSeries } from './svg';
+
+export type { ChartBand, ChartMarker } from './svg';
+
+export interface CapacityPanel {
+  targetId: string;
+  title: string;
+  /** What a unit is: instances, concurrency. */
+  unit: string;
+  samples: ReadonlyArray<{ t: number; demand?: number; desired?: number; floor?: number; supply?: number }>;
+  markers: ChartMarker[];
+  bands?: ChartBand[];
+}
+
+export interface WeightsPanel {
+  targetId: string;
+  title: string;
+  samples: ReadonlyArray<{ t: number; weights: Record<string, number> }>;
+  markers: ChartMarker[];
+}
+
+export interface DecisionRow {
+  at: number;
+  targetId: string;
+  status: string;
+  summary: string;
+}
+
+export interface ReportTable {
+  title: string;
+  columns: string[];
+  rows: string[][];
+  /** Free text under the table (what the columns mean, goals met). */
+  notes?: string[];
+}
+
+export interface ReportData {
+  title: string;
+  subtitle?: string;
+  /** Epoch seconds; passed in so the renderer stays deterministic. */
+  generatedAt: number;
+  start: number;
+  end: number;
+  facts?: Array<{ label: string; value: string }>;
+  capacity: CapacityPanel[];
+  weights: WeightsPanel[];
+  tables?: ReportTable[];
+  decisions: DecisionRow[];
+}
+
+const COLORS = { demand: '#d9534f', supply: '#1f6fb2', desired: '#6f42c1', floor: '#2e8b57' };
+const WEIGHT_COLORS = ['#1f6fb2', '#f0a202', '#2e8b57', '#d9534f', '#6f42c1', '#17a2b8'];
+
+const STYLE = `
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d232a; margin: 0; background: #f5f6f8; }
+main { max-width: 1080px; margin: 0 auto; padding: 24px 20px 48px; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h2 { font-size: 17px; margin: 28px 0 8px; }
+.subtitle { color: #5b6673; margin: 0 0 16px; }
+.facts { display: flex; flex-wrap: wrap; gap: 8px; margin: 12px 0 8px; padding: 0; list-style: none; }
+.facts li { background: #fff; border: 1px solid #dde1e6; border-radius: 6px; padding: 6px 10px; }
+.facts b { display: block; font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: #5b6673; font-weight: 600; }
+section.panel { background: #fff; border: 1px solid #dde1e6; border-radius: 8px; padding: 12px 14px; margin: 12px 0; }
+section.panel h3 { font-size: 15px; margin: 0 0 4px; }
+svg.chart { width: 100%; height: auto; display: block; }
+svg .grid { stroke: #e7eaee; stroke-width: 1; }
+svg .axis { stroke: #8a949e; stroke-width: 1; }
+svg .tick, svg .legend, svg .axis-label { font: 11px system-ui, sans-serif; fill: #5b6673; }
+svg .band rect { fill: #f0a202; fill-opacity: .12; }
+svg .band text { font: 11px system-ui, sans-serif; fill: #8a5a00; }
+svg .marker line { stroke: #8a949e; stroke-width: 1; stroke-dasharray: 2 3; opacity: .55; }
+svg .marker-up path { fill: #1f6fb2; } svg .marker-down path { fill: #2e8b57; }
+svg .marker-routing path { fill: #f0a202; } svg .marker-other path { fill: #6f42c1; } svg .marker-failed path { fill: #d9534f; }
+table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid #dde1e6; }
+th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #eef0f3; vertical-align: top; }
+th { background: #f0f2f5; font-size: 12px; letter-spacing: .02em; color: #5b6673; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.time { white-space: nowrap; font-variant-numeric: tabular-nums; color: #5b6673; }
+.status { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; font-weight: 600; }
+.status-applied { background: #e3f1e8; color: #1e6b3a; } .status-failed { background: #fbe4e4; color: #a12622; }
+.status-shadow, .status-paused, .status-skipped, .status-planned { background: #eceff3; color: #4b5560; }
+.notes { color: #5b6673; margin: 6px 0 0; padding-left: 18px; }
+footer { color: #8a949e; margin-top: 28px; font-size: 12px; }
+`;
+
+function utc(t: number): string {
+  return new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+export function renderReport(data: ReportData): string {
+  const frame = { start: data.start, end: data.end };
+  const facts = data.facts?.length
+    ? `<ul class="facts">${data.facts.map((f) => `<li><b>${escapeHtml(f.label)}</b>${escapeHtml(f.value)}</li>`).join('')}</ul>`
+    : '';
+  const capacity = data.capacity
+    .map((panel) => {
+      const series: StepSeries[] = [];
+      if (panel.samples.some((s) => s.demand !== undefined)) series.push({ name: 'demand (units needed)', color: COLORS.demand, style: 'area', points: panel.samples.map((s) => ({ t: s.t, v: s.demand })) });
+      series.push({ name: 'desired', color: COLORS.desired, style: 'dashed', points: panel.samples.map((s) => ({ t: s.t, v: s.desired })) });
+      series.push({ name: 'serving', color: COLORS.supply, points: panel.samples.map((s) => ({ t: s.t, v: s.supply })) });
+      if (panel.samples.some((s) => (s.floor ?? 0) > 0)) series.push({ name: 'floor', color: COLORS.floor, style: 'dotted', points: panel.samples.map((s) => ({ t: s.t, v: s.floor })) });
+      return `<section class="panel" data-target="${escapeHtml(panel.targetId)}"><h3>${escapeHtml(panel.title)}</h3>${stepChart({
+        id: `capacity-${panel.targetId}`,
+        title: panel.title,
+        yLabel: panel.unit,
+        frame,
+        series,
+        markers: panel.markers,
+        bands: panel.bands,
+      })}</section>`;
+    })
+    .join('');
+  const weights = data.weights
+    .map(
+      (panel) =>
+        `<section class="panel" data-target="${escapeHtml(panel.targetId)}"><h3>${escapeHtml(panel.title)}</h3>${weightsChart({
+          id: `weights-${panel.targetId}`,
+          title: panel.title,
+          frame,
+          points: panel.samples,
+          colors: WEIGHT_COLORS,
+          markers: panel.markers,
+        })}</section>`,
+    )
+    .join('');
+  const tables = (data.tables ?? [])
+    .map((table) => {
+      const numeric = table.columns.map((_, i) => i > 0 && table.rows.every((r) => /^[-+]?[\d.,$%]+$/.test(r[i] ?? '')));
+      const head = table.columns.map((c, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</th>`).join('');
+      const body = table.rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
+      const notes = table.notes?.length ? `<ul class="notes">${table.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+      return `<h2>${escapeHtml(table.title)}</h2><table class="metrics"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${notes}`;
+    })
+    .join('');
+  const decisions = data.decisions
+    .map(
+      (d) =>
+        `<tr><td class="time">${utc(d.at)}</td><td>${escapeHtml(d.targetId)}</td><td><span class="status status-${escapeHtml(d.status)}">${escapeHtml(d.status)}</span></td><td>${escapeHtml(d.summary)}</td></tr>`,
+    )
+    .join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(data.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<h1>${escapeHtml(data.title)}</h1>
+${data.subtitle ? `<p class="subtitle">${escapeHtml(data.subtitle)}</p>` : ''}
+${facts}
+${capacity ? `<h2>Demand and capacity</h2>${capacity}` : ''}
+${weights ? `<h2>Route 53 weights</h2>${weights}` : ''}
+${tables}
+<h2>Decisions (${data.decisions.length}, newest last)</h2>
+<table class="decisions"><thead><tr><th>time (UTC)</th><th>target</th><th>status</th><th>summary</th></tr></thead><tbody>${decisions}</tbody></table>
+<footer>Generated by Drivetrain at ${utc(data.generatedAt)} UTC · times are UTC · hover a marker for its decision.</footer>
+</main>
+</body>
+</html>
+`;
+}
+
+export function writeReport(path: string, data: ReportData): string {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, renderReport(data));
+  return path;
+}
+
+export function markerKind(previous: number | undefined, next: number | undefined, status: string): ChartMarker['kind'] {
+  if (status === 'failed') return 'failed';
+  if (previous === undefined || next === undefined) return 'other';
+  return next > previous ? 'up' : next < previous ? 'down' : 'other';
+}
+
+/** The report of a replay: one panel per target, every decision it would have made. */
+export function reportFromReplay(replay: ReplayReport, generatedAt: number, bands: ChartBand[] = []): ReportData {
+  const capacity: CapacityPanel[] = [];
+  const weights: WeightsPanel[] = [];
+  for (const target of replay.targets) {
+    const markers = target.decisions.slice(1).map((d): ChartMarker => {
+      const before = d.previous?.kind === 'capacity' ? d.previous.desired : undefined;
+      const after = d.desired.kind === 'capacity' ? d.desired.desired : undefined;
+      return { t: d.at, label: d.summary, kind: target.kind === 'route53-weighted' ? 'routing' : markerKind(before, after, d.status) };
+    });
+    if (target.kind === 'route53-weighted') {
+      weights.push({ targetId: target.targetId, title: `${target.targetId} — weights by endpoint`, samples: target.timeline.map((s) => ({ t: s.t, weights: s.weights ?? {} })), markers });
+    } else {
+      const unit = target.kind === 'ec2-asg' ? 'instances' : 'provisioned concurrency';
+      capacity.push({ targetId: target.targetId, title: `${target.targetId} — ${unit}`, unit, samples: target.timeline, markers, bands });
+    }
+  }
+  return {
+    title: `Replay of ${replay.configFile.split('/').pop()}`,
+    subtitle: `${utc(replay.from)} → ${utc(replay.to)} UTC, ${replay.evaluations} evaluations${replay.modesForced ? ', every target evaluated as enforced' : ''}`,
+    generatedAt,
+    start: replay.from,
+    end: replay.to,
+    facts: replay.targets.map((t) => ({ label: t.targetId, value: `${t.changes} changes${t.capacityHours !== undefined ? `, ${t.capacityHours.toFixed(1)} unit-h` : ''}` })),
+    capacity,
+    weights,
+    decisions: replay.targets
+      .flatMap((t) => t.decisions.map((d) => ({ at: d.at, targetId: d.targetId, status: d.status, summary: d.summary })))
+      .sort((a, b) => a.at - b.at || a.targetId.localeCompare(b.targetId)),
+  };
+}

@@ -1,0 +1,352 @@
+/**
+ * A simulated AWS account for the demo, the replay and the benchmark: it implements the AWS ports of
+ * functions/ports (Auto Scaling, Lambda provisioned concurrency, Route 53 weighted records) on a virtual
+ * clock, with the delays that make allocation hard in real life:
+ *   - an Auto Scaling instance serves traffic only after its warmup (boot + application start);
+ *   - provisioned concurrency is IN_PROGRESS for minutes before it is READY;
+ *   - Route 53 weights apply at once (DNS caching is the client's problem, not the control plane's).
+ * It validates requests the way the real APIs do (so an executor bug shows up here, not in production)
+ * and records every mutating call for the report and the tests.
+ */
+import type {
+  AutoScalingGroupCapacity,
+  AutoScalingPort,
+  ProvisionedConcurrency,
+  ProvisionedConcurrencyPort,
+  WeightedRecord,
+  WeightedRoutingPort,
+} from '../../functions/ports';
+import type { DrivetrainConfig } from '../../functions/domain/config';
+
+/** The AWS API each mutating call stands for. */
+export type FleetApi =
+  | 'SetDesiredCapacity'
+  | 'UpdateAutoScalingGroup'
+  | 'PutProvisionedConcurrencyConfig'
+  | 'DeleteProvisionedConcurrencyConfig'
+  | 'ChangeResourceRecordSets';
+
+export interface FleetCall {
+  at: number;
+  api: FleetApi;
+  /** ASG name, `function:qualifier`, or `zone/record/type`. */
+  resource: string;
+  request: Record<string, unknown>;
+}
+
+/**
+ * Shaped like the SDK's ServiceException (AWS error code as `name`, `$fault`, `$metadata.httpStatusCode`,
+ * `$retryable` on throttling and server faults) so the executors classify it exactly as they classify AWS.
+ */
+export class SimulatedAwsError extends Error {
+  readonly $fault: 'client' | 'server';
+  readonly $metadata: { httpStatusCode: number };
+  readonly $retryable?: { throttling: boolean };
+
+  constructor(
+    override readonly name: string,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    const throttling = /throttl/i.test(name);
+    this.$fault = retryable && !throttling ? 'server' : 'client';
+    this.$metadata = { httpStatusCode: throttling ? 400 : retryable ? 503 : 400 };
+    if (retryable) this.$retryable = { throttling };
+  }
+}
+
+export interface FleetOptions {
+  /** Virtual clock, epoch seconds. */
+  now: () => number;
+  /** InService → serving traffic (EC2 boot + app start). 300 s is a typical default instance warmup. */
+  instanceWarmupSeconds?: number;
+  /** PutProvisionedConcurrencyConfig → READY. AWS documents this as taking "a few minutes". */
+  provisionedConcurrencyReadySeconds?: number;
+}
+
+interface Instance {
+  id: string;
+  launchedAt: number;
+  readyAt: number;
+}
+
+interface Group {
+  min: number;
+  max: number;
+  instances: Instance[];
+}
+
+interface ConcurrencyConfig {
+  requested: number;
+  /** Allocation serving invocations until the pending request is READY. */
+  previouslyAllocated: number;
+  readyAt: number;
+}
+
+export interface GroupStatus extends AutoScalingGroupCapacity {
+  /** Instances past their warmup: the capacity that actually serves traffic. */
+  inService: number;
+  /** Instances launched but still warming up (billed, not serving). */
+  warming: number;
+}
+
+export interface FleetSnapshot {
+  at: number;
+  groups: Record<string, GroupStatus>;
+  functions: Record<string, ProvisionedConcurrency | undefined>;
+  records: Record<string, Record<string, number>>;
+}
+
+export function recordKey(record: WeightedRecord): string {
+  return `${record.hostedZoneId}/${record.recordName}/${record.recordType}`;
+}
+
+function functionKey(functionName: string, qualifier: string): string {
+  return `${functionName}:${qualifier}`;
+}
+
+/** Route 53 weights are 0-255 (ResourceRecordSet.Weight). */
+const MAX_ROUTE53_WEIGHT = 255;
+/** Default account concurrency limit: provisioned concurrency can never exceed it. */
+const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
+
+export class SimulatedFleet {
+  readonly calls: FleetCall[] = [];
+  readonly autoScaling: AutoScalingPort;
+  readonly provisionedConcurrency: ProvisionedConcurrencyPort;
+  readonly routing: WeightedRoutingPort;
+  readonly instanceWarmupSeconds: number;
+  readonly provisionedConcurrencyReadySeconds: number;
+
+  readonly #now: () => number;
+  readonly #groups = new Map<string, Group>();
+  readonly #functions = new Map<string, ConcurrencyConfig | undefined>();
+  readonly #records = new Map<string, Record<string, number>>();
+  readonly #failures: Array<{ api: FleetApi; error: Error }> = [];
+  #nextInstance = 1;
+
+  constructor(options: FleetOptions) {
+    this.#now = options.now;
+    this.instanceWarmupSeconds = nonNegative(options.instanceWarmupSeconds ?? 300, 'instanceWarmupSeconds');
+    this.provisionedConcurrencyReadySeconds = nonNegative(options.provisionedConcurrencyReadySeconds ?? 180, 'provisionedConcurrencyReadySeconds');
+    this.autoScaling = {
+      describe: async (groupName) => this.describeGroup(groupName),
+      setCapacity: async (groupName, change) => this.setGroupCapacity(groupName, change),
+    };
+    this.provisionedConcurrency = {
+      get: async (functionName, qualifier) => this.concurrency(functionName, qualifier),
+      put: async (functionName, qualifier, units) => this.putConcurrency(functionName, qualifier, units),
+      remove: async (functionName, qualifier) => this.removeConcurrency(functionName, qualifier),
+    };
+    this.routing = {
+      getWeights: async (record) => this.weights(record),
+      setWeights: async (record, weights, options) => this.changeWeights(record, weights, options?.comment),
+    };
+  }
+
+  /** Creates the resources every target of a config controls; ASGs start at `initial` (default bounds.min), already warm. */
+  static fromConfig(config: Pick<DrivetrainConfig, 'targets'>, options: FleetOptions & { initial?: Record<string, number> }): SimulatedFleet {
+    const fleet = new SimulatedFleet(options);
+    for (const target of config.targets) {
+      const { resource, policy } = target;
+      if (resource.kind === 'ec2-asg') {
+        fleet.addAutoScalingGroup(resource.autoScalingGroupName, { min: policy.bounds.min, max: policy.bounds.max, desired: options.initial?.[target.id] ?? policy.bounds.min });
+      } else if (resource.kind === 'lambda-provisioned-concurrency') {
+        fleet.addFunction(resource.functionName, resource.qualifier, options.initial?.[target.id]);
+      } else {
+        fleet.addWeightedRecord(resource, Object.fromEntries(resource.endpoints.map((e) => [e.setIdentifier, e.weight])));
+      }
+    }
+    return fleet;
+  }
+
+  addAutoScalingGroup(name: string, capacity: AutoScalingGroupCapacity): void {
+    if (capacity.min > capacity.desired || capacity.desired > capacity.max) {
+      throw new RangeError(`group ${name}: need min <= desired <= max, got ${capacity.min}/${capacity.desired}/${capacity.max}`);
+    }
+    const instances = Array.from({ length: capacity.desired }, () => this.#launch(-Infinity));
+    this.#groups.set(name, { min: capacity.min, max: capacity.max, instances });
+  }
+
+  /** Registers a function alias; `initial` creates a provisioned concurrency config that is already READY. */
+  addFunction(functionName: string, qualifier: string, initial?: number): void {
+    this.#functions.set(functionKey(functionName, qualifier), initial ? { requested: initial, previouslyAllocated: initial, readyAt: -Infinity } : undefined);
+  }
+
+  addWeightedRecord(record: WeightedRecord, weights: Record<string, number>): void {
+    this.#records.set(recordKey(record), { ...weights });
+  }
+
+  /** The next call to `api` throws `error` (throttling, outages): for testing the executors' error paths. */
+  failNext(api: FleetApi, error: Error): void {
+    this.#failures.push({ api, error });
+  }
+
+  groupStatus(name: string): GroupStatus {
+    const group = this.#group(name);
+    const now = this.#now();
+    const inService = group.instances.filter((i) => i.readyAt <= now).length;
+    return { desired: group.instances.length, min: group.min, max: group.max, inService, warming: group.instances.length - inService };
+  }
+
+  snapshot(): FleetSnapshot {
+    const groups: FleetSnapshot['groups'] = {};
+    for (const name of this.#groups.keys()) groups[name] = this.groupStatus(name);
+    const functions: FleetSnapshot['functions'] = {};
+    for (const key of this.#functions.keys()) {
+      const [fn, qualifier] = splitFunctionKey(key);
+      functions[key] = this.concurrency(fn, qualifier);
+    }
+    const records: FleetSnapshot['records'] = {};
+    for (const [key, weights] of this.#records) records[key] = { ...weights };
+    return { at: this.#now(), groups, functions, records };
+  }
+
+  // ---- Auto Scaling ------------------------------------------------------------------------------------
+
+  describeGroup(name: string): AutoScalingGroupCapacity | undefined {
+    const group = this.#groups.get(name);
+    return group ? { desired: group.instances.length, min: group.min, max: group.max } : undefined;
+  }
+
+  setGroupCapacity(name: string, change: { desired: number; min?: number }): void {
+    const api: FleetApi = change.min === undefined ? 'SetDesiredCapacity' : 'UpdateAutoScalingGroup';
+    this.#maybeFail(api);
+    const group = this.#groups.get(name);
+    if (!group) throw new SimulatedAwsError('ValidationError', `AutoScalingGroup name not found - AutoScalingGroup '${name}' not found`, false);
+    integer(change.desired, 'DesiredCapacity');
+    if (change.min !== undefined) integer(change.min, 'MinSize');
+    const min = change.min ?? group.min;
+    // The same checks (and wording) as the Auto Scaling API: a desired outside [min, max] is refused whole.
+    if (change.desired > group.max) {
+      throw new SimulatedAwsError('ValidationError', `New SetDesiredCapacity value ${change.desired} is above max value ${group.max} for the AutoScalingGroup.`, false);
+    }
+    if (change.desired < min) {
+      throw new SimulatedAwsError('ValidationError', `New SetDesiredCapacity value ${change.desired} is below min value ${min} for the AutoScalingGroup.`, false);
+    }
+    this.calls.push({
+      at: this.#now(),
+      api,
+      resource: name,
+      request: change.min === undefined ? { AutoScalingGroupName: name, DesiredCapacity: change.desired } : { AutoScalingGroupName: name, MinSize: change.min, DesiredCapacity: change.desired },
+    });
+    group.min = min;
+    const now = this.#now();
+    while (group.instances.length < change.desired) group.instances.push(this.#launch(now));
+    if (group.instances.length > change.desired) {
+      // Instances still warming serve nothing yet, so they go first; then the newest.
+      group.instances.sort((a, b) => a.readyAt - b.readyAt || a.launchedAt - b.launchedAt);
+      group.instances.length = change.desired;
+    }
+  }
+
+  // ---- Lambda provisioned concurrency ------------------------------------------------------------------
+
+  concurrency(functionName: string, qualifier: string): ProvisionedConcurrency | undefined {
+    const config = this.#function(functionName, qualifier);
+    if (!config) return undefined;
+    if (this.#now() >= config.readyAt) return { requested: config.requested, allocated: config.requested, status: 'READY' };
+    return { requested: config.requested, allocated: config.previouslyAllocated, status: 'IN_PROGRESS' };
+  }
+
+  putConcurrency(functionName: string, qualifier: string, units: number): void {
+    this.#maybeFail('PutProvisionedConcurrencyConfig');
+    const key = functionKey(functionName, qualifier);
+    const current = this.#function(functionName, qualifier);
+    integer(units, 'ProvisionedConcurrentExecutions');
+    if (units < 1) {
+      throw new SimulatedAwsError(
+        'ValidationException',
+        `1 validation error detected: Value '${units}' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1`,
+        false,
+      );
+    }
+    if (units > DEFAULT_ACCOUNT_CONCURRENCY) {
+      throw new SimulatedAwsError('InvalidParameterValueException', `Requested provisioned concurrency ${units} exceeds the account's concurrency limit (${DEFAULT_ACCOUNT_CONCURRENCY}).`, false);
+    }
+    const allocatedNow = current ? (this.concurrency(functionName, qualifier)?.allocated ?? 0) : 0;
+    this.calls.push({ at: this.#now(), api: 'PutProvisionedConcurrencyConfig', resource: key, request: { FunctionName: functionName, Qualifier: qualifier, ProvisionedConcurrentExecutions: units } });
+    this.#functions.set(key, { requested: units, previouslyAllocated: allocatedNow, readyAt: this.#now() + this.provisionedConcurrencyReadySeconds });
+  }
+
+  removeConcurrency(functionName: string, qualifier: string): void {
+    this.#maybeFail('DeleteProvisionedConcurrencyConfig');
+    const key = functionKey(functionName, qualifier);
+    // Deleting a config that is already gone changes nothing, so nothing is recorded.
+    if (!this.#function(functionName, qualifier)) return;
+    this.calls.push({ at: this.#now(), api: 'DeleteProvisionedConcurrencyConfig', resource: key, request: { FunctionName: functionName, Qualifier: qualifier } });
+    this.#functions.set(key, undefined);
+  }
+
+  // ---- Route 53 ----------------------------------------------------------------------------------------
+
+  weights(record: WeightedRecord): Record<string, number> {
+    return { ...this.#record(record) };
+  }
+
+  changeWeights(record: WeightedRecord, weights: Record<string, number>, comment?: string): void {
+    this.#maybeFail('ChangeResourceRecordSets');
+    const current = this.#record(record);
+    const changes: Array<{ SetIdentifier: string; Weight: number }> = [];
+    for (const [setIdentifier, weight] of Object.entries(weights)) {
+      if (!(setIdentifier in current)) {
+        // An UPSERT of an unknown SetIdentifier would create a record with no target: refuse it whole.
+        throw new SimulatedAwsError('InvalidChangeBatch', `[Tried to change weight of ${setIdentifier} in ${record.recordName}, but no record with that SetIdentifier exists]`, false);
+      }
+      if (!Number.isInteger(weight) || weight < 0 || weight > MAX_ROUTE53_WEIGHT) {
+        throw new SimulatedAwsError('InvalidInput', `Invalid weight ${weight} for ${setIdentifier}: must be an integer from 0 to ${MAX_ROUTE53_WEIGHT}`, false);
+      }
+      if (current[setIdentifier] !== weight) changes.push({ SetIdentifier: setIdentifier, Weight: weight });
+    }
+    if (changes.length === 0) return;
+    this.calls.push({ at: this.#now(), api: 'ChangeResourceRecordSets', resource: recordKey(record), request: { HostedZoneId: record.hostedZoneId, ...(comment ? { Comment: comment } : {}), Changes: changes.map((c) => ({ Action: 'UPSERT', ...c })) } });
+    for (const change of changes) current[change.SetIdentifier] = change.Weight;
+  }
+
+  // ---- internals -----------------------------------------------------------------------------------------
+
+  #launch(now: number): Instance {
+    const id = `i-${(this.#nextInstance++).toString(16).padStart(17, '0')}`;
+    return { id, launchedAt: now, readyAt: now + this.instanceWarmupSeconds };
+  }
+
+  #maybeFail(api: FleetApi): void {
+    const index = this.#failures.findIndex((f) => f.api === api);
+    if (index >= 0) throw this.#failures.splice(index, 1)[0]!.error;
+  }
+
+  #group(name: string): Group {
+    const group = this.#groups.get(name);
+    if (!group) throw new SimulatedAwsError('ValidationError', `AutoScalingGroup name not found - AutoScalingGroup '${name}' not found`, false);
+    return group;
+  }
+
+  #function(functionName: string, qualifier: string): ConcurrencyConfig | undefined {
+    const key = functionKey(functionName, qualifier);
+    if (!this.#functions.has(key)) throw new SimulatedAwsError('ResourceNotFoundException', `Function not found: ${functionName}:${qualifier}`, false);
+    return this.#functions.get(key);
+  }
+
+  #record(record: WeightedRecord): Record<string, number> {
+    const weights = this.#records.get(recordKey(record));
+    if (!weights) throw new SimulatedAwsError('NoSuchHostedZone', `No weighted record ${record.recordName} ${record.recordType} in hosted zone ${record.hostedZoneId}`, false);
+    return weights;
+  }
+}
+
+function splitFunctionKey(key: string): [string, string] {
+  const at = key.lastIndexOf(':');
+  return [key.slice(0, at), key.slice(at + 1)];
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number of seconds, got ${value}`);
+  return value;
+}
+
+function integer(value: number, field: string): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new SimulatedAwsError('ValidationError', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: Member must be a non-negative integer`, false);
+  }
+}

@@ -1,0 +1,110 @@
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  type DescribeAutoScalingGroupsCommandOutput,
+  SetDesiredCapacityCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { AwsAutoScalingAdapter } from '../../../functions/adapters/aws/auto-scaling';
+import { sdkErrors } from '../../unit/executors/sdk-errors';
+
+/** DescribeAutoScalingGroups response as in the Auto Scaling API reference example (launch template group). */
+function describeOutput(group: { desired: number; min: number; max: number }): DescribeAutoScalingGroupsCommandOutput {
+  return {
+    $metadata: { httpStatusCode: 200, requestId: '0b1e7d6c-0000-4000-8000-000000000000' },
+    AutoScalingGroups: [
+      {
+        AutoScalingGroupName: 'web-prod',
+        AutoScalingGroupARN: 'arn:aws:autoscaling:us-east-1:111122223333:autoScalingGroup:930d940e-891e-4781-a11a-7b0acd480f03:autoScalingGroupName/web-prod',
+        LaunchTemplate: { LaunchTemplateName: 'web-prod', LaunchTemplateId: 'lt-0123456789abcdef0', Version: '$Default' },
+        MinSize: group.min,
+        MaxSize: group.max,
+        DesiredCapacity: group.desired,
+        DefaultCooldown: 300,
+        AvailabilityZones: ['us-east-1a', 'us-east-1b'],
+        LoadBalancerNames: [],
+        TargetGroupARNs: ['arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/web-prod/73e2d6bc24d8a067'],
+        HealthCheckType: 'ELB',
+        HealthCheckGracePeriod: 300,
+        Instances: [
+          {
+            InstanceId: 'i-05b4f7d5be44822a6',
+            InstanceType: 't3.micro',
+            AvailabilityZone: 'us-east-1a',
+            LifecycleState: 'InService',
+            HealthStatus: 'Healthy',
+            LaunchTemplate: { LaunchTemplateName: 'web-prod', LaunchTemplateId: 'lt-0123456789abcdef0', Version: '1' },
+            ProtectedFromScaleIn: false,
+          },
+        ],
+        CreatedTime: new Date('2026-11-01T08:00:00.000Z'),
+        SuspendedProcesses: [],
+        VPCZoneIdentifier: 'subnet-5ea0c127,subnet-6194ea3b',
+        EnabledMetrics: [],
+        Tags: [],
+        TerminationPolicies: ['Default'],
+        NewInstancesProtectedFromScaleIn: false,
+        ServiceLinkedRoleARN: 'arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+      },
+    ],
+  };
+}
+
+describe('AwsAutoScalingAdapter', () => {
+  const mock = mockClient(AutoScalingClient);
+  const client = new AutoScalingClient({ region: 'us-east-1' });
+  const adapter = new AwsAutoScalingAdapter(client);
+  beforeEach(() => mock.reset());
+  afterAll(() => client.destroy());
+
+  it('describes one group by name', async () => {
+    mock.on(DescribeAutoScalingGroupsCommand).resolves(describeOutput({ desired: 4, min: 2, max: 40 }));
+    await expect(adapter.describe('web-prod')).resolves.toEqual({ desired: 4, min: 2, max: 40 });
+    expect(mock).toHaveReceivedCommandTimes(DescribeAutoScalingGroupsCommand, 1);
+    expect(mock).toHaveReceivedCommandWith(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['web-prod'] });
+  });
+
+  it('returns undefined for an unknown group (the API answers an empty list)', async () => {
+    mock.on(DescribeAutoScalingGroupsCommand).resolves({ $metadata: { httpStatusCode: 200 }, AutoScalingGroups: [] });
+    await expect(adapter.describe('web-prod')).resolves.toBeUndefined();
+  });
+
+  it('sets desired capacity without honouring the cooldown when MinSize stays', async () => {
+    mock.on(SetDesiredCapacityCommand).resolves({ $metadata: { httpStatusCode: 200 } });
+    await adapter.setCapacity('web-prod', { desired: 12 });
+    expect(mock).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
+    expect(mock.commandCalls(SetDesiredCapacityCommand)[0]!.args[0].input).toEqual({
+      AutoScalingGroupName: 'web-prod',
+      DesiredCapacity: 12,
+      HonorCooldown: false,
+    });
+    expect(mock).not.toHaveReceivedCommand(UpdateAutoScalingGroupCommand);
+  });
+
+  it('moves MinSize and DesiredCapacity in one UpdateAutoScalingGroup and never touches MaxSize', async () => {
+    mock.on(UpdateAutoScalingGroupCommand).resolves({ $metadata: { httpStatusCode: 200 } });
+    await adapter.setCapacity('web-prod', { desired: 12, min: 12 });
+    expect(mock).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 1);
+    expect(mock.commandCalls(UpdateAutoScalingGroupCommand)[0]!.args[0].input).toEqual({
+      AutoScalingGroupName: 'web-prod',
+      MinSize: 12,
+      DesiredCapacity: 12,
+    });
+    expect(mock).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
+  });
+
+  it('lets SDK errors through unchanged for the executors to classify', async () => {
+    const error = sdkErrors.scalingActivityInProgress();
+    mock.on(SetDesiredCapacityCommand).rejects(error);
+    await expect(adapter.setCapacity('web-prod', { desired: 12 })).rejects.toBe(error);
+  });
+
+  it('refuses a malformed group instead of guessing its size', async () => {
+    const output = describeOutput({ desired: 4, min: 2, max: 40 });
+    delete output.AutoScalingGroups![0]!.DesiredCapacity;
+    mock.on(DescribeAutoScalingGroupsCommand).resolves(output);
+    await expect(adapter.describe('web-prod')).rejects.toThrow('without DesiredCapacity/MinSize/MaxSize');
+  });
+});

@@ -1,0 +1,158 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDecisionStore, decisionKey } from '../../../functions/adapters/dynamodb/decision-store';
+import { ConcurrentDecisionError, UnknownTargetError } from '../../../functions/adapters/dynamodb/errors';
+import type { Decision } from '../../../functions/domain/model';
+import { createTestTables, type LocalTables } from '../../support/dynamodb';
+
+const T0 = 1_795_000_000; // 2026-11-17T...
+
+function decision(targetId: string, at: number, from: number | undefined, to: number, overrides: Partial<Decision> = {}): Decision {
+  const changes = from !== to;
+  return {
+    targetId,
+    targetKind: 'ec2-asg',
+    at,
+    policyVersion: 'web-2026-11-23',
+    mode: 'enforce',
+    ...(from === undefined ? {} : { current: { kind: 'capacity', desired: from, floor: 2 } }),
+    desired: { kind: 'capacity', desired: to, floor: 2 },
+    actions: changes ? [{ type: 'set-capacity', desired: to, floor: 2 }] : [],
+    apply: changes,
+    reasons: changes ? ['alarm-step'] : ['no-change'],
+    summary: changes ? `scale ${from}→${to}: cpu-high` : `hold ${to}: no driver demands a change`,
+    winner: 'cpu-high',
+    considered: [{ driverId: 'arn:alarm', name: 'cpu-high', kind: 'alarm', rule: 'rules[0] alarm', outcome: 'won', demand: to }],
+    ...overrides,
+  };
+}
+
+describe('DynamoDecisionStore (DynamoDB Local)', () => {
+  let local: LocalTables;
+  let store: DynamoDecisionStore;
+
+  beforeAll(async () => {
+    local = await createTestTables();
+    store = new DynamoDecisionStore(local.doc, { decisionsTable: local.names.decisions, stateTable: local.names.state, retentionDays: 90 });
+  });
+  afterAll(() => local.client.destroy());
+
+  it('records a planned decision with a console-readable item and sets state.pending in one transaction', async () => {
+    const record = await store.record(decision('t-plan', T0, 4, 6), undefined, 'planned');
+    expect(record).toMatchObject({ decisionId: 't-plan:1', version: 1, status: 'planned', decisionKey: `${new Date(T0 * 1000).toISOString()}#000000001` });
+
+    const { Item } = await local.doc.send(new GetCommand({ TableName: local.names.decisions, Key: { targetId: 't-plan', decisionKey: record.decisionKey } }));
+    expect(Item).toMatchObject({
+      targetId: 't-plan',
+      decisionId: 't-plan:1',
+      status: 'planned',
+      summary: 'scale 4→6: cpu-high',
+      mode: 'enforce',
+      policyVersion: 'web-2026-11-23',
+      decidedAt: new Date(T0 * 1000).toISOString(),
+      reasons: ['alarm-step'],
+      current: { kind: 'capacity', desired: 4, floor: 2 },
+      desired: { kind: 'capacity', desired: 6, floor: 2 },
+      actions: [{ type: 'set-capacity', desired: 6, floor: 2 }],
+      expiresAt: T0 + 90 * 86400,
+    });
+    expect(Item?.considered).toHaveLength(1);
+
+    const state = await store.getState('t-plan');
+    expect(state).toMatchObject({ targetId: 't-plan', version: 1, lastDecisionId: 't-plan:1', lastSummary: 'scale 4→6: cpu-high' });
+    expect(state?.pending).toEqual({ decisionId: 't-plan:1', decisionKey: record.decisionKey, at: T0 });
+    expect(state?.current).toBeUndefined();
+  });
+
+  it('refuses a second decider at the same version with ConcurrentDecisionError and writes nothing', async () => {
+    await store.record(decision('t-race', T0, 4, 4), undefined, 'skipped');
+    const results = await Promise.allSettled([store.record(decision('t-race', T0 + 60, 4, 6), 1, 'planned'), store.record(decision('t-race', T0 + 60, 4, 6), 1, 'planned')]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(rejected?.reason).toBeInstanceOf(ConcurrentDecisionError);
+    expect(await store.list('t-race')).toHaveLength(2);
+    await expect(store.record(decision('t-race', T0 + 120, 4, 6), undefined, 'shadow')).rejects.toBeInstanceOf(ConcurrentDecisionError);
+  });
+
+  it('never plans over an unconfirmed plan', async () => {
+    const first = await store.record(decision('t-pending', T0, 4, 6), undefined, 'planned');
+    await expect(store.record(decision('t-pending', T0 + 60, 6, 8), first.version, 'planned')).rejects.toBeInstanceOf(ConcurrentDecisionError);
+  });
+
+  it('markOutcome applied: decision applied, state current = desired, change times per direction, pending cleared, version bumped', async () => {
+    const up = await store.record(decision('t-apply', T0, 4, 6), undefined, 'planned');
+    await store.markOutcome(up, 'applied', { at: T0 + 2, detail: 'SetDesiredCapacity web-prod 4→6' });
+    let state = await store.getState('t-apply');
+    expect(state).toMatchObject({ version: 2, current: { kind: 'capacity', desired: 6, floor: 2 }, lastChangeAt: T0 + 2, lastScaleUpAt: T0 + 2 });
+    expect(state?.pending).toBeUndefined();
+    expect(state?.lastScaleDownAt).toBeUndefined();
+    expect(await store.get(up.decisionId)).toMatchObject({ status: 'applied', outcome: { at: T0 + 2, detail: 'SetDesiredCapacity web-prod 4→6' } });
+
+    const down = await store.record(decision('t-apply', T0 + 900, 6, 5), state!.version, 'planned');
+    expect(down.decisionId).toBe('t-apply:3');
+    await store.markOutcome(down, 'applied', { at: T0 + 901, detail: 'scaled in' });
+    state = await store.getState('t-apply');
+    expect(state).toMatchObject({ version: 4, lastScaleUpAt: T0 + 2, lastScaleDownAt: T0 + 901, current: { desired: 5 } });
+  });
+
+  it('markOutcome is idempotent: a second mark (applied or failed) changes nothing', async () => {
+    const record = await store.record(decision('t-idem', T0, 4, 6), undefined, 'planned');
+    await store.markOutcome(record, 'applied', { at: T0 + 1, detail: 'ok' });
+    const before = await store.getState('t-idem');
+    await store.markOutcome(record, 'failed', { at: T0 + 5, detail: 'late failure', error: { name: 'X', message: 'x', retryable: true } });
+    await store.markOutcome(record, 'applied', { at: T0 + 6, detail: 'again' });
+    expect(await store.getState('t-idem')).toEqual(before);
+    expect(await store.get(record.decisionId)).toMatchObject({ status: 'applied', outcome: { detail: 'ok' } });
+  });
+
+  it('markOutcome failed: keeps the allocation, records the classified error, clears pending', async () => {
+    const record = await store.record(decision('t-fail', T0, 4, 6), undefined, 'planned');
+    await store.markOutcome(record, 'failed', { at: T0 + 3, detail: 'throttled 5 times', error: { name: 'ExecutorError', message: 'Rate exceeded', retryable: true } });
+    const state = await store.getState('t-fail');
+    expect(state?.pending).toBeUndefined();
+    expect(state?.current).toBeUndefined();
+    expect(state?.lastChangeAt).toBeUndefined();
+    expect(await store.get(record.decisionId)).toMatchObject({ status: 'failed', outcome: { error: { name: 'ExecutorError', retryable: true } } });
+  });
+
+  it('shadow and skipped records leave the allocation alone and set no pending', async () => {
+    await store.record(decision('t-shadow', T0, 4, 6, { mode: 'shadow', apply: false }), undefined, 'shadow');
+    const state = await store.getState('t-shadow');
+    expect(state).toMatchObject({ version: 1, lastSummary: 'scale 4→6: cpu-high' });
+    expect(state?.pending).toBeUndefined();
+    expect(state?.current).toBeUndefined();
+  });
+
+  it('lists newest first, honours since and limit, and finds by decisionId', async () => {
+    let version: number | undefined;
+    for (let i = 0; i < 5; i++) version = (await store.record(decision('t-list', T0 + i * 60, 4, 4, { summary: `hold ${i}` }), version, 'skipped')).version;
+    const all = await store.list('t-list');
+    expect(all.map((r) => r.summary)).toEqual(['hold 4', 'hold 3', 'hold 2', 'hold 1', 'hold 0']);
+    expect((await store.list('t-list', { limit: 2 })).map((r) => r.version)).toEqual([5, 4]);
+    expect((await store.list('t-list', { since: T0 + 180 })).map((r) => r.version)).toEqual([5, 4]);
+    expect(await store.get('t-list:3')).toMatchObject({ summary: 'hold 2', decisionKey: decisionKey(T0 + 120, 3) });
+    expect(await store.get('t-list:99')).toBeUndefined();
+  });
+
+  it('setMode records who and why as a skipped decision and sets the mode override', async () => {
+    const configured = new DynamoDecisionStore(local.doc, {
+      decisionsTable: local.names.decisions,
+      stateTable: local.names.state,
+      retentionDays: 30,
+      targets: [{ id: 't-mode', kind: 'ec2-asg', resource: { kind: 'ec2-asg', autoScalingGroupName: 'web' }, policy: { version: 'p1', fallback: { allocation: 3 }, bounds: { min: 2, max: 10 } } as never }],
+    });
+    const paused = await configured.setMode('t-mode', 'paused', { by: 'alice', reason: 'incident 123' }, T0);
+    expect(paused).toMatchObject({ status: 'skipped', summary: 'pause by alice: incident 123', reasons: ['paused'], actions: [], apply: false, actor: { by: 'alice', reason: 'incident 123' } });
+    expect(await configured.getState('t-mode')).toMatchObject({ version: 1, modeOverride: { mode: 'paused', by: 'alice', reason: 'incident 123', at: T0 } });
+    const { Items } = await local.doc.send(new QueryCommand({ TableName: local.names.decisions, KeyConditionExpression: 'targetId = :t', ExpressionAttributeValues: { ':t': 't-mode' } }));
+    expect(Items?.[0]).toMatchObject({ status: 'skipped', summary: 'pause by alice: incident 123', expiresAt: T0 + 30 * 86400 });
+
+    // A store without configuration still works for a target with history (the CLI's case).
+    const resumed = await store.setMode('t-mode', 'enforce', { by: 'bob', reason: 'incident resolved' }, T0 + 600);
+    expect(resumed).toMatchObject({ decisionId: 't-mode:2', summary: 'enforce by bob: incident resolved', targetKind: 'ec2-asg', policyVersion: 'p1' });
+    expect((await store.getState('t-mode'))?.modeOverride).toMatchObject({ mode: 'enforce', by: 'bob' });
+  });
+
+  it('setMode on a target with neither configuration nor history fails clearly', async () => {
+    await expect(store.setMode('t-nowhere', 'paused', { by: 'alice', reason: 'x' }, T0)).rejects.toBeInstanceOf(UnknownTargetError);
+  });
+});

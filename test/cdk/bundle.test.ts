@@ -1,0 +1,88 @@
+/**
+ * Real esbuild bundling (no Docker), then the bundles are run with Node the way Lambda loads them (ES module,
+ * `handler` export). Slow-ish, so each app is synthesized once.
+ */
+import { App } from 'aws-cdk-lib';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENV } from '../../functions/contracts';
+import { DrivetrainStack } from '../../lib/drivetrain-stack';
+import { fixtureConfig } from './support';
+
+const outdirs: string[] = [];
+afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** Synthesizes with bundling and returns each function's bundle directory, by function description prefix. */
+function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]> = {}): { ingest: string; tick: string } {
+  const outdir = mkdtempSync(join(tmpdir(), 'drivetrain-bundle-'));
+  outdirs.push(outdir);
+  const app = new App({ outdir });
+  const stack = new DrivetrainStack(app, 'BundleTest', { config: fixtureConfig(), ...props });
+  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key: string } } }> };
+  const assetOf = (marker: string) => {
+    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.includes(marker));
+    const key = fn?.Properties.Code?.S3Key;
+    if (!key) throw new Error(`no function "${marker}"`);
+    return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+  };
+  return { ingest: assetOf('store drivers'), tick: assetOf('reconcile every target') };
+}
+
+/** Imports the bundle as Lambda's Node 22 runtime does and runs `script` with it as `m`. */
+function runBundle(dir: string, script: string, env: Record<string, string> = {}) {
+  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== ENV.config && !key.startsWith('AWS_')));
+  return spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); ${script}`], {
+    cwd: tmpdir(),
+    encoding: 'utf8',
+    env: { ...cleanEnv, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    timeout: 60_000,
+  });
+}
+
+describe('the config travels inside the bundle', () => {
+  const fixture = join(__dirname, 'fixtures/config-echo-handler.ts');
+  const dirs = bundle({ handlers: { ingest: fixture, tick: fixture } });
+  const expected = JSON.stringify(fixtureConfig());
+
+  test.each([
+    ['ingest', dirs.ingest],
+    ['tick', dirs.tick],
+  ])('%s: read literally (esbuild define) and through process.env (bundle banner), with no environment variable set', (_, dir) => {
+    const result = runBundle(dir, 'console.log(JSON.stringify(await m.handler()));');
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({ literal: expected, viaObject: expected });
+  });
+
+  test('minified ES module with a source map next to it', () => {
+    const code = readFileSync(join(dirs.ingest, 'index.mjs'), 'utf8');
+    expect(code.startsWith("import { createRequire as __drivetrainCreateRequire } from 'node:module';")).toBe(true);
+    expect(existsSync(join(dirs.ingest, 'index.mjs.map'))).toBe(true);
+    expect(code.split('\n').length).toBeLessThan(10);
+  });
+});
+
+describe('the real handlers', () => {
+  const dirs = bundle();
+  const lambdaEnv = {
+    AWS_LAMBDA_FUNCTION_NAME: 'bundle-smoke-test',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    [ENV.driversTable]: 'dt-test-drivers',
+    [ENV.decisionsTable]: 'dt-test-decisions',
+    [ENV.stateTable]: 'dt-test-state',
+    [ENV.idempotencyTable]: 'dt-test-idempotency',
+  };
+
+  test.each([
+    ['ingest', dirs.ingest],
+    ['tick', dirs.tick],
+  ])('%s: initialises as in a Lambda execution environment, from the bundled config alone', (_, dir) => {
+    // With AWS_LAMBDA_FUNCTION_NAME set the handler modules build their dependencies at import (cold start):
+    // environment parsing, config validation, SDK clients. No AWS call is made before an invocation.
+    const result = runBundle(dir, "console.log(typeof m.handler);", lambdaEnv);
+    expect({ status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() }).toEqual({ status: 0, stdout: 'function', stderr: '' });
+  });
+});

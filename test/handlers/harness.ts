@@ -1,0 +1,329 @@
+/**
+ * End-to-end harness for the Lambda handlers: real stores on DynamoDB Local, real executors and AWS adapters
+ * over SDK clients mocked with aws-sdk-client-mock (stateful fakes of one ASG, one provisioned-concurrency
+ * config and one weighted record set), real Powertools instances whose EMF output is captured.
+ */
+// Metrics print EMF through the global console only in dev mode; metrics stay enabled explicitly.
+process.env.POWERTOOLS_DEV = 'true';
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  DeleteProvisionedConcurrencyConfigCommand,
+  GetProvisionedConcurrencyConfigCommand,
+  LambdaClient,
+  ProvisionedConcurrencyConfigNotFoundException,
+  PutProvisionedConcurrencyConfigCommand,
+} from '@aws-sdk/client-lambda';
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoDecisionStore } from '../../functions/adapters/dynamodb/decision-store';
+import { DynamoDriverStore } from '../../functions/adapters/dynamodb/driver-store';
+import { AwsAutoScalingAdapter, AwsProvisionedConcurrencyAdapter, AwsWeightedRoutingAdapter } from '../../functions/adapters/aws';
+import { createExecutors } from '../../functions/executors';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
+import { parseConfig, type DrivetrainConfig, type DrivetrainConfigInput } from '../../functions/domain/config';
+import { createIngestHandler } from '../../functions/handlers/ingest';
+import { createTickHandler } from '../../functions/handlers/tick';
+import type { DecisionStore } from '../../functions/ports';
+import { createTestTables, type LocalTables } from '../support/dynamodb';
+
+export const FIXTURES = join(__dirname, '..', 'fixtures', 'events');
+
+export function fixture<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as T;
+}
+
+/** Epoch seconds of an ISO timestamp. */
+export function t(iso: string): number {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) throw new Error(`test bug: ${iso} is not ISO`);
+  return Math.floor(ms / 1000);
+}
+
+export const ONCALL = 'arn:aws:iam::111122223333:role/oncall-*';
+
+/** A deployment whose drivers are the documented fixtures' alarms and Drivetrain's own event sources. */
+export function configInput(overrides: { webMode?: 'enforce' | 'shadow' | 'paused' } = {}): DrivetrainConfigInput {
+  return {
+    version: 1,
+    decisionRetentionDays: 30,
+    drivers: [
+      { name: 'cpu-high', kind: 'alarm', alarmNames: ['ServerCpuTooHigh', 'lambda-demo-metric-alarm', 'EXAMPLE'], targets: ['web-asg'] },
+      { name: 'net-high', kind: 'alarm', alarmNames: ['TotalNetworkTrafficTooHigh'], targets: ['web-asg'] },
+      { name: 'cpu-anomaly', kind: 'alarm', alarmNames: ['EC2 CPU Utilization Anomaly'], targets: ['web-asg'] },
+      { name: 'service-health', kind: 'alarm', alarmNames: ['ServiceAggregatedAlarm', 'CompositeDemo.Main'], targets: ['api-routing'] },
+      { name: 'requests', kind: 'metric', unit: 'Count/Second', targets: ['web-asg'] },
+      { name: 'flash-sale', kind: 'business', targets: ['web-asg', 'checkout-fn'] },
+      { name: 'cost-budget', kind: 'business', targets: ['web-asg'] },
+      { name: 'change-freeze', kind: 'business', targets: ['web-asg', 'checkout-fn'] },
+      { name: 'ops-override', kind: 'override', targets: ['web-asg', 'checkout-fn', 'api-routing'] },
+    ],
+    targets: [
+      {
+        id: 'web-asg',
+        kind: 'ec2-asg',
+        resource: { kind: 'ec2-asg', autoScalingGroupName: 'web-prod' },
+        mode: overrides.webMode ?? 'enforce',
+        allowedSources: ['aws.cloudwatch', 'drivetrain.metrics', 'com.acme.marketing', 'com.acme.finance', 'com.acme.change', 'drivetrain.operator'],
+        overridePrincipals: [ONCALL],
+        policy: {
+          version: 'web-1',
+          bounds: { min: 2, max: 40 },
+          rules: [
+            { kind: 'alarm', driver: 'cpu-high', step: 2, urgent: true },
+            { kind: 'alarm', driver: 'net-high', step: 1 },
+            { kind: 'alarm', driver: 'cpu-anomaly', step: 1 },
+            { kind: 'metric', driver: 'requests', targetPerUnit: 250 },
+            { kind: 'business', driver: 'flash-sale', baseline: 4, leadTimeSeconds: 900 },
+            { kind: 'business', driver: 'cost-budget' },
+            { kind: 'business', driver: 'change-freeze' },
+            { kind: 'override', driver: 'ops-override' },
+          ],
+          stabilization: { scaleUpSeconds: 0, scaleDownSeconds: 300 },
+          budget: { unitHourlyPrice: 0.1, maxHourlyCost: 10 },
+          fallback: { allocation: 4 },
+        },
+      },
+      {
+        id: 'checkout-fn',
+        kind: 'lambda-provisioned-concurrency',
+        resource: { kind: 'lambda-provisioned-concurrency', functionName: 'checkout', qualifier: 'live' },
+        mode: 'enforce',
+        allowedSources: ['com.acme.marketing', 'com.acme.change', 'drivetrain.operator'],
+        overridePrincipals: [ONCALL],
+        policy: {
+          version: 'checkout-1',
+          bounds: { min: 0, max: 200 },
+          rules: [
+            { kind: 'business', driver: 'flash-sale', baseline: 20, leadTimeSeconds: 600 },
+            { kind: 'business', driver: 'change-freeze' },
+            { kind: 'override', driver: 'ops-override' },
+          ],
+          fallback: { allocation: 0 },
+        },
+      },
+      {
+        id: 'api-routing',
+        kind: 'route53-weighted',
+        resource: {
+          kind: 'route53-weighted',
+          hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+          recordName: 'api.example.com',
+          recordType: 'CNAME',
+          endpoints: [
+            { setIdentifier: 'us-east-1', weight: 70, drainOn: ['service-health'] },
+            { setIdentifier: 'eu-west-1', weight: 30 },
+          ],
+        },
+        mode: 'enforce',
+        allowedSources: ['aws.cloudwatch', 'drivetrain.operator'],
+        overridePrincipals: [ONCALL],
+        policy: { version: 'routing-1', bounds: { min: 0, max: 255 }, rules: [{ kind: 'override', driver: 'ops-override' }], routing: { restoreAfterSeconds: 300 }, fallback: { allocation: 0 } },
+      },
+    ],
+  };
+}
+
+export interface EmfMetric {
+  name: string;
+  value: number;
+  dimensions: Record<string, string>;
+}
+
+/** Lambda context as the runtime passes it (only what Powertools and the handlers read). */
+export function lambdaContext(remainingMs = 60_000): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'drivetrain-ingest',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:drivetrain-ingest',
+    memoryLimitInMB: '512',
+    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
+    logGroupName: '/aws/lambda/drivetrain-ingest',
+    logStreamName: '2026/11/20/[$LATEST]abcdef',
+    getRemainingTimeInMillis: () => remainingMs,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export interface AwsFakes {
+  group: { DesiredCapacity: number; MinSize: number; MaxSize: number };
+  provisioned: number | undefined;
+  weights: Record<string, number>;
+}
+
+export interface Harness {
+  local: LocalTables;
+  config: Readonly<DrivetrainConfig>;
+  now: { value: number };
+  drivers: DynamoDriverStore;
+  decisions: DynamoDecisionStore;
+  autoScaling: AwsClientStub<AutoScalingClient>;
+  lambda: AwsClientStub<LambdaClient>;
+  route53: AwsClientStub<Route53Client>;
+  aws: AwsFakes;
+  logger: Logger;
+  metrics: Metrics;
+  emf: EmfMetric[];
+  ingest: (event: unknown) => Promise<unknown>;
+  tick: (event?: unknown) => Promise<unknown>;
+  /** Build another ingest/tick pair over the same tables and mocks (a second Lambda environment). */
+  handlers(options?: { decisions?: DecisionStore; idempotency?: boolean }): { ingest: (event: unknown) => Promise<unknown>; tick: (event?: unknown) => Promise<unknown> };
+  metric(name: string, dimensions?: Record<string, string>): number;
+  mutatingCalls(): number;
+  close(): void;
+}
+
+export const SCHEDULED_EVENT = {
+  version: '0',
+  id: '89d1a02d-5ec7-412e-82f5-13505f849b41',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2016-12-30T18:44:49Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:123456789012:rule/SampleRule'],
+  detail: {},
+};
+
+export async function createHarness(options: { config?: DrivetrainConfigInput; now: number; aws?: Partial<AwsFakes> }): Promise<Harness> {
+  const local = await createTestTables();
+  const config = parseConfig(options.config ?? configInput(), 'test/handlers/harness.ts');
+  const now = { value: options.now };
+  const aws: AwsFakes = {
+    group: { DesiredCapacity: 4, MinSize: 2, MaxSize: 40 },
+    provisioned: undefined,
+    weights: { 'us-east-1': 70, 'eu-west-1': 30 },
+    ...options.aws,
+  };
+
+  const autoScaling = mockClient(AutoScalingClient);
+  autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((input: { AutoScalingGroupNames?: string[] }) => ({
+    AutoScalingGroups: (input.AutoScalingGroupNames ?? []).includes('web-prod') ? [{ AutoScalingGroupName: 'web-prod', ...aws.group }] : [],
+  }));
+  autoScaling.on(SetDesiredCapacityCommand).callsFake((input: { DesiredCapacity: number }) => {
+    aws.group.DesiredCapacity = input.DesiredCapacity;
+    return {};
+  });
+  autoScaling.on(UpdateAutoScalingGroupCommand).callsFake((input: { DesiredCapacity?: number; MinSize?: number }) => {
+    if (input.DesiredCapacity !== undefined) aws.group.DesiredCapacity = input.DesiredCapacity;
+    if (input.MinSize !== undefined) aws.group.MinSize = input.MinSize;
+    return {};
+  });
+
+  const lambda = mockClient(LambdaClient);
+  lambda.on(GetProvisionedConcurrencyConfigCommand).callsFake(() => {
+    if (aws.provisioned === undefined) throw new ProvisionedConcurrencyConfigNotFoundException({ message: 'No Provisioned Concurrency Config found for this function', $metadata: { httpStatusCode: 404 } });
+    return { RequestedProvisionedConcurrentExecutions: aws.provisioned, AllocatedProvisionedConcurrentExecutions: aws.provisioned, Status: 'READY' };
+  });
+  lambda.on(PutProvisionedConcurrencyConfigCommand).callsFake((input: { ProvisionedConcurrentExecutions: number }) => {
+    aws.provisioned = input.ProvisionedConcurrentExecutions;
+    return { Status: 'IN_PROGRESS', RequestedProvisionedConcurrentExecutions: aws.provisioned };
+  });
+  lambda.on(DeleteProvisionedConcurrencyConfigCommand).callsFake(() => {
+    aws.provisioned = undefined;
+    return {};
+  });
+
+  const route53 = mockClient(Route53Client);
+  route53.on(ListResourceRecordSetsCommand).callsFake(() => ({
+    IsTruncated: false,
+    ResourceRecordSets: Object.entries(aws.weights).map(
+      ([id, weight]): ResourceRecordSet => ({ Name: 'api.example.com.', Type: 'CNAME', SetIdentifier: id, Weight: weight, TTL: 60, ResourceRecords: [{ Value: `${id}.api.example.com` }] }),
+    ),
+  }));
+  route53.on(ChangeResourceRecordSetsCommand).callsFake((input: { ChangeBatch: { Changes: Array<{ ResourceRecordSet: ResourceRecordSet }> } }) => {
+    for (const change of input.ChangeBatch.Changes) aws.weights[change.ResourceRecordSet.SetIdentifier!] = change.ResourceRecordSet.Weight!;
+    return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } };
+  });
+
+  const region = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+  const ports = {
+    autoScaling: new AwsAutoScalingAdapter(new AutoScalingClient(region)),
+    provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(new LambdaClient(region)),
+    weightedRouting: new AwsWeightedRoutingAdapter(new Route53Client(region)),
+  };
+  // Instant backoff and an unpaced Route 53 limiter: retries are counted, not waited for.
+  const executors = createExecutors(ports, {
+    retry: { sleep: async () => undefined, random: () => 0.5 },
+    route53Limiter: { take: async () => 0 },
+  });
+
+  const drivers = new DynamoDriverStore(local.doc, local.names.drivers);
+  const decisions = new DynamoDecisionStore(local.doc, { decisionsTable: local.names.decisions, stateTable: local.names.state, retentionDays: config.decisionRetentionDays, targets: config.targets });
+  const logger = new Logger({ serviceName: SERVICE_NAME, logLevel: 'SILENT' });
+  // Metrics' own warnings (e.g. "No application metrics to publish" for an invocation that only rejected) are
+  // not under test; the EMF output is.
+  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger: quiet });
+  const emf: EmfMetric[] = [];
+  jest.spyOn(console, 'log').mockImplementation((line: unknown) => {
+    if (typeof line !== 'string' || !line.includes('"_aws"')) return;
+    const blob = JSON.parse(line) as { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } } & Record<string, unknown>;
+    for (const directive of blob._aws.CloudWatchMetrics) {
+      const dimensions = Object.fromEntries((directive.Dimensions[0] ?? []).map((d) => [d, String(blob[d])]));
+      for (const { Name } of directive.Metrics) {
+        const raw = blob[Name];
+        for (const value of Array.isArray(raw) ? raw : [raw]) emf.push({ name: Name, value: Number(value), dimensions });
+      }
+    }
+  });
+
+  const idempotencyStore = new DynamoDBPersistenceLayer({ tableName: local.names.idempotency, awsSdkV3Client: local.client });
+  const build = (opts: { decisions?: DecisionStore; idempotency?: boolean } = {}) => {
+    const deps = { config, drivers, decisions: opts.decisions ?? decisions, executors, clock: () => now.value, logger, metrics, ...(opts.idempotency === false ? {} : { idempotencyStore }) };
+    const ingestHandler = createIngestHandler(deps);
+    const tickHandler = createTickHandler(deps);
+    return {
+      ingest: (event: unknown) => ingestHandler(event, lambdaContext()),
+      tick: (event: unknown = SCHEDULED_EVENT) => tickHandler(event as never, lambdaContext()),
+    };
+  };
+  const { ingest, tick } = build();
+
+  return {
+    local,
+    config,
+    now,
+    drivers,
+    decisions,
+    autoScaling,
+    lambda,
+    route53,
+    aws,
+    logger,
+    metrics,
+    emf,
+    ingest,
+    tick,
+    handlers: build,
+    metric: (name, dimensions) => emf.filter((m) => m.name === name && Object.entries(dimensions ?? {}).every(([k, v]) => m.dimensions[k] === v)).reduce((sum, m) => sum + m.value, 0),
+    mutatingCalls: () =>
+      autoScaling.commandCalls(SetDesiredCapacityCommand).length +
+      autoScaling.commandCalls(UpdateAutoScalingGroupCommand).length +
+      lambda.commandCalls(PutProvisionedConcurrencyConfigCommand).length +
+      lambda.commandCalls(DeleteProvisionedConcurrencyConfigCommand).length +
+      route53.commandCalls(ChangeResourceRecordSetsCommand).length,
+    close: () => {
+      autoScaling.restore();
+      lambda.restore();
+      route53.restore();
+      local.client.destroy();
+      jest.restoreAllMocks();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The deployed entry points as Lambda loads them: `handler` built at module scope from the environment
+ * (config JSON, table names) and real SDK clients — DynamoDB pointed at DynamoDB Local through the SDK's
+ * standard AWS_ENDPOINT_URL_DYNAMODB, the allocation APIs mocked at the SDK boundary.
+ */
+import { gzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
+import { GetProvisionedConcurrencyConfigCommand, LambdaClient, ProvisionedConcurrencyConfigNotFoundException } from '@aws-sdk/client-lambda';
+import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import type { TickSummary } from '../../functions/handlers/tick';
+import { ENV } from '../../functions/contracts';
+import { EnvironmentError, parseEnv } from '../../functions/runtime/env';
+import { createTestTables, type LocalTables } from '../support/dynamodb';
+import { fixture, lambdaContext } from './harness';
+
+const defaultConfig = parseYaml(readFileSync(join(__dirname, '..', '..', 'drivetrain.config.yaml'), 'utf8')) as Record<string, unknown>;
+
+function env(tables: LocalTables['names'], config: string = JSON.stringify(defaultConfig)): NodeJS.ProcessEnv {
+  return {
+    [ENV.config]: config,
+    [ENV.driversTable]: tables.drivers,
+    [ENV.decisionsTable]: tables.decisions,
+    [ENV.stateTable]: tables.state,
+    [ENV.idempotencyTable]: tables.idempotency,
+  };
+}
+
+describe('parseEnv', () => {
+  const names = { drivers: 'dt-drivers', decisions: 'dt-decisions', state: 'dt-state', idempotency: 'dt-idempotency' };
+
+  it('parses the config and table names into a frozen object', () => {
+    const parsed = parseEnv(env(names));
+    expect(parsed.tables).toEqual(names);
+    expect(parsed.config.targets.map((target) => target.id)).toEqual(['web-asg', 'checkout-fn', 'api-routing']);
+    expect(Object.isFrozen(parsed)).toBe(true);
+    expect(Object.isFrozen(parsed.config.targets[0]!.policy)).toBe(true);
+  });
+
+  it('accepts a gzip+base64 config (Lambda caps environment variables at 4 KB)', () => {
+    const packed = `gzip+base64:${gzipSync(JSON.stringify(defaultConfig)).toString('base64')}`;
+    expect(parseEnv(env(names, packed)).config.name).toBe('drivetrain');
+  });
+
+  it.each([
+    ['a missing variable, by name', { ...env(names), [ENV.stateTable]: undefined }, /STATE_TABLE_NAME is not set/],
+    ['every missing variable at once', {}, /DRIVETRAIN_CONFIG is not set.*DRIVERS_TABLE_NAME is not set.*IDEMPOTENCY_TABLE_NAME is not set/],
+    ['a table name DynamoDB would refuse', { ...env(names), [ENV.driversTable]: 'a b' }, /DRIVERS_TABLE_NAME must be a DynamoDB table name/],
+    ['config that is not JSON', env(names, 'version: 1'), /DRIVETRAIN_CONFIG is not valid JSON/],
+    ['config that fails validation, with the path', env(names, JSON.stringify({ ...defaultConfig, targets: [] })), /DRIVETRAIN_CONFIG does not hold a valid Drivetrain config:[\s\S]*targets/],
+  ])('fails fast on %s', (_label, source, message) => {
+    expect(() => parseEnv(source)).toThrow(EnvironmentError);
+    expect(() => parseEnv(source)).toThrow(message);
+  });
+});
+
+describe('module-scope handlers built from the environment', () => {
+  let local: LocalTables;
+  const saved = { ...process.env };
+  const autoScaling = mockClient(AutoScalingClient);
+  const lambda = mockClient(LambdaClient);
+  const route53 = mockClient(Route53Client);
+
+  beforeAll(async () => {
+    local = await createTestTables();
+    Object.assign(process.env, env(local.names), {
+      AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+  });
+  afterAll(() => {
+    process.env = saved;
+    autoScaling.restore();
+    lambda.restore();
+    route53.restore();
+    local.client.destroy();
+  });
+
+  it('ingest: an alarm from the embedded default config scales web-prod through the real wiring', async () => {
+    const alarm = fixture<{ time: string; detail: { alarmName: string; state: { timestamp: string } } }>('eventbridge-alarm-single-metric');
+    alarm.detail.alarmName = 'web-prod-cpu-high';
+    // Events are judged against the wall clock in the deployed handler: make this one current.
+    const now = new Date();
+    alarm.time = now.toISOString().replace(/\.\d+Z$/, 'Z');
+    alarm.detail.state.timestamp = now.toISOString().replace('Z', '+0000');
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'web-prod', DesiredCapacity: 6, MinSize: 2, MaxSize: 40 } as never] });
+    autoScaling.on(SetDesiredCapacityCommand).resolves({});
+
+    const { handler } = await import('../../functions/handlers/ingest');
+    const summary = await handler(alarm, lambdaContext(), () => undefined);
+
+    expect(summary).toMatchObject({ accepted: 1, failedTargets: [], reconciled: [{ targetId: 'web-asg', status: 'applied' }] });
+    expect(autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { AutoScalingGroupName: 'web-prod', DesiredCapacity: 8 });
+  });
+
+  it('tick: the scheduled event reconciles every configured target', async () => {
+    const { handler } = await import('../../functions/handlers/tick');
+    const scheduled = { version: '0', id: '89d1a02d-5ec7-412e-82f5-13505f849b41', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: '2016-12-30T18:44:49Z', region: 'us-east-1', resources: ['arn:aws:events:us-east-1:123456789012:rule/SampleRule'], detail: {} };
+    lambda.on(GetProvisionedConcurrencyConfigCommand).rejects(new ProvisionedConcurrencyConfigNotFoundException({ message: 'No Provisioned Concurrency Config found for this function', $metadata: {} }));
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      IsTruncated: false,
+      ResourceRecordSets: [
+        { Name: 'api.example.com.', Type: 'CNAME', SetIdentifier: 'eu-west-1', Weight: 30, TTL: 60, ResourceRecords: [{ Value: 'eu.api.example.com' }] },
+        { Name: 'api.example.com.', Type: 'CNAME', SetIdentifier: 'us-east-1', Weight: 70, TTL: 60, ResourceRecords: [{ Value: 'us.api.example.com' }] },
+      ],
+    });
+    const summary = (await handler(scheduled as never, lambdaContext(), () => undefined)) as TickSummary;
+    expect(summary.failed).toEqual([]);
+    expect(summary.reconciled.map((r) => r.targetId).sort()).toEqual(['api-routing', 'checkout-fn', 'web-asg']);
+  });
+});

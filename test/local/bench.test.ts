@@ -1,0 +1,185 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runBenchmark, formatBenchmark, checkGoals, type StrategyResult } from '../../local/bench/run';
+import { main as makeTraces } from '../../local/bench/make-traces';
+import { StaticSchedule, TargetTrackingModel, staticScheduleCapacity } from '../../local/bench/strategies';
+import { parseTraceCsv, scheduledCapacity, TraceFormatError, demandAt } from '../../local/bench/trace';
+import { VirtualClock } from '../../local/simulator/clock';
+import { SimulatedFleet } from '../../local/simulator/fleet';
+import type { BusinessDriver } from '../../functions/domain/model';
+import type { ElasticityMetrics } from '../../local/bench/metrics';
+
+const T0 = 1_795_737_600;
+
+function group(desired = 4, warmup = 300) {
+  const clock = new VirtualClock(T0);
+  const fleet = new SimulatedFleet({ now: clock.now, instanceWarmupSeconds: warmup });
+  fleet.addAutoScalingGroup('web', { min: 2, max: 40, desired });
+  return { clock, fleet };
+}
+
+describe('target tracking model', () => {
+  it('scales out only after 3 consecutive breaching datapoints, to what the load needs', () => {
+    const { clock, fleet } = group(4);
+    const model = new TargetTrackingModel(fleet, { groupName: 'web', targetValue: 200 });
+    // 4 warm instances, 1000 rps → 250 per instance, above the 200 target
+    expect(model.evaluate(1000)).toBe('hold');
+    clock.advanceBy(60);
+    expect(model.evaluate(1000)).toBe('hold');
+    clock.advanceBy(60);
+    expect(model.evaluate(1000)).toBe('scale-out');
+    expect(fleet.groupStatus('web')).toMatchObject({ desired: 5, warming: 1 });
+  });
+
+  it('resets the breach count when a datapoint is back under the target', () => {
+    const { fleet } = group(4);
+    const model = new TargetTrackingModel(fleet, { groupName: 'web', targetValue: 200 });
+    expect([model.evaluate(1000), model.evaluate(1000), model.evaluate(700), model.evaluate(1000), model.evaluate(1000)]).toEqual(['hold', 'hold', 'hold', 'hold', 'hold']);
+    expect(model.evaluate(1000)).toBe('scale-out');
+  });
+
+  it('leaves warming instances out of the metric but counts them as capacity', () => {
+    const { fleet } = group(4);
+    const model = new TargetTrackingModel(fleet, { groupName: 'web', targetValue: 200 });
+    fleet.setGroupCapacity('web', { desired: 6 }); // 2 warming
+    // 1000 rps over the 4 warm instances = 250 > 200: breaching, but 5 needed < 6 desired → nothing to add
+    expect([model.evaluate(1000), model.evaluate(1000), model.evaluate(1000)]).toEqual(['hold', 'hold', 'hold']);
+    expect(model.evaluate(1400)).toBe('scale-out'); // needs 7
+    expect(fleet.groupStatus('web').desired).toBe(7);
+  });
+
+  it('scales in after 15 datapoints under 90% of the target, never while instances warm up', () => {
+    const { clock, fleet } = group(10);
+    const model = new TargetTrackingModel(fleet, { groupName: 'web', targetValue: 200 });
+    // 10 × 200 × 0.9 = 1800: 1790 rps is under the low threshold
+    for (let i = 0; i < 14; i++) expect(model.evaluate(1790)).toBe('hold');
+    fleet.setGroupCapacity('web', { desired: 11 }); // one instance warming blocks scale-in
+    expect(model.evaluate(1790)).toBe('hold');
+    clock.advanceBy(300);
+    expect(model.evaluate(1790)).toBe('scale-in');
+    expect(fleet.groupStatus('web').desired).toBe(9); // ceil(1790 / 200)
+  });
+});
+
+describe('static schedule', () => {
+  const schedule = [
+    { from: '00:00', capacity: 3 },
+    { from: '08:00', capacity: 6 },
+    { from: '20:00', capacity: 4 },
+  ];
+  const sale: BusinessDriver = {
+    id: 'sale',
+    name: 'flash-sale',
+    kind: 'business',
+    source: 'com.acme.marketing',
+    targets: ['web-asg'],
+    observedAt: T0 + 9 * 3600,
+    expiresAt: T0 + 14 * 3600,
+    lineage: { eventId: 'e', channel: 'eventbridge', receivedAt: T0 + 9 * 3600 },
+    signal: { type: 'demand', demand: { multiplier: 6 }, windowStart: T0 + 12 * 3600, windowEnd: T0 + 13 * 3600 },
+  };
+  const policy = { bounds: { min: 2, max: 40 }, rules: [{ kind: 'business' as const, driver: 'flash-sale', baseline: 5, leadTimeSeconds: 600 }] };
+  const options = { schedule, drivers: [sale], policy, warmupSeconds: 300 };
+
+  it.each([
+    ['07:54', 3],
+    ['07:55', 6], // one warmup ahead of 08:00
+    ['11:49', 6],
+    ['11:50', 30], // the announced sale, one lead time ahead: 5 × 6
+    ['12:59', 30],
+    ['13:00', 6],
+    ['19:55', 4],
+    ['23:59', 3], // 00:00 of the next day, one warmup ahead
+  ])('holds the planned capacity at %s', (clock, capacity) => {
+    const [h, m] = clock.split(':').map(Number) as [number, number];
+    expect(staticScheduleCapacity(options, T0 + h * 3600 + m * 60)).toBe(capacity);
+  });
+
+  it('ignores an event nobody has announced yet', () => {
+    expect(staticScheduleCapacity({ ...options, drivers: [{ ...sale, observedAt: T0 + 12 * 3600 + 1800 }] }, T0 + 12 * 3600)).toBe(6);
+  });
+
+  it('applies its plan to the group', () => {
+    const { fleet } = group(3);
+    const strategy = new StaticSchedule(fleet, { groupName: 'web', ...options });
+    expect(strategy.evaluate(T0 + 8 * 3600)).toBe('scale-out');
+    expect(strategy.evaluate(T0 + 8 * 3600 + 60)).toBe('hold');
+    expect(fleet.groupStatus('web').desired).toBe(6);
+  });
+
+  it('reads HH:MM entries as the UTC day, the last one wrapping past midnight', () => {
+    expect(scheduledCapacity([{ from: '06:00', capacity: 5 }, { from: '18:00', capacity: 2 }], T0 + 3600)).toBe(2);
+  });
+});
+
+describe('demand traces', () => {
+  it('are regenerated byte for byte by the seeded generator', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'traces-'));
+    const manifest = makeTraces(dir);
+    const shipped = resolve(__dirname, '../../traces');
+    for (const file of ['manifest.json', 'flash-sale.drivers.json', ...manifest.traces.map((t) => t.file)]) {
+      expect(readFileSync(join(dir, file), 'utf8')).toBe(readFileSync(join(shipped, file), 'utf8'));
+    }
+  });
+
+  it('parse offsets, epoch times and reject bad rows with the line number', () => {
+    const trace = parseTraceCsv('time_seconds,demand_rps\n0,100\n60,200\n120,300\n', { startAt: T0 });
+    expect(trace).toMatchObject({ start: T0, end: T0 + 180, stepSeconds: 60 });
+    expect(demandAt(trace, T0 + 90)).toBe(200);
+    expect(demandAt(trace, T0 + 180)).toBe(0);
+    expect(parseTraceCsv(`${T0},1\n${T0 + 60},2\n`).start).toBe(T0);
+    expect(() => parseTraceCsv('time,demand\n0,1\n0,2\n', { startAt: T0, file: 'x.csv' })).toThrow(new TraceFormatError('x.csv', 3, 'time 0 is not after the previous row\'s 0; rows must be in time order'));
+    expect(() => parseTraceCsv('time,demand\n0,1\n60,-2\n', { startAt: T0, file: 'x.csv' })).toThrow(/x\.csv:3: demand "-2"/);
+    expect(() => parseTraceCsv('when,load\n0,1\n60,2\n', { startAt: T0 })).toThrow(/header must be/);
+    expect(() => parseTraceCsv('0,1\n60,2\n')).toThrow(/pass the start/);
+  });
+});
+
+describe('elasticity benchmark on the shipped traces', () => {
+  let results: Awaited<ReturnType<typeof runBenchmark>>;
+  beforeAll(async () => {
+    results = await runBenchmark();
+  });
+
+  it('scores all three strategies on every trace', () => {
+    expect(results.map((r) => r.trace)).toEqual(['flash-sale', 'diurnal', 'unannounced-spike']);
+    for (const result of results) {
+      expect(result.results.map((r) => r.strategy)).toEqual(['drivetrain', 'target-tracking', 'static-schedule']);
+      for (const r of result.results) expect(r.samples).toHaveLength(1440);
+      expect(formatBenchmark(result)).toContain('θU %');
+    }
+  });
+
+  it('meets the issue goals: pre-warming beats target tracking on the flash sale, and is no worse on the surprise', () => {
+    const goals = results.flatMap((r) => r.goals.map((g) => ({ trace: r.trace, ...g })));
+    expect(goals).toHaveLength(5);
+    expect(goals.filter((g) => !g.met)).toEqual([]);
+  });
+
+  it('target tracking is under-provisioned when the flash sale opens, Drivetrain is not', () => {
+    const sale = results.find((r) => r.trace === 'flash-sale')!;
+    const opening = 12 * 60 + 3; // 12:03, minutes into the day
+    const [drivetrain, tracking] = sale.results;
+    expect(drivetrain!.samples[opening]!.supply).toBeGreaterThanOrEqual(drivetrain!.samples[opening]!.demand);
+    expect(tracking!.samples[opening]!.supply).toBeLessThan(tracking!.samples[opening]!.demand);
+  });
+});
+
+describe('goal checks', () => {
+  const metrics = (m: Partial<ElasticityMetrics>): ElasticityMetrics => ({
+    accuracyUnder: 0, accuracyOver: 0, timeshareUnder: 0, timeshareOver: 0, instability: 0, jitter: 0, supplyAdaptations: 0, demandAdaptations: 0, capacityHours: 0, cost: 1, durationSeconds: 86400, ...m,
+  });
+  const results = (dt: Partial<ElasticityMetrics>, tt: Partial<ElasticityMetrics>): StrategyResult[] => [
+    { strategy: 'drivetrain', label: 'd', metrics: metrics(dt), samples: [] },
+    { strategy: 'target-tracking', label: 't', metrics: metrics(tt), samples: [] },
+  ];
+
+  it.each([
+    ['flash-sale', { timeshareUnder: 0.2, cost: 11 }, { timeshareUnder: 1, cost: 10 }, [true, true]],
+    ['flash-sale', { timeshareUnder: 0.21, cost: 11.01 }, { timeshareUnder: 1, cost: 10 }, [false, false]],
+    ['unannounced-spike', { timeshareUnder: 1, accuracyUnder: 2, cost: 10 }, { timeshareUnder: 1, accuracyUnder: 1, cost: 10 }, [true, false, true]],
+  ] as const)('%s: %j vs %j', (trace, dt, tt, met) => {
+    expect(checkGoals(trace, results(dt, tt)).map((g) => g.met)).toEqual(met);
+  });
+});
