@@ -342,14 +342,14 @@ function decideCapacity(target: EngineTarget, drivers: readonly Driver[], state:
           considered[index] = consider(driver, 'no-rule', label, 'policy has no budget.unitHourlyPrice to convert money into capacity');
         } else {
           // A budget driver can only tighten the policy's cap: finance lowers spend, it cannot lift a guardrail.
-          considered[index] = consider(driver, 'used', label, `budget ${signal.maxHourlyCost}/h`);
+          considered[index] = consider(driver, 'used', label, `${signal.label ? `${signal.label}: ` : ''}budget ${signal.maxHourlyCost}/h`);
           if (budgetCap === undefined || signal.maxHourlyCost < budgetCap || (signal.maxHourlyCost === budgetCap && budgetDriver && driver.id < budgetDriver.id)) {
             budgetCap = signal.maxHourlyCost;
             budgetDriver = driver;
           }
         }
       } else {
-        considered[index] = consider(driver, 'used', label, 'change freeze: no scale-in, only urgent scale-out');
+        considered[index] = consider(driver, 'used', label, `${signal.label ? `${signal.label}: ` : ''}change freeze: no scale-in, only urgent scale-out`);
         if (!businessFreeze || isNewer(driver, businessFreeze)) businessFreeze = driver;
       }
     }

@@ -130,7 +130,7 @@ describe('AllocationPolicy', () => {
 describe('DrivetrainObservability', () => {
   const build = (overrides: Partial<ConstructorParameters<typeof DrivetrainObservability>[2]> = {}) => {
     const stack = newStack();
-    const fn = (id: string) => lambda.Function.fromFunctionName(stack, id, id);
+    const fn = (id: string) => lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:us-east-1:123456789012:function:${id}`);
     const dlq = new sqs.Queue(stack, 'Dlq');
     const observability = new DrivetrainObservability(stack, 'Observability', {
       name: 'obs',

@@ -864,6 +864,15 @@ describe('decision explanations', () => {
     expect(early.considered[0]).toMatchObject({ outcome: 'out-of-window', detail: 'window opens in 45m, pre-warm starts in 30m' });
   });
 
+  it('budget and freeze labels appear in the explanation', () => {
+    const drivers = [
+      { ...budget('cost-budget', 5, T0 - 3600, T0 + 3600, { id: 'bud' }) },
+      { ...freeze('change-freeze', T0 - 3600, T0 + 3600, { id: 'frz' }) },
+    ].map((d) => (d.kind === 'business' && d.signal.type !== 'demand' ? { ...d, signal: { ...d.signal, label: d.signal.type === 'budget' ? 'Q4 spend cap' : 'year-end freeze' } } : d));
+    const decision = decide(web, drivers, capacityState(10, LONG_AGO), T0);
+    expect(decision.considered.map((d) => d.detail)).toEqual(['Q4 spend cap: budget 5/h', 'year-end freeze: change freeze: no scale-in, only urgent scale-out']);
+  });
+
   it('a repeated alarm step is labelled as a repeat', () => {
     const decision = decide(web, [alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 300, alarmName: 'web-prod-cpu-high' })], capacityState(12, { lastChangeAt: T0 - 200, lastScaleUpAt: T0 - 200 }), T0);
     expect(decision.considered[0]).toMatchObject({ outcome: 'won', detail: 'web-prod-cpu-high in ALARM: +2 (repeat)' });
