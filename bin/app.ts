@@ -8,25 +8,34 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { resolve } from 'node:path';
+import { InvalidConfigError, formatIssue } from '../functions/domain/config';
 import { CONFIG_CONTEXT_KEY, DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file';
 import { DrivetrainStack } from '../lib/drivetrain-stack';
+
+function reject(messages: readonly string[]): never {
+  process.stderr.write(`Drivetrain config rejected, nothing was synthesized:\n${messages.map((m) => `  ${m}`).join('\n')}\n`);
+  process.exit(1);
+}
 
 const app = new App();
 const configPath = String(app.node.tryGetContext(CONFIG_CONTEXT_KEY) ?? DEFAULT_CONFIG_FILE);
 const loaded = loadConfigFile(resolve(configPath));
-if (!loaded.ok) {
-  process.stderr.write(`Drivetrain config rejected, nothing was synthesized:\n${loaded.messages.map((m) => `  ${m}`).join('\n')}\n`);
-  process.exit(1);
-}
+if (!loaded.ok) reject(loaded.messages);
 
 const stackId = `Drivetrain-${loaded.config.name.replace(/[^A-Za-z0-9-]/g, '-')}`;
-new DrivetrainStack(app, stackId, {
-  description: `Drivetrain driver-based allocation control plane (${loaded.config.name}, from ${loaded.file})`,
-  config: loaded.config,
-  configFile: loaded.file,
-  // The decisions table is the audit trail of production changes: deleting the stack takes a deliberate step.
-  terminationProtection: true,
-});
+try {
+  new DrivetrainStack(app, stackId, {
+    description: `Drivetrain driver-based allocation control plane (${loaded.config.name}, from ${loaded.file})`,
+    config: loaded.config,
+    configFile: loaded.file,
+    // The decisions table is the audit trail of production changes: deleting the stack takes a deliberate step.
+    terminationProtection: true,
+  });
+} catch (error) {
+  // The construct's own checks (what only the infrastructure needs) report the same way as the validator.
+  if (error instanceof InvalidConfigError) reject(error.issues.map(formatIssue));
+  throw error;
+}
 
 // Every AwsSolutions finding fails the synth unless it is acknowledged, with a reason, next to its resource.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

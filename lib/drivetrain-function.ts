@@ -7,7 +7,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -92,6 +92,8 @@ export class DrivetrainFunction extends Construct {
       bundling: {
         minify: true,
         sourceMap: true,
+        // esbuild's warnings still show; its per-file size summary would only clutter `cdk synth --quiet`.
+        logLevel: LogLevel.WARNING,
         target: 'node22',
         format: OutputFormat.ESM,
         banner: bundleBanner(props.config),

@@ -243,7 +243,8 @@ export class Drivetrain extends Construct {
     const topicKey = new kms.Key(this, 'AlarmNotificationsKey', {
       description: `Drivetrain ${name}: encrypts the alarm-notification topic`,
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Deleting a key makes whatever it encrypted unreadable; throw-away environments schedule deletion.
+      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     // The AWS managed aws/sns key cannot be used here: CloudWatch alarms can only publish to a topic whose
     // key policy lets the CloudWatch service principal generate data keys.

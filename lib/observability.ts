@@ -47,7 +47,7 @@ export class DrivetrainObservability extends Construct {
       this.add(
         new cloudwatch.Alarm(this, `${label}DlqNotEmpty`, {
           alarmName: `${props.name}-${kebab(label)}-dlq-not-empty`,
-          alarmDescription: `Events that Drivetrain could not process are waiting in the ${label} dead-letter queue. Inspect them, fix the cause, then redrive them (SQS console: "Start DLQ redrive" or replay through the CLI).`,
+          alarmDescription: `Events that Drivetrain could not process are waiting in the ${label} dead-letter queue (kept 14 days). Read them (the original event is in the message or its requestPayload), fix the cause, then send the events again.`,
           metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -151,7 +151,8 @@ const { evaluations, elapsedNs, checksum } = run(process.hrtime.bigint() + toNs(
 const perSecond = Math.round(evaluations / (Number(elapsedNs) / 1e9));
 const nsPerEvaluation = Math.round(Number(elapsedNs) / evaluations);
 
-const sample = decide(target, drivers, states[1], clocks[2]!);
+// After the freeze override has expired, so the sample shows demand drivers competing.
+const sample = decide(target, drivers, states[1], clocks[3]!);
 if (args.json) {
   console.log(JSON.stringify({ evaluationsPerSecond: perSecond, nsPerEvaluation, evaluations, drivers: drivers.length, node: process.version, checksum }));
 } else {

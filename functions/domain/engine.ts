@@ -300,8 +300,19 @@ function decideCapacity(target: EngineTarget, drivers: readonly Driver[], state:
       }
       freshTelemetry++;
       // Target tracking; the epsilon keeps 500 / 250 * (1 + 1e-16) from asking for a third unit.
-      const demand = Math.max(0, Math.ceil(driver.signal.value / rule.targetPerUnit - 1e-9));
-      considered[index] = consider(driver, 'used', label, `${driver.signal.value} / ${rule.targetPerUnit} per unit`, demand);
+      const units = driver.signal.value / rule.targetPerUnit;
+      let demand = Math.max(0, Math.ceil(units - 1e-9));
+      let detail = `${driver.signal.value} / ${rule.targetPerUnit} per unit`;
+      if (currentDesired !== undefined && demand < currentDesired) {
+        // Scale-in hysteresis (HPA's tolerance): shrink only to a size that would run at most
+        // (1 - tolerance) of the target, or a load hovering at a boundary flips n ↔ n+1 all night.
+        const headroom = Math.max(demand, Math.ceil(units / (1 - rule.scaleInTolerance) - 1e-9));
+        if (headroom > demand) {
+          demand = Math.min(currentDesired, headroom);
+          detail += ` (scale-in keeps ${Math.round(rule.scaleInTolerance * 100)}% headroom)`;
+        }
+      }
+      considered[index] = consider(driver, 'used', label, detail, demand);
       candidates.push({ demand, label: driver.name, detail: '', driverIndex: index, driverId: driver.id, ruleIndex, reason: 'target-tracking', urgent: false, minInterval: 0 });
     } else if (driver.kind === 'business' && rule.kind === 'business') {
       const signal = driver.signal;
@@ -444,7 +455,7 @@ function decideCapacity(target: EngineTarget, drivers: readonly Driver[], state:
         notes.push(`${what} held by change freeze ${businessFreeze.name}`);
       } else if (since < window) {
         reasons.push('cooldown-scale-down');
-        notes.push(`${what} held by cooldown (${formatDuration(window - since)} left)`);
+        notes.push(`${what} held by cooldown until ${clockTime(now - since + window)}`);
       }
       if (businessFreeze || since < window) {
         desired = currentDesired;
@@ -460,7 +471,7 @@ function decideCapacity(target: EngineTarget, drivers: readonly Driver[], state:
         notes.push(`${what} held by change freeze ${businessFreeze.name}`);
       } else if (since < window) {
         reasons.push('cooldown-scale-up');
-        notes.push(`${what} held by cooldown (${formatDuration(window - since)} left)`);
+        notes.push(`${what} held by cooldown until ${clockTime(now - since + window)}`);
       }
       if (businessFreeze || since < window) {
         held = picked;
@@ -713,7 +724,7 @@ function decideRouting(target: EngineTarget, drivers: readonly Driver[], state: 
       if (left > 0) {
         isDrained.add(e.setIdentifier);
         delayed.push(e.setIdentifier);
-        delayedNotes.push(`${e.setIdentifier} stays drained ${formatDuration(left)} more`);
+        delayedNotes.push(`${e.setIdentifier} stays drained until ${clockTime(now + left)}`);
       } else {
         restored.push(e.setIdentifier);
       }
@@ -919,6 +930,16 @@ function dedupe(reasons: ReasonCode[]): ReasonCode[] {
 
 function signed(n: number): string {
   return n >= 0 ? `+${n}` : `${n}`;
+}
+
+/**
+ * A wall-clock instant (UTC) for summaries. Summaries carry "until 14:05:00Z" rather than a countdown so a
+ * decision held for ten ticks reads the same each time and is recorded once, not ten times.
+ */
+export function clockTime(seconds: number): string {
+  if (!Number.isFinite(seconds)) return 'later';
+  const iso = new Date(Math.round(seconds) * 1000).toISOString();
+  return `${iso.slice(11, 19)}Z`;
 }
 
 export function formatDuration(seconds: number): string {

@@ -223,6 +223,11 @@ export const ruleSchema = z.discriminatedUnion('kind', [
       driver: identifier,
       /** Target tracking: desired = ceil(value / targetPerUnit). */
       targetPerUnit: z.number().finite().positive(),
+      /**
+       * Scale-in tolerance: shrink only to a capacity that runs at most (1 - tolerance) of targetPerUnit,
+       * so a load hovering at a boundary does not flip n ↔ n+1 (default 0.1, like HPA's tolerance).
+       */
+      scaleInTolerance: z.number().min(0).max(0.5).default(0.1),
       staleAfterSeconds: z.number().int().positive().optional(),
     })
     .strict(),

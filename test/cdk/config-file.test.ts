@@ -87,6 +87,15 @@ describe('bin/app.ts (as the CDK CLI runs it)', () => {
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 
+  test("the construct's own checks are reported the same way", () => {
+    const sts = write('sts.yaml', fixtureText.replace("overridePrincipals: ['arn:aws:iam::111122223333:role/oncall-*']", "overridePrincipals: ['arn:aws:sts::111122223333:assumed-role/oncall/alice']"));
+    const result = runApp(sts);
+    expect(result.status).toBe(1);
+    const stderr = result.stderr.replace(/^npm warn .*\n/gm, '');
+    expect(stderr).toMatch(/^ {2}.*sts\.yaml: targets\[0\]\.overridePrincipals\[0\]: "arn:aws:sts::111122223333:assumed-role\/oncall\/alice" is an STS session ARN/m);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
   test('the fixture config synthesizes (cdk-nag included) and writes the template', () => {
     const result = runApp(FIXTURE_CONFIG_FILE);
     expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });

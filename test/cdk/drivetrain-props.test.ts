@@ -134,6 +134,9 @@ test('retainData: false lets tables and log groups go with the stack (throw-away
     expect(table.Properties.DeletionProtectionEnabled).toBe(false);
   }
   for (const group of ofType(template, 'AWS::Logs::LogGroup')) expect(group.DeletionPolicy).toBe('Delete');
+  expect(ofType(template, 'AWS::KMS::Key').map((key) => key.DeletionPolicy)).toEqual(['Delete']);
+  // The default keeps all of them.
+  expect(ofType(synthStack().template, 'AWS::KMS::Key').map((key) => key.DeletionPolicy)).toEqual(['Retain']);
 });
 
 describe('tickInterval', () => {

@@ -8,9 +8,9 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { DrivetrainStack } from '../../lib/drivetrain-stack';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG_FILE, loadConfigFile } from '../../lib/config-file';
+import { DrivetrainStack } from '../../lib/drivetrain-stack';
 import { REPO_ROOT, appWithoutBundling, fixtureConfig } from './support';
 
 function fail(message: string): never {

@@ -30,7 +30,8 @@ export function capacityTarget(policy: Partial<PolicyInput> = {}, extra: Partial
       rules: [
         { kind: 'alarm', driver: 'cpu-high', step: 2, urgent: true },
         { kind: 'alarm', driver: 'cpu-low', step: -1 },
-        { kind: 'metric', driver: 'requests', targetPerUnit: 250 },
+        // No scale-in tolerance here so each case isolates the rule it is about; tolerance has its own cases.
+        { kind: 'metric', driver: 'requests', targetPerUnit: 250, scaleInTolerance: 0 },
         { kind: 'business', driver: 'flash-sale', baseline: 4, leadTimeSeconds: 900 },
         { kind: 'business', driver: 'cost-budget' },
         { kind: 'business', driver: 'change-freeze' },

@@ -61,6 +61,7 @@ interface Case {
 const LONG_AGO = { lastChangeAt: T0 - 86_400, lastScaleUpAt: T0 - 86_400, lastScaleDownAt: T0 - 86_400 };
 const BY = `override ops-override by ${ONCALL}`;
 const web = capacityTarget();
+const trackingOnly = capacityTarget({ rules: [{ kind: 'metric', driver: 'requests', targetPerUnit: 250 }] });
 
 const capacityCases: Case[] = [
   // ---- fallback, initial allocation, no demand
@@ -141,7 +142,7 @@ const capacityCases: Case[] = [
       desired: 60,
       changed: false,
       reasons: ['no-demand-fallback', 'cooldown-scale-down', 'no-change'],
-      summary: 'hold 60: no active demand: fallback allocation 0; scale-in to 0 held by cooldown (10m left)',
+      summary: 'hold 60: no active demand: fallback allocation 0; scale-in to 0 held by cooldown until 08:10:00Z',
     },
   },
 
@@ -166,6 +167,29 @@ const capacityCases: Case[] = [
     drivers: [metric('requests', 5000, { id: 'old', at: T0 - 300 }), metric('requests', 1000, { id: 'new', at: T0 - 30 })],
     state: capacityState(8, LONG_AGO),
     expect: { desired: 4, changed: true, reasons: ['target-tracking'], summary: 'scale 8→4: requests', outcomes: { old: 'superseded', new: 'won' } },
+  },
+
+  // ---- target tracking scale-in tolerance (hysteresis)
+  {
+    name: 'scale-in tolerance: a load just under a boundary does not shrink the fleet',
+    target: trackingOnly,
+    drivers: [metric('requests', 1000, { id: 'req' })],
+    state: capacityState(5, LONG_AGO),
+    expect: { desired: 5, changed: false, reasons: ['target-tracking', 'no-change'], summary: 'hold 5: requests', outcomes: { req: 'won' } },
+  },
+  {
+    name: 'scale-in tolerance: shrinks once the smaller fleet keeps 10% headroom',
+    target: trackingOnly,
+    drivers: [metric('requests', 900, { id: 'req' })],
+    state: capacityState(5, LONG_AGO),
+    expect: { desired: 4, changed: true, reasons: ['target-tracking'], summary: 'scale 5→4: requests', outcomes: { req: 'won' } },
+  },
+  {
+    name: 'scale-in tolerance never delays a scale-out',
+    target: trackingOnly,
+    drivers: [metric('requests', 1300, { id: 'req' })],
+    state: capacityState(5, LONG_AGO),
+    expect: { desired: 6, changed: true, reasons: ['target-tracking'], summary: 'scale 5→6: requests', outcomes: { req: 'won' } },
   },
 
   // ---- alarm steps and stabilization
@@ -193,7 +217,7 @@ const capacityCases: Case[] = [
       changed: false,
       reasons: ['target-tracking', 'cooldown-scale-up', 'no-change'],
       winner: 'requests',
-      summary: 'hold 10: requests; scale-out to 16 (requests) held by cooldown (1m30s left)',
+      summary: 'hold 10: requests; scale-out to 16 (requests) held by cooldown until 08:01:30Z',
       outcomes: { req: 'held-by-cooldown' },
     },
   },
@@ -207,7 +231,7 @@ const capacityCases: Case[] = [
       changed: true,
       reasons: ['target-tracking', 'cooldown-scale-up', 'alarm-step'],
       winner: 'cpu-high',
-      summary: 'scale 10→12: cpu-high; scale-out to 20 (requests) held by cooldown (1m30s left)',
+      summary: 'scale 10→12: cpu-high; scale-out to 20 (requests) held by cooldown until 08:01:30Z',
       outcomes: { req: 'held-by-cooldown', hi: 'won' },
     },
   },
@@ -221,7 +245,7 @@ const capacityCases: Case[] = [
       changed: false,
       reasons: ['alarm-step', 'cooldown-scale-up', 'no-change'],
       winner: 'cpu-high',
-      summary: 'hold 12: cpu-high; scale-out to 14 (cpu-high) held by cooldown (1m left)',
+      summary: 'hold 12: cpu-high; scale-out to 14 (cpu-high) held by cooldown until 08:01:00Z',
       outcomes: { hi: 'held-by-cooldown' },
     },
   },
@@ -241,7 +265,7 @@ const capacityCases: Case[] = [
       desired: 12,
       changed: false,
       reasons: ['alarm-step', 'cooldown-scale-up', 'no-change'],
-      summary: 'hold 12: cpu-high; scale-out to 14 (cpu-high) held by cooldown (30s left)',
+      summary: 'hold 12: cpu-high; scale-out to 14 (cpu-high) held by cooldown until 08:00:30Z',
     },
   },
   {
@@ -254,7 +278,7 @@ const capacityCases: Case[] = [
       changed: false,
       reasons: ['alarm-step', 'cooldown-scale-down', 'no-change'],
       winner: 'cpu-low',
-      summary: 'hold 10: cpu-low; scale-in to 9 (cpu-low) held by cooldown (6m40s left)',
+      summary: 'hold 10: cpu-low; scale-in to 9 (cpu-low) held by cooldown until 08:06:40Z',
       outcomes: { lo: 'held-by-cooldown' },
     },
   },
@@ -691,7 +715,7 @@ const routingCases: Case[] = [
       weights: USE1_DRAINED,
       changed: false,
       reasons: ['restore-delayed', 'no-change'],
-      summary: 'hold us-east-1 0, eu-west-1 100: us-east-1 recovering; us-east-1 stays drained 3m20s more',
+      summary: 'hold us-east-1 0, eu-west-1 100: us-east-1 recovering; us-east-1 stays drained until 08:03:20Z',
     },
   },
   {
