@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ENV } from '../functions/contracts';
@@ -30,7 +31,7 @@ export interface CliIo {
   /** Width of the terminal on stdout; undefined when piped, and tables are then never truncated. */
   columns?: number | undefined;
   /** Prebuilt SDK clients; when absent they are built from the flags. */
-  clients?: { dynamodb?: DynamoDBClient; eventBridge?: EventBridgeClient };
+  clients?: { dynamodb?: DynamoDBClient; eventBridge?: EventBridgeClient; sts?: STSClient };
 }
 
 export const DEFAULT_CONFIG_FILE = 'drivetrain.config.yaml';
@@ -56,6 +57,7 @@ export class Context {
   private dynamoClient: DynamoDBClient | undefined;
   private documentClient: DynamoDBDocumentClient | undefined;
   private eventBridgeClient: EventBridgeClient | undefined;
+  private stsClient: STSClient | undefined;
   private drivers: DriverStore | undefined;
   private decisions: DecisionStore | undefined;
   /** Clients this run created (not injected ones): destroyed at the end so the process can exit. */
@@ -152,10 +154,10 @@ export class Context {
   }
 
   /** `DynamoDB Local at http://…` / `DynamoDB in eu-west-1` / `EventBridge`, for error messages. */
-  where(service: 'dynamodb' | 'eventbridge' = 'dynamodb'): string {
-    if (service === 'eventbridge') {
+  where(service: 'dynamodb' | 'eventbridge' | 'sts' = 'dynamodb'): string {
+    if (service !== 'dynamodb') {
       const region = stringOption(this.parsed, 'region');
-      return `EventBridge${region ? ` in ${region}` : ''}`;
+      return `${service === 'sts' ? 'STS' : 'EventBridge'}${region ? ` in ${region}` : ''}`;
     }
     const endpoint = this.endpoint();
     if (this.local) return `DynamoDB Local at ${endpoint}`;
@@ -202,6 +204,21 @@ export class Context {
     return this.eventBridgeClient;
   }
 
+  /**
+   * The ARN of whoever runs the CLI (STS GetCallerIdentity): the principal an override is recorded under
+   * when --principal is not given. AWS resolves it from the same credentials PutEvents is signed with.
+   */
+  async callerArn(): Promise<string> {
+    if (!this.stsClient) {
+      this.stsClient = this.io.clients?.sts ?? new STSClient(this.awsClientConfig());
+      if (!this.io.clients?.sts) this.owned.push(this.stsClient);
+    }
+    const client = this.stsClient;
+    const identity = await this.aws('looking up your IAM principal (STS GetCallerIdentity)', () => client.send(new GetCallerIdentityCommand({})), 'sts');
+    if (!identity.Arn) throw new Error('STS GetCallerIdentity returned no ARN');
+    return identity.Arn;
+  }
+
   // The stores load on first use: `validate` and `put-driver` never pay for the DynamoDB adapters.
   async driverStore(): Promise<DriverStore> {
     if (!this.drivers) {
@@ -228,7 +245,7 @@ export class Context {
   }
 
   /** Runs an AWS call with the progress indicator and turns known failures into explained errors. */
-  async aws<T>(label: string, work: () => Promise<T>, service: 'dynamodb' | 'eventbridge' = 'dynamodb'): Promise<T> {
+  async aws<T>(label: string, work: () => Promise<T>, service: 'dynamodb' | 'eventbridge' | 'sts' = 'dynamodb'): Promise<T> {
     try {
       return await this.progress.run(label, work);
     } catch (error) {

@@ -21,7 +21,7 @@ export interface DrivetrainFunctionProps {
   /** TypeScript entry exporting `handler`. */
   entry: string;
   description: string;
-  /** The validated config, inlined into the bundle (see `bundling.define` below). */
+  /** The validated config, inlined into the bundle (see `bundleBanner`). */
   config: Readonly<DrivetrainConfig>;
   environment?: Record<string, string>;
   timeout: Duration;
@@ -101,9 +101,6 @@ export class DrivetrainFunction extends Construct {
         // The SDK is bundled rather than taken from the runtime, so the deployed code runs the exact
         // client versions it was tested with.
         bundleAwsSDK: true,
-        // Inlined at build time: the config can outgrow Lambda's 4 KB environment limit, and a bundle
-        // always carries the config it was validated with.
-        define: { [`process.env.${ENV.config}`]: JSON.stringify(JSON.stringify(props.config)) },
       },
     });
 
@@ -124,9 +121,9 @@ export class DrivetrainFunction extends Construct {
  *
  * - ESM output lets handlers use top-level await, but CommonJS dependencies bundled into it still call
  *   require() for Node built-ins, which an ES module lacks until it is recreated from import.meta.url.
- * - `define` replaces only the literal expression `process.env.DRIVETRAIN_CONFIG`; code that reads the
- *   variable through the object (`schema.parse(process.env)`) would not see it, so the bundle also puts
- *   the same value on process.env before any module initialises. Both paths read the same string.
+ * - The validated config is inlined here rather than passed as an environment variable: it can outgrow
+ *   Lambda's 4 KB environment limit, and a bundle always carries the config it was validated with. Setting
+ *   it on process.env before any module initialises means the runtime reads it exactly as in tests.
  */
 export function bundleBanner(config: Readonly<DrivetrainConfig>): string {
   return [

@@ -107,7 +107,7 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
     if (reason === undefined) throw new UsageError('--reason is required for an override: it is shown in every decision the override shapes', COMMAND);
     const principal = stringOption(parsed, 'principal') ?? env[PRINCIPAL_ENV];
     if (principal === undefined) {
-      throw new UsageError(`--principal ARN is required for an override (or set ${PRINCIPAL_ENV}): the IAM principal the override is recorded under`, COMMAND);
+      throw new UsageError(`--principal ARN is required for a local override (or set ${PRINCIPAL_ENV}): the IAM principal the override is recorded under`, COMMAND);
     }
     const pin = numberOption(parsed, 'pin', COMMAND, { integer: true });
     const weights = weightsOption(parsed);
@@ -255,7 +255,8 @@ export const putDriverCommand: Command = {
     'Times: ISO 8601 with offset (2026-11-27T08:00:00Z), `now`, or a duration from now (+30m, 2h).',
     `The event goes to --bus (env ${BUS_ENV}; default CONFIG_NAME-business-drivers) with source --source`,
     `(default ${OPERATOR_SOURCE}). The send fails loudly if EventBridge rejects the entry.`,
-    `--principal (env ${PRINCIPAL_ENV}) is the IAM ARN an override is recorded under; it must match the`,
+    `--principal (env ${PRINCIPAL_ENV}; default: your identity from STS GetCallerIdentity) is the IAM ARN an`,
+    'override is recorded under; it must match the',
     'target\'s overridePrincipals. Before sending, the event runs through the ingest normalizer with the',
     'local config: what it would reject is not sent. --dry-run prints the PutEvents entry and sends nothing.',
     'With --local (the demo has no EventBridge) the normalized drivers are written to DynamoDB Local.',
@@ -279,7 +280,7 @@ export const putDriverCommand: Command = {
     expires: { type: 'string', value: 'TIME', description: 'expiry (override: required, at most 7d)' },
     reason: { type: 'string', value: 'TEXT', description: 'override: why (required); business: same as --label' },
     label: { type: 'string', value: 'TEXT', description: 'business: label for the audit trail' },
-    principal: { type: 'string', value: 'ARN', description: `override: your IAM principal ARN (env ${PRINCIPAL_ENV})` },
+    principal: { type: 'string', value: 'ARN', description: `override: your IAM principal ARN (env ${PRINCIPAL_ENV}; default: STS caller identity)` },
     source: { type: 'string', value: 'SOURCE', description: `EventBridge source (default ${OPERATOR_SOURCE})` },
     bus: { type: 'string', value: 'NAME', description: `event bus name or ARN (env ${BUS_ENV})` },
     'dry-run': { type: 'boolean', description: 'print the PutEvents entry, send nothing' },
@@ -293,7 +294,8 @@ export const putDriverCommand: Command = {
   async run(context: Context): Promise<ExitCode> {
     const config = await context.config();
     const now = context.now();
-    const built = buildDriverEvent(context.parsed, config, now, context.io.env);
+    const env = await withCallerPrincipal(context);
+    const built = buildDriverEvent(context.parsed, config, now, env);
     const eventId = randomUUID();
     const drivers = preflight(built, config, now, eventId);
     for (const warning of built.warnings) context.note(`warning: ${warning}`);
@@ -377,3 +379,15 @@ async function storeLocally(context: Context, built: BuiltEvent, drivers: Driver
   context.note('--local: written straight to DynamoDB Local (the demo has no EventBridge); the next local tick decides on it');
   return results.some((r) => r.result === 'out-of-order') ? EXIT.failed : EXIT.ok;
 }
+
+/**
+ * An override sent to AWS is recorded under the caller's own IAM ARN unless --principal (or the env var)
+ * names one: asking STS beats asking the operator to type an ARN the bus policy will check anyway.
+ */
+async function withCallerPrincipal(context: Context): Promise<Readonly<Record<string, string | undefined>>> {
+  const env = context.io.env;
+  const needsPrincipal = stringOption(context.parsed, 'kind') === 'override' && stringOption(context.parsed, 'principal') === undefined && env[PRINCIPAL_ENV] === undefined;
+  if (!needsPrincipal || context.local) return env;
+  return { ...env, [PRINCIPAL_ENV]: await context.callerArn() };
+}
+

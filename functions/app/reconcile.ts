@@ -87,6 +87,8 @@ export async function reconcileTarget(
       }
       repaired = await repairPending(deps, target, state, now);
       state = await deps.decisions.getState(target.id);
+      // The repair could not settle it either (the resource is still unreadable): a later reconcile tries again.
+      if (state?.pending?.decisionId === repaired) return { targetId: target.id, outcome: 'in-flight', pendingDecisionId: repaired };
     }
 
     const current = await observe(deps, target, state);
@@ -146,8 +148,15 @@ async function observe(deps: ReconcileDeps, target: Target, state: StoredTargetS
  * Applies a recorded plan action by action (action id `${decisionId}#${i}`) and marks it. Executors are
  * idempotent (they read the resource first and skip a write that is already in place), so re-applying a
  * plan after a crash is safe.
+ *
+ * A retryable failure does not say whether the last write landed: a timeout can hide a write AWS applied.
+ * Marking such a plan `failed` would be wrong twice over — the audit trail would deny a change that is in
+ * place, and the engine, which reads `lastScaleUpAt`/`lastScaleDownAt` to know an alarm step has been taken,
+ * would take the step again. So the resource is read once more: the plan is `applied` if its allocation is in
+ * place, `failed` if it is not, and left `planned` (the crash-repair path confirms it after the grace period)
+ * if the resource cannot be read either.
  */
-async function applyPlanned(deps: ReconcileDeps, target: Target, record: DecisionRecord, log: Record<string, unknown>): Promise<'applied' | 'failed'> {
+async function applyPlanned(deps: ReconcileDeps, target: Target, record: DecisionRecord, log: Record<string, unknown>): Promise<'applied' | 'failed' | 'planned'> {
   // Executors check the mode of the target they are given: pass the effective mode the plan was made in
   // (an operator's override may differ from the configured one). Only enforce plans get this far.
   const enforced: Target = { ...target, mode: record.mode };
@@ -164,16 +173,49 @@ async function applyPlanned(deps: ReconcileDeps, target: Target, record: Decisio
     }
     outcome = { at: deps.clock(), detail: results.map((r) => r.detail).join('; ') || 'nothing to apply' };
   } catch (error) {
-    status = 'failed';
-    deps.metrics.addMetric(METRIC.actionsFailed, MetricUnit.Count, 1);
     const failed = describeError(error);
     const done = results.map((r) => r.detail);
-    outcome = { at: deps.clock(), detail: [...done, `action #${results.length} failed: ${failed.message}`].join('; '), error: failed };
-    deps.logger.error('applying the decision failed', { ...log, decisionId: record.decisionId, summary: record.summary, error });
+    const settled = failed.retryable ? await settleUncertainApply(deps, enforced, record) : 'not-in-place';
+    if (settled === 'unknown') {
+      deps.logger.warn('applying the decision failed and the resource cannot be read to tell whether it landed; left planned for the repair', {
+        ...log,
+        decisionId: record.decisionId,
+        summary: record.summary,
+        error,
+      });
+      return 'planned';
+    }
+    if (settled === 'in-place') {
+      deps.metrics.addMetric(METRIC.actionsApplied, MetricUnit.Count, 1);
+      deps.metrics.addMetric(METRIC.allocationChanges, MetricUnit.Count, 1);
+      outcome = { at: deps.clock(), detail: [...done, `action #${results.length} in place although its last call failed: ${failed.message}`].join('; ') };
+    } else {
+      status = 'failed';
+      deps.metrics.addMetric(METRIC.actionsFailed, MetricUnit.Count, 1);
+      outcome = { at: deps.clock(), detail: [...done, `action #${results.length} failed: ${failed.message}`].join('; '), error: failed };
+      deps.logger.error('applying the decision failed', { ...log, decisionId: record.decisionId, summary: record.summary, error });
+    }
   }
   await deps.decisions.markOutcome(record, status, outcome);
   if (status === 'applied') deps.logger.info('decision applied', { ...log, decisionId: record.decisionId, summary: record.summary, detail: outcome.detail });
   return status;
+}
+
+/** Whether a plan whose apply ended in a retryable error is in place after all (see applyPlanned). */
+async function settleUncertainApply(deps: ReconcileDeps, target: Target, record: DecisionRecord): Promise<'in-place' | 'not-in-place' | 'unknown'> {
+  try {
+    const observed = await deps.executors[target.kind].observe(target);
+    return observed !== undefined && sameAllocation(observed, record.desired) ? 'in-place' : 'not-in-place';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function sameAllocation(a: Allocation, b: Allocation): boolean {
+  if (a.kind === 'capacity' && b.kind === 'capacity') return a.desired === b.desired && a.floor === b.floor;
+  if (a.kind !== 'weights' || b.kind !== 'weights') return false;
+  const ids = Object.keys(b.weights);
+  return ids.length === Object.keys(a.weights).length && ids.every((id) => a.weights[id] === b.weights[id]);
 }
 
 /**

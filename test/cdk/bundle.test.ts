@@ -49,7 +49,7 @@ describe('the config travels inside the bundle', () => {
   test.each([
     ['ingest', dirs.ingest],
     ['tick', dirs.tick],
-  ])('%s: read literally (esbuild define) and through process.env (bundle banner), with no environment variable set', (_, dir) => {
+  ])('%s: read literally and through process.env (set by the bundle banner), with no environment variable set', (_, dir) => {
     const result = runBundle(dir, 'console.log(JSON.stringify(await m.handler()));');
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({ literal: expected, viaObject: expected });

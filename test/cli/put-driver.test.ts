@@ -3,6 +3,7 @@
  * the validation that stops a bad one before the call, and every way the send itself can fail.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { buildDriverEvent, preflight } from '../../cli/commands/put-driver';
@@ -14,9 +15,11 @@ const ONCALL = 'arn:aws:sts::111122223333:assumed-role/oncall-alice/alice';
 // Only this instance is mocked: the credentials test below uses a real client whose provider rejects.
 const mockedClient = new EventBridgeClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 const eventBridge = mockClient(mockedClient);
+const mockedSts = new STSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const sts = mockClient(mockedSts);
 
 function put(args: string[], env: Record<string, string> = {}) {
-  return cli(['put-driver', ...args], { env, clients: { eventBridge: mockedClient } });
+  return cli(['put-driver', ...args], { env, clients: { eventBridge: mockedClient, sts: mockedSts } });
 }
 
 function sentEntries() {
@@ -30,10 +33,15 @@ function sentDetail(): Record<string, unknown> {
 }
 
 beforeEach(() => {
+  sts.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Arn: ONCALL, Account: '111122223333', UserId: 'AROAEXAMPLE:alice' });
   eventBridge.reset();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '11111111-2222-3333-4444-555555555555' }] });
 });
-afterAll(() => eventBridge.restore());
+afterAll(() => {
+  eventBridge.restore();
+  sts.restore();
+});
 
 describe('put-driver sends', () => {
   it('a demand window (campaign) to the default bus with the operator source', async () => {
@@ -120,6 +128,35 @@ describe('put-driver --dry-run', () => {
   });
 });
 
+describe('put-driver records an override under the caller', () => {
+  it('asks STS for the caller when --principal is not given', async () => {
+    const result = await put(['--kind', 'override', '--driver', 'ops-override', '--targets', 'web-asg', '--pin', '8', '--expires', '1h', '--reason', 'INC-1 hold']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 1);
+    expect(sentDetail()).toMatchObject({ principal: ONCALL, action: 'pin', allocation: 8 });
+  });
+
+  it('never asks STS when the principal is given', async () => {
+    expect((await put(['--kind', 'override', '--driver', 'ops-override', '--targets', 'web-asg', '--expires', '1h', '--reason', 'x', '--principal', ONCALL])).code).toBe(0);
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+
+  it('refuses, without sending, when the caller may not override the target', async () => {
+    sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:sts::111122223333:assumed-role/developer/bob' });
+    const result = await put(['--kind', 'override', '--driver', 'ops-override', '--targets', 'web-asg', '--expires', '1h', '--reason', 'x']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/principal arn:aws:sts::111122223333:assumed-role\/developer\/bob may not override target "web-asg"/);
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+
+  it('with --local (no AWS identity to ask) the principal is required', async () => {
+    const result = await put(['--local', '--kind', 'override', '--driver', 'ops-override', '--targets', 'web-asg', '--expires', '1h', '--reason', 'x']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--principal ARN is required for a local override/);
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+  });
+});
+
 describe('put-driver refuses before sending', () => {
   it.each([
     ['no --kind', ['--driver', 'flash-sale'], /--kind is required/],
@@ -131,7 +168,6 @@ describe('put-driver refuses before sending', () => {
     ['an unreadable time', ['--kind', 'freeze', '--driver', 'flash-sale', '--end', 'friday'], /--end: cannot read "friday"/],
     ['an override without expiry', ['--kind', 'override', '--driver', 'ops-override', '--targets', 'web-asg', '--reason', 'x', '--principal', ONCALL], /--expires is required for an override/],
     ['an override without reason', ['--kind', 'override', '--driver', 'ops-override', '--targets', 'web-asg', '--expires', '1h', '--principal', ONCALL], /--reason is required/],
-    ['an override without principal', ['--kind', 'override', '--driver', 'ops-override', '--targets', 'web-asg', '--expires', '1h', '--reason', 'x'], /--principal ARN is required/],
     ['malformed weights', ['--kind', 'override', '--driver', 'ops-override', '--targets', 'api-routing', '--weights', 'use1:80', '--expires', '1h', '--reason', 'x', '--principal', ONCALL], /--weights: expected SETID=WEIGHT/],
     ['a misspelt option', ['--kind', 'demand', '--driver', 'flash-sale', '--multipler', '2'], /unknown option --multipler \(did you mean --multiplier\?\)/],
   ])('usage: %s (exit 2)', async (_name, args, message) => {

@@ -9,13 +9,16 @@ import { METRIC } from '../../functions/contracts';
 import type { IngestSummary } from '../../functions/handlers/ingest';
 import type { TickSummary } from '../../functions/handlers/tick';
 import { createHarness, t, type Harness } from '../handlers/harness';
-import { alarmEvent, auditTarget, AwsFaults, demandEvent, engineVerdict, sdkErrors, seededRandom, type AwsOp, type Fault } from './support';
+import { alarmEvent, auditTarget, AwsFaults, demandEvent, expectConverged, metricEvent, sdkErrors, seededRandom, type AwsOp, type Fault } from './support';
 
 const NOW = t('2026-11-20T09:00:00Z');
 
-/** One driver event per target that makes the engine change that target's allocation. */
+/**
+ * One driver event per target that makes the engine change that target's allocation once and then hold it
+ * (1,500 requests/s at 250 per instance is 6 instances; an alarm would step again every minute it stays in ALARM).
+ */
 const TRIGGERS = {
-  'web-asg': () => alarmEvent({ id: 'evt-cpu-alarm', at: NOW, state: 'ALARM' }),
+  'web-asg': () => metricEvent({ id: 'evt-requests', at: NOW, value: 1500 }),
   'checkout-fn': () => demandEvent({ id: 'evt-sale', at: NOW, campaign: 'flash-1', demand: { absolute: 40 }, windowStart: NOW - 60, windowEnd: NOW + 3600, targets: ['checkout-fn'] }),
   'api-routing': () => alarmEvent({ id: 'evt-use1-alarm', at: NOW, state: 'ALARM', alarmName: 'ServiceAggregatedAlarm' }),
 } as const;
@@ -27,13 +30,6 @@ const APPLIED = {
   'checkout-fn': (h: Harness) => h.aws.provisioned === 40,
   'api-routing': (h: Harness) => h.aws.weights['us-east-1'] === 0 && h.aws.weights['eu-west-1'] === 100,
 } as const;
-
-async function expectConverged(h: Harness, faults: AwsFaults, targetId: string): Promise<void> {
-  const target = h.config.targets.find((x) => x.id === targetId)!;
-  const verdict = await engineVerdict(h, faults, target);
-  expect({ actions: verdict.decision.actions, pending: verdict.pending }).toEqual({ actions: [], pending: false });
-  expect(verdict.stateCurrent).toEqual(verdict.resource);
-}
 
 describe('AWS faults through the handlers', () => {
   let h: Harness;
@@ -123,15 +119,22 @@ describe('AWS faults through the handlers', () => {
       await expectConverged(h, faults, targetId);
     });
 
-    it.each<[TargetId, AwsOp, AwsOp, keyof typeof sdkErrors]>([
-      ['web-asg', 'SetDesiredCapacity', 'DescribeAutoScalingGroups', 'autoScalingThrottling'],
-      ['checkout-fn', 'PutProvisionedConcurrencyConfig', 'GetProvisionedConcurrencyConfig', 'lambdaService'],
-      ['api-routing', 'ChangeResourceRecordSets', 'ListResourceRecordSets', 'route53Throttling'],
-    ])('%s: %s lands and times out, then %s fails for the rest of the budget: never a second write, never a "failed" that landed', async (targetId, write, read, error) => {
-      // The reads fail from the lost write on: the executor's re-reads (and a re-observe) cannot confirm it.
-      faults.fail(write, sdkErrors.requestTimeout, { landed: true, then: () => faults.fail(read, sdkErrors[error] as () => unknown, { times: 4 }) });
-      await h.ingest(TRIGGERS[targetId]());
+    // 4 failed reads exhaust the executor's budget right after the lost write; the reconcile's re-read then
+    // sees the write in place. 100 failed reads outlast that re-read too: the outcome is unknown, so the plan
+    // stays planned and the repair confirms it once the pending grace period has passed.
+    it.each<[TargetId, AwsOp, AwsOp, keyof typeof sdkErrors, number, 'applied' | 'planned']>([
+      ['web-asg', 'SetDesiredCapacity', 'DescribeAutoScalingGroups', 'autoScalingThrottling', 4, 'applied'],
+      ['web-asg', 'SetDesiredCapacity', 'DescribeAutoScalingGroups', 'autoScalingThrottling', 100, 'planned'],
+      ['checkout-fn', 'PutProvisionedConcurrencyConfig', 'GetProvisionedConcurrencyConfig', 'lambdaService', 4, 'applied'],
+      ['checkout-fn', 'PutProvisionedConcurrencyConfig', 'GetProvisionedConcurrencyConfig', 'lambdaService', 100, 'planned'],
+      ['api-routing', 'ChangeResourceRecordSets', 'ListResourceRecordSets', 'route53Throttling', 4, 'applied'],
+      ['api-routing', 'ChangeResourceRecordSets', 'ListResourceRecordSets', 'route53Throttling', 100, 'planned'],
+    ])('%s: %s lands and times out, then %s fails with %s ×%i: the plan ends %s, never failed, never written twice', async (targetId, write, read, error, times, first) => {
+      faults.fail(write, sdkErrors.requestTimeout, { landed: true, then: () => faults.fail(read, sdkErrors[error] as () => unknown, { times }) });
+      const summary = (await h.ingest(TRIGGERS[targetId]())) as IngestSummary;
+      expect(summary.reconciled).toEqual([expect.objectContaining({ targetId, status: first })]);
       expect(APPLIED[targetId](h)).toBe(true);
+      expect(h.metric(METRIC.actionsFailed)).toBe(0);
 
       // AWS recovers; ticks every 30 s for five minutes (past the pending grace period).
       faults.heal();
@@ -142,16 +145,18 @@ describe('AWS faults through the handlers', () => {
       }
       const audit = await auditTarget(h, faults, targetId);
       expect(audit.violations).toEqual([]);
+      expect(audit.writes).toHaveLength(1);
+      expect(audit.decisions.filter((d) => d.actions.length > 0).map((d) => d.status)).toEqual(['applied']);
       await expectConverged(h, faults, targetId);
     });
   });
 
-  it('an alarm step whose write landed unconfirmed is not stepped again as if it were new', async () => {
+  it.each([4, 100])('an alarm step whose write landed unconfirmed (%i failed reads after it) is not taken again as if it were new', async (times) => {
     // cpu-high (+2, urgent) fires; SetDesiredCapacity 4→6 lands but its response is lost, and Describe is
-    // throttled for the rest of the executor's budget. The step has been taken: a tick 30 s later must not take
-    // it again (a repeat waits at least ALARM_STEP_MIN_REPEAT_SECONDS), so capacity is 6, not 8.
-    faults.fail('SetDesiredCapacity', sdkErrors.requestTimeout, { landed: true, then: () => faults.fail('DescribeAutoScalingGroups', sdkErrors.autoScalingThrottling, { times: 4 }) });
-    await h.ingest(TRIGGERS['web-asg']());
+    // throttled from then on. The step has been taken: a tick 30 s later must not take it again (a repeat of
+    // an alarm step waits at least ALARM_STEP_MIN_REPEAT_SECONDS), so capacity stays 6 rather than 8.
+    faults.fail('SetDesiredCapacity', sdkErrors.requestTimeout, { landed: true, then: () => faults.fail('DescribeAutoScalingGroups', sdkErrors.autoScalingThrottling, { times }) });
+    await h.ingest(alarmEvent({ id: 'evt-cpu-alarm', at: NOW, state: 'ALARM' }));
     faults.heal();
     h.now.value += 30;
     await h.tick({ targetIds: ['web-asg'] });

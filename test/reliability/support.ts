@@ -396,6 +396,18 @@ export async function engineVerdict(h: Harness, faults: AwsFaults, target: Targe
   return { decision, resource, stateCurrent: state?.current, pending: state?.pending !== undefined };
 }
 
+/**
+ * Converged: no plan left pending, the engine wants no action on the resource as it is, and the state's last
+ * applied allocation (when a decision was ever applied) is what the resource holds.
+ */
+export async function expectConverged(h: Harness, faults: AwsFaults, targetId: string): Promise<void> {
+  const target = h.config.targets.find((x) => x.id === targetId);
+  if (!target) throw new Error(`test bug: no target ${targetId}`);
+  const verdict = await engineVerdict(h, faults, target);
+  expect({ targetId, actions: verdict.decision.actions, pending: verdict.pending }).toEqual({ targetId, actions: [], pending: false });
+  if (verdict.stateCurrent) expect(verdict.stateCurrent).toEqual(verdict.resource);
+}
+
 /** A seeded PRNG (mulberry32): storms and shuffles that replay exactly from their seed. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
