@@ -6,12 +6,19 @@
  *   npm run demo                  # as fast as it goes (well under a minute)
  *   npm run demo -- --speed 300   # watchable: 5 virtual minutes per second
  *   npm run demo -- --config my.config.yaml --open
+ *   npm run demo -- --keep        # then, in another terminal: npx drivetrain --local decisions
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
-import { runDemo } from '../local/demo/run';
+import { EMBEDDED_CONFIG, runDemo } from '../local/demo/run';
+import { parse as parseYaml } from 'yaml';
+import { parseConfig } from '../functions/domain/config';
+
+/** Where `drivetrain --local` looks by default (cli/context.ts LOCAL_ENDPOINT). */
+const KEEP_PORT = 8000;
 import { ProgressBar, formatBeats, formatDecisionTable } from '../local/demo/terminal';
 
 async function main(): Promise<number> {
@@ -22,12 +29,14 @@ async function main(): Promise<number> {
       'report-dir': { type: 'string' },
       open: { type: 'boolean' },
       all: { type: 'boolean' },
+      keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: npm run demo -- [--speed VIRTUAL_SECONDS_PER_SECOND] [--config FILE] [--report-dir DIR] [--all] [--open]');
+    console.log('usage: npm run demo -- [--speed VIRTUAL_SECONDS_PER_SECOND] [--config FILE] [--report-dir DIR] [--all] [--open] [--keep]');
     console.log('  --all   print every recorded decision (holds too), not only the changes');
+    console.log(`  --keep  keep DynamoDB Local running on 127.0.0.1:${KEEP_PORT} with tables named after the config, for \`npx drivetrain --local …\`, until Ctrl-C`);
     return 0;
   }
   const speed = values.speed === undefined ? undefined : Number(values.speed);
@@ -49,7 +58,9 @@ async function main(): Promise<number> {
     });
   }
   try {
-    local = await startDynamoDbLocal({ timeoutMs: 60_000 });
+    // --keep: the port and table prefix `drivetrain --local` uses by default, so the CLI finds the demo's tables.
+    const keepPrefix = values.keep ? parseConfig(parseYaml(readFileSync(values.config ?? EMBEDDED_CONFIG, 'utf8')), values.config ?? 'drivetrain.config.yaml').name : undefined;
+    local = await startDynamoDbLocal({ timeoutMs: 60_000, ...(values.keep ? { port: KEEP_PORT } : {}) });
     out.write(`DynamoDB Local on ${local.endpoint}; running the Black Friday scenario (09:30–13:00 UTC, virtual time)\n\n`);
     const bar = new ProgressBar({ write: (t) => out.write(t), isTTY: out.isTTY, columns: out.columns });
     const result = await runDemo({
@@ -57,6 +68,7 @@ async function main(): Promise<number> {
       ...(values.config ? { configPath: values.config } : {}),
       ...(values['report-dir'] ? { reportDir: values['report-dir'] } : {}),
       ...(speed !== undefined ? { speed } : {}),
+      ...(keepPrefix ? { tablePrefix: keepPrefix } : {}),
       onProgress: (p) => bar.update(p),
       onNarration: (at, text) => bar.say(`${new Date(at * 1000).toISOString().slice(11, 19)}  ${text}`),
     });
@@ -73,7 +85,16 @@ async function main(): Promise<number> {
     );
     out.write(`Report: ${relative(process.cwd(), result.reportPath) || result.reportPath}\n`);
     if (values.open) openInBrowser(result.reportPath);
-    return result.beats.every((b) => b.decision) ? 0 : 1;
+    const code = result.beats.every((b) => b.decision) ? 0 : 1;
+    if (keepPrefix) {
+      out.write(
+        `\nDynamoDB Local stays up on ${local.endpoint} with tables ${keepPrefix}-*. In another terminal:\n` +
+          `  npx drivetrain --local decisions --target web-asg\n  npx drivetrain --local explain <decision-id>\n  npx drivetrain --local drivers\n` +
+          'Ctrl-C stops it.\n',
+      );
+      await new Promise<never>(() => {}); // the signal handlers above stop DynamoDB Local and exit
+    }
+    return code;
   } finally {
     await stop();
   }

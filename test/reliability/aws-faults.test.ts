@@ -8,10 +8,9 @@ import 'aws-sdk-client-mock-jest';
 import { METRIC } from '../../functions/contracts';
 import type { IngestSummary } from '../../functions/handlers/ingest';
 import type { TickSummary } from '../../functions/handlers/tick';
-import { createHarness, t, type Harness } from '../handlers/harness';
-import { alarmEvent, auditTarget, AwsFaults, demandEvent, expectConverged, metricEvent, sdkErrors, seededRandom, type AwsOp, type Fault } from './support';
+import { createHarness, type Harness } from '../handlers/harness';
+import { T0 as NOW, alarmEvent, auditTarget, AwsFaults, demandEvent, expectConverged, metricEvent, sdkErrors, seededRandom, type AwsOp, type Fault } from './support';
 
-const NOW = t('2026-11-20T09:00:00Z');
 
 /**
  * One driver event per target that makes the engine change that target's allocation once and then hold it

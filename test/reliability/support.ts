@@ -34,6 +34,14 @@ export { sdkErrors };
 // Time and events
 // ---------------------------------------------------------------------------------------------------------
 
+/**
+ * The tests' virtual "now": 09:00 UTC, 30 days after today. DynamoDB Local deletes TTL-expired items against
+ * the wall clock and almost at once (DynamoDB itself takes up to days), so a fixed date in the past would see
+ * drivers vanish behind the test's back. Virtual times ahead of the wall clock keep every item the tests write,
+ * expired in virtual time or not, which is also what DynamoDB's late TTL deletion looks like to a reader.
+ */
+export const T0 = (Math.floor(Date.now() / 86_400_000) + 30) * 86_400 + 9 * 3600;
+
 /** `2026-11-20T09:00:00Z`: the EventBridge envelope's `time` (whole seconds). */
 export function isoZ(seconds: number): string {
   return new Date(Math.floor(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,0 +1,238 @@
+/**
+ * DynamoDB faults under the real handlers. Conditional-check failures come from real races on DynamoDB
+ * Local (deciders racing on one target's state version, two invocations marking one decision). DynamoDB
+ * Local runs transactions one at a time, so it never answers `TransactionConflict`, and it neither throttles
+ * nor fails: those faults come from a thin wrapper around the document client's `send` that fails the
+ * matching calls (DynamoFaults below), and the wrapper is used for nothing else.
+ */
+import { InternalServerError, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { METRIC } from '../../functions/contracts';
+import { DEFAULT_PENDING_GRACE_SECONDS } from '../../functions/app/reconcile';
+import type { IngestSummary } from '../../functions/handlers/ingest';
+import type { TickSummary } from '../../functions/handlers/tick';
+import { createHarness, type Harness } from '../handlers/harness';
+import { T0, auditTarget, AwsFaults, expectConverged, metricEvent } from './support';
+
+const meta = (httpStatusCode: number) => ({ httpStatusCode, requestId: 'EXAMPLE0REQUEST0ID0000000000000000000000000000000000', attempts: 1, totalRetryDelay: 0 });
+
+/** DynamoDB's answers, built with the SDK's own exception classes and the messages DynamoDB sends. */
+const dynamoErrors = {
+  transactionConflict: (items: number) =>
+    new TransactionCanceledException({
+      $metadata: meta(400),
+      message: `Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict${', None'.repeat(items - 1)}]`,
+      CancellationReasons: [{ Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }, ...Array.from({ length: items - 1 }, () => ({ Code: 'None' }))],
+    }),
+  throughputExceeded: () =>
+    new ProvisionedThroughputExceededException({
+      $metadata: meta(400),
+      message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+    }),
+  internal: () => new InternalServerError({ $metadata: meta(500), message: 'Internal server error' }),
+};
+
+type DocCommand = { input: Record<string, any> };
+type Match = (command: DocCommand) => boolean;
+
+/** Fails (or holds back) the document-client calls a matcher picks; every other call goes through untouched. */
+class DynamoFaults {
+  private readonly rules: Array<{ match: Match; act: (send: () => Promise<unknown>) => Promise<unknown>; left: number }> = [];
+  readonly failed: string[] = [];
+
+  constructor(h: Harness) {
+    const original = h.local.doc.send.bind(h.local.doc) as (command: unknown) => Promise<unknown>;
+    jest.spyOn(h.local.doc, 'send').mockImplementation(((command: DocCommand) => {
+      const rule = this.rules.find((r) => r.left > 0 && r.match(command));
+      if (!rule) return original(command);
+      rule.left--;
+      return rule.act(() => original(command));
+    }) as never);
+  }
+
+  fail(match: Match, error: () => unknown, times = 1): void {
+    this.rules.push({
+      match,
+      left: times,
+      act: async () => {
+        const e = error() as Error;
+        this.failed.push(e.name);
+        throw e;
+      },
+    });
+  }
+
+  /** Delays the matching call until `release` resolves, then sends it. */
+  hold(match: Match, release: Promise<void>): void {
+    this.rules.push({ match, left: 1, act: async (send) => (await release, send()) });
+  }
+}
+
+const is = {
+  /** DecisionStore.record: the decision Put and the state Update in one transaction. */
+  record: (h: Harness) => (c: DocCommand) => c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Put?.TableName === h.local.names.decisions,
+  /** DecisionStore.markOutcome: the decision (still `planned`) and the state, in one transaction. */
+  markOutcome: () => (c: DocCommand) => c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Update?.ConditionExpression === '#status = :planned',
+  /** DriverStore.put: one item per target of the driver, in one transaction. */
+  driverPut: (h: Harness) => (c: DocCommand) => c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Put?.TableName === h.local.names.drivers,
+  stateRead: (h: Harness, targetId: string) => (c: DocCommand) => c instanceof GetCommand && c.input.TableName === h.local.names.state && c.input.Key?.targetId === targetId,
+  driversQuery: (h: Harness) => (c: DocCommand) => c instanceof QueryCommand && c.input.TableName === h.local.names.drivers,
+};
+
+async function scan(h: Harness, table: 'drivers' | 'idempotency'): Promise<Record<string, unknown>[]> {
+  const { Items } = await h.local.doc.send(new ScanCommand({ TableName: h.local.names[table] }));
+  return Items ?? [];
+}
+
+describe('DynamoDB faults through the handlers', () => {
+  let h: Harness;
+  let aws: AwsFaults;
+  let dynamo: DynamoFaults;
+  beforeEach(async () => {
+    h = await createHarness({ now: T0 + 2 });
+    aws = new AwsFaults(h);
+    dynamo = new DynamoFaults(h);
+  });
+  afterEach(() => {
+    aws.close();
+    h.close();
+  });
+
+  describe('real races on DynamoDB Local', () => {
+    it('six Lambda environments deciding one target at once: one plan at a time, every write planned once, no version lost', async () => {
+      const environments = Array.from({ length: 6 }, () => h.handlers({ idempotency: false }));
+      // Alternately more and less load: every snapshot changes the demand, so each decider has something to plan.
+      const summaries = (await Promise.all(
+        environments.map((env, i) => env.ingest(metricEvent({ id: `snap-${i}`, at: T0 - 6 + i, value: (i % 2 ? 12 : 6) * 250 + i }))),
+      )) as IngestSummary[];
+      expect(summaries.flatMap((s) => s.failedTargets)).toEqual([]);
+      expect(h.metric(METRIC.decisionConflicts)).toBeGreaterThanOrEqual(1);
+
+      const audit = await auditTarget(h, aws, 'web-asg');
+      expect(audit.violations).toEqual([]);
+      // The state version is the sort order of the audit trail: no gaps, no duplicates.
+      const versions = audit.decisions.map((d) => d.version).sort((a, b) => a - b);
+      expect(versions).toEqual(versions.map((_, i) => i + 1));
+      expect(audit.decisions.filter((d) => d.status === 'planned').length).toBeLessThanOrEqual(1);
+
+      h.now.value += DEFAULT_PENDING_GRACE_SECONDS + 301;
+      await h.tick();
+      expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
+      await expectConverged(h, aws, 'web-asg');
+    });
+
+    it('a slow invocation and the repair marking the same decision at once: one outcome, one version step, one write', async () => {
+      // The invocation's write lands, then its markOutcome stalls past the pending grace period (a long GC pause,
+      // a slow network). A tick repairs the plan; the stalled mark is let go the moment the repair marks too.
+      let releaseStalled!: () => void;
+      const stalled = new Promise<void>((resolve) => (releaseStalled = resolve));
+      dynamo.hold(is.markOutcome(), stalled);
+      let repairMarks = 0;
+      const original = h.decisions.markOutcome.bind(h.decisions);
+      jest.spyOn(h.decisions, 'markOutcome').mockImplementation(async (...args) => {
+        if (++repairMarks === 2) releaseStalled();
+        return original(...args);
+      });
+
+      const slow = h.ingest(metricEvent({ id: 'snap-slow', at: T0, value: 1500 }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(h.aws.group.DesiredCapacity).toBe(6);
+      const planned = await h.decisions.getState('web-asg');
+      expect(planned?.pending).toBeDefined();
+
+      h.now.value = T0 + 2 + DEFAULT_PENDING_GRACE_SECONDS + 1;
+      const [ingested, tick] = (await Promise.all([slow, h.tick({ targetIds: ['web-asg'] })])) as [IngestSummary, TickSummary];
+      expect(ingested.failedTargets).toEqual([]);
+      expect(tick.failed).toEqual([]);
+      expect(tick.reconciled).toEqual([expect.objectContaining({ repaired: planned!.pending!.decisionId })]);
+
+      const decision = await h.decisions.get(planned!.pending!.decisionId);
+      expect(decision?.status).toBe('applied');
+      const state = await h.decisions.getState('web-asg');
+      expect(state?.pending).toBeUndefined();
+      expect(state?.current).toMatchObject({ desired: 6 });
+      expect(aws.writesOf('web-asg')).toHaveLength(1);
+      expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
+    });
+  });
+
+  describe('faults DynamoDB Local cannot produce (wrapper)', () => {
+    it('TransactionConflict while recording: the decider re-reads, decides again and acts once', async () => {
+      dynamo.fail(is.record(h), () => dynamoErrors.transactionConflict(2));
+      const summary = (await h.ingest(metricEvent({ id: 'snap-1', at: T0, value: 1500 }))) as IngestSummary;
+      expect(dynamo.failed).toEqual(['TransactionCanceledException']);
+      expect(summary.reconciled).toEqual([expect.objectContaining({ targetId: 'web-asg', status: 'applied' })]);
+      expect(h.metric(METRIC.decisionConflicts)).toBe(1);
+      expect(aws.writesOf('web-asg')).toHaveLength(1);
+      expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
+    });
+
+    it('TransactionConflict while marking after the write landed: left planned, repaired after the grace period without a second write', async () => {
+      dynamo.fail(is.markOutcome(), () => dynamoErrors.transactionConflict(2));
+      const summary = (await h.ingest(metricEvent({ id: 'snap-1', at: T0, value: 1500 }))) as IngestSummary;
+      expect(summary.failedTargets).toEqual([{ targetId: 'web-asg', error: expect.stringMatching(/TransactionConflict/) }]);
+      expect(h.aws.group.DesiredCapacity).toBe(6);
+      const { pending } = (await h.decisions.getState('web-asg'))!;
+      expect(pending).toBeDefined();
+
+      h.now.value += 60;
+      expect(((await h.tick({ targetIds: ['web-asg'] })) as TickSummary).reconciled).toEqual([expect.objectContaining({ outcome: 'in-flight' })]);
+      h.now.value += DEFAULT_PENDING_GRACE_SECONDS;
+      const tick = (await h.tick({ targetIds: ['web-asg'] })) as TickSummary;
+      expect(tick.reconciled).toEqual([expect.objectContaining({ repaired: pending!.decisionId })]);
+      expect(await h.decisions.get(pending!.decisionId)).toMatchObject({ status: 'applied' });
+      expect(aws.writesOf('web-asg')).toHaveLength(1);
+      expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
+      await expectConverged(h, aws, 'web-asg');
+    });
+
+    it.each([
+      ['ProvisionedThroughputExceededException', dynamoErrors.throughputExceeded],
+      ['TransactionConflict', () => dynamoErrors.transactionConflict(1)],
+    ])('%s on the driver write: the event fails whole (Lambda retries it), nothing is half-stored, the retry acts once', async (_name, error) => {
+      dynamo.fail(is.driverPut(h), error);
+      const event = metricEvent({ id: 'snap-1', at: T0, value: 1500 });
+      await expect(h.ingest(event)).rejects.toThrow();
+      expect(await scan(h, 'drivers')).toEqual([]);
+      expect(h.mutatingCalls()).toBe(0);
+      // Powertools deletes the in-progress idempotency record when the handler fails, so the retry is not refused.
+      expect(await scan(h, 'idempotency')).toEqual([]);
+
+      h.now.value += 60;
+      const retried = (await h.ingest(event)) as IngestSummary;
+      expect(retried).toMatchObject({ accepted: 1, failedTargets: [] });
+      expect(aws.writesOf('web-asg')).toHaveLength(1);
+      expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
+    });
+
+    it('a DynamoDB error reading one target fails that target only, reported as retryable; the next tick converges', async () => {
+      await h.drivers.put({
+        kind: 'metric',
+        id: 'metric:requests',
+        name: 'requests',
+        source: 'drivetrain.metrics',
+        targets: ['web-asg'],
+        observedAt: T0,
+        expiresAt: T0 + 3600,
+        lineage: { eventId: 'snap-1', channel: 'eventbridge', receivedAt: T0 + 1 },
+        signal: { value: 1500 },
+      });
+      dynamo.fail(is.stateRead(h, 'web-asg'), dynamoErrors.internal);
+      const first = (await h.tick()) as TickSummary;
+      expect(first.failed).toEqual([{ targetId: 'web-asg', error: expect.stringMatching(/Internal server error/), retryable: true }]);
+      expect(first.reconciled.map((r) => r.targetId).sort()).toEqual(['api-routing', 'checkout-fn']);
+      expect(h.mutatingCalls()).toBe(0);
+
+      dynamo.fail(is.driversQuery(h), dynamoErrors.throughputExceeded);
+      h.now.value += 60;
+      const second = (await h.tick({ targetIds: ['web-asg'] })) as TickSummary;
+      expect(second.failed).toEqual([{ targetId: 'web-asg', error: expect.stringMatching(/provisioned throughput/), retryable: true }]);
+      expect(await h.decisions.list('web-asg')).toEqual([]);
+
+      h.now.value += 60;
+      expect(((await h.tick({ targetIds: ['web-asg'] })) as TickSummary).failed).toEqual([]);
+      expect(aws.writesOf('web-asg')).toHaveLength(1);
+      await expectConverged(h, aws, 'web-asg');
+    });
+  });
+});
