@@ -92,7 +92,8 @@ export class Context {
   }
 
   configFile(): string {
-    return this.resolvePath(stringOption(this.parsed, 'config') ?? DEFAULT_CONFIG_FILE);
+    // `replay --policy FILE` names the config under test; it is the same file format as --config.
+    return this.resolvePath(stringOption(this.parsed, 'policy') ?? stringOption(this.parsed, 'config') ?? DEFAULT_CONFIG_FILE);
   }
 
   resolvePath(file: string): string {

@@ -10,6 +10,7 @@ import { driversCommand } from './commands/drivers';
 import { explainCommand } from './commands/explain';
 import { enforceCommand, pauseCommand, resumeCommand, shadowCommand } from './commands/mode';
 import { putDriverCommand } from './commands/put-driver';
+import { replayCommand } from './commands/replay';
 import { validateCommand } from './commands/validate';
 import { Context, type CliIo } from './context';
 import { AwsAccessError, CommandError, EXIT, UsageError, causeChain, messageOf, type ExitCode } from './errors';
@@ -19,6 +20,7 @@ export type { CliIo } from './context';
 export const COMMANDS: readonly Command[] = [
   validateCommand,
   putDriverCommand,
+  replayCommand,
   driversCommand,
   decisionsCommand,
   explainCommand,

@@ -14,6 +14,7 @@ import { decide, effectiveMode } from '../domain/engine';
 import type { Allocation, Decision, Driver, Target, TargetKind } from '../domain/model';
 import type { AllocationExecutor, ApplyResult, DecisionOutcome, DecisionRecord, DecisionStatus, DecisionStore, DriverStore, StoredTargetState } from '../ports';
 import { ConcurrentDecisionError } from '../adapters/dynamodb/errors';
+import { classifyAwsError } from '../executors/errors';
 
 /**
  * How old an unconfirmed plan (state.pending) must be before a reconcile repairs it instead of assuming the
@@ -247,8 +248,15 @@ function emitDecisionGauges(deps: ReconcileDeps, decision: Decision, drivers: re
   if (decision.reasons.includes('fallback-stale-drivers')) deps.metrics.addMetric(METRIC.staleTargets, MetricUnit.Count, 1);
 }
 
+/**
+ * Drivetrain's typed errors say themselves whether trying again can help; anything else (an AWS SDK error
+ * from the DynamoDB stores, a socket error) is classified the way the executors classify AWS errors, so a
+ * throttled or failing DynamoDB read is reported as retryable, not as a fault a human must fix.
+ */
 export function isRetryable(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
+  const own = typeof error === 'object' && error !== null ? (error as { retryable?: unknown }).retryable : undefined;
+  if (typeof own === 'boolean') return own;
+  return classifyAwsError(error).retryable;
 }
 
 export function describeError(error: unknown): { name: string; message: string; retryable: boolean } {

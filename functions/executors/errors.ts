@@ -97,6 +97,7 @@ const RETRYABLE_NAMES = new Set([
   'RequestThrottledException',
   'SlowDown',
   'BandwidthLimitExceeded',
+  'ProvisionedThroughputExceededException', // DynamoDB (the stores share this classification)
   // another change is still being processed: wait and it clears
   'PriorRequestNotComplete', // Route 53, per hosted zone
   'ConcurrentModification', // Route 53
@@ -106,6 +107,7 @@ const RETRYABLE_NAMES = new Set([
   'ResourceContentionFault',
   'ResourceConflictException', // Lambda: a provisioned concurrency update is in progress
   'ResourceNotReadyException', // Lambda: function still being created/updated
+  'TransactionConflictException', // DynamoDB: the item is part of another transaction in progress
   // server side
   'ServiceException', // Lambda's 500
   'InternalFailure',
