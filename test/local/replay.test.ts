@@ -29,7 +29,7 @@ const config: DrivetrainConfigInput = {
         version: 'web-v1',
         bounds: { min: 2, max: 40 },
         rules: [
-          { kind: 'metric', driver: 'requests', targetPerUnit: 100 },
+          { kind: 'metric', driver: 'requests', targetPerUnit: 100, scaleInTolerance: 0 }, // exact ceil(rps / 100): the expectations below are hand-computed
           { kind: 'alarm', driver: 'cpu-high', step: 2 },
           { kind: 'business', driver: 'sale', baseline: 4, leadTimeSeconds: 600 },
         ],

@@ -81,8 +81,9 @@ describe('telemetry outage', () => {
   it('fallback above the demand (safe when blind): scales out at once, and back in only after the scale-down window', async () => {
     const lastBeforeOutage = 5;
     const changes = await run(h, faults, 45, (minute, at) => {
-      // 500 requests/s need 2 instances; the snapshots return two minutes after the fallback scaled out.
-      if (minute <= lastBeforeOutage || minute >= 24) return [metricEvent({ id: `snap-${minute}`, at, value: 500 })];
+      // 450 requests/s need 2 instances (with the metric rule's scale-in headroom too); the snapshots return
+      // three minutes after the fallback scaled out.
+      if (minute <= lastBeforeOutage || minute >= 24) return [metricEvent({ id: `snap-${minute}`, at, value: 450 })];
       return [];
     });
     const staleAt = lastBeforeOutage + Math.floor(STALE_AFTER / 60) + 1;
