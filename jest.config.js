@@ -1,5 +1,8 @@
 // Node 20 runs the tests (Lambda runs 22); the SDK's Node-version banner is noise in every worker.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// The Lambdas' module-scope Powertools logger would print every handler run into the test report; tests that
+// look at logs inject their own logger.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 
 /** @type {import('jest').Config} */
 module.exports = {
