@@ -102,7 +102,7 @@ describe('overrides: an expiry, and configured principals only (ingest handler)'
     ['from a principal no target lists', { id: 'o4', at: T0, targets: ['web-asg'], action: 'pin', allocation: 30, principal: 'arn:aws:iam::111122223333:role/developer' }, 'override-not-permitted'],
     ['from a look-alike role in another account', { id: 'o5', at: T0, targets: ['web-asg'], action: 'pin', allocation: 30, principal: 'arn:aws:sts::999999999999:assumed-role/oncall-mallory/m' }, 'override-not-permitted'],
     ['naming a target whose principals exclude the sender (all or nothing)', { id: 'o6', at: T0, targets: ['web-asg', 'api-routing'], action: 'freeze', principal: ONCALL_SESSION }, 'override-not-permitted'],
-    ['from a source the target does not allow', { id: 'o7', at: T0, targets: ['web-asg'], action: 'pin', allocation: 30, source: 'com.acme.marketing' }, 'source-not-allowed'],
+    ['from a source the target does not allow', { id: 'o7', at: T0, targets: ['api-routing'], action: 'freeze', principal: 'arn:aws:iam::111122223333:role/netops', source: 'com.acme.marketing' }, 'source-not-allowed'],
   ])('refused %s: nothing stored, nothing decided', async (_label, options, reason) => {
     const summary = (await h.ingest(overrideEvent(options))) as IngestSummary;
     expect(summary.accepted).toBe(0);
@@ -113,7 +113,8 @@ describe('overrides: an expiry, and configured principals only (ingest handler)'
   });
 
   it('taken from an allowed principal (an assumed-role session of an allowed role), and over at its expiry', async () => {
-    await h.ingest(metricEvent({ id: 'load', at: T0, value: 1500 }));
+    // 1,350 requests/s at 250 per instance: 6 instances, with or without the metric rule's scale-in headroom.
+    await h.ingest(metricEvent({ id: 'load', at: T0, value: 1350 }));
     expect(h.aws.group.DesiredCapacity).toBe(6);
     h.now.value = T0 + 10;
     const summary = (await h.ingest(overrideEvent({ id: 'pin', at: T0 + 10, targets: ['web-asg'], action: 'pin', allocation: 20, expiresAt: T0 + 610, principal: ONCALL_SESSION }))) as IngestSummary;
@@ -240,16 +241,16 @@ describe('the business bus refuses other accounts (CDK assertion on the synthesi
     expect(statements.length).toBeGreaterThan(0);
   });
 
-  it.each<[string, Partial<PutEvents>, ReturnType<typeof evaluate>]>([
-    ['a configured sender account, allowed source', {}, 'allow'],
-    ['a metric snapshot from a configured sender account', { detailType: DETAIL_TYPES.metricSnapshot, source: 'drivetrain.metrics' }, 'allow'],
-    ['an account not in businessBusAccounts', { account: '999999999999', principalArn: 'arn:aws:iam::999999999999:role/x' }, 'not-allowed'],
-    ['a configured account with a source no target allows', { source: 'com.example.untrusted' }, 'not-allowed'],
-    ['a configured account sending an override', { detailType: DETAIL_TYPES.override, source: 'drivetrain.operator' }, 'deny'],
-    ['a configured account sending an unknown detail-type', { detailType: 'Something Else' }, 'not-allowed'],
-    ['this account: an override from a configured on-call role', { account: STACK_ACCOUNT, principalArn: 'arn:aws:iam::111122223333:role/oncall-alice', detailType: DETAIL_TYPES.override, source: 'drivetrain.operator' }, 'allow'],
-    ['this account: an override from any other principal (explicit Deny beats its identity policy)', { account: STACK_ACCOUNT, principalArn: 'arn:aws:iam::111122223333:role/developer', detailType: DETAIL_TYPES.override, source: 'drivetrain.operator' }, 'deny'],
-  ])('%s → %s', (_label, overrides, expected) => {
+  it.each<[string, ReturnType<typeof evaluate>, Partial<PutEvents>]>([
+    ['a configured sender account, allowed source', 'allow', {}],
+    ['a metric snapshot from a configured sender account', 'allow', { detailType: DETAIL_TYPES.metricSnapshot, source: 'drivetrain.metrics' }],
+    ['an account not in businessBusAccounts', 'not-allowed', { account: '999999999999', principalArn: 'arn:aws:iam::999999999999:role/x' }],
+    ['a configured account with a source no target allows', 'not-allowed', { source: 'com.example.untrusted' }],
+    ['a configured account sending an override', 'deny', { detailType: DETAIL_TYPES.override, source: 'drivetrain.operator' }],
+    ['a configured account sending an unknown detail-type', 'not-allowed', { detailType: 'Something Else' }],
+    ['this account: an override from a configured on-call role', 'allow', { account: STACK_ACCOUNT, principalArn: 'arn:aws:iam::111122223333:role/oncall-alice', detailType: DETAIL_TYPES.override, source: 'drivetrain.operator' }],
+    ['this account: an override from any other principal (explicit Deny beats its identity policy)', 'deny', { account: STACK_ACCOUNT, principalArn: 'arn:aws:iam::111122223333:role/developer', detailType: DETAIL_TYPES.override, source: 'drivetrain.operator' }],
+  ])('%s → %s', (_label, expected, overrides) => {
     expect(evaluate(statements, busArn, request(overrides))).toBe(expected);
   });
 
