@@ -31,6 +31,14 @@ export const DEFAULT_PENDING_GRACE_SECONDS = 180;
  */
 const MAX_DECIDE_ATTEMPTS = 3;
 
+/**
+ * A plan that failed with a permanent error (AccessDenied, desired above the group's MaxSize, a missing
+ * function) fails the same way until a person changes something. Re-planning it every tick would call AWS
+ * and write a failed record each minute; the same plan is retried at most this often instead. Fifteen
+ * minutes bounds how long a fix waits to take effect; any different plan goes ahead at once.
+ */
+export const PERMANENT_FAILURE_RETRY_SECONDS = 900;
+
 export type ReconcileTrigger = 'driver' | 'tick';
 
 export interface ReconcileDeps {
@@ -102,6 +110,19 @@ export async function reconcileTarget(
     if (!decision.apply && decision.summary === state?.lastSummary) {
       deps.logger.debug('decision unchanged; nothing recorded', { ...log, summary: decision.summary });
       return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...(repaired ? { repaired } : {}) };
+    }
+
+    if (decision.apply) {
+      const failed = await recentPermanentFailure(deps, target.id, decision, now);
+      if (failed) {
+        deps.logger.info('the same plan failed permanently a moment ago; waiting before trying it again', {
+          ...log,
+          failedDecisionId: failed.decisionId,
+          error: failed.outcome?.error,
+          retryAt: (failed.outcome?.at ?? now) + PERMANENT_FAILURE_RETRY_SECONDS,
+        });
+        return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...(repaired ? { repaired } : {}) };
+      }
     }
 
     const status = decision.apply ? 'planned' : decision.mode === 'shadow' ? 'shadow' : 'skipped';
@@ -200,6 +221,15 @@ async function applyPlanned(deps: ReconcileDeps, target: Target, record: Decisio
   await deps.decisions.markOutcome(record, status, outcome);
   if (status === 'applied') deps.logger.info('decision applied', { ...log, decisionId: record.decisionId, summary: record.summary, detail: outcome.detail });
   return status;
+}
+
+/** The newest decision, when it is this very plan failing permanently within the retry back-off. */
+async function recentPermanentFailure(deps: ReconcileDeps, targetId: string, decision: Decision, now: number): Promise<DecisionRecord | undefined> {
+  const [latest] = await deps.decisions.list(targetId, { limit: 1 });
+  const error = latest?.outcome?.error;
+  if (latest?.status !== 'failed' || !error || error.retryable) return undefined;
+  if (!sameAllocation(latest.desired, decision.desired)) return undefined;
+  return now - latest.outcome!.at < PERMANENT_FAILURE_RETRY_SECONDS ? latest : undefined;
 }
 
 /** Whether a plan whose apply ended in a retryable error is in place after all (see applyPlanned). */

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { mulberry32 } from '../random';
 import type { BusinessDriver } from '../../functions/domain/model';
 import { formatTraceCsv, type TraceManifest } from './trace';
 
@@ -22,17 +23,6 @@ const WARMUP = 300;
 const SCHEDULE_HEADROOM = 1.15;
 const BOUNDS = { min: 2, max: 40 };
 
-/** mulberry32: tiny, well-distributed, and identical on every platform (Math.random is not seedable). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(random: () => number): number {
   // Box-Muller; 1 - u keeps log() away from 0.

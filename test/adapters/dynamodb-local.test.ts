@@ -6,7 +6,7 @@ import { createTestTables, type LocalTables } from '../support/dynamodb';
 describe('DynamoDB Local tables from the shared definition', () => {
   let local: LocalTables;
   beforeAll(async () => {
-    local = await createTestTables();
+    local = await createTestTables({ enableTtl: true });
   });
   afterAll(() => local.client.destroy());
 

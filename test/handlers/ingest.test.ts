@@ -5,7 +5,8 @@ import 'aws-sdk-client-mock-jest';
 import { METRIC } from '../../functions/contracts';
 import { PoisonEventError, type IngestSummary } from '../../functions/handlers/ingest';
 import type { Driver } from '../../functions/domain/model';
-import { configInput, createHarness, fixture, t, type Harness } from './harness';
+import { PERMANENT_FAILURE_RETRY_SECONDS } from '../../functions/app/reconcile';
+import { SCHEDULED_EVENT, configInput, createHarness, fixture, t, type Harness } from './harness';
 
 const ALARM_AT = t('2019-10-02T17:04:40Z');
 
@@ -150,6 +151,27 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
     expect(state?.pending).toBeUndefined();
     expect(state?.current).toBeUndefined();
     expect(h.metric(METRIC.actionsFailed)).toBe(1);
+  });
+
+  it('a plan that failed permanently is not retried every tick, only after the back-off (or when the plan changes)', async () => {
+    h = await createHarness({ now: ALARM_AT + 2 });
+    h.autoScaling.on(SetDesiredCapacityCommand).rejects(Object.assign(new Error('User is not authorized to perform autoscaling:SetDesiredCapacity'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    await h.ingest(fixture('eventbridge-alarm-single-metric'));
+    expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
+
+    for (let minute = 1; minute <= 3; minute++) {
+      h.now.value = ALARM_AT + 2 + minute * 60;
+      await h.tick(SCHEDULED_EVENT);
+    }
+    expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
+    expect((await h.decisions.list('web-asg')).map((d) => d.status)).toEqual(['failed']);
+
+    // Someone fixed the role: after the back-off the same plan is tried again and goes through.
+    h.autoScaling.on(SetDesiredCapacityCommand).resolves({});
+    h.now.value = ALARM_AT + 2 + PERMANENT_FAILURE_RETRY_SECONDS;
+    await h.tick(SCHEDULED_EVENT);
+    expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 2);
+    expect((await h.decisions.list('web-asg')).map((d) => d.status)).toEqual(['applied', 'failed']);
   });
 
   it('an out-of-order alarm event is ignored: the newer state stays and nothing is scaled', async () => {

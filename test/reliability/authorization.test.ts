@@ -18,7 +18,7 @@ import type { DrivetrainConfigInput } from '../../functions/domain/config';
 import type { IngestSummary } from '../../functions/handlers/ingest';
 import { DrivetrainStack } from '../../lib/drivetrain-stack';
 import { configInput, createHarness, type Harness } from '../handlers/harness';
-import { T0, AwsFaults, demandEvent, metricEvent, overrideEvent } from './support';
+import { T0, alarmEvent, AwsFaults, demandEvent, metricEvent, overrideEvent } from './support';
 
 const ONCALL_SESSION = 'arn:aws:sts::111122223333:assumed-role/oncall-alice/alice';
 
@@ -75,7 +75,7 @@ describe('only allow-listed sources drive a target (ingest handler)', () => {
   });
 
   it('an alarm state change from any source but aws.cloudwatch drives nothing', async () => {
-    const event = { ...(await import('./support')).alarmEvent({ id: 'fake-alarm', at: T0, state: 'ALARM' }), source: 'com.acme.marketing' };
+    const event = { ...alarmEvent({ id: 'fake-alarm', at: T0, state: 'ALARM' }), source: 'com.acme.marketing' };
     const summary = (await h.ingest(event)) as IngestSummary;
     expect(summary.rejected).toEqual([expect.objectContaining({ reason: 'source-not-allowed' })]);
     expect(await storedTargets(h, 'alarm:ServerCpuTooHigh')).toEqual([]);

@@ -99,7 +99,7 @@ describe('DynamoDB faults through the handlers', () => {
   });
 
   describe('real races on DynamoDB Local', () => {
-    it('six Lambda environments deciding one target at once: one plan at a time, every write planned once, no version lost', async () => {
+    it('six Lambda environments deciding one target at once: one plan at a time, every write planned once, no version reused', async () => {
       const environments = Array.from({ length: 6 }, () => h.handlers({ idempotency: false }));
       // Alternately more and less load: every snapshot changes the demand, so each decider has something to plan.
       const summaries = (await Promise.all(

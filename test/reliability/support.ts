@@ -25,8 +25,9 @@ import { decide } from '../../functions/domain/engine';
 import type { Allocation, Decision, Target } from '../../functions/domain/model';
 import type { DecisionRecord } from '../../functions/ports';
 import { LOCAL_CLIENT_CONFIG } from '../../local/dynamodb-local';
-import { fixture, SCHEDULED_EVENT, type Harness } from '../handlers/harness';
+import { fixture, type Harness } from '../handlers/harness';
 import { sdkErrors } from '../unit/executors/sdk-errors';
+import { mulberry32 } from '../../local/random';
 
 export { sdkErrors };
 
@@ -129,7 +130,6 @@ export function overrideEvent(options: {
   return event;
 }
 
-export const TICK = SCHEDULED_EVENT;
 
 // ---------------------------------------------------------------------------------------------------------
 // AWS faults at the SDK boundary
@@ -147,7 +147,7 @@ export const AWS_OPS = [
 ] as const;
 export type AwsOp = (typeof AWS_OPS)[number];
 
-export const WRITE_OPS: ReadonlySet<AwsOp> = new Set(['SetDesiredCapacity', 'UpdateAutoScalingGroup', 'PutProvisionedConcurrencyConfig', 'DeleteProvisionedConcurrencyConfig', 'ChangeResourceRecordSets']);
+const WRITE_OPS: ReadonlySet<AwsOp> = new Set(['SetDesiredCapacity', 'UpdateAutoScalingGroup', 'PutProvisionedConcurrencyConfig', 'DeleteProvisionedConcurrencyConfig', 'ChangeResourceRecordSets']);
 
 /** The harness config's three resources, by the target that owns each. */
 const TARGET_OF: Record<AwsOp, string> = {
@@ -383,7 +383,7 @@ export async function auditTarget(h: Harness, faults: AwsFaults, targetId: strin
   return { targetId, decisions, writes, appliedWithWrite, violations };
 }
 
-export function sameAllocation(a: Allocation, b: Allocation): boolean {
+function sameAllocation(a: Allocation, b: Allocation): boolean {
   if (a.kind === 'capacity' && b.kind === 'capacity') return a.desired === b.desired && a.floor === b.floor;
   if (a.kind === 'weights' && b.kind === 'weights') {
     const keys = Object.keys(a.weights);
@@ -396,7 +396,7 @@ export function sameAllocation(a: Allocation, b: Allocation): boolean {
  * What the engine would do now from the stored state and the resource as it is. Converged means no action:
  * the resource already holds the allocation the engine wants, and the state agrees with the resource.
  */
-export async function engineVerdict(h: Harness, faults: AwsFaults, target: Target): Promise<{ decision: Decision; resource: Allocation; stateCurrent: Allocation | undefined; pending: boolean }> {
+async function engineVerdict(h: Harness, faults: AwsFaults, target: Target): Promise<{ decision: Decision; resource: Allocation; stateCurrent: Allocation | undefined; pending: boolean }> {
   const state = await h.decisions.getState(target.id);
   const resource = faults.allocationOf(target.id);
   const drivers = await h.drivers.live(target.id, h.now.value);
@@ -416,14 +416,5 @@ export async function expectConverged(h: Harness, faults: AwsFaults, targetId: s
   if (verdict.stateCurrent) expect(verdict.stateCurrent).toEqual(verdict.resource);
 }
 
-/** A seeded PRNG (mulberry32): storms and shuffles that replay exactly from their seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG: storms and shuffles that replay exactly from their seed. */
+export const seededRandom = mulberry32;

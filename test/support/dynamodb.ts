@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { LOCAL_CLIENT_CONFIG } from '../../local/dynamodb-local';
-import { createLocalTables } from '../../local/tables';
+import { createLocalTables, type LocalTableOptions } from '../../local/tables';
 import type { TableNames } from '../../functions/adapters/dynamodb/tables';
 
 export interface LocalTables {
@@ -19,10 +19,11 @@ export function localEndpoint(): string {
   return endpoint;
 }
 
-export async function createTestTables(): Promise<LocalTables> {
+/** `enableTtl`: only for tests of the table layout itself (see LocalTableOptions for why it is off). */
+export async function createTestTables(options: LocalTableOptions = {}): Promise<LocalTables> {
   const endpoint = localEndpoint();
   const client = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  const names = await createLocalTables(client, `t${randomUUID().slice(0, 8)}`);
+  const names = await createLocalTables(client, `t${randomUUID().slice(0, 8)}`, options);
   return { client, doc, names, endpoint };
 }
