@@ -271,8 +271,10 @@ function decideCapacity(target: EngineTarget, drivers: readonly Driver[], state:
           // alarm entered ALARM means this episode has been acted on: the next step is a repeat, which waits
           // for the stabilization window (at least a minute) and is never urgent — urgency buys the first
           // reaction, not unbounded growth.
+          // Compared in whole seconds: CloudWatch state times carry milliseconds, the change times the pipeline
+          // records do not, and a step applied within the second the alarm fired has acted on this episode.
           const lastSameDirection = rule.step > 0 ? state?.lastScaleUpAt : state?.lastScaleDownAt;
-          const repeat = current !== undefined && lastSameDirection !== undefined && lastSameDirection >= driver.observedAt;
+          const repeat = current !== undefined && lastSameDirection !== undefined && lastSameDirection >= Math.floor(driver.observedAt);
           const demand = Math.max(0, base + rule.step);
           considered[index] = consider(driver, 'used', label, `${signal.alarmName} in ALARM: ${signed(rule.step)}${repeat ? ' (repeat)' : ''}`, demand);
           candidates.push({

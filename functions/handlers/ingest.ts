@@ -88,8 +88,7 @@ export function createIngestHandler(deps: IngestDeps) {
 
     const ids = [...affected].filter((id) => targets.has(id));
     const rdeps = reconcileDeps(deps, context);
-    const now = deps.clock();
-    const results = await settleWithConcurrency(ids, concurrency, (id) => reconcileTarget(rdeps, targets.get(id)!, now, 'driver', { receivedAtMs }));
+    const results = await settleWithConcurrency(ids, concurrency, (id) => reconcileTarget(rdeps, targets.get(id)!, deps.clock(), 'driver', { receivedAtMs }));
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') stored.reconciled.push(result.value);
       else {
@@ -117,6 +116,9 @@ export function createIngestHandler(deps: IngestDeps) {
       counter.addMetric(METRIC.driversRejected, MetricUnit.Count, 1);
       deps.logger.warn('driver rejected', { channel, ...rejection });
     }
+    // The per-reason counts above carry the dimension set [service, reason], which CloudWatch stores as a
+    // metric of its own; the dashboard and any alarm read the total by `service` alone.
+    if (rejected.length > 0) deps.metrics.addMetric(METRIC.driversRejected, MetricUnit.Count, rejected.length);
     const poison = rejected.filter((r) => POISON_REASONS.has(r.reason));
     if (poison.length > 0) {
       // Never half of an event: if any part is unreadable nothing is stored, and the whole event goes to the DLQ.

@@ -45,9 +45,11 @@ export function createTickHandler(deps: TickDeps) {
   const tick = async (event: TickEvent, context: Context): Promise<TickSummary> => {
     const selected = selectTargets(deps.config.targets, 'targetIds' in event ? event.targetIds : undefined);
     const rdeps = reconcileDeps(deps, context);
-    const now = deps.clock();
-    const results = await settleWithConcurrency(selected, concurrency, (target) => reconcileTarget(rdeps, target, now, 'tick'));
-    const summary: TickSummary = { at: now, reconciled: [], failed: [] };
+    const startedAt = deps.clock();
+    // The clock is read per target: a target reconciled late in a long tick must not be decided (and sorted
+    // in the decision table) at a time earlier than a decision another invocation made meanwhile.
+    const results = await settleWithConcurrency(selected, concurrency, (target) => reconcileTarget(rdeps, target, deps.clock(), 'tick'));
+    const summary: TickSummary = { at: startedAt, reconciled: [], failed: [] };
     results.forEach((result, i) => {
       const targetId = selected[i]!.id;
       if (result.status === 'fulfilled') {

@@ -147,7 +147,7 @@ export function renderEventsDoc(): string {
     '| --- | --- | --- |',
     `| EventBridge (default bus) | \`${DETAIL_TYPES.alarmStateChange}\` from \`aws.cloudwatch\`: metric, metric-math, anomaly-detection and composite alarms | the event \`id\` |`,
     '| Lambda alarm action | the `alarmData` payload CloudWatch sends when an alarm invokes the function | a hash of `alarmArn` and the state timestamp (stable across CloudWatch retries) |',
-    `| SNS | the classic alarm message in \`Records[].Sns.Message\` (or a whole EventBridge event from an SNS rule target); at most ${MAX_SNS_RECORDS} records | \`Sns.MessageId\` |`,
+    `| SNS | the classic alarm message in \`Records[].Sns.Message\` (or a whole \`CloudWatch Alarm State Change\` EventBridge event from an SNS rule target; other detail-types only through the business bus); at most ${MAX_SNS_RECORDS} records | \`Sns.MessageId\` |`,
     '| EventBridge (business bus) | the three custom events below | the event `id` |',
     '',
     'Events re-sent from an EventBridge archive (`replay-name` set) are recorded with lineage channel `replay`.',

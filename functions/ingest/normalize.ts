@@ -338,7 +338,18 @@ class Normalization {
       return;
     }
     if (isRecord(message) && 'detail-type' in message) {
-      // An EventBridge rule with an SNS topic target delivers the whole event as the message.
+      // An EventBridge rule with an SNS topic target delivers the whole event as the message. Only alarm state
+      // changes are taken this way: overrides and business drivers are trusted because the business bus's
+      // resource policy checks who put them, and anyone allowed to publish to the topic would bypass it.
+      if (message['detail-type'] !== DETAIL_TYPES.alarmStateChange) {
+        this.reject({
+          reason: 'unsupported-event',
+          message: `${messagePath} is an EventBridge event of detail-type ${quote(message['detail-type'])}; over SNS only ${quote(DETAIL_TYPES.alarmStateChange)} is accepted, send business drivers, metric snapshots and overrides to the business bus`,
+          eventId: sns.MessageId,
+          source: stringField(message, 'source'),
+        });
+        return;
+      }
       this.eventBridge(message, { channel: 'sns', path: messagePath, eventId: sns.MessageId });
       return;
     }

@@ -214,6 +214,10 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
     expect(summary).toMatchObject({ accepted: 0, reconciled: [] });
     expect(summary.rejected).toEqual([expect.objectContaining({ reason: 'source-not-allowed', targetId: 'web-asg' })]);
     expect(h.metric(METRIC.driversRejected, { reason: 'source-not-allowed' })).toBe(1);
+    // The dashboard reads DriversRejected by `service` alone (lib/observability.ts); the per-reason count has
+    // the dimension set [service, reason], a different CloudWatch metric, so the total is emitted as well.
+    const total = h.emf.filter((m) => m.name === METRIC.driversRejected && Object.keys(m.dimensions).join() === 'service');
+    expect(total.reduce((sum, m) => sum + m.value, 0)).toBe(1);
     for (const table of ['drivers', 'decisions', 'state', 'idempotency'] as const) expect(await count(h, table)).toBe(0);
     expect(h.mutatingCalls()).toBe(0);
   });

@@ -250,6 +250,22 @@ const capacityCases: Case[] = [
     },
   },
   {
+    // CloudWatch state times carry milliseconds; the pipeline's clock (and so lastScaleUpAt) whole seconds. A
+    // step applied within the second the alarm fired has acted on this episode: it must not count as a fresh
+    // urgent first step and be taken a second time.
+    name: 'an alarm step applied within the second the alarm fired counts as taken',
+    target: web,
+    drivers: [alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 30 + 0.4 })],
+    state: capacityState(12, { lastChangeAt: T0 - 30, lastScaleUpAt: T0 - 30 }),
+    expect: {
+      desired: 12,
+      changed: false,
+      reasons: ['alarm-step', 'cooldown-scale-up', 'no-change'],
+      summary: 'hold 12: cpu-high; scale-out to 14 (cpu-high) held by cooldown until 08:01:30Z',
+      outcomes: { hi: 'held-by-cooldown' },
+    },
+  },
+  {
     name: 'the step repeats while the alarm stays in ALARM once the window has passed',
     target: web,
     drivers: [alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 300 })],

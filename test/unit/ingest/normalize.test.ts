@@ -650,6 +650,23 @@ describe('normalize: SNS', () => {
     expect(result.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining(message) })]);
   });
 
+  // The business bus's resource policy is what checks who sent an override or a business driver; anyone who
+  // may publish to the alarm topic must not be able to go around it by wrapping such an event in SNS.
+  it.each([
+    ['an override', busEvent(DETAIL_TYPES.override, 'drivetrain.operator', overrideDetail())],
+    ['a business driver', busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail())],
+    ['a metric snapshot', busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 3000 })],
+  ])('refuses %s relayed through SNS: only alarm state changes may arrive that way', (_label, inner) => {
+    const sns = fixture('sns-alarm-single-metric.json');
+    sns.Records[0].Sns.Message = JSON.stringify(inner);
+    const result = run(sns, NOW);
+    expect(result.channel).toBe('sns');
+    expect(result.drivers).toEqual([]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ reason: 'unsupported-event', eventId: sns.Records[0].Sns.MessageId, message: expect.stringContaining('business bus') }),
+    ]);
+  });
+
   it('calls an SNS message that is JSON but not an alarm unsupported', () => {
     const event = fixture('sns-alarm-single-metric.json');
     event.Records[0].Sns.Message = '{"notificationType":"Delivery"}';
