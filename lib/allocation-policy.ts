@@ -6,7 +6,7 @@
  * name, provisioned concurrency by qualified function ARN, Route 53 changes by hosted zone and, through
  * condition keys, by record name, record type and the UPSERT action the executor uses.
  */
-import { Aws, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { autoScalingGroupArn, hostedZoneArn, normalizedRecordName, type AllocationResources } from './resource-arns';
@@ -41,12 +41,6 @@ export class AllocationPolicy extends Construct {
           reason: `The group's UUID segment is unknown at synth and changes when the group is re-created; the ARN pins the group by its configured name "${group}".`,
         });
       }
-    }
-    if (resources.weightedRecords.length > 0) {
-      Validations.of(this.policy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
-        reason: 'route53:GetChange reads the status of a change batch; change ids are generated per request, so they can only be named by pattern. Read-only.',
-      });
     }
   }
 }
@@ -83,11 +77,6 @@ export function allocationStatements(resources: AllocationResources): iam.Policy
         sid: 'ReadConfiguredHostedZones',
         actions: ['route53:ListResourceRecordSets'],
         resources: zones.map(hostedZoneArn),
-      }),
-      new iam.PolicyStatement({
-        sid: 'ReadChangeStatus',
-        actions: ['route53:GetChange'],
-        resources: [`arn:${Aws.PARTITION}:route53:::change/*`],
       }),
     );
     // One statement per record: ForAllValues compares each key on its own, so a shared statement for two

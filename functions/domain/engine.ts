@@ -698,6 +698,14 @@ function decideRouting(target: EngineTarget, drivers: readonly Driver[], state: 
       weights = shareWeights(endpoints, pinned, undefined, reasons);
     } else if (current) {
       weights = { ...current.weights };
+      // A freeze holds the weights it finds, but guardrails outrank overrides: weights below a minimum share
+      // (an endpoint left drained, an edit made outside Drivetrain) are lifted as a pin would be.
+      const total = Object.values(weights).reduce((sum, w) => sum + w, 0);
+      if (endpoints.some((e) => e.minShare > 0 && (total === 0 || (weights[e.setIdentifier] ?? 0) / total < e.minShare - 1e-9))) {
+        weights = shareWeights(endpoints, current.weights, undefined, reasons);
+        reasons.push('min-share-enforced'); // also when all-zero weights were shared out equally (deduped at the end)
+        notes.push('frozen weights lifted to the minimum shares');
+      }
     } else {
       notes.push('no current weights to freeze: configured weights');
       weights = shareWeights(endpoints, configured, undefined, reasons);

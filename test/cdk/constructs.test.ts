@@ -123,7 +123,7 @@ describe('AllocationPolicy', () => {
           { targetId: 'api_a', hostedZoneId: 'ZA', recordName: 'b.example.com', recordType: 'AAAA' },
         ],
       }),
-    ).toEqual(['DescribeAutoScalingGroups', 'SetCapacityOfConfiguredGroups', 'ReadConfiguredHostedZones', 'ReadChangeStatus', 'UpsertWeightsApiA', 'UpsertWeightsApiA2']);
+    ).toEqual(['DescribeAutoScalingGroups', 'SetCapacityOfConfiguredGroups', 'ReadConfiguredHostedZones', 'UpsertWeightsApiA', 'UpsertWeightsApiA2']);
   });
 });
 

@@ -484,13 +484,14 @@ describe('decide: invariants (fast-check)', () => {
         if (decision.desired.kind !== 'weights') throw new Error('weights expected');
         const { weights } = decision.desired;
         const frozen = decision.reasons.some((r) => r === 'override-freeze' || r === 'scheduled-freeze' || r === 'scheduled-pin');
-        if (frozen && state?.current) {
-          // A freeze keeps whatever is there (the current weights), by definition.
+        if (frozen && state?.current && !decision.reasons.includes('min-share-enforced')) {
+          // A freeze keeps whatever is there (the current weights) as long as they respect the minimum shares.
           expect(weights).toEqual(state.current.kind === 'weights' ? state.current.weights : undefined);
           return;
         }
         expect(Object.values(weights).reduce((a, b) => a + b, 0)).toBe(100);
-        const overridden = decision.reasons.includes('override-pin');
+        // Overrides and schedules (pins and lifted freezes) outrank the drain alarms but not the minimum shares.
+        const overridden = decision.reasons.includes('override-pin') || frozen;
         const firing = new Set(
           drivers.filter((d) => d.kind === 'alarm' && d.signal.state === 'ALARM' && d.targets.includes(target.id) && now < d.expiresAt).map((d) => d.name),
         );

@@ -812,6 +812,20 @@ const routingCases: Case[] = [
     expect: { weights: ROUTED, changed: false, reasons: ['override-freeze', 'no-change'], winner: 'ops-override', outcomes: { frz: 'won', e: 'lost-precedence' } },
   },
   {
+    name: 'a freeze override lifts frozen weights that sit below a minimum share (guardrails outrank overrides)',
+    target: routing,
+    drivers: [override('ops-override', { action: 'freeze' }, { id: 'frz' })],
+    state: weightsState({ 'us-east-1': 0, 'eu-west-1': 100 }, LONG_AGO),
+    expect: {
+      weights: { 'us-east-1': 20, 'eu-west-1': 80 },
+      changed: true,
+      reasons: ['fallback-stale-drivers', 'override-freeze', 'min-share-enforced'],
+      winner: 'ops-override',
+      summary: `route us-east-1 0→20, eu-west-1 100→80: ${BY}; no fresh drain alarm; frozen weights lifted to the minimum shares`,
+      outcomes: { frz: 'won' },
+    },
+  },
+  {
     name: 'a scheduled freeze keeps the current weights',
     target: routingTarget({ schedule: [{ name: 'migration', start: T0 - 60, end: T0 + 3600, action: 'freeze', reason: 'DNS migration' }] }),
     drivers: [alarm('use1-health', 'ALARM', { id: 'u', at: T0 - 60 })],
