@@ -15,6 +15,7 @@ import { driverSchema, type Target } from '../../functions/domain/model';
 import { PoisonEventError, type IngestSummary } from '../../functions/handlers/ingest';
 import { createHarness, fixture, type Harness } from '../handlers/harness';
 import { T0, alarmEvent, AwsFaults, cloudWatchTime, demandEvent, isoZ, metricEvent, overrideEvent } from './support';
+import { mutate, paths } from '../support/json-mutation';
 
 /** HANDLER_FUZZ_RUNS=2000 for a deeper search than the CI run. */
 const RUNS = Number(process.env.HANDLER_FUZZ_RUNS ?? 150);
@@ -92,25 +93,6 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.array(hostileString, { maxLength: 3 }),
 );
-
-function paths(value: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> {
-  const out: Array<Array<string | number>> = [prefix];
-  if (Array.isArray(value)) value.forEach((item, i) => out.push(...paths(item, [...prefix, i])));
-  else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) out.push(...paths(item, [...prefix, key]));
-  return out;
-}
-
-/** `document` with the value at `path` replaced, or deleted when `value` is undefined. */
-function mutate(document: unknown, path: Array<string | number>, value: unknown): unknown {
-  if (path.length === 0) return value;
-  const copy: any = structuredClone(document);
-  let node = copy;
-  for (const key of path.slice(0, -1)) node = node[key];
-  const last = path[path.length - 1]!;
-  if (value === undefined && !Array.isArray(node)) delete node[last];
-  else node[last] = value;
-  return copy;
-}
 
 type Recipe =
   | { kind: 'json'; value: unknown }

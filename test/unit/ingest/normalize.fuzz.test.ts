@@ -9,6 +9,7 @@ import { DETAIL_TYPES } from '../../../functions/contracts';
 import { driverSchema } from '../../../functions/domain/model';
 import { normalize, REJECTION_REASONS, type NormalizeResult } from '../../../functions/ingest/normalize';
 import { ingestConfig, t } from './config';
+import { mutate, paths } from '../../support/json-mutation';
 
 const FIXTURES = join(__dirname, '../../fixtures/events');
 /** Receive times just after the fixtures' own dates, so mutated events get past the expiry checks too. */
@@ -70,26 +71,6 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.array(hostileString, { maxLength: 3 }),
 );
-
-/** Every path to a value inside a JSON document. */
-function paths(value: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> {
-  const out: Array<Array<string | number>> = [prefix];
-  if (Array.isArray(value)) value.forEach((item, i) => out.push(...paths(item, [...prefix, i])));
-  else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) out.push(...paths(item, [...prefix, key]));
-  return out;
-}
-
-/** A copy of `document` with the value at `path` replaced (or the key deleted when `value` is undefined). */
-function mutate(document: unknown, path: Array<string | number>, value: unknown): unknown {
-  if (path.length === 0) return value;
-  const copy: any = structuredClone(document);
-  let node = copy;
-  for (const key of path.slice(0, -1)) node = node[key];
-  const last = path[path.length - 1]!;
-  if (value === undefined && !Array.isArray(node)) delete node[last];
-  else node[last] = value;
-  return copy;
-}
 
 /** A fixture with one to three values replaced by something hostile, nested JSON strings included. */
 const mutatedFixture: fc.Arbitrary<[unknown, number]> = fc
