@@ -2,8 +2,9 @@
  * The pending grace the functions get (PENDING_GRACE_SECONDS), derived from the timeouts the construct sets.
  *
  * A plan recorded by one invocation may be taken over by another only once the first is certainly gone. Each
- * claim carries a lease from its invocation's own deadline; the grace caps that lease and stands in for it
- * when none is known, so it must exceed the longest invocation of every function that reconciles. Deriving
+ * claim carries a lease from its invocation's own deadline; the grace stands in for it when none is known
+ * (and for plans recorded before claims existed), so it must exceed the longest invocation of every function
+ * that reconciles. Deriving
  * it here, from the same numbers the functions are given, keeps the two from drifting apart (a fixed 180 s
  * grace against a 590 s tick let an ingest repair a plan the tick was still applying).
  */
@@ -11,9 +12,8 @@ import { Duration } from 'aws-cdk-lib';
 
 /**
  * Added to the longest timeout. Lambda stops an invocation at its timeout, but a request it sent just before
- * can still be processed by AWS a few seconds later (the executors' requests time out after 5 s); 30 s also
- * leaves room above the claims' own lease margin (CLAIM_LEASE_MARGIN_SECONDS, 10 s), so the cap never cuts
- * a real invocation's lease short.
+ * can still be processed by AWS a few seconds later (the executors' requests time out after 5 s); 30 s covers
+ * that three times over and stays above the claims' own lease margin (CLAIM_LEASE_MARGIN_SECONDS, 10 s).
  */
 export const PENDING_GRACE_MARGIN_SECONDS = 30;
 

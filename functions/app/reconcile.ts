@@ -30,11 +30,11 @@ import { classifyAwsError } from '../executors/errors';
 
 /**
  * The pending grace: how long a plan may stay unconfirmed before a repair may take it over when its claim
- * carries no lease (a plan recorded before claims existed) and the longest lease a claim may take. It must
- * exceed the longest invocation of any function that reconciles; deployed, the construct passes it
- * (`PENDING_GRACE_SECONDS`, derived from the functions' timeouts). This default is for code that runs the
- * reconcile without a Lambda deadline (local demo, tests): three minutes is longer than any of their
- * invocations and than the executors' whole retry budget (~80 s worst case).
+ * carries no lease of its own — the invocation that recorded it knew no deadline, or the plan was recorded
+ * before claims existed. It must exceed the longest invocation of any function that reconciles; deployed,
+ * the construct passes it (`PENDING_GRACE_SECONDS`, derived from the functions' timeouts). This default is
+ * for code that runs the reconcile without a Lambda deadline (local demo, tests): three minutes is longer
+ * than any of their invocations and than the executors' whole retry budget (~80 s worst case).
  */
 export const DEFAULT_PENDING_GRACE_SECONDS = 180;
 
@@ -181,10 +181,12 @@ export async function reconcileTarget(
   return { targetId: target.id, outcome: 'conflict' };
 }
 
-/** A claim for this invocation: held until its deadline (plus margin), never longer than the pending grace. */
+/**
+ * A claim for this invocation, held until its own deadline (plus margin): however long the function's timeout
+ * is, nobody takes a plan over while its owner can still be running. Without a known deadline, the grace.
+ */
 function newClaim(deps: ReconcileDeps): PlanClaim {
-  const grace = pendingGrace(deps);
-  return { owner: deps.claim.owner, leaseUntil: deps.clock() + Math.min(grace, deps.claim.leaseSeconds() ?? grace) };
+  return { owner: deps.claim.owner, leaseUntil: deps.clock() + (deps.claim.leaseSeconds() ?? pendingGrace(deps)) };
 }
 
 function pendingGrace(deps: ReconcileDeps): number {

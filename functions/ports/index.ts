@@ -67,7 +67,7 @@ export interface DecisionRecord extends Decision {
 export interface PlanClaim {
   /** The invocation: Lambda request id plus a per-invocation random part. */
   owner: string;
-  /** Epoch seconds; the owner's invocation deadline plus a margin. */
+  /** Epoch seconds: the owner's invocation deadline plus a margin (the pending grace when it has none). */
   leaseUntil: number;
 }
 
