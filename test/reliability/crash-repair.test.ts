@@ -134,9 +134,9 @@ describe('crash repair through the handlers', () => {
 
     h.now.value = T0 + DEFAULT_PENDING_GRACE_SECONDS + 1;
     const [result] = webResults([await h.tick({ targetIds: ['web-asg'] })]);
-    expect(result).toMatchObject({ repaired: planId, repair: 'superseded' });
-    expect(h.autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(1);
     expect(h.aws.group.DesiredCapacity).toBe(10);
+    expect(h.autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(1);
+    expect(result).toMatchObject({ repaired: planId, repair: 'superseded' });
     const plan = await h.decisions.get(planId);
     expect(plan).toMatchObject({ status: 'superseded', outcome: { observed: { kind: 'capacity', desired: 10 } } });
     const state = await h.decisions.getState('web-asg');
@@ -159,9 +159,9 @@ describe('crash repair through the handlers', () => {
 
     h.now.value = T0 + DEFAULT_PENDING_GRACE_SECONDS + 1;
     const [result] = webResults([await h.tick({ targetIds: ['web-asg'] })]);
-    expect(result).toMatchObject({ repaired: planId, repair: 'superseded' });
-    expect(h.autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
     expect(h.aws.group.DesiredCapacity).toBe(12);
+    expect(h.autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
+    expect(result).toMatchObject({ repaired: planId, repair: 'superseded' });
     expect(await h.decisions.get(planId)).toMatchObject({ status: 'superseded', outcome: { detail: expect.stringMatching(/moved to desired 12/) } });
     expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
   });
@@ -172,8 +172,10 @@ describe('crash repair through the handlers', () => {
 
     h.now.value = T0 + DEFAULT_PENDING_GRACE_SECONDS + 1;
     const [result] = webResults([await h.tick({ targetIds: ['web-asg'] })]);
+    expect(await h.decisions.get(planId)).toMatchObject({ status: 'applied' });
+    expect((await h.decisions.getState('web-asg'))?.current).toMatchObject({ desired: 6 });
     expect(result).toMatchObject({ repaired: planId, repair: 'applied' });
-    expect(await h.decisions.get(planId)).toMatchObject({ status: 'applied', outcome: { detail: expect.stringMatching(/in place when repaired/) } });
+    expect(await h.decisions.get(planId)).toMatchObject({ outcome: { detail: expect.stringMatching(/in place when repaired/) } });
     const state = await h.decisions.getState('web-asg');
     expect(state?.current).toMatchObject({ desired: 6 });
     expect(state?.pending).toBeUndefined();
