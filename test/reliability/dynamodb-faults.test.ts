@@ -62,6 +62,20 @@ class DynamoFaults {
     });
   }
 
+  /** Sends the matching call (DynamoDB applies it), then fails as if its response had been lost. */
+  loseResponse(match: Match, error: () => unknown): void {
+    this.rules.push({
+      match,
+      left: 1,
+      act: async (send) => {
+        await send();
+        const e = error() as Error;
+        this.failed.push(e.name);
+        throw e;
+      },
+    });
+  }
+
   /** Delays the matching call until `release` resolves, then sends it. */
   hold(match: Match, release: Promise<void>): void {
     this.rules.push({ match, left: 1, act: async (send) => (await release, send()) });
@@ -145,6 +159,9 @@ describe('DynamoDB faults through the handlers', () => {
       const [ingested, tick] = (await Promise.all([slow, h.tick({ targetIds: ['web-asg'] })])) as [IngestSummary, TickSummary];
       expect(repairMarks).toBe(2);
       expect(ingested.failedTargets).toEqual([]);
+      // The stalled invocation lost its claim to the repair: it says so and marks nothing.
+      expect(ingested.reconciled).toEqual([expect.objectContaining({ targetId: 'web-asg', outcome: 'claim-lost' })]);
+      expect(h.metric(METRIC.claimsLost)).toBe(1);
       expect(tick.failed).toEqual([]);
       expect(tick.reconciled).toEqual([expect.objectContaining({ repaired: planned!.pending!.decisionId })]);
 
@@ -165,6 +182,17 @@ describe('DynamoDB faults through the handlers', () => {
       expect(dynamo.failed).toEqual(['TransactionCanceledException']);
       expect(summary.reconciled).toEqual([expect.objectContaining({ targetId: 'web-asg', status: 'applied' })]);
       expect(h.metric(METRIC.decisionConflicts)).toBe(1);
+      expect(aws.writesOf('web-asg')).toHaveLength(1);
+      expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
+    });
+
+    it("a lost response of record(): the plan landed under this invocation's claim, so it is applied at once, not left pending for the grace", async () => {
+      dynamo.loseResponse(is.record(h), () => Object.assign(new Error('Request did not complete within 5000 ms'), { name: 'TimeoutError' }));
+      const summary = (await h.ingest(metricEvent({ id: 'snap-1', at: T0, value: 1500 }))) as IngestSummary;
+      expect(dynamo.failed).toEqual(['TimeoutError']);
+      expect(summary.failedTargets).toEqual([]);
+      expect(summary.reconciled).toEqual([expect.objectContaining({ targetId: 'web-asg', outcome: 'recorded', status: 'applied' })]);
+      expect((await h.decisions.getState('web-asg'))?.pending).toBeUndefined();
       expect(aws.writesOf('web-asg')).toHaveLength(1);
       expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
     });
