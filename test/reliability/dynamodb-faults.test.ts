@@ -76,9 +76,12 @@ class DynamoFaults {
     });
   }
 
-  /** Delays the matching call until `release` resolves, then sends it. */
-  hold(match: Match, release: Promise<void>): void {
-    this.rules.push({ match, left: 1, act: async (send) => (await release, send()) });
+  /** Delays the matching call until `release` resolves, then sends it. Resolves once the call has arrived. */
+  hold(match: Match, release: Promise<void>): Promise<void> {
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    this.rules.push({ match, left: 1, act: async (send) => (arrived(), await release, send()) });
+    return arrival;
   }
 }
 
@@ -141,7 +144,7 @@ describe('DynamoDB faults through the handlers', () => {
       // a slow network). A tick repairs the plan; the stalled mark is let go the moment the repair marks too.
       let releaseStalled!: () => void;
       const stalled = new Promise<void>((resolve) => (releaseStalled = resolve));
-      dynamo.hold(is.markOutcome(), stalled);
+      const markHeld = dynamo.hold(is.markOutcome(), stalled);
       let repairMarks = 0;
       const original = h.decisions.markOutcome.bind(h.decisions);
       jest.spyOn(h.decisions, 'markOutcome').mockImplementation(async (...args) => {
@@ -150,7 +153,8 @@ describe('DynamoDB faults through the handlers', () => {
       });
 
       const slow = h.ingest(metricEvent({ id: 'snap-slow', at: T0, value: 1500 }));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Bounded by work, not time: wait until the invocation has written and is stuck in its mark.
+      await markHeld;
       expect(h.aws.group.DesiredCapacity).toBe(6);
       const planned = await h.decisions.getState('web-asg');
       expect(planned?.pending).toBeDefined();
