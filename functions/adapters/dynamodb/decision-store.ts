@@ -210,7 +210,7 @@ export class DynamoDecisionStore implements DecisionStore {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':status': status, ':outcome': stored, ':planned': 'planned' },
     };
-    const { sets, values, names } = settledStateChanges(record, status, outcome);
+    const { sets, removes, values, names } = settledStateChanges(record, status, outcome);
     let condition = 'pending.decisionId = :decisionId';
     values[':decisionId'] = record.decisionId;
     if (owner !== undefined) {
@@ -223,7 +223,7 @@ export class DynamoDecisionStore implements DecisionStore {
     const stateUpdate = {
       TableName: this.stateTable,
       Key: { targetId: record.targetId },
-      UpdateExpression: `SET ${sets.join(', ')} REMOVE pending`,
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
       ConditionExpression: condition,
       ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
@@ -423,14 +423,16 @@ function scaleDirection(from: Allocation | undefined, to: Allocation): 'up' | 'd
  * The state changes that settle a plan, besides clearing `pending`: `applied` moves current to the plan's
  * allocation; `superseded` moves it to what the repair observed and, when that is not where the plan started,
  * records the move as a change (so stabilization counts from it and a landed alarm step is not taken again);
- * a permanent failure is remembered with its plan for the back-off.
+ * a permanent failure is remembered with its plan for the back-off, and forgotten once a plan applies (writes
+ * work again: whatever was denied may have been fixed).
  */
 function settledStateChanges(
   record: DecisionRecord,
   status: PlanOutcomeStatus,
   outcome: DecisionOutcome,
-): { sets: string[]; values: Record<string, unknown>; names: Record<string, string> } {
+): { sets: string[]; removes: string[]; values: Record<string, unknown>; names: Record<string, string> } {
   const sets = ['version = version + :one', 'updatedAt = :updatedAt'];
+  const removes = ['pending'];
   const values: Record<string, unknown> = { ':one': 1, ':updatedAt': isoSeconds(outcome.at) };
   const names: Record<string, string> = {};
   const moveTo = (from: Allocation | undefined, to: Allocation) => {
@@ -444,13 +446,15 @@ function settledStateChanges(
     if (direction === 'up') sets.push('lastScaleUpAt = :at');
     if (direction === 'down') sets.push('lastScaleDownAt = :at');
   };
-  if (status === 'applied') moveTo(record.current, record.desired);
-  else if (status === 'superseded' && outcome.observed) moveTo(record.current, outcome.observed);
+  if (status === 'applied') {
+    moveTo(record.current, record.desired);
+    removes.push('lastPermanentFailure');
+  } else if (status === 'superseded' && outcome.observed) moveTo(record.current, outcome.observed);
   else if (status === 'failed' && outcome.error && !outcome.error.retryable) {
     sets.push('lastPermanentFailure = :failure');
     values[':failure'] = { decisionId: record.decisionId, desired: record.desired, at: outcome.at, error: outcome.error };
   }
-  return { sets, values, names };
+  return { sets, removes, values, names };
 }
 
 /**
