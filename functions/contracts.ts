@@ -22,6 +22,8 @@ export const ENV = {
   decisionsTable: 'DECISIONS_TABLE_NAME',
   stateTable: 'STATE_TABLE_NAME',
   idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
+  /** Seconds; longer than the longest invocation of any Drivetrain function (see lib/pending-grace.ts). */
+  pendingGraceSeconds: 'PENDING_GRACE_SECONDS',
 } as const;
 
 export const METRICS_NAMESPACE = 'Drivetrain';
@@ -49,6 +51,10 @@ export const METRIC = {
   targetsInFlight: 'TargetsInFlight',
   /** Planned decisions left unconfirmed by a crashed invocation and repaired by a later reconcile. */
   pendingRepaired: 'PendingRepaired',
+  /** Pending plans whose record was gone or already settled, cleared by the repair (investigate: a hand edit?). */
+  pendingOrphaned: 'PendingOrphaned',
+  /** Plans an invocation could not settle because another invocation had taken its claim over. */
+  claimsLost: 'ClaimsLost',
   /** Target reconciles that failed (logged with the error); the next tick tries again. */
   reconcileErrors: 'ReconcileErrors',
   /** Events that could not be read at all (malformed/unsupported); they end in the DLQ. */

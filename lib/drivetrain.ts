@@ -26,6 +26,7 @@ import { AllocationPolicy } from './allocation-policy';
 import { businessBusPolicy } from './bus-policy';
 import { DrivetrainFunction } from './drivetrain-function';
 import { DrivetrainObservability } from './observability';
+import { pendingGraceSeconds, tickTimeout } from './pending-grace';
 import { allocationResources, businessSources, configuredAlarmNames, overridePrincipals } from './resource-arns';
 import { DrivetrainTables, type DrivetrainTableMap } from './tables';
 
@@ -167,7 +168,7 @@ export class Drivetrain extends Construct {
       config,
       environment,
       // Ends before the next tick is due, so with one reserved instance ticks never pile up behind a slow one.
-      timeout: Duration.seconds(Math.min(tickSeconds - 10, 600)),
+      timeout: tickTimeout(tickInterval),
       logRetention: props.logRetention,
       logRemovalPolicy,
       // Two reconciliations of the same targets at once only race on the state's optimistic lock; a
@@ -178,6 +179,11 @@ export class Drivetrain extends Construct {
       retryAttempts: 0,
       maxEventAge: Duration.seconds(Math.max(60, tickSeconds)),
     });
+
+    // Every function that reconciles must appear here: a plan is taken over only after the longest of them.
+    const reconcilers = [this.ingest, this.tick];
+    const grace = pendingGraceSeconds(reconcilers.map((fn) => fn.function.timeout));
+    for (const fn of reconcilers) fn.function.addEnvironment(ENV.pendingGraceSeconds, String(grace));
 
     const t = this.tables;
     t.drivers.grantReadWriteData(this.ingest.role);

@@ -23,6 +23,7 @@ export function decisionNote(record: DecisionRecord): string {
   let note = record.summary;
   if (record.outcome?.error) note += ` [${record.outcome.error.name}: ${record.outcome.error.message}${record.outcome.error.retryable ? ', will retry' : ''}]`;
   else if (record.status === 'planned') note += ' [not confirmed yet]';
+  else if (record.status === 'superseded') note += ' [not in place when repaired; decided afresh]';
   return note;
 }
 

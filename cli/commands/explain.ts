@@ -133,6 +133,7 @@ export const explainCommand: Command = {
     context.out('\nOutcome:\n');
     if (record.outcome) {
       context.out(`  ${record.status} at ${isoSeconds(record.outcome.at)}: ${record.outcome.detail}\n`);
+      if (record.outcome.observed) context.out(`  resource observed at ${describeAllocation(record.outcome.observed)}\n`);
       if (record.outcome.error) {
         const e = record.outcome.error;
         context.out(`  error ${e.name}: ${e.message} (${e.retryable ? 'retryable: the next tick retries' : 'permanent: needs an operator'})\n`);
@@ -148,6 +149,7 @@ const OUTCOME_OF_STATUS: Record<DecisionRecord['status'], string> = {
   planned: 'planned: the executor has not recorded an outcome yet (a later tick repairs an interrupted apply)',
   applied: 'applied',
   failed: 'failed (no detail recorded)',
+  superseded: 'superseded: the plan was not in place when its interrupted apply was repaired; a fresh decision followed it',
   shadow: 'shadow: recorded for comparison, nothing was applied',
   skipped: 'skipped: nothing was applied',
 };

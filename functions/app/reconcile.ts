@@ -10,20 +10,41 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { METRIC } from '../contracts';
-import { decide, effectiveMode } from '../domain/engine';
+import { decide } from '../domain/engine';
+import { sameAllocation } from '../domain/allocation';
 import type { Allocation, Decision, Driver, Target, TargetKind } from '../domain/model';
-import type { AllocationExecutor, ApplyResult, DecisionOutcome, DecisionRecord, DecisionStatus, DecisionStore, DriverStore, StoredTargetState } from '../ports';
+import type {
+  AllocationExecutor,
+  ApplyResult,
+  DecisionOutcome,
+  DecisionRecord,
+  DecisionStatus,
+  DecisionStore,
+  DriverStore,
+  PermanentFailure,
+  PlanClaim,
+  StoredTargetState,
+} from '../ports';
 import { ConcurrentDecisionError } from '../adapters/dynamodb/errors';
 import { classifyAwsError } from '../executors/errors';
 
 /**
- * How old an unconfirmed plan (state.pending) must be before a reconcile repairs it instead of assuming the
- * invocation that wrote it is still applying it. It must exceed the longest an apply can legitimately take:
- * the executor retry budget (5 attempts, ≤ 3 s of backoff, each attempt up to three AWS calls capped at 5 s:
- * ~80 s worst case) and therefore also the Lambda timeout of ingest/tick (≤ 120 s). Three minutes clears both
- * with margin; repairing sooner could apply the same plan twice in parallel, later only delays the repair.
+ * The pending grace: how long a plan may stay unconfirmed before a repair may take it over when its claim
+ * carries no lease of its own — the invocation that recorded it knew no deadline, or the plan was recorded
+ * before claims existed. It must exceed the longest invocation of any function that reconciles; deployed,
+ * the construct passes it (`PENDING_GRACE_SECONDS`, derived from the functions' timeouts). This default is
+ * for code that runs the reconcile without a Lambda deadline (local demo, tests): three minutes is longer
+ * than any of their invocations and than the executors' whole retry budget (~80 s worst case).
  */
 export const DEFAULT_PENDING_GRACE_SECONDS = 180;
+
+/**
+ * Added to an invocation's remaining time to form its claim's lease. A request sent just before the deadline
+ * can still be processed by AWS after it (the executors' requests time out after 5 s), and the clocks of two
+ * Lambda hosts differ by far less than a second; 10 s covers both, so a repair never observes a resource
+ * while the previous owner's last write may still land.
+ */
+export const CLAIM_LEASE_MARGIN_SECONDS = 10;
 
 /**
  * A lost race is retried with a fresh read a few times: the winner has usually just recorded a plan (we then
@@ -34,12 +55,21 @@ const MAX_DECIDE_ATTEMPTS = 3;
 /**
  * A plan that failed with a permanent error (AccessDenied, desired above the group's MaxSize, a missing
  * function) fails the same way until a person changes something. Re-planning it every tick would call AWS
- * and write a failed record each minute; the same plan is retried at most this often instead. Fifteen
- * minutes bounds how long a fix waits to take effect; any different plan goes ahead at once.
+ * and write a failed record each minute; the same plan is retried at most this often instead, whatever was
+ * recorded in between. Fifteen minutes bounds how long a fix waits to take effect; any different plan goes
+ * ahead at once.
  */
 export const PERMANENT_FAILURE_RETRY_SECONDS = 900;
 
 export type ReconcileTrigger = 'driver' | 'tick';
+
+/** This invocation as the owner of plan claims. */
+export interface InvocationClaim {
+  /** Unique per invocation (Lambda request id plus a random part: Lambda reuses the id on its own retries). */
+  owner: string;
+  /** Seconds this invocation may still run plus CLAIM_LEASE_MARGIN_SECONDS; undefined without a deadline. */
+  leaseSeconds: () => number | undefined;
+}
 
 export interface ReconcileDeps {
   drivers: DriverStore;
@@ -50,6 +80,7 @@ export interface ReconcileDeps {
   logger: Logger;
   metrics: Metrics;
   pendingGraceSeconds?: number;
+  claim: InvocationClaim;
 }
 
 export interface ReconcileOptions {
@@ -57,24 +88,28 @@ export interface ReconcileOptions {
   receivedAtMs?: number;
 }
 
+/**
+ * How a repair settled a plan left unconfirmed: `applied` (found in place), `superseded` (not in place; a
+ * fresh decision follows), `orphaned` (its record was gone or already settled; the pending mark was cleared).
+ */
+export type RepairOutcome = 'applied' | 'superseded' | 'orphaned';
+
+interface Repaired {
+  /** The decision id of the repaired plan. */
+  repaired?: string;
+  repair?: RepairOutcome;
+}
+
 export type ReconcileResult =
-  | { targetId: string; outcome: 'unchanged'; summary: string; repaired?: string }
-  | { targetId: string; outcome: 'recorded'; decisionId: string; status: DecisionStatus; summary: string; repaired?: string }
-  | { targetId: string; outcome: 'in-flight'; pendingDecisionId: string }
+  | ({ targetId: string; outcome: 'unchanged'; summary: string } & Repaired)
+  | ({ targetId: string; outcome: 'recorded'; decisionId: string; status: DecisionStatus; summary: string } & Repaired)
+  /** Another invocation holds the claim on the target's unconfirmed plan (applying or repairing it). */
+  | { targetId: string; outcome: 'in-flight'; pendingDecisionId: string; heldBy?: string }
+  /** This invocation's claim on a plan was taken over before it could settle the plan; it marked nothing. */
+  | { targetId: string; outcome: 'claim-lost'; decisionId: string }
   | { targetId: string; outcome: 'conflict' };
 
-/** A planned decision that cannot be repaired (its record is gone or no longer planned). */
-export class PendingRepairError extends Error {
-  override readonly name = 'PendingRepairError';
-  readonly retryable = false;
-  constructor(
-    readonly targetId: string,
-    readonly decisionId: string,
-    why: string,
-  ) {
-    super(`target ${targetId}: cannot repair pending decision ${decisionId}: ${why}`);
-  }
-}
+type Log = Record<string, unknown>;
 
 export async function reconcileTarget(
   deps: ReconcileDeps,
@@ -84,20 +119,16 @@ export async function reconcileTarget(
   options: ReconcileOptions = {},
 ): Promise<ReconcileResult> {
   const log = { targetId: target.id, trigger };
-  let repaired: string | undefined;
+  let repaired: Repaired = {};
   for (let attempt = 1; attempt <= MAX_DECIDE_ATTEMPTS; attempt++) {
     let state = await deps.decisions.getState(target.id);
     if (state?.pending) {
-      const age = now - state.pending.at;
-      if (age < (deps.pendingGraceSeconds ?? DEFAULT_PENDING_GRACE_SECONDS)) {
-        deps.metrics.addMetric(METRIC.targetsInFlight, MetricUnit.Count, 1);
-        deps.logger.info('another invocation is applying a decision for this target; leaving it alone', { ...log, pendingDecisionId: state.pending.decisionId, pendingAgeSeconds: age });
-        return { targetId: target.id, outcome: 'in-flight', pendingDecisionId: state.pending.decisionId };
-      }
-      repaired = await repairPending(deps, target, state, now);
+      const settled = await settlePending(deps, target, state.pending, log);
+      if ('outcome' in settled) return settled;
+      repaired = settled;
       state = await deps.decisions.getState(target.id);
-      // The repair could not settle it either (the resource is still unreadable): a later reconcile tries again.
-      if (state?.pending?.decisionId === repaired) return { targetId: target.id, outcome: 'in-flight', pendingDecisionId: repaired };
+      // Another invocation planned on the freshly settled state first: it holds that plan now.
+      if (state?.pending) return standDown(deps, target.id, state.pending, log, 'another invocation planned right after the repair');
     }
 
     const current = await observe(deps, target, state);
@@ -109,26 +140,26 @@ export async function reconcileTarget(
     // Write only when something changes: a steady hold (or the same shadow verdict) is not rewritten every tick.
     if (!decision.apply && decision.summary === state?.lastSummary) {
       deps.logger.debug('decision unchanged; nothing recorded', { ...log, summary: decision.summary });
-      return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...(repaired ? { repaired } : {}) };
+      return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...repaired };
     }
 
     if (decision.apply) {
-      const failed = await recentPermanentFailure(deps, target.id, decision, now);
+      const failed = recentPermanentFailure(state, decision, now);
       if (failed) {
         deps.logger.info('the same plan failed permanently a moment ago; waiting before trying it again', {
           ...log,
           failedDecisionId: failed.decisionId,
-          error: failed.outcome?.error,
-          retryAt: (failed.outcome?.at ?? now) + PERMANENT_FAILURE_RETRY_SECONDS,
+          error: failed.error,
+          retryAt: failed.at + PERMANENT_FAILURE_RETRY_SECONDS,
         });
-        return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...(repaired ? { repaired } : {}) };
+        return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...repaired };
       }
     }
 
     const status = decision.apply ? 'planned' : decision.mode === 'shadow' ? 'shadow' : 'skipped';
     let record: DecisionRecord;
     try {
-      record = await deps.decisions.record(decision, state?.version, status);
+      record = await deps.decisions.record(decision, state?.version, status, status === 'planned' ? newClaim(deps) : undefined);
     } catch (error) {
       if (!(error instanceof ConcurrentDecisionError)) throw error;
       deps.metrics.addMetric(METRIC.decisionConflicts, MetricUnit.Count, 1);
@@ -138,17 +169,54 @@ export async function reconcileTarget(
     deps.metrics.addMetric(METRIC.decisionsRecorded, MetricUnit.Count, 1);
     deps.logger.info('decision recorded', { ...log, decisionId: record.decisionId, status, summary: record.summary, reasons: record.reasons, mode: record.mode });
 
-    if (status === 'planned') {
-      const finalStatus = await applyPlanned(deps, target, record, log);
-      if (options.receivedAtMs !== undefined) {
-        deps.metrics.addMetric(METRIC.decisionLatency, MetricUnit.Milliseconds, Math.max(0, performance.now() - options.receivedAtMs));
-      }
-      return { targetId: target.id, outcome: 'recorded', decisionId: record.decisionId, status: finalStatus, summary: record.summary, ...(repaired ? { repaired } : {}) };
+    if (status !== 'planned') return { targetId: target.id, outcome: 'recorded', decisionId: record.decisionId, status, summary: record.summary, ...repaired };
+    const finalStatus = await applyPlanned(deps, target, record, log);
+    if (finalStatus === 'claim-lost') return { targetId: target.id, outcome: 'claim-lost', decisionId: record.decisionId };
+    if (options.receivedAtMs !== undefined) {
+      deps.metrics.addMetric(METRIC.decisionLatency, MetricUnit.Milliseconds, Math.max(0, performance.now() - options.receivedAtMs));
     }
-    return { targetId: target.id, outcome: 'recorded', decisionId: record.decisionId, status, summary: record.summary, ...(repaired ? { repaired } : {}) };
+    return { targetId: target.id, outcome: 'recorded', decisionId: record.decisionId, status: finalStatus, summary: record.summary, ...repaired };
   }
   deps.logger.warn('gave up deciding after repeated races; the next tick decides again', { ...log, attempts: MAX_DECIDE_ATTEMPTS });
   return { targetId: target.id, outcome: 'conflict' };
+}
+
+/**
+ * A claim for this invocation, held until its own deadline (plus margin): however long the function's timeout
+ * is, nobody takes a plan over while its owner can still be running. Without a known deadline, the grace.
+ */
+function newClaim(deps: ReconcileDeps): PlanClaim {
+  return { owner: deps.claim.owner, leaseUntil: deps.clock() + (deps.claim.leaseSeconds() ?? pendingGrace(deps)) };
+}
+
+function pendingGrace(deps: ReconcileDeps): number {
+  return deps.pendingGraceSeconds ?? DEFAULT_PENDING_GRACE_SECONDS;
+}
+
+type Pending = NonNullable<StoredTargetState['pending']>;
+
+/**
+ * A plan is pending on the target. While its claim's lease runs, its owner may still be applying it: stand
+ * down. Once the lease is over the owner is gone; exactly one invocation takes the claim over (a conditional
+ * write) and repairs the plan; every other one stands down.
+ */
+async function settlePending(deps: ReconcileDeps, target: Target, pending: Pending, log: Log): Promise<ReconcileResult | Repaired> {
+  const leaseUntil = pending.leaseUntil ?? pending.at + pendingGrace(deps);
+  if (pending.owner !== deps.claim.owner && deps.clock() < leaseUntil) return standDown(deps, target.id, pending, log, 'another invocation holds the plan and may still be applying it');
+  if (!(await deps.decisions.claimPending(target.id, pending, newClaim(deps)))) {
+    const now = await deps.decisions.getState(target.id);
+    return standDown(deps, target.id, now?.pending ?? pending, log, 'another invocation claimed the repair first');
+  }
+  const repair = await repairPending(deps, target, pending, log);
+  if (repair === 'unknown') return { targetId: target.id, outcome: 'in-flight', pendingDecisionId: pending.decisionId, heldBy: deps.claim.owner };
+  if (repair === 'claim-lost') return { targetId: target.id, outcome: 'claim-lost', decisionId: pending.decisionId };
+  return { repaired: pending.decisionId, repair };
+}
+
+function standDown(deps: ReconcileDeps, targetId: string, pending: Pending, log: Log, why: string): ReconcileResult {
+  deps.metrics.addMetric(METRIC.targetsInFlight, MetricUnit.Count, 1);
+  deps.logger.info(`${why}; leaving the target alone`, { ...log, pendingDecisionId: pending.decisionId, heldBy: pending.owner ?? null, leaseUntil: pending.leaseUntil ?? null });
+  return { targetId, outcome: 'in-flight', pendingDecisionId: pending.decisionId, ...(pending.owner ? { heldBy: pending.owner } : {}) };
 }
 
 /** The resource as it is (the engine's `current`); the last applied allocation when AWS cannot be read right now. */
@@ -167,18 +235,17 @@ async function observe(deps: ReconcileDeps, target: Target, state: StoredTargetS
 }
 
 /**
- * Applies a recorded plan action by action (action id `${decisionId}#${i}`) and marks it. Executors are
- * idempotent (they read the resource first and skip a write that is already in place), so re-applying a
- * plan after a crash is safe.
+ * Applies a recorded plan action by action (action id `${decisionId}#${i}`) and marks it, as the owner of its
+ * claim. Executors are idempotent (they read the resource first and skip a write that is already in place).
  *
  * A retryable failure does not say whether the last write landed: a timeout can hide a write AWS applied.
  * Marking such a plan `failed` would be wrong twice over — the audit trail would deny a change that is in
  * place, and the engine, which reads `lastScaleUpAt`/`lastScaleDownAt` to know an alarm step has been taken,
  * would take the step again. So the resource is read once more: the plan is `applied` if its allocation is in
- * place, `failed` if it is not, and left `planned` (the crash-repair path confirms it after the grace period)
- * if the resource cannot be read either.
+ * place, `failed` if it is not, and left `planned` (the repair settles it once this invocation's lease is
+ * over) if the resource cannot be read either.
  */
-async function applyPlanned(deps: ReconcileDeps, target: Target, record: DecisionRecord, log: Record<string, unknown>): Promise<'applied' | 'failed' | 'planned'> {
+async function applyPlanned(deps: ReconcileDeps, target: Target, record: DecisionRecord, log: Log): Promise<'applied' | 'failed' | 'planned' | 'claim-lost'> {
   // Executors check the mode of the target they are given: pass the effective mode the plan was made in
   // (an operator's override may differ from the configured one). Only enforce plans get this far.
   const enforced: Target = { ...target, mode: record.mode };
@@ -218,18 +285,22 @@ async function applyPlanned(deps: ReconcileDeps, target: Target, record: Decisio
       deps.logger.error('applying the decision failed', { ...log, decisionId: record.decisionId, summary: record.summary, error });
     }
   }
-  await deps.decisions.markOutcome(record, status, outcome);
+  if ((await deps.decisions.markOutcome(record, status, outcome, deps.claim.owner)) === 'claim-lost') return claimLost(deps, record, status, log);
   if (status === 'applied') deps.logger.info('decision applied', { ...log, decisionId: record.decisionId, summary: record.summary, detail: outcome.detail });
   return status;
 }
 
-/** The newest decision, when it is this very plan failing permanently within the retry back-off. */
-async function recentPermanentFailure(deps: ReconcileDeps, targetId: string, decision: Decision, now: number): Promise<DecisionRecord | undefined> {
-  const [latest] = await deps.decisions.list(targetId, { limit: 1 });
-  const error = latest?.outcome?.error;
-  if (latest?.status !== 'failed' || !error || error.retryable) return undefined;
-  if (!sameAllocation(latest.desired, decision.desired)) return undefined;
-  return now - latest.outcome!.at < PERMANENT_FAILURE_RETRY_SECONDS ? latest : undefined;
+function claimLost(deps: ReconcileDeps, record: Pick<DecisionRecord, 'decisionId' | 'summary'>, status: string, log: Log): 'claim-lost' {
+  deps.metrics.addMetric(METRIC.claimsLost, MetricUnit.Count, 1);
+  deps.logger.error('the plan was taken over by another invocation before this one could settle it; nothing marked', { ...log, decisionId: record.decisionId, summary: record.summary, wouldHaveMarked: status });
+  return 'claim-lost';
+}
+
+/** The plan's last permanent failure, when it is this very plan (target, desired allocation) within the back-off. */
+function recentPermanentFailure(state: StoredTargetState | undefined, decision: Decision, now: number): PermanentFailure | undefined {
+  const failure = state?.lastPermanentFailure;
+  if (!failure || !sameAllocation(failure.desired, decision.desired)) return undefined;
+  return now - failure.at < PERMANENT_FAILURE_RETRY_SECONDS ? failure : undefined;
 }
 
 /** Whether a plan whose apply ended in a retryable error is in place after all (see applyPlanned). */
@@ -242,33 +313,51 @@ async function settleUncertainApply(deps: ReconcileDeps, target: Target, record:
   }
 }
 
-function sameAllocation(a: Allocation, b: Allocation): boolean {
-  if (a.kind === 'capacity' && b.kind === 'capacity') return a.desired === b.desired && a.floor === b.floor;
-  if (a.kind !== 'weights' || b.kind !== 'weights') return false;
-  const ids = Object.keys(b.weights);
-  return ids.length === Object.keys(a.weights).length && ids.every((id) => a.weights[id] === b.weights[id]);
+/**
+ * Settles a plan whose owner died between record and mark, holding its claim. It observes first and never
+ * re-applies the plan: the plan in place → `applied` (whatever the target's mode is now: the write landed);
+ * not in place (it never landed, or the resource moved since) → `superseded`, and the caller decides afresh
+ * through the engine, so precedence and stabilization apply to the resource as it is. A pending plan whose
+ * record is gone or already settled is cleared (`orphaned`), visibly, instead of blocking the target.
+ */
+async function repairPending(deps: ReconcileDeps, target: Target, pending: Pending, log: Log): Promise<RepairOutcome | 'unknown' | 'claim-lost'> {
+  const owner = deps.claim.owner;
+  const repairLog = { ...log, repair: true, decisionId: pending.decisionId, pendingSince: pending.at, previousOwner: pending.owner ?? null };
+  deps.metrics.addMetric(METRIC.pendingRepaired, MetricUnit.Count, 1);
+  const record = await deps.decisions.get(pending.decisionId);
+  if (!record || record.status !== 'planned') {
+    deps.metrics.addMetric(METRIC.pendingOrphaned, MetricUnit.Count, 1);
+    deps.logger.error('the unconfirmed plan cannot be settled (its record is gone or no longer planned); clearing it', { ...repairLog, recordStatus: record?.status ?? 'missing' });
+    const released = await deps.decisions.releasePending(target.id, pending.decisionId, owner, deps.clock());
+    return released === 'marked' ? 'orphaned' : claimLost(deps, { decisionId: pending.decisionId, summary: '' }, 'orphaned', repairLog);
+  }
+  let observed: Allocation | undefined;
+  try {
+    observed = await deps.executors[target.kind].observe(target);
+  } catch (error) {
+    if (!isRetryable(error)) throw error;
+    deps.logger.warn('cannot observe the resource to settle an unconfirmed plan; a later reconcile tries again', { ...repairLog, error: describeError(error) });
+    return 'unknown';
+  }
+  const inPlace = observed !== undefined && sameAllocation(observed, record.desired);
+  const status = inPlace ? 'applied' : 'superseded';
+  const detail = repairDetail(record, observed);
+  const marked = await deps.decisions.markOutcome(record, status, { at: deps.clock(), detail, ...(observed ? { observed } : {}) }, owner);
+  if (marked === 'claim-lost') return claimLost(deps, record, status, repairLog);
+  deps.logger.warn(`repaired a plan left unconfirmed by a crashed invocation: ${status}`, { ...repairLog, summary: record.summary, detail });
+  return status;
 }
 
-/**
- * A plan whose invocation died between record and mark. It is re-applied as recorded (idempotently) and
- * marked, unless the target is no longer enforced, in which case it is marked failed without any call.
- */
-async function repairPending(deps: ReconcileDeps, target: Target, state: StoredTargetState, now: number): Promise<string> {
-  const pending = state.pending!;
-  const log = { targetId: target.id, trigger: 'repair', decisionId: pending.decisionId, pendingAgeSeconds: now - pending.at };
-  const record = await deps.decisions.get(pending.decisionId);
-  if (!record) throw new PendingRepairError(target.id, pending.decisionId, 'its decision record was not found');
-  if (record.status !== 'planned') throw new PendingRepairError(target.id, pending.decisionId, `its decision is already ${record.status}`);
-  deps.metrics.addMetric(METRIC.pendingRepaired, MetricUnit.Count, 1);
-  const mode = effectiveMode(target, state);
-  if (mode !== 'enforce') {
-    deps.logger.warn('unconfirmed decision found but the target is no longer enforced; marking it failed without applying', { ...log, mode });
-    await deps.decisions.markOutcome(record, 'failed', { at: deps.clock(), detail: `not applied: target is ${mode} since the decision was planned` });
-    return record.decisionId;
-  }
-  deps.logger.warn('repairing a decision left unconfirmed by a crashed invocation', { ...log, summary: record.summary });
-  await applyPlanned(deps, target, record, log);
-  return record.decisionId;
+function repairDetail(record: DecisionRecord, observed: Allocation | undefined): string {
+  if (observed === undefined) return 'not in place when repaired: the resource was not found; decided afresh';
+  if (sameAllocation(observed, record.desired)) return `in place when repaired (${formatAllocation(observed)}); its apply was not confirmed`;
+  if (record.current && sameAllocation(observed, record.current)) return `not in place when repaired: still at ${formatAllocation(observed)}, it never landed; decided afresh`;
+  return `not in place when repaired: the resource had moved to ${formatAllocation(observed)}; decided afresh`;
+}
+
+function formatAllocation(allocation: Allocation): string {
+  if (allocation.kind === 'capacity') return `desired ${allocation.desired}, floor ${allocation.floor}`;
+  return Object.entries(allocation.weights).map(([id, w]) => `${id}=${w}`).join(' ');
 }
 
 function emitDecisionGauges(deps: ReconcileDeps, decision: Decision, drivers: readonly Driver[], now: number): void {

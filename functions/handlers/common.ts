@@ -13,7 +13,8 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { DrivetrainConfig } from '../domain/config';
 import type { Target, TargetKind } from '../domain/model';
 import type { AllocationExecutor, DecisionStore, DriverStore } from '../ports';
-import type { ReconcileDeps } from '../app/reconcile';
+import { randomUUID } from 'node:crypto';
+import { CLAIM_LEASE_MARGIN_SECONDS, type InvocationClaim, type ReconcileDeps } from '../app/reconcile';
 
 export type Executors = Readonly<Record<TargetKind, AllocationExecutor>>;
 
@@ -34,6 +35,7 @@ export interface HandlerDeps {
   metrics: Metrics;
   /** Absent in the demo and tests: tracing is a no-op outside Lambda anyway. */
   tracer?: Tracer;
+  /** Longer than the longest invocation of any function that reconciles (deployed: from the environment). */
   pendingGraceSeconds?: number;
   /** Targets reconciled at once by one invocation (default DEFAULT_TARGET_CONCURRENCY). */
   targetConcurrency?: number;
@@ -63,7 +65,24 @@ export function reconcileDeps(deps: HandlerDeps, context: Context | undefined): 
     clock: deps.clock,
     logger: deps.logger,
     metrics: deps.metrics,
+    claim: invocationClaim(context),
     ...(deps.pendingGraceSeconds === undefined ? {} : { pendingGraceSeconds: deps.pendingGraceSeconds }),
+  };
+}
+
+/**
+ * This invocation as a claim owner. The request id makes the owner traceable to its logs; the random part
+ * makes it unique, because Lambda reuses the request id when it retries an invocation that failed.
+ */
+export function invocationClaim(context: Context | undefined): InvocationClaim {
+  const owner = `${context?.awsRequestId ?? 'local'}/${randomUUID()}`;
+  const remainingMs = () => (typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined);
+  return {
+    owner,
+    leaseSeconds: () => {
+      const remaining = remainingMs();
+      return remaining === undefined ? undefined : Math.ceil(Math.max(0, remaining) / 1000) + CLAIM_LEASE_MARGIN_SECONDS;
+    },
   };
 }
 

@@ -25,13 +25,25 @@ export interface DriverStore {
 
 // ---- decision store ---------------------------------------------------------------------------------------
 
-export const DECISION_STATUSES = ['planned', 'applied', 'failed', 'shadow', 'skipped'] as const;
+/**
+ * Every status a decision can have; the one place they are defined (schemas, CLI and report derive from it).
+ * `superseded`: a plan left unconfirmed by a crashed invocation that the repair found not in place (never
+ * landed, or the resource was moved elsewhere since); it was not applied as planned, and a fresh decision
+ * follows it.
+ */
+export const DECISION_STATUSES = ['planned', 'applied', 'failed', 'superseded', 'shadow', 'skipped'] as const;
 export type DecisionStatus = (typeof DECISION_STATUSES)[number];
+/** The statuses that settle a plan (markOutcome). */
+export type PlanOutcomeStatus = Extract<DecisionStatus, 'applied' | 'failed' | 'superseded'>;
 
 export interface DecisionOutcome {
   at: number;
   detail: string;
   error?: { name: string; message: string; retryable: boolean };
+  /** The resource as the repair observed it before settling the plan (superseded plans move state.current there). */
+  observed?: Allocation;
+  /** The claim owner (invocation) that settled the plan. */
+  by?: string;
 }
 
 export interface DecisionRecord extends Decision {
@@ -47,28 +59,76 @@ export interface DecisionRecord extends Decision {
   actor?: { by: string; reason: string };
 }
 
+/**
+ * Who may act on an unconfirmed plan, and until when. The invocation that records a plan holds the claim
+ * while it applies it; a repair takes it over only once the lease has run out (the holder is certainly gone)
+ * with a conditional write, so exactly one invocation at a time may act on a plan.
+ */
+export interface PlanClaim {
+  /** The invocation: Lambda request id plus a per-invocation random part. */
+  owner: string;
+  /** Epoch seconds: the owner's invocation deadline plus a margin (the pending grace when it has none). */
+  leaseUntil: number;
+}
+
+/** A plan that failed with a permanent error, kept on the state until it is overwritten by the next one. */
+export interface PermanentFailure {
+  decisionId: string;
+  /** The plan: the allocation it wanted. The back-off is keyed by (target, this). */
+  desired: Allocation;
+  at: number;
+  error: { name: string; message: string; retryable: boolean };
+}
+
 /** Target state as stored: the domain state plus bookkeeping the pipeline needs. */
 export interface StoredTargetState extends TargetState {
-  /** A planned decision whose actions have not been confirmed (crash between decide and act). */
-  pending?: { decisionId: string; decisionKey: string; at: number };
+  /**
+   * A planned decision whose actions have not been confirmed, with its claim. A pending item written before
+   * claims existed has no owner/lease; it counts as leased until `at` + the pending grace.
+   */
+  pending?: { decisionId: string; decisionKey: string; at: number; owner?: string; leaseUntil?: number };
   /** Summary of the last recorded decision: an unchanged "hold" is not written again. */
   lastSummary?: string;
+  /** The last plan that failed permanently (permanent-failure back-off). */
+  lastPermanentFailure?: PermanentFailure;
 }
+
+/**
+ * What marking a plan did. `marked`: this call (or an earlier attempt of the same owner whose response was
+ * lost) settled it. `claim-lost`: the plan is no longer this owner's to settle — another invocation claimed
+ * it or settled it already — and nothing was changed.
+ */
+export type MarkResult = 'marked' | 'claim-lost';
 
 export interface DecisionStore {
   getState(targetId: string): Promise<StoredTargetState | undefined>;
   /**
    * Records the decision and advances the target state from `expectedVersion` (undefined: no state yet)
    * in one transaction. Throws ConcurrentDecisionError when another decider advanced the state first.
-   * `planned` sets state.pending; `shadow`/`skipped` leave the allocation untouched.
+   * `planned` sets state.pending with `claim` (held by the recording invocation); `shadow`/`skipped` leave
+   * the allocation untouched. A transaction that landed although its response was lost is recognised by a
+   * re-read and returned as recorded.
    */
-  record(decision: Decision, expectedVersion: number | undefined, status: 'planned' | 'shadow' | 'skipped'): Promise<DecisionRecord>;
+  record(decision: Decision, expectedVersion: number | undefined, status: 'planned' | 'shadow' | 'skipped', claim?: PlanClaim): Promise<DecisionRecord>;
   /**
-   * Marks a planned decision applied or failed. `applied` moves state.current to the decision's desired
-   * allocation and sets the change times, in the same transaction; both clear state.pending. A decision
-   * that is no longer `planned` is left alone (idempotent).
+   * Takes over the claim on the pending plan `seen` (as read by getState) for `claim.owner`: a conditional
+   * write that succeeds only if the pending plan and its claim are still exactly what was read. False: another
+   * invocation changed it first (claimed, settled or re-leased it); stand down.
    */
-  markOutcome(record: DecisionRecord, status: 'applied' | 'failed', outcome: DecisionOutcome): Promise<void>;
+  claimPending(targetId: string, seen: NonNullable<StoredTargetState['pending']>, claim: PlanClaim): Promise<boolean>;
+  /**
+   * Settles a planned decision, only for the owner of its claim (`owner` omitted: any claim; tools and tests).
+   * `applied` moves state.current to the decision's desired allocation and sets the change times;
+   * `superseded` moves state.current to `outcome.observed` and, if that differs from where the plan started,
+   * sets the change times the observed move implies; a permanent `failed` is kept as lastPermanentFailure.
+   * All clear state.pending, in the same transaction.
+   */
+  markOutcome(record: DecisionRecord, status: PlanOutcomeStatus, outcome: DecisionOutcome, owner?: string): Promise<MarkResult>;
+  /**
+   * Clears a pending plan whose decision record is gone or already settled (nothing to mark), for the owner
+   * of its claim. Returns claim-lost when the plan is no longer this owner's.
+   */
+  releasePending(targetId: string, decisionId: string, owner: string, at: number): Promise<MarkResult>;
   get(decisionId: string): Promise<DecisionRecord | undefined>;
   /** Newest first. */
   list(targetId: string, options?: { since?: number; limit?: number }): Promise<DecisionRecord[]>;

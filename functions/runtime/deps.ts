@@ -37,6 +37,7 @@ export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
     logger,
     metrics,
     tracer,
+    pendingGraceSeconds: env.pendingGraceSeconds,
     idempotencyStore: new DynamoDBPersistenceLayer({ tableName: env.tables.idempotency, awsSdkV3Client: clients.dynamodb }),
   };
 }

@@ -10,6 +10,8 @@ import { parseConfig, type DrivetrainConfig } from '../domain/config';
 export interface DrivetrainEnv {
   config: Readonly<DrivetrainConfig>;
   tables: Readonly<{ drivers: string; decisions: string; state: string; idempotency: string }>;
+  /** Longer than the longest invocation of any Drivetrain function; set by the construct from their timeouts. */
+  pendingGraceSeconds: number;
 }
 
 export class EnvironmentError extends Error {
@@ -20,6 +22,9 @@ export class EnvironmentError extends Error {
 }
 
 /** DynamoDB table names: 3-255 of [a-zA-Z0-9_.-]. */
+/** The accepted range of PENDING_GRACE_SECONDS (see envSchema). */
+export const PENDING_GRACE_RANGE = { min: 2, max: 1200 } as const;
+
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)');
 
 const envSchema = z.object({
@@ -28,6 +33,13 @@ const envSchema = z.object({
   [ENV.decisionsTable]: tableName,
   [ENV.stateTable]: tableName,
   [ENV.idempotencyTable]: tableName,
+  // Lambda's timeout range is 1-900 s; the grace exceeds the longest timeout, so 2-1200 s covers every
+  // deployable value and refuses a unit mistake (milliseconds, minutes).
+  [ENV.pendingGraceSeconds]: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of seconds')
+    .transform(Number)
+    .pipe(z.number().int().min(PENDING_GRACE_RANGE.min).max(PENDING_GRACE_RANGE.max)),
 });
 
 /**
@@ -77,5 +89,6 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Readonly<Driv
       state: vars[ENV.stateTable],
       idempotency: vars[ENV.idempotencyTable],
     }),
+    pendingGraceSeconds: vars[ENV.pendingGraceSeconds],
   });
 }

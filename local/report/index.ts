@@ -87,7 +87,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.time { white-space: nowrap; font-variant-numeric: tabular-nums; color: #5b6673; }
 .status { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; font-weight: 600; }
 .status-applied { background: #e3f1e8; color: #1e6b3a; } .status-failed { background: #fbe4e4; color: #a12622; }
-.status-shadow, .status-paused, .status-skipped, .status-planned { background: #eceff3; color: #4b5560; }
+.status-shadow, .status-paused, .status-skipped, .status-planned, .status-superseded { background: #eceff3; color: #4b5560; }
 .notes { color: #5b6673; margin: 6px 0 0; padding-left: 18px; }
 footer { color: #8a949e; margin-top: 28px; font-size: 12px; }
 `;

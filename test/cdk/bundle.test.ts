@@ -74,6 +74,7 @@ describe('the real handlers', () => {
     [ENV.decisionsTable]: 'dt-test-decisions',
     [ENV.stateTable]: 'dt-test-state',
     [ENV.idempotencyTable]: 'dt-test-idempotency',
+    [ENV.pendingGraceSeconds]: '90',
   };
 
   test.each([

@@ -182,7 +182,8 @@ export interface Harness {
   ingest: (event: unknown) => Promise<unknown>;
   tick: (event?: unknown) => Promise<unknown>;
   /** Build another ingest/tick pair over the same tables and mocks (a second Lambda environment). */
-  handlers(options?: { decisions?: DecisionStore; idempotency?: boolean }): { ingest: (event: unknown) => Promise<unknown>; tick: (event?: unknown) => Promise<unknown> };
+  /** `remainingMs`: what the Lambda context reports as the invocation's remaining time (default 60 s). */
+  handlers(options?: { decisions?: DecisionStore; idempotency?: boolean; remainingMs?: number }): { ingest: (event: unknown) => Promise<unknown>; tick: (event?: unknown) => Promise<unknown> };
   metric(name: string, dimensions?: Record<string, string>): number;
   mutatingCalls(): number;
   close(): void;
@@ -284,13 +285,13 @@ export async function createHarness(options: { config?: DrivetrainConfigInput; n
   });
 
   const idempotencyStore = new DynamoDBPersistenceLayer({ tableName: local.names.idempotency, awsSdkV3Client: local.client });
-  const build = (opts: { decisions?: DecisionStore; idempotency?: boolean } = {}) => {
+  const build = (opts: { decisions?: DecisionStore; idempotency?: boolean; remainingMs?: number } = {}) => {
     const deps = { config, drivers, decisions: opts.decisions ?? decisions, executors, clock: () => now.value, logger, metrics, ...(opts.idempotency === false ? {} : { idempotencyStore }) };
     const ingestHandler = createIngestHandler(deps);
     const tickHandler = createTickHandler(deps);
     return {
-      ingest: (event: unknown) => ingestHandler(event, lambdaContext()),
-      tick: (event: unknown = SCHEDULED_EVENT) => tickHandler(event as never, lambdaContext()),
+      ingest: (event: unknown) => ingestHandler(event, lambdaContext(opts.remainingMs)),
+      tick: (event: unknown = SCHEDULED_EVENT) => tickHandler(event as never, lambdaContext(opts.remainingMs)),
     };
   };
   const { ingest, tick } = build();

@@ -15,6 +15,7 @@ import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-ro
 import type { TickSummary } from '../../functions/handlers/tick';
 import { ENV } from '../../functions/contracts';
 import { EnvironmentError, parseEnv } from '../../functions/runtime/env';
+import { buildLambdaDeps } from '../../functions/runtime/deps';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
 import { fixture, lambdaContext } from './harness';
 
@@ -27,6 +28,7 @@ function env(tables: LocalTables['names'], config: string = JSON.stringify(defau
     [ENV.decisionsTable]: tables.decisions,
     [ENV.stateTable]: tables.state,
     [ENV.idempotencyTable]: tables.idempotency,
+    [ENV.pendingGraceSeconds]: '90',
   };
 }
 
@@ -41,6 +43,12 @@ describe('parseEnv', () => {
     expect(Object.isFrozen(parsed.config.targets[0]!.policy)).toBe(true);
   });
 
+  it('passes the pending grace the construct derived to the reconcile (buildLambdaDeps)', () => {
+    const parsed = parseEnv({ ...env(names), [ENV.pendingGraceSeconds]: '620' });
+    expect(parsed.pendingGraceSeconds).toBe(620);
+    expect(buildLambdaDeps(parsed).pendingGraceSeconds).toBe(620);
+  });
+
   it('accepts a gzip+base64 config (Lambda caps environment variables at 4 KB)', () => {
     const packed = `gzip+base64:${gzipSync(JSON.stringify(defaultConfig)).toString('base64')}`;
     expect(parseEnv(env(names, packed)).config.name).toBe('drivetrain');
@@ -51,6 +59,10 @@ describe('parseEnv', () => {
     ['every missing variable at once', {}, /DRIVETRAIN_CONFIG is not set.*DRIVERS_TABLE_NAME is not set.*IDEMPOTENCY_TABLE_NAME is not set/],
     ['a table name DynamoDB would refuse', { ...env(names), [ENV.driversTable]: 'a b' }, /DRIVERS_TABLE_NAME must be a DynamoDB table name/],
     ['config that is not JSON', env(names, 'version: 1'), /DRIVETRAIN_CONFIG is not valid JSON/],
+    ['a missing pending grace', { ...env(names), [ENV.pendingGraceSeconds]: undefined }, /PENDING_GRACE_SECONDS is not set/],
+    ['a pending grace in milliseconds', { ...env(names), [ENV.pendingGraceSeconds]: '630000' }, /PENDING_GRACE_SECONDS/],
+    ['a pending grace of 0', { ...env(names), [ENV.pendingGraceSeconds]: '0' }, /PENDING_GRACE_SECONDS/],
+    ['a pending grace with a unit', { ...env(names), [ENV.pendingGraceSeconds]: '60s' }, /PENDING_GRACE_SECONDS must be a whole number of seconds/],
     ['config that fails validation, with the path', env(names, JSON.stringify({ ...defaultConfig, targets: [] })), /DRIVETRAIN_CONFIG does not hold a valid Drivetrain config:[\s\S]*targets/],
   ])('fails fast on %s', (_label, source, message) => {
     expect(() => parseEnv(source)).toThrow(EnvironmentError);

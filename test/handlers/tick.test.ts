@@ -71,9 +71,11 @@ describe('tick handler, end to end on DynamoDB Local', () => {
   });
 
   it.each([
-    { crash: 'after recording, before acting', at: 'record' as const, expectedWrites: 1 },
-    { crash: 'after acting, before marking', at: 'markOutcome' as const, expectedWrites: 0 },
-  ])('a crash $crash is repaired by a tick once the grace period has passed', async ({ at, expectedWrites }) => {
+    // Nothing landed: the repair finds the group where the plan started, supersedes the plan and decides afresh
+    // (the same scale-out, now as a new plan). The write landed: the repair finds it in place and marks it.
+    { crash: 'after recording, before acting', at: 'record' as const, expectedWrites: 1, repair: 'superseded' },
+    { crash: 'after acting, before marking', at: 'markOutcome' as const, expectedWrites: 0, repair: 'applied' },
+  ])('a crash $crash is repaired by a tick once the grace period has passed', async ({ at, expectedWrites, repair }) => {
     h = await createHarness({ now: NOW });
     await h.drivers.put(cpuAlarm(NOW - 5));
     let crashed = false;
@@ -103,17 +105,17 @@ describe('tick handler, end to end on DynamoDB Local', () => {
 
     // Young pending: another invocation might still be applying it. Stand back.
     h.now.value = NOW + 30;
-    expect(results(await h.tick())).toEqual(expect.arrayContaining([{ targetId: 'web-asg', outcome: 'in-flight', pendingDecisionId: planned!.decisionId }]));
+    expect(results(await h.tick())).toEqual(expect.arrayContaining([expect.objectContaining({ targetId: 'web-asg', outcome: 'in-flight', pendingDecisionId: planned!.decisionId })]));
     expect(h.metric(METRIC.targetsInFlight)).toBe(1);
     expect(h.autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(setCallsAfterCrash);
 
-    // Old pending: the invocation that wrote it is certainly gone. Re-apply idempotently and mark.
+    // Past the claim's lease: the invocation that wrote it is certainly gone. Observe first, then settle.
     h.now.value = NOW + DEFAULT_PENDING_GRACE_SECONDS + 1;
     const repaired = results(await h.tick()).find((r) => r.targetId === 'web-asg');
-    expect(repaired).toMatchObject({ repaired: planned!.decisionId });
+    expect(repaired).toMatchObject({ repaired: planned!.decisionId, repair });
     expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
     expect(h.aws.group.DesiredCapacity).toBe(6);
-    expect(await h.decisions.get(planned!.decisionId)).toMatchObject({ status: 'applied' });
+    expect(await h.decisions.get(planned!.decisionId)).toMatchObject({ status: repair });
     const state = await h.decisions.getState('web-asg');
     expect(state?.pending).toBeUndefined();
     expect(state?.current).toMatchObject({ desired: 6 });

@@ -62,9 +62,26 @@ class DynamoFaults {
     });
   }
 
-  /** Delays the matching call until `release` resolves, then sends it. */
-  hold(match: Match, release: Promise<void>): void {
-    this.rules.push({ match, left: 1, act: async (send) => (await release, send()) });
+  /** Sends the matching call (DynamoDB applies it), then fails as if its response had been lost. */
+  loseResponse(match: Match, error: () => unknown): void {
+    this.rules.push({
+      match,
+      left: 1,
+      act: async (send) => {
+        await send();
+        const e = error() as Error;
+        this.failed.push(e.name);
+        throw e;
+      },
+    });
+  }
+
+  /** Delays the matching call until `release` resolves, then sends it. Resolves once the call has arrived. */
+  hold(match: Match, release: Promise<void>): Promise<void> {
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    this.rules.push({ match, left: 1, act: async (send) => (arrived(), await release, send()) });
+    return arrival;
   }
 }
 
@@ -127,7 +144,7 @@ describe('DynamoDB faults through the handlers', () => {
       // a slow network). A tick repairs the plan; the stalled mark is let go the moment the repair marks too.
       let releaseStalled!: () => void;
       const stalled = new Promise<void>((resolve) => (releaseStalled = resolve));
-      dynamo.hold(is.markOutcome(), stalled);
+      const markHeld = dynamo.hold(is.markOutcome(), stalled);
       let repairMarks = 0;
       const original = h.decisions.markOutcome.bind(h.decisions);
       jest.spyOn(h.decisions, 'markOutcome').mockImplementation(async (...args) => {
@@ -136,7 +153,8 @@ describe('DynamoDB faults through the handlers', () => {
       });
 
       const slow = h.ingest(metricEvent({ id: 'snap-slow', at: T0, value: 1500 }));
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Bounded by work, not time: wait until the invocation has written and is stuck in its mark.
+      await markHeld;
       expect(h.aws.group.DesiredCapacity).toBe(6);
       const planned = await h.decisions.getState('web-asg');
       expect(planned?.pending).toBeDefined();
@@ -145,6 +163,9 @@ describe('DynamoDB faults through the handlers', () => {
       const [ingested, tick] = (await Promise.all([slow, h.tick({ targetIds: ['web-asg'] })])) as [IngestSummary, TickSummary];
       expect(repairMarks).toBe(2);
       expect(ingested.failedTargets).toEqual([]);
+      // The stalled invocation lost its claim to the repair: it says so and marks nothing.
+      expect(ingested.reconciled).toEqual([expect.objectContaining({ targetId: 'web-asg', outcome: 'claim-lost' })]);
+      expect(h.metric(METRIC.claimsLost)).toBe(1);
       expect(tick.failed).toEqual([]);
       expect(tick.reconciled).toEqual([expect.objectContaining({ repaired: planned!.pending!.decisionId })]);
 
@@ -165,6 +186,17 @@ describe('DynamoDB faults through the handlers', () => {
       expect(dynamo.failed).toEqual(['TransactionCanceledException']);
       expect(summary.reconciled).toEqual([expect.objectContaining({ targetId: 'web-asg', status: 'applied' })]);
       expect(h.metric(METRIC.decisionConflicts)).toBe(1);
+      expect(aws.writesOf('web-asg')).toHaveLength(1);
+      expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
+    });
+
+    it("a lost response of record(): the plan landed under this invocation's claim, so it is applied at once, not left pending for the grace", async () => {
+      dynamo.loseResponse(is.record(h), () => Object.assign(new Error('Request did not complete within 5000 ms'), { name: 'TimeoutError' }));
+      const summary = (await h.ingest(metricEvent({ id: 'snap-1', at: T0, value: 1500 }))) as IngestSummary;
+      expect(dynamo.failed).toEqual(['TimeoutError']);
+      expect(summary.failedTargets).toEqual([]);
+      expect(summary.reconciled).toEqual([expect.objectContaining({ targetId: 'web-asg', outcome: 'recorded', status: 'applied' })]);
+      expect((await h.decisions.getState('web-asg'))?.pending).toBeUndefined();
       expect(aws.writesOf('web-asg')).toHaveLength(1);
       expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
     });

@@ -344,7 +344,8 @@ const NOTHING_WRITTEN = /already|has no provisioned concurrency config|nothing t
 
 /**
  * Every landed write belongs to a decision that was pending when it landed and asked for exactly what was
- * written; no decision lands more writes than it has actions; a failed, shadow or skipped decision lands none;
+ * written; no decision lands more writes than it has actions; a failed, shadow or skipped decision lands none
+ * (a superseded one may have landed its writes before the resource was moved elsewhere);
  * a decision marked applied with a write in its outcome landed exactly one.
  */
 export async function auditTarget(h: Harness, faults: AwsFaults, targetId: string): Promise<TargetAudit> {
@@ -372,7 +373,8 @@ export async function auditTarget(h: Harness, faults: AwsFaults, targetId: strin
   for (const decision of decisions) {
     const landed = perDecision.get(decision.decisionId) ?? 0;
     if (landed > decision.actions.length) violations.push(`${decision.decisionId} landed ${landed} writes for ${decision.actions.length} action(s)`);
-    if (decision.status !== 'applied' && decision.status !== 'planned' && landed > 0) {
+    // A superseded plan may have landed before the resource moved on (the repair found it elsewhere).
+    if (decision.status !== 'applied' && decision.status !== 'planned' && decision.status !== 'superseded' && landed > 0) {
       violations.push(`${decision.decisionId} is ${decision.status} but ${landed} write(s) landed for it`);
     }
     if (decision.status === 'applied' && decision.outcome && !NOTHING_WRITTEN.test(decision.outcome.detail)) {

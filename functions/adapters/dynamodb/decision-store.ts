@@ -7,6 +7,7 @@
  * decision's fields are top-level attributes, newest last in the partition.
  */
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sameAllocation } from '../../domain/allocation';
 import { z } from 'zod';
 import {
   allocationSchema,
@@ -25,6 +26,9 @@ import {
   type DecisionRecord,
   type DecisionStatus,
   type DecisionStore,
+  type MarkResult,
+  type PlanClaim,
+  type PlanOutcomeStatus,
   type StoredTargetState,
 } from '../../ports';
 import { DECISIONS_TABLE } from './tables';
@@ -50,10 +54,14 @@ const DEFAULT_LIST_LIMIT = 50;
 /** Operator mode changes retry a racing tick this many times: the kill switch must not fail on a race. */
 const SET_MODE_ATTEMPTS = 5;
 
+const errorSchema = z.object({ name: z.string(), message: z.string(), retryable: z.boolean() });
+
 const outcomeSchema = z.object({
   at: z.number(),
   detail: z.string(),
-  error: z.object({ name: z.string(), message: z.string(), retryable: z.boolean() }).optional(),
+  error: errorSchema.optional(),
+  observed: allocationSchema.optional(),
+  by: z.string().optional(),
 });
 
 export const decisionRecordSchema = decisionSchema.extend({
@@ -66,8 +74,9 @@ export const decisionRecordSchema = decisionSchema.extend({
 });
 
 export const storedTargetStateSchema = targetStateSchema.extend({
-  pending: z.object({ decisionId: z.string(), decisionKey: z.string(), at: z.number() }).optional(),
+  pending: z.object({ decisionId: z.string(), decisionKey: z.string(), at: z.number(), owner: z.string().optional(), leaseUntil: z.number().optional() }).optional(),
   lastSummary: z.string().optional(),
+  lastPermanentFailure: z.object({ decisionId: z.string(), desired: allocationSchema, at: z.number(), error: errorSchema }).optional(),
 });
 
 export function decisionId(targetId: string, version: number): string {
@@ -122,7 +131,7 @@ export class DynamoDecisionStore implements DecisionStore {
     return parsed.data;
   }
 
-  async record(decision: Decision, expectedVersion: number | undefined, status: 'planned' | 'shadow' | 'skipped'): Promise<DecisionRecord> {
+  async record(decision: Decision, expectedVersion: number | undefined, status: 'planned' | 'shadow' | 'skipped', claim?: PlanClaim): Promise<DecisionRecord> {
     const record = this.toRecord(decision, expectedVersion, status);
     const values: Record<string, unknown> = {
       ':version': record.version,
@@ -135,60 +144,142 @@ export class DynamoDecisionStore implements DecisionStore {
     if (expectedVersion !== undefined) values[':expected'] = expectedVersion;
     if (status === 'planned') {
       update += ', pending = :pending';
-      values[':pending'] = { decisionId: record.decisionId, decisionKey: record.decisionKey, at: decision.at };
+      values[':pending'] = { decisionId: record.decisionId, decisionKey: record.decisionKey, at: decision.at, ...(claim ? { owner: claim.owner, leaseUntil: claim.leaseUntil } : {}) };
       // Never plan over an unconfirmed plan: that one must be repaired (or marked) first.
       condition = `(${condition}) AND attribute_not_exists(pending)`;
     }
-    await this.transact(decision.targetId, expectedVersion, [
-      { Put: { TableName: this.decisionsTable, Item: this.toItem(record), ConditionExpression: 'attribute_not_exists(decisionKey)' } },
-      { Update: { TableName: this.stateTable, Key: { targetId: decision.targetId }, UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeValues: values } },
-    ]);
+    try {
+      await this.transact(decision.targetId, expectedVersion, [
+        { Put: { TableName: this.decisionsTable, Item: this.toItem(record), ConditionExpression: 'attribute_not_exists(decisionKey)' } },
+        { Update: { TableName: this.stateTable, Key: { targetId: decision.targetId }, UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeValues: values } },
+      ]);
+    } catch (error) {
+      // A lost response (or the SDK's retry of a transaction that had landed, refused by its own condition)
+      // would leave this invocation's own plan pending until its lease ran out. The claim's owner is unique
+      // to this invocation, so a pending plan carrying it proves the transaction landed.
+      if (status === 'planned' && claim && (await this.pendingOwnedBy(decision.targetId, record.decisionId, claim.owner))) {
+        this.logger.warn('recording looked failed but the plan is stored under this invocation; continuing with it', { targetId: decision.targetId, decisionId: record.decisionId, error: (error as Error).name });
+        return record;
+      }
+      throw error;
+    }
     return record;
   }
 
-  async markOutcome(record: DecisionRecord, status: 'applied' | 'failed', outcome: DecisionOutcome): Promise<void> {
+  async claimPending(targetId: string, seen: NonNullable<StoredTargetState['pending']>, claim: PlanClaim): Promise<boolean> {
+    const names: Record<string, string> = { '#owner': 'owner', '#lease': 'leaseUntil' };
+    const values: Record<string, unknown> = { ':decisionId': seen.decisionId, ':owner': claim.owner, ':lease': claim.leaseUntil };
+    const conditions = ['pending.decisionId = :decisionId'];
+    // Compare-and-swap on the claim exactly as read: of several invocations that saw the same expired lease,
+    // the first write wins and every other one fails its condition.
+    if (seen.owner === undefined) conditions.push('attribute_not_exists(pending.#owner)');
+    else {
+      conditions.push('pending.#owner = :seenOwner');
+      values[':seenOwner'] = seen.owner;
+    }
+    if (seen.leaseUntil === undefined) conditions.push('attribute_not_exists(pending.#lease)');
+    else {
+      conditions.push('pending.#lease = :seenLease');
+      values[':seenLease'] = seen.leaseUntil;
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.stateTable,
+          Key: { targetId },
+          UpdateExpression: 'SET pending.#owner = :owner, pending.#lease = :lease',
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async markOutcome(record: DecisionRecord, status: PlanOutcomeStatus, outcome: DecisionOutcome, owner?: string): Promise<MarkResult> {
+    const stored = withoutUndefined({ ...outcome, ...(owner === undefined ? {} : { by: owner }) });
     const decisionUpdate = {
       TableName: this.decisionsTable,
       Key: { targetId: record.targetId, decisionKey: record.decisionKey },
       UpdateExpression: 'SET #status = :status, outcome = :outcome',
       ConditionExpression: '#status = :planned',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':status': status, ':outcome': withoutUndefined(outcome), ':planned': 'planned' },
+      ExpressionAttributeValues: { ':status': status, ':outcome': stored, ':planned': 'planned' },
     };
-    const sets = ['version = version + :one', 'updatedAt = :updatedAt'];
-    const values: Record<string, unknown> = { ':one': 1, ':updatedAt': isoSeconds(outcome.at), ':decisionId': record.decisionId };
-    if (status === 'applied') {
-      sets.push('#current = :desired', 'lastChangeAt = :at');
-      values[':desired'] = record.desired;
-      values[':at'] = outcome.at;
-      const direction = scaleDirection(record.current, record.desired);
-      if (direction === 'up') sets.push('lastScaleUpAt = :at');
-      if (direction === 'down') sets.push('lastScaleDownAt = :at');
+    const { sets, removes, values, names } = settledStateChanges(record, status, outcome);
+    let condition = 'pending.decisionId = :decisionId';
+    values[':decisionId'] = record.decisionId;
+    if (owner !== undefined) {
+      // Only the claim's owner settles a plan: an invocation that lost its claim must not mark (or roll back)
+      // what the new owner is doing.
+      condition += ' AND pending.#owner = :owner';
+      names['#owner'] = 'owner';
+      values[':owner'] = owner;
     }
     const stateUpdate = {
       TableName: this.stateTable,
       Key: { targetId: record.targetId },
-      UpdateExpression: `SET ${sets.join(', ')} REMOVE pending`,
-      // Only the plan this outcome belongs to is cleared; a state that moved on is not rolled back.
-      ConditionExpression: 'pending.decisionId = :decisionId',
-      ...(status === 'applied' ? { ExpressionAttributeNames: { '#current': 'current' } } : {}),
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+      ConditionExpression: condition,
+      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
     };
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: [{ Update: decisionUpdate }, { Update: stateUpdate }] }));
+      return 'marked';
     } catch (error) {
       const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
-      // Already applied/failed (a repair or a retry got there first): marking is idempotent.
-      if (isConditionFailure(reasons[0])) return;
-      if (!isConditionFailure(reasons[1])) throw error;
-      this.logger.warn('state no longer pending on this decision; marking the decision only', { targetId: record.targetId, decisionId: record.decisionId, status });
-      try {
-        await this.doc.send(new UpdateCommand(decisionUpdate));
-      } catch (inner) {
-        if ((inner as Error).name !== 'ConditionalCheckFailedException') throw inner;
-      }
+      if (!reasons || !(isConditionFailure(reasons[0]) || isConditionFailure(reasons[1]))) throw error;
+      // Settled already: by this owner (a retry of a transaction whose response was lost), or by someone else.
+      const current = await this.getByKey(record.targetId, record.decisionKey);
+      if (owner !== undefined && current?.status === status && current.outcome?.by === owner) return 'marked';
+      this.logger.warn('plan is no longer this invocation\'s to settle; nothing marked', {
+        targetId: record.targetId,
+        decisionId: record.decisionId,
+        status,
+        owner: owner ?? null,
+        decisionStatus: current?.status ?? null,
+      });
+      return 'claim-lost';
     }
+  }
+
+  async releasePending(targetId: string, decisionId: string, owner: string, at: number): Promise<MarkResult> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.stateTable,
+          Key: { targetId },
+          UpdateExpression: 'SET version = version + :one, updatedAt = :updatedAt REMOVE pending',
+          ConditionExpression: 'pending.decisionId = :decisionId AND pending.#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':one': 1, ':updatedAt': isoSeconds(at), ':decisionId': decisionId, ':owner': owner },
+        }),
+      );
+      return 'marked';
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return 'claim-lost';
+      throw error;
+    }
+  }
+
+  private async pendingOwnedBy(targetId: string, decisionId: string, owner: string): Promise<boolean> {
+    try {
+      const state = await this.getState(targetId);
+      return state?.pending?.decisionId === decisionId && state.pending.owner === owner;
+    } catch {
+      return false;
+    }
+  }
+
+  private async getByKey(targetId: string, key: string): Promise<DecisionRecord | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.decisionsTable, Key: { targetId, decisionKey: key }, ConsistentRead: true }));
+    const parsed = Item ? decisionRecordSchema.safeParse(Item) : undefined;
+    return parsed?.success ? parsed.data : undefined;
   }
 
   async get(id: string): Promise<DecisionRecord | undefined> {
@@ -326,6 +417,44 @@ function scaleDirection(from: Allocation | undefined, to: Allocation): 'up' | 'd
   if (to.desired > from.desired) return 'up';
   if (to.desired < from.desired) return 'down';
   return undefined;
+}
+
+/**
+ * The state changes that settle a plan, besides clearing `pending`: `applied` moves current to the plan's
+ * allocation; `superseded` moves it to what the repair observed and, when that is not where the plan started,
+ * records the move as a change (so stabilization counts from it and a landed alarm step is not taken again);
+ * a permanent failure is remembered with its plan for the back-off, and forgotten once a plan applies (writes
+ * work again: whatever was denied may have been fixed).
+ */
+function settledStateChanges(
+  record: DecisionRecord,
+  status: PlanOutcomeStatus,
+  outcome: DecisionOutcome,
+): { sets: string[]; removes: string[]; values: Record<string, unknown>; names: Record<string, string> } {
+  const sets = ['version = version + :one', 'updatedAt = :updatedAt'];
+  const removes = ['pending'];
+  const values: Record<string, unknown> = { ':one': 1, ':updatedAt': isoSeconds(outcome.at) };
+  const names: Record<string, string> = {};
+  const moveTo = (from: Allocation | undefined, to: Allocation) => {
+    sets.push('#current = :current');
+    names['#current'] = 'current';
+    values[':current'] = to;
+    if (from !== undefined && sameAllocation(from, to)) return;
+    sets.push('lastChangeAt = :at');
+    values[':at'] = outcome.at;
+    const direction = scaleDirection(from, to);
+    if (direction === 'up') sets.push('lastScaleUpAt = :at');
+    if (direction === 'down') sets.push('lastScaleDownAt = :at');
+  };
+  if (status === 'applied') {
+    moveTo(record.current, record.desired);
+    removes.push('lastPermanentFailure');
+  } else if (status === 'superseded' && outcome.observed) moveTo(record.current, outcome.observed);
+  else if (status === 'failed' && outcome.error && !outcome.error.retryable) {
+    sets.push('lastPermanentFailure = :failure');
+    values[':failure'] = { decisionId: record.decisionId, desired: record.desired, at: outcome.at, error: outcome.error };
+  }
+  return { sets, removes, values, names };
 }
 
 /**

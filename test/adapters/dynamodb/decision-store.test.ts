@@ -114,6 +114,87 @@ describe('DynamoDecisionStore (DynamoDB Local)', () => {
     expect(await store.get(record.decisionId)).toMatchObject({ status: 'failed', outcome: { error: { name: 'ExecutorError', retryable: true } } });
   });
 
+  describe('plan claims', () => {
+    const claim = (owner: string, leaseUntil: number) => ({ owner, leaseUntil });
+
+    it('record stores the claim on state.pending', async () => {
+      const record = await store.record(decision('c-record', T0, 4, 6), undefined, 'planned', claim('inv-a', T0 + 70));
+      expect((await store.getState('c-record'))?.pending).toEqual({ decisionId: record.decisionId, decisionKey: record.decisionKey, at: T0, owner: 'inv-a', leaseUntil: T0 + 70 });
+    });
+
+    it('claimPending is a compare-and-swap: of two invocations that read the same expired claim, exactly one takes it', async () => {
+      await store.record(decision('c-cas', T0, 4, 6), undefined, 'planned', claim('inv-a', T0 + 70));
+      const seen = (await store.getState('c-cas'))!.pending!;
+      const results = await Promise.all([store.claimPending('c-cas', seen, claim('inv-b', T0 + 300)), store.claimPending('c-cas', seen, claim('inv-c', T0 + 300))]);
+      expect(results.sort()).toEqual([false, true]);
+      const owner = (await store.getState('c-cas'))!.pending!.owner;
+      expect(['inv-b', 'inv-c']).toContain(owner);
+      // A claim read before the takeover no longer matches.
+      expect(await store.claimPending('c-cas', seen, claim('inv-d', T0 + 400))).toBe(false);
+    });
+
+    it('claimPending takes over a plan recorded without a claim (before claims existed) once', async () => {
+      await store.record(decision('c-legacy', T0, 4, 6), undefined, 'planned');
+      const seen = (await store.getState('c-legacy'))!.pending!;
+      expect(await store.claimPending('c-legacy', seen, claim('inv-b', T0 + 300))).toBe(true);
+      expect(await store.claimPending('c-legacy', seen, claim('inv-c', T0 + 300))).toBe(false);
+    });
+
+    it('markOutcome by an owner that lost the claim reports claim-lost and changes nothing', async () => {
+      const record = await store.record(decision('c-lost', T0, 4, 6), undefined, 'planned', claim('inv-a', T0 + 70));
+      const seen = (await store.getState('c-lost'))!.pending!;
+      expect(await store.claimPending('c-lost', seen, claim('inv-b', T0 + 300))).toBe(true);
+      const before = await store.getState('c-lost');
+      expect(await store.markOutcome(record, 'applied', { at: T0 + 80, detail: 'late' }, 'inv-a')).toBe('claim-lost');
+      expect(await store.getState('c-lost')).toEqual(before);
+      expect(await store.get(record.decisionId)).toMatchObject({ status: 'planned' });
+      // The new owner settles it; a retry of that same mark (a lost response) is still `marked`.
+      expect(await store.markOutcome(record, 'applied', { at: T0 + 90, detail: 'in place' }, 'inv-b')).toBe('marked');
+      expect(await store.markOutcome(record, 'applied', { at: T0 + 90, detail: 'in place' }, 'inv-b')).toBe('marked');
+      expect(await store.get(record.decisionId)).toMatchObject({ status: 'applied', outcome: { by: 'inv-b' } });
+      expect(await store.markOutcome(record, 'failed', { at: T0 + 95, detail: 'late' }, 'inv-a')).toBe('claim-lost');
+    });
+
+    it('markOutcome superseded: state.current moves to what was observed, with change times when it moved from where the plan started', async () => {
+      const moved = await store.record(decision('c-super', T0, 4, 6), undefined, 'planned', claim('inv-a', T0 + 70));
+      const observed = { kind: 'capacity' as const, desired: 10, floor: 2 };
+      expect(await store.markOutcome(moved, 'superseded', { at: T0 + 200, detail: 'moved to 10', observed }, 'inv-a')).toBe('marked');
+      expect(await store.getState('c-super')).toMatchObject({ current: observed, lastChangeAt: T0 + 200, lastScaleUpAt: T0 + 200 });
+      expect(await store.get(moved.decisionId)).toMatchObject({ status: 'superseded', outcome: { observed } });
+
+      const still = await store.record(decision('c-still', T0, 4, 6), undefined, 'planned', claim('inv-a', T0 + 70));
+      await store.markOutcome(still, 'superseded', { at: T0 + 200, detail: 'never landed', observed: { kind: 'capacity', desired: 4, floor: 2 } }, 'inv-a');
+      const state = await store.getState('c-still');
+      expect(state).toMatchObject({ current: { desired: 4 } });
+      expect(state?.lastChangeAt).toBeUndefined();
+      expect(state?.pending).toBeUndefined();
+    });
+
+    it('a permanent failure is kept on the state with its plan; a retryable one is not', async () => {
+      const record = await store.record(decision('c-perm', T0, 4, 6), undefined, 'planned', claim('inv-a', T0 + 70));
+      const error = { name: 'AccessDenied', message: 'not authorized', retryable: false };
+      await store.markOutcome(record, 'failed', { at: T0 + 3, detail: 'denied', error }, 'inv-a');
+      expect((await store.getState('c-perm'))?.lastPermanentFailure).toEqual({ decisionId: record.decisionId, desired: record.desired, at: T0 + 3, error });
+      // A plan that applies proves writes work again: the failure is forgotten.
+      const next = await store.record(decision('c-perm', T0 + 60, 4, 5), (await store.getState('c-perm'))!.version, 'planned', claim('inv-b', T0 + 130));
+      await store.markOutcome(next, 'applied', { at: T0 + 61, detail: 'ok' }, 'inv-b');
+      expect((await store.getState('c-perm'))?.lastPermanentFailure).toBeUndefined();
+
+      const retryable = await store.record(decision('c-retry', T0, 4, 6), undefined, 'planned', claim('inv-a', T0 + 70));
+      await store.markOutcome(retryable, 'failed', { at: T0 + 3, detail: 'throttled', error: { ...error, retryable: true } }, 'inv-a');
+      expect((await store.getState('c-retry'))?.lastPermanentFailure).toBeUndefined();
+    });
+
+    it('releasePending clears an orphaned plan for its owner only', async () => {
+      const record = await store.record(decision('c-orphan', T0, 4, 6), undefined, 'planned', claim('inv-a', T0 + 70));
+      expect(await store.releasePending('c-orphan', record.decisionId, 'inv-b', T0 + 200)).toBe('claim-lost');
+      expect((await store.getState('c-orphan'))?.pending).toBeDefined();
+      expect(await store.releasePending('c-orphan', record.decisionId, 'inv-a', T0 + 200)).toBe('marked');
+      expect(await store.getState('c-orphan')).toMatchObject({ version: 2 });
+      expect((await store.getState('c-orphan'))?.pending).toBeUndefined();
+    });
+  });
+
   it('shadow and skipped records leave the allocation alone and set no pending', async () => {
     await store.record(decision('t-shadow', T0, 4, 6, { mode: 'shadow', apply: false }), undefined, 'shadow');
     const state = await store.getState('t-shadow');

@@ -1,0 +1,64 @@
+/**
+ * The pending grace the functions get follows from the timeouts the construct gives them (issue 10,
+ * violation 4: a fixed 180 s grace against a 230 s or 590 s tick let an ingest repair a plan the tick was still
+ * applying). CDK assertions on the synthesized template, bundling skipped.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ENV } from '../../functions/contracts';
+import { PENDING_GRACE_RANGE } from '../../functions/runtime/env';
+import { Drivetrain } from '../../lib/drivetrain';
+import { PENDING_GRACE_MARGIN_SECONDS, pendingGraceSeconds, tickTimeout } from '../../lib/pending-grace';
+import { appWithoutBundling, fixtureConfig } from './support';
+
+interface LambdaProps {
+  Timeout?: number;
+  Environment?: { Variables?: Record<string, unknown> };
+}
+
+/** The Drivetrain functions (they carry the state table's name) with their timeout and grace. */
+function reconcilers(tickMinutes: number): Array<{ timeout: number; grace: unknown }> {
+  const stack = new Stack(appWithoutBundling(), `Grace${tickMinutes}`);
+  new Drivetrain(stack, 'Drivetrain', { config: fixtureConfig(), tickInterval: Duration.minutes(tickMinutes) });
+  const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map((r) => r.Properties as LambdaProps);
+  return functions
+    .filter((f) => f.Environment?.Variables?.[ENV.stateTable] !== undefined)
+    .map((f) => ({ timeout: f.Timeout ?? 3, grace: f.Environment?.Variables?.[ENV.pendingGraceSeconds] }));
+}
+
+/** Tick intervals the construct allows (whole minutes) that change the tick's timeout, and some beyond its 600 s cap. */
+const INTERVALS = [...Array.from({ length: 11 }, (_, i) => i + 1), 15, 60, 360];
+
+describe('pending grace from the functions timeouts', () => {
+  test.each(INTERVALS)('tick every %i min: every reconciling function gets one grace, longer than every such function runs', (minutes) => {
+    const fns = reconcilers(minutes);
+    expect(fns.length).toBeGreaterThanOrEqual(2);
+    const graces = new Set(fns.map((f) => f.grace));
+    expect(graces.size).toBe(1);
+    const grace = Number([...graces][0]);
+    expect(Number.isInteger(grace)).toBe(true);
+    for (const fn of fns) expect(grace).toBeGreaterThan(fn.timeout);
+    expect(grace).toBe(Math.max(...fns.map((f) => f.timeout)) + PENDING_GRACE_MARGIN_SECONDS);
+    // …and the functions accept it at cold start.
+    expect(grace).toBeGreaterThanOrEqual(PENDING_GRACE_RANGE.min);
+    expect(grace).toBeLessThanOrEqual(PENDING_GRACE_RANGE.max);
+  });
+
+  test('the 4- and 10-minute ticks of the issue: 230 s and 590 s timeouts, graces 260 s and 620 s', () => {
+    expect(reconcilers(4).map((f) => f.timeout).sort((a, b) => a - b)).toEqual([30, 230]);
+    expect(Number(reconcilers(4)[0]!.grace)).toBe(260);
+    expect(Number(reconcilers(10)[0]!.grace)).toBe(620);
+  });
+
+  test('the derivation takes the longest of any number of functions (a shard worker adds its own)', () => {
+    for (let minutes = 1; minutes <= 24 * 60; minutes++) {
+      const tick = tickTimeout(Duration.minutes(minutes)).toSeconds();
+      const grace = pendingGraceSeconds([Duration.seconds(30), tickTimeout(Duration.minutes(minutes))]);
+      expect(grace).toBeGreaterThan(Math.max(30, tick));
+      expect(grace).toBeLessThanOrEqual(PENDING_GRACE_RANGE.max);
+    }
+    expect(pendingGraceSeconds([Duration.seconds(30), Duration.seconds(120), Duration.minutes(15)])).toBe(900 + PENDING_GRACE_MARGIN_SECONDS);
+    expect(pendingGraceSeconds([undefined])).toBe(3 + PENDING_GRACE_MARGIN_SECONDS);
+    expect(() => pendingGraceSeconds([])).toThrow(RangeError);
+  });
+});
