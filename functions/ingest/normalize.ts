@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { DETAIL_TYPES } from '../contracts';
 import { driverTtlSeconds, type DriverDeclaration, type DrivetrainConfig } from '../domain/config';
 import { driverSchema, type BusinessSignal, type Driver, type Target } from '../domain/model';
+import { firstUnstorableNumber } from '../domain/numbers';
 import {
   alarmActionEventId,
   alarmStateChangeDetailSchema,
@@ -684,11 +685,19 @@ class Normalization {
     return accepted;
   }
 
-  /** Last line of defence: nothing leaves here that the canonical schema would refuse to store. */
+  /**
+   * Last line of defence: nothing leaves here that the canonical schema would refuse, or that DynamoDB could
+   * not store (the field ranges above should make the second check unreachable; it keeps them honest).
+   */
   private emit(candidate: Driver, who: { eventId: string; source: string; driver?: string }): void {
     const checked = driverSchema.safeParse(candidate);
     if (!checked.success) {
       this.reject({ ...who, reason: 'malformed', message: `the resulting driver is not valid: ${describeIssues(checked.error, 'driver')}` });
+      return;
+    }
+    const unstorable = firstUnstorableNumber(checked.data);
+    if (unstorable) {
+      this.reject({ ...who, reason: 'malformed', message: `the resulting driver cannot be stored: driver.${unstorable} is outside the numbers DynamoDB holds` });
       return;
     }
     this.drivers.push(checked.data);
