@@ -76,6 +76,8 @@ const driverBase = {
     /** Where the event came from: eventbridge | lambda-alarm-action | sns | api | replay | simulator. */
     channel: z.string().min(1).max(64),
     receivedAt: epochSeconds,
+    /** The observation time the event claimed, when it was later than receivedAt (observedAt is clamped to it). */
+    claimedAt: epochSeconds.optional(),
     principal: z.string().max(2048).optional(),
   }),
 };
