@@ -14,7 +14,7 @@ import { decide, effectiveMode } from '../domain/engine';
 import type { Allocation, Decision, Driver, Target, TargetKind } from '../domain/model';
 import type { AllocationExecutor, ApplyResult, DecisionOutcome, DecisionRecord, DecisionStatus, DecisionStore, DriverStore, StoredTargetState } from '../ports';
 import { ConcurrentDecisionError } from '../adapters/dynamodb/errors';
-import { classifyAwsError } from '../executors/errors';
+import { classifyAwsError, EXECUTOR_ERROR_CODES, isExecutorError } from '../executors/errors';
 
 /**
  * How old an unconfirmed plan (state.pending) must be before a reconcile repairs it instead of assuming the
@@ -197,7 +197,11 @@ async function applyPlanned(deps: ReconcileDeps, target: Target, record: Decisio
   } catch (error) {
     const failed = describeError(error);
     const done = results.map((r) => r.detail);
-    const settled = failed.retryable ? await settleUncertainApply(deps, enforced, record) : 'not-in-place';
+    if (isOutOfRetryBudget(error)) deps.metrics.addMetric(METRIC.retryBudgetExhausted, MetricUnit.Count, 1);
+    // An action known not to have landed (refused or never sent) needs no re-read: under throttling that read
+    // fails too, and the plan would wait out the whole grace period instead of being decided again next tick.
+    const knownNotApplied = isExecutorError(error) && error.notApplied;
+    const settled = failed.retryable && !knownNotApplied ? await settleUncertainApply(deps, enforced, record) : 'not-in-place';
     if (settled === 'unknown') {
       deps.logger.warn('applying the decision failed and the resource cannot be read to tell whether it landed; left planned for the repair', {
         ...log,
@@ -221,6 +225,10 @@ async function applyPlanned(deps: ReconcileDeps, target: Target, record: Decisio
   await deps.decisions.markOutcome(record, status, outcome);
   if (status === 'applied') deps.logger.info('decision applied', { ...log, decisionId: record.decisionId, summary: record.summary, detail: outcome.detail });
   return status;
+}
+
+function isOutOfRetryBudget(error: unknown): boolean {
+  return isExecutorError(error) && (error.code === EXECUTOR_ERROR_CODES.retryBudgetExhausted || error.code === EXECUTOR_ERROR_CODES.deadlineExceeded);
 }
 
 /** The newest decision, when it is this very plan failing permanently within the retry back-off. */
