@@ -20,7 +20,7 @@ import { createIngestHandler, type IngestSummary } from '../../functions/handler
 import { createTickHandler, type TickSummary } from '../../functions/handlers/tick';
 import type { HandlerDeps } from '../../functions/handlers/common';
 import { createHarness, lambdaContext, type Harness } from '../handlers/harness';
-import { T0, AwsFaults, auditTarget, demandEvent, sdkErrors } from './support';
+import { T0, alarmEvent, AwsFaults, auditTarget, demandEvent, sdkErrors } from './support';
 
 const region = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 
@@ -163,5 +163,40 @@ describe('every Auto Scaling call throttled near the deadline', () => {
     expect(second.failed).toEqual([]);
     expect(second.reconciled.filter((r) => r.outcome === 'recorded' && r.status === 'applied')).toHaveLength(COUNT);
     expect([...groups.values()].every((g) => g.DesiredCapacity === 4)).toBe(true);
+  });
+});
+
+describe('Route 53 pacing is per process: what the account-wide limit does to the others', () => {
+  let h: Harness;
+  let faults: AwsFaults;
+  afterEach(() => {
+    faults?.close();
+    h?.close();
+  });
+
+  // Route 53 allows five requests per second per account. Each execution environment paces itself at that
+  // rate, so two environments (or any other DNS tool in the account) can exceed it together, and then every
+  // call is throttled for a while, reads included. The plan must not wait out the grace period for that.
+  it('every Route 53 call throttled: the plan is closed failed (retryable, not pending) and the next tick applies it', async () => {
+    h = await createHarness({ now: T0 + 2 });
+    faults = new AwsFaults(h);
+    const virtual = virtualSleep(h);
+    const executors: HandlerDeps['executors'] = (invocation) => createInvocationExecutors(ports(), invocation, { retry: virtual.retry, route53Limiter: { take: async () => 0 } });
+    // Every call throttled, reads included: the decision is made from the last known allocation.
+    faults.fail('ListResourceRecordSets', sdkErrors.route53Throttling, { times: 100 });
+    faults.fail('ChangeResourceRecordSets', sdkErrors.route53Throttling, { times: 100 });
+    const ingest = createIngestHandler(deps(h, executors));
+    const summary = (await ingest(alarmEvent({ id: 'use1-alarm', at: T0, state: 'ALARM', alarmName: 'ServiceAggregatedAlarm' }), lambdaContext())) as IngestSummary;
+
+    expect(summary.reconciled).toEqual([expect.objectContaining({ targetId: 'api-routing', status: 'failed' })]);
+    expect((await h.decisions.getState('api-routing'))?.pending).toBeUndefined();
+    expect(faults.writesOf('api-routing')).toEqual([]);
+    expect(virtual.slept()).toBeLessThanOrEqual(INVOCATION_RETRY_BUDGET_MS);
+
+    faults.heal();
+    h.now.value += 60;
+    await createTickHandler(deps(h, executors))({ targetIds: ['api-routing'] } as never, lambdaContext());
+    expect(h.aws.weights).toEqual({ 'us-east-1': 0, 'eu-west-1': 100 });
+    expect((await auditTarget(h, faults, 'api-routing')).violations).toEqual([]);
   });
 });
