@@ -12,7 +12,7 @@ import { METRIC } from '../../functions/contracts';
 import { PoisonEventError, type IngestSummary } from '../../functions/handlers/ingest';
 import type { TickSummary } from '../../functions/handlers/tick';
 import { configInput, createHarness, fixture, type Harness } from '../handlers/harness';
-import { T0, alarmEvent, demandEvent, metricEvent } from './support';
+import { T0, alarmEvent, cloudWatchTime, demandEvent, metricEvent } from './support';
 
 type Json = Record<string, any>;
 
@@ -85,6 +85,20 @@ describe('hostile numbers at the edge (violation 6)', () => {
     expect(stored).toMatchObject({ kind: 'alarm', signal: { state: 'ALARM', alarmName: 'ServerCpuTooHigh' } });
     expect(stored!.signal).not.toHaveProperty('datapoint');
     // cpu-high is +2 urgent: the ALARM was not lost.
+    expect(h.aws.group.DesiredCapacity).toBe(6);
+  });
+
+  it('the same through a Lambda alarm action (the documented payload, reasonData datapoint 1.2e16)', async () => {
+    h = await createHarness({ now: T0 + 2 });
+    const payload = fixture<Json>('lambda-alarm-action-metric');
+    payload.time = cloudWatchTime(T0);
+    payload.alarmData.state.timestamp = cloudWatchTime(T0);
+    payload.alarmData.state.reasonData = JSON.stringify({ version: '1.0', statistic: 'Average', period: 60, recentDatapoints: [1.2e16], threshold: 5.0 });
+    const summary = await outcome(h, payload);
+    expect(summary).toMatchObject({ accepted: 1, rejected: [], failedTargets: [] });
+    const [stored] = await h.drivers.all('web-asg');
+    expect(stored).toMatchObject({ kind: 'alarm', signal: { state: 'ALARM', alarmName: 'lambda-demo-metric-alarm' } });
+    expect(stored!.signal).not.toHaveProperty('datapoint');
     expect(h.aws.group.DesiredCapacity).toBe(6);
   });
 
