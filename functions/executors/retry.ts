@@ -50,14 +50,17 @@ export interface RetryOptions {
   invocationBudget?: RetryBudget;
 }
 
+/** One action's sleep budget: what full-jitter backoff over 5 attempts can add up to at most. */
+export const ACTION_RETRY_BUDGET_MS = 3_000;
+
 /**
  * What one invocation may spend sleeping between retries, over all its actions: one action's full budget
- * (3 s) for each target reconciled at once (DEFAULT_TARGET_CONCURRENCY, 4). A fault that outlasts that is
+ * (3 s) for each target reconciled at once (DEFAULT_TARGET_CONCURRENCY in functions/handlers/common.ts, 4). A fault that outlasts that is
  * not one action's bad luck but the account's control plane pushing back (throttling shared by every caller);
  * the remaining actions then try once each and give up cleanly, and the next reconcile tries again, rather
  * than one invocation spending its time, and the API quota the account shares, on retries.
  */
-export const INVOCATION_RETRY_BUDGET_MS = 4 * 3_000;
+export const INVOCATION_RETRY_BUDGET_MS = 4 * ACTION_RETRY_BUDGET_MS;
 
 /** A sleep allowance shared by the retries of one invocation. */
 export class RetryBudget {
@@ -77,7 +80,7 @@ export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = Object.freeze({
   attempts: 5,
   baseDelayMs: 200,
   maxDelayMs: 3_000,
-  budgetMs: 3_000,
+  budgetMs: ACTION_RETRY_BUDGET_MS,
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
   now: Date.now,
