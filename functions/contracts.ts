@@ -59,4 +59,9 @@ export const METRIC = {
   reconcileErrors: 'ReconcileErrors',
   /** Events that could not be read at all (malformed/unsupported); they end in the DLQ. */
   poisonEvents: 'PoisonEvents',
+  /**
+   * Actions given up because a retry budget (per action, per invocation) or the invocation deadline ran out
+   * before AWS accepted them; the next reconcile decides again.
+   */
+  retryBudgetExhausted: 'RetryBudgetExhausted',
 } as const;

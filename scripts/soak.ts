@@ -61,8 +61,12 @@ export interface SoakOptions {
   targets: number;
   /** Lambda environments processing events at once (each handles one event at a time, like Lambda). */
   concurrency: number;
-  /** Wall-clock budget for sending; the run stops dispatching at it and reports itself truncated. */
-  maxSeconds: number;
+  /**
+   * Wall-clock budget for sending; the run stops dispatching at it and reports itself truncated. Pass
+   * `undefined` explicitly for no budget: the run is then bounded by its work alone (test/reliability/soak.test.ts,
+   * whose verdict must not depend on how busy the machine is).
+   */
+  maxSeconds: number | undefined;
   seed: number;
   /** Share of AWS calls that fail (throttling), and of failed writes that landed before failing. */
   faultRate: number;
@@ -74,7 +78,7 @@ export interface SoakOptions {
   progress?: (line: string) => void;
 }
 
-export const DEFAULT_SOAK_OPTIONS: Readonly<SoakOptions> = Object.freeze({
+export const DEFAULT_SOAK_OPTIONS = Object.freeze({
   drivers: 50_000,
   targets: 120,
   concurrency: 8,
@@ -82,7 +86,7 @@ export const DEFAULT_SOAK_OPTIONS: Readonly<SoakOptions> = Object.freeze({
   seed: 20261127,
   faultRate: 0.02,
   tickSeconds: 300,
-});
+} satisfies SoakOptions);
 
 /** Share of events re-sent unchanged (at-least-once delivery) and re-sent late with an older observation. */
 const DUPLICATE_SHARE = 0.05;
@@ -517,8 +521,11 @@ const NOTHING_WRITTEN = /already|has no provisioned concurrency config|nothing t
 
 export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakReport> {
   const options: SoakOptions = { ...DEFAULT_SOAK_OPTIONS, ...input };
-  for (const key of ['drivers', 'targets', 'concurrency', 'maxSeconds', 'tickSeconds'] as const) {
+  for (const key of ['drivers', 'targets', 'concurrency', 'tickSeconds'] as const) {
     if (!Number.isInteger(options[key]) || options[key] < 1) throw new RangeError(`${key} must be a positive integer, got ${options[key]}`);
+  }
+  if (options.maxSeconds !== undefined && !(Number.isInteger(options.maxSeconds) && options.maxSeconds >= 1)) {
+    throw new RangeError(`maxSeconds must be a positive integer or undefined, got ${options.maxSeconds}`);
   }
   if (!(options.faultRate >= 0 && options.faultRate < 0.5)) throw new RangeError(`faultRate must be in [0, 0.5), got ${options.faultRate}`);
   const progress = options.progress ?? (() => undefined);
@@ -590,7 +597,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     const retries: Job[] = [];
     const ingestLatencies: number[] = [];
     const decisionLatencies: number[] = [];
-    const deadline = performance.now() + options.maxSeconds * 1000;
+    const deadline = options.maxSeconds === undefined ? Infinity : performance.now() + options.maxSeconds * 1000;
     let nextTickAt = now + options.tickSeconds;
     let ticksDue = 0;
     let sending = true;

@@ -26,7 +26,7 @@ import type {
   StoredTargetState,
 } from '../ports';
 import { ConcurrentDecisionError } from '../adapters/dynamodb/errors';
-import { classifyAwsError } from '../executors/errors';
+import { classifyAwsError, EXECUTOR_ERROR_CODES, isExecutorError } from '../executors/errors';
 
 /**
  * The pending grace: how long a plan may stay unconfirmed before a repair may take it over when its claim
@@ -264,7 +264,11 @@ async function applyPlanned(deps: ReconcileDeps, target: Target, record: Decisio
   } catch (error) {
     const failed = describeError(error);
     const done = results.map((r) => r.detail);
-    const settled = failed.retryable ? await settleUncertainApply(deps, enforced, record) : 'not-in-place';
+    if (isOutOfRetryBudget(error)) deps.metrics.addMetric(METRIC.retryBudgetExhausted, MetricUnit.Count, 1);
+    // An action known not to have landed (refused or never sent) needs no re-read: under throttling that read
+    // fails too, and the plan would wait out the whole grace period instead of being decided again next tick.
+    const knownNotApplied = isExecutorError(error) && error.notApplied;
+    const settled = failed.retryable && !knownNotApplied ? await settleUncertainApply(deps, enforced, record) : 'not-in-place';
     if (settled === 'unknown') {
       deps.logger.warn('applying the decision failed and the resource cannot be read to tell whether it landed; left planned for the repair', {
         ...log,
@@ -301,6 +305,10 @@ function recentPermanentFailure(state: StoredTargetState | undefined, decision: 
   const failure = state?.lastPermanentFailure;
   if (!failure || !sameAllocation(failure.desired, decision.desired)) return undefined;
   return now - failure.at < PERMANENT_FAILURE_RETRY_SECONDS ? failure : undefined;
+}
+
+function isOutOfRetryBudget(error: unknown): boolean {
+  return isExecutorError(error) && (error.code === EXECUTOR_ERROR_CODES.retryBudgetExhausted || error.code === EXECUTOR_ERROR_CODES.deadlineExceeded);
 }
 
 /** Whether a plan whose apply ended in a retryable error is in place after all (see applyPlanned). */

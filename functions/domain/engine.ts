@@ -42,6 +42,7 @@ import type {
   TargetMode,
   TargetState,
 } from './model';
+import { storableDecision } from './storable';
 
 export type EngineTarget = Pick<Target, 'id' | 'kind' | 'mode' | 'resource' | 'policy'>;
 
@@ -119,7 +120,8 @@ export function staleAfter(rule: Rule | undefined, policy: Policy): number | und
 }
 
 export function decide(target: EngineTarget, drivers: readonly Driver[], state: TargetState | undefined, now: number): Decision {
-  return target.kind === 'route53-weighted' ? decideRouting(target, drivers, state, now) : decideCapacity(target, drivers, state, now);
+  // Saturated last, so no derived number can make the decision unrecordable (functions/domain/storable.ts).
+  return storableDecision(target.kind === 'route53-weighted' ? decideRouting(target, drivers, state, now) : decideCapacity(target, drivers, state, now));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
  * never need sub-second precision). Edges convert ISO strings and milliseconds on the way in.
  */
 import { z } from 'zod';
+import { measurementSchema, quantitySchema } from './numbers';
 
 export const IDENTIFIER = /^[a-z0-9][a-z0-9-_.]{0,62}$/;
 export const identifier = z
@@ -75,6 +76,8 @@ const driverBase = {
     /** Where the event came from: eventbridge | lambda-alarm-action | sns | api | replay | simulator. */
     channel: z.string().min(1).max(64),
     receivedAt: epochSeconds,
+    /** The observation time the event claimed, when it was later than receivedAt (observedAt is clamped to it). */
+    claimedAt: epochSeconds.optional(),
     principal: z.string().max(2048).optional(),
   }),
 };
@@ -83,18 +86,18 @@ export const alarmSignalSchema = z.object({
   alarmName: z.string().min(1).max(255),
   state: alarmStateSchema,
   previousState: alarmStateSchema.optional(),
-  /** Latest datapoint from reasonData when it was present and parsable. */
-  datapoint: z.number().finite().optional(),
+  /** Latest datapoint from reasonData when it was present, parsable and in the measurement range. */
+  datapoint: measurementSchema.optional(),
 });
 
 export const metricSignalSchema = z.object({
-  value: z.number().finite(),
+  value: measurementSchema,
   unit: z.string().max(64).optional(),
 });
 
 export const businessDemandSchema = z.union([
-  z.object({ multiplier: z.number().finite().positive().max(1000) }).strict(),
-  z.object({ absolute: z.number().finite().nonnegative().max(1_000_000) }).strict(),
+  z.object({ multiplier: quantitySchema(1000, { zero: false }) }).strict(),
+  z.object({ absolute: quantitySchema(1_000_000, { zero: true }) }).strict(),
 ]);
 
 const windowShape = {
@@ -116,7 +119,7 @@ export const businessSignalSchema = z.discriminatedUnion('type', [
     type: z.literal('budget'),
     /** Free text for the audit trail (e.g. "Q4 spend cap"). */
     label: z.string().max(128).optional(),
-    maxHourlyCost: z.number().finite().nonnegative(),
+    maxHourlyCost: quantitySchema(1_000_000, { zero: true }),
     ...windowShape,
   }),
   z.object({

@@ -9,7 +9,7 @@
  */
 import type { Action, Target, TargetKind, TargetResource } from '../domain/model';
 import type { ApplyResult } from '../ports';
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from './errors';
+import { EXECUTOR_ERROR_CODES, PermanentExecutorError, RetryableExecutorError, refusedBeforeActing } from './errors';
 import { type RetryOptions, withRetry } from './retry';
 
 export type Plan = { unchanged: string } | { detail: string; write: () => Promise<void> };
@@ -20,19 +20,36 @@ export async function converge<S>(
   plan: (current: S) => Plan,
 ): Promise<ApplyResult> {
   let earlierWrite: string | undefined;
-  return withRetry(async (attempt) => {
-    const step = plan(await read());
-    if ('unchanged' in step) {
-      // Our own earlier attempt may have landed before it failed (a timeout after AWS applied it).
-      if (earlierWrite !== undefined) {
-        return { status: 'applied', detail: `${earlierWrite} (in place on attempt ${attempt}, after an earlier attempt's write failed or timed out)` };
+  // Whether some write may have reached AWS without us learning the outcome (a timeout, a 5xx).
+  let uncertainWrite = false;
+  try {
+    return await withRetry(async (attempt) => {
+      const step = plan(await read());
+      if ('unchanged' in step) {
+        // Our own earlier attempt may have landed before it failed (a timeout after AWS applied it).
+        if (earlierWrite !== undefined) {
+          return { status: 'applied', detail: `${earlierWrite} (in place on attempt ${attempt}, after an earlier attempt's write failed or timed out)` };
+        }
+        return { status: 'unchanged', detail: step.unchanged };
       }
-      return { status: 'unchanged', detail: step.unchanged };
+      earlierWrite = step.detail;
+      try {
+        await step.write();
+      } catch (error) {
+        if (!refusedBeforeActing(error)) uncertainWrite = true;
+        throw error;
+      }
+      return { status: 'applied', detail: attempt > 1 ? `${step.detail} (attempt ${attempt})` : step.detail };
+    }, retry);
+  } catch (error) {
+    // Giving up on an action none of whose writes can have landed: say so, so the caller can mark the plan
+    // failed at once instead of reading the resource again (which, under throttling, fails too and would
+    // leave the plan pending for the whole grace period).
+    if (error instanceof RetryableExecutorError && !uncertainWrite && !error.notApplied) {
+      throw new RetryableExecutorError(error.message, { cause: error.cause, code: error.code, attempts: error.attempts, retryAfterMs: error.retryAfterMs, notApplied: true });
     }
-    earlierWrite = step.detail;
-    await step.write();
-    return { status: 'applied', detail: attempt > 1 ? `${step.detail} (attempt ${attempt})` : step.detail };
-  }, retry);
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

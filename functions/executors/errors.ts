@@ -28,6 +28,8 @@ export const EXECUTOR_ERROR_CODES = {
   trafficPolicyRecord: 'TrafficPolicyRecord',
   /** Retrying would run past the invocation's deadline. */
   deadlineExceeded: 'DeadlineExceeded',
+  /** The retry budget (per action or per invocation) would not cover the next wait. */
+  retryBudgetExhausted: 'RetryBudgetExhausted',
   /** An error without an AWS name (a bug, a malformed response): not worth retrying. */
   unexpected: 'Unexpected',
 } as const;
@@ -40,6 +42,8 @@ export interface ExecutorErrorOptions {
   retryAfterMs?: number;
   /** How many attempts were made before giving up (set by withRetry). */
   attempts?: number;
+  /** Known not to have changed the resource (see ExecutorError.notApplied). */
+  notApplied?: boolean;
 }
 
 export class ExecutorError extends Error {
@@ -48,6 +52,12 @@ export class ExecutorError extends Error {
   readonly code: string;
   readonly retryAfterMs: number | undefined;
   readonly attempts: number | undefined;
+  /**
+   * True when the action is known not to have changed the resource: no write was sent, or AWS refused every
+   * write that was (throttled, another operation in progress). False means the outcome is unknown — a write
+   * may have timed out after AWS applied it — and the caller must read the resource to tell.
+   */
+  readonly notApplied: boolean;
 
   constructor(message: string, retryable: boolean, options: ExecutorErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -55,6 +65,7 @@ export class ExecutorError extends Error {
     this.code = options.code ?? EXECUTOR_ERROR_CODES.unexpected;
     this.retryAfterMs = options.retryAfterMs;
     this.attempts = options.attempts;
+    this.notApplied = options.notApplied ?? false;
   }
 }
 
@@ -121,6 +132,38 @@ const RETRYABLE_NAMES = new Set([
   'RequestTimeoutException',
   'NetworkingError',
 ]);
+
+/**
+ * Errors with which AWS refuses a request before acting on it: throttling and "another operation is in
+ * progress". A write that failed with one of these did not happen. Server errors (5xx) and timeouts are not
+ * here: the request may have been applied before the failure.
+ */
+const REFUSED_NAMES = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'PriorRequestNotComplete',
+  'ConcurrentModification',
+  'ScalingActivityInProgress',
+  'ScalingActivityInProgressFault',
+  'ResourceContention',
+  'ResourceContentionFault',
+  'ResourceConflictException',
+  'ResourceNotReadyException',
+]);
+
+/** Whether `error` (as thrown by an SDK call) says AWS refused the request without acting on it. */
+export function refusedBeforeActing(error: unknown): boolean {
+  const shape: SdkErrorShape = typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
+  const status = typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : undefined;
+  for (const candidate of [shape.name, shape.Code]) if (typeof candidate === 'string' && REFUSED_NAMES.has(candidate)) return true;
+  return status === 429;
+}
 
 const PERMANENT_NAMES = new Set([
   'ValidationError', // Auto Scaling (e.g. desired outside [MinSize, MaxSize], unknown group)

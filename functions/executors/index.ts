@@ -17,7 +17,7 @@ import type { AllocationExecutor, AutoScalingPort, ProvisionedConcurrencyPort, W
 import { createAutoScalingExecutor } from './auto-scaling';
 import { createProvisionedConcurrencyExecutor } from './provisioned-concurrency';
 import { defaultRoute53Limiter, type RequestLimiter } from './rate-limiter';
-import type { RetryOptions } from './retry';
+import { INVOCATION_RETRY_BUDGET_MS, RetryBudget, type RetryOptions } from './retry';
 import { createWeightedRoutingExecutor } from './weighted-routing';
 
 export interface ExecutorPorts {
@@ -42,6 +42,20 @@ export function createExecutors(ports: ExecutorPorts, options: ExecutorOptions =
   };
 }
 
+/**
+ * The executors of one Lambda invocation: every retry shares the invocation's budget
+ * (INVOCATION_RETRY_BUDGET_MS) and none runs past `deadlineAtMs`. Build them per invocation.
+ */
+export function createInvocationExecutors(
+  ports: ExecutorPorts,
+  invocation: { deadlineAtMs: number | undefined },
+  options: ExecutorOptions = {},
+): Record<TargetKind, AllocationExecutor> {
+  const retry: Partial<RetryOptions> = { ...options.retry, invocationBudget: new RetryBudget(INVOCATION_RETRY_BUDGET_MS) };
+  if (invocation.deadlineAtMs !== undefined) retry.deadlineAt = invocation.deadlineAtMs;
+  return createExecutors(ports, { ...options, retry });
+}
+
 export { classifyAwsError, EXECUTOR_ERROR_CODES, ExecutorError, isExecutorError, PermanentExecutorError, RetryableExecutorError } from './errors';
-export { DEFAULT_RETRY_OPTIONS, withRetry, type RetryInfo, type RetryOptions } from './retry';
+export { DEFAULT_RETRY_OPTIONS, INVOCATION_RETRY_BUDGET_MS, RetryBudget, withRetry, type RetryInfo, type RetryOptions } from './retry';
 export { defaultRoute53Limiter, ROUTE53_RATE_LIMIT, TokenBucketLimiter, systemClock, type LimiterClock, type RequestLimiter } from './rate-limiter';

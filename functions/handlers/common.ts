@@ -51,13 +51,17 @@ export const DEFAULT_TARGET_CONCURRENCY = 4;
 /** Room left after the executors' last retry to mark the decision before Lambda stops the invocation. */
 const DEADLINE_SAFETY_MS = 5_000;
 
-export function invocationDeadline(context: Context | undefined): number | undefined {
+/**
+ * Epoch milliseconds the invocation's AWS calls must be done by. Measured on the handler's clock (whole
+ * seconds in Lambda: at most a second early, never late), so a virtual clock in tests moves the deadline too.
+ */
+export function invocationDeadline(context: Context | undefined, nowMs: number): number | undefined {
   const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-  return remaining === undefined ? undefined : Date.now() + remaining - DEADLINE_SAFETY_MS;
+  return remaining === undefined ? undefined : nowMs + remaining - DEADLINE_SAFETY_MS;
 }
 
 export function reconcileDeps(deps: HandlerDeps, context: Context | undefined): ReconcileDeps {
-  const executors = typeof deps.executors === 'function' ? deps.executors({ deadlineAtMs: invocationDeadline(context) }) : deps.executors;
+  const executors = typeof deps.executors === 'function' ? deps.executors({ deadlineAtMs: invocationDeadline(context, deps.clock() * 1000) }) : deps.executors;
   return {
     drivers: deps.drivers,
     decisions: deps.decisions,

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ALARM_STATES, type AlarmState } from '../domain/model';
+import { isMeasurement } from '../domain/numbers';
 
 /** CloudWatch's own limit for alarm names (PutMetricAlarm/PutCompositeAlarm). */
 const ALARM_NAME_MAX = 255;
@@ -101,8 +102,9 @@ function readPreviousState(previous: unknown): AlarmState | undefined {
 
 /**
  * The newest datapoint of a metric alarm's reasonData (`recentDatapoints`, oldest first). Composite alarms
- * (`triggeringAlarms`), empty lists, non-JSON strings and non-finite numbers all give undefined: the alarm's
- * state still counts, only the number is missing.
+ * (`triggeringAlarms`), empty lists, non-JSON strings and numbers outside the measurement range (1.2e16,
+ * 5e-324: nothing DynamoDB could store) all give undefined: the alarm's state still counts, only the number
+ * is missing. An alarm is never refused for its datapoint, which no rule acts on.
  */
 export function latestDatapoint(reasonData: unknown): number | undefined {
   if (typeof reasonData !== 'string' || reasonData.length === 0 || reasonData.length > REASON_DATA_MAX_PARSE) return undefined;
@@ -116,7 +118,7 @@ export function latestDatapoint(reasonData: unknown): number | undefined {
   const recent = (parsed as { recentDatapoints?: unknown }).recentDatapoints;
   if (!Array.isArray(recent) || recent.length === 0) return undefined;
   const last: unknown = recent[recent.length - 1];
-  return typeof last === 'number' && Number.isFinite(last) ? last : undefined;
+  return typeof last === 'number' && isMeasurement(last) ? last : undefined;
 }
 
 /**

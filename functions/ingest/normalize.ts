@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { DETAIL_TYPES } from '../contracts';
 import { driverTtlSeconds, type DriverDeclaration, type DrivetrainConfig } from '../domain/config';
 import { driverSchema, type BusinessSignal, type Driver, type Target } from '../domain/model';
+import { firstUnstorableNumber } from '../domain/numbers';
 import {
   alarmActionEventId,
   alarmStateChangeDetailSchema,
@@ -415,7 +416,7 @@ class Normalization {
       this.reject({ ...base, driver: declaration.name, reason: 'driver-kind-mismatch', message: kindMismatch(declaration, 'alarm') });
       return;
     }
-    const observedAt = observedAtFrom(observation.timeCandidates, this.receivedAt);
+    const { observedAt, lineage } = this.timing(observedAtFrom(observation.timeCandidates, this.receivedAt), record);
     const expiresAt = Math.ceil(observedAt + driverTtlSeconds(declaration));
     if (!this.liveOnArrival(expiresAt, { ...base, driver: declaration.name }, `state change of ${isoSeconds(observedAt)}`)) return;
     const targets = this.fanOut(declaration, record, []);
@@ -429,7 +430,7 @@ class Normalization {
         targets,
         observedAt,
         expiresAt,
-        lineage: { eventId: record.eventId, channel: record.channel, receivedAt: this.receivedAt },
+        lineage,
         signal: {
           alarmName: observation.alarmName,
           state: observation.state,
@@ -454,7 +455,7 @@ class Normalization {
     const declaration = this.declaration(detail.driver, 'business', base);
     if (!declaration) return;
     const who = { ...base, driver: declaration.name };
-    const observedAt = observedAtFrom([event.time], this.receivedAt);
+    const { observedAt, lineage } = this.timing(observedAtFrom([event.time], this.receivedAt), record);
     const signal = businessSignal(detail);
     // The record is useless once its window has closed, unless the sender wants it gone sooner (or later).
     const expiresAt = Math.ceil(detail.expiresAt ?? signal.windowEnd);
@@ -486,7 +487,7 @@ class Normalization {
         targets,
         observedAt,
         expiresAt,
-        lineage: { eventId: record.eventId, channel: record.channel, receivedAt: this.receivedAt },
+        lineage,
         signal,
       },
       who,
@@ -521,7 +522,7 @@ class Normalization {
       });
       return;
     }
-    const observedAt = detail.timestamp ?? observedAtFrom([event.time], this.receivedAt);
+    const { observedAt, lineage } = this.timing(detail.timestamp ?? observedAtFrom([event.time], this.receivedAt), record);
     const expiresAt = Math.ceil(observedAt + driverTtlSeconds(declaration));
     if (!this.liveOnArrival(expiresAt, who, `snapshot of ${isoSeconds(observedAt)}`)) return;
     const targets = this.fanOut(declaration, record, []);
@@ -536,7 +537,7 @@ class Normalization {
         targets,
         observedAt,
         expiresAt,
-        lineage: { eventId: record.eventId, channel: record.channel, receivedAt: this.receivedAt },
+        lineage,
         signal: { value: detail.value, ...(unit !== undefined ? { unit } : {}) },
       },
       who,
@@ -570,7 +571,7 @@ class Normalization {
       this.reject({ ...who, reason: problem.reason, message: `override: ${problem.message}` });
       return;
     }
-    const observedAt = Math.min(observedAtFrom([event.time], this.receivedAt), this.receivedAt);
+    const { observedAt, lineage } = this.timing(observedAtFrom([event.time], this.receivedAt), record);
     const checks: TargetCheck[] = [
       (target) =>
         principalMatches(detail.principal, target.overridePrincipals)
@@ -600,7 +601,7 @@ class Normalization {
         targets,
         observedAt,
         expiresAt,
-        lineage: { eventId: record.eventId, channel: record.channel, receivedAt: this.receivedAt, principal: detail.principal },
+        lineage: { ...lineage, principal: detail.principal },
         signal,
         reason: detail.reason,
       },
@@ -609,6 +610,20 @@ class Normalization {
   }
 
   // ---- shared steps -------------------------------------------------------------------------------------
+
+  /**
+   * The time a driver is ordered and timed by: what the event claims, but never later than when Drivetrain
+   * received it. A claimed time inside the accepted skew is still a claim — anyone who may publish to an
+   * alarm topic or the business bus can forge it — and taken as is it would shadow every honest update of the
+   * driver until that time (the store keeps the newest) and restart an alarm episode on every event (the
+   * engine takes a step again for an ALARM that entered after the last change). A claim in the future is
+   * kept in the lineage for the audit trail.
+   */
+  private timing(claimed: number, record: RecordContext): { observedAt: number; lineage: Driver['lineage'] } {
+    const lineage: Driver['lineage'] = { eventId: record.eventId, channel: record.channel, receivedAt: this.receivedAt };
+    if (claimed <= this.receivedAt) return { observedAt: claimed, lineage };
+    return { observedAt: this.receivedAt, lineage: { ...lineage, claimedAt: claimed } };
+  }
 
   private declaration(name: string, kind: DriverDeclaration['kind'], base: { eventId: string; source: string }): DriverDeclaration | undefined {
     const declaration = this.index.declarations.get(name);
@@ -684,11 +699,19 @@ class Normalization {
     return accepted;
   }
 
-  /** Last line of defence: nothing leaves here that the canonical schema would refuse to store. */
+  /**
+   * Last line of defence: nothing leaves here that the canonical schema would refuse, or that DynamoDB could
+   * not store (the field ranges above should make the second check unreachable; it keeps them honest).
+   */
   private emit(candidate: Driver, who: { eventId: string; source: string; driver?: string }): void {
     const checked = driverSchema.safeParse(candidate);
     if (!checked.success) {
       this.reject({ ...who, reason: 'malformed', message: `the resulting driver is not valid: ${describeIssues(checked.error, 'driver')}` });
+      return;
+    }
+    const unstorable = firstUnstorableNumber(checked.data);
+    if (unstorable) {
+      this.reject({ ...who, reason: 'malformed', message: `the resulting driver cannot be stored: driver.${unstorable} is outside the numbers DynamoDB holds` });
       return;
     }
     this.drivers.push(checked.data);

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { businessDemandSchema, identifier } from '../domain/model';
+import { measurementSchema, quantitySchema, toMilliseconds } from '../domain/numbers';
 import { isoSeconds } from './time';
 
 /** Limits shared with the canonical driver schema (functions/domain/model.ts), enforced at the edge. */
@@ -36,7 +37,10 @@ export const eventTimestampSchema = z.union([
     .number()
     .finite()
     .nonnegative()
-    .max(EPOCH_SECONDS_CEILING, 'looks like epoch milliseconds; send epoch seconds or an ISO 8601 timestamp'),
+    .max(EPOCH_SECONDS_CEILING, 'looks like epoch milliseconds; send epoch seconds or an ISO 8601 timestamp')
+    // Millisecond precision, as an ISO timestamp carries: a subnormal like 5e-324 reads as 0, which DynamoDB
+    // can store (it refuses magnitudes below 1e-130).
+    .transform(toMilliseconds),
   z.iso.datetime({ offset: true, error: 'must be epoch seconds or an ISO 8601 timestamp with an offset, e.g. 2026-11-27T08:00:00Z' })
     .transform((iso) => Date.parse(iso) / 1000),
 ]);
@@ -71,7 +75,7 @@ const businessSignalDetailSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('budget'),
       /** Spend cap for the window, in the currency of the policy's unitHourlyPrice. */
-      maxHourlyCost: z.number().finite().nonnegative().max(1_000_000),
+      maxHourlyCost: quantitySchema(1_000_000, { zero: true }),
       ...window,
     })
     .strict(),
@@ -109,7 +113,8 @@ export const metricSnapshotDetailSchema = z
   .object({
     /** Name of a `kind: metric` driver declared in the config. */
     driver: identifier,
-    value: z.number().finite(),
+    /** The reading; 0 or 1e-100..1e15 in magnitude (functions/domain/numbers.ts says why). */
+    value: measurementSchema,
     /** Must equal the driver's declared unit when the config declares one. */
     unit: z.string().min(1).max(LIMITS.unit).optional(),
     /** When the value was measured; the event time when absent. */

@@ -4,6 +4,7 @@
  * Lambda alarm-action examples even contain `2023-08-04T12: 36: 15.490+0000`. Parsing is explicit here so the
  * result never depends on a JavaScript engine's lenient legacy date parser.
  */
+import { toMilliseconds } from '../domain/numbers';
 
 const AWS_TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -65,7 +66,7 @@ export const MAX_FUTURE_SKEW_SECONDS = 300;
  */
 export function observedAtFrom(candidates: ReadonlyArray<unknown>, receivedAt: number): number {
   for (const candidate of candidates) {
-    const seconds = typeof candidate === 'number' ? candidate : parseAwsTimestamp(candidate);
+    const seconds = typeof candidate === 'number' ? toMilliseconds(candidate) : parseAwsTimestamp(candidate);
     if (seconds !== undefined && Number.isFinite(seconds) && seconds >= 0 && seconds <= receivedAt + MAX_FUTURE_SKEW_SECONDS) {
       return seconds;
     }

@@ -6,7 +6,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { DynamoDecisionStore } from '../adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../adapters/dynamodb/driver-store';
-import { createExecutors } from '../executors';
+import { createInvocationExecutors } from '../executors';
 import type { HandlerDeps } from '../handlers/common';
 import { awsExecutorPorts, createAwsClients } from './clients';
 import { parseEnv } from './env';
@@ -30,8 +30,9 @@ export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
       targets: env.config.targets,
       logger: storeLogger,
     }),
-    // Per invocation, so the retry loop knows the Lambda deadline; the ports (and their clients) are shared.
-    executors: ({ deadlineAtMs }) => createExecutors(ports, deadlineAtMs === undefined ? {} : { retry: { deadlineAt: deadlineAtMs } }),
+    // Per invocation, so the retries know the Lambda deadline and share one budget; the ports (and their
+    // clients) are shared.
+    executors: (invocation) => createInvocationExecutors(ports, invocation),
     // Whole seconds: the domain's unit, and what makes decision times readable in the console.
     clock: () => Math.floor(Date.now() / 1000),
     logger,

@@ -81,7 +81,7 @@ const hostileString = fc.oneof(
 );
 
 const hostileNumber = fc.oneof(
-  fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, -1, -250, 1e308, -1e308, Number.MAX_SAFE_INTEGER, 2 ** 53 + 1, 1e11, 5e-324, 1_000_000, 1_000_001, 0.5),
+  fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, -1, -250, 1e308, -1e308, Number.MAX_SAFE_INTEGER, 2 ** 53 + 1, 2 ** 53 + 2, 1.2e16, 1e11, 1e-131, 5e-324, 1_000_000, 1_000_001, 0.5),
   fc.double(),
   fc.integer({ min: -1e9, max: 1e9 }),
 );

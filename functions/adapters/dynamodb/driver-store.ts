@@ -42,10 +42,13 @@ export class DynamoDriverStore implements DriverStore {
             Put: {
               TableName: this.tableName,
               Item: { ...withoutUndefined(driver), targetId, driverKey: key },
-              // Newer observation wins. Equal times are ordered by event id, the same tie-break the engine
-              // uses, so the stored record never depends on the order two same-second events arrived in.
+              // Newer observation wins. At an equal time the later arrival wins (this write), unless it is the
+              // very event stored (a duplicate): thirty pins an operator sends within one second end at the
+              // last one sent, not at whichever random event id sorts highest. Observation times are never
+              // later than their receipt (the normalizer clamps them), so a forged future time cannot hold
+              // the item against honest updates either.
               ConditionExpression:
-                'attribute_not_exists(driverKey) OR observedAt < :observedAt OR (observedAt = :observedAt AND lineage.eventId < :eventId)',
+                'attribute_not_exists(driverKey) OR observedAt < :observedAt OR (observedAt = :observedAt AND lineage.eventId <> :eventId)',
               ExpressionAttributeValues: { ':observedAt': driver.observedAt, ':eventId': driver.lineage.eventId },
               // Tells a duplicate from a late event without a read on the happy path.
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

@@ -58,8 +58,9 @@ describe('DynamoDriverStore (DynamoDB Local)', () => {
   it.each<{ label: string; overrides: Partial<AlarmDriver>; signal: Partial<AlarmDriver['signal']>; expected: string }>([
     { label: 'same event again', overrides: {}, signal: {}, expected: 'duplicate' },
     { label: 'older observation', overrides: { observedAt: T0 - 60, lineage: { eventId: 'evt-0', channel: 'eventbridge', receivedAt: T0 + 5 } }, signal: { state: 'OK' }, expected: 'out-of-order' },
-    { label: 'same second, lower event id', overrides: { lineage: { eventId: 'evt-0', channel: 'sns', receivedAt: T0 + 5 } }, signal: { state: 'OK' }, expected: 'out-of-order' },
-    { label: 'same second, higher event id', overrides: { lineage: { eventId: 'evt-9', channel: 'sns', receivedAt: T0 + 5 } }, signal: { state: 'OK' }, expected: 'stored' },
+    // Equal times: the later arrival wins whatever its event id (arrival order, not the sort of random ids).
+    { label: 'same second, lower event id, arriving later', overrides: { lineage: { eventId: 'evt-0', channel: 'sns', receivedAt: T0 + 5 } }, signal: { state: 'OK' }, expected: 'stored' },
+    { label: 'same second, higher event id, arriving later', overrides: { lineage: { eventId: 'evt-9', channel: 'sns', receivedAt: T0 + 5 } }, signal: { state: 'OK' }, expected: 'stored' },
     { label: 'newer observation', overrides: { observedAt: T0 + 60, lineage: { eventId: 'evt-2', channel: 'eventbridge', receivedAt: T0 + 61 } }, signal: { state: 'OK' }, expected: 'stored' },
   ])('$label → $expected', async ({ label, overrides, signal, expected }) => {
     const id = `order-${label.replace(/\W+/g, '-')}`;

@@ -222,3 +222,26 @@ describe('ec2-asg executor: observe', () => {
     await expect(executor.observe(asgTarget({ mode: 'shadow' }))).resolves.toEqual({ kind: 'capacity', desired: 6, floor: 3 });
   });
 });
+
+describe('ec2-asg executor: what a give-up says about the resource', () => {
+  it.each<[string, () => unknown, boolean]>([
+    ['every write throttled', sdkErrors.autoScalingThrottling, true],
+    ['every write refused: a scaling activity in progress', sdkErrors.scalingActivityInProgress, true],
+    ['a write timed out (AWS may have applied it)', sdkErrors.requestTimeout, false],
+    ['a write hit a socket reset', sdkErrors.connectionReset, false],
+  ])('%s → notApplied %s', async (_label, error, notApplied) => {
+    const { executor, autoScaling } = setup({ desired: 4, min: 2, max: 40 });
+    autoScaling.failures.add('setCapacity', error(), { times: 100 });
+    const thrown = (await executor.apply(asgTarget(), setCapacity(6, 2), ACTION_ID).catch((e: unknown) => e)) as RetryableExecutorError;
+    expect(thrown).toBeInstanceOf(RetryableExecutorError);
+    expect(thrown.notApplied).toBe(notApplied);
+  });
+
+  it('reads that never succeed: no write was sent, so notApplied', async () => {
+    const { executor, autoScaling } = setup({ desired: 4, min: 2, max: 40 });
+    autoScaling.failures.add('describe', sdkErrors.requestTimeout(), { times: 100 });
+    const thrown = (await executor.apply(asgTarget(), setCapacity(6, 2), ACTION_ID).catch((e: unknown) => e)) as RetryableExecutorError;
+    expect(thrown.notApplied).toBe(true);
+    expect(autoScaling.calls.filter((c) => c.startsWith('Set'))).toEqual([]);
+  });
+});

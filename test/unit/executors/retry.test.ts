@@ -1,5 +1,5 @@
 import { EXECUTOR_ERROR_CODES, PermanentExecutorError, RetryableExecutorError } from '../../../functions/executors/errors';
-import { backoffDelay, DEFAULT_RETRY_OPTIONS, withRetry, type RetryInfo, type RetryOptions } from '../../../functions/executors/retry';
+import { backoffDelay, DEFAULT_RETRY_OPTIONS, RetryBudget, withRetry, type RetryInfo, type RetryOptions } from '../../../functions/executors/retry';
 import { sdkErrors } from './sdk-errors';
 
 /** Instant, deterministic retry options: sleeps are recorded against a fake clock, never awaited for real. */
@@ -101,11 +101,59 @@ describe('withRetry', () => {
     expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3_000);
   });
 
-  it('waits at least a server Retry-After, capped at maxDelayMs', async () => {
+  it('waits at least a server Retry-After while it fits the budget, and gives up at once when it does not', async () => {
     const { options, sleeps } = fakeRetry({ random: () => 0 });
     const fn = failingThen([sdkErrors.lambdaTooManyRequests('2'), sdkErrors.lambdaTooManyRequests('60')], 'ok');
-    await withRetry(fn, options);
-    expect(sleeps).toEqual([2000, 3000]);
+    const error = (await withRetry(fn, options).catch((e: unknown) => e)) as RetryableExecutorError;
+    expect(sleeps).toEqual([2000]);
+    expect(error).toBeInstanceOf(RetryableExecutorError);
+    expect(error.code).toBe(EXECUTOR_ERROR_CODES.retryBudgetExhausted);
+    expect(error.retryAfterMs).toBe(60_000);
+    expect(fn).toHaveBeenCalledTimes(2);
+  });
+
+  it('Retry-After 10 s on every attempt: not one 10 s sleep, and never more than the 3 s action budget', async () => {
+    const { options, sleeps } = fakeRetry({ random: () => 0.999999 });
+    const fn = jest.fn(async () => {
+      throw sdkErrors.lambdaTooManyRequests('10');
+    });
+    await expect(withRetry(fn, options)).rejects.toMatchObject({ code: EXECUTOR_ERROR_CODES.retryBudgetExhausted, retryable: true });
+    expect(sleeps).toEqual([]);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it('clips the backoff to what is left of the action budget, then stops', async () => {
+    const { options, sleeps } = fakeRetry({ random: () => 0.999999, budgetMs: 500 });
+    const fn = jest.fn(async () => {
+      throw sdkErrors.autoScalingThrottling();
+    });
+    await expect(withRetry(fn, options)).rejects.toMatchObject({ code: EXECUTOR_ERROR_CODES.retryBudgetExhausted });
+    expect(sleeps).toEqual([199, 301]);
+    expect(fn).toHaveBeenCalledTimes(3);
+  });
+
+  it('shares one invocation budget across calls: once it is spent, later calls try once and stop', async () => {
+    const budget = new RetryBudget(1_000);
+    const { options, sleeps } = fakeRetry({ random: () => 0.999999, invocationBudget: budget });
+    const throttled = () =>
+      jest.fn(async () => {
+        throw sdkErrors.autoScalingThrottling();
+      });
+    const first = throttled();
+    await expect(withRetry(first, options)).rejects.toMatchObject({ code: EXECUTOR_ERROR_CODES.retryBudgetExhausted });
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBe(1_000);
+    expect(budget.remainingMs).toBe(0);
+    const second = throttled();
+    await expect(withRetry(second, options)).rejects.toMatchObject({ code: EXECUTOR_ERROR_CODES.retryBudgetExhausted });
+    expect(second).toHaveBeenCalledTimes(1);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBe(1_000);
+  });
+
+  it('sends nothing once the deadline has passed', async () => {
+    const { options, clock } = fakeRetry();
+    const fn = jest.fn(async () => 'never');
+    await expect(withRetry(fn, { ...options, deadlineAt: clock.now })).rejects.toMatchObject({ code: EXECUTOR_ERROR_CODES.deadlineExceeded, attempts: 0 });
+    expect(fn).not.toHaveBeenCalled();
   });
 
   it('does not sleep past the deadline', async () => {

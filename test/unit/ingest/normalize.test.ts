@@ -541,6 +541,16 @@ describe('normalize: CloudWatch alarms', () => {
     expect(result.drivers[0]?.observedAt).toBe(observedAt);
   });
 
+  it.each([
+    ['3 s', 3],
+    ['240 s', 240],
+    ['299 s', 299],
+  ])('a state timestamp %s ahead of the receipt is dated at the receipt, the claim kept for the audit', (_label, ahead) => {
+    const claimed = RECEIVED + ahead + 0.989;
+    const result = run(withAlarm((e) => (e.detail.state.timestamp = new Date(claimed * 1000).toISOString().replace('Z', '+0000'))), RECEIVED);
+    expect(result.drivers[0]).toMatchObject({ observedAt: RECEIVED, lineage: { receivedAt: RECEIVED, claimedAt: claimed } });
+  });
+
   it('falls back to receivedAt when neither the state nor the event time is usable', () => {
     const result = run(
       withAlarm((e) => {
@@ -741,6 +751,14 @@ describe('normalize: metric snapshots', () => {
     expect(result.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('"Count/Minute" does not match the unit "Count/Second"') })]);
   });
 
+  it('dates a snapshot claimed a little ahead (inside the skew) at its receipt, and keeps the claim', () => {
+    const result = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 12, timestamp: NOW + 290 }), NOW);
+    expect(result.drivers[0]).toMatchObject({ observedAt: NOW, lineage: { receivedAt: NOW, claimedAt: NOW + 290 } });
+    const honest = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 12, timestamp: NOW - 5 }), NOW);
+    expect(honest.drivers[0]!.observedAt).toBe(NOW - 5);
+    expect(honest.drivers[0]!.lineage).not.toHaveProperty('claimedAt');
+  });
+
   it('rejects a snapshot measured in the future, and one already older than its TTL', () => {
     const ahead = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'queue-depth', value: 1, timestamp: NOW + 3600 }), NOW);
     expect(ahead.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('in the future') })]);
@@ -752,9 +770,18 @@ describe('normalize: metric snapshots', () => {
     ['a string value', '12'],
     ['null', null],
     ['a value past Number.MAX_VALUE', 1e309],
+    ['a value beyond 1e15', 1.000001e15],
+    ['a value beyond 2^53', 2 ** 53 + 2],
+    ['a value below DynamoDB’s 1e-130', -1e-131],
+    ['a subnormal', 5e-324],
   ])('rejects %s', (_label, value) => {
     const result = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value }), NOW);
     expect(result.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('detail.value') })]);
+  });
+
+  it.each([0, 1e-100, -1e-100, 1e15, -1e15, 12.5])('accepts %d, inside the measurement range', (value) => {
+    const result = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value }), NOW);
+    expect(result.drivers[0]?.signal).toMatchObject({ value });
   });
 });
 
