@@ -22,7 +22,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { DETAIL_TYPES, ENV } from '../functions/contracts';
-import { SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
+import { DEFAULT_SHARD_CONCURRENCY, SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
 import { InvalidConfigError, validateConfig, type ConfigIssue, type DrivetrainConfig, type DrivetrainConfigInput } from '../functions/domain/config';
 import { AllocationPolicy } from './allocation-policy';
 import { businessBusPolicy } from './bus-policy';
@@ -38,13 +38,6 @@ export const DEFAULT_HANDLERS = {
   tick: join(REPO_ROOT, 'functions/handlers/tick.ts'),
   shard: join(REPO_ROOT, 'functions/handlers/shard.ts'),
 } as const;
-
-/**
- * Shard workers running at once by default. It caps, without reserving, what the sharded tick takes of the
- * account's concurrency: half of a new account's quota of 10, leaving the rest for the ingest function and
- * everything else; the workers' combined burst on the control plane is this times SHARD_TARGET_CONCURRENCY.
- */
-export const DEFAULT_SHARD_CONCURRENCY = 5;
 
 /** The tick only plans and enqueues shards: a few SendMessageBatch calls, whatever the number of targets. */
 export const TICK_TIMEOUT_SECONDS = 30;

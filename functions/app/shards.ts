@@ -40,8 +40,19 @@ export const SHARD_TARGET_CONCURRENCY = 4;
  */
 export const SHARD_BUDGET_SHARE = 0.25;
 
-/** Targets per shard: the worst-case shard takes SHARD_BUDGET_SHARE of the timeout (30 with the values above). */
-export const SHARD_SIZE = Math.floor((SHARD_WORKER_TIMEOUT_SECONDS * SHARD_BUDGET_SHARE * SHARD_TARGET_CONCURRENCY) / TARGET_WORST_CASE_SECONDS);
+/**
+ * Targets per shard: as many rounds of SHARD_TARGET_CONCURRENCY targets as fit, at the worst-case cost, in
+ * SHARD_BUDGET_SHARE of the timeout (7 rounds of 4 = 28 with the values above: 7 × 4 s = 28 s of 120 s).
+ */
+export const SHARD_SIZE = Math.floor((SHARD_WORKER_TIMEOUT_SECONDS * SHARD_BUDGET_SHARE) / TARGET_WORST_CASE_SECONDS) * SHARD_TARGET_CONCURRENCY;
+
+/**
+ * Shard workers running at once by default (the event source mapping's maximum concurrency). It caps, without
+ * reserving, what the sharded tick takes of the account's concurrency: half of a new account's quota of 10,
+ * leaving the rest for the ingest function and everything else; the workers' combined burst on the control
+ * plane is this times SHARD_TARGET_CONCURRENCY.
+ */
+export const DEFAULT_SHARD_CONCURRENCY = 5;
 
 /** Shards per SendMessageBatch call (the SQS maximum). */
 export const SHARD_MESSAGES_PER_BATCH = 10;
