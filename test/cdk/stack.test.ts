@@ -412,6 +412,7 @@ describe('dashboard and outputs', () => {
         'DeliveryDlqUrl',
         'DriversTableName',
         'FailuresDlqUrl',
+        'ShardDlqUrl',
         'IdempotencyTableName',
         'IngestFunctionArn',
         'StateTableName',
