@@ -142,6 +142,16 @@ describe('sharded tick, end to end on DynamoDB Local', () => {
     expect(h.emf.filter((m) => m.name === METRIC.shardDuration)).toHaveLength(2);
   });
 
+  it('a manual tick ({ targetIds }) is sharded the same way: only the named targets, nothing reconciled inline', async () => {
+    await setup();
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: 'x' })), Failed: [] }));
+    const tick = createTickHandler({ ...deps, shards: { queue: new SqsShardQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL), intervalSeconds: 60 } });
+    const summary = (await tick({ targetIds: ['web-asg', 'api-routing'] } as never, lambdaContext())) as TickSummary;
+    expect(summary.dispatched).toEqual({ shards: 1, targets: 2, failedShards: [] });
+    expect(sentBodies().map((b) => (JSON.parse(b) as ShardMessageBody).targetIds)).toEqual([['api-routing', 'web-asg']]);
+    expect(h.mutatingCalls()).toBe(0);
+  });
+
   it('reports only the unreadable messages as batch item failures; the readable shard in the same batch is reconciled once', async () => {
     await setup();
     await h.drivers.put(cpuAlarm(NOW - 5));
