@@ -41,12 +41,21 @@ export type ShardDeps = HandlerDeps;
 
 type TargetOutcome = 'reconciled' | 'failed' | 'deferred';
 
+/** What one invocation reconciles its shards with. */
+interface Invocation {
+  deps: ShardDeps;
+  rdeps: ReconcileDeps;
+  byId: ReadonlyMap<string, Target>;
+  concurrency: number;
+  context: Context;
+}
+
 export function createShardHandler(deps: ShardDeps) {
   const concurrency = deps.targetConcurrency ?? SHARD_TARGET_CONCURRENCY;
   const byId = targetsById(deps.config);
 
   const handle = async (event: ShardEvent, context: Context): Promise<ShardBatchResponse> => {
-    const rdeps = reconcileDeps(deps, context);
+    const invocation: Invocation = { deps, rdeps: reconcileDeps(deps, context), byId, concurrency, context };
     const batchItemFailures: ShardBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       const message = readShardMessage(record.body);
@@ -56,7 +65,7 @@ export function createShardHandler(deps: ShardDeps) {
         batchItemFailures.push({ itemIdentifier: record.messageId });
         continue;
       }
-      await reconcileShard(deps, rdeps, byId, concurrency, message.value, context, record.messageId);
+      await reconcileShard(invocation, message.value, record.messageId);
     }
     return { batchItemFailures };
   };
@@ -76,15 +85,7 @@ function readShardMessage(body: string): { ok: true; value: ShardMessage } | { o
   return { ok: false, problem: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ') };
 }
 
-async function reconcileShard(
-  deps: ShardDeps,
-  rdeps: ReconcileDeps,
-  byId: ReadonlyMap<string, Target>,
-  concurrency: number,
-  message: ShardMessage,
-  context: Context,
-  messageId: string,
-): Promise<void> {
+async function reconcileShard({ deps, rdeps, byId, concurrency, context }: Invocation, message: ShardMessage, messageId: string): Promise<void> {
   const log = { messageId, shard: `${message.shard.index + 1}/${message.shard.count}`, tickAt: message.tickAt };
   if (deps.clock() > message.notAfter) {
     // The next tick has planned this shard again (a backlog, or a redelivery after a lost invocation).
