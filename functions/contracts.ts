@@ -24,6 +24,10 @@ export const ENV = {
   idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
   /** Seconds; longer than the longest invocation of any Drivetrain function (see lib/pending-grace.ts). */
   pendingGraceSeconds: 'PENDING_GRACE_SECONDS',
+  /** Tick only: the queue it hands shards to (functions/app/shards.ts). */
+  shardQueueUrl: 'SHARD_QUEUE_URL',
+  /** Tick only: seconds between scheduled ticks; a shard not started within it is superseded by the next tick's. */
+  tickIntervalSeconds: 'TICK_INTERVAL_SECONDS',
 } as const;
 
 export const METRICS_NAMESPACE = 'Drivetrain';
@@ -64,4 +68,13 @@ export const METRIC = {
    * before AWS accepted them; the next reconcile decides again.
    */
   retryBudgetExhausted: 'RetryBudgetExhausted',
+  /** Shards the tick enqueued, and those it could not (their targets wait for the next tick). */
+  shardsDispatched: 'ShardsDispatched',
+  shardDispatchFailures: 'ShardDispatchFailures',
+  /** One shard worker's time over its shard, milliseconds (alarmed against the worker's timeout). */
+  shardDuration: 'ShardDurationMs',
+  /** Shard messages dropped because the next tick had already planned the same shard again. */
+  shardsSuperseded: 'ShardsSuperseded',
+  /** Targets a shard worker did not start because too little of its invocation was left; the next tick has them. */
+  shardTargetsDeferred: 'ShardTargetsDeferred',
 } as const;

@@ -33,12 +33,15 @@ export interface DrivetrainFunctionProps {
   logRemovalPolicy?: RemovalPolicy;
   /** Only where overlapping invocations are harmful; leave unset otherwise (it carves the account pool). */
   reservedConcurrentExecutions?: number;
-  /** Where failed asynchronous invocations go after `retryAttempts`. */
-  failureQueue: sqs.IQueue;
+  /**
+   * Where failed asynchronous invocations go after `retryAttempts`. Unset (with the two below) for a function
+   * only an event source mapping invokes: those invocations are synchronous and its queue has the DLQ.
+   */
+  failureQueue?: sqs.IQueue;
   /** Lambda's own retries of a failed asynchronous invocation (0-2). */
-  retryAttempts: number;
+  retryAttempts?: number;
   /** Asynchronous events older than this are dropped to the failure queue instead of being run. */
-  maxEventAge: Duration;
+  maxEventAge?: Duration;
 }
 
 export class DrivetrainFunction extends Construct {
@@ -79,7 +82,7 @@ export class DrivetrainFunction extends Construct {
       // Drivetrain never invokes itself; a loop (e.g. a misrouted rule) must be stopped, not paid for.
       recursiveLoop: lambda.RecursiveLoop.TERMINATE,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      onFailure: new destinations.SqsDestination(props.failureQueue),
+      ...(props.failureQueue ? { onFailure: new destinations.SqsDestination(props.failureQueue) } : {}),
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
       environment: {

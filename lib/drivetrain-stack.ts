@@ -28,6 +28,7 @@ export class DrivetrainStack extends Stack {
     output('IngestFunctionArn', d.ingest.function.functionArn, 'Add as a Lambda alarm action on the configured alarms (direct alarm actions)');
     output('DeliveryDlqUrl', d.deliveryDeadLetterQueue.queueUrl, 'Events EventBridge or SNS could not deliver');
     output('FailuresDlqUrl', d.failedInvocationsQueue.queueUrl, 'Asynchronous invocations that failed after retries');
+    output('ShardDlqUrl', d.shardDeadLetterQueue.queueUrl, 'Shard messages of the tick that no shard worker could read');
     output('DashboardUrl', d.observability.dashboardUrl, 'CloudWatch dashboard of this deployment');
   }
 }

@@ -14,6 +14,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -21,12 +22,13 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { DETAIL_TYPES, ENV } from '../functions/contracts';
+import { DEFAULT_SHARD_CONCURRENCY, SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
 import { InvalidConfigError, validateConfig, type ConfigIssue, type DrivetrainConfig, type DrivetrainConfigInput } from '../functions/domain/config';
 import { AllocationPolicy } from './allocation-policy';
 import { businessBusPolicy } from './bus-policy';
 import { DrivetrainFunction } from './drivetrain-function';
 import { DrivetrainObservability } from './observability';
-import { pendingGraceSeconds, tickTimeout } from './pending-grace';
+import { pendingGraceSeconds } from './pending-grace';
 import { allocationResources, businessSources, configuredAlarmNames, overridePrincipals } from './resource-arns';
 import { DrivetrainTables, type DrivetrainTableMap } from './tables';
 
@@ -35,7 +37,14 @@ const REPO_ROOT = join(__dirname, '..');
 export const DEFAULT_HANDLERS = {
   ingest: join(REPO_ROOT, 'functions/handlers/ingest.ts'),
   tick: join(REPO_ROOT, 'functions/handlers/tick.ts'),
+  shard: join(REPO_ROOT, 'functions/handlers/shard.ts'),
 } as const;
+
+/** The tick only plans and enqueues shards: a few SendMessageBatch calls, whatever the number of targets. */
+export const TICK_TIMEOUT_SECONDS = 30;
+
+/** Receives of a shard message before it is kept in the shard DLQ: only an unreadable message gets that far. */
+const SHARD_MAX_RECEIVES = 3;
 
 /**
  * One Lambda permission statement per alarm keeps the direct alarm-action grant exact, but a function's
@@ -74,8 +83,14 @@ export interface DrivetrainProps {
    * the same alarms either way. @default true
    */
   directAlarmActions?: boolean;
-  /** Entry files of the two handlers. @default DEFAULT_HANDLERS */
-  handlers?: { ingest: string; tick: string };
+  /** Entry files of the handlers. @default DEFAULT_HANDLERS */
+  handlers?: { ingest: string; tick: string; shard?: string };
+  /**
+   * Shard workers that may run at once (the event source mapping's maximum concurrency, 2-1000). Raise it
+   * with the account's concurrency quota for thousands of targets (see docs/reliability.md, "Scale").
+   * @default DEFAULT_SHARD_CONCURRENCY
+   */
+  shardConcurrency?: number;
 }
 
 export class Drivetrain extends Construct {
@@ -86,6 +101,12 @@ export class Drivetrain extends Construct {
   readonly alarmNotificationTopic: sns.Topic;
   readonly ingest: DrivetrainFunction;
   readonly tick: DrivetrainFunction;
+  /** Reconciles one shard of targets per invocation, from the shard queue. */
+  readonly shardWorker: DrivetrainFunction;
+  /** The tick's shards, waiting for a worker. */
+  readonly shardQueue: sqs.Queue;
+  /** Shard messages no worker could read. */
+  readonly shardDeadLetterQueue: sqs.Queue;
   /** Events EventBridge or SNS could not deliver to the ingest function. */
   readonly deliveryDeadLetterQueue: sqs.Queue;
   /** Asynchronous invocations that failed after Lambda's retries. */
@@ -101,6 +122,7 @@ export class Drivetrain extends Construct {
     const retainData = props.retainData ?? true;
     const directAlarmActions = props.directAlarmActions ?? true;
     const handlers = props.handlers ?? DEFAULT_HANDLERS;
+    const shardConcurrency = props.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY;
 
     // --- validation: the runtime's validator first, then what only the infrastructure needs -------------
     const validation = validateConfig(props.config, file);
@@ -119,7 +141,7 @@ export class Drivetrain extends Construct {
         message: `${alarmNames.length} alarm names need ${alarmNames.length} direct alarm-action permissions; at most ${MAX_DIRECT_ALARM_ACTIONS} fit in a Lambda resource policy. Set directAlarmActions: false (the EventBridge rule and the SNS topic still deliver every alarm)`,
       });
     }
-    checkOptions(report, { tickInterval, actionFailureRatePercent });
+    checkOptions(report, { tickInterval, actionFailureRatePercent, shardConcurrency });
     if (issues.length > 0) throw new InvalidConfigError(issues);
     const name = config.name;
 
@@ -131,6 +153,8 @@ export class Drivetrain extends Construct {
     const dlqProps: sqs.QueueProps = { retentionPeriod: Duration.days(14), encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true };
     this.deliveryDeadLetterQueue = new sqs.Queue(this, 'DeliveryDlq', { ...dlqProps, queueName: `${name}-delivery-dlq` });
     this.failedInvocationsQueue = new sqs.Queue(this, 'FailuresDlq', { ...dlqProps, queueName: `${name}-failures-dlq` });
+    this.shardDeadLetterQueue = new sqs.Queue(this, 'ShardDlq', { ...dlqProps, queueName: `${name}-shard-dlq` });
+    // (The shard DLQ needs no acknowledgement: cdk-nag sees that the shard queue uses it as its DLQ.)
     for (const queue of [this.deliveryDeadLetterQueue, this.failedInvocationsQueue]) {
       Validations.of(queue).acknowledge({
         id: 'AwsSolutions-SQS3',
@@ -162,26 +186,55 @@ export class Drivetrain extends Construct {
       maxEventAge: Duration.hours(6),
     });
     const tickSeconds = tickInterval.toSeconds();
+    this.shardQueue = new sqs.Queue(this, 'ShardQueue', {
+      queueName: `${name}-shards`,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // What Lambda asks of a queue behind an event source mapping: six times the function timeout, so a batch
+      // that Lambda throttled and retried is not delivered to a second worker while the first still runs.
+      visibilityTimeout: Duration.seconds(6 * SHARD_WORKER_TIMEOUT_SECONDS),
+      // A shard older than one tick interval is dropped by the worker as superseded; an hour only bounds
+      // what a long outage of the workers leaves behind.
+      retentionPeriod: Duration.hours(1),
+      deadLetterQueue: { queue: this.shardDeadLetterQueue, maxReceiveCount: SHARD_MAX_RECEIVES },
+    });
     this.tick = new DrivetrainFunction(this, 'Tick', {
       entry: handlers.tick,
-      description: `Drivetrain ${name}: reconcile every target (expiring drivers, scheduled overrides, drift) every ${tickInterval.toHumanString()}`,
+      description: `Drivetrain ${name}: reconcile every target every ${tickInterval.toHumanString()}: plan the reconciliation in shards and queue them for the shard workers`,
       config,
-      environment,
-      // Ends before the next tick is due, so with one reserved instance ticks never pile up behind a slow one.
-      timeout: tickTimeout(tickInterval),
+      environment: { ...environment, [ENV.shardQueueUrl]: this.shardQueue.queueUrl, [ENV.tickIntervalSeconds]: String(tickSeconds) },
+      timeout: Duration.seconds(TICK_TIMEOUT_SECONDS),
       logRetention: props.logRetention,
       logRemovalPolicy,
-      // Two reconciliations of the same targets at once only race on the state's optimistic lock; a
-      // single instance makes overlap impossible instead of merely harmless.
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency: it fails on accounts with the default quota, and nothing needs it. Two
+      // overlapping ticks only queue the same shards twice; every reconcile is guarded per target by the
+      // state version (docs/reliability.md, "Scale").
       failureQueue: this.failedInvocationsQueue,
       // A failed tick is retried by the next one, with fresher inputs.
       retryAttempts: 0,
       maxEventAge: Duration.seconds(Math.max(60, tickSeconds)),
     });
+    this.shardWorker = new DrivetrainFunction(this, 'ShardWorker', {
+      entry: handlers.shard ?? DEFAULT_HANDLERS.shard,
+      description: `Drivetrain ${name}: reconcile one shard of targets (expiring drivers, scheduled overrides, drift) from the shard queue`,
+      config,
+      environment,
+      timeout: Duration.seconds(SHARD_WORKER_TIMEOUT_SECONDS),
+      logRetention: props.logRetention,
+      logRemovalPolicy,
+    });
+    this.shardWorker.function.addEventSource(
+      new SqsEventSource(this.shardQueue, {
+        // One shard per invocation: shards are sized to the worker's timeout (functions/app/shards.ts).
+        batchSize: 1,
+        maxConcurrency: shardConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
 
     // Every function that reconciles must appear here: a plan is taken over only after the longest of them.
-    const reconcilers = [this.ingest, this.tick];
+    // (The tick reconciles inline only without a shard queue — the demo and tests — but it parses the same env.)
+    const reconcilers = [this.ingest, this.tick, this.shardWorker];
     const grace = pendingGraceSeconds(reconcilers.map((fn) => fn.function.timeout));
     for (const fn of reconcilers) fn.function.addEnvironment(ENV.pendingGraceSeconds, String(grace));
 
@@ -190,10 +243,12 @@ export class Drivetrain extends Construct {
     t.decisions.grantReadWriteData(this.ingest.role);
     t.state.grantReadWriteData(this.ingest.role);
     t.idempotency.grantReadWriteData(this.ingest.role);
-    t.drivers.grantReadData(this.tick.role);
-    t.decisions.grantReadWriteData(this.tick.role);
-    t.state.grantReadWriteData(this.tick.role);
-    for (const fn of [this.ingest, this.tick]) {
+    t.drivers.grantReadData(this.shardWorker.role);
+    t.decisions.grantReadWriteData(this.shardWorker.role);
+    t.state.grantReadWriteData(this.shardWorker.role);
+    // SendMessageBatch is authorized as sqs:SendMessage; grantSendMessages would add reads the tick never makes.
+    this.tick.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.shardQueue.queueArn] }));
+    for (const fn of [this.ingest, this.shardWorker]) {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(t.decisions)}.Arn>/index/*]`,
         reason: 'Queries on the decisions table GSI (byDecisionId: `drivetrain explain <decision id>`); the grant covers the indexes of this one table only.',
@@ -203,7 +258,7 @@ export class Drivetrain extends Construct {
     const allocation = new AllocationPolicy(this, 'Allocation', { resources });
     this.allocationPolicy = allocation.policy;
     this.ingest.role.addManagedPolicy(allocation.policy);
-    this.tick.role.addManagedPolicy(allocation.policy);
+    this.shardWorker.role.addManagedPolicy(allocation.policy);
 
     // --- drivers in: CloudWatch alarms on the default bus ---------------------------------------------------
     const driverTarget = (fn: lambda.IFunction) =>
@@ -312,9 +367,11 @@ export class Drivetrain extends Construct {
       ingest: this.ingest.function,
       tick: this.tick.function,
       tickInterval,
+      shards: { worker: this.shardWorker.function, queue: this.shardQueue, workerTimeout: Duration.seconds(SHARD_WORKER_TIMEOUT_SECONDS) },
       deadLetterQueues: [
         { label: 'Delivery', queue: this.deliveryDeadLetterQueue },
         { label: 'Failures', queue: this.failedInvocationsQueue },
+        { label: 'Shard', queue: this.shardDeadLetterQueue },
       ],
       decisionsTableName: tables.names.decisions,
       actionFailureRatePercent,
@@ -323,13 +380,16 @@ export class Drivetrain extends Construct {
   }
 }
 
-function checkOptions(report: (issue: Omit<ConfigIssue, 'file'>) => void, options: { tickInterval: Duration; actionFailureRatePercent: number }): void {
+function checkOptions(report: (issue: Omit<ConfigIssue, 'file'>) => void, options: { tickInterval: Duration; actionFailureRatePercent: number; shardConcurrency: number }): void {
   const seconds = options.tickInterval.toSeconds();
   if (seconds < 60 || seconds % 60 !== 0) {
     report({ path: 'tickInterval', message: `${options.tickInterval.toHumanString()} is not a whole number of minutes; allowed: 1 minute or more, in whole minutes (EventBridge rate expressions)` });
   }
   const rate = options.actionFailureRatePercent;
   if (!(rate > 0 && rate < 100)) report({ path: 'actionFailureRatePercent', message: `${rate}; allowed: more than 0 and less than 100` });
+  const workers = options.shardConcurrency;
+  // The range an SQS event source mapping's MaximumConcurrency accepts.
+  if (!(Number.isInteger(workers) && workers >= 2 && workers <= 1000)) report({ path: 'shardConcurrency', message: `${workers}; allowed: a whole number from 2 to 1000` });
 }
 
 /** Splits values so that each chunk's JSON stays under `budget` characters (a value longer than that goes alone). */

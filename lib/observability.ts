@@ -22,6 +22,8 @@ export interface ObservabilityProps {
   ingest: lambda.IFunction;
   tick: lambda.IFunction;
   tickInterval: Duration;
+  /** The sharded reconciliation: its worker, its queue and the worker's timeout (the duration alarm's scale). */
+  shards: { worker: lambda.IFunction; queue: sqs.IQueue; workerTimeout: Duration };
   deadLetterQueues: ReadonlyArray<{ label: string; queue: sqs.IQueue }>;
   decisionsTableName: string;
   /** Percentage of executor actions failing (over 5 minutes) that raises the alarm. */
@@ -97,11 +99,12 @@ export class DrivetrainObservability extends Construct {
     for (const [label, fn] of [
       ['Ingest', props.ingest],
       ['Tick', props.tick],
+      ['ShardWorker', props.shards.worker],
     ] as const) {
       this.add(
         new cloudwatch.Alarm(this, `${label}Errors`, {
           alarmName: `${props.name}-${kebab(label)}-errors`,
-          alarmDescription: `The ${label.toLowerCase()} function has failed invocations in two consecutive five-minute periods. Its log group has the errors; failed asynchronous events are kept in the failed-invocations DLQ.`,
+          alarmDescription: `The ${kebab(label).replace('-', ' ')} function has failed invocations in two consecutive five-minute periods. Its log group has the errors; failed asynchronous events are kept in the failed-invocations DLQ.`,
           metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -124,6 +127,36 @@ export class DrivetrainObservability extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 2,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+      props.alarmTopic,
+    );
+
+    // Shards are sized to take at most a quarter of the worker's timeout at their worst-case cost
+    // (functions/app/shards.ts); p99 past half of it means the sizing assumption no longer holds.
+    const halfTimeoutMs = props.shards.workerTimeout.toMilliseconds() / 2;
+    this.add(
+      new cloudwatch.Alarm(this, 'ShardDuration', {
+        alarmName: `${props.name}-shard-duration`,
+        alarmDescription: `Shard workers' p99 duration is above half their ${props.shards.workerTimeout.toSeconds()} s timeout in 2 of the last 3 five-minute periods: shards are approaching the timeout, after which targets are deferred to the next tick (ShardTargetsDeferred). Look for throttling in the worker's logs; lower SHARD_SIZE or raise shardConcurrency.`,
+        metric: metric(METRIC.shardDuration, 'p99'),
+        threshold: halfTimeoutMs,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      props.alarmTopic,
+    );
+    // A shard still waiting after one tick interval is superseded by the next tick's: the workers do not keep up.
+    this.add(
+      new cloudwatch.Alarm(this, 'ShardBacklog', {
+        alarmName: `${props.name}-shard-backlog`,
+        alarmDescription: `Shards have waited longer than one tick interval (${props.tickInterval.toHumanString()}) in the shard queue for 3 minutes: the shard workers cannot keep up (throttled, or shardConcurrency too low for the number of targets), so targets are reconciled less often than every tick.`,
+        metric: props.shards.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: props.tickInterval.toSeconds(),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
       props.alarmTopic,
     );
@@ -181,7 +214,28 @@ export class DrivetrainObservability extends Construct {
         metric(METRIC.poisonEvents, 'Sum', FIVE_MINUTES, 'unreadable events'),
       ]),
       functionGraph('Ingest function', third, props.ingest),
-      functionGraph('Tick function', third, props.tick, [metric(METRIC.reconcileErrors, 'Sum', FIVE_MINUTES, 'reconcile errors')]),
+      functionGraph('Tick function', third, props.tick, [metric(METRIC.shardsDispatched, 'Sum', FIVE_MINUTES, 'shards queued'), metric(METRIC.shardDispatchFailures, 'Sum', FIVE_MINUTES, 'shards not queued')]),
+    );
+    this.dashboard.addWidgets(
+      functionGraph('Shard workers', third, props.shards.worker, [metric(METRIC.reconcileErrors, 'Sum', FIVE_MINUTES, 'reconcile errors')]),
+      graph('Shard duration (ms)', third, [
+        metric(METRIC.shardDuration, 'p50', FIVE_MINUTES, 'p50'),
+        metric(METRIC.shardDuration, 'p99', FIVE_MINUTES, 'p99'),
+        metric(METRIC.shardDuration, 'Maximum', FIVE_MINUTES, 'max'),
+      ]),
+      new cloudwatch.GraphWidget({
+        title: 'Shard queue',
+        width: third,
+        height: 6,
+        left: [
+          metric(METRIC.shardsSuperseded, 'Sum', FIVE_MINUTES, 'superseded shards'),
+          metric(METRIC.shardTargetsDeferred, 'Sum', FIVE_MINUTES, 'deferred targets'),
+          props.shards.queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'shards waiting' }),
+        ],
+        right: [props.shards.queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'oldest shard (s)' })],
+        leftYAxis: { min: 0 },
+        rightYAxis: { min: 0 },
+      }),
     );
     this.dashboard.addWidgets(
       graph(

@@ -20,11 +20,6 @@ export const PENDING_GRACE_MARGIN_SECONDS = 30;
 /** Lambda's default when a function sets no timeout. */
 const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
 
-/** The tick's timeout: it ends before the next tick is due (10 s of slack), and never beyond 10 minutes. */
-export function tickTimeout(tickInterval: Duration): Duration {
-  return Duration.seconds(Math.min(tickInterval.toSeconds() - 10, 600));
-}
-
 /** The longest of the given functions' timeouts plus the margin, in whole seconds. */
 export function pendingGraceSeconds(timeouts: ReadonlyArray<Duration | undefined>): number {
   if (timeouts.length === 0) throw new RangeError('pendingGraceSeconds needs the timeout of at least one function');

@@ -8,6 +8,12 @@
  *   npm run soak                                       # 50,000 driver events over 120 targets
  *   npm run soak -- --drivers 2000 --targets 20        # CI-sized (test/reliability/soak.test.ts runs this)
  *   npm run soak -- --concurrency 8 --max-seconds 900 --seed 7 --json
+ *   npm run soak -- --targets 5000                     # the sharded tick at deployment scale
+ *
+ * The tick runs as deployed: it plans shards and hands them to an in-memory queue, and `--shard-concurrency`
+ * shard workers (the event source mapping's maxConcurrency) take them as SQS events. The report gives the
+ * duration of each shard and of each tick (plan → last shard done), p50/p99, and the DynamoDB requests
+ * (counted by a middleware on the workers' own client) and AWS calls (counted at the ports) per target.
  *
  * It prints throughput, p50/p99 latencies and the ledger: every write that reached "AWS" is attributed to the
  * action (`${decisionId}#${i}`) whose apply was in flight on that target, then compared with the decisions
@@ -37,6 +43,9 @@ import type { Allocation, Target, TargetKind } from '../functions/domain/model';
 import { createExecutors } from '../functions/executors';
 import { createIngestHandler, type IngestSummary } from '../functions/handlers/ingest';
 import { createTickHandler, type TickSummary } from '../functions/handlers/tick';
+import { createShardHandler, type ShardBatchResponse } from '../functions/handlers/shard';
+import { settleWithConcurrency } from '../functions/app/concurrency';
+import { DEFAULT_SHARD_CONCURRENCY, SHARD_SIZE } from '../functions/app/shards';
 import type {
   AllocationExecutor,
   AutoScalingGroupCapacity,
@@ -44,6 +53,8 @@ import type {
   DecisionRecord,
   ProvisionedConcurrency,
   ProvisionedConcurrencyPort,
+  ShardMessageBody,
+  ShardQueue,
   WeightedRecord,
   WeightedRoutingPort,
 } from '../functions/ports';
@@ -72,6 +83,8 @@ export interface SoakOptions {
   faultRate: number;
   /** Virtual seconds between scheduled ticks. */
   tickSeconds: number;
+  /** Shard workers at once (the deployed event source mapping's maxConcurrency). */
+  shardConcurrency: number;
   /** An existing DynamoDB Local; without it one is started (and stopped) on a free loopback port. */
   endpoint?: string;
   /** Progress lines (stderr in the CLI). */
@@ -86,6 +99,7 @@ export const DEFAULT_SOAK_OPTIONS = Object.freeze({
   seed: 20261127,
   faultRate: 0.02,
   tickSeconds: 300,
+  shardConcurrency: DEFAULT_SHARD_CONCURRENCY,
 } satisfies SoakOptions);
 
 /** Share of events re-sent unchanged (at-least-once delivery) and re-sent late with an older observation. */
@@ -320,6 +334,70 @@ class FakeAws {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// The sharded tick: an in-memory shard queue, SQS-shaped deliveries, counted calls
+// ---------------------------------------------------------------------------------------------------------
+
+/** The shard queue as the tick sees it; the soak delivers its messages to the shard workers itself. */
+class MemoryShardQueue implements ShardQueue {
+  private queued: ShardMessageBody[] = [];
+
+  async send(shards: readonly ShardMessageBody[]): Promise<void> {
+    this.queued.push(...shards);
+  }
+
+  take(): ShardMessageBody[] {
+    const taken = this.queued;
+    this.queued = [];
+    return taken;
+  }
+}
+
+/** One shard as Lambda delivers an SQS message (Lambda Developer Guide, SQS example event). */
+function sqsShardEvent(body: ShardMessageBody, id: number): Json {
+  const messageId = `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`;
+  return {
+    Records: [
+      {
+        messageId,
+        receiptHandle: `AQEB${id}`,
+        body: JSON.stringify(body),
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'AROAEXAMPLE:drivetrain-tick', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+        messageAttributes: {},
+        md5OfBody: '00000000000000000000000000000000',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:111122223333:soak-shards',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
+
+/** The same port, counting every call made through it. */
+function countedPort<T extends object>(port: T, count: () => void): T {
+  return new Proxy(port, {
+    get(target, property) {
+      const value = Reflect.get(target, property) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        count();
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+/** The shard workers' logger: silent like the others, but it keeps the targets they report failed. */
+class FailureRecordingLogger extends Logger {
+  readonly failures: Array<{ targetId: string; message: string; retryable: boolean }> = [];
+
+  override error(input: Parameters<Logger['error']>[0], ...extra: Parameters<Logger['error']> extends [unknown, ...infer R] ? R : never): void {
+    const attributes = extra[0] as { targetId?: string; error?: { message?: string; retryable?: boolean } } | undefined;
+    if (attributes?.targetId) this.failures.push({ targetId: attributes.targetId, message: attributes.error?.message ?? String(input), retryable: attributes.error?.retryable ?? false });
+    super.error(input, ...extra);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // The workload: documented event shapes, a seeded mix of driver kinds, duplicates and late deliveries
 // ---------------------------------------------------------------------------------------------------------
 
@@ -471,6 +549,20 @@ export interface SoakReport {
   drivers: { accepted: number; duplicates: number; outOfOrder: number; rejected: number };
   decisions: { recorded: number; applied: number; failed: number; planned: number; ticks: number; ticksFailedTargets: number };
   aws: { writes: number; throttled: number; lostResponses: number };
+  /** The sharded tick: shard and tick durations (wall clock, ms), and what one target costs a tick. */
+  shards: {
+    size: number;
+    perTick: number;
+    workers: number;
+    shardMsP50: number;
+    shardMsP99: number;
+    shardMsMax: number;
+    tickMsP50: number;
+    tickMsP99: number;
+    targetsReconciled: number;
+    dynamoRequestsPerTarget: number;
+    awsCallsPerTarget: number;
+  };
   seconds: number;
   eventsPerSecond: number;
   latencyMs: { ingestP50: number; ingestP99: number; decisionP50: number; decisionP99: number; decisionSamples: number };
@@ -499,7 +591,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function lambdaContext(name: string, request: number): Context {
+function lambdaContext(name: string, request: number, remainingMs = 30_000): Context {
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: name,
@@ -509,7 +601,7 @@ function lambdaContext(name: string, request: number): Context {
     awsRequestId: `soak-${request}`,
     logGroupName: `/aws/lambda/${name}`,
     logStreamName: 'soak',
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => remainingMs,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -521,7 +613,7 @@ const NOTHING_WRITTEN = /already|has no provisioned concurrency config|nothing t
 
 export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakReport> {
   const options: SoakOptions = { ...DEFAULT_SOAK_OPTIONS, ...input };
-  for (const key of ['drivers', 'targets', 'concurrency', 'tickSeconds'] as const) {
+  for (const key of ['drivers', 'targets', 'concurrency', 'tickSeconds', 'shardConcurrency'] as const) {
     if (!Number.isInteger(options[key]) || options[key] < 1) throw new RangeError(`${key} must be a positive integer, got ${options[key]}`);
   }
   if (options.maxSeconds !== undefined && !(Number.isInteger(options.maxSeconds) && options.maxSeconds >= 1)) {
@@ -537,6 +629,8 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
 
   const local = options.endpoint ? undefined : await startDynamoDbLocal({ timeoutMs: 60_000 });
   const client = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint: options.endpoint ?? local!.endpoint });
+  /** The shard workers' own client: its requests are the ticks' requests. */
+  const workerClient = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint: options.endpoint ?? local!.endpoint });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   try {
     const names = await createLocalTables(client, `soak${Date.now().toString(36)}`);
@@ -565,11 +659,32 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     const idempotencyStore = new DynamoDBPersistenceLayer({ tableName: names.idempotency, awsSdkV3Client: client });
     const deps = { config, drivers, decisions, executors, clock, logger, metrics };
     const environments = Array.from({ length: options.concurrency }, () => createIngestHandler({ ...deps, idempotencyStore }));
-    const tickHandler = createTickHandler(deps);
+    // The tick plans and queues shards; the shard workers reconcile them over their own DynamoDB client and
+    // counted ports, so the requests and calls of the ticks are counted apart from the ingests running beside.
+    const shardQueue = new MemoryShardQueue();
+    const tickHandler = createTickHandler({ ...deps, shards: { queue: shardQueue, intervalSeconds: options.tickSeconds } });
+    const calls = { dynamo: 0, aws: 0 };
+    workerClient.middlewareStack.add((next) => async (args) => {
+      calls.dynamo++;
+      return next(args);
+    }, { step: 'initialize', name: 'soakRequestCounter' });
+    const workerDoc = DynamoDBDocumentClient.from(workerClient, { marshallOptions: { removeUndefinedValues: true } });
+    const countAws = () => void calls.aws++;
+    const workerPorts = { autoScaling: countedPort(aws.autoScaling, countAws), provisionedConcurrency: countedPort(aws.provisionedConcurrency, countAws), weightedRouting: countedPort(aws.weightedRouting, countAws) };
+    const workerLogger = new FailureRecordingLogger({ serviceName: SERVICE_NAME, logLevel: 'SILENT' });
+    const shardHandler = createShardHandler({
+      ...deps,
+      drivers: new DynamoDriverStore(workerDoc, names.drivers),
+      decisions: new DynamoDecisionStore(workerDoc, { decisionsTable: names.decisions, stateTable: names.state, retentionDays: config.decisionRetentionDays, targets: config.targets }),
+      executors: aws.instrument(createExecutors(workerPorts, { retry: { sleep: async () => undefined, random }, route53Limiter: { take: async () => 0 } })),
+      logger: workerLogger,
+    });
+    const shardDurations: number[] = [];
+    const tickDurations: number[] = [];
 
     const workload = new Workload(config, random);
     const report: SoakReport = {
-      options: { drivers: options.drivers, targets: options.targets, concurrency: options.concurrency, maxSeconds: options.maxSeconds, seed: options.seed, faultRate: options.faultRate, tickSeconds: options.tickSeconds },
+      options: { drivers: options.drivers, targets: options.targets, concurrency: options.concurrency, maxSeconds: options.maxSeconds, seed: options.seed, faultRate: options.faultRate, tickSeconds: options.tickSeconds, shardConcurrency: options.shardConcurrency },
       targets: {
         total: config.targets.length,
         byKind: { 'ec2-asg': 0, 'lambda-provisioned-concurrency': 0, 'route53-weighted': 0 },
@@ -578,6 +693,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       drivers: { accepted: 0, duplicates: 0, outOfOrder: 0, rejected: 0 },
       decisions: { recorded: 0, applied: 0, failed: 0, planned: 0, ticks: 0, ticksFailedTargets: 0 },
       aws: { writes: 0, throttled: 0, lostResponses: 0 },
+      shards: { size: SHARD_SIZE, perTick: 0, workers: options.shardConcurrency, shardMsP50: 0, shardMsP99: 0, shardMsMax: 0, tickMsP50: 0, tickMsP99: 0, targetsReconciled: 0, dynamoRequestsPerTarget: 0, awsCallsPerTarget: 0 },
       seconds: 0,
       eventsPerSecond: 0,
       latencyMs: { ingestP50: 0, ingestP99: 0, decisionP50: 0, decisionP99: 0, decisionSamples: 0 },
@@ -634,19 +750,39 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       return job;
     };
 
-    /** Runs the scheduled tick; returns how many targets it changed. */
+    /** Delivers one tick's shards to `shardConcurrency` workers at once, as the event source mapping does. */
+    const runShards = async (messages: ShardMessageBody[]) => {
+      const results = await settleWithConcurrency(messages, options.shardConcurrency, async (message) => {
+        const t0 = performance.now();
+        const response = (await shardHandler(sqsShardEvent(message, ++requests) as never, lambdaContext('drivetrain-shard', requests, 120_000))) as ShardBatchResponse;
+        shardDurations.push(performance.now() - t0);
+        report.shards.targetsReconciled += message.targetIds.length;
+        for (const failure of response.batchItemFailures) report.errors.push(`shard ${message.shard.index}: message ${failure.itemIdentifier} handed back to SQS`);
+      });
+      for (const result of results) if (result.status === 'rejected') report.errors.push(`shard worker threw ${(result.reason as Error).name}: ${(result.reason as Error).message}`);
+    };
+
+    /** Runs the scheduled tick (plan, then every shard); returns how many writes it made. */
     const runTick = async (): Promise<number> => {
       const started = clock();
       begin(started);
+      const writesBefore = aws.writes.length;
       try {
+        const t0 = performance.now();
         const summary = (await tickHandler({ targetIds: undefined } as never, lambdaContext('drivetrain-tick', ++requests))) as TickSummary;
+        if (summary.dispatched?.failedShards.length) report.errors.push(`tick: shards ${summary.dispatched.failedShards.join(', ')} not queued`);
+        const messages = shardQueue.take();
+        report.shards.perTick = messages.length;
+        await runShards(messages);
+        tickDurations.push(performance.now() - t0);
         report.decisions.ticks++;
-        report.decisions.ticksFailedTargets += summary.failed.length;
+        const failures = workerLogger.failures.splice(0);
+        report.decisions.ticksFailedTargets += failures.length;
         // A failed target is retried by the next tick; the ledger's convergence check is what decides whether
         // that worked. Permanent failures are errors in their own right.
-        for (const failure of summary.failed) if (!failure.retryable) report.errors.push(`tick: ${failure.targetId}: ${failure.error}`);
-        for (const failure of summary.failed) progress(`  tick: ${failure.targetId} failed (${failure.retryable ? 'retryable' : 'permanent'}): ${failure.error}`);
-        return summary.reconciled.filter((r) => r.outcome === 'recorded' && r.status === 'applied').length;
+        for (const failure of failures) if (!failure.retryable) report.errors.push(`tick: ${failure.targetId}: ${failure.message}`);
+        for (const failure of failures) progress(`  tick: ${failure.targetId} failed (${failure.retryable ? 'retryable' : 'permanent'}): ${failure.message}`);
+        return aws.writes.length - writesBefore;
       } finally {
         end(started);
       }
@@ -761,7 +897,20 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
 
     ingestLatencies.sort((a, b) => a - b);
     decisionLatencies.sort((a, b) => a - b);
+    shardDurations.sort((a, b) => a - b);
+    tickDurations.sort((a, b) => a - b);
     const round = (n: number) => Math.round(n * 10) / 10;
+    const perTarget = (n: number) => (report.shards.targetsReconciled === 0 ? 0 : Math.round((n / report.shards.targetsReconciled) * 100) / 100);
+    report.shards = {
+      ...report.shards,
+      shardMsP50: round(percentile(shardDurations, 50)),
+      shardMsP99: round(percentile(shardDurations, 99)),
+      shardMsMax: round(shardDurations.at(-1) ?? 0),
+      tickMsP50: round(percentile(tickDurations, 50)),
+      tickMsP99: round(percentile(tickDurations, 99)),
+      dynamoRequestsPerTarget: perTarget(calls.dynamo),
+      awsCallsPerTarget: perTarget(calls.aws),
+    };
     report.seconds = round(sendSeconds);
     report.eventsPerSecond = round(report.events.total / sendSeconds);
     report.latencyMs = {
@@ -776,6 +925,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     return report;
   } finally {
     client.destroy();
+    workerClient.destroy();
     await local?.stop();
   }
 }
@@ -797,6 +947,10 @@ export function formatSoakReport(r: SoakReport): string {
     `  drivers           ${n(r.drivers.accepted)} stored, ${n(r.drivers.duplicates)} duplicates absorbed, ${n(r.drivers.outOfOrder)} out of order refused, ${n(r.drivers.rejected)} rejected, ${n(r.events.idempotencyRetries)} retried (in progress)`,
     `  decisions         ${n(r.decisions.recorded)} recorded: ${n(r.decisions.applied)} applied, ${n(r.decisions.failed)} failed, ${n(r.decisions.planned)} left planned; ${n(r.decisions.ticks)} ticks`,
     `  AWS               ${n(r.aws.writes)} writes landed; faults injected: ${n(r.aws.throttled)} throttled calls, ${n(r.aws.lostResponses)} responses lost after the write landed`,
+    `  sharded tick      ${n(r.shards.perTick)} shards of ≤ ${r.shards.size} targets per tick, ${r.shards.workers} workers at once; ${n(r.shards.targetsReconciled)} target reconciles in ${n(r.decisions.ticks)} ticks`,
+    `  shard duration    p50 ${n(r.shards.shardMsP50)} ms   p99 ${n(r.shards.shardMsP99)} ms   max ${n(r.shards.shardMsMax)} ms   (one worker invocation)`,
+    `  tick duration     p50 ${n(r.shards.tickMsP50)} ms   p99 ${n(r.shards.tickMsP99)} ms   (plan → last shard done)`,
+    `  per target        ${r.shards.dynamoRequestsPerTarget} DynamoDB requests, ${r.shards.awsCallsPerTarget} AWS calls per target reconciled by a tick`,
     `  lost actions      ${r.ledger.lost}   (unconfirmed plans ${r.ledger.unconfirmedPlans}, applied without a write ${r.ledger.appliedWithoutWrite}, failed but landed ${r.ledger.failedButLanded}, targets not converged ${r.ledger.notConverged.length})`,
     `  double-applied    ${r.ledger.doubleApplied}   (extra writes ${r.ledger.extraWrites}, writes without a plan ${r.ledger.writesWithoutPlan}, concurrent applies ${r.ledger.concurrentApplies})`,
     `  errors            ${r.errors.length}${r.errors.length ? `: ${[...new Set(r.errors)].slice(0, 5).join(' | ')}` : ''}`,
@@ -816,12 +970,13 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       'fault-rate': { type: 'string' },
       'tick-seconds': { type: 'string' },
+      'shard-concurrency': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: npm run soak -- [--drivers 50000] [--targets 120] [--concurrency 8] [--max-seconds 1200] [--seed N] [--fault-rate 0.02] [--tick-seconds 300] [--json]');
+    console.log('usage: npm run soak -- [--drivers 50000] [--targets 120] [--concurrency 8] [--max-seconds 1200] [--seed N] [--fault-rate 0.02] [--tick-seconds 300] [--shard-concurrency 5] [--json]');
     return 0;
   }
   const number = (raw: string | undefined, fallback: number) => (raw === undefined ? fallback : Number(raw));
@@ -833,6 +988,7 @@ async function main(): Promise<number> {
     seed: number(values.seed, DEFAULT_SOAK_OPTIONS.seed),
     faultRate: number(values['fault-rate'], DEFAULT_SOAK_OPTIONS.faultRate),
     tickSeconds: number(values['tick-seconds'], DEFAULT_SOAK_OPTIONS.tickSeconds),
+    shardConcurrency: number(values['shard-concurrency'], DEFAULT_SOAK_OPTIONS.shardConcurrency),
     progress: (line) => console.error(line),
   });
   console.log(values.json ? JSON.stringify(report, null, 2) : formatSoakReport(report));

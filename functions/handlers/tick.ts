@@ -1,8 +1,13 @@
 /**
  * Tick Lambda: the periodic reconciliation (EventBridge schedule, every minute). Decisions change without any
  * new driver — windows open and close, lead times start, TTLs and overrides expire, cooldowns end — and a
- * crash between decide and act is repaired here. Every configured target is reconciled, a few at a time;
- * one failing target never stops the others.
+ * crash between decide and act is repaired here. Every configured target is reconciled; one failing target
+ * never stops the others.
+ *
+ * Deployed, the tick only plans: it splits the targets into deterministic shards (functions/app/shards.ts)
+ * and enqueues them for the shard workers (handlers/shard.ts), so one deployment can hold thousands of
+ * targets. Without a shard queue (the demo, the tests of the reconcile pipeline) it reconciles inline, a
+ * few targets at a time.
  *
  * Also accepts `{ "targetIds": [...] }` for a manual reconcile of some targets (operator, demo).
  */
@@ -15,7 +20,10 @@ import { METRIC } from '../contracts';
 import { identifier, type Target } from '../domain/model';
 import { reconcileTarget, describeError, type ReconcileResult } from '../app/reconcile';
 import { settleWithConcurrency } from '../app/concurrency';
+import { shardMessages } from '../app/shards';
+import { ShardDispatchError, type ShardQueue } from '../ports';
 import { buildLambdaDeps } from '../runtime/deps';
+import { buildShardDispatch } from '../runtime/shards';
 import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, reconcileDeps, withPowertools, type HandlerDeps } from './common';
 
 export const scheduledEventSchema = EventBridgeSchema.extend({ source: z.literal('aws.events'), 'detail-type': z.literal('Scheduled Event') });
@@ -35,15 +43,29 @@ export interface TickSummary {
   at: number;
   reconciled: ReconcileResult[];
   failed: Array<{ targetId: string; error: string; retryable: boolean }>;
+  /** Sharded ticks: what was handed to the shard workers (`reconciled` and `failed` stay empty). */
+  dispatched?: { shards: number; targets: number; failedShards: number[] };
 }
 
-export type TickDeps = HandlerDeps;
+/** Where a sharded tick sends its shards, and how long each is valid (the tick interval). */
+export interface ShardDispatch {
+  queue: ShardQueue;
+  intervalSeconds: number;
+  /** Targets per shard. @default SHARD_SIZE */
+  size?: number;
+}
+
+export interface TickDeps extends HandlerDeps {
+  /** Set in Lambda: the tick plans and enqueues shards instead of reconciling inline. */
+  shards?: ShardDispatch;
+}
 
 export function createTickHandler(deps: TickDeps) {
   const concurrency = deps.targetConcurrency ?? DEFAULT_TARGET_CONCURRENCY;
 
   const tick = async (event: TickEvent, context: Context): Promise<TickSummary> => {
     const selected = selectTargets(deps.config.targets, 'targetIds' in event ? event.targetIds : undefined);
+    if (deps.shards) return dispatchShards(deps, deps.shards, selected);
     const rdeps = reconcileDeps(deps, context);
     const startedAt = deps.clock();
     // The clock is read per target: a target reconciled late in a long tick must not be decided (and sorted
@@ -75,6 +97,28 @@ export function createTickHandler(deps: TickDeps) {
   return withPowertools(deps, tick).use(parser({ schema: tickEventSchema }));
 }
 
+/**
+ * Plans the shards of this tick and enqueues them. A shard that cannot be queued is logged and counted; its
+ * targets wait for the next tick (as a failed target of an inline tick does), and nothing is thrown: a
+ * retried tick would enqueue every other shard twice.
+ */
+async function dispatchShards(deps: TickDeps, dispatch: ShardDispatch, selected: readonly Target[]): Promise<TickSummary> {
+  const at = deps.clock();
+  const messages = shardMessages(selected.map((t) => t.id), at, dispatch.intervalSeconds, dispatch.size);
+  let failedShards: number[] = [];
+  try {
+    await dispatch.queue.send(messages);
+  } catch (error) {
+    if (!(error instanceof ShardDispatchError)) throw error;
+    failedShards = error.failedShards;
+    deps.metrics.addMetric(METRIC.shardDispatchFailures, MetricUnit.Count, failedShards.length);
+    deps.logger.error('some shards could not be queued; their targets wait for the next tick', { failedShards, retryable: error.retryable, error });
+  }
+  deps.metrics.addMetric(METRIC.shardsDispatched, MetricUnit.Count, messages.length - failedShards.length);
+  deps.logger.info('tick planned', { targets: selected.length, shards: messages.length, failedShards: failedShards.length });
+  return { at, reconciled: [], failed: [], dispatched: { shards: messages.length, targets: selected.length, failedShards } };
+}
+
 function selectTargets(targets: readonly Target[], ids: string[] | undefined): Target[] {
   if (!ids) return [...targets];
   const byId = new Map(targets.map((t) => [t.id, t]));
@@ -83,4 +127,4 @@ function selectTargets(targets: readonly Target[], ids: string[] | undefined): T
   return [...new Set(ids)].map((id) => byId.get(id)!);
 }
 
-export const handler = lambdaEntry(() => createTickHandler(buildLambdaDeps()));
+export const handler = lambdaEntry(() => createTickHandler({ ...buildLambdaDeps(), shards: buildShardDispatch() }));

@@ -191,3 +191,35 @@ export interface AllocationExecutor {
   /** `actionId` is derived from the decision (`${decisionId}#${index}`) and used for idempotency/logs. */
   apply(target: Target, action: Action, actionId: string): Promise<ApplyResult>;
 }
+
+// ---- shard queue (the sharded tick) ---------------------------------------------------------------------
+
+/** One shard of a tick, as the tick hands it to the shard workers (schema: functions/app/shards.ts). */
+export interface ShardMessageBody {
+  v: 1;
+  tickAt: number;
+  notAfter: number;
+  shard: { index: number; count: number };
+  targetIds: string[];
+}
+
+export interface ShardQueue {
+  /**
+   * Enqueues every shard. Resolves when all were accepted; otherwise rejects with ShardDispatchError naming
+   * the shards that were not (the others are on their way: a shard is never half-sent).
+   */
+  send(shards: readonly ShardMessageBody[]): Promise<void>;
+}
+
+/** Some shards of a tick could not be enqueued; their targets wait for the next tick. */
+export class ShardDispatchError extends Error {
+  override readonly name = 'ShardDispatchError';
+  constructor(
+    readonly failedShards: number[],
+    readonly retryable: boolean,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -15,7 +15,7 @@ const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /** Synthesizes with bundling and returns each function's bundle directory, by function description prefix. */
-function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]> = {}): { ingest: string; tick: string } {
+function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]> = {}): { ingest: string; tick: string; shard: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'drivetrain-bundle-'));
   outdirs.push(outdir);
   const app = new App({ outdir });
@@ -27,7 +27,7 @@ function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]>
     if (!key) throw new Error(`no function "${marker}"`);
     return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
   };
-  return { ingest: assetOf('store drivers'), tick: assetOf('reconcile every target') };
+  return { ingest: assetOf('store drivers'), tick: assetOf('reconcile every target'), shard: assetOf('reconcile one shard') };
 }
 
 /** Imports the bundle as Lambda's Node 22 runtime does and runs `script` with it as `m`. */
@@ -43,12 +43,13 @@ function runBundle(dir: string, script: string, env: Record<string, string> = {}
 
 describe('the config travels inside the bundle', () => {
   const fixture = join(__dirname, 'fixtures/config-echo-handler.ts');
-  const dirs = bundle({ handlers: { ingest: fixture, tick: fixture } });
+  const dirs = bundle({ handlers: { ingest: fixture, tick: fixture, shard: fixture } });
   const expected = JSON.stringify(fixtureConfig());
 
   test.each([
     ['ingest', dirs.ingest],
     ['tick', dirs.tick],
+    ['shard worker', dirs.shard],
   ])('%s: read literally and through process.env (set by the bundle banner), with no environment variable set', (_, dir) => {
     const result = runBundle(dir, 'console.log(JSON.stringify(await m.handler()));');
     expect(result.stderr).toBe('');
@@ -75,11 +76,15 @@ describe('the real handlers', () => {
     [ENV.stateTable]: 'dt-test-state',
     [ENV.idempotencyTable]: 'dt-test-idempotency',
     [ENV.pendingGraceSeconds]: '90',
+    // The tick's own two (the construct sets them; the other functions ignore them).
+    [ENV.shardQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/111122223333/dt-test-shards',
+    [ENV.tickIntervalSeconds]: '60',
   };
 
   test.each([
     ['ingest', dirs.ingest],
     ['tick', dirs.tick],
+    ['shard worker', dirs.shard],
   ])('%s: initialises as in a Lambda execution environment, from the bundled config alone', (_, dir) => {
     // With AWS_LAMBDA_FUNCTION_NAME set the handler modules build their dependencies at import (cold start):
     // environment parsing, config validation, SDK clients. No AWS call is made before an invocation.

@@ -137,6 +137,7 @@ describe('DrivetrainObservability', () => {
       ingest: fn('ingest-fn'),
       tick: fn('tick-fn'),
       tickInterval: Duration.minutes(1),
+      shards: { worker: fn('shard-fn'), queue: new sqs.Queue(stack, 'Shards'), workerTimeout: Duration.minutes(2) },
       deadLetterQueues: [{ label: 'Only', queue: dlq }],
       decisionsTableName: 'obs-decisions',
       actionFailureRatePercent: 15,
@@ -148,11 +149,23 @@ describe('DrivetrainObservability', () => {
   test('name prefixes alarms and names the dashboard; functions, DLQs, table and threshold are wired in', () => {
     const { stack, alarms, observability } = build();
     expect(alarms.map((a) => a.Properties.AlarmName).sort()).toEqual(
-      ['obs-action-failure-rate', 'obs-ingest-errors', 'obs-only-dlq-not-empty', 'obs-reconciliation-stalled', 'obs-stale-targets', 'obs-tick-errors'].sort(),
+      [
+        'obs-action-failure-rate',
+        'obs-ingest-errors',
+        'obs-only-dlq-not-empty',
+        'obs-reconciliation-stalled',
+        'obs-stale-targets',
+        'obs-tick-errors',
+        'obs-shard-worker-errors',
+        'obs-shard-duration',
+        'obs-shard-backlog',
+      ].sort(),
     );
     expect(alarms.find((a) => a.Properties.AlarmName === 'obs-action-failure-rate')!.Properties.Threshold).toBe(15);
     expect(alarms.find((a) => a.Properties.AlarmName === 'obs-ingest-errors')!.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: 'ingest-fn' }]);
     expect(alarms.find((a) => a.Properties.AlarmName === 'obs-reconciliation-stalled')!.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: 'tick-fn' }]);
+    expect(alarms.find((a) => a.Properties.AlarmName === 'obs-shard-worker-errors')!.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: 'shard-fn' }]);
+    expect(alarms.find((a) => a.Properties.AlarmName === 'obs-shard-duration')!.Properties.Threshold).toBe(60_000);
     const dashboard = single(stack, 'AWS::CloudWatch::Dashboard').Properties;
     expect(dashboard.DashboardName).toBe('obs');
     expect(String(dashboard.DashboardBody)).toContain('item-explorer?table=obs-decisions');
@@ -173,6 +186,7 @@ describe('DrivetrainObservability', () => {
       ingest: fn,
       tick: fn,
       tickInterval: Duration.minutes(1),
+      shards: { worker: fn, queue: new sqs.Queue(stack, 'Shards'), workerTimeout: Duration.minutes(2) },
       deadLetterQueues: [],
       decisionsTableName: 't',
       actionFailureRatePercent: 10,
@@ -180,7 +194,7 @@ describe('DrivetrainObservability', () => {
     });
     const ref = `\${${stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic)}}`;
     const alarms = Object.values(resourcesOf(stack)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) expect([alarm.Properties.AlarmActions, alarm.Properties.OKActions]).toEqual([[ref], [ref]]);
   });
 });

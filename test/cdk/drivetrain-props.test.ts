@@ -113,16 +113,16 @@ test('alarmTopic: every control-plane alarm notifies it on ALARM and on OK', () 
   new Drivetrain(stack, 'Drivetrain', { config: fixtureConfig(), alarmTopic: topic });
   const topicRef = `\${${stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic)}}`;
   const alarms = ofType(Template.fromStack(stack), 'AWS::CloudWatch::Alarm');
-  expect(alarms).toHaveLength(7);
+  expect(alarms).toHaveLength(11);
   for (const alarm of alarms) {
     expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
     expect(alarm.Properties.OKActions).toEqual([topicRef]);
   }
 });
 
-test('logRetention applies to both function log groups', () => {
+test('logRetention applies to every function log group', () => {
   const { template } = synthStack({ logRetention: logs.RetentionDays.ONE_YEAR });
-  expect(ofType(template, 'AWS::Logs::LogGroup').map((g) => g.Properties.RetentionInDays)).toEqual([365, 365]);
+  expect(ofType(template, 'AWS::Logs::LogGroup').map((g) => g.Properties.RetentionInDays)).toEqual([365, 365, 365]);
 });
 
 test('retainData: false lets tables and log groups go with the stack (throw-away environments)', () => {
@@ -140,11 +140,12 @@ test('retainData: false lets tables and log groups go with the stack (throw-away
 });
 
 describe('tickInterval', () => {
-  test('sets the schedule, the tick timeout (ends before the next tick) and the stall alarm window', () => {
+  test('sets the schedule, how long a shard is valid and the stall alarm window; the tick timeout stays short (it only plans)', () => {
     const { template } = synthStack({ tickInterval: Duration.minutes(5) });
     expect(ofType(template, 'AWS::Events::Rule').filter((r) => r.Properties.ScheduleExpression).map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
-    const tick = ofType(template, 'AWS::Lambda::Function').find((f) => String(f.Properties.Description).includes('reconcile'))!;
-    expect(tick.Properties.Timeout).toBe(290);
+    const tick = ofType(template, 'AWS::Lambda::Function').find((f) => String(f.Properties.Description).includes('reconcile every target'))!;
+    expect(tick.Properties.Timeout).toBe(30);
+    expect((tick.Properties.Environment as { Variables: Record<string, unknown> }).Variables.TICK_INTERVAL_SECONDS).toBe('300');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'dt-test-reconciliation-stalled', Period: 600 });
   });
 

@@ -8,7 +8,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../functions/contracts';
 import { PENDING_GRACE_RANGE } from '../../functions/runtime/env';
 import { Drivetrain } from '../../lib/drivetrain';
-import { PENDING_GRACE_MARGIN_SECONDS, pendingGraceSeconds, tickTimeout } from '../../lib/pending-grace';
+import { SHARD_WORKER_TIMEOUT_SECONDS } from '../../functions/app/shards';
+import { PENDING_GRACE_MARGIN_SECONDS, pendingGraceSeconds } from '../../lib/pending-grace';
 import { appWithoutBundling, fixtureConfig } from './support';
 
 interface LambdaProps {
@@ -44,16 +45,19 @@ describe('pending grace from the functions timeouts', () => {
     expect(grace).toBeLessThanOrEqual(PENDING_GRACE_RANGE.max);
   });
 
-  test('the 4- and 10-minute ticks of the issue: 230 s and 590 s timeouts, graces 260 s and 620 s', () => {
-    expect(reconcilers(4).map((f) => f.timeout).sort((a, b) => a - b)).toEqual([30, 230]);
-    expect(Number(reconcilers(4)[0]!.grace)).toBe(260);
-    expect(Number(reconcilers(10)[0]!.grace)).toBe(620);
+  test('the 4- and 10-minute ticks of the issue: no function runs as long as its tick any more (the tick only queues shards); the grace exceeds the shard worker', () => {
+    for (const minutes of [4, 10]) {
+      const fns = reconcilers(minutes);
+      expect(fns.map((f) => f.timeout).sort((a, b) => a - b)).toEqual([30, 30, SHARD_WORKER_TIMEOUT_SECONDS]);
+      expect(Number(fns[0]!.grace)).toBe(SHARD_WORKER_TIMEOUT_SECONDS + PENDING_GRACE_MARGIN_SECONDS);
+    }
   });
 
   test('the derivation takes the longest of any number of functions (a shard worker adds its own)', () => {
     for (let minutes = 1; minutes <= 24 * 60; minutes++) {
-      const tick = tickTimeout(Duration.minutes(minutes)).toSeconds();
-      const grace = pendingGraceSeconds([Duration.seconds(30), tickTimeout(Duration.minutes(minutes))]);
+      // Any function that runs up to its interval (the tick did, before shards: min(interval - 10 s, 600 s)).
+      const tick = Math.min(minutes * 60 - 10, 600);
+      const grace = pendingGraceSeconds([Duration.seconds(30), Duration.seconds(tick)]);
       expect(grace).toBeGreaterThan(Math.max(30, tick));
       expect(grace).toBeLessThanOrEqual(PENDING_GRACE_RANGE.max);
     }

@@ -58,7 +58,8 @@ describe('tables (built from functions/adapters/dynamodb/tables.ts)', () => {
 describe('functions', () => {
   test.each([
     ['ingest', ingestId, 30],
-    ['tick', tickId, 50],
+    ['tick', tickId, 30],
+    ['shard worker', logicalIdWhere('AWS::Lambda::Function', (p) => String(p.Description).includes('reconcile one shard')), 120],
   ])('%s: Node 22 on ARM64, active tracing, JSON logs in its own log group, table names in the environment', (_, id, timeout) => {
     const p = flat.Resources[id]!.Properties;
     expect(p).toMatchObject({
@@ -84,9 +85,8 @@ describe('functions', () => {
     expect(flat.Resources[logGroup]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
   });
 
-  test('only the tick reserves concurrency (one instance: reconciliations never overlap)', () => {
-    expect(flat.Resources[tickId]!.Properties.ReservedConcurrentExecutions).toBe(1);
-    expect(flat.Resources[ingestId]!.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  test('no function reserves concurrency (overlapping reconciliations are safe per target; see sharded-tick.test.ts)', () => {
+    for (const r of Object.values(flat.Resources)) if (r.Type === 'AWS::Lambda::Function') expect(r.Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   test('no function role uses an AWS managed policy', () => {
@@ -147,14 +147,17 @@ describe('event routing, DLQs and retries', () => {
 
   test('DLQs keep messages 14 days, are encrypted and refuse plain HTTP', () => {
     const queues = resourcesOf(template, 'AWS::SQS::Queue');
-    expect(Object.keys(queues)).toHaveLength(2);
-    for (const queue of Object.values(queues)) {
+    // The three DLQs, and the shard queue (sharded-tick.test.ts).
+    expect(Object.keys(queues)).toHaveLength(4);
+    const dlqs = Object.values(queues).filter((q) => String(q.Properties.QueueName).endsWith('-dlq'));
+    expect(dlqs).toHaveLength(3);
+    for (const queue of dlqs) {
       expect(queue.Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
     }
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
       { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } },
-      2,
+      4,
     );
   });
 
@@ -339,10 +342,12 @@ describe('IAM least privilege', () => {
     expect(writersOf('Tick')).toHaveLength(0);
   });
 
-  test('both roles carry the one allocation policy', () => {
+  test('the two deciding roles (ingest, shard worker) carry the one allocation policy; the tick only plans', () => {
     const managed = Object.keys(resourcesOf(template, 'AWS::IAM::ManagedPolicy'));
     expect(managed).toHaveLength(1);
-    for (const id of [ingestId, tickId]) {
+    const tickRole = String(flat.Resources[tickId]!.Properties.Role).replace(/^\$\{|\.Arn\}$/g, '');
+    expect(flat.Resources[tickRole]!.Properties.ManagedPolicyArns).toBeUndefined();
+    for (const id of [ingestId, logicalIdWhere('AWS::Lambda::Function', (p) => String(p.Description).includes('reconcile one shard'))]) {
       const role = String(flat.Resources[id]!.Properties.Role).replace(/^\$\{|\.Arn\}$/g, '');
       expect(flat.Resources[role]!.Properties.ManagedPolicyArns).toEqual([`\${${managed[0]}}`]);
     }
@@ -374,7 +379,8 @@ describe('control-plane alarms', () => {
     expect(byName('dt-test-ingest-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `\${${ingestId}}` }] });
     expect(byName('dt-test-tick-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `\${${tickId}}` }] });
     expect(byName('dt-test-reconciliation-stalled')).toMatchObject({ MetricName: 'Invocations', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
-    expect(alarms).toHaveLength(7);
+    // …and the four of the sharded tick (sharded-tick.test.ts).
+    expect(alarms).toHaveLength(11);
   });
 
   test('without an alarm topic the alarms have no actions', () => {
@@ -406,6 +412,7 @@ describe('dashboard and outputs', () => {
         'DeliveryDlqUrl',
         'DriversTableName',
         'FailuresDlqUrl',
+        'ShardDlqUrl',
         'IdempotencyTableName',
         'IngestFunctionArn',
         'StateTableName',

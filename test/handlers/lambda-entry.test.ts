@@ -12,10 +12,13 @@ import 'aws-sdk-client-mock-jest';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import { GetProvisionedConcurrencyConfigCommand, LambdaClient, ProvisionedConcurrencyConfigNotFoundException } from '@aws-sdk/client-lambda';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { TickSummary } from '../../functions/handlers/tick';
 import { ENV } from '../../functions/contracts';
 import { EnvironmentError, parseEnv } from '../../functions/runtime/env';
 import { buildLambdaDeps } from '../../functions/runtime/deps';
+import { buildShardDispatch } from '../../functions/runtime/shards';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
 import { fixture, lambdaContext } from './harness';
 
@@ -70,16 +73,37 @@ describe('parseEnv', () => {
   });
 });
 
+describe('buildShardDispatch (the tick\'s own environment)', () => {
+  const queue = 'https://sqs.us-east-1.amazonaws.com/111122223333/dt-shards';
+
+  it('takes the queue URL and the tick interval', () => {
+    expect(buildShardDispatch({ [ENV.shardQueueUrl]: queue, [ENV.tickIntervalSeconds]: '300' }).intervalSeconds).toBe(300);
+  });
+
+  it.each([
+    ['no queue URL, by name', { [ENV.tickIntervalSeconds]: '60' }, /SHARD_QUEUE_URL is not set/],
+    ['a queue URL that is not https', { [ENV.shardQueueUrl]: 'http://sqs.local/q', [ENV.tickIntervalSeconds]: '60' }, /SHARD_QUEUE_URL/],
+    ['an interval below a minute', { [ENV.shardQueueUrl]: queue, [ENV.tickIntervalSeconds]: '30' }, /TICK_INTERVAL_SECONDS/],
+    ['an interval that is not a number', { [ENV.shardQueueUrl]: queue, [ENV.tickIntervalSeconds]: 'soon' }, /TICK_INTERVAL_SECONDS/],
+  ])('fails fast on %s', (_label, source, message) => {
+    expect(() => buildShardDispatch(source)).toThrow(EnvironmentError);
+    expect(() => buildShardDispatch(source)).toThrow(message);
+  });
+});
+
 describe('module-scope handlers built from the environment', () => {
   let local: LocalTables;
   const saved = { ...process.env };
   const autoScaling = mockClient(AutoScalingClient);
   const lambda = mockClient(LambdaClient);
   const route53 = mockClient(Route53Client);
+  const sqs = mockClient(SQSClient);
 
   beforeAll(async () => {
     local = await createTestTables();
     Object.assign(process.env, env(local.names), {
+      [ENV.shardQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/111122223333/drivetrain-shards',
+      [ENV.tickIntervalSeconds]: '60',
       AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
@@ -93,6 +117,7 @@ describe('module-scope handlers built from the environment', () => {
     autoScaling.restore();
     lambda.restore();
     route53.restore();
+    sqs.restore();
     local.client.destroy();
   });
 
@@ -113,8 +138,14 @@ describe('module-scope handlers built from the environment', () => {
     expect(autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { AutoScalingGroupName: 'web-prod', DesiredCapacity: 8 });
   });
 
-  it('tick: the scheduled event reconciles every configured target', async () => {
+  it('tick → shard worker: the scheduled event queues every configured target, the worker reconciles them', async () => {
     const { handler } = await import('../../functions/handlers/tick');
+    const { handler: shardHandler } = await import('../../functions/handlers/shard');
+    const sent: SendMessageBatchRequestEntry[] = [];
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => {
+      sent.push(...input.Entries);
+      return { Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: 'x' })), Failed: [] };
+    });
     const scheduled = { version: '0', id: '89d1a02d-5ec7-412e-82f5-13505f849b41', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: '2016-12-30T18:44:49Z', region: 'us-east-1', resources: ['arn:aws:events:us-east-1:123456789012:rule/SampleRule'], detail: {} };
     lambda.on(GetProvisionedConcurrencyConfigCommand).rejects(new ProvisionedConcurrencyConfigNotFoundException({ message: 'No Provisioned Concurrency Config found for this function', $metadata: {} }));
     route53.on(ListResourceRecordSetsCommand).resolves({
@@ -125,7 +156,25 @@ describe('module-scope handlers built from the environment', () => {
       ],
     });
     const summary = (await handler(scheduled as never, lambdaContext(), () => undefined)) as TickSummary;
-    expect(summary.failed).toEqual([]);
-    expect(summary.reconciled.map((r) => r.targetId).sort()).toEqual(['api-routing', 'checkout-fn', 'web-asg']);
+    expect(summary).toMatchObject({ failed: [], reconciled: [], dispatched: { shards: 1, targets: 3, failedShards: [] } });
+    expect(sqs).toHaveReceivedCommandWith(SendMessageBatchCommand, { QueueUrl: 'https://sqs.us-east-1.amazonaws.com/111122223333/drivetrain-shards' });
+
+    const records = sent.map((entry, i) => ({
+      messageId: `00000000-0000-4000-8000-00000000000${i}`,
+      receiptHandle: 'AQEBexample',
+      body: entry.MessageBody!,
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1545082649183', SenderId: 'AROAEXAMPLE:tick', ApproximateFirstReceiveTimestamp: '1545082649185' },
+      messageAttributes: {},
+      md5OfBody: '098f6bcd4621d373cade4e832627b4f6',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:111122223333:drivetrain-shards',
+      awsRegion: 'us-east-1',
+    }));
+    const response = await shardHandler({ Records: records } as never, lambdaContext(), () => undefined);
+    expect(response).toEqual({ batchItemFailures: [] });
+    for (const targetId of ['api-routing', 'checkout-fn', 'web-asg']) {
+      const state = await local.doc.send(new GetCommand({ TableName: local.names.state, Key: { targetId } }));
+      expect(state.Item?.version).toBeGreaterThan(0);
+    }
   });
 });

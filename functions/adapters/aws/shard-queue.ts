@@ -1,0 +1,57 @@
+/**
+ * The shard queue over Amazon SQS: SendMessageBatch, ten shards per request. SendMessageBatch succeeds as a
+ * call even when some entries fail (`Failed` in the response), so each entry is checked; entries that failed
+ * on the service side are sent once more, sender faults (a malformed entry) are not.
+ */
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { SHARD_MESSAGES_PER_BATCH } from '../../app/shards';
+import { ShardDispatchError, type ShardMessageBody, type ShardQueue } from '../../ports';
+import { classifyAwsError } from '../../executors/errors';
+
+/** One more try for entries SQS failed on its side (throttling, an internal error) before giving up on them. */
+const SERVICE_FAULT_ATTEMPTS = 2;
+
+export class SqsShardQueue implements ShardQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(shards: readonly ShardMessageBody[]): Promise<void> {
+    const failed: number[] = [];
+    let retryable = true;
+    let cause: unknown;
+    for (let start = 0; start < shards.length; start += SHARD_MESSAGES_PER_BATCH) {
+      const batch = shards.slice(start, start + SHARD_MESSAGES_PER_BATCH);
+      try {
+        const left = await this.sendBatch(batch);
+        for (const entry of left) {
+          failed.push(entry.shard.index);
+          retryable &&= !entry.senderFault;
+        }
+      } catch (error) {
+        // The whole request failed: none of its shards is known to be queued.
+        cause = error;
+        retryable &&= classifyAwsError(error).retryable;
+        failed.push(...batch.map((s) => s.shard.index));
+      }
+    }
+    if (failed.length > 0) {
+      throw new ShardDispatchError(failed, retryable, `${failed.length} of ${shards.length} shard(s) could not be queued: shard(s) ${failed.join(', ')}`, { cause });
+    }
+  }
+
+  /** Returns the shards still not accepted after SERVICE_FAULT_ATTEMPTS. */
+  private async sendBatch(batch: readonly ShardMessageBody[]): Promise<Array<{ shard: ShardMessageBody['shard']; senderFault: boolean }>> {
+    let pending = batch.map((body, i) => ({ body, id: String(i) }));
+    const refused: Array<{ shard: ShardMessageBody['shard']; senderFault: boolean }> = [];
+    for (let attempt = 1; attempt <= SERVICE_FAULT_ATTEMPTS && pending.length > 0; attempt++) {
+      const entries: SendMessageBatchRequestEntry[] = pending.map(({ body, id }) => ({ Id: id, MessageBody: JSON.stringify(body) }));
+      const response = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+      const failures = new Map((response.Failed ?? []).map((f) => [f.Id, f.SenderFault === true]));
+      for (const { body, id } of pending) if (failures.get(id) === true) refused.push({ shard: body.shard, senderFault: true });
+      pending = pending.filter(({ id }) => failures.get(id) === false);
+    }
+    return [...refused, ...pending.map(({ body }) => ({ shard: body.shard, senderFault: false }))];
+  }
+}
