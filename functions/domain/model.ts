@@ -202,6 +202,19 @@ export type RoutingEndpoint = z.infer<typeof routingEndpointSchema>;
 // ---------------------------------------------------------------------------------------------------------
 // Policy
 // ---------------------------------------------------------------------------------------------------------
+export const FORECAST_MODES = ['shadow', 'enforce'] as const;
+export const forecastSchema = z
+  .object({
+    mode: z.enum(FORECAST_MODES).default('shadow'),
+    /**
+     * How far ahead capacity must be in place: the time a new unit takes to serve. 600 s covers EC2's launch
+     * plus the 300 s default instance warmup Auto Scaling documents; set your own measured time to serve.
+     */
+    leadTimeSeconds: z.number().int().min(60).max(6 * 3600).default(600),
+  })
+  .strict();
+export type ForecastOptions = z.infer<typeof forecastSchema>;
+
 export const ruleSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -229,6 +242,12 @@ export const ruleSchema = z.discriminatedUnion('kind', [
        */
       scaleInTolerance: z.number().min(0).max(0.5).default(0.1),
       staleAfterSeconds: z.number().int().positive().optional(),
+      /**
+       * Predictive demand from the metric's own history (seasonal + trend), combined by max with the reactive
+       * demand. `shadow` (the default, like AWS predictive scaling's ForecastOnly) explains the forecast in
+       * every decision without acting on it.
+       */
+      forecast: forecastSchema.optional(),
     })
     .strict(),
   z
@@ -269,6 +288,12 @@ export const policySchema = z
         maxStepUp: z.number().int().positive().optional(),
         /** Largest decrease in one decision; unlimited when absent. */
         maxStepDown: z.number().int().positive().optional(),
+        /**
+         * Step limits hold over this window, not one decision: after a scale-out, the next one waits until the
+         * window has passed (so any window this long adds at most maxStepUp), the same for scale-in. 0 (the
+         * default) limits each decision only.
+         */
+        stepWindowSeconds: z.number().int().nonnegative().max(86400).default(0),
       })
       .strict(),
     rules: z.array(ruleSchema).default([]),
@@ -370,6 +395,12 @@ export const REASON_CODES = [
   'target-tracking',
   'business-window',
   'business-lead-time',
+  /** The metric rule's forecast (enforce mode) asked for more than the reactive demand. */
+  'forecast',
+  /** A scale-out the metric's own noise explains (inside its dead band, not sustained) was not made. */
+  'within-noise-band',
+  /** Scale-in went only to the highest recommendation over the scale-down window (HPA stabilization). */
+  'stabilized-scale-down',
   'override-pin',
   'override-freeze',
   'scheduled-pin',

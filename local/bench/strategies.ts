@@ -86,7 +86,7 @@ export interface StaticScheduleOptions {
   /** Announced events, visible from their observedAt like any notice. */
   drivers: readonly Driver[];
   /** Converts an announced multiplier into capacity the way the policy's business rule would. */
-  policy: Pick<Policy, 'rules' | 'bounds'>;
+  policy: Pick<Policy, 'rules'> & { bounds: Pick<Policy['bounds'], 'min' | 'max'> };
   warmupSeconds: number;
 }
 
