@@ -276,6 +276,9 @@ export const scheduledOverrideSchema = z
   .strict();
 export type ScheduledOverride = z.infer<typeof scheduledOverrideSchema>;
 
+/** Default scale-down stabilization window (see policy.stabilization.scaleDownSeconds). */
+export const SCALE_DOWN_STABILIZATION_SECONDS = 600;
+
 export const policySchema = z
   .object({
     /** Recorded on every decision so an audit can tell which policy produced it. */
@@ -303,11 +306,17 @@ export const policySchema = z
       .object({
         /** After a scale-up, further non-urgent scale-ups wait this long (lets new capacity warm up). */
         scaleUpSeconds: z.number().int().nonnegative().default(0),
-        /** After any change, a scale-in waits this long (HPA's downscale stabilization; prevents flapping). */
-        scaleDownSeconds: z.number().int().nonnegative().default(300),
+        /**
+         * Scale-down stabilization (HPA's downscale window): with the metric's history, scale-in goes only to
+         * the highest recommendation over this window; without it, a scale-in waits this long after any change.
+         * Default 600 s, twice the 300 s default EC2 instance warmup: a unit removed inside the window could not
+         * serve again before the window ends, so a shorter window turns every reversed scale-in into a warmup
+         * of under-provisioning (HPA's 300 s default is sized for pods that start in seconds).
+         */
+        scaleDownSeconds: z.number().int().nonnegative().default(SCALE_DOWN_STABILIZATION_SECONDS),
       })
       .strict()
-      .default({ scaleUpSeconds: 0, scaleDownSeconds: 300 }),
+      .default({ scaleUpSeconds: 0, scaleDownSeconds: SCALE_DOWN_STABILIZATION_SECONDS }),
     budget: z
       .object({
         unitHourlyPrice: z.number().finite().positive(),

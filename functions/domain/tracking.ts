@@ -1,8 +1,8 @@
 /**
  * Target tracking on a metric, made robust to the metric's own noise when its history is known:
- *   - scale-out at once on a breach larger than the noise explains (the dead band), or on a breach that has
- *     lasted SUSTAINED_BREACH_DATAPOINTS datapoints, proportionally (ceil(value / target), or the sustained
- *     level); a breach inside the band that has not lasted holds;
+ *   - scale-out on a breach larger than the noise explains (the dead band) once a second datapoint confirms
+ *     it, or on a breach that has lasted SUSTAINED_BREACH_DATAPOINTS datapoints, proportionally (to the
+ *     lowest of the breaching datapoints); a breach inside the band that has not lasted holds;
  *   - scale-in only to the highest recommendation over the scale-down window (Kubernetes HPA's downscale
  *     stabilization), so one quiet minute between busy ones never removes capacity.
  * Without history it is plain target tracking with scale-in tolerance, as before. Pure.
@@ -18,6 +18,12 @@ type MetricRule = Extract<Rule, { kind: 'metric' }>;
  * (~2.5 % above): a breach bigger than that is very likely load, not noise, and acts at once.
  */
 export const NOISE_BAND_SIGMAS = 2;
+/**
+ * A breach beyond the band acts on its second datapoint: measured request rates have single-minute spikes far
+ * outside any Gaussian band (heavy tails), and capacity ordered for one minute serves after the warmup, when
+ * the spike is long gone. Two in a row beyond 2σ is load; it costs a real surge one minute.
+ */
+export const LARGE_BREACH_DATAPOINTS = 2;
 /**
  * A smaller breach acts once it has lasted this many datapoints: the 3 one-minute datapoints of the high
  * alarm AWS target tracking creates, so a slow real rise is never answered later than target tracking would.
@@ -71,14 +77,19 @@ function scaleOut(input: TrackingInput, raw: number, detail: string, current: nu
   const band = NOISE_BAND_SIGMAS * sigma;
   const atTarget = current * rule.targetPerUnit;
   const bandText = `noise band ±${round(band)}`;
-  if (value > atTarget + band) return { demand: raw, detail: `${detail} (above ${round(atTarget)} + ${bandText})`, stabilized: false };
   const before = lastValues(history!, input.periodStart, SUSTAINED_BREACH_DATAPOINTS - 1);
-  if (before.length === SUSTAINED_BREACH_DATAPOINTS - 1 && before.every((v) => v > atTarget)) {
-    // Proportional to what has lasted: the lowest of the breaching datapoints, not the noisiest one.
+  const large = (v: number) => v > atTarget + band;
+  if (large(value) && before.length >= LARGE_BREACH_DATAPOINTS - 1 && before.slice(0, LARGE_BREACH_DATAPOINTS - 1).every(large)) {
+    // Proportional to what has lasted: the lower of the breaching datapoints, not the noisiest one.
+    const confirmed = Math.min(value, ...before.slice(0, LARGE_BREACH_DATAPOINTS - 1));
+    return { demand: unitsFor(confirmed, rule), detail: `${detail} (above ${round(atTarget)} + ${bandText} for ${LARGE_BREACH_DATAPOINTS} datapoints)`, stabilized: false };
+  }
+  if (before.length === SUSTAINED_BREACH_DATAPOINTS - 1 && value > atTarget && before.every((v) => v > atTarget)) {
     const sustained = Math.min(value, ...before);
     return { demand: unitsFor(sustained, rule), detail: `${detail} (above ${round(atTarget)} for ${SUSTAINED_BREACH_DATAPOINTS} datapoints, lowest ${round(sustained)})`, stabilized: false };
   }
-  return { demand: current, detail: `${detail} (within the ${bandText} of ${round(atTarget)}: holds ${current})`, stabilized: false, reason: 'within-noise-band' };
+  const why = large(value) ? `one datapoint beyond the ${bandText} of ${round(atTarget)}` : `within the ${bandText} of ${round(atTarget)}`;
+  return { demand: current, detail: `${detail} (${why}: holds ${current})`, stabilized: false, reason: 'within-noise-band' };
 }
 
 function scaleIn(input: TrackingInput, raw: number, detail: string, current: number): TrackingRecommendation {

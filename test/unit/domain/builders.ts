@@ -174,7 +174,10 @@ export function weightsState(weights: Record<string, number>, opts: Partial<Targ
   return { targetId: 'api-routing', version: 1, current: { kind: 'weights', weights }, ...opts };
 }
 
-/** A 1-minute metric history whose last period ends at `end`: values oldest first (NaN = gap). */
-export function history(values: number[], end = T0, stepSeconds = 60): MetricHistory {
+/**
+ * A 1-minute metric history whose last period ends at `end`: values oldest first (NaN = gap). The default end
+ * is T0 - 60, where `metric()` snapshots are observed: the last value is the snapshot's own minute.
+ */
+export function history(values: number[], end = T0 - 60, stepSeconds = 60): MetricHistory {
   return { start: end - values.length * stepSeconds, stepSeconds, values };
 }

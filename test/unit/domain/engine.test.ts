@@ -859,10 +859,11 @@ const produced = { reasons: new Set<ReasonCode>(), outcomes: new Set<DriverOutco
 
 // ---- stability and forecast: the same engine given the metric's recent history ---------------------------
 /** ±100 around 1000 every other minute: σ ≈ 210 from the differences, a dead band of ±419. */
-const noisy = history(Array.from({ length: 30 }, (_, i) => (i % 2 ? 1100 : 900)));
+const noise = Array.from({ length: 30 }, (_, i) => (i % 2 ? 1100 : 900));
+const noisy = (tail: number[] = []) => history([...noise.slice(tail.length), ...tail]);
 const calm = (tail: number[]) => history([...Array.from({ length: 30 - tail.length }, () => 1000), ...tail]);
-/** Two days of 1000 rps with a 3000 rps burst yesterday from 08:05 to 08:15 (T0 is 08:00). */
-const seasonal = history(Array.from({ length: 2 * 1440 }, (_, i) => (i >= 1440 + 5 && i < 1440 + 15 ? 3000 : 1000 + (i % 3) * 10)));
+/** Two days of ~1000 rps with a 3000 rps burst yesterday from 08:05 to 08:15 (T0 is 08:00). */
+const seasonal = history(Array.from({ length: 2 * 1440 }, (_, i) => (i >= 1440 + 5 && i < 1440 + 15 ? 3000 : 1000 + (i % 3) * 10)), T0);
 const forecastTarget = (mode: 'shadow' | 'enforce') => capacityTarget({ rules: [{ kind: 'metric', driver: 'requests', targetPerUnit: 250, forecast: { mode, leadTimeSeconds: 600 } }] });
 const windowed = capacityTarget({ bounds: { min: 2, max: 40, maxStepUp: 12, stepWindowSeconds: 300 } });
 
@@ -872,15 +873,23 @@ const stabilityCases: Case[] = [
     target: trackingOnly,
     drivers: [metric('requests', 1100, { id: 'req' })],
     state: capacityState(4, LONG_AGO),
-    history: { requests: noisy },
+    history: { requests: noisy() },
     expect: { desired: 4, changed: false, reasons: ['target-tracking', 'within-noise-band', 'no-change'], winner: 'requests', summary: 'hold 4: requests' },
   },
   {
-    name: 'a breach beyond the noise band scales out at once, proportionally',
+    name: 'a single datapoint beyond the noise band (an outlier) waits for a second one',
     target: trackingOnly,
     drivers: [metric('requests', 1500, { id: 'req' })],
     state: capacityState(4, LONG_AGO),
-    history: { requests: noisy },
+    history: { requests: noisy([1500]) },
+    expect: { desired: 4, changed: false, reasons: ['target-tracking', 'within-noise-band', 'no-change'], winner: 'requests' },
+  },
+  {
+    name: 'two datapoints beyond the noise band scale out, proportionally to the lower one',
+    target: trackingOnly,
+    drivers: [metric('requests', 1800, { id: 'req' })],
+    state: capacityState(4, LONG_AGO),
+    history: { requests: noisy([1500, 1800]) },
     expect: { desired: 6, changed: true, reasons: ['target-tracking'], winner: 'requests' },
   },
   {
@@ -888,8 +897,7 @@ const stabilityCases: Case[] = [
     target: trackingOnly,
     drivers: [metric('requests', 1300, { id: 'req' })],
     state: capacityState(4, LONG_AGO),
-    // the snapshot (observed T0-60) is the minute from T0-120; the two before it breach too
-    history: { requests: calm([1260, 1280, 1300]) },
+    history: { requests: noisy([1260, 1280, 1300]) },
     expect: { desired: 6, changed: true, reasons: ['target-tracking'], winner: 'requests' },
   },
   {
