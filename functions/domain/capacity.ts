@@ -246,17 +246,24 @@ export function metricDemand(ctx: CapacityContext, entry: LiveDriver, demand: De
   let summaryDetail = '';
   if (rule.forecast) {
     const lead = rule.forecast.leadTimeSeconds;
-    const result = forecastMetric(history, ctx.now, lead);
+    const result = forecastMetric(history, ctx.now, lead, ctx.policy.stabilization.scaleDownSeconds);
     if (!result.ok) detail += `; forecast abstains: ${result.abstain}`;
     else {
       const { forecast } = result;
       const units = unitsFor(forecast.value, rule);
       const shadow = rule.forecast.mode === 'shadow';
       detail += `; forecast ${Math.round(forecast.value)} by ${clockTime(forecast.at)} from ${forecast.basis} ±${Math.round(forecast.band * 100)}% → ${units}${shadow ? ' (shadow: not acted on)' : ''}`;
-      if (!shadow && units > asked) {
-        asked = units;
+      // Combined by max with the reactive demand; a scale-in keeps what the forecast asked for over the window.
+      const held = ctx.currentDesired !== undefined && asked < ctx.currentDesired ? Math.min(ctx.currentDesired, unitsFor(forecast.held, rule)) : 0;
+      // A scale-out on a forecast needs confidence: the low end of its band must already exceed what the
+      // current capacity serves at target, or a noisy forecast would order (and then release) capacity each minute.
+      const confident = forecast.value * (1 - forecast.band) > (ctx.currentDesired ?? 0) * rule.targetPerUnit;
+      const wanted = Math.max(confident ? units : 0, held);
+      if (!shadow && wanted > asked) {
+        asked = wanted;
         reason = 'forecast';
         summaryDetail = ` forecast (lead ${formatDuration(lead)})`;
+        if (held > units) detail += `; scale-in held at ${held} by the forecast over the last ${formatDuration(ctx.policy.stabilization.scaleDownSeconds)}`;
       }
     }
   }

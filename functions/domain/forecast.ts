@@ -31,6 +31,11 @@ const HOLT_BETA = 0.1;
 export interface Forecast {
   /** Highest 5-minute mean the metric is expected to reach between now and now + lead. */
   value: number;
+  /**
+   * Highest the forecast asked for over the stabilization window (what it expected from now - window to
+   * now + lead): a forecast-driven scale-in is stabilized like a reactive one, not undone the next minute.
+   */
+  held: number;
   /** Relative half-width of the 90 % band (0.08 = ±8 %). */
   band: number;
   /** When the forecast peak is expected (epoch seconds). */
@@ -52,7 +57,7 @@ function blockMean(history: MetricHistory, from: number): number | undefined {
 }
 
 /** The metric's expected peak over (now, now + lead], or why there is no forecast. */
-export function forecastMetric(history: MetricHistory | undefined, now: number, leadSeconds: number): ForecastResult {
+export function forecastMetric(history: MetricHistory | undefined, now: number, leadSeconds: number, holdSeconds = 0): ForecastResult {
   if (!history || history.values.length === 0) return { ok: false, abstain: 'no history of the metric' };
   const recent = valuesBetween(history, now - FORECAST_RECENT_SECONDS, now);
   const expected = FORECAST_RECENT_SECONDS / history.stepSeconds;
@@ -64,14 +69,14 @@ export function forecastMetric(history: MetricHistory | undefined, now: number, 
   }
   const level = mean(valuesBetween(history, now - FORECAST_LEVEL_SECONDS, now));
   if (level === undefined) return { ok: false, abstain: 'history broken: no datapoint in the last 15 minutes' };
-  const result = seasonalForecast(history, now, leadSeconds, level) ?? trendForecast(history, now, leadSeconds);
+  const result = seasonalForecast(history, now, leadSeconds, level, holdSeconds) ?? trendForecast(history, now, leadSeconds);
   if (!result.ok) return result;
   if (!(result.forecast.band <= FORECAST_MAX_BAND)) return { ok: false, abstain: `history too erratic to forecast (±${Math.round(result.forecast.band * 100)}% > ±${FORECAST_MAX_BAND * 100}%)` };
   return result;
 }
 
 /** Yesterday's (last week's) shape over the lead, scaled by how today's level compares with that day's. */
-export function seasonalForecast(history: MetricHistory, now: number, leadSeconds: number, level: number): ForecastResult | undefined {
+export function seasonalForecast(history: MetricHistory, now: number, leadSeconds: number, level: number, holdSeconds = 0): ForecastResult | undefined {
   for (const season of FORECAST_SEASONS_SECONDS) {
     const then = now - season;
     if (then - FORECAST_RECENT_SECONDS < history.start) continue;
@@ -80,9 +85,11 @@ export function seasonalForecast(history: MetricHistory, now: number, leadSecond
     if (pastLevel === undefined || pastPeak === undefined || !(pastLevel > 0)) continue;
     const band = seasonalBand(history, now, season);
     if (band === undefined) continue;
+    const scale = level / pastLevel;
+    const held = holdSeconds > 0 ? (peakBlock(history, then - holdSeconds, holdSeconds + leadSeconds)?.value ?? pastPeak.value) : pastPeak.value;
     return {
       ok: true,
-      forecast: { value: level * (pastPeak.value / pastLevel), band, at: pastPeak.at + season, basis: `${Math.round(season / 86400)}d of history` },
+      forecast: { value: pastPeak.value * scale, held: Math.max(held, pastPeak.value) * scale, band, at: pastPeak.at + season, basis: `${Math.round(season / 86400)}d of history` },
     };
   }
   return undefined;
@@ -139,5 +146,6 @@ export function trendForecast(history: MetricHistory, now: number, leadSeconds: 
   const value = Math.max(level, level + trend * steps, 0);
   // One-step errors of single datapoints; the forecast is of the level, so the band uses the smoothed error.
   const band = BAND_Z * rms(errors) * Math.sqrt(HOLT_ALPHA / (2 - HOLT_ALPHA)) * Math.sqrt(1 + steps * HOLT_BETA * HOLT_BETA);
-  return { ok: true, forecast: { value, band, at: now + leadSeconds, basis: `trend over ${Math.round(FORECAST_RECENT_SECONDS / 60)}m` } };
+  // A trend has no memory of what it asked before; the reactive rule's own stabilization holds its scale-ins.
+  return { ok: true, forecast: { value, held: value, band, at: now + leadSeconds, basis: `trend over ${Math.round(FORECAST_RECENT_SECONDS / 60)}m` } };
 }

@@ -19,7 +19,7 @@ export const TRACES_DIR = resolve(__dirname, '../../traces');
 export const DEFAULT_MANIFEST = resolve(TRACES_DIR, 'manifest.json');
 export const DEFAULT_BENCH_CONFIG = resolve(TRACES_DIR, 'bench.config.yaml');
 
-export type StrategyName = 'drivetrain' | 'target-tracking' | 'static-schedule' | 'oracle';
+export type StrategyName = 'drivetrain' | 'drivetrain-forecast' | 'target-tracking' | 'static-schedule' | 'oracle';
 
 export interface StrategyResult {
   strategy: StrategyName;
@@ -69,11 +69,31 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Trac
     throw new Error(`unknown trace(s) ${options.traces.filter((n) => !traces.some((t) => t.entry.name === n)).join(', ')}; shipped: ${traces.map((t) => t.entry.name).join(', ')}`);
   }
   const results: TraceBenchmark[] = [];
-  for (const loaded of selected) results.push(await benchmarkTrace(loaded, manifest, config, configPath));
+  const forecastConfig = withForecast(parseYaml(readFileSync(configPath, 'utf8')), manifest);
+  for (const loaded of selected) results.push(await benchmarkTrace(loaded, manifest, config, configPath, forecastConfig));
   return results;
 }
 
-export async function benchmarkTrace(loaded: LoadedTrace, manifest: TraceManifest, config: Readonly<DrivetrainConfig>, configPath: string): Promise<TraceBenchmark> {
+/**
+ * The same policy with its metric rule's forecast enforced (what a user who wants pre-warming writes:
+ * `forecast: { mode: enforce }`, every other forecast setting at its default), or undefined when the policy
+ * already sets a forecast (then the policy row is that policy).
+ */
+export function withForecast(raw: unknown, manifest: TraceManifest): unknown {
+  const copy = structuredClone(raw) as { targets?: Array<{ id?: string; policy?: { rules?: Array<Record<string, unknown>> } }> };
+  const rule = copy.targets?.find((t) => t.id === manifest.targetId)?.policy?.rules?.find((r) => r.kind === 'metric' && r.driver === manifest.metricDriver);
+  if (!rule || rule.forecast !== undefined) return undefined;
+  rule.forecast = { mode: 'enforce' };
+  return copy;
+}
+
+export async function benchmarkTrace(
+  loaded: LoadedTrace,
+  manifest: TraceManifest,
+  config: Readonly<DrivetrainConfig>,
+  configPath: string,
+  forecastConfig?: unknown,
+): Promise<TraceBenchmark> {
   const { trace, drivers, entry } = loaded;
   const target = config.targets.find((t) => t.id === manifest.targetId);
   if (!target || target.resource.kind !== 'ec2-asg') throw new Error(`${configPath} must define the ec2-asg target "${manifest.targetId}" the traces drive`);
@@ -88,22 +108,25 @@ export async function benchmarkTrace(loaded: LoadedTrace, manifest: TraceManifes
     return { strategy, label, metrics: elasticityMetrics(samples, trace.end, price), samples, scaleActions };
   };
 
-  // (1) Drivetrain: the replay of the real engine.
-  const replay = await runReplay({
-    configPath,
-    trace,
-    drivers,
-    targets: [target.id],
-    metricDriver: manifest.metricDriver,
-    perUnitCapacity: manifest.perUnitCapacity,
-    instanceWarmupSeconds: manifest.instanceWarmupSeconds,
-    stepSeconds: step,
-  });
-  const timeline = replay.targets[0]!.timeline;
-  const drivetrainActions = replay.targets[0]!.decisions.filter(
-    (d) => d.status === 'applied' && d.desired.kind === 'capacity' && d.previous?.kind === 'capacity' && d.desired.desired !== d.previous.desired,
-  ).length;
-  const drivetrain = score('drivetrain', `Drivetrain (${target.policy.version})`, timeline.map((s) => s.supply ?? 0), timeline.map((s) => s.billed ?? 0), drivetrainActions);
+  // (1) Drivetrain: the replay of the real engine (and the same policy with its forecast enforced).
+  const replayOf = async (source: { configPath: string } | { config: unknown }) => {
+    const replay = await runReplay({
+      ...source,
+      trace,
+      drivers,
+      targets: [target.id],
+      metricDriver: manifest.metricDriver,
+      perUnitCapacity: manifest.perUnitCapacity,
+      instanceWarmupSeconds: manifest.instanceWarmupSeconds,
+      stepSeconds: step,
+    });
+    const { timeline, decisions } = replay.targets[0]!;
+    const actions = decisions.filter((d) => d.status === 'applied' && d.desired.kind === 'capacity' && d.previous?.kind === 'capacity' && d.desired.desired !== d.previous.desired).length;
+    return { supply: timeline.map((s) => s.supply ?? 0), billed: timeline.map((s) => s.billed ?? 0), actions };
+  };
+  const own = await replayOf({ configPath });
+  const drivetrain = score('drivetrain', `Drivetrain (${target.policy.version})`, own.supply, own.billed, own.actions);
+  const forecasting = forecastConfig === undefined ? undefined : await replayOf({ config: forecastConfig });
 
   // (2) Target tracking and (3) the static schedule, minute by minute on their own fleets.
   const tracking = runBaseline(trace.points.map((p) => p.t), manifest, target, (fleet) => {
@@ -112,7 +135,9 @@ export async function benchmarkTrace(loaded: LoadedTrace, manifest: TraceManifes
       if (i > 0) model.evaluate(load[i - 1]!);
     };
   }, requiredUnits(load[0]!, rule.targetPerUnit));
-  const results = [drivetrain, score('target-tracking', `Target tracking (${rule.targetPerUnit}/instance)`, tracking.supply, tracking.billed, tracking.actions)];
+  const results = [drivetrain];
+  if (forecasting) results.push(score('drivetrain-forecast', 'Drivetrain + forecast (enforce)', forecasting.supply, forecasting.billed, forecasting.actions));
+  results.push(score('target-tracking', `Target tracking (${rule.targetPerUnit}/instance)`, tracking.supply, tracking.billed, tracking.actions));
   if (entry.staticSchedule) {
     // Only a trace whose generator knows "last week's profile" has a schedule an operator could have written.
     const scheduleOptions = { groupName: groupOf(target), schedule: entry.staticSchedule, drivers, policy: target.policy, warmupSeconds: manifest.instanceWarmupSeconds };
@@ -139,7 +164,7 @@ export async function benchmarkTrace(loaded: LoadedTrace, manifest: TraceManifes
     announced,
     origin: entry.origin,
     results,
-    goals: checkGoals(results, announced),
+    goals: [...checkGoals(results, announced), ...(forecasting ? checkGoals(results, announced, 'drivetrain-forecast').map((g) => ({ ...g, goal: `forecast: ${g.goal}` })) : [])],
   };
 }
 
@@ -187,9 +212,9 @@ export function changes(values: readonly number[]): number {
  *  - under-provisioned time (τU) ≤ 0.5 × TT's on reactive traces, ≤ 0.2 × TT's where an event was announced;
  *  - instance-hours ≤ 1.0 × TT's (≤ 1.05 × with an announcement: pre-warming costs a little) and ≤ 1.3 × the oracle's.
  */
-export function checkGoals(results: StrategyResult[], announced: boolean): GoalCheck[] {
+export function checkGoals(results: StrategyResult[], announced: boolean, subject: StrategyName = 'drivetrain'): GoalCheck[] {
   const byName = (name: StrategyName) => results.find((r) => r.strategy === name);
-  const dt = byName('drivetrain')!;
+  const dt = byName(subject)!;
   const tt = byName('target-tracking')!;
   const oracle = byName('oracle');
   const underLimit = announced ? 0.2 : 0.5;
