@@ -291,7 +291,7 @@ export function businessDemand(ctx: CapacityContext, entry: LiveDriver, demand: 
   const label = ruleLabel(rule, ruleIndex);
   const { signal } = driver;
   const { now, considered } = ctx;
-  const named = (text: string) => `${signal.label ? `${signal.label}: ` : ''}${text}`;
+  const prefix = signal.label ? `${signal.label}: ` : '';
   if (signal.type === 'demand') {
     plannedDemand(ctx, entry, demand);
   } else if (!inWindow(signal, now)) {
@@ -302,14 +302,14 @@ export function businessDemand(ctx: CapacityContext, entry: LiveDriver, demand: 
       return;
     }
     // A budget driver can only tighten the policy's cap: finance lowers spend, it cannot lift a guardrail.
-    considered[index] = consider(driver, 'used', label, named(`budget ${signal.maxHourlyCost}/h`));
+    considered[index] = consider(driver, 'used', label, `${prefix}budget ${signal.maxHourlyCost}/h`);
     const cap = demand.budgetCap;
     if (cap === undefined || signal.maxHourlyCost < cap || (signal.maxHourlyCost === cap && demand.budgetDriver && driver.id < demand.budgetDriver.id)) {
       demand.budgetCap = signal.maxHourlyCost;
       demand.budgetDriver = driver;
     }
   } else {
-    considered[index] = consider(driver, 'used', label, named('change freeze: no scale-in, only urgent scale-out'));
+    considered[index] = consider(driver, 'used', label, `${prefix}change freeze: no scale-in, only urgent scale-out`);
     if (!demand.businessFreeze || isNewer(driver, demand.businessFreeze)) demand.businessFreeze = driver;
   }
 }

@@ -5,7 +5,7 @@
  * method would have predicted it); a forecast whose history is missing, short, broken or too erratic abstains
  * with a reason instead. Pure: history is an argument.
  */
-import { valuesBetween, type MetricHistory } from './history';
+import { meanBetween, statsBetween, valuesBetween, type MetricHistory } from './history';
 
 /** Seasons tried, longest first: last week keeps weekday/weekend apart, yesterday needs only a day of data. */
 export const FORECAST_SEASONS_SECONDS = [7 * 86400, 86400] as const;
@@ -45,29 +45,22 @@ export interface Forecast {
 }
 export type ForecastResult = { ok: true; forecast: Forecast } | { ok: false; abstain: string };
 
-function mean(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
-
 function blockMean(history: MetricHistory, from: number): number | undefined {
-  return mean(valuesBetween(history, from, from + FORECAST_BLOCK_SECONDS));
+  return meanBetween(history, from, from + FORECAST_BLOCK_SECONDS);
 }
 
 /** The metric's expected peak over (now, now + lead], or why there is no forecast. */
 export function forecastMetric(history: MetricHistory | undefined, now: number, leadSeconds: number, holdSeconds = 0): ForecastResult {
   if (!history || history.values.length === 0) return { ok: false, abstain: 'no history of the metric' };
-  const recent = valuesBetween(history, now - FORECAST_RECENT_SECONDS, now);
+  const recent = statsBetween(history, now - FORECAST_RECENT_SECONDS, now);
   const expected = FORECAST_RECENT_SECONDS / history.stepSeconds;
-  if (recent.some((v) => v < 0)) return { ok: false, abstain: 'history broken: negative datapoints' };
-  const coverage = recent.length / expected;
+  if (recent.min < 0) return { ok: false, abstain: 'history broken: negative datapoints' };
+  const coverage = recent.count / expected;
   if (coverage < FORECAST_MIN_COVERAGE) {
-    const span = history.start + history.values.length * history.stepSeconds - history.start;
+    const span = Math.min(history.values.length * history.stepSeconds, now - history.start);
     return { ok: false, abstain: span < FORECAST_RECENT_SECONDS ? `history too short: ${Math.round(span / 60)} of ${FORECAST_RECENT_SECONDS / 60} minutes` : `history broken: ${Math.round((1 - coverage) * 100)}% of the last hour missing` };
   }
-  const level = mean(valuesBetween(history, now - FORECAST_LEVEL_SECONDS, now));
+  const level = meanBetween(history, now - FORECAST_LEVEL_SECONDS, now);
   if (level === undefined) return { ok: false, abstain: 'history broken: no datapoint in the last 15 minutes' };
   const result = seasonalForecast(history, now, leadSeconds, level, holdSeconds) ?? trendForecast(history, now, leadSeconds);
   if (!result.ok) return result;
@@ -80,7 +73,7 @@ export function seasonalForecast(history: MetricHistory, now: number, leadSecond
   for (const season of FORECAST_SEASONS_SECONDS) {
     const then = now - season;
     if (then - FORECAST_RECENT_SECONDS < history.start) continue;
-    const pastLevel = mean(valuesBetween(history, then - FORECAST_LEVEL_SECONDS, then));
+    const pastLevel = meanBetween(history, then - FORECAST_LEVEL_SECONDS, then);
     const pastPeak = peakBlock(history, then, leadSeconds);
     if (pastLevel === undefined || pastPeak === undefined || !(pastLevel > 0)) continue;
     const band = seasonalBand(history, now, season);
@@ -106,19 +99,22 @@ function peakBlock(history: MetricHistory, from: number, leadSeconds: number): {
 
 /** 90 % band of the relative error the level-corrected season made on the last hour's 5-minute blocks. */
 function seasonalBand(history: MetricHistory, now: number, season: number): number | undefined {
-  const errors: number[] = [];
   const blocks = FORECAST_RECENT_SECONDS / FORECAST_BLOCK_SECONDS;
-  const todayLevel = mean(valuesBetween(history, now - FORECAST_RECENT_SECONDS, now));
-  const pastLevel = mean(valuesBetween(history, now - season - FORECAST_RECENT_SECONDS, now - season));
+  const todayLevel = meanBetween(history, now - FORECAST_RECENT_SECONDS, now);
+  const pastLevel = meanBetween(history, now - season - FORECAST_RECENT_SECONDS, now - season);
   if (todayLevel === undefined || pastLevel === undefined || !(pastLevel > 0)) return undefined;
+  let squares = 0;
+  let count = 0;
   for (let b = 0; b < blocks; b++) {
     const t = now - FORECAST_RECENT_SECONDS + b * FORECAST_BLOCK_SECONDS;
     const actual = blockMean(history, t);
     const past = blockMean(history, t - season);
     if (actual === undefined || past === undefined || !(past > 0)) continue;
-    errors.push((actual - past * (todayLevel / pastLevel)) / Math.max(actual, 1e-9));
+    const error = (actual - past * (todayLevel / pastLevel)) / Math.max(actual, 1e-9);
+    squares += error * error;
+    count++;
   }
-  return errors.length < blocks / 2 ? undefined : BAND_Z * rms(errors);
+  return count < blocks / 2 ? undefined : BAND_Z * Math.sqrt(squares / count);
 }
 
 function rms(values: readonly number[]): number {

@@ -31,15 +31,51 @@ export function indexAt(history: MetricHistory, t: number): number {
   return Math.floor((t - history.start) / history.stepSeconds);
 }
 
+/** Index range [first, end) of the periods that start in [from, to), clipped to the history. */
+function range(history: MetricHistory, from: number, to: number): [number, number] {
+  const first = Math.max(0, Math.ceil((from - history.start) / history.stepSeconds - 1e-9));
+  const end = Math.min(history.values.length, Math.ceil((to - history.start) / history.stepSeconds - 1e-9));
+  return [first, end];
+}
+
+/** Mean of the valid datapoints whose period starts in [from, to) (no allocation), undefined if none. */
+export function meanBetween(history: MetricHistory, from: number, to: number): number | undefined {
+  const [first, end] = range(history, from, to);
+  let sum = 0;
+  let count = 0;
+  for (let i = first; i < end; i++) {
+    const v = history.values[i]!;
+    if (v === v) {
+      sum += v;
+      count++;
+    }
+  }
+  return count ? sum / count : undefined;
+}
+
+/** Valid datapoints whose period starts in [from, to), and their highest value (no allocation). */
+export function statsBetween(history: MetricHistory, from: number, to: number): { count: number; max: number; min: number } {
+  const [first, end] = range(history, from, to);
+  let count = 0;
+  let max = -Infinity;
+  let min = Infinity;
+  for (let i = first; i < end; i++) {
+    const v = history.values[i]!;
+    if (v !== v) continue;
+    count++;
+    if (v > max) max = v;
+    if (v < min) min = v;
+  }
+  return { count, max, min };
+}
+
 /** Valid datapoints whose period starts in [from, to). */
 export function valuesBetween(history: MetricHistory, from: number, to: number): number[] {
-  const { values } = history;
+  const [first, end] = range(history, from, to);
   const out: number[] = [];
-  const first = Math.max(0, Math.ceil((from - history.start) / history.stepSeconds));
-  for (let i = first; i < values.length; i++) {
-    if (history.start + i * history.stepSeconds >= to) break;
-    const v = values[i]!;
-    if (Number.isFinite(v)) out.push(v);
+  for (let i = first; i < end; i++) {
+    const v = history.values[i]!;
+    if (v === v) out.push(v);
   }
   return out;
 }
@@ -52,15 +88,18 @@ export function valuesBetween(history: MetricHistory, from: number, to: number):
 export function noiseSigma(history: MetricHistory | undefined, now: number): number | undefined {
   if (!history) return undefined;
   const end = Math.min(history.values.length, indexAt(history, now));
-  const diffs: number[] = [];
+  let n = 0;
   for (let i = Math.max(1, end - NOISE_WINDOW_POINTS); i < end; i++) {
     const a = history.values[i - 1]!;
     const b = history.values[i]!;
-    if (Number.isFinite(a) && Number.isFinite(b)) diffs.push(Math.abs(b - a));
+    if (a === a && b === b) scratch[n++] = Math.abs(b - a);
   }
-  if (diffs.length < NOISE_MIN_POINTS) return undefined;
-  diffs.sort((x, y) => x - y);
-  const mid = diffs.length >> 1;
-  const median = diffs.length % 2 ? diffs[mid]! : (diffs[mid - 1]! + diffs[mid]!) / 2;
+  if (n < NOISE_MIN_POINTS) return undefined;
+  const diffs = scratch.subarray(0, n).sort();
+  const mid = n >> 1;
+  const median = n % 2 ? diffs[mid]! : (diffs[mid - 1]! + diffs[mid]!) / 2;
   return median * MAD_TO_SIGMA;
 }
+
+/** Reused for the differences (the engine is synchronous, so one buffer serves every call). */
+const scratch = new Float64Array(NOISE_WINDOW_POINTS);

@@ -8,7 +8,7 @@
  * Without history it is plain target tracking with scale-in tolerance, as before. Pure.
  */
 import { formatDuration } from './decision-common';
-import { noiseSigma, valuesBetween, type MetricHistory } from './history';
+import { noiseSigma, statsBetween, type MetricHistory } from './history';
 import type { Rule } from './model';
 
 type MetricRule = Extract<Rule, { kind: 'metric' }>;
@@ -78,17 +78,17 @@ function scaleOut(input: TrackingInput, raw: number, detail: string, current: nu
   const atTarget = current * rule.targetPerUnit;
   const bandText = `noise band ±${round(band)}`;
   const before = lastValues(history!, input.periodStart, SUSTAINED_BREACH_DATAPOINTS - 1);
-  const large = (v: number) => v > atTarget + band;
-  if (large(value) && before.length >= LARGE_BREACH_DATAPOINTS - 1 && before.slice(0, LARGE_BREACH_DATAPOINTS - 1).every(large)) {
+  const beyond = atTarget + band;
+  if (value > beyond && before.length >= LARGE_BREACH_DATAPOINTS - 1 && allAbove(before, LARGE_BREACH_DATAPOINTS - 1, beyond)) {
     // Proportional to what has lasted: the lower of the breaching datapoints, not the noisiest one.
     const confirmed = Math.min(value, ...before.slice(0, LARGE_BREACH_DATAPOINTS - 1));
     return { demand: unitsFor(confirmed, rule), detail: `${detail} (above ${round(atTarget)} + ${bandText} for ${LARGE_BREACH_DATAPOINTS} datapoints)`, stabilized: false };
   }
-  if (before.length === SUSTAINED_BREACH_DATAPOINTS - 1 && value > atTarget && before.every((v) => v > atTarget)) {
+  if (before.length === SUSTAINED_BREACH_DATAPOINTS - 1 && value > atTarget && allAbove(before, before.length, atTarget)) {
     const sustained = Math.min(value, ...before);
     return { demand: unitsFor(sustained, rule), detail: `${detail} (above ${round(atTarget)} for ${SUSTAINED_BREACH_DATAPOINTS} datapoints, lowest ${round(sustained)})`, stabilized: false };
   }
-  const why = large(value) ? `one datapoint beyond the ${bandText} of ${round(atTarget)}` : `within the ${bandText} of ${round(atTarget)}`;
+  const why = value > beyond ? `one datapoint beyond the ${bandText} of ${round(atTarget)}` : `within the ${bandText} of ${round(atTarget)}`;
   return { demand: current, detail: `${detail} (${why}: holds ${current})`, stabilized: false, reason: 'within-noise-band' };
 }
 
@@ -96,12 +96,11 @@ function scaleIn(input: TrackingInput, raw: number, detail: string, current: num
   const { rule, value, history, now, scaleDownSeconds } = input;
   const headroom = Math.min(current, unitsWithHeadroom(value, rule));
   const tolerance = headroom > raw ? ` (scale-in keeps ${Math.round(rule.scaleInTolerance * 100)}% headroom)` : '';
-  const window = history && scaleDownSeconds > 0 ? valuesBetween(history, now - scaleDownSeconds, now) : [];
-  if (window.length < (WINDOW_MIN_COVERAGE * scaleDownSeconds) / (history?.stepSeconds ?? 60) || window.length === 0) {
+  const window = history && scaleDownSeconds > 0 ? statsBetween(history, now - scaleDownSeconds, now) : undefined;
+  if (!window || window.count === 0 || window.count < (WINDOW_MIN_COVERAGE * scaleDownSeconds) / history!.stepSeconds) {
     return { demand: headroom, detail: detail + tolerance, stabilized: false };
   }
-  let peak = value;
-  for (const v of window) if (v > peak) peak = v;
+  const peak = Math.max(value, window.max);
   const demand = Math.min(current, unitsWithHeadroom(peak, rule));
   if (demand <= headroom) return { demand: headroom, detail: detail + tolerance, stabilized: true };
   return {
@@ -110,6 +109,11 @@ function scaleIn(input: TrackingInput, raw: number, detail: string, current: num
     stabilized: true,
     reason: 'stabilized-scale-down',
   };
+}
+
+function allAbove(values: readonly number[], count: number, threshold: number): boolean {
+  for (let i = 0; i < count; i++) if (!(values[i]! > threshold)) return false;
+  return true;
 }
 
 /** The newest `count` valid datapoints of periods that started before `before`, newest first. */
