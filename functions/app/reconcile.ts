@@ -10,9 +10,9 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { METRIC } from '../contracts';
-import { decide, effectiveMode } from '../domain/engine';
+import { decide, effectiveMode, type DecisionInputs } from '../domain/engine';
 import type { Allocation, Decision, Driver, Target, TargetKind } from '../domain/model';
-import type { AllocationExecutor, ApplyResult, DecisionOutcome, DecisionRecord, DecisionStatus, DecisionStore, DriverStore, StoredTargetState } from '../ports';
+import type { AllocationExecutor, ApplyResult, DecisionOutcome, DecisionRecord, DecisionStatus, DecisionStore, DriverStore, MetricHistoryPort, StoredTargetState } from '../ports';
 import { ConcurrentDecisionError } from '../adapters/dynamodb/errors';
 import { classifyAwsError } from '../executors/errors';
 
@@ -50,6 +50,8 @@ export interface ReconcileDeps {
   logger: Logger;
   metrics: Metrics;
   pendingGraceSeconds?: number;
+  /** Recent history of the target's metrics (stabilization, forecasts); decisions work without it. */
+  metricHistory?: MetricHistoryPort;
 }
 
 export interface ReconcileOptions {
@@ -102,7 +104,8 @@ export async function reconcileTarget(
 
     const current = await observe(deps, target, state);
     const drivers = await deps.drivers.live(target.id, now);
-    const decision = decide(target, drivers, { targetId: target.id, version: 0, ...state, ...(current ? { current } : {}) }, now);
+    const inputs = await readMetricHistory(deps, target, now, log);
+    const decision = decide(target, drivers, { targetId: target.id, version: 0, ...state, ...(current ? { current } : {}) }, now, inputs);
     // Once per reconcile, not per lost race: the gauges describe the target, not the attempt.
     if (attempt === 1) emitDecisionGauges(deps, decision, drivers, now);
 
@@ -164,6 +167,14 @@ async function observe(deps: ReconcileDeps, target: Target, state: StoredTargetS
     });
     return state?.current;
   }
+}
+
+/** The metric history for the engine; a metric that cannot be read is decided on without (and logged). */
+async function readMetricHistory(deps: ReconcileDeps, target: Target, now: number, log: Record<string, unknown>): Promise<DecisionInputs | undefined> {
+  if (!deps.metricHistory) return undefined;
+  const { histories, failures } = await deps.metricHistory.forTarget(target, now);
+  for (const failure of failures) deps.logger.warn('metric history unavailable; deciding from snapshots alone', { ...log, ...failure });
+  return { history: histories };
 }
 
 /**

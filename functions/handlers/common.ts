@@ -12,7 +12,7 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { DrivetrainConfig } from '../domain/config';
 import type { Target, TargetKind } from '../domain/model';
-import type { AllocationExecutor, DecisionStore, DriverStore } from '../ports';
+import type { AllocationExecutor, DecisionStore, DriverStore, MetricHistoryPort } from '../ports';
 import type { ReconcileDeps } from '../app/reconcile';
 
 export type Executors = Readonly<Record<TargetKind, AllocationExecutor>>;
@@ -37,6 +37,8 @@ export interface HandlerDeps {
   pendingGraceSeconds?: number;
   /** Targets reconciled at once by one invocation (default DEFAULT_TARGET_CONCURRENCY). */
   targetConcurrency?: number;
+  /** Recent history of the metrics (CloudWatch GetMetricData, cached); absent: decide from snapshots alone. */
+  metricHistory?: MetricHistoryPort;
 }
 
 /**
@@ -64,6 +66,7 @@ export function reconcileDeps(deps: HandlerDeps, context: Context | undefined): 
     logger: deps.logger,
     metrics: deps.metrics,
     ...(deps.pendingGraceSeconds === undefined ? {} : { pendingGraceSeconds: deps.pendingGraceSeconds }),
+    ...(deps.metricHistory ? { metricHistory: deps.metricHistory } : {}),
   };
 }
 
