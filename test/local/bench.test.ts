@@ -179,6 +179,26 @@ describe('elasticity benchmark on the shipped traces', () => {
     }
   });
 
+  it('prints the verdicts the README reports (default policy): met and not met, nothing hidden', () => {
+    const verdicts = Object.fromEntries(results.map((r) => [r.trace, r.goals.filter((g) => !g.goal.startsWith('forecast:')).map((g) => g.met)]));
+    // [scale actions ≤ TT, τU ≤ 0.5× (0.2× announced), instance-hours ≤ 1.0× (1.05×) TT, ≤ 1.3× oracle]
+    expect(verdicts).toEqual({
+      'flash-sale': [true, true, false, false],
+      diurnal: [true, true, false, true],
+      'unannounced-spike': [true, false, false, false],
+      'nasa-http-48h': [true, true, true, false],
+      'azure-functions-24h': [false, false, false, false],
+    });
+  });
+
+  it('on the measured web server trace, fewer actions and under half the under-provisioned time of target tracking', () => {
+    const nasa = results.find((r) => r.trace === 'nasa-http-48h')!;
+    const [dt, tt] = (['drivetrain', 'target-tracking'] as const).map((s) => nasa.results.find((r) => r.strategy === s)!);
+    expect(dt!.scaleActions).toBeLessThan(tt!.scaleActions * 0.6);
+    expect(dt!.metrics.timeshareUnder).toBeLessThan(tt!.metrics.timeshareUnder * 0.5);
+    expect(dt!.metrics.capacityHours).toBeLessThanOrEqual(tt!.metrics.capacityHours);
+  });
+
   it('target tracking is under-provisioned when the flash sale opens, Drivetrain is not', () => {
     const sale = results.find((r) => r.trace === 'flash-sale')!;
     const opening = 12 * 60 + 3; // 12:03, minutes into the day

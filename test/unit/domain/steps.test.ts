@@ -233,6 +233,25 @@ describe('tracking: noise → no flapping', () => {
     expect(changesOnNoise(7, 3146, 0.1, true)).toBeLessThanOrEqual(5);
   });
 
+  it('with history, a scale-in never goes below the highest recommendation over the scale-down window (property)', () => {
+    const target = capacityTarget({ rules: [{ kind: 'metric', driver: 'requests', targetPerUnit: 250 }], bounds: { min: 1, max: 100 }, budget: undefined });
+    const { scaleDownSeconds } = target.policy.stabilization;
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 20_000, noNaN: true }), { minLength: 30, maxLength: 60 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 7200 }), (values, current, sinceChange) => {
+        const snapshot = metric('requests', values[values.length - 1]!, { id: 'req' });
+        const state = capacityState(current, { lastChangeAt: T0 - sinceChange, lastScaleUpAt: T0 - sinceChange });
+        const decision = decide(target, [snapshot], state, T0, { history: { requests: history(values) } });
+        const desired = (decision.desired as { desired: number }).desired;
+        if (desired >= current) return;
+        // periods that start inside [now - window, now): the history ends a minute before now
+        const windowValues = values.slice(-(scaleDownSeconds / 60 - 1));
+        const highest = Math.max(...windowValues);
+        expect(desired).toBeGreaterThanOrEqual(Math.min(current, Math.ceil(highest / 250 / 0.9 - 1e-9)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('trackTarget without history is plain target tracking with scale-in tolerance', () => {
     const rule = { kind: 'metric' as const, driver: 'requests', targetPerUnit: 250, scaleInTolerance: 0.1 };
     expect(trackTarget({ rule, value: 1100, periodStart: T0, currentDesired: 4, history: undefined, now: T0, scaleDownSeconds: 600 }).demand).toBe(5);
