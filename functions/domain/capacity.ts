@@ -25,7 +25,7 @@ import {
   type Screened,
 } from './decision-common';
 import { forecastMetric } from './forecast';
-import type { MetricHistories } from './history';
+import type { MetricHistories, MetricHistory } from './history';
 import type {
   Action,
   BusinessDriver,
@@ -37,6 +37,7 @@ import type {
   MetricDriver,
   Policy,
   ReasonCode,
+  Rule,
   TargetState,
 } from './model';
 import { trackTarget, unitsFor } from './tracking';
@@ -240,33 +241,11 @@ export function metricDemand(ctx: CapacityContext, entry: LiveDriver, demand: De
     now: ctx.now,
     scaleDownSeconds: ctx.policy.stabilization.scaleDownSeconds,
   });
-  let asked = tracking.demand;
-  let detail = tracking.detail;
-  let reason: ReasonCode = 'target-tracking';
-  let summaryDetail = '';
-  if (rule.forecast) {
-    const lead = rule.forecast.leadTimeSeconds;
-    const result = forecastMetric(history, ctx.now, lead, ctx.policy.stabilization.scaleDownSeconds);
-    if (!result.ok) detail += `; forecast abstains: ${result.abstain}`;
-    else {
-      const { forecast } = result;
-      const units = unitsFor(forecast.value, rule);
-      const shadow = rule.forecast.mode === 'shadow';
-      detail += `; forecast ${Math.round(forecast.value)} by ${clockTime(forecast.at)} from ${forecast.basis} ±${Math.round(forecast.band * 100)}% → ${units}${shadow ? ' (shadow: not acted on)' : ''}`;
-      // Combined by max with the reactive demand; a scale-in keeps what the forecast asked for over the window.
-      const held = ctx.currentDesired !== undefined && asked < ctx.currentDesired ? Math.min(ctx.currentDesired, unitsFor(forecast.held, rule)) : 0;
-      // A scale-out on a forecast needs confidence: the low end of its band must already exceed what the
-      // current capacity serves at target, or a noisy forecast would order (and then release) capacity each minute.
-      const confident = forecast.value * (1 - forecast.band) > (ctx.currentDesired ?? 0) * rule.targetPerUnit;
-      const wanted = Math.max(confident ? units : 0, held);
-      if (!shadow && wanted > asked) {
-        asked = wanted;
-        reason = 'forecast';
-        summaryDetail = ` forecast (lead ${formatDuration(lead)})`;
-        if (held > units) detail += `; scale-in held at ${held} by the forecast over the last ${formatDuration(ctx.policy.stabilization.scaleDownSeconds)}`;
-      }
-    }
-  }
+  const forecast = rule.forecast ? forecastDemand(ctx, rule, history, tracking.demand) : undefined;
+  const asked = forecast?.demand ?? tracking.demand;
+  const detail = tracking.detail + (forecast?.detail ?? '');
+  const reason: ReasonCode = forecast?.won ? 'forecast' : 'target-tracking';
+  const summaryDetail = forecast?.won ? ` forecast (lead ${formatDuration(rule.forecast!.leadTimeSeconds)})` : '';
   ctx.considered[index] = consider(driver, 'used', ruleLabel(rule, ruleIndex), detail, asked);
   demand.candidates.push({
     demand: asked,
@@ -281,6 +260,30 @@ export function metricDemand(ctx: CapacityContext, entry: LiveDriver, demand: De
     stabilized: reason === 'target-tracking' && tracking.stabilized,
     ...(reason === 'target-tracking' && tracking.reason ? { withheld: tracking.reason } : {}),
   });
+}
+
+/**
+ * The rule's forecast combined by max with the reactive demand: explained whatever its mode, acted on only in
+ * enforce mode, for a scale-out only with confidence, and holding a scale-in to what it asked over the window.
+ */
+function forecastDemand(ctx: CapacityContext, rule: Extract<Rule, { kind: 'metric' }>, history: MetricHistory | undefined, reactive: number): { demand: number; detail: string; won: boolean } {
+  const options = rule.forecast!;
+  const window = ctx.policy.stabilization.scaleDownSeconds;
+  const result = forecastMetric(history, ctx.now, options.leadTimeSeconds, window);
+  if (!result.ok) return { demand: reactive, detail: `; forecast abstains: ${result.abstain}`, won: false };
+  const { forecast } = result;
+  const units = unitsFor(forecast.value, rule);
+  const shadow = options.mode === 'shadow';
+  let detail = `; forecast ${Math.round(forecast.value)} by ${clockTime(forecast.at)} from ${forecast.basis} ±${Math.round(forecast.band * 100)}% → ${units}${shadow ? ' (shadow: not acted on)' : ''}`;
+  const current = ctx.currentDesired;
+  const held = current !== undefined && reactive < current ? Math.min(current, unitsFor(forecast.held, rule)) : 0;
+  // A scale-out on a forecast needs confidence: the low end of its band must already exceed what the current
+  // capacity serves at target, or a noisy forecast would order (and then release) capacity each minute.
+  const confident = forecast.value * (1 - forecast.band) > (current ?? 0) * rule.targetPerUnit;
+  const wanted = Math.max(confident ? units : 0, held);
+  if (shadow || wanted <= reactive) return { demand: reactive, detail, won: false };
+  if (held > units) detail += `; scale-in held at ${held} by the forecast over the last ${formatDuration(window)}`;
+  return { demand: wanted, detail, won: true };
 }
 
 export function businessDemand(ctx: CapacityContext, entry: LiveDriver, demand: Demand): void {

@@ -277,9 +277,16 @@ export function shareWeights(
   const result: Record<string, number> = {};
   for (const e of endpoints) result[e.setIdentifier] = 0;
   if (open.length === 0) return result;
+  const { share, pinned } = waterFill(open, requested);
+  const lifted = roundToTotal(open, share, result);
+  if (pinned || lifted) reasons.push('min-share-enforced');
+  return result;
+}
+
+/** Shares (0-1): endpoints below their minimum pinned to it, the remainder in proportion among the rest. */
+function waterFill(open: readonly { setIdentifier: string; minShare: number }[], requested: Record<string, number>): { share: Map<string, number>; pinned: boolean } {
   const allZero = open.every((e) => !(requested[e.setIdentifier]! > 0));
   const weightOf = (id: string) => (allZero ? 1 : Math.max(0, requested[id] ?? 0));
-  // Water-filling: pin endpoints below their minimum to it, share the remainder among the rest in proportion.
   const share = new Map<string, number>();
   const pinned = new Set<string>();
   for (let round = 0; round <= open.length; round++) {
@@ -309,9 +316,15 @@ export function shareWeights(
     }
     if (!changed) break;
   }
-  let minShareApplied = pinned.size > 0;
-  // Largest-remainder rounding to the total (ties by id, so the result is order-independent), then lift any
-  // endpoint that rounding left below its minimum, taking from those with the most room.
+  return { share, pinned: pinned.size > 0 };
+}
+
+/**
+ * Largest-remainder rounding to ROUTING_WEIGHT_TOTAL (ties by id, so the result is order-independent), then
+ * lifts any endpoint that rounding left below its minimum, taking from those with the most room. Writes into
+ * `result`; true when a minimum had to be lifted.
+ */
+function roundToTotal(open: readonly { setIdentifier: string; minShare: number }[], share: Map<string, number>, result: Record<string, number>): boolean {
   const total = ROUTING_WEIGHT_TOTAL;
   const raw = open.map((e) => {
     const exact = share.get(e.setIdentifier)! * total;
@@ -328,6 +341,7 @@ export function shareWeights(
     result[byRemainder[i]!.id]! += 1;
     assigned++;
   }
+  let lifted = false;
   for (const r of raw) {
     while (result[r.id]! < r.needed) {
       let donor: (typeof raw)[number] | undefined;
@@ -338,11 +352,10 @@ export function shareWeights(
       if (!donor) break;
       result[donor.id]! -= 1;
       result[r.id]! += 1;
-      minShareApplied = true;
+      lifted = true;
     }
   }
-  if (minShareApplied) reasons.push('min-share-enforced');
-  return result;
+  return lifted;
 }
 
 function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {
