@@ -1031,6 +1031,14 @@ describe('decision explanations', () => {
     expect(decision.considered[0]).toMatchObject({ outcome: 'won', detail: 'web-prod-cpu-high in ALARM: +2 (repeat)' });
   });
 
+  it('a forecast explains what it predicts, when, from how much history and how sure', () => {
+    const decision = decide(forecastTarget('enforce'), [metric('requests', 1000, { id: 'req' })], capacityState(4, LONG_AGO), T0, { history: { requests: seasonal } });
+    expect(decision.considered[0]).toMatchObject({ outcome: 'won', demand: 12, detail: '1000 / 250 per unit; forecast 3000 by 08:10:00Z from 1d of history ±0% → 12' });
+    const abstains = decide(forecastTarget('enforce'), [metric('requests', 1000, { id: 'req' })], capacityState(4, LONG_AGO), T0, { history: { requests: history([1000, 1000]) } });
+    expect(abstains.considered[0]).toMatchObject({ outcome: 'won', demand: 4, detail: '1000 / 250 per unit; forecast abstains: history too short: 2 of 60 minutes' });
+    expect(abstains.reasons).toEqual(['target-tracking', 'no-change']);
+  });
+
   it('a long list of losers is abbreviated in the summary', () => {
     const target = capacityTarget({
       rules: ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => ({ kind: 'metric' as const, driver: `m-${n}`, targetPerUnit: 1 })),
