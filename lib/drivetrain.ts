@@ -259,6 +259,7 @@ export class Drivetrain extends Construct {
     this.allocationPolicy = allocation.policy;
     this.ingest.role.addManagedPolicy(allocation.policy);
     this.shardWorker.role.addManagedPolicy(allocation.policy);
+    grantMetricHistory(config, [this.ingest.role, this.shardWorker.role]);
 
     // --- drivers in: CloudWatch alarms on the default bus ---------------------------------------------------
     const driverTarget = (fn: lambda.IFunction) =>
@@ -376,6 +377,21 @@ export class Drivetrain extends Construct {
       decisionsTableName: tables.names.decisions,
       actionFailureRatePercent,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+    });
+  }
+}
+
+/**
+ * Metric drivers that declare their CloudWatch metric get its history read by the reconcile (stabilization,
+ * forecasts): cloudwatch:GetMetricData only, on "*" because GetMetricData supports no resource-level permissions.
+ */
+function grantMetricHistory(config: DrivetrainConfig, roles: iam.IRole[]): void {
+  if (!config.drivers.some((d) => d.kind === 'metric' && d.cloudwatch)) return;
+  for (const role of roles) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadMetricHistory', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Only cloudwatch:GetMetricData (read-only) is granted on "*": it supports no resource-level permissions. It reads the history of the metrics the config declares.',
     });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Micro-benchmark of the decision engine: evaluations per second of `decide` for a realistic capacity
  * policy fed 20 drivers of every kind (alarms, metric snapshots, business windows, budget, freeze, overrides,
- * plus the expired and foreign records a real driver table read returns).
+ * plus the expired and foreign records a real driver table read returns) and 8 days of metric history (a
+ * seasonal forecast in enforce mode, the noise band and the scale-down stabilization all run).
  *
  *   npm run bench:engine                      # ~2.5 s measured after a warm-up
  *   npm run bench:engine -- --min 100000      # exit 1 below 100k evaluations/s (CI gate)
@@ -52,7 +53,7 @@ const target: EngineTarget = targetSchema.parse({
       { kind: 'alarm', driver: 'cpu-high', step: 2, urgent: true },
       { kind: 'alarm', driver: 'cpu-low', step: -1 },
       { kind: 'alarm', driver: 'latency-high', step: 3, staleAfterSeconds: 1800 },
-      { kind: 'metric', driver: 'requests', targetPerUnit: 250 },
+      { kind: 'metric', driver: 'requests', targetPerUnit: 250, forecast: { mode: 'enforce', leadTimeSeconds: 600 } },
       { kind: 'metric', driver: 'queue-depth', targetPerUnit: 100, staleAfterSeconds: 300 },
       { kind: 'business', driver: 'flash-sale', baseline: 4, leadTimeSeconds: 900 },
       { kind: 'business', driver: 'forecast' },
@@ -114,6 +115,17 @@ const drivers: Driver[] = [
 ];
 if (drivers.length !== 20) throw new Error(`benchmark expects 20 drivers, built ${drivers.length}`);
 
+// History included: a week and a day of 1-minute requests (seasonal forecast, dead band, stabilization) and a
+// day of queue depth, as the reconcile passes them from its CloudWatch cache. Covers every clock below.
+const minutes = (days: number) => Math.ceil((days * 86_400 + 2 * 3600) / 60);
+const series = (days: number, base: number) => ({
+  start: T0 - days * 86_400,
+  stepSeconds: 60,
+  values: Float64Array.from({ length: minutes(days) }, (_, i) => base * (1 + 0.5 * Math.sin((2 * Math.PI * i) / 1440)) * (1 + 0.05 * Math.sin(i * 7.3))),
+});
+const history = { requests: series(8, 2000), 'queue-depth': series(1, 900) };
+const HISTORY_INPUT = process.env.BENCH_NO_HISTORY ? undefined : { history };
+
 // A handful of states (and clocks) cycled through so branches vary: before the first decision, inside and
 // outside both stabilization windows, at different allocations.
 const states: (TargetState | undefined)[] = [
@@ -134,7 +146,7 @@ function run(deadlineNs: bigint): { evaluations: number; elapsedNs: bigint; chec
     // Check the clock every 1024 evaluations: hrtime itself costs ~50 ns, which would skew the result.
     for (let i = 0; i < 1024; i++) {
       const k = evaluations + i;
-      const decision = decide(target, drivers, states[k & 3], clocks[k % 5]! + (k & 63));
+      const decision = decide(target, drivers, states[k & 3], clocks[k % 5]! + (k & 63), HISTORY_INPUT);
       // Consume the result so the JIT cannot drop the call.
       checksum += decision.desired.kind === 'capacity' ? decision.desired.desired : 0;
       checksum += decision.considered.length + decision.summary.length;
@@ -152,7 +164,7 @@ const perSecond = Math.round(evaluations / (Number(elapsedNs) / 1e9));
 const nsPerEvaluation = Math.round(Number(elapsedNs) / evaluations);
 
 // After the freeze override has expired, so the sample shows demand drivers competing.
-const sample = decide(target, drivers, states[1], clocks[3]!);
+const sample = decide(target, drivers, states[1], clocks[3]!, HISTORY_INPUT);
 if (args.json) {
   console.log(JSON.stringify({ evaluationsPerSecond: perSecond, nsPerEvaluation, evaluations, drivers: drivers.length, node: process.version, checksum }));
 } else {

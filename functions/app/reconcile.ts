@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { METRIC } from '../contracts';
-import { decide } from '../domain/engine';
+import { decide, type DecisionInputs } from '../domain/engine';
 import { sameAllocation } from '../domain/allocation';
 import type { Allocation, Decision, Driver, Target, TargetKind } from '../domain/model';
 import type {
@@ -21,6 +21,7 @@ import type {
   DecisionStatus,
   DecisionStore,
   DriverStore,
+  MetricHistoryPort,
   PermanentFailure,
   PlanClaim,
   StoredTargetState,
@@ -81,6 +82,8 @@ export interface ReconcileDeps {
   metrics: Metrics;
   pendingGraceSeconds?: number;
   claim: InvocationClaim;
+  /** Recent history of the target's metrics (stabilization, forecasts); decisions work without it. */
+  metricHistory?: MetricHistoryPort;
 }
 
 export interface ReconcileOptions {
@@ -133,7 +136,8 @@ export async function reconcileTarget(
 
     const current = await observe(deps, target, state);
     const drivers = await deps.drivers.live(target.id, now);
-    const decision = decide(target, drivers, { targetId: target.id, version: 0, ...state, ...(current ? { current } : {}) }, now);
+    const inputs = await readMetricHistory(deps, target, now, log);
+    const decision = decide(target, drivers, { targetId: target.id, version: 0, ...state, ...(current ? { current } : {}) }, now, inputs);
     // Once per reconcile, not per lost race: the gauges describe the target, not the attempt.
     if (attempt === 1) emitDecisionGauges(deps, decision, drivers, now);
 
@@ -232,6 +236,14 @@ async function observe(deps: ReconcileDeps, target: Target, state: StoredTargetS
     });
     return state?.current;
   }
+}
+
+/** The metric history for the engine; a metric that cannot be read is decided on without (and logged). */
+async function readMetricHistory(deps: ReconcileDeps, target: Target, now: number, log: Record<string, unknown>): Promise<DecisionInputs | undefined> {
+  if (!deps.metricHistory) return undefined;
+  const { histories, failures } = await deps.metricHistory.forTarget(target, now);
+  for (const failure of failures) deps.logger.warn('metric history unavailable; deciding from snapshots alone', { ...log, ...failure });
+  return { history: histories };
 }
 
 /**

@@ -16,6 +16,23 @@ const DEFAULT_TTL_SECONDS: Record<(typeof DRIVER_KINDS)[number], number> = {
   override: 24 * 3600,
 };
 
+/**
+ * The CloudWatch metric a metric driver's snapshots sample, so the engine can be given its history
+ * (GetMetricData, cached, read at most every few minutes). Optional: without it the driver has no history
+ * and its rules decide from snapshots alone.
+ */
+export const cloudWatchMetricSchema = z
+  .object({
+    namespace: z.string().min(1).max(255),
+    metricName: z.string().min(1).max(255),
+    dimensions: z.array(z.object({ name: z.string().min(1).max(255), value: z.string().min(1).max(1024) }).strict()).max(30).default([]),
+    statistic: z.enum(['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount']).default('Average'),
+    /** Sum of counts per period (e.g. ALB RequestCount) → a rate per second, the unit snapshots carry. */
+    perSecond: z.boolean().default(false),
+  })
+  .strict();
+export type CloudWatchMetric = z.infer<typeof cloudWatchMetricSchema>;
+
 export const driverDeclarationSchema = z
   .object({
     name: identifier,
@@ -25,6 +42,8 @@ export const driverDeclarationSchema = z
     alarmNames: z.array(z.string().min(1).max(255)).optional(),
     /** For metric drivers: unit expected on snapshots (informational, checked on ingest when set). */
     unit: z.string().max(64).optional(),
+    /** For metric drivers: the CloudWatch metric whose history stabilization and forecasts may read. */
+    cloudwatch: cloudWatchMetricSchema.optional(),
     /** Record lifetime; also the DynamoDB TTL. */
     ttlSeconds: z.number().int().positive().max(365 * 24 * 3600).optional(),
     description: z.string().max(512).optional(),
@@ -146,6 +165,9 @@ export function validateConfig(input: unknown, file = '<inline>'): ConfigValidat
     }
     if (declaration.kind !== 'alarm' && declaration.alarmNames) {
       report(`drivers[${i}].alarmNames`, `only alarm drivers take alarmNames (this one is "${declaration.kind}")`);
+    }
+    if (declaration.kind !== 'metric' && declaration.cloudwatch) {
+      report(`drivers[${i}].cloudwatch`, `only metric drivers have a CloudWatch metric history (this one is "${declaration.kind}")`);
     }
   });
   // An alarm state change is normalized into exactly one driver; two owners would make it ambiguous.

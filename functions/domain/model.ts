@@ -205,6 +205,19 @@ export type RoutingEndpoint = z.infer<typeof routingEndpointSchema>;
 // ---------------------------------------------------------------------------------------------------------
 // Policy
 // ---------------------------------------------------------------------------------------------------------
+export const FORECAST_MODES = ['shadow', 'enforce'] as const;
+export const forecastSchema = z
+  .object({
+    mode: z.enum(FORECAST_MODES).default('shadow'),
+    /**
+     * How far ahead capacity must be in place: the time a new unit takes to serve. 600 s covers EC2's launch
+     * plus the 300 s default instance warmup Auto Scaling documents; set your own measured time to serve.
+     */
+    leadTimeSeconds: z.number().int().min(60).max(6 * 3600).default(600),
+  })
+  .strict();
+export type ForecastOptions = z.infer<typeof forecastSchema>;
+
 export const ruleSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -232,6 +245,12 @@ export const ruleSchema = z.discriminatedUnion('kind', [
        */
       scaleInTolerance: z.number().min(0).max(0.5).default(0.1),
       staleAfterSeconds: z.number().int().positive().optional(),
+      /**
+       * Predictive demand from the metric's own history (seasonal + trend), combined by max with the reactive
+       * demand. `shadow` (the default, like AWS predictive scaling's ForecastOnly) explains the forecast in
+       * every decision without acting on it.
+       */
+      forecast: forecastSchema.optional(),
     })
     .strict(),
   z
@@ -260,6 +279,9 @@ export const scheduledOverrideSchema = z
   .strict();
 export type ScheduledOverride = z.infer<typeof scheduledOverrideSchema>;
 
+/** Default scale-down stabilization window (see policy.stabilization.scaleDownSeconds). */
+export const SCALE_DOWN_STABILIZATION_SECONDS = 600;
+
 export const policySchema = z
   .object({
     /** Recorded on every decision so an audit can tell which policy produced it. */
@@ -272,6 +294,12 @@ export const policySchema = z
         maxStepUp: z.number().int().positive().optional(),
         /** Largest decrease in one decision; unlimited when absent. */
         maxStepDown: z.number().int().positive().optional(),
+        /**
+         * Step limits hold over this window, not one decision: after a scale-out, the next one waits until the
+         * window has passed (so any window this long adds at most maxStepUp), the same for scale-in. 0 (the
+         * default) limits each decision only.
+         */
+        stepWindowSeconds: z.number().int().nonnegative().max(86400).default(0),
       })
       .strict(),
     rules: z.array(ruleSchema).default([]),
@@ -281,11 +309,17 @@ export const policySchema = z
       .object({
         /** After a scale-up, further non-urgent scale-ups wait this long (lets new capacity warm up). */
         scaleUpSeconds: z.number().int().nonnegative().default(0),
-        /** After any change, a scale-in waits this long (HPA's downscale stabilization; prevents flapping). */
-        scaleDownSeconds: z.number().int().nonnegative().default(300),
+        /**
+         * Scale-down stabilization (HPA's downscale window): with the metric's history, scale-in goes only to
+         * the highest recommendation over this window; without it, a scale-in waits this long after any change.
+         * Default 600 s, twice the 300 s default EC2 instance warmup: a unit removed inside the window could not
+         * serve again before the window ends, so a shorter window turns every reversed scale-in into a warmup
+         * of under-provisioning (HPA's 300 s default is sized for pods that start in seconds).
+         */
+        scaleDownSeconds: z.number().int().nonnegative().default(SCALE_DOWN_STABILIZATION_SECONDS),
       })
       .strict()
-      .default({ scaleUpSeconds: 0, scaleDownSeconds: 300 }),
+      .default({ scaleUpSeconds: 0, scaleDownSeconds: SCALE_DOWN_STABILIZATION_SECONDS }),
     budget: z
       .object({
         unitHourlyPrice: z.number().finite().positive(),
@@ -373,6 +407,12 @@ export const REASON_CODES = [
   'target-tracking',
   'business-window',
   'business-lead-time',
+  /** The metric rule's forecast (enforce mode) asked for more than the reactive demand. */
+  'forecast',
+  /** A scale-out the metric's own noise explains (inside its dead band, not sustained) was not made. */
+  'within-noise-band',
+  /** Scale-in went only to the highest recommendation over the scale-down window (HPA stabilization). */
+  'stabilized-scale-down',
   'override-pin',
   'override-freeze',
   'scheduled-pin',

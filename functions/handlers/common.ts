@@ -12,7 +12,7 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { DrivetrainConfig } from '../domain/config';
 import type { Target, TargetKind } from '../domain/model';
-import type { AllocationExecutor, DecisionStore, DriverStore } from '../ports';
+import type { AllocationExecutor, DecisionStore, DriverStore, MetricHistoryPort } from '../ports';
 import { randomUUID } from 'node:crypto';
 import { CLAIM_LEASE_MARGIN_SECONDS, type InvocationClaim, type ReconcileDeps } from '../app/reconcile';
 
@@ -39,6 +39,8 @@ export interface HandlerDeps {
   pendingGraceSeconds?: number;
   /** Targets reconciled at once by one invocation (default DEFAULT_TARGET_CONCURRENCY). */
   targetConcurrency?: number;
+  /** Recent history of the metrics (CloudWatch GetMetricData, cached); absent: decide from snapshots alone. */
+  metricHistory?: MetricHistoryPort;
 }
 
 /**
@@ -71,6 +73,7 @@ export function reconcileDeps(deps: HandlerDeps, context: Context | undefined): 
     metrics: deps.metrics,
     claim: invocationClaim(context),
     ...(deps.pendingGraceSeconds === undefined ? {} : { pendingGraceSeconds: deps.pendingGraceSeconds }),
+    ...(deps.metricHistory ? { metricHistory: deps.metricHistory } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
  * never on an SDK; each has one real adapter (DynamoDB or AWS SDK v3) and the local simulator implements the
  * AWS ones for the demo.
  */
+import type { MetricHistories } from '../domain/history';
 import type { Action, Allocation, Decision, Driver, Target, TargetMode, TargetState } from '../domain/model';
 
 // ---- driver store -----------------------------------------------------------------------------------------
@@ -179,6 +180,23 @@ export interface WeightedRoutingPort {
    * Comment (visible in CloudTrail), e.g. the action id, so a DNS change can be traced to its decision.
    */
   setWeights(record: WeightedRecord, weights: Record<string, number>, options?: { comment?: string }): Promise<void>;
+}
+
+// ---- metric history (CloudWatch GetMetricData) -----------------------------------------------------------
+
+/** One metric whose history could not be read: its rules decide from snapshots alone this time. */
+export interface MetricHistoryFailure {
+  driver: string;
+  error: string;
+  retryable: boolean;
+}
+
+/**
+ * The recent history of the metrics a target's rules read (functions/domain/history.ts), by driver name.
+ * Never throws and never blocks a decision: a history that cannot be read is left out and reported.
+ */
+export interface MetricHistoryPort {
+  forTarget(target: Target, now: number): Promise<{ histories: MetricHistories; failures: MetricHistoryFailure[] }>;
 }
 
 // ---- executors (logic above the AWS ports) --------------------------------------------------------------

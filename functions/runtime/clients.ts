@@ -5,6 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
@@ -17,6 +18,8 @@ export interface AwsClients {
   autoScaling: AutoScalingClient;
   lambda: LambdaClient;
   route53: Route53Client;
+  /** Metric history reads (GetMetricData): the SDK's own retries, a short timeout (a decision waits on it). */
+  cloudWatch: CloudWatchClient;
 }
 
 /** `tracer` (when given) records every SDK call as an X-Ray subsegment. */
@@ -33,6 +36,7 @@ export function createAwsClients(tracer?: Tracer): AwsClients {
     autoScaling: trace(new AutoScalingClient(executorConfig())),
     lambda: trace(new LambdaClient(executorConfig())),
     route53: trace(new Route53Client(executorConfig())),
+    cloudWatch: trace(new CloudWatchClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true } })),
   };
 }
 

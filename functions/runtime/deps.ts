@@ -6,6 +6,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { DynamoDecisionStore } from '../adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../adapters/dynamodb/driver-store';
+import { CloudWatchMetricHistory } from '../adapters/aws/metric-history';
 import { createInvocationExecutors } from '../executors';
 import type { HandlerDeps } from '../handlers/common';
 import { awsExecutorPorts, createAwsClients } from './clients';
@@ -40,5 +41,7 @@ export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
     tracer,
     pendingGraceSeconds: env.pendingGraceSeconds,
     idempotencyStore: new DynamoDBPersistenceLayer({ tableName: env.tables.idempotency, awsSdkV3Client: clients.dynamodb }),
+    // Module scope, like the clients: the history cache lives as long as the execution environment.
+    ...(env.config.drivers.some((d) => d.kind === 'metric' && d.cloudwatch) ? { metricHistory: new CloudWatchMetricHistory(clients.cloudWatch, env.config) } : {}),
   };
 }

@@ -22,6 +22,26 @@ const WARMUP = 300;
 /** Headroom an operator adds to last week's hourly peak when writing a static schedule. */
 const SCHEDULE_HEADROOM = 1.15;
 const BOUNDS = { min: 2, max: 40 };
+/**
+ * Busiest minute of a measured trace once rescaled to the benchmark fleet: 20 instances at 250 rps, the
+ * size of the synthetic days (peaks 2,600-5,600 rps) and half of bounds.max, so neither bound clips the
+ * measured shape. One value for every measured trace: it sets the fleet size, not the policy's behaviour.
+ */
+export const MEASURED_PEAK_RPS = 5000;
+
+/** Public traces copied verbatim from their sources (traces/SOURCES.md); the generator only lists them. */
+const measured: Array<Pick<TraceManifest['traces'][number], 'name' | 'file' | 'description'>> = [
+  {
+    name: 'nasa-http-48h',
+    file: 'nasa_kennedy_http_1995-07-05_48h.csv',
+    description: 'Measured: NASA Kennedy Space Center web server, 5-7 July 1995 (two weekdays), requests per minute; diurnal with heavy minute-to-minute noise.',
+  },
+  {
+    name: 'azure-functions-24h',
+    file: 'azure_functions_2019_sample1350_sum_24h.csv',
+    description: 'Measured: Azure Functions 2019 trace, invocations of 1350 sampled functions summed per minute over one day; periodic timer bursts over a noisy base.',
+  },
+];
 
 
 function gaussian(random: () => number): number {
@@ -150,18 +170,19 @@ export function main(outDir = resolve(__dirname, '../../traces')): TraceManifest
   };
   for (const model of models) {
     writeFileSync(resolve(outDir, `${model.name}.csv`), formatTraceCsv(generate(model), EPOCH));
-    const entry: TraceManifest['traces'][number] = { name: model.name, file: `${model.name}.csv`, description: model.description, seed: model.seed, staticSchedule: staticSchedule(model) };
+    const entry: TraceManifest['traces'][number] = { name: model.name, file: `${model.name}.csv`, description: model.description, origin: 'synthetic', seed: model.seed, staticSchedule: staticSchedule(model) };
     if (model.name === 'flash-sale') {
       writeFileSync(resolve(outDir, 'flash-sale.drivers.json'), JSON.stringify(flashSaleDrivers(), null, 2) + '\n');
       entry.drivers = 'flash-sale.drivers.json';
     }
     manifest.traces.push(entry);
   }
+  for (const trace of measured) manifest.traces.push({ ...trace, origin: 'measured', peakRps: MEASURED_PEAK_RPS });
   writeFileSync(resolve(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }
 
 if (require.main === module) {
   const manifest = main();
-  console.log(`wrote ${manifest.traces.map((t) => t.file).join(', ')}, flash-sale.drivers.json and manifest.json`);
+  console.log(`wrote ${manifest.traces.filter((t) => t.origin === 'synthetic').map((t) => t.file).join(', ')}, flash-sale.drivers.json and manifest.json`);
 }

@@ -16,6 +16,10 @@
  *    scale in until the warmup is over.
  *  - An alarm that stays in ALARM invokes the policy again every period, so the model re-evaluates each
  *    minute while the breach lasts.
+ *  - Scale-out is proportional: desired = ceil(inService × metric / target) = ceil(load / target), the
+ *    warming instances neither counted in the metric nor in the "current" the change is computed from (so
+ *    a second breach during warmup adds only what the metric adds; AWS re:Post's worked example 4+1, 4+2).
+ *  - A scale action is one change of the desired capacity (the benchmark counts those, not units).
  *
  * Static schedule: the hourly plan an operator writes from last week's profile (traces/manifest.json),
  * applied one warmup ahead of each boundary so the capacity is warm on time, plus a scheduled action for
@@ -82,7 +86,7 @@ export interface StaticScheduleOptions {
   /** Announced events, visible from their observedAt like any notice. */
   drivers: readonly Driver[];
   /** Converts an announced multiplier into capacity the way the policy's business rule would. */
-  policy: Pick<Policy, 'rules' | 'bounds'>;
+  policy: Pick<Policy, 'rules'> & { bounds: Pick<Policy['bounds'], 'min' | 'max'> };
   warmupSeconds: number;
 }
 

@@ -8,6 +8,7 @@
  * the benchmark measures is exactly what a replay shows.
  */
 import { decide, type EngineTarget } from '../../functions/domain/engine';
+import type { MetricHistory } from '../../functions/domain/history';
 import type { Action, Allocation, Decision, Driver, ReasonCode, Target, TargetState } from '../../functions/domain/model';
 import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, type FleetCall } from '../simulator/fleet';
@@ -87,10 +88,17 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
   const targets = input.targets.map((target) => (input.respectModes ? target : { ...target, mode: 'enforce' as const }));
   const drivers = [...input.drivers].sort((a, b) => a.observedAt - b.observedAt);
   const store = new DriverReplayStore();
+  // The metrics' own past, as CloudWatch would return it: what the engine may use for stability and forecasts.
+  const history = new MetricHistoryRecorder(stepSeconds);
   let next = 0;
   const ingestUntil = (t: number) => {
-    while (next < drivers.length && drivers[next]!.observedAt <= t) store.put(drivers[next++]!);
+    while (next < drivers.length && drivers[next]!.observedAt <= t) {
+      const driver = drivers[next++]!;
+      store.put(driver);
+      if (driver.kind === 'metric') history.record(driver.name, driver.observedAt - stepSeconds, driver.signal.value);
+    }
   };
+  const inputs = { history: history.histories };
 
   // The fleet starts at the allocation the policy asks for at `from`, already warm: a replay measures the
   // policy's reaction to what happens next, not a cold start nobody runs production from.
@@ -104,7 +112,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
     provisionedConcurrencyReadySeconds: input.provisionedConcurrencyReadySeconds,
   });
   targets.forEach((target, i) => {
-    const decision = decide(target, store.live(target.id, from), undefined, from);
+    const decision = decide(target, store.live(target.id, from), undefined, from, inputs);
     seedResource(fleet, target, decision.desired);
     const adopted = record(sims[i]!, decision, 'applied');
     states.set(target.id, advanceState(undefined, decision, from, adopted.status));
@@ -125,7 +133,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
       for (let i = 0; i < targets.length; i++) {
         const target = targets[i]!;
         const state = states.get(target.id);
-        const decision = decide(target, store.live(target.id, t), state, t);
+        const decision = decide(target, store.live(target.id, t), state, t, inputs);
         evaluations++;
         if (decision.actions.length === 0) {
           sims[i]!.holds++;
@@ -250,5 +258,23 @@ export class DriverReplayStore {
     const result: Driver[] = [];
     for (const driver of this.#byId.values()) if (driver.expiresAt > now && driver.targets.includes(targetId)) result.push(driver);
     return result;
+  }
+}
+
+/**
+ * Per metric driver, one datapoint per period (the snapshot's value for the period that ends when it is
+ * observed), gaps as NaN: the same shape GetMetricData returns. A later snapshot of a period replaces it.
+ */
+export class MetricHistoryRecorder {
+  readonly histories: Record<string, MetricHistory & { values: number[] }> = {};
+
+  constructor(readonly stepSeconds: number) {}
+
+  record(name: string, periodStart: number, value: number): void {
+    const series = (this.histories[name] ??= { start: periodStart, stepSeconds: this.stepSeconds, values: [] });
+    const index = Math.round((periodStart - series.start) / this.stepSeconds);
+    if (index < 0) return; // older than the series: a late duplicate of a period already recorded
+    while (series.values.length < index) series.values.push(Number.NaN);
+    series.values[index] = value;
   }
 }

@@ -131,8 +131,8 @@ describe('validate --replay', () => {
     const result = await cli(['validate', '--replay']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Replay of the traces in traces:');
-    for (const trace of ['flash-sale', 'diurnal', 'unannounced-spike']) expect(result.stdout).toMatch(new RegExp(`^${trace} +web-asg +.* ok$`, 'm'));
-    expect(result.stdout).toContain('✓ replay: 3 trace(s) replayed without problems');
+    for (const trace of ['flash-sale', 'diurnal', 'unannounced-spike', 'nasa-http-48h', 'azure-functions-24h']) expect(result.stdout).toMatch(new RegExp(`^${trace} +web-asg +.* ok$`, 'm'));
+    expect(result.stdout).toContain('✓ replay: 5 trace(s) replayed without problems');
   });
 
   it('fails a policy whose replayed decisions fail (provisioned concurrency above the account limit)', async () => {

@@ -118,7 +118,7 @@ describe('demand traces', () => {
     const dir = mkdtempSync(join(tmpdir(), 'traces-'));
     const manifest = makeTraces(dir);
     const shipped = resolve(__dirname, '../../traces');
-    for (const file of ['manifest.json', 'flash-sale.drivers.json', ...manifest.traces.map((t) => t.file)]) {
+    for (const file of ['manifest.json', 'flash-sale.drivers.json', ...manifest.traces.filter((t) => t.origin === 'synthetic').map((t) => t.file)]) {
       expect(readFileSync(join(dir, file), 'utf8')).toBe(readFileSync(join(shipped, file), 'utf8'));
     }
   });
@@ -142,25 +142,68 @@ describe('elasticity benchmark on the shipped traces', () => {
     results = await runBenchmark();
   });
 
-  it('scores all three strategies on every trace', () => {
-    expect(results.map((r) => r.trace)).toEqual(['flash-sale', 'diurnal', 'unannounced-spike']);
+  it('scores every strategy and the oracle on the synthetic and the measured traces', () => {
+    expect(results.map((r) => [r.trace, r.origin, r.announced])).toEqual([
+      ['flash-sale', 'synthetic', true],
+      ['diurnal', 'synthetic', false],
+      ['unannounced-spike', 'synthetic', false],
+      ['nasa-http-48h', 'measured', false],
+      ['azure-functions-24h', 'measured', false],
+    ]);
     for (const result of results) {
-      expect(result.results.map((r) => r.strategy)).toEqual(['drivetrain', 'target-tracking', 'static-schedule']);
-      for (const r of result.results) expect(r.samples).toHaveLength(1440);
-      expect(formatBenchmark(result)).toContain('θU %');
+      const expected = ['drivetrain', 'drivetrain-forecast', 'target-tracking', ...(result.origin === 'synthetic' ? ['static-schedule'] : []), 'oracle'];
+      expect(result.results.map((r) => r.strategy)).toEqual(expected);
+      const minutes = (result.end - result.start) / 60;
+      for (const r of result.results) expect(r.samples).toHaveLength(minutes);
+      const table = formatBenchmark(result);
+      expect(table).toContain('× oracle');
+      // four goals for the policy, four for the same policy with its forecast enforced
+      expect(table.match(/goal (MET|NOT MET)/g)).toHaveLength(8);
+    }
+    expect(results.find((r) => r.trace === 'nasa-http-48h')!.end - results.find((r) => r.trace === 'nasa-http-48h')!.start).toBe(48 * 3600);
+  });
+
+  it('rescales a measured trace so its busiest minute is the manifest peak, keeping the shape', () => {
+    const nasa = results.find((r) => r.trace === 'nasa-http-48h')!;
+    expect(Math.max(...nasa.load)).toBeCloseTo(5000, 6);
+    // First rows of the shipped file: 0.816667 and 0.566667 requests/s, busiest minute 3.316667.
+    expect(nasa.load[0]! / nasa.load[1]!).toBeCloseTo(0.816667 / 0.566667, 6);
+    expect(nasa.load[0]).toBeCloseTo((0.816667 * 5000) / 3.316667, 3);
+  });
+
+  it('the oracle serves exactly the needed instances within bounds, at once', () => {
+    for (const result of results) {
+      const oracle = result.results.find((r) => r.strategy === 'oracle')!;
+      for (const s of oracle.samples) expect(s.supply).toBe(Math.min(40, Math.max(2, s.demand)));
+      expect(oracle.metrics.timeshareUnder).toBe(0);
     }
   });
 
-  it('meets the issue goals: pre-warming beats target tracking on the flash sale, and is no worse on the surprise', () => {
-    const goals = results.flatMap((r) => r.goals.map((g) => ({ trace: r.trace, ...g })));
-    expect(goals).toHaveLength(5);
-    expect(goals.filter((g) => !g.met)).toEqual([]);
+  it('prints the verdicts the README reports (default policy): met and not met, nothing hidden', () => {
+    const verdicts = Object.fromEntries(results.map((r) => [r.trace, r.goals.filter((g) => !g.goal.startsWith('forecast:')).map((g) => g.met)]));
+    // [scale actions ≤ TT, τU ≤ 0.5× (0.2× announced), instance-hours ≤ 1.0× (1.05×) TT, ≤ 1.3× oracle]
+    expect(verdicts).toEqual({
+      'flash-sale': [true, true, false, false],
+      diurnal: [true, true, false, true],
+      'unannounced-spike': [true, false, false, false],
+      'nasa-http-48h': [true, true, true, false],
+      'azure-functions-24h': [false, false, false, false],
+    });
+  });
+
+  it('on the measured web server trace, fewer actions and under half the under-provisioned time of target tracking', () => {
+    const nasa = results.find((r) => r.trace === 'nasa-http-48h')!;
+    const [dt, tt] = (['drivetrain', 'target-tracking'] as const).map((s) => nasa.results.find((r) => r.strategy === s)!);
+    expect(dt!.scaleActions).toBeLessThan(tt!.scaleActions * 0.6);
+    expect(dt!.metrics.timeshareUnder).toBeLessThan(tt!.metrics.timeshareUnder * 0.5);
+    expect(dt!.metrics.capacityHours).toBeLessThanOrEqual(tt!.metrics.capacityHours);
   });
 
   it('target tracking is under-provisioned when the flash sale opens, Drivetrain is not', () => {
     const sale = results.find((r) => r.trace === 'flash-sale')!;
     const opening = 12 * 60 + 3; // 12:03, minutes into the day
-    const [drivetrain, tracking] = sale.results;
+    const drivetrain = sale.results.find((r) => r.strategy === 'drivetrain');
+    const tracking = sale.results.find((r) => r.strategy === 'target-tracking');
     expect(drivetrain!.samples[opening]!.supply).toBeGreaterThanOrEqual(drivetrain!.samples[opening]!.demand);
     expect(tracking!.samples[opening]!.supply).toBeLessThan(tracking!.samples[opening]!.demand);
   });
@@ -170,16 +213,22 @@ describe('goal checks', () => {
   const metrics = (m: Partial<ElasticityMetrics>): ElasticityMetrics => ({
     accuracyUnder: 0, accuracyOver: 0, timeshareUnder: 0, timeshareOver: 0, instability: 0, jitter: 0, supplyAdaptations: 0, demandAdaptations: 0, capacityHours: 0, cost: 1, durationSeconds: 86400, ...m,
   });
-  const results = (dt: Partial<ElasticityMetrics>, tt: Partial<ElasticityMetrics>): StrategyResult[] => [
-    { strategy: 'drivetrain', label: 'd', metrics: metrics(dt), samples: [] },
-    { strategy: 'target-tracking', label: 't', metrics: metrics(tt), samples: [] },
+  const results = (dt: Partial<ElasticityMetrics> & { actions?: number }, tt: Partial<ElasticityMetrics> & { actions?: number }, oracleHours = 1): StrategyResult[] => [
+    { strategy: 'drivetrain', label: 'd', metrics: metrics(dt), samples: [], scaleActions: dt.actions ?? 0 },
+    { strategy: 'target-tracking', label: 't', metrics: metrics(tt), samples: [], scaleActions: tt.actions ?? 0 },
+    { strategy: 'oracle', label: 'o', metrics: metrics({ capacityHours: oracleHours }), samples: [], scaleActions: 0 },
   ];
 
   it.each([
-    ['flash-sale', { timeshareUnder: 0.2, cost: 11 }, { timeshareUnder: 1, cost: 10 }, [true, true]],
-    ['flash-sale', { timeshareUnder: 0.21, cost: 11.01 }, { timeshareUnder: 1, cost: 10 }, [false, false]],
-    ['unannounced-spike', { timeshareUnder: 1, accuracyUnder: 2, cost: 10 }, { timeshareUnder: 1, accuracyUnder: 1, cost: 10 }, [true, false, true]],
-  ] as const)('%s: %j vs %j', (trace, dt, tt, met) => {
-    expect(checkGoals(trace, results(dt, tt)).map((g) => g.met)).toEqual(met);
+    // announced: τU ≤ 0.2×, hours ≤ 1.05× TT
+    [true, { actions: 10, timeshareUnder: 0.2, capacityHours: 10.5 }, { actions: 10, timeshareUnder: 1, capacityHours: 10 }, 9, [true, true, true, true]],
+    [true, { actions: 11, timeshareUnder: 0.21, capacityHours: 10.51 }, { actions: 10, timeshareUnder: 1, capacityHours: 10 }, 8, [false, false, false, false]],
+    // reactive: τU ≤ 0.5×, hours ≤ 1.0× TT, ≤ 1.3× oracle
+    [false, { actions: 3, timeshareUnder: 0.5, capacityHours: 10 }, { actions: 3, timeshareUnder: 1, capacityHours: 10 }, 10 / 1.3, [true, true, true, true]],
+    [false, { actions: 3, timeshareUnder: 0.51, capacityHours: 10.01 }, { actions: 3, timeshareUnder: 1, capacityHours: 10 }, 7, [true, false, false, false]],
+    // nobody under-provisioned: 0 ≤ 0.5 × 0
+    [false, { timeshareUnder: 0 }, { timeshareUnder: 0 }, 1, [true, true, true, true]],
+  ] as const)('announced %s: %j vs %j', (announced, dt, tt, oracleHours, met) => {
+    expect(checkGoals(results(dt, tt, oracleHours), announced).map((g) => g.met)).toEqual(met);
   });
 });

@@ -11,6 +11,7 @@ import {
   type TargetInput,
   type TargetState,
 } from '../../../functions/domain/model';
+import type { MetricHistory } from '../../../functions/domain/history';
 
 /** 2026-11-27T08:00:00Z, a Friday morning: the examples read like a Black Friday. */
 export const T0 = 1_795_766_400;
@@ -171,4 +172,12 @@ export function capacityState(desired: number, opts: Partial<TargetState> & { fl
 
 export function weightsState(weights: Record<string, number>, opts: Partial<TargetState> = {}): TargetState {
   return { targetId: 'api-routing', version: 1, current: { kind: 'weights', weights }, ...opts };
+}
+
+/**
+ * A 1-minute metric history whose last period ends at `end`: values oldest first (NaN = gap). The default end
+ * is T0 - 60, where `metric()` snapshots are observed: the last value is the snapshot's own minute.
+ */
+export function history(values: number[], end = T0 - 60, stepSeconds = 60): MetricHistory {
+  return { start: end - values.length * stepSeconds, stepSeconds, values };
 }

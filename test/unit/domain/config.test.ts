@@ -322,7 +322,7 @@ describe('validateConfig', () => {
   it('applies documented defaults', () => {
     const result = validateConfig(broken((d) => delete d.targets[1].policy.stabilization), FILE);
     if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
-    expect(result.config.targets[1]!.policy.stabilization).toEqual({ scaleUpSeconds: 0, scaleDownSeconds: 300 });
+    expect(result.config.targets[1]!.policy.stabilization).toEqual({ scaleUpSeconds: 0, scaleDownSeconds: 600 });
     expect(result.config.targets[0]!.policy.rules[1]).toEqual({ kind: 'alarm', driver: 'cpu-low', step: -1, urgent: false });
   });
 });

@@ -17,6 +17,7 @@ import {
   type TargetState,
 } from '../../../functions/domain/model';
 import { deepFreeze } from '../../../functions/domain/config';
+import type { MetricHistories } from '../../../functions/domain/history';
 import {
   ONCALL,
   T0,
@@ -26,6 +27,7 @@ import {
   capacityTarget,
   demand,
   freeze,
+  history,
   lambdaTarget,
   metric,
   override,
@@ -55,6 +57,8 @@ interface Case {
   drivers: Driver[];
   state?: TargetState;
   now?: number;
+  /** Metric histories by driver name (DecisionInputs.history). */
+  history?: MetricHistories;
   expect: Expected;
 }
 
@@ -853,12 +857,103 @@ const routingCases: Case[] = [
 
 const produced = { reasons: new Set<ReasonCode>(), outcomes: new Set<DriverOutcome>() };
 
+// ---- stability and forecast: the same engine given the metric's recent history ---------------------------
+/** ±100 around 1000 every other minute: σ ≈ 210 from the differences, a dead band of ±419. */
+const noise = Array.from({ length: 30 }, (_, i) => (i % 2 ? 1100 : 900));
+const noisy = (tail: number[] = []) => history([...noise.slice(tail.length), ...tail]);
+const calm = (tail: number[]) => history([...Array.from({ length: 30 - tail.length }, () => 1000), ...tail]);
+/** Two days of ~1000 rps with a 3000 rps burst yesterday from 08:05 to 08:15 (T0 is 08:00). */
+const seasonal = history(Array.from({ length: 2 * 1440 }, (_, i) => (i >= 1440 + 5 && i < 1440 + 15 ? 3000 : 1000 + (i % 3) * 10)), T0);
+const forecastTarget = (mode: 'shadow' | 'enforce') => capacityTarget({ rules: [{ kind: 'metric', driver: 'requests', targetPerUnit: 250, forecast: { mode, leadTimeSeconds: 600 } }] });
+const windowed = capacityTarget({ bounds: { min: 2, max: 40, maxStepUp: 12, stepWindowSeconds: 300 } });
+
+const stabilityCases: Case[] = [
+  {
+    name: 'a breach inside the metric noise band holds (not sustained)',
+    target: trackingOnly,
+    drivers: [metric('requests', 1100, { id: 'req' })],
+    state: capacityState(4, LONG_AGO),
+    history: { requests: noisy() },
+    expect: { desired: 4, changed: false, reasons: ['target-tracking', 'within-noise-band', 'no-change'], winner: 'requests', summary: 'hold 4: requests' },
+  },
+  {
+    name: 'a single datapoint beyond the noise band (an outlier) waits for a second one',
+    target: trackingOnly,
+    drivers: [metric('requests', 1500, { id: 'req' })],
+    state: capacityState(4, LONG_AGO),
+    history: { requests: noisy([1500]) },
+    expect: { desired: 4, changed: false, reasons: ['target-tracking', 'within-noise-band', 'no-change'], winner: 'requests' },
+  },
+  {
+    name: 'two datapoints beyond the noise band scale out, proportionally to the lower one',
+    target: trackingOnly,
+    drivers: [metric('requests', 1800, { id: 'req' })],
+    state: capacityState(4, LONG_AGO),
+    history: { requests: noisy([1500, 1800]) },
+    expect: { desired: 6, changed: true, reasons: ['target-tracking'], winner: 'requests' },
+  },
+  {
+    name: 'a small breach sustained for 3 datapoints scales out to the lowest of them',
+    target: trackingOnly,
+    drivers: [metric('requests', 1300, { id: 'req' })],
+    state: capacityState(4, LONG_AGO),
+    history: { requests: noisy([1260, 1280, 1300]) },
+    expect: { desired: 6, changed: true, reasons: ['target-tracking'], winner: 'requests' },
+  },
+  {
+    name: 'scale-in goes to the highest recommendation over the scale-down window, right after a change',
+    target: trackingOnly,
+    drivers: [metric('requests', 1000, { id: 'req' })],
+    state: capacityState(8, { lastChangeAt: T0 - 60, lastScaleUpAt: T0 - 60 }),
+    history: { requests: calm([1400, 1000, 1000, 1000]) },
+    expect: { desired: 7, changed: true, reasons: ['target-tracking', 'stabilized-scale-down'], winner: 'requests', summary: 'scale 8→7: requests' },
+  },
+  {
+    name: 'without history, the same scale-in waits for the after-change cooldown as before',
+    target: trackingOnly,
+    drivers: [metric('requests', 1000, { id: 'req' })],
+    state: capacityState(8, { lastChangeAt: T0 - 60, lastScaleUpAt: T0 - 60 }),
+    expect: { desired: 8, changed: false, reasons: ['target-tracking', 'cooldown-scale-down', 'no-change'], outcomes: { req: 'held-by-cooldown' } },
+  },
+  {
+    name: 'an enforced forecast pre-warms for the burst yesterday had at this time',
+    target: forecastTarget('enforce'),
+    drivers: [metric('requests', 1000, { id: 'req' })],
+    state: capacityState(4, LONG_AGO),
+    history: { requests: seasonal },
+    expect: { desired: 12, changed: true, reasons: ['forecast'], winner: 'requests', summary: 'scale 4→12: requests forecast (lead 10m)' },
+  },
+  {
+    name: 'a shadow forecast is explained, not acted on',
+    target: forecastTarget('shadow'),
+    drivers: [metric('requests', 1000, { id: 'req' })],
+    state: capacityState(4, LONG_AGO),
+    history: { requests: seasonal },
+    expect: { desired: 4, changed: false, reasons: ['target-tracking', 'no-change'], winner: 'requests' },
+  },
+  {
+    name: 'step limits hold over a window: the next scale-out waits (4→16 then 24 only after 5 minutes)',
+    target: windowed,
+    drivers: [demand('flash-sale', { multiplier: 6 }, T0 + 600, T0 + 4200, { id: 'sale' })],
+    state: capacityState(16, { lastChangeAt: T0 - 5, lastScaleUpAt: T0 - 5 }),
+    // the pre-warm floor (MinSize) still follows, up to the capacity held
+    expect: { desired: 16, floor: 16, changed: true, reasons: ['business-lead-time', 'step-limited-up'], winner: 'flash-sale', summary: 'hold 16 (floor 2→16): flash-sale (lead 15m) outranks fallback; scale-out to 24 waits for the step window until 08:04:55Z (+12 per 5m)' },
+  },
+  {
+    name: 'after the step window has passed the next step goes',
+    target: windowed,
+    drivers: [demand('flash-sale', { multiplier: 6 }, T0 + 600, T0 + 4200, { id: 'sale' })],
+    state: capacityState(16, { lastChangeAt: T0 - 300, lastScaleUpAt: T0 - 300 }),
+    expect: { desired: 24, changed: true, reasons: ['business-lead-time'], winner: 'flash-sale' },
+  },
+];
+
 function run(c: Case): Decision {
   // Frozen inputs prove the engine never mutates what it is given (strict mode throws on a write).
   deepFreeze(c.drivers);
   deepFreeze(c.state);
   deepFreeze(c.target);
-  const decision = decide(c.target, c.drivers, c.state, c.now ?? T0);
+  const decision = decide(c.target, c.drivers, c.state, c.now ?? T0, c.history ? { history: c.history } : undefined);
   for (const r of decision.reasons) produced.reasons.add(r);
   for (const d of decision.considered) produced.outcomes.add(d.outcome);
   return decision;
@@ -896,6 +991,10 @@ describe('decide: capacity targets', () => {
   it.each(capacityCases.map((c) => [c.name, c] as const))('%s', (_name, c) => check(c));
 });
 
+describe('decide: capacity targets with metric history (stability, forecast)', () => {
+  it.each(stabilityCases.map((c) => [c.name, c] as const))('%s', (_name, c) => check(c));
+});
+
 describe('decide: routing targets', () => {
   it.each(routingCases.map((c) => [c.name, c] as const))('%s', (_name, c) => check(c));
 });
@@ -930,6 +1029,14 @@ describe('decision explanations', () => {
   it('a repeated alarm step is labelled as a repeat', () => {
     const decision = decide(web, [alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 300, alarmName: 'web-prod-cpu-high' })], capacityState(12, { lastChangeAt: T0 - 200, lastScaleUpAt: T0 - 200 }), T0);
     expect(decision.considered[0]).toMatchObject({ outcome: 'won', detail: 'web-prod-cpu-high in ALARM: +2 (repeat)' });
+  });
+
+  it('a forecast explains what it predicts, when, from how much history and how sure', () => {
+    const decision = decide(forecastTarget('enforce'), [metric('requests', 1000, { id: 'req' })], capacityState(4, LONG_AGO), T0, { history: { requests: seasonal } });
+    expect(decision.considered[0]).toMatchObject({ outcome: 'won', demand: 12, detail: '1000 / 250 per unit; forecast 3000 by 08:10:00Z from 1d of history ±0% → 12' });
+    const abstains = decide(forecastTarget('enforce'), [metric('requests', 1000, { id: 'req' })], capacityState(4, LONG_AGO), T0, { history: { requests: history([1000, 1000]) } });
+    expect(abstains.considered[0]).toMatchObject({ outcome: 'won', demand: 4, detail: '1000 / 250 per unit; forecast abstains: history too short: 2 of 60 minutes' });
+    expect(abstains.reasons).toEqual(['target-tracking', 'no-change']);
   });
 
   it('a long list of losers is abbreviated in the summary', () => {
