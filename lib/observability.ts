@@ -182,7 +182,14 @@ export class DrivetrainObservability extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      graph('Decisions', third, [metric(METRIC.decisionsRecorded, 'Sum', FIVE_MINUTES, 'recorded'), metric(METRIC.decisionConflicts, 'Sum', FIVE_MINUTES, 'conflicts (retried)')]),
+      graph('Decisions', third, [
+        metric(METRIC.decisionsRecorded, 'Sum', FIVE_MINUTES, 'recorded'),
+        metric(METRIC.decisionConflicts, 'Sum', FIVE_MINUTES, 'conflicts (retried)'),
+        // Crash repair: plans taken over after their owner's lease, and the two outcomes a person should look at.
+        metric(METRIC.pendingRepaired, 'Sum', FIVE_MINUTES, 'unconfirmed plans repaired'),
+        metric(METRIC.claimsLost, 'Sum', FIVE_MINUTES, 'claims lost (nothing marked)'),
+        metric(METRIC.pendingOrphaned, 'Sum', FIVE_MINUTES, 'orphaned plans cleared'),
+      ]),
       graph('Actions', third, [
         metric(METRIC.actionsApplied, 'Sum', FIVE_MINUTES, 'applied'),
         metric(METRIC.actionsFailed, 'Sum', FIVE_MINUTES, 'failed'),

@@ -110,9 +110,10 @@ const LANDED_SHARE = 0.4;
 
 /**
  * How far virtual time may run ahead of the oldest invocation still in flight. It plays the Lambda timeout
- * (30 s ingest, under a minute for the tick), which the pending grace period (180 s) is sized to exceed: without
- * the bound a slow event on a loaded machine could look "crashed" to a concurrent tick and be repaired while it
- * is still applying, which production rules out by construction.
+ * (30 s ingest, under a minute for the tick), which every invocation's claim lease (its remaining time, as its
+ * context reports it, + 10 s) is sized to exceed: without the bound a slow event on a loaded machine could look
+ * "crashed" to a concurrent tick and be repaired while it is still applying, which production rules out by
+ * construction. The soak's Lambda contexts report exactly this as their remaining time.
  */
 const MAX_INVOCATION_VIRTUAL_SECONDS = 60;
 
@@ -591,7 +592,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function lambdaContext(name: string, request: number, remainingMs = 30_000): Context {
+function lambdaContext(name: string, request: number, remainingMs = MAX_INVOCATION_VIRTUAL_SECONDS * 1000): Context {
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: name,

@@ -147,18 +147,7 @@ export async function reconcileTarget(
       return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...repaired };
     }
 
-    if (decision.apply) {
-      const failed = recentPermanentFailure(state, decision, now);
-      if (failed) {
-        deps.logger.info('the same plan failed permanently a moment ago; waiting before trying it again', {
-          ...log,
-          failedDecisionId: failed.decisionId,
-          error: failed.error,
-          retryAt: failed.at + PERMANENT_FAILURE_RETRY_SECONDS,
-        });
-        return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...repaired };
-      }
-    }
+    if (decision.apply && backingOff(deps, state, decision, now, log)) return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...repaired };
 
     const status = decision.apply ? 'planned' : decision.mode === 'shadow' ? 'shadow' : 'skipped';
     let record: DecisionRecord;
@@ -312,11 +301,17 @@ function claimLost(deps: ReconcileDeps, record: Pick<DecisionRecord, 'decisionId
   return 'claim-lost';
 }
 
-/** The plan's last permanent failure, when it is this very plan (target, desired allocation) within the back-off. */
-function recentPermanentFailure(state: StoredTargetState | undefined, decision: Decision, now: number): PermanentFailure | undefined {
-  const failure = state?.lastPermanentFailure;
-  if (!failure || !sameAllocation(failure.desired, decision.desired)) return undefined;
-  return now - failure.at < PERMANENT_FAILURE_RETRY_SECONDS ? failure : undefined;
+/** Whether this very plan (target, desired allocation) failed permanently within the back-off. */
+function backingOff(deps: ReconcileDeps, state: StoredTargetState | undefined, decision: Decision, now: number, log: Log): boolean {
+  const failure: PermanentFailure | undefined = state?.lastPermanentFailure;
+  if (!failure || !sameAllocation(failure.desired, decision.desired) || now - failure.at >= PERMANENT_FAILURE_RETRY_SECONDS) return false;
+  deps.logger.info('the same plan failed permanently a moment ago; waiting before trying it again', {
+    ...log,
+    failedDecisionId: failure.decisionId,
+    error: failure.error,
+    retryAt: failure.at + PERMANENT_FAILURE_RETRY_SECONDS,
+  });
+  return true;
 }
 
 function isOutOfRetryBudget(error: unknown): boolean {

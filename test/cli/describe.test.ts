@@ -135,6 +135,9 @@ describe('explain helpers', () => {
     expect(describeAllocation({ kind: 'weights', weights: { a: 80, b: 20 } })).toBe('a=80, b=20');
     expect(describeAction({ type: 'set-weights', weights: { a: 0, b: 100 } })).toBe('set weights: a=0, b=100');
     expect(decisionNote({ ...base, status: 'planned' })).toBe('s [not confirmed yet]');
+    expect(decisionNote({ ...base, status: 'superseded', outcome: { at: NOW, detail: 'not in place when repaired', observed: { kind: 'capacity', desired: 10, floor: 2 } } })).toBe(
+      's [not in place when repaired; decided afresh]',
+    );
     expect(decisionNote({ ...base, status: 'failed', outcome: { at: NOW, detail: 'd', error: { name: 'ThrottlingException', message: 'Rate exceeded', retryable: true } } })).toBe(
       's [ThrottlingException: Rate exceeded, will retry]',
     );
