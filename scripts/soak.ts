@@ -117,8 +117,14 @@ const LANDED_SHARE = 0.4;
  */
 const MAX_INVOCATION_VIRTUAL_SECONDS = 60;
 
-/** Ticks after the run before the verdict: a 60-instance group climbing by maxStepUp 20 needs three. */
-const MAX_DRAIN_TICKS = 10;
+/**
+ * Ticks after the run before the verdict (the loop stops at the first tick that writes nothing). A business
+ * window may open up to 10 minutes after the last event and close up to 30 minutes after that; its scale-in
+ * then waits the 5-minute scale-down window, and a 60-instance group climbs by maxStepUp 20 in three steps:
+ * about 48 minute-ticks in the worst case. With thousands of targets some target is always in such a window,
+ * so the bound has to cover the whole horizon, not a typical one.
+ */
+const MAX_DRAIN_TICKS = 50;
 
 const ONCALL_ROLE = 'arn:aws:iam::111122223333:role/oncall-*';
 const ONCALL_SESSION = 'arn:aws:sts::111122223333:assumed-role/oncall-soak/soak';
