@@ -19,22 +19,18 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
 import { DETAIL_TYPES, ENV } from '../functions/contracts';
 import { InvalidConfigError, validateConfig, type ConfigIssue, type DrivetrainConfig, type DrivetrainConfigInput } from '../functions/domain/config';
 import { AllocationPolicy } from './allocation-policy';
 import { businessBusPolicy } from './bus-policy';
 import { DrivetrainFunction } from './drivetrain-function';
+import { HANDLER_NAMES, handlerBundleDir, type HandlerName } from './handlers';
 import { DrivetrainObservability } from './observability';
 import { allocationResources, businessSources, configuredAlarmNames, overridePrincipals } from './resource-arns';
 import { DrivetrainTables, type DrivetrainTableMap } from './tables';
 
-const REPO_ROOT = join(__dirname, '..');
-
-export const DEFAULT_HANDLERS = {
-  ingest: join(REPO_ROOT, 'functions/handlers/ingest.ts'),
-  tick: join(REPO_ROOT, 'functions/handlers/tick.ts'),
-} as const;
+/** The pre-built bundle directory of every handler (lib/handlers.ts lists them), by handler name. */
+export const DEFAULT_HANDLERS = Object.fromEntries(HANDLER_NAMES.map((name) => [name, handlerBundleDir(name)])) as Record<HandlerName, string>;
 
 /**
  * One Lambda permission statement per alarm keeps the direct alarm-action grant exact, but a function's
@@ -73,8 +69,8 @@ export interface DrivetrainProps {
    * the same alarms either way. @default true
    */
   directAlarmActions?: boolean;
-  /** Entry files of the two handlers. @default DEFAULT_HANDLERS */
-  handlers?: { ingest: string; tick: string };
+  /** Directories of the handlers' pre-built bundles (`handler.mjs` exporting `handler`). @default DEFAULT_HANDLERS */
+  handlers?: Record<HandlerName, string>;
 }
 
 export class Drivetrain extends Construct {
@@ -146,7 +142,7 @@ export class Drivetrain extends Construct {
     };
     const logRemovalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.ingest = new DrivetrainFunction(this, 'Ingest', {
-      entry: handlers.ingest,
+      bundleDir: handlers.ingest,
       description: `Drivetrain ${name}: store drivers (alarms, metrics, business signals, overrides) and decide/act for the targets they affect`,
       config,
       environment,
@@ -162,7 +158,7 @@ export class Drivetrain extends Construct {
     });
     const tickSeconds = tickInterval.toSeconds();
     this.tick = new DrivetrainFunction(this, 'Tick', {
-      entry: handlers.tick,
+      bundleDir: handlers.tick,
       description: `Drivetrain ${name}: reconcile every target (expiring drivers, scheduled overrides, drift) every ${tickInterval.toHumanString()}`,
       config,
       environment,
