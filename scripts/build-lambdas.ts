@@ -3,7 +3,7 @@
  * dist/lambda/<name>/handler.mjs. Run by `npm run build` (and so by `prepack`) and before the tests that
  * synthesize or run bundles (test/support/build-setup.ts), so neither sees a stale bundle.
  *
- *   tsx scripts/build-lambdas.ts [outdir]
+ *   tsx scripts/build-lambdas.ts [--quiet]   (cdk.json's app runs it before every synth)
  *
  * What keeps the bundles lean (numbers from `npm run bench:cold-start`, see the README):
  * - zod is imported as a namespace (`import * as z`), see `zodNamespaceImports`.
@@ -18,7 +18,7 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { BUNDLE_FILE, BUNDLES_DIR, HANDLER_NAMES, HANDLER_SOURCES, PACKAGE_ROOT } from '../lib/handlers';
 
 /**
@@ -97,10 +97,11 @@ export async function buildLambdaBundles(outRoot = BUNDLES_DIR): Promise<Record<
 }
 
 if (require.main === module) {
-  const outRoot = resolve(process.argv[2] ?? BUNDLES_DIR);
-  buildLambdaBundles(outRoot).then(
+  const quiet = process.argv.includes('--quiet');
+  buildLambdaBundles().then(
     (results) => {
-      for (const [name, { file, bytes }] of Object.entries(results)) process.stdout.write(`${name.padEnd(8)} ${(bytes / 1024).toFixed(0).padStart(5)} KB  ${file}\n`);
+      if (quiet) return;
+      for (const [name, { file, bytes }] of Object.entries(results)) process.stdout.write(`${name.padEnd(8)} ${(bytes / 1024).toFixed(0).padStart(5)} KB  ${relative(process.cwd(), file)}\n`);
     },
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
