@@ -5,10 +5,11 @@
  *
  *   npm run bench:cold-start                   # 21 rounds
  *   npm run bench:cold-start -- --runs 41 --json
+ *   npm run bench:cold-start -- --check        # exit 1 when a bundle misses a goal
  *
  * Each round runs every subject once, in a shuffled order, so load from other processes on the machine
- * falls on all of them alike; the verdict compares medians. Exit code 1 when a bundle is over
- * LAMBDA_BUNDLE_BUDGET_BYTES or a cold import over MAX_COLD_IMPORT_RATIO times the baseline's.
+ * falls on all of them alike; the verdict compares medians against the goals: at most
+ * LAMBDA_BUNDLE_GOAL_BYTES per bundle and MAX_COLD_IMPORT_RATIO times the baseline's cold import.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,10 +22,11 @@ import { stageLambdaCode } from '../lib/drivetrain-function';
 import { HANDLER_NAMES, PACKAGE_ROOT } from '../lib/handlers';
 import { loadConfigFile } from '../lib/config-file';
 import { mulberry32 } from '../local/random';
-import { LAMBDA_BUNDLE_BUDGET_BYTES, buildHandlerBundle, buildLambdaBundles } from './build-lambdas';
+import { buildHandlerBundle, buildLambdaBundles } from './build-lambdas';
 
-/** The budget the issue set: a handler may cost at most half again what the smallest DynamoDB handler costs. */
+/** The goals of issue 13: a handler's cold start may cost at most half again the smallest DynamoDB handler's. */
 export const MAX_COLD_IMPORT_RATIO = 1.5;
+export const LAMBDA_BUNDLE_GOAL_BYTES = 600 * 1024;
 const BASELINE = 'baseline';
 
 interface Subject {
@@ -85,7 +87,7 @@ async function subjects(scratch: string): Promise<Subject[]> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' }, json: { type: 'boolean', default: false }, check: { type: 'boolean', default: false } } });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 3 || runs > 1000) throw new Error(`--runs must be a whole number from 3 to 1000, got ${values.runs}`);
   const scratch = mkdtempSync(join(tmpdir(), 'drivetrain-cold-start-'));
@@ -104,7 +106,7 @@ async function main(): Promise<number> {
     });
     const baselineMedian = stats[0]!.medianMs;
     const rows = stats.map((s) => ({ ...s, ratio: s.medianMs / baselineMedian }));
-    const over = rows.filter((r) => r.name !== BASELINE && (r.ratio > MAX_COLD_IMPORT_RATIO || r.kilobytes * 1024 > LAMBDA_BUNDLE_BUDGET_BYTES));
+    const over = rows.filter((r) => r.name !== BASELINE && (r.ratio > MAX_COLD_IMPORT_RATIO || r.kilobytes * 1024 > LAMBDA_BUNDLE_GOAL_BYTES));
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ node: process.version, runs, rows, within: over.length === 0 }, null, 2)}\n`);
     } else {
@@ -113,10 +115,10 @@ async function main(): Promise<number> {
       for (const r of rows) {
         process.stdout.write(`${r.name.padEnd(10)}${`${r.kilobytes} KB`.padStart(9)}${`${r.medianMs.toFixed(1)} ms`.padStart(10)}${`${r.p25Ms.toFixed(0)}–${r.p75Ms.toFixed(0)} ms`.padStart(16)}${r.ratio.toFixed(2).padStart(12)}\n`);
       }
-      const budget = `budget: ≤ ${LAMBDA_BUNDLE_BUDGET_BYTES / 1024} KB and ≤ ${MAX_COLD_IMPORT_RATIO}× the baseline's median`;
-      process.stdout.write(`\n${over.length === 0 ? 'within' : `over (${over.map((r) => r.name).join(', ')})`}: ${budget}\n`);
+      const goal = `goal: ≤ ${LAMBDA_BUNDLE_GOAL_BYTES / 1024} KB and ≤ ${MAX_COLD_IMPORT_RATIO}× the baseline's median`;
+      process.stdout.write(`\n${over.length === 0 ? 'within' : `missed by ${over.map((r) => r.name).join(', ')}`}: ${goal}\n`);
     }
-    return over.length === 0 ? 0 : 1;
+    return values.check && over.length > 0 ? 1 : 0;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
