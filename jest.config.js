@@ -55,11 +55,12 @@ const shared = {
   // Middy ships ESM only; everything else in node_modules is CommonJS already.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
-  testTimeout: 30000,
 };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A global option: inside a project jest ignores it (and falls back to 5 s).
+  testTimeout: 30000,
   projects: [
     // `npm run test:unit`: pure logic, CDK templates, the CLI on fakes, bundles, the packaged library. No Java.
     // The Lambda bundles are built first (globalSetup), so the templates and the bundle tests never see stale ones.
