@@ -65,6 +65,27 @@ describe('the tarball', () => {
     expect(tarballFiles.filter((file) => /(^|\/)test\/|\.test\.|(?<!\.d)\.ts$/.test(file))).toEqual([]);
   });
 
+  test('everything the compiled library and CLI require is a dependency or a peer dependency', () => {
+    const installed = join(app, 'node_modules/drivetrain');
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
+    const declared = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)]);
+    const required = new Set<string>();
+    const visit = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) visit(path);
+        else if (entry.name.endsWith('.js')) {
+          for (const [, specifier] of readFileSync(path, 'utf8').matchAll(/require\("([^".][^"]*)"\)/g)) {
+            if (!specifier!.startsWith('node:')) required.add(specifier!.split('/').slice(0, specifier!.startsWith('@') ? 2 : 1).join('/'));
+          }
+        }
+      }
+    };
+    // dist/lambda is self-contained (bundled); everything else is what `require('drivetrain')` and the CLI load.
+    for (const dir of ['lib', 'cli', 'functions', 'local']) visit(join(installed, 'dist', dir));
+    expect([...required].filter((name) => !declared.has(name))).toEqual([]);
+  });
+
   test('aws-cdk-lib and constructs are peers: the app has one copy of each, its own', () => {
     const installed = JSON.parse(readFileSync(join(app, 'node_modules/drivetrain/package.json'), 'utf8')) as { peerDependencies: Record<string, string>; dependencies: Record<string, string> };
     expect(Object.keys(installed.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
