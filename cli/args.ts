@@ -191,7 +191,7 @@ export function globalHelp(commands: ReadonlyArray<{ name: string; synopsis: str
     'Global options:',
     ...optionLines(GLOBAL_OPTIONS),
     '',
-    'Run `drivetrain <command> --help` for the options of a command.',
+    'Run `drivetrain <command> --help` for the options of a command, `drivetrain --version` for the version.',
     'Exit codes: 0 ok, 1 the command failed (or validation found problems), 2 usage error.',
     '',
   ].join('\n');

@@ -1,8 +1,11 @@
 /**
- * Reads a Drivetrain config from YAML or JSON and validates it with the same `validateConfig` the stack and
- * the Lambdas use. Every issue is located in the file (`file:line:col`) so CI output can be clicked.
+ * Reads a Drivetrain config from YAML, JSON or a JavaScript module and validates it with the same
+ * `validateConfig` the stack and the Lambdas use. Every issue in a YAML or JSON file is located
+ * (`file:line:col`) so CI output can be clicked.
  */
 import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { validateConfig, type ConfigIssue, type DrivetrainConfig } from '../functions/domain/config';
 
@@ -13,10 +16,24 @@ export interface LocatedIssue extends ConfigIssue {
 
 export type ConfigLoad =
   | { ok: true; file: string; config: DrivetrainConfig; issues: [] }
-  | { ok: false; file: string; issues: LocatedIssue[]; reason: 'missing' | 'syntax' | 'invalid' };
+  | { ok: false; file: string; issues: LocatedIssue[]; reason: 'missing' | 'unsupported' | 'syntax' | 'invalid' };
+
+/** Configs written as code (`export default defineConfig({...})`, defineConfig from 'drivetrain/config'). */
+const MODULE_EXTENSIONS: ReadonlySet<string> = new Set(['.mjs', '.js', '.cjs']);
+/**
+ * TypeScript configs are refused rather than compiled here: running them would need a TypeScript loader
+ * (tsx) as a dependency of every install, for a file whose types only matter while it is written.
+ */
+const TYPESCRIPT_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.mts', '.cts']);
 
 /** Reads `path`; issues name the file as `file` (a path relative to the working directory reads better in CI). */
 export async function loadConfigFile(path: string, file = path): Promise<ConfigLoad> {
+  const extension = extname(path).toLowerCase();
+  if (TYPESCRIPT_EXTENSIONS.has(extension)) {
+    const message = `is TypeScript, which drivetrain does not run: compile it to JavaScript (e.g. tsc, then pass the .js file), or write it as an ES module (.mjs) with defineConfig from 'drivetrain/config'; YAML and JSON work too`;
+    return { ok: false, file, reason: 'unsupported', issues: [{ file, path: '', message }] };
+  }
+  if (MODULE_EXTENSIONS.has(extension)) return loadConfigModule(path, file);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -26,6 +43,32 @@ export async function loadConfigFile(path: string, file = path): Promise<ConfigL
     return { ok: false, file, reason: 'missing', issues: [{ file, path: '', message }] };
   }
   return parseConfigText(text, file);
+}
+
+/**
+ * A real `import()`. TypeScript's CommonJS output (dist/) would turn an `import()` expression into
+ * require(), which cannot load an ES module on every supported Node 20.
+ */
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
+
+/** The module's default export (or its `config` export), validated; the issues have no line numbers. */
+async function loadConfigModule(path: string, file: string): Promise<ConfigLoad> {
+  let exports: Record<string, unknown>;
+  try {
+    exports = await importModule(pathToFileURL(path).href);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(path)) {
+      return { ok: false, file, reason: 'missing', issues: [{ file, path: '', message: 'file not found (pass --config FILE)' }] };
+    }
+    return { ok: false, file, reason: 'syntax', issues: [{ file, path: '', message: `could not be loaded: ${(error as Error).message.split('\n')[0]}` }] };
+  }
+  const value = exports.default ?? exports.config;
+  if (value === undefined) {
+    return { ok: false, file, reason: 'invalid', issues: [{ file, path: '', message: 'exports no config: `export default defineConfig({ ... })` (or `export const config = ...`)' }] };
+  }
+  const result = validateConfig(value, file);
+  return result.ok ? { ok: true, file, config: result.config, issues: [] } : { ok: false, file, reason: 'invalid', issues: result.issues };
 }
 
 /** YAML is a superset of JSON, so one parser reads both and gives positions for either. */

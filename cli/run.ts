@@ -14,6 +14,9 @@ import { replayCommand } from './commands/replay';
 import { validateCommand } from './commands/validate';
 import { Context, type CliIo } from './context';
 import { AwsAccessError, CommandError, EXIT, UsageError, causeChain, messageOf, type ExitCode } from './errors';
+import type { HelpPages } from './quick-answers';
+import { isVersionRequest } from './quick-answers';
+import { packageVersion } from './version';
 
 export type { CliIo } from './context';
 
@@ -34,6 +37,10 @@ export const COMMANDS: readonly Command[] = [
 export const DEBUG_ENV = 'DRIVETRAIN_DEBUG';
 
 export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  if (isVersionRequest(argv)) {
+    io.stdout(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
   const split = splitCommand(argv);
   if ('error' in split) {
     io.stderr(`drivetrain: ${split.error}\nrun \`drivetrain --help\` for usage\n`);
@@ -69,6 +76,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
   } finally {
     context?.dispose();
   }
+}
+
+/** Every help page, as `run` prints it: what `npm run build` writes to dist/cli/help.json (cli/quick-answers.ts). */
+export function helpPages(): HelpPages {
+  return { global: globalHelp(COMMANDS), commands: Object.fromEntries(COMMANDS.map((command) => [command.name, commandHelp(command)])) };
 }
 
 function help(topic: string | undefined, io: CliIo): ExitCode {

@@ -1,27 +1,32 @@
 /**
- * The defaults every Drivetrain Lambda shares, in one place: Node 22 on ARM64, esbuild bundling on the
- * build machine (no Docker), X-Ray tracing, JSON logs into a log group with a retention, a role that starts
- * with nothing but writing its own logs, and async-invocation failures kept in a dead-letter queue.
+ * The defaults every Drivetrain Lambda shares, in one place: Node 22 on ARM64, the handler bundle pre-built
+ * into the package (see lib/handlers.ts for why) plus the stack's config, X-Ray tracing, JSON logs into a log
+ * group with a retention, a role that starts with nothing but writing its own logs, and async-invocation
+ * failures kept in a dead-letter queue.
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contracts';
 import type { DrivetrainConfig } from '../functions/domain/config';
+import { BUNDLE_FILE } from './handlers';
 
 /** The runtime the handlers are built and tested for; cdk-nag's "latest runtime" rule is acknowledged below. */
 export const DRIVETRAIN_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 export interface DrivetrainFunctionProps {
-  /** TypeScript entry exporting `handler`. */
-  entry: string;
+  /** Directory holding the pre-built bundle (`handler.mjs`, exporting `handler`), e.g. `handlerBundleDir('ingest')`. */
+  bundleDir: string;
   description: string;
-  /** The validated config, inlined into the bundle (see `bundleBanner`). */
+  /** The validated config, written into the deployed code (see `lambdaEntrySource`). */
   config: Readonly<DrivetrainConfig>;
   environment?: Record<string, string>;
   timeout: Duration;
@@ -45,7 +50,7 @@ export interface DrivetrainFunctionProps {
 }
 
 export class DrivetrainFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -65,9 +70,9 @@ export class DrivetrainFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(stageLambdaCode(props.bundleDir, props.config)),
+      handler: 'index.handler',
       description: props.description,
       runtime: DRIVETRAIN_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -85,25 +90,12 @@ export class DrivetrainFunction extends Construct {
       ...(props.failureQueue ? { onFailure: new destinations.SqsDestination(props.failureQueue) } : {}),
       retryAttempts: props.retryAttempts,
       maxEventAge: props.maxEventAge,
+      // No NODE_OPTIONS: `--enable-source-maps` made Node read and parse the bundle's source map at every
+      // cold start. The map stays in the package (dist/lambda/<name>/handler.mjs.map) for symbolicating a trace.
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        // Stack traces point at the TypeScript sources instead of the minified bundle.
-        NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        // esbuild's warnings still show; its per-file size summary would only clutter `cdk synth --quiet`.
-        logLevel: LogLevel.WARNING,
-        target: 'node22',
-        format: OutputFormat.ESM,
-        banner: bundleBanner(props.config),
-        mainFields: ['module', 'main'],
-        // The SDK is bundled rather than taken from the runtime, so the deployed code runs the exact
-        // client versions it was tested with.
-        bundleAwsSDK: true,
       },
     });
 
@@ -120,18 +112,45 @@ export class DrivetrainFunction extends Construct {
 }
 
 /**
- * Runs before the bundled code.
+ * The deployed entry module, `index.mjs`: sets the stack's config, then loads the pre-built handler.
  *
- * - ESM output lets handlers use top-level await, but CommonJS dependencies bundled into it still call
- *   require() for Node built-ins, which an ES module lacks until it is recreated from import.meta.url.
- * - The validated config is inlined here rather than passed as an environment variable: it can outgrow
- *   Lambda's 4 KB environment limit, and a bundle always carries the config it was validated with. Setting
- *   it on process.env before any module initialises means the runtime reads it exactly as in tests.
+ * The validated config is written into the code rather than passed as an environment variable: it can
+ * outgrow Lambda's 4 KB environment limit, and the code always carries the config it was validated with.
+ * The handler is imported dynamically so that the config is on process.env before any of its modules
+ * initialise (static imports would run first), so the runtime reads it exactly as the tests set it.
  */
-export function bundleBanner(config: Readonly<DrivetrainConfig>): string {
+export function lambdaEntrySource(config: Readonly<DrivetrainConfig>): string {
   return [
-    "import { createRequire as __drivetrainCreateRequire } from 'node:module';",
-    'const require = __drivetrainCreateRequire(import.meta.url);',
+    '// Written by the Drivetrain construct at synth time.',
     `process.env.${ENV.config} = ${JSON.stringify(JSON.stringify(config))};`,
-  ].join(' ');
+    `export const { handler } = await import('./${BUNDLE_FILE}');`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The asset directory of one function: the bundle and its entry module, in a directory named by their
+ * content hash. Named by content, it is written once and reused by every synth (and by parallel ones: each
+ * writes a private copy and renames it into place, and a losing rename leaves the winner's identical copy).
+ */
+export function stageLambdaCode(bundleDir: string, config: Readonly<DrivetrainConfig>): string {
+  const bundle = join(bundleDir, BUNDLE_FILE);
+  if (!existsSync(bundle)) {
+    throw new Error(`${bundle} is missing: the Lambda bundles are built by \`npm run build\` (in a checkout of Drivetrain; an installed package ships them)`);
+  }
+  const entry = lambdaEntrySource(config);
+  const hash = createHash('sha256').update(readFileSync(bundle)).update('\0').update(entry).digest('hex').slice(0, 32);
+  const staged = join(tmpdir(), 'drivetrain-lambda-code', hash);
+  if (existsSync(join(staged, 'index.mjs'))) return staged;
+  const scratch = `${staged}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  mkdirSync(scratch, { recursive: true });
+  copyFileSync(bundle, join(scratch, BUNDLE_FILE));
+  writeFileSync(join(scratch, 'index.mjs'), entry);
+  try {
+    renameSync(scratch, staged);
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    if (!existsSync(join(staged, 'index.mjs'))) throw error;
+  }
+  return staged;
 }

@@ -20,25 +20,20 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
 import { DETAIL_TYPES, ENV } from '../functions/contracts';
 import { DEFAULT_SHARD_CONCURRENCY, SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
 import { InvalidConfigError, validateConfig, type ConfigIssue, type DrivetrainConfig, type DrivetrainConfigInput } from '../functions/domain/config';
 import { AllocationPolicy } from './allocation-policy';
 import { businessBusPolicy } from './bus-policy';
 import { DrivetrainFunction } from './drivetrain-function';
+import { HANDLER_NAMES, handlerBundleDir, type HandlerName } from './handlers';
 import { DrivetrainObservability } from './observability';
 import { pendingGraceSeconds } from './pending-grace';
 import { allocationResources, businessSources, configuredAlarmNames, overridePrincipals } from './resource-arns';
 import { DrivetrainTables, type DrivetrainTableMap } from './tables';
 
-const REPO_ROOT = join(__dirname, '..');
-
-export const DEFAULT_HANDLERS = {
-  ingest: join(REPO_ROOT, 'functions/handlers/ingest.ts'),
-  tick: join(REPO_ROOT, 'functions/handlers/tick.ts'),
-  shard: join(REPO_ROOT, 'functions/handlers/shard.ts'),
-} as const;
+/** The pre-built bundle directory of every handler (lib/handlers.ts lists them), by handler name. */
+export const DEFAULT_HANDLERS = Object.fromEntries(HANDLER_NAMES.map((name) => [name, handlerBundleDir(name)])) as Record<HandlerName, string>;
 
 /** The tick only plans and enqueues shards: a few SendMessageBatch calls, whatever the number of targets. */
 export const TICK_TIMEOUT_SECONDS = 30;
@@ -83,8 +78,8 @@ export interface DrivetrainProps {
    * the same alarms either way. @default true
    */
   directAlarmActions?: boolean;
-  /** Entry files of the handlers. @default DEFAULT_HANDLERS */
-  handlers?: { ingest: string; tick: string; shard?: string };
+  /** Directories of the handlers' pre-built bundles (`handler.mjs` exporting `handler`). @default DEFAULT_HANDLERS */
+  handlers?: Record<HandlerName, string>;
   /**
    * Shard workers that may run at once (the event source mapping's maximum concurrency, 2-1000). Raise it
    * with the account's concurrency quota for thousands of targets (see docs/reliability.md, "Scale").
@@ -171,7 +166,7 @@ export class Drivetrain extends Construct {
     };
     const logRemovalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.ingest = new DrivetrainFunction(this, 'Ingest', {
-      entry: handlers.ingest,
+      bundleDir: handlers.ingest,
       description: `Drivetrain ${name}: store drivers (alarms, metrics, business signals, overrides) and decide/act for the targets they affect`,
       config,
       environment,
@@ -199,7 +194,7 @@ export class Drivetrain extends Construct {
       deadLetterQueue: { queue: this.shardDeadLetterQueue, maxReceiveCount: SHARD_MAX_RECEIVES },
     });
     this.tick = new DrivetrainFunction(this, 'Tick', {
-      entry: handlers.tick,
+      bundleDir: handlers.tick,
       description: `Drivetrain ${name}: reconcile every target every ${tickInterval.toHumanString()}: plan the reconciliation in shards and queue them for the shard workers`,
       config,
       environment: { ...environment, [ENV.shardQueueUrl]: this.shardQueue.queueUrl, [ENV.tickIntervalSeconds]: String(tickSeconds) },
@@ -215,7 +210,7 @@ export class Drivetrain extends Construct {
       maxEventAge: Duration.seconds(Math.max(60, tickSeconds)),
     });
     this.shardWorker = new DrivetrainFunction(this, 'ShardWorker', {
-      entry: handlers.shard ?? DEFAULT_HANDLERS.shard,
+      bundleDir: handlers.shard,
       description: `Drivetrain ${name}: reconcile one shard of targets (expiring drivers, scheduled overrides, drift) from the shard queue`,
       config,
       environment,

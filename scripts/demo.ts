@@ -17,6 +17,10 @@ import { EMBEDDED_CONFIG, runDemo } from '../local/demo/run';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../functions/domain/config';
 
+// Node 20 is a supported baseline for running Drivetrain locally (README, "Node baseline"); the SDK's
+// NodeVersionSupportWarning would otherwise open every demo run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Where `drivetrain --local` looks by default (cli/context.ts LOCAL_ENDPOINT). */
 const KEEP_PORT = 8000;
 import { ProgressBar, formatBeats, formatDecisionTable } from '../local/demo/terminal';

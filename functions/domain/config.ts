@@ -141,7 +141,10 @@ function describe(value: unknown): string {
  * span fields (bounds, windows, references), each reported with the exact path to fix.
  */
 export function validateConfig(input: unknown, file = '<inline>'): ConfigValidation {
-  const parsed = configSchema.safeParse(input);
+  // Without zod's JIT: a config is parsed once per process (a Lambda cold start, a synth, a CLI run), and
+  // compiling a fast path for each of its object schemas cost more than the parse itself (measured with
+  // `npm run bench:cold-start`: about 70 ms of a Lambda cold start).
+  const parsed = configSchema.safeParse(input, { jitless: true });
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error, file, input) };
   const config = parsed.data;
   const issues: ConfigIssue[] = [];

@@ -1,14 +1,16 @@
 /**
- * Real esbuild bundling (no Docker), then the bundles are run with Node the way Lambda loads them (ES module,
- * `handler` export). Slow-ish, so each app is synthesized once.
+ * The deployed code as synthesized (the pre-built bundles, built by the unit tests' globalSetup, plus the
+ * entry module carrying the config), run with Node the way Lambda loads it (ES module, `handler` export).
  */
 import { App } from 'aws-cdk-lib';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV } from '../../functions/contracts';
 import { DrivetrainStack } from '../../lib/drivetrain-stack';
+import { BUNDLE_FILE, HANDLER_NAMES, handlerBundleDir } from '../../lib/handlers';
+import { LAMBDA_BUNDLE_BUDGET_BYTES, buildHandlerBundle } from '../../scripts/build-lambdas';
 import { fixtureConfig } from './support';
 
 const outdirs: string[] = [];
@@ -41,26 +43,35 @@ function runBundle(dir: string, script: string, env: Record<string, string> = {}
   });
 }
 
-describe('the config travels inside the bundle', () => {
-  const fixture = join(__dirname, 'fixtures/config-echo-handler.ts');
-  const dirs = bundle({ handlers: { ingest: fixture, tick: fixture, shard: fixture } });
+describe('the config travels inside the deployed code', () => {
+  const fixtureBundle = mkdtempSync(join(tmpdir(), 'drivetrain-fixture-bundle-'));
+  outdirs.push(fixtureBundle);
+  let dirs: { ingest: string; tick: string; shard: string };
+  beforeAll(async () => {
+    await buildHandlerBundle(join(__dirname, 'fixtures/config-echo-handler.ts'), fixtureBundle);
+    dirs = bundle({ handlers: { ingest: fixtureBundle, tick: fixtureBundle, shard: fixtureBundle } });
+  });
   const expected = JSON.stringify(fixtureConfig());
 
-  test.each([
-    ['ingest', dirs.ingest],
-    ['tick', dirs.tick],
-    ['shard worker', dirs.shard],
-  ])('%s: read literally and through process.env (set by the bundle banner), with no environment variable set', (_, dir) => {
-    const result = runBundle(dir, 'console.log(JSON.stringify(await m.handler()));');
+  test.each(['ingest', 'tick', 'shard'] as const)('%s: read literally and through process.env (set by the entry module), with no environment variable set', (name) => {
+    const result = runBundle(dirs[name], 'console.log(JSON.stringify(await m.handler()));');
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({ literal: expected, viaObject: expected });
   });
 
-  test('minified ES module with a source map next to it', () => {
-    const code = readFileSync(join(dirs.ingest, 'index.mjs'), 'utf8');
+  test('deployed: the entry module and the minified bundle, without its source map', () => {
+    expect(readdirSync(dirs.ingest).sort()).toEqual([BUNDLE_FILE, 'index.mjs']);
+    const code = readFileSync(join(dirs.ingest, BUNDLE_FILE), 'utf8');
     expect(code.startsWith("import { createRequire as __drivetrainCreateRequire } from 'node:module';")).toBe(true);
-    expect(existsSync(join(dirs.ingest, 'index.mjs.map'))).toBe(true);
+    expect(code).not.toContain('sourceMappingURL');
     expect(code.split('\n').length).toBeLessThan(10);
+    expect(existsSync(join(fixtureBundle, `${BUNDLE_FILE}.map`))).toBe(true);
+  });
+});
+
+describe('bundle size', () => {
+  test.each(HANDLER_NAMES)('%s: within LAMBDA_BUNDLE_BUDGET_BYTES', (name) => {
+    expect(statSync(join(handlerBundleDir(name), BUNDLE_FILE)).size).toBeLessThanOrEqual(LAMBDA_BUNDLE_BUDGET_BYTES);
   });
 });
 

@@ -5,10 +5,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { join } from 'node:path';
 import { TABLES } from '../../functions/adapters/dynamodb/tables';
 import { AllocationPolicy } from '../../lib/allocation-policy';
-import { DrivetrainFunction, bundleBanner } from '../../lib/drivetrain-function';
+import { DrivetrainFunction, lambdaEntrySource } from '../../lib/drivetrain-function';
+import { handlerBundleDir } from '../../lib/handlers';
 import { DrivetrainObservability } from '../../lib/observability';
 import { DrivetrainTables } from '../../lib/tables';
 import { appWithoutBundling, fixtureConfig, flatten } from './support';
@@ -23,12 +23,12 @@ const single = (stack: Stack, type: string) => {
 const newStack = () => new Stack(appWithoutBundling(), 'ConstructTest');
 
 describe('DrivetrainFunction', () => {
-  const entry = join(__dirname, 'fixtures/config-echo-handler.ts');
+  const bundleDir = handlerBundleDir('ingest');
   const build = (overrides: Partial<ConstructorParameters<typeof DrivetrainFunction>[2]> = {}) => {
     const stack = newStack();
     const failureQueue = new sqs.Queue(stack, 'Failures');
     const fn = new DrivetrainFunction(stack, 'Fn', {
-      entry,
+      bundleDir,
       description: 'under test',
       config: fixtureConfig(),
       timeout: Duration.seconds(20),
@@ -40,7 +40,7 @@ describe('DrivetrainFunction', () => {
     return { stack, fn, failureQueue };
   };
 
-  test('required props: entry, description, timeout, failure destination with retries and event age', () => {
+  test('required props: bundleDir, description, timeout, failure destination with retries and event age', () => {
     const { stack, failureQueue } = build();
     const fn = single(stack, 'AWS::Lambda::Function').Properties;
     expect(fn).toMatchObject({ Description: 'under test', Timeout: 20, Handler: 'index.handler', MemorySize: 512 });
@@ -54,11 +54,10 @@ describe('DrivetrainFunction', () => {
 
   test('environment is added to the Powertools defaults; memorySize and reservedConcurrentExecutions pass through', () => {
     const { stack } = build({ environment: { EXTRA: 'yes' }, memorySize: 1024, reservedConcurrentExecutions: 3 });
-    expect(single(stack, 'AWS::Lambda::Function').Properties).toMatchObject({
-      MemorySize: 1024,
-      ReservedConcurrentExecutions: 3,
-      Environment: { Variables: { EXTRA: 'yes', POWERTOOLS_SERVICE_NAME: 'drivetrain', NODE_OPTIONS: '--enable-source-maps' } },
-    });
+    const properties = single(stack, 'AWS::Lambda::Function').Properties;
+    expect(properties).toMatchObject({ MemorySize: 1024, ReservedConcurrentExecutions: 3 });
+    // No NODE_OPTIONS (in particular no --enable-source-maps, which parsed the source map at every cold start).
+    expect(properties.Environment).toEqual({ Variables: { EXTRA: 'yes', POWERTOOLS_SERVICE_NAME: 'drivetrain', POWERTOOLS_METRICS_NAMESPACE: 'Drivetrain' } });
   });
 
   test('logRetention and logRemovalPolicy shape its own log group; the role may write to that group only', () => {
@@ -78,10 +77,10 @@ describe('DrivetrainFunction', () => {
     expect(group.DeletionPolicy).toBe('Retain');
   });
 
-  test('config goes into the bundle banner (the bundle tests run it), Node 22 runtime', () => {
+  test('config goes into the deployed entry module (the bundle tests run it), Node 22 runtime', () => {
     const { fn } = build();
     expect(fn.function.runtime).toBe(lambda.Runtime.NODEJS_22_X);
-    expect(bundleBanner(fixtureConfig())).toContain(`process.env.DRIVETRAIN_CONFIG = ${JSON.stringify(JSON.stringify(fixtureConfig()))};`);
+    expect(lambdaEntrySource(fixtureConfig())).toContain(`process.env.DRIVETRAIN_CONFIG = ${JSON.stringify(JSON.stringify(fixtureConfig()))};`);
   });
 });
 

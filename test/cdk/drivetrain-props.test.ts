@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { join } from 'node:path';
 import { InvalidConfigError, formatIssue, validateConfig, type DrivetrainConfigInput } from '../../functions/domain/config';
+import { handlerBundleDir } from '../../lib/handlers';
 import { Drivetrain, MAX_DIRECT_ALARM_ACTIONS } from '../../lib/drivetrain';
 import { DrivetrainStack } from '../../lib/drivetrain-stack';
 import { appWithoutBundling, fixtureConfig, flatten, synthStack } from './support';
@@ -193,11 +194,10 @@ describe('directAlarmActions', () => {
   });
 });
 
-test('handlers: entries must exist, and a missing one stops the synth naming it', () => {
-  const missing = join(__dirname, 'fixtures/no-such-handler.ts');
-  expect(() => construct({ handlers: { ingest: missing, tick: missing } })).toThrow(/no-such-handler\.ts/);
-  const fixture = join(__dirname, 'fixtures/config-echo-handler.ts');
-  expect(() => construct({ handlers: { ingest: fixture, tick: fixture } })).not.toThrow();
+test('handlers: bundle directories must hold a bundle, and a missing one stops the synth naming it', () => {
+  const missing = join(__dirname, 'fixtures/no-such-bundle');
+  expect(() => construct({ handlers: { ingest: missing, tick: missing, shard: missing } })).toThrow(/no-such-bundle\/handler\.mjs is missing/);
+  expect(() => construct({ handlers: { ingest: handlerBundleDir('tick'), tick: handlerBundleDir('ingest'), shard: handlerBundleDir('shard') } })).not.toThrow();
 });
 
 test('DrivetrainStack passes stack props through and tags every resource with the deployment name', () => {

@@ -1,0 +1,111 @@
+/**
+ * Builds the Lambda bundles the construct deploys: one minified ES module per entry of HANDLER_SOURCES, in
+ * dist/lambda/<name>/handler.mjs. Run by `npm run build` (and so by `prepack`) and before the tests that
+ * synthesize or run bundles (test/support/build-setup.ts), so neither sees a stale bundle.
+ *
+ *   tsx scripts/build-lambdas.ts [--quiet]   (cdk.json's app runs it before every synth)
+ *
+ * What keeps the bundles lean (numbers from `npm run bench:cold-start`, see the README):
+ * - zod is imported as a namespace (`import * as z`), see `zodNamespaceImports`.
+ * - The AWS SDK's default credential chain is replaced by the environment provider Lambda actually uses
+ *   (functions/runtime/lambda-credentials.ts says why that is exact, not a shortcut).
+ * - No source map on the runtime path: `--enable-source-maps` made Node parse a multi-megabyte map at every
+ *   cold start. The map is written next to the bundle but not deployed; error names and messages are ours
+ *   (not minified), and a frame's line:column maps to the source with the map of the same version.
+ * - The AWS SDK stays bundled (tree-shaken to the clients and commands used): taking it from the runtime
+ *   would make the bundle smaller but its cold import slower (the runtime's SDK is whole CommonJS packages),
+ *   and the deployed code would run an SDK version nobody tested.
+ */
+import { build, type Plugin } from 'esbuild';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { BUNDLE_FILE, BUNDLES_DIR, HANDLER_NAMES, HANDLER_SOURCES, PACKAGE_ROOT } from '../lib/handlers';
+
+/**
+ * Runs before the bundled code. ESM output lets handlers use top-level await, but CommonJS dependencies
+ * bundled into it still call require() for Node built-ins, which an ES module lacks until it is recreated
+ * from import.meta.url.
+ */
+export const BUNDLE_BANNER = [
+  "import { createRequire as __drivetrainCreateRequire } from 'node:module';",
+  'const require = __drivetrainCreateRequire(import.meta.url);',
+].join(' ');
+
+/**
+ * `import { z } from 'zod'` (our code and Powertools' parser schemas) binds zod's re-exported namespace
+ * object as a value, which esbuild then keeps whole: every locale's error messages and the JSON-schema
+ * converters, about 355 KB of a 1.27 MB bundle. As `import * as z from 'zod'` each `z.object` is a plain
+ * named import esbuild can tree-shake. Same module, same bindings: only how the bundler sees them changes.
+ */
+export const zodNamespaceImports: Plugin = {
+  name: 'zod-namespace-imports',
+  setup(pluginBuild) {
+    const namedZ = /import\s*\{\s*z\s*\}\s*from\s*(['"])zod\1/g;
+    pluginBuild.onLoad({ filter: /\.(ts|m?js)$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!namedZ.test(source)) return undefined;
+      namedZ.lastIndex = 0;
+      return { contents: source.replace(namedZ, "import * as z from 'zod'"), loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+    });
+  },
+};
+
+/**
+ * Per bundle, as a regression guard (bundle.test.ts holds every handler to it). Node parses and compiles
+ * every byte of an ES module before the handler's first line runs, so bytes are cold-start time. The goal is
+ * 600 KB; what every handler needs (four SDK clients on @smithy/core, zod, Powertools with the X-Ray SDK)
+ * bundles to about 780 KB today, and the README ("Lean Lambdas") says what the rest would cost. The
+ * margin lets a handler grow by a feature, not by an accidentally bundled dependency (zod's locales alone
+ * were 355 KB).
+ */
+export const LAMBDA_BUNDLE_BUDGET_BYTES = 820 * 1024;
+
+export interface BundleResult {
+  file: string;
+  bytes: number;
+}
+
+/** Bundles one handler entry into `outdir/handler.mjs` (and its source map, `handler.mjs.map`). */
+export async function buildHandlerBundle(entry: string, outdir: string): Promise<BundleResult> {
+  rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(outdir, { recursive: true });
+  const file = join(outdir, BUNDLE_FILE);
+  await build({
+    entryPoints: [entry],
+    outfile: file,
+    absWorkingDir: PACKAGE_ROOT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    // Written for whoever symbolicates a trace; without a sourceMappingURL comment nothing loads it.
+    sourcemap: 'external',
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: { js: BUNDLE_BANNER },
+    plugins: [zodNamespaceImports],
+    alias: { '@aws-sdk/credential-provider-node': join(PACKAGE_ROOT, 'functions/runtime/lambda-credentials.ts') },
+    logLevel: 'warning',
+  });
+  return { file, bytes: statSync(file).size };
+}
+
+export async function buildLambdaBundles(outRoot = BUNDLES_DIR): Promise<Record<string, BundleResult>> {
+  const results = await Promise.all(HANDLER_NAMES.map(async (name) => [name, await buildHandlerBundle(join(PACKAGE_ROOT, HANDLER_SOURCES[name]), join(outRoot, name))] as const));
+  return Object.fromEntries(results);
+}
+
+if (require.main === module) {
+  const quiet = process.argv.includes('--quiet');
+  buildLambdaBundles().then(
+    (results) => {
+      if (quiet) return;
+      for (const [name, { file, bytes }] of Object.entries(results)) process.stdout.write(`${name.padEnd(8)} ${(bytes / 1024).toFixed(0).padStart(5)} KB  ${relative(process.cwd(), file)}\n`);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
