@@ -53,12 +53,13 @@ export const zodNamespaceImports: Plugin = {
 /**
  * Per bundle, as a regression guard (bundle.test.ts holds every handler to it). Node parses and compiles
  * every byte of an ES module before the handler's first line runs, so bytes are cold-start time. The goal is
- * 600 KB; what every handler needs (four SDK clients on @smithy/core, zod, Powertools with the X-Ray SDK)
- * bundles to about 780 KB today, and the README ("Lean Lambdas") says what the rest would cost. The
+ * 600 KB; what every handler needs (six SDK clients on @smithy/core — the three executors', DynamoDB,
+ * CloudWatch for metric history, SQS for shard dispatch — zod, Powertools with the X-Ray SDK) bundles to
+ * 815-850 KB today, and the README ("Lean Lambdas") says what the rest would cost. The
  * margin lets a handler grow by a feature, not by an accidentally bundled dependency (zod's locales alone
  * were 355 KB).
  */
-export const LAMBDA_BUNDLE_BUDGET_BYTES = 820 * 1024;
+export const LAMBDA_BUNDLE_BUDGET_BYTES = 880 * 1024;
 
 export interface BundleResult {
   file: string;

@@ -95,6 +95,9 @@ describe('the tarball', () => {
   });
 });
 
+/** A deploy-time value's stand-in of the right shape (a queue URL must parse as one). */
+const placeholder = (key: string) => (key.endsWith('_URL') ? `https://sqs.us-east-1.amazonaws.com/111122223333/scratch-${key.toLowerCase()}` : `scratch-${key.toLowerCase()}`);
+
 describe('the synthesized app', () => {
   type Resource = { Type: string; Properties: Record<string, unknown> & { Code?: { S3Key: string } } };
   const template = () => JSON.parse(readFileSync(join(app, 'cdk.out/ScratchStack.template.json'), 'utf8')) as { Resources: Record<string, Resource> };
@@ -111,7 +114,11 @@ describe('the synthesized app', () => {
     for (const fn of functions()) {
       const asset = join(app, 'cdk.out', `asset.${fn.Properties.Code!.S3Key.replace(/\.zip$/, '')}`);
       expect(readdirSync(asset).sort()).toEqual([BUNDLE_FILE, 'index.mjs']);
-      const env = { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'pack-test', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', [ENV.driversTable]: 'scratch-drivers', [ENV.decisionsTable]: 'scratch-decisions', [ENV.stateTable]: 'scratch-state', [ENV.idempotencyTable]: 'scratch-idempotency' };
+      // The function's own environment as synthesized; values CloudFormation resolves at deploy (table names,
+      // queue URLs) stand in as placeholders, so a variable the stack forgets to set fails the import here.
+      const variables = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      const deployed = Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, typeof value === 'string' ? value : placeholder(key)]));
+      const env = { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'pack-test', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...deployed };
       const imported = sh(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(asset, 'index.mjs'))}); console.log(typeof m.handler, process.env.${ENV.config}.length > 0);`], tmpdir(), env);
       expect({ status: imported.status, stdout: imported.stdout.trim(), stderr: imported.stderr.trim() }).toEqual({ status: 0, stdout: 'function true', stderr: '' });
     }
