@@ -22,12 +22,14 @@ export const ENV = {
   decisionsTable: 'DECISIONS_TABLE_NAME',
   stateTable: 'STATE_TABLE_NAME',
   idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
+  /** The deployment's account id: alarms from other accounts are refused (the region is Lambda's AWS_REGION). */
+  homeAccount: 'DRIVETRAIN_HOME_ACCOUNT',
 } as const;
 
 export const METRICS_NAMESPACE = 'Drivetrain';
 export const SERVICE_NAME = 'drivetrain';
 
-/** CloudWatch metric names (EMF, namespace Drivetrain, dimension `service`). */
+/** CloudWatch metric names (EMF, namespace Drivetrain, dimensions `service` and `deployment`). */
 export const METRIC = {
   driversAccepted: 'DriversAccepted',
   driversRejected: 'DriversRejected',
@@ -53,4 +55,12 @@ export const METRIC = {
   reconcileErrors: 'ReconcileErrors',
   /** Events that could not be read at all (malformed/unsupported); they end in the DLQ. */
   poisonEvents: 'PoisonEvents',
+  /** Operator endpoint requests refused before any driver was read (no verified identity, not permitted). */
+  operatorRequestsRefused: 'OperatorRequestsRefused',
 } as const;
+
+/**
+ * Dimension every metric carries besides `service`: the deployment name, so two deployments in one account
+ * keep their own dashboards and alarms.
+ */
+export const DEPLOYMENT_DIMENSION = 'deployment';

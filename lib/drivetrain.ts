@@ -21,12 +21,15 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { DETAIL_TYPES, ENV } from '../functions/contracts';
+import { businessBusName } from '../functions/domain/naming';
 import { InvalidConfigError, validateConfig, type ConfigIssue, type DrivetrainConfig, type DrivetrainConfigInput } from '../functions/domain/config';
 import { AllocationPolicy } from './allocation-policy';
-import { businessBusPolicy } from './bus-policy';
+import { alarmTopicStatements } from './alarm-topic-policy';
+import { BUS_DETAIL_TYPES, businessBusPolicy } from './bus-policy';
 import { DrivetrainFunction } from './drivetrain-function';
 import { DrivetrainObservability } from './observability';
-import { allocationResources, businessSources, configuredAlarmNames, overridePrincipals } from './resource-arns';
+import { OperatorEndpoint } from './operator-endpoint';
+import { allocationResources, configuredAlarmNames, operatorPrincipals, overridePrincipals, sourceSenders } from './resource-arns';
 import { DrivetrainTables, type DrivetrainTableMap } from './tables';
 
 const REPO_ROOT = join(__dirname, '..');
@@ -34,6 +37,7 @@ const REPO_ROOT = join(__dirname, '..');
 export const DEFAULT_HANDLERS = {
   ingest: join(REPO_ROOT, 'functions/handlers/ingest.ts'),
   tick: join(REPO_ROOT, 'functions/handlers/tick.ts'),
+  operator: join(REPO_ROOT, 'functions/handlers/operator.ts'),
 } as const;
 
 /**
@@ -74,7 +78,7 @@ export interface DrivetrainProps {
    */
   directAlarmActions?: boolean;
   /** Entry files of the two handlers. @default DEFAULT_HANDLERS */
-  handlers?: { ingest: string; tick: string };
+  handlers?: { ingest: string; tick: string; operator?: string };
 }
 
 export class Drivetrain extends Construct {
@@ -91,6 +95,8 @@ export class Drivetrain extends Construct {
   readonly failedInvocationsQueue: sqs.Queue;
   readonly allocationPolicy: iam.ManagedPolicy;
   readonly observability: DrivetrainObservability;
+  /** The IAM-authenticated function URL for overrides, hand-sent drivers and mode changes. */
+  readonly operatorEndpoint: OperatorEndpoint;
 
   constructor(scope: Construct, id: string, props: DrivetrainProps) {
     super(scope, id);
@@ -108,10 +114,12 @@ export class Drivetrain extends Construct {
     this.config = config;
     const issues: ConfigIssue[] = [];
     const report = (issue: Omit<ConfigIssue, 'file'>) => issues.push({ file, ...issue });
-    const overrides = overridePrincipals(config, report);
-    const resources = allocationResources(config.targets, report);
+    overridePrincipals(config, report);
+    operatorPrincipals(config, report);
+    const senders = sourceSenders(config, report);
+    const resources = allocationResources(config.targets, report, Stack.of(this));
     const alarmNames = configuredAlarmNames(config);
-    const sources = businessSources(config);
+    const sources = senders.map((s) => s.source);
     if (directAlarmActions && alarmNames.length > MAX_DIRECT_ALARM_ACTIONS) {
       report({
         path: 'drivers',
@@ -143,6 +151,7 @@ export class Drivetrain extends Construct {
       [ENV.decisionsTable]: tables.names.decisions,
       [ENV.stateTable]: tables.names.state,
       [ENV.idempotencyTable]: tables.names.idempotency,
+      [ENV.homeAccount]: Aws.ACCOUNT_ID,
     };
     const logRemovalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.ingest = new DrivetrainFunction(this, 'Ingest', {
@@ -194,10 +203,29 @@ export class Drivetrain extends Construct {
       });
     }
 
+    // --- the operator endpoint (overrides, hand-sent drivers, mode changes; AWS-verified caller) ------------
+    this.operatorEndpoint = new OperatorEndpoint(this, 'Operator', {
+      entry: handlers.operator ?? DEFAULT_HANDLERS.operator,
+      config,
+      environment,
+      failureQueue: this.failedInvocationsQueue,
+      logRemovalPolicy,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
+    const operatorRole = this.operatorEndpoint.handler.role;
+    t.drivers.grantReadWriteData(operatorRole);
+    t.decisions.grantReadWriteData(operatorRole);
+    t.state.grantReadWriteData(operatorRole);
+    Validations.of(operatorRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(t.decisions)}.Arn>/index/*]`,
+      reason: 'Queries on the decisions table GSI (the history `resume` reads); the grant covers the indexes of this one table only.',
+    });
+
     const allocation = new AllocationPolicy(this, 'Allocation', { resources });
     this.allocationPolicy = allocation.policy;
     this.ingest.role.addManagedPolicy(allocation.policy);
     this.tick.role.addManagedPolicy(allocation.policy);
+    operatorRole.addManagedPolicy(allocation.policy);
 
     // --- drivers in: CloudWatch alarms on the default bus ---------------------------------------------------
     const driverTarget = (fn: lambda.IFunction) =>
@@ -211,29 +239,25 @@ export class Drivetrain extends Construct {
     chunkByLength(alarmNames, EVENT_PATTERN_VALUES_BUDGET).forEach((chunk, i) => {
       new events.Rule(this, `AlarmStateChanges${i === 0 ? '' : i + 1}`, {
         description: `Drivetrain ${name}: state changes of the configured CloudWatch alarms${i === 0 ? '' : ` (part ${i + 1})`}`,
-        eventPattern: { source: ['aws.cloudwatch'], detailType: [DETAIL_TYPES.alarmStateChange], detail: { alarmName: chunk } },
+        // Pinned to this account and region: a same-named alarm of another account forwarded to this bus
+        // (cross-account event routing) must not drive scaling here. Ingest checks the same again.
+        eventPattern: { source: ['aws.cloudwatch'], detailType: [DETAIL_TYPES.alarmStateChange], account: [Aws.ACCOUNT_ID], region: [Aws.REGION], detail: { alarmName: chunk } },
         targets: [driverTarget(this.ingest.function)],
       });
     });
 
     // --- drivers in: the business bus ---------------------------------------------------------------------
-    const busName = `${name}-business-drivers`;
-    this.businessBus = new events.EventBus(this, 'BusinessBus', { eventBusName: busName, description: `Drivetrain ${name}: business drivers, metric snapshots and overrides` });
+    const busName = businessBusName(name);
+    this.businessBus = new events.EventBus(this, 'BusinessBus', { eventBusName: busName, description: `Drivetrain ${name}: business drivers and metric snapshots` });
     // The policy is set inline on the bus instead of as EventBusPolicy resources: one atomic document, and
     // no statement ids that CloudFormation requires to be unique across every stack in the account.
     const busArn = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${busName}`;
-    (this.businessBus.node.defaultChild as events.CfnEventBus).policy = businessBusPolicy({
-      busArn,
-      account: Aws.ACCOUNT_ID,
-      senderAccounts: config.businessBusAccounts,
-      sources,
-      overrides,
-    });
+    (this.businessBus.node.defaultChild as events.CfnEventBus).policy = businessBusPolicy({ busArn, senders });
     chunkByLength(sources, EVENT_PATTERN_VALUES_BUDGET).forEach((chunk, i) => {
       new events.Rule(this, `BusinessDrivers${i === 0 ? '' : i + 1}`, {
-        description: `Drivetrain ${name}: business drivers, metric snapshots and overrides from the allowed sources${i === 0 ? '' : ` (part ${i + 1})`}`,
+        description: `Drivetrain ${name}: business drivers and metric snapshots from the allowed sources${i === 0 ? '' : ` (part ${i + 1})`}`,
         eventBus: this.businessBus,
-        eventPattern: { source: chunk, detailType: [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot, DETAIL_TYPES.override] },
+        eventPattern: { source: chunk, detailType: [...BUS_DETAIL_TYPES] },
         targets: [driverTarget(this.ingest.function)],
       });
     });
@@ -263,15 +287,9 @@ export class Drivetrain extends Construct {
       masterKey: topicKey,
       enforceSSL: true,
     });
-    this.alarmNotificationTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsOfThisAccountMayPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.alarmNotificationTopic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID }, ArnLike: { 'aws:SourceArn': alarmArnPattern } },
-      }),
-    );
+    for (const statement of alarmTopicStatements({ topicArn: this.alarmNotificationTopic.topicArn, account: Aws.ACCOUNT_ID, alarmArnPattern })) {
+      this.alarmNotificationTopic.addToResourcePolicy(statement);
+    }
     this.alarmNotificationTopic.addSubscription(new subscriptions.LambdaSubscription(this.ingest.function, { deadLetterQueue: this.deliveryDeadLetterQueue }));
 
     // --- drivers in: direct CloudWatch alarm actions --------------------------------------------------------
@@ -302,9 +320,11 @@ export class Drivetrain extends Construct {
 
     // --- observability ------------------------------------------------------------------------------------
     this.observability = new DrivetrainObservability(this, 'Observability', {
-      name: dashboardSafe(name),
+      name,
+      deployment: name,
       ingest: this.ingest.function,
       tick: this.tick.function,
+      operator: this.operatorEndpoint.handler.function,
       tickInterval,
       deadLetterQueues: [
         { label: 'Delivery', queue: this.deliveryDeadLetterQueue },
@@ -343,11 +363,6 @@ export function chunkByLength(values: readonly string[], budget: number): string
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
-}
-
-/** Dashboard names allow letters, digits, "-" and "_"; the config's name may also contain ".". */
-function dashboardSafe(name: string): string {
-  return name.replace(/[^A-Za-z0-9_-]/g, '-');
 }
 
 function logicalIdOf(table: dynamodb.Table): string {

@@ -9,6 +9,8 @@ import { parseConfig, type DrivetrainConfig } from '../domain/config';
 
 export interface DrivetrainEnv {
   config: Readonly<DrivetrainConfig>;
+  /** The deployment's own account (set by the stack) and region (Lambda's AWS_REGION). */
+  home: Readonly<{ account: string; region: string }>;
   tables: Readonly<{ drivers: string; decisions: string; state: string; idempotency: string }>;
 }
 
@@ -28,6 +30,8 @@ const envSchema = z.object({
   [ENV.decisionsTable]: tableName,
   [ENV.stateTable]: tableName,
   [ENV.idempotencyTable]: tableName,
+  [ENV.homeAccount]: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region code'),
 });
 
 /**
@@ -71,6 +75,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Readonly<Driv
   }
   return Object.freeze({
     config,
+    home: Object.freeze({ account: vars[ENV.homeAccount], region: vars.AWS_REGION }),
     tables: Object.freeze({
       drivers: vars[ENV.driversTable],
       decisions: vars[ENV.decisionsTable],
