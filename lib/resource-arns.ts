@@ -143,7 +143,7 @@ export interface SourceSenders extends OverridePrincipals {
 export function sourceSenders(config: Pick<DrivetrainConfig, 'targets' | 'sourcePrincipals' | 'businessBusAccounts'>, report: Report): SourceSenders[] {
   const senders: SourceSenders[] = [];
   for (const source of businessSources(config)) {
-    const patterns = config.sourcePrincipals[source];
+    const patterns = Object.hasOwn(config.sourcePrincipals, source) ? config.sourcePrincipals[source] : undefined;
     if (!patterns) {
       const t = config.targets.findIndex((target) => target.allowedSources.includes(source));
       report({

@@ -505,7 +505,8 @@ class Normalization {
    * of those principals.
    */
   private senderPermitted(event: EventBridgeEnvelope, record: RecordContext, who: { eventId: string; source: string; driver: string }): boolean {
-    const senders = this.config.sourcePrincipals[record.source];
+    // Own keys only: a source named `constructor` must not find Object.prototype's.
+    const senders = Object.hasOwn(this.config.sourcePrincipals, record.source) ? this.config.sourcePrincipals[record.source] : undefined;
     if (this.caller) {
       if (senders && principalMatches(this.caller.arn, senders)) return true;
       this.reject({
