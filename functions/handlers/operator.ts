@@ -22,7 +22,7 @@ import { describeCaller, principalMatches, verifiedCaller, type VerifiedCaller }
 import { normalize } from '../ingest/normalize';
 import { buildLambdaDeps } from '../runtime/deps';
 import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, targetsById, withPowertools, type HandlerDeps } from './common';
-import { countRejections, storeDriversAndReconcile, type Stored } from './ingest';
+import { countRejections, storeDriversAndReconcile, type Stored } from './store-drivers';
 
 export interface OperatorDeps extends HandlerDeps {
   /** This deployment's account and region (Lambda environment). */

@@ -15,7 +15,7 @@ const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /** Synthesizes with bundling and returns each function's bundle directory, by function description prefix. */
-function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]> = {}): { ingest: string; tick: string } {
+function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]> = {}): { ingest: string; tick: string; operator: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'drivetrain-bundle-'));
   outdirs.push(outdir);
   const app = new App({ outdir });
@@ -27,7 +27,7 @@ function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]>
     if (!key) throw new Error(`no function "${marker}"`);
     return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
   };
-  return { ingest: assetOf('store drivers'), tick: assetOf('reconcile every target') };
+  return { ingest: assetOf('store drivers'), tick: assetOf('reconcile every target'), operator: assetOf('operator endpoint') };
 }
 
 /** Imports the bundle as Lambda's Node 22 runtime does and runs `script` with it as `m`. */
@@ -74,11 +74,13 @@ describe('the real handlers', () => {
     [ENV.decisionsTable]: 'dt-test-decisions',
     [ENV.stateTable]: 'dt-test-state',
     [ENV.idempotencyTable]: 'dt-test-idempotency',
+    [ENV.homeAccount]: '111122223333',
   };
 
   test.each([
     ['ingest', dirs.ingest],
     ['tick', dirs.tick],
+    ['operator', dirs.operator],
   ])('%s: initialises as in a Lambda execution environment, from the bundled config alone', (_, dir) => {
     // With AWS_LAMBDA_FUNCTION_NAME set the handler modules build their dependencies at import (cold start):
     // environment parsing, config validation, SDK clients. No AWS call is made before an invocation.
