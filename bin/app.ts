@@ -9,6 +9,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { resolve } from 'node:path';
 import { InvalidConfigError, formatIssue } from '../functions/domain/config';
+import { stackName } from '../functions/domain/naming';
 import { CONFIG_CONTEXT_KEY, DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/config-file';
 import { DrivetrainStack } from '../lib/drivetrain-stack';
 
@@ -22,7 +23,8 @@ const configPath = String(app.node.tryGetContext(CONFIG_CONTEXT_KEY) ?? DEFAULT_
 const loaded = loadConfigFile(resolve(configPath));
 if (!loaded.ok) reject(loaded.messages);
 
-const stackId = `Drivetrain-${loaded.config.name.replace(/[^A-Za-z0-9-]/g, '-')}`;
+// The config validator already checked the name against CloudFormation's stack-name rules (naming.ts).
+const stackId = stackName(loaded.config.name);
 try {
   new DrivetrainStack(app, stackId, {
     description: `Drivetrain driver-based allocation control plane (${loaded.config.name}, from ${loaded.file})`,

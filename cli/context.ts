@@ -16,6 +16,8 @@ import { flag, stringOption, suggest, type Parsed } from './args';
 import { formatLocatedIssue, loadConfigFile } from './config-file';
 import { CommandError, UsageError, explainAwsError } from './errors';
 import { json } from './format';
+import { OPERATOR_URL_ENV, OperatorClient, type OperatorReply } from './operator-client';
+import type { OperatorRequest } from '../functions/handlers/operator';
 import { silentProgress, terminalProgress, type Progress } from './progress';
 
 export interface CliIo {
@@ -31,7 +33,7 @@ export interface CliIo {
   /** Width of the terminal on stdout; undefined when piped, and tables are then never truncated. */
   columns?: number | undefined;
   /** Prebuilt SDK clients; when absent they are built from the flags. */
-  clients?: { dynamodb?: DynamoDBClient; eventBridge?: EventBridgeClient; sts?: STSClient };
+  clients?: { dynamodb?: DynamoDBClient; eventBridge?: EventBridgeClient; sts?: STSClient; operator?: OperatorClient };
 }
 
 export const DEFAULT_CONFIG_FILE = 'drivetrain.config.yaml';
@@ -218,6 +220,37 @@ export class Context {
     const identity = await this.aws('looking up your IAM principal (STS GetCallerIdentity)', () => client.send(new GetCallerIdentityCommand({})), 'sts');
     if (!identity.Arn) throw new Error('STS GetCallerIdentity returned no ARN');
     return identity.Arn;
+  }
+
+  /**
+   * The operator endpoint client: --operator-url (or DRIVETRAIN_OPERATOR_URL, the stack output
+   * OperatorEndpointUrl), requests signed with the SDK's default credential chain (--profile honoured).
+   */
+  async operatorClient(): Promise<OperatorClient> {
+    if (this.io.clients?.operator) return this.io.clients.operator;
+    const url = stringOption(this.parsed, 'operator-url') ?? this.io.env[OPERATOR_URL_ENV];
+    if (!url) {
+      throw new UsageError(
+        `--operator-url URL is required (or set ${OPERATOR_URL_ENV}): the stack output OperatorEndpointUrl, e.g. aws cloudformation describe-stacks --stack-name Drivetrain-<name> --query "Stacks[0].Outputs[?OutputKey=='OperatorEndpointUrl'].OutputValue"`,
+        this.command,
+      );
+    }
+    const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+    const profile = stringOption(this.parsed, 'profile');
+    return new OperatorClient({ url, credentials: defaultProvider(profile ? { profile } : {}) });
+  }
+
+  /** Sends one request to the operator endpoint with the progress indicator; unreachable or unsigned is explained. */
+  async operator(label: string, request: OperatorRequest): Promise<OperatorReply> {
+    const client = await this.operatorClient();
+    try {
+      return await this.progress.run(label, () => client.send(request));
+    } catch (error) {
+      if (error instanceof CommandError) throw error;
+      const name = (error as Error).name;
+      if (name === 'CredentialsProviderError') throw new CommandError('no AWS credentials to sign the request with', ['configure credentials as for any AWS tool (--profile, AWS_PROFILE, SSO, environment)']);
+      throw new CommandError(`cannot reach the operator endpoint: ${(error as Error).message}`);
+    }
   }
 
   // The stores load on first use: `validate` and `put-driver` never pay for the DynamoDB adapters.

@@ -28,12 +28,14 @@ export const ENV = {
   shardQueueUrl: 'SHARD_QUEUE_URL',
   /** Tick only: seconds between scheduled ticks; a shard not started within it is superseded by the next tick's. */
   tickIntervalSeconds: 'TICK_INTERVAL_SECONDS',
+  /** The deployment's account id: alarms from other accounts are refused (the region is Lambda's AWS_REGION). */
+  homeAccount: 'DRIVETRAIN_HOME_ACCOUNT',
 } as const;
 
 export const METRICS_NAMESPACE = 'Drivetrain';
 export const SERVICE_NAME = 'drivetrain';
 
-/** CloudWatch metric names (EMF, namespace Drivetrain, dimension `service`). */
+/** CloudWatch metric names (EMF, namespace Drivetrain, dimensions `service` and `deployment`). */
 export const METRIC = {
   driversAccepted: 'DriversAccepted',
   driversRejected: 'DriversRejected',
@@ -77,4 +79,12 @@ export const METRIC = {
   shardsSuperseded: 'ShardsSuperseded',
   /** Targets a shard worker did not start because too little of its invocation was left; the next tick has them. */
   shardTargetsDeferred: 'ShardTargetsDeferred',
+  /** Operator endpoint requests refused before any driver was read (no verified identity, not permitted). */
+  operatorRequestsRefused: 'OperatorRequestsRefused',
 } as const;
+
+/**
+ * Dimension every metric carries besides `service`: the deployment name, so two deployments in one account
+ * keep their own dashboards and alarms.
+ */
+export const DEPLOYMENT_DIMENSION = 'deployment';

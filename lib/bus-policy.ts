@@ -1,89 +1,90 @@
 /**
  * The resource policy of the business-driver bus. Who may send what is enforced by EventBridge itself:
  *
- * - business drivers and metric snapshots: this account and `businessBusAccounts`, with one of the
- *   configured sources;
- * - overrides: only principals matching a target's `overridePrincipals` (aws:PrincipalArn, StringLike).
- *   An explicit Deny does the limiting, because an Allow cannot: in the bus's own account any principal
- *   whose identity policy allows events:PutEvents may put events regardless of the bus policy, and only a
- *   Deny in the resource policy overrides that. The Allow is what lets override senders in other accounts in.
+ * - each business `source` (business drivers and metric snapshots) only from the principals that
+ *   `sourcePrincipals` names for it (aws:PrincipalArn, StringLike), in this account and in others;
+ * - overrides never: an EventBridge event carries no sender identity, so an override that came through
+ *   the bus could not record who sent it. Overrides (and mode changes) go through the IAM-authenticated
+ *   operator endpoint, whose caller ARN AWS verifies (lib/operator-endpoint.ts).
  *
- * Conditions follow the EventBridge user guide's cross-account example (events:detail-type with
- * StringEquals, events:source with ForAllValues:StringEquals). EventBridge events carry no sender identity,
- * so this policy is the only place where "who sent the override" can be checked.
+ * Allows let senders from other accounts in; Denies do the limiting, because in the bus's own account any
+ * principal whose identity policy allows events:PutEvents may put events regardless of an Allow here, and
+ * only an explicit Deny in the resource policy overrides that.
+ *
+ * Operators: the Service Authorization Reference types `events:source` and `events:detail-type` as
+ * ArrayOfString (one value per entry of the PutEvents request), so they take the set operators: an Allow
+ * needs every entry to qualify (ForAllValues, with a Null check so an absent key cannot satisfy it
+ * vacuously) and a Deny fires when any entry is refused (ForAnyValue). Plain StringEquals on these keys
+ * never matches a multivalued key, which is how a Deny silently stops firing.
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { DETAIL_TYPES } from '../functions/contracts';
-import type { OverridePrincipals } from './resource-arns';
+import type { SourceSenders } from './resource-arns';
 
 export interface BusinessBusPolicyInput {
   busArn: string;
-  /** The bus's own account (a token in env-agnostic stacks). */
-  account: string;
-  /** Other accounts allowed to send business drivers and metric snapshots. */
-  senderAccounts: readonly string[];
-  /** Allowed `source` values; empty means no business sender is configured. */
-  sources: readonly string[];
-  overrides: OverridePrincipals;
+  /** Every business source with the principals allowed to send it. */
+  senders: readonly SourceSenders[];
 }
 
 export const BUS_POLICY_SIDS = {
-  drivers: 'AcceptDriversFromAllowedAccounts',
-  overrides: 'AcceptOverridesFromConfiguredPrincipals',
-  denyOverrides: 'DenyOverridesFromOtherPrincipals',
+  acceptSource: 'AcceptSource',
+  denySourceFromOthers: 'DenySourceFromOtherPrincipals',
+  denyUnconfiguredSources: 'DenyUnconfiguredSources',
+  denyOverrides: 'DenyOverridesOnTheBus',
 } as const;
+
+/** Detail-types a business sender may put on the bus. */
+export const BUS_DETAIL_TYPES = [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot] as const;
 
 export function businessBusPolicy(input: BusinessBusPolicyInput): iam.PolicyDocument {
   const statements: iam.PolicyStatement[] = [];
-  const sourceCondition = { 'ForAllValues:StringEquals': { 'events:source': [...input.sources] } };
+  const onBus = { actions: ['events:PutEvents'], resources: [input.busArn] };
 
-  if (input.sources.length > 0) {
-    const accounts = [input.account, ...new Set(input.senderAccounts)];
+  input.senders.forEach((sender, i) => {
+    if (sender.patterns.length === 0) return;
     statements.push(
       new iam.PolicyStatement({
-        sid: BUS_POLICY_SIDS.drivers,
+        sid: `${BUS_POLICY_SIDS.acceptSource}${i + 1}`,
         effect: iam.Effect.ALLOW,
-        principals: accounts.map((account) => new iam.AccountPrincipal(account)),
-        actions: ['events:PutEvents'],
-        resources: [input.busArn],
+        principals: sender.accounts.map((account) => new iam.AccountPrincipal(account)),
+        ...onBus,
         conditions: {
-          StringEquals: { 'events:detail-type': [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot] },
-          ...sourceCondition,
+          'ForAllValues:StringEquals': { 'events:source': [sender.source], 'events:detail-type': [...BUS_DETAIL_TYPES] },
+          Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+          StringLike: { 'aws:PrincipalArn': [...sender.patterns] },
+        },
+      }),
+      new iam.PolicyStatement({
+        sid: `${BUS_POLICY_SIDS.denySourceFromOthers}${i + 1}`,
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        ...onBus,
+        conditions: {
+          'ForAnyValue:StringEquals': { 'events:source': [sender.source] },
+          StringNotLike: { 'aws:PrincipalArn': [...sender.patterns] },
         },
       }),
     );
-    if (input.overrides.patterns.length > 0) {
-      statements.push(
-        new iam.PolicyStatement({
-          sid: BUS_POLICY_SIDS.overrides,
-          effect: iam.Effect.ALLOW,
-          principals: input.overrides.accounts.map((account) => new iam.AccountPrincipal(account)),
-          actions: ['events:PutEvents'],
-          resources: [input.busArn],
-          conditions: {
-            StringEquals: { 'events:detail-type': DETAIL_TYPES.override },
-            StringLike: { 'aws:PrincipalArn': [...input.overrides.patterns] },
-            ...sourceCondition,
-          },
-        }),
-      );
-    }
-  }
+  });
 
-  // Always present: with no override principals configured nobody may send an override ("Empty: nobody").
+  const sources = input.senders.filter((s) => s.patterns.length > 0).map((s) => s.source);
+  // Nothing routes an unconfigured source, but refusing it at the door keeps the bus free of lookalikes.
   statements.push(
+    new iam.PolicyStatement({
+      sid: BUS_POLICY_SIDS.denyUnconfiguredSources,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      ...onBus,
+      conditions: sources.length > 0 ? { 'ForAnyValue:StringNotEquals': { 'events:source': sources } } : {},
+    }),
     new iam.PolicyStatement({
       sid: BUS_POLICY_SIDS.denyOverrides,
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
-      actions: ['events:PutEvents'],
-      resources: [input.busArn],
-      conditions: {
-        StringEquals: { 'events:detail-type': DETAIL_TYPES.override },
-        ...(input.overrides.patterns.length > 0 ? { StringNotLike: { 'aws:PrincipalArn': [...input.overrides.patterns] } } : {}),
-      },
+      ...onBus,
+      conditions: { 'ForAnyValue:StringEquals': { 'events:detail-type': [DETAIL_TYPES.override] } },
     }),
   );
-
   return new iam.PolicyDocument({ statements });
 }

@@ -6,6 +6,9 @@ import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Drivetrain, type DrivetrainProps } from './drivetrain';
 
+/** Resource types that stack-wide tags skip: not taggable in every region Drivetrain may be deployed to. */
+export const UNTAGGABLE_RESOURCE_TYPES = ['AWS::CloudWatch::Dashboard'] as const;
+
 export interface DrivetrainStackProps extends StackProps, DrivetrainProps {}
 
 export class DrivetrainStack extends Stack {
@@ -15,7 +18,9 @@ export class DrivetrainStack extends Stack {
     super(scope, id, props);
     this.drivetrain = new Drivetrain(this, 'Drivetrain', props);
     const d = this.drivetrain;
-    Tags.of(this).add('drivetrain:deployment', d.config.name);
+    // Not on the dashboard: AWS::CloudWatch::Dashboard takes no Tags in every region (cfn-lint E3002 in
+    // me-south-1 and me-central-1), and a stack-wide tag there fails the whole deployment.
+    Tags.of(this).add('drivetrain:deployment', d.config.name, { excludeResourceTypes: [...UNTAGGABLE_RESOURCE_TYPES] });
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('DriversTableName', d.tables.drivers.tableName, 'Canonical driver records (TTL on expiresAt)');
@@ -30,5 +35,6 @@ export class DrivetrainStack extends Stack {
     output('FailuresDlqUrl', d.failedInvocationsQueue.queueUrl, 'Asynchronous invocations that failed after retries');
     output('ShardDlqUrl', d.shardDeadLetterQueue.queueUrl, 'Shard messages of the tick that no shard worker could read');
     output('DashboardUrl', d.observability.dashboardUrl, 'CloudWatch dashboard of this deployment');
+    output('OperatorEndpointUrl', d.operatorEndpoint.url.url, 'IAM-authenticated operator endpoint (drivetrain put-driver / pause / resume / shadow / enforce sign requests to it with SigV4)');
   }
 }

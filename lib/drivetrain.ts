@@ -22,14 +22,17 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DETAIL_TYPES, ENV } from '../functions/contracts';
 import { DEFAULT_SHARD_CONCURRENCY, SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
+import { businessBusName } from '../functions/domain/naming';
 import { InvalidConfigError, validateConfig, type ConfigIssue, type DrivetrainConfig, type DrivetrainConfigInput } from '../functions/domain/config';
 import { AllocationPolicy } from './allocation-policy';
-import { businessBusPolicy } from './bus-policy';
+import { alarmTopicStatements } from './alarm-topic-policy';
+import { BUS_DETAIL_TYPES, businessBusPolicy } from './bus-policy';
 import { DrivetrainFunction } from './drivetrain-function';
 import { HANDLER_NAMES, handlerBundleDir, type HandlerName } from './handlers';
 import { DrivetrainObservability } from './observability';
 import { pendingGraceSeconds } from './pending-grace';
-import { allocationResources, businessSources, configuredAlarmNames, overridePrincipals } from './resource-arns';
+import { OperatorEndpoint } from './operator-endpoint';
+import { allocationResources, configuredAlarmNames, operatorPrincipals, overridePrincipals, sourceSenders } from './resource-arns';
 import { DrivetrainTables, type DrivetrainTableMap } from './tables';
 
 /** The pre-built bundle directory of every handler (lib/handlers.ts lists them), by handler name. */
@@ -108,6 +111,8 @@ export class Drivetrain extends Construct {
   readonly failedInvocationsQueue: sqs.Queue;
   readonly allocationPolicy: iam.ManagedPolicy;
   readonly observability: DrivetrainObservability;
+  /** The IAM-authenticated function URL for overrides, hand-sent drivers and mode changes. */
+  readonly operatorEndpoint: OperatorEndpoint;
 
   constructor(scope: Construct, id: string, props: DrivetrainProps) {
     super(scope, id);
@@ -126,10 +131,12 @@ export class Drivetrain extends Construct {
     this.config = config;
     const issues: ConfigIssue[] = [];
     const report = (issue: Omit<ConfigIssue, 'file'>) => issues.push({ file, ...issue });
-    const overrides = overridePrincipals(config, report);
-    const resources = allocationResources(config.targets, report);
+    overridePrincipals(config, report);
+    operatorPrincipals(config, report);
+    const senders = sourceSenders(config, report);
+    const resources = allocationResources(config.targets, report, Stack.of(this));
     const alarmNames = configuredAlarmNames(config);
-    const sources = businessSources(config);
+    const sources = senders.map((s) => s.source);
     if (directAlarmActions && alarmNames.length > MAX_DIRECT_ALARM_ACTIONS) {
       report({
         path: 'drivers',
@@ -163,6 +170,7 @@ export class Drivetrain extends Construct {
       [ENV.decisionsTable]: tables.names.decisions,
       [ENV.stateTable]: tables.names.state,
       [ENV.idempotencyTable]: tables.names.idempotency,
+      [ENV.homeAccount]: Aws.ACCOUNT_ID,
     };
     const logRemovalPolicy = retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.ingest = new DrivetrainFunction(this, 'Ingest', {
@@ -227,12 +235,6 @@ export class Drivetrain extends Construct {
       }),
     );
 
-    // Every function that reconciles must appear here: a plan is taken over only after the longest of them.
-    // (The tick reconciles inline only without a shard queue — the demo and tests — but it parses the same env.)
-    const reconcilers = [this.ingest, this.tick, this.shardWorker];
-    const grace = pendingGraceSeconds(reconcilers.map((fn) => fn.function.timeout));
-    for (const fn of reconcilers) fn.function.addEnvironment(ENV.pendingGraceSeconds, String(grace));
-
     const t = this.tables;
     t.drivers.grantReadWriteData(this.ingest.role);
     t.decisions.grantReadWriteData(this.ingest.role);
@@ -250,11 +252,36 @@ export class Drivetrain extends Construct {
       });
     }
 
+    // --- the operator endpoint (overrides, hand-sent drivers, mode changes; AWS-verified caller) ------------
+    this.operatorEndpoint = new OperatorEndpoint(this, 'Operator', {
+      bundleDir: handlers.operator,
+      config,
+      environment,
+      failureQueue: this.failedInvocationsQueue,
+      logRemovalPolicy,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
+    const operatorRole = this.operatorEndpoint.handler.role;
+
+    // Every function that reconciles must appear here: a plan is taken over only after the longest of them.
+    // (The tick reconciles inline only without a shard queue — the demo and tests — but it parses the same env.)
+    const reconcilers = [this.ingest, this.tick, this.shardWorker, this.operatorEndpoint.handler];
+    const grace = pendingGraceSeconds(reconcilers.map((fn) => fn.function.timeout));
+    for (const fn of reconcilers) fn.function.addEnvironment(ENV.pendingGraceSeconds, String(grace));
+    t.drivers.grantReadWriteData(operatorRole);
+    t.decisions.grantReadWriteData(operatorRole);
+    t.state.grantReadWriteData(operatorRole);
+    Validations.of(operatorRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(t.decisions)}.Arn>/index/*]`,
+      reason: 'Queries on the decisions table GSI (the history `resume` reads); the grant covers the indexes of this one table only.',
+    });
+
     const allocation = new AllocationPolicy(this, 'Allocation', { resources });
     this.allocationPolicy = allocation.policy;
     this.ingest.role.addManagedPolicy(allocation.policy);
     this.shardWorker.role.addManagedPolicy(allocation.policy);
-    grantMetricHistory(config, [this.ingest.role, this.shardWorker.role]);
+    operatorRole.addManagedPolicy(allocation.policy);
+    grantMetricHistory(config, [this.ingest.role, this.shardWorker.role, operatorRole]);
 
     // --- drivers in: CloudWatch alarms on the default bus ---------------------------------------------------
     const driverTarget = (fn: lambda.IFunction) =>
@@ -268,29 +295,25 @@ export class Drivetrain extends Construct {
     chunkByLength(alarmNames, EVENT_PATTERN_VALUES_BUDGET).forEach((chunk, i) => {
       new events.Rule(this, `AlarmStateChanges${i === 0 ? '' : i + 1}`, {
         description: `Drivetrain ${name}: state changes of the configured CloudWatch alarms${i === 0 ? '' : ` (part ${i + 1})`}`,
-        eventPattern: { source: ['aws.cloudwatch'], detailType: [DETAIL_TYPES.alarmStateChange], detail: { alarmName: chunk } },
+        // Pinned to this account and region: a same-named alarm of another account forwarded to this bus
+        // (cross-account event routing) must not drive scaling here. Ingest checks the same again.
+        eventPattern: { source: ['aws.cloudwatch'], detailType: [DETAIL_TYPES.alarmStateChange], account: [Aws.ACCOUNT_ID], region: [Aws.REGION], detail: { alarmName: chunk } },
         targets: [driverTarget(this.ingest.function)],
       });
     });
 
     // --- drivers in: the business bus ---------------------------------------------------------------------
-    const busName = `${name}-business-drivers`;
-    this.businessBus = new events.EventBus(this, 'BusinessBus', { eventBusName: busName, description: `Drivetrain ${name}: business drivers, metric snapshots and overrides` });
+    const busName = businessBusName(name);
+    this.businessBus = new events.EventBus(this, 'BusinessBus', { eventBusName: busName, description: `Drivetrain ${name}: business drivers and metric snapshots` });
     // The policy is set inline on the bus instead of as EventBusPolicy resources: one atomic document, and
     // no statement ids that CloudFormation requires to be unique across every stack in the account.
     const busArn = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${busName}`;
-    (this.businessBus.node.defaultChild as events.CfnEventBus).policy = businessBusPolicy({
-      busArn,
-      account: Aws.ACCOUNT_ID,
-      senderAccounts: config.businessBusAccounts,
-      sources,
-      overrides,
-    });
+    (this.businessBus.node.defaultChild as events.CfnEventBus).policy = businessBusPolicy({ busArn, senders });
     chunkByLength(sources, EVENT_PATTERN_VALUES_BUDGET).forEach((chunk, i) => {
       new events.Rule(this, `BusinessDrivers${i === 0 ? '' : i + 1}`, {
-        description: `Drivetrain ${name}: business drivers, metric snapshots and overrides from the allowed sources${i === 0 ? '' : ` (part ${i + 1})`}`,
+        description: `Drivetrain ${name}: business drivers and metric snapshots from the allowed sources${i === 0 ? '' : ` (part ${i + 1})`}`,
         eventBus: this.businessBus,
-        eventPattern: { source: chunk, detailType: [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot, DETAIL_TYPES.override] },
+        eventPattern: { source: chunk, detailType: [...BUS_DETAIL_TYPES] },
         targets: [driverTarget(this.ingest.function)],
       });
     });
@@ -320,15 +343,9 @@ export class Drivetrain extends Construct {
       masterKey: topicKey,
       enforceSSL: true,
     });
-    this.alarmNotificationTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsOfThisAccountMayPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.alarmNotificationTopic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID }, ArnLike: { 'aws:SourceArn': alarmArnPattern } },
-      }),
-    );
+    for (const statement of alarmTopicStatements({ topicArn: this.alarmNotificationTopic.topicArn, account: Aws.ACCOUNT_ID, alarmArnPattern })) {
+      this.alarmNotificationTopic.addToResourcePolicy(statement);
+    }
     this.alarmNotificationTopic.addSubscription(new subscriptions.LambdaSubscription(this.ingest.function, { deadLetterQueue: this.deliveryDeadLetterQueue }));
 
     // --- drivers in: direct CloudWatch alarm actions --------------------------------------------------------
@@ -359,9 +376,11 @@ export class Drivetrain extends Construct {
 
     // --- observability ------------------------------------------------------------------------------------
     this.observability = new DrivetrainObservability(this, 'Observability', {
-      name: dashboardSafe(name),
+      name,
+      deployment: name,
       ingest: this.ingest.function,
       tick: this.tick.function,
+      operator: this.operatorEndpoint.handler.function,
       tickInterval,
       shards: { worker: this.shardWorker.function, queue: this.shardQueue, workerTimeout: Duration.seconds(SHARD_WORKER_TIMEOUT_SECONDS) },
       deadLetterQueues: [
@@ -420,11 +439,6 @@ export function chunkByLength(values: readonly string[], budget: number): string
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
-}
-
-/** Dashboard names allow letters, digits, "-" and "_"; the config's name may also contain ".". */
-function dashboardSafe(name: string): string {
-  return name.replace(/[^A-Za-z0-9_-]/g, '-');
 }
 
 function logicalIdOf(table: dynamodb.Table): string {

@@ -15,6 +15,7 @@ export const HANDLER_SOURCES = {
   ingest: 'functions/handlers/ingest.ts',
   tick: 'functions/handlers/tick.ts',
   shard: 'functions/handlers/shard.ts',
+  operator: 'functions/handlers/operator.ts',
 } as const satisfies Record<string, string>;
 
 export type HandlerName = keyof typeof HANDLER_SOURCES;

@@ -5,7 +5,8 @@
  * went stale, functions erroring, the reconciliation tick no longer running.
  *
  * The application metrics are the handlers' EMF metrics: namespace METRICS_NAMESPACE, names from METRIC,
- * dimension `service` = SERVICE_NAME (Powertools' default dimension).
+ * dimensions `service` = SERVICE_NAME (Powertools' default) and `deployment` = the deployment name, so two
+ * deployments in one account each read and alarm on their own metrics only.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -14,13 +15,17 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contracts';
+import { DEPLOYMENT_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contracts';
 
 export interface ObservabilityProps {
   /** Dashboard name and alarm-name prefix. */
   name: string;
+  /** The deployment name: value of the `deployment` dimension every application metric carries. */
+  deployment: string;
   ingest: lambda.IFunction;
   tick: lambda.IFunction;
+  /** The operator endpoint's function (errors alarm and dashboard graph). */
+  operator?: lambda.IFunction;
   tickInterval: Duration;
   /** The sharded reconciliation: its worker, its queue and the worker's timeout (the duration alarm's scale). */
   shards: { worker: lambda.IFunction; queue: sqs.IQueue; workerTimeout: Duration };
@@ -42,7 +47,7 @@ export class DrivetrainObservability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const metric = (metricName: string, statistic: string, period = FIVE_MINUTES, label?: string) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic, period, ...(label ? { label } : {}) });
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME, [DEPLOYMENT_DIMENSION]: props.deployment }, statistic, period, ...(label ? { label } : {}) });
 
     // --- alarms ------------------------------------------------------------------------------------------
     for (const { label, queue } of props.deadLetterQueues) {
@@ -96,11 +101,13 @@ export class DrivetrainObservability extends Construct {
       props.alarmTopic,
     );
 
-    for (const [label, fn] of [
+    const functions: Array<readonly [string, lambda.IFunction]> = [
       ['Ingest', props.ingest],
       ['Tick', props.tick],
       ['ShardWorker', props.shards.worker],
-    ] as const) {
+      ...(props.operator ? [['Operator', props.operator] as const] : []),
+    ];
+    for (const [label, fn] of functions) {
       this.add(
         new cloudwatch.Alarm(this, `${label}Errors`, {
           alarmName: `${props.name}-${kebab(label)}-errors`,
@@ -177,7 +184,7 @@ export class DrivetrainObservability extends Construct {
         markdown: [
           `## Drivetrain \`${props.name}\``,
           `Every decision, with its reasons and the drivers it considered, is in [${props.decisionsTableName}](${consoleBase}/dynamodbv2/home?region=${region}#item-explorer?table=${props.decisionsTableName}) (partition key = target id, newest last). ` +
-            `Application metrics: namespace \`${METRICS_NAMESPACE}\`, dimension \`service=${SERVICE_NAME}\`.`,
+            `Application metrics: namespace \`${METRICS_NAMESPACE}\`, dimensions \`service=${SERVICE_NAME}\`, \`${DEPLOYMENT_DIMENSION}=${props.deployment}\`.`,
         ].join('\n\n'),
       }),
     );
@@ -219,6 +226,7 @@ export class DrivetrainObservability extends Construct {
         metric(METRIC.driversRejected, 'Sum', FIVE_MINUTES, 'rejected'),
         metric(METRIC.driversOutOfOrder, 'Sum', FIVE_MINUTES, 'out of order'),
         metric(METRIC.poisonEvents, 'Sum', FIVE_MINUTES, 'unreadable events'),
+        metric(METRIC.operatorRequestsRefused, 'Sum', FIVE_MINUTES, 'operator requests refused'),
       ]),
       functionGraph('Ingest function', third, props.ingest),
       functionGraph('Tick function', third, props.tick, [metric(METRIC.shardsDispatched, 'Sum', FIVE_MINUTES, 'shards queued'), metric(METRIC.shardDispatchFailures, 'Sum', FIVE_MINUTES, 'shards not queued')]),
@@ -244,6 +252,7 @@ export class DrivetrainObservability extends Construct {
         rightYAxis: { min: 0 },
       }),
     );
+    if (props.operator) this.dashboard.addWidgets(functionGraph('Operator endpoint function', third, props.operator));
     this.dashboard.addWidgets(
       graph(
         'Dead-letter queues (messages waiting)',

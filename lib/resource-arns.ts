@@ -5,7 +5,7 @@
  * Anything the config allows but IAM cannot express precisely is reported as a config issue with the path
  * to fix, rather than silently widened into a broader grant.
  */
-import { Aws } from 'aws-cdk-lib';
+import { Aws, Token } from 'aws-cdk-lib';
 import type { ConfigIssue, DrivetrainConfig } from '../functions/domain/config';
 import type { Target } from '../functions/domain/model';
 
@@ -69,7 +69,8 @@ export function normalizedRecordName(recordName: string): string {
 }
 
 // aws:PrincipalArn carries the role ARN (never the sts assumed-role session ARN) for role sessions, and the
-// user or root ARN otherwise; patterns are matched with StringLike.
+// user or root ARN otherwise; patterns are matched with StringLike. The operator endpoint normalizes its
+// verified caller to the same form, so one pattern means the same principal on both paths.
 const PRINCIPAL_PATTERN = /^arn:aws[a-zA-Z-]*:iam::(\d{12}):(?:root|(?:role|user)\/.+)$/;
 
 export interface OverridePrincipals {
@@ -79,12 +80,15 @@ export interface OverridePrincipals {
   accounts: string[];
 }
 
-export function overridePrincipals(config: Pick<DrivetrainConfig, 'targets'>, report: (issue: Omit<ConfigIssue, 'file'>) => void): OverridePrincipals {
+type Report = (issue: Omit<ConfigIssue, 'file'>) => void;
+
+/** Checks each pattern's format and collects the valid ones with their accounts. */
+function collectPrincipals(lists: ReadonlyArray<{ path: string; patterns: readonly string[] }>, report: Report): OverridePrincipals {
   const patterns = new Set<string>();
   const accounts = new Set<string>();
-  config.targets.forEach((target, t) => {
-    target.overridePrincipals.forEach((pattern, p) => {
-      const path = `targets[${t}].overridePrincipals[${p}]`;
+  for (const list of lists) {
+    list.patterns.forEach((pattern, p) => {
+      const path = `${list.path}[${p}]`;
       if (pattern.startsWith('arn:') && pattern.split(':')[2] === 'sts') {
         report({
           path,
@@ -103,8 +107,66 @@ export function overridePrincipals(config: Pick<DrivetrainConfig, 'targets'>, re
       patterns.add(pattern);
       accounts.add(match[1]);
     });
-  });
+  }
   return { patterns: [...patterns].sort(), accounts: [...accounts].sort() };
+}
+
+export function overridePrincipals(config: Pick<DrivetrainConfig, 'targets'>, report: Report): OverridePrincipals {
+  return collectPrincipals(config.targets.map((target, t) => ({ path: `targets[${t}].overridePrincipals`, patterns: target.overridePrincipals })), report);
+}
+
+/** Everyone who may call the operator endpoint for something: override, mode change or a business source. */
+export function operatorEndpointPrincipals(config: Pick<DrivetrainConfig, 'targets' | 'sourcePrincipals'>): OverridePrincipals {
+  return collectPrincipals(
+    [
+      ...config.targets.map((target, t) => ({ path: `targets[${t}].overridePrincipals`, patterns: target.overridePrincipals })),
+      ...config.targets.map((target, t) => ({ path: `targets[${t}].operatorPrincipals`, patterns: target.operatorPrincipals })),
+      ...Object.entries(config.sourcePrincipals).map(([source, patterns]) => ({ path: `sourcePrincipals.${source}`, patterns })),
+    ],
+    // Each list's problems are reported once, by overridePrincipals/operatorPrincipals/sourceSenders.
+    () => undefined,
+  );
+}
+
+export function operatorPrincipals(config: Pick<DrivetrainConfig, 'targets'>, report: Report): OverridePrincipals {
+  return collectPrincipals(config.targets.map((target, t) => ({ path: `targets[${t}].operatorPrincipals`, patterns: target.operatorPrincipals })), report);
+}
+
+export interface SourceSenders extends OverridePrincipals {
+  source: string;
+}
+
+/**
+ * The principals allowed to send each business source. Every source a target allows (other than AWS's
+ * own `aws.*`) must name its senders: a source without them would be a label anyone on the bus can write.
+ */
+export function sourceSenders(config: Pick<DrivetrainConfig, 'targets' | 'sourcePrincipals' | 'businessBusAccounts'>, report: Report): SourceSenders[] {
+  const senders: SourceSenders[] = [];
+  for (const source of businessSources(config)) {
+    const patterns = Object.hasOwn(config.sourcePrincipals, source) ? config.sourcePrincipals[source] : undefined;
+    if (!patterns) {
+      const t = config.targets.findIndex((target) => target.allowedSources.includes(source));
+      report({
+        path: 'sourcePrincipals',
+        message: `source "${source}" (allowedSources of targets[${t}]) names no senders; add sourcePrincipals: { ${JSON.stringify(source)}: [arn:aws:iam::<account>:role/<name>] } (who may send it)`,
+      });
+      continue;
+    }
+    senders.push({ source, ...collectPrincipals([{ path: `sourcePrincipals.${source}`, patterns }], report) });
+  }
+  for (const source of Object.keys(config.sourcePrincipals)) {
+    if (source.startsWith('aws.')) report({ path: `sourcePrincipals.${source}`, message: `"${source}" is reserved for AWS services; only AWS can send it` });
+    else if (!senders.some((s) => s.source === source) && !config.targets.some((t) => t.allowedSources.includes(source))) {
+      report({ path: `sourcePrincipals.${source}`, message: `no target lists "${source}" in allowedSources; remove it or allow it on a target` });
+    }
+  }
+  const senderAccounts = new Set(senders.flatMap((s) => s.accounts));
+  config.businessBusAccounts.forEach((account, i) => {
+    if (!senderAccounts.has(account)) {
+      report({ path: `businessBusAccounts[${i}]`, message: `account ${account} sends no source; name its principals in sourcePrincipals (the bus admits exactly those)` });
+    }
+  });
+  return senders;
 }
 
 /** What the executors may touch, derived from the targets. Sorted and de-duplicated for stable templates. */
@@ -114,7 +176,35 @@ export interface AllocationResources {
   weightedRecords: Array<{ targetId: string; hostedZoneId: string; recordName: string; recordType: string }>;
 }
 
-export function allocationResources(targets: readonly Target[], report: (issue: Omit<ConfigIssue, 'file'>) => void): AllocationResources {
+/** The stack's own account and region: concrete strings, or tokens in an environment-agnostic stack. */
+export interface StackEnvironment {
+  account: string;
+  region: string;
+}
+
+/**
+ * The executors call Lambda in the stack's own account and region (one client, the function's own role),
+ * so provisioned concurrency on a function elsewhere could never be applied: an ARN naming another account
+ * or region is refused here instead of failing on every decision. In an environment-agnostic stack the
+ * account and region are unknown at synth, so an ARN that names them cannot be proven local and is refused
+ * as well, with the two ways out.
+ */
+function foreignFunctionProblem(functionName: string, stack: StackEnvironment): string | undefined {
+  const match = FUNCTION_NAME.exec(functionName);
+  const [, , region, account] = match ?? [];
+  const named = [account !== undefined ? `account ${account}` : undefined, region !== undefined ? `region ${region}` : undefined].filter((x) => x !== undefined);
+  if (named.length === 0) return undefined;
+  const agnostic = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region);
+  if (agnostic) {
+    return `"${functionName}" names ${named.join(' and ')}, but the stack is environment-agnostic, so it cannot be checked against the stack's own; name the function alone (it must live in the stack's account and region), or deploy the stack with an explicit env`;
+  }
+  if ((account !== undefined && account !== stack.account) || (region !== undefined && region !== stack.region)) {
+    return `"${functionName}" is in ${named.join(' and ')}, the stack in account ${stack.account} and region ${stack.region}; Drivetrain changes provisioned concurrency only in its own account and region (deploy a Drivetrain there)`;
+  }
+  return undefined;
+}
+
+export function allocationResources(targets: readonly Target[], report: (issue: Omit<ConfigIssue, 'file'>) => void, stack: StackEnvironment = { account: Aws.ACCOUNT_ID, region: Aws.REGION }): AllocationResources {
   const groups = new Set<string>();
   const functions = new Map<string, { targetId: string; arn: string }>();
   const records: AllocationResources['weightedRecords'] = [];
@@ -128,6 +218,11 @@ export function allocationResources(targets: readonly Target[], report: (issue: 
         const parsed = parseFunctionName(resource.functionName);
         if (!parsed) {
           report({ path: `targets[${t}].resource.functionName`, message: `"${resource.functionName}" is not a Lambda function name, partial ARN or ARN` });
+          break;
+        }
+        const foreign = foreignFunctionProblem(resource.functionName, stack);
+        if (foreign) {
+          report({ path: `targets[${t}].resource.functionName`, message: foreign });
           break;
         }
         if (parsed.qualifier !== undefined) {

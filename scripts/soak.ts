@@ -42,6 +42,7 @@ import { decide } from '../functions/domain/engine';
 import type { Allocation, Target, TargetKind } from '../functions/domain/model';
 import { createExecutors } from '../functions/executors';
 import { createIngestHandler, type IngestSummary } from '../functions/handlers/ingest';
+import { createOperatorHandler } from '../functions/handlers/operator';
 import { createTickHandler, type TickSummary } from '../functions/handlers/tick';
 import { createShardHandler, type ShardBatchResponse } from '../functions/handlers/shard';
 import { settleWithConcurrency } from '../functions/app/concurrency';
@@ -531,7 +532,8 @@ class Workload {
   }
 
   private override(target: Target, at: number): Job {
-    const base = { driver: 'ops-override', targets: [target.id], expiresAt: at + 300 + Math.floor(this.random() * 900), reason: 'soak: operator override', principal: ONCALL_SESSION };
+    // Sent to the operator endpoint as ONCALL_SESSION (see viaOperator): the caller is never in the detail.
+    const base = { driver: 'ops-override', targets: [target.id], expiresAt: at + 300 + Math.floor(this.random() * 900), reason: 'soak: operator override' };
     let detail: Json;
     if (target.kind === 'route53-weighted') {
       const a = Math.floor(this.random() * 101);
@@ -596,6 +598,28 @@ const seeded = mulberry32;
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * Overrides are taken only by the operator endpoint: the override event goes there as a function-URL
+ * request signed by ONCALL_SESSION (what Lambda's IAM auth puts in the request context), and the answer is
+ * read like ingest's summary.
+ */
+async function viaOperator(operator: ReturnType<typeof createOperatorHandler>, event: Json, context: Context): Promise<IngestSummary> {
+  const request = { action: 'put-driver', detailType: event['detail-type'], source: event.source, detail: event.detail };
+  const urlEvent = { requestContext: { requestId: event.id, http: { method: 'POST' }, authorizer: { iam: { userArn: ONCALL_SESSION } } }, body: JSON.stringify(request), isBase64Encoded: false };
+  const response = (await operator(urlEvent, context)) as { body: string };
+  const body = JSON.parse(response.body) as Partial<IngestSummary> & { error?: string; message?: string };
+  return {
+    channel: 'eventbridge',
+    eventIds: [],
+    accepted: body.accepted ?? 0,
+    duplicates: body.duplicates ?? 0,
+    outOfOrder: body.outOfOrder ?? 0,
+    rejected: body.rejected ?? (body.error ? [{ reason: body.error as never, message: body.message ?? '' }] : []),
+    reconciled: body.reconciled ?? [],
+    failedTargets: body.failedTargets ?? [],
+  };
 }
 
 function lambdaContext(name: string, request: number, remainingMs = MAX_INVOCATION_VIRTUAL_SECONDS * 1000): Context {
@@ -688,6 +712,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     });
     const shardDurations: number[] = [];
     const tickDurations: number[] = [];
+    const operatorHandler = createOperatorHandler(deps);
 
     const workload = new Workload(config, random);
     const report: SoakReport = {
@@ -802,7 +827,10 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
         begin(started);
         const t0 = performance.now();
         try {
-          const summary = (await handler(job.event, lambdaContext('drivetrain-ingest', ++requests))) as IngestSummary;
+          const summary =
+            job.event['detail-type'] === DETAIL_TYPES.override
+              ? await viaOperator(operatorHandler, job.event, lambdaContext('drivetrain-operator', ++requests))
+              : ((await handler(job.event, lambdaContext('drivetrain-ingest', ++requests))) as IngestSummary);
           const ms = performance.now() - t0;
           ingestLatencies.push(ms);
           if (job.kind === 'duplicate') {

@@ -1,32 +1,34 @@
 /**
- * `drivetrain put-driver`: sends a business driver, a metric snapshot or an override to the business bus.
- * The event is built from flags, validated with the ingest schemas the normalizer uses, and checked against
- * the config (declared driver, its targets, allowed sources, override principals, expiry limits) before
- * anything is sent: a rejected event is a log line in the normalizer, a rejected command is at the prompt.
+ * `drivetrain put-driver`: sends a business driver, a metric snapshot or an override to the operator
+ * endpoint (an IAM-authenticated function URL), signed with SigV4 from your AWS credentials. The endpoint
+ * takes who is calling from AWS and checks it per target (overridePrincipals) and per source
+ * (sourcePrincipals); nothing in the request names the sender. Before sending, the event is validated with
+ * the ingest schemas and run through the normalizer with your STS caller identity, so what the endpoint
+ * would refuse is refused at the prompt.
  */
-import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { DETAIL_TYPES, OPERATOR_SOURCE } from '../../functions/contracts';
 import { formatPath, type DriverDeclaration, type DrivetrainConfig } from '../../functions/domain/config';
 import { formatDuration } from '../../functions/domain/engine';
 import type { Driver } from '../../functions/domain/model';
-import { normalize, principalMatches } from '../../functions/ingest/normalize';
+import { verifiedCaller, type VerifiedCaller } from '../../functions/ingest/caller';
+import { normalize } from '../../functions/ingest/normalize';
+import type { OperatorRequest } from '../../functions/handlers/operator';
 import type { PutDriverResult } from '../../functions/ports';
 import { businessDriverDetailSchema, checkOverrideExpiry, metricSnapshotDetailSchema, overrideDetailSchema } from '../../functions/ingest/schemas';
 import { flag, listOption, numberOption, stringOption, type Parsed } from '../args';
 import type { Command } from '../command';
 import { unknownTarget, type Context } from '../context';
 import { CommandError, EXIT, UsageError, type ExitCode } from '../errors';
+import { OPERATOR_URL_ENV, refusalLines } from '../operator-client';
 import { isoSeconds } from '../format';
 import { parseFuture, parseLength } from '../time';
 
 export const PUT_KINDS = ['demand', 'budget', 'freeze', 'override', 'metric'] as const;
 export type PutKind = (typeof PUT_KINDS)[number];
 
-/** Env var naming the business bus (what `--bus` sets). */
-export const BUS_ENV = 'DRIVETRAIN_BUS';
-/** Env var with the operator's IAM principal ARN for overrides (what `--principal` sets). */
+/** Env var with the stand-in caller of a --local override (what `--principal` sets); the demo has no AWS identity. */
 export const PRINCIPAL_ENV = 'DRIVETRAIN_PRINCIPAL';
 
 const COMMAND = 'put-driver';
@@ -36,13 +38,14 @@ const FLAGS_BY_KIND: Record<PutKind, readonly string[]> = {
   demand: ['targets', 'id', 'start', 'end', 'multiplier', 'absolute', 'lead', 'label', 'reason', 'expires'],
   budget: ['targets', 'id', 'start', 'end', 'max-cost', 'label', 'reason', 'expires'],
   freeze: ['targets', 'id', 'start', 'end', 'label', 'reason', 'expires'],
-  override: ['targets', 'pin', 'weights', 'expires', 'reason', 'principal'],
+  override: ['targets', 'pin', 'weights', 'expires', 'reason'],
   metric: ['value', 'unit', 'at'],
 };
 const KIND_FLAGS = [...new Set(Object.values(FLAGS_BY_KIND).flat())];
 
 export interface BuiltEvent {
-  entry: PutEventsRequestEntry & { Source: string; DetailType: string; Detail: string };
+  /** The operator endpoint request: detail-type, source and detail (no sender: that is the signed caller). */
+  request: Extract<OperatorRequest, { action: 'put-driver' }>;
   /** The validated detail (timestamps as epoch seconds), for the summary and --json. */
   detail: Record<string, unknown>;
   targets: string[];
@@ -51,7 +54,7 @@ export interface BuiltEvent {
 }
 
 /** Builds and checks the event; pure apart from reading flags. Throws UsageError / CommandError. */
-export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: number, env: Readonly<Record<string, string | undefined>>): BuiltEvent {
+export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: number): BuiltEvent {
   const kindText = stringOption(parsed, 'kind');
   if (kindText === undefined) throw new UsageError(`--kind is required (${PUT_KINDS.join('|')})`, COMMAND);
   if (!(PUT_KINDS as readonly string[]).includes(kindText)) throw new UsageError(`--kind: got ${JSON.stringify(kindText)}; allowed: ${PUT_KINDS.join(', ')}`, COMMAND);
@@ -76,7 +79,7 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
 
   const source = stringOption(parsed, 'source') ?? OPERATOR_SOURCE;
   const warnings: string[] = [];
-  let detailType: string;
+  let detailType: Extract<OperatorRequest, { action: 'put-driver' }>['detailType'];
   let detail: Record<string, unknown>;
   let validated: Record<string, unknown>;
   let targets: string[];
@@ -105,10 +108,6 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
     if (expires === undefined) throw new UsageError('--expires is required for an override (2h, or an ISO timestamp): a forgotten override is the next incident', COMMAND);
     const reason = stringOption(parsed, 'reason');
     if (reason === undefined) throw new UsageError('--reason is required for an override: it is shown in every decision the override shapes', COMMAND);
-    const principal = stringOption(parsed, 'principal') ?? env[PRINCIPAL_ENV];
-    if (principal === undefined) {
-      throw new UsageError(`--principal ARN is required for a local override (or set ${PRINCIPAL_ENV}): the IAM principal the override is recorded under`, COMMAND);
-    }
     const pin = numberOption(parsed, 'pin', COMMAND, { integer: true });
     const weights = weightsOption(parsed);
     if (pin !== undefined && weights !== undefined) throw new UsageError('give --pin (capacity) or --weights (routing), not both', COMMAND);
@@ -120,18 +119,12 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
       targets,
       expiresAt: isoSeconds(expiresAt),
       reason,
-      principal,
       ...(pin !== undefined ? { action: 'pin', allocation: pin } : weights !== undefined ? { action: 'pin-weights', weights } : { action: 'freeze' }),
     };
     detailType = DETAIL_TYPES.override;
     validated = check(overrideDetailSchema, detail);
     for (const targetId of targets) {
       const target = config.targets.find((t) => t.id === targetId)!;
-      if (!principalMatches(principal, target.overridePrincipals)) {
-        throw new CommandError(`principal ${principal} may not override target "${targetId}"`, [
-          `overridePrincipals of ${targetId}: ${target.overridePrincipals.join(', ') || '(none: overrides are disabled)'}`,
-        ]);
-      }
       if (pin !== undefined && target.kind === 'route53-weighted') throw new CommandError(`--pin sets a capacity; target "${targetId}" is a routing target (use --weights)`);
       if (weights !== undefined && target.kind !== 'route53-weighted') throw new CommandError(`--weights is for routing targets; target "${targetId}" is ${target.kind} (use --pin)`);
       if (pin !== undefined && (pin < target.policy.bounds.min || pin > target.policy.bounds.max)) {
@@ -197,9 +190,8 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
     }
   }
 
-  const bus = stringOption(parsed, 'bus') ?? env[BUS_ENV] ?? defaultBusName(config);
   return {
-    entry: { Source: source, DetailType: detailType, Detail: JSON.stringify(detail), EventBusName: bus },
+    request: { action: 'put-driver', detailType, source, detail },
     detail: validated,
     targets,
     warnings,
@@ -215,11 +207,6 @@ function checkTargets(config: DrivetrainConfig, declaration: DriverDeclaration, 
       `declared targets of ${declaration.name}: ${declaration.targets.join(', ')}`,
     ]);
   }
-}
-
-/** The business bus the stack creates (lib/drivetrain.ts): `${config.name}-business-drivers`. */
-export function defaultBusName(config: Pick<DrivetrainConfig, 'name'>): string {
-  return `${config.name}-business-drivers`;
 }
 
 function weightsOption(parsed: Parsed): Record<string, number> | undefined {
@@ -243,23 +230,24 @@ function check(schema: z.ZodType, detail: Record<string, unknown>): Record<strin
 export const putDriverCommand: Command = {
   name: COMMAND,
   synopsis: 'put-driver --kind KIND --driver NAME [...]',
-  summary: 'send a business driver, metric snapshot or override to the bus (validated first)',
+  summary: 'send a business driver, metric snapshot or override to the operator endpoint (validated first)',
   description: [
     'Kinds and their flags:',
     '  demand    --multiplier N | --absolute N, --end, [--start] [--lead 15m] [--targets] [--label] [--id]',
     '  budget    --max-cost N (per hour), --end, [--start] [--targets] [--label] [--id]',
     '  freeze    --end, [--start] [--targets] [--label] [--id]            (business change freeze)',
-    '  override  --targets, --expires, --reason, --principal, [--pin N | --weights ID=W,...]',
+    '  override  --targets, --expires, --reason, [--pin N | --weights ID=W,...]',
     '            (no --pin/--weights: freeze the current allocation)',
     '  metric    --value N [--unit U] [--at TIME]',
     'Times: ISO 8601 with offset (2026-11-27T08:00:00Z), `now`, or a duration from now (+30m, 2h).',
-    `The event goes to --bus (env ${BUS_ENV}; default CONFIG_NAME-business-drivers) with source --source`,
-    `(default ${OPERATOR_SOURCE}). The send fails loudly if EventBridge rejects the entry.`,
-    `--principal (env ${PRINCIPAL_ENV}; default: your identity from STS GetCallerIdentity) is the IAM ARN an`,
-    'override is recorded under; it must match the',
-    'target\'s overridePrincipals. Before sending, the event runs through the ingest normalizer with the',
-    'local config: what it would reject is not sent. --dry-run prints the PutEvents entry and sends nothing.',
-    'With --local (the demo has no EventBridge) the normalized drivers are written to DynamoDB Local.',
+    `The request goes to the operator endpoint (--operator-url, env ${OPERATOR_URL_ENV}: the stack output`,
+    `OperatorEndpointUrl) with source --source (default ${OPERATOR_SOURCE}), signed with SigV4 from your AWS`,
+    'credentials. Who sent it is the caller AWS verifies: an override must come from a principal in the',
+    "target's overridePrincipals, a business driver or snapshot from one in sourcePrincipals of its source.",
+    'Before sending, the event runs through the ingest normalizer with your STS caller identity: what it',
+    'would reject is not sent. --dry-run prints the request and sends nothing.',
+    'With --local (the demo has no AWS) the normalized drivers are written to DynamoDB Local; an override',
+    `there needs --principal ARN (env ${PRINCIPAL_ENV}), a stand-in for the identity AWS would verify.`,
   ].join('\n'),
   options: {
     kind: { type: 'string', short: 'k', value: 'KIND', description: `${PUT_KINDS.join('|')}` },
@@ -280,49 +268,42 @@ export const putDriverCommand: Command = {
     expires: { type: 'string', value: 'TIME', description: 'expiry (override: required, at most 7d)' },
     reason: { type: 'string', value: 'TEXT', description: 'override: why (required); business: same as --label' },
     label: { type: 'string', value: 'TEXT', description: 'business: label for the audit trail' },
-    principal: { type: 'string', value: 'ARN', description: `override: your IAM principal ARN (env ${PRINCIPAL_ENV}; default: STS caller identity)` },
+    principal: { type: 'string', value: 'ARN', description: `--local only: stand-in caller of an override (env ${PRINCIPAL_ENV})` },
     source: { type: 'string', value: 'SOURCE', description: `EventBridge source (default ${OPERATOR_SOURCE})` },
-    bus: { type: 'string', value: 'NAME', description: `event bus name or ARN (env ${BUS_ENV})` },
-    'dry-run': { type: 'boolean', description: 'print the PutEvents entry, send nothing' },
+    'operator-url': { type: 'string', value: 'URL', description: `operator endpoint (env ${OPERATOR_URL_ENV})` },
+    'dry-run': { type: 'boolean', description: 'print the request, send nothing' },
   },
   positionals: [],
   examples: [
     'drivetrain put-driver --kind demand --driver flash-sale --multiplier 3 --start 2026-11-27T08:00:00Z --end 2026-11-27T20:00:00Z --lead 30m --label "Black Friday"',
-    'drivetrain put-driver --kind override --driver ops-override --targets web-asg --pin 20 --expires 2h --reason "INC-4821 hold capacity" --principal arn:aws:iam::111122223333:role/oncall-alice',
+    'drivetrain put-driver --kind override --driver ops-override --targets web-asg --pin 20 --expires 2h --reason "INC-4821 hold capacity"',
     'drivetrain put-driver --kind freeze --driver flash-sale --end 2026-12-31T23:59:59Z --label "year-end freeze" --dry-run',
   ],
   async run(context: Context): Promise<ExitCode> {
     const config = await context.config();
     const now = context.now();
-    const env = await withCallerPrincipal(context);
-    const built = buildDriverEvent(context.parsed, config, now, env);
-    const eventId = randomUUID();
-    const drivers = preflight(built, config, now, eventId);
+    const built = buildDriverEvent(context.parsed, config, now);
+    const caller = await senderIdentity(context, built);
+    const drivers = preflight(built, config, now, randomUUID(), caller);
     for (const warning of built.warnings) context.note(`warning: ${warning}`);
     if (flag(context.parsed, 'dry-run')) {
-      if (context.json) context.outJson({ dryRun: true, entry: built.entry, detail: built.detail, drivers });
-      else context.out(`dry run: nothing sent. PutEvents entry:\n${JSON.stringify({ ...built.entry, Detail: JSON.parse(built.entry.Detail) }, null, 2)}\n`);
+      if (context.json) context.outJson({ dryRun: true, request: built.request, detail: built.detail, drivers });
+      else context.out(`dry run: nothing sent. Operator endpoint request:\n${JSON.stringify(built.request, null, 2)}\n`);
       return EXIT.ok;
     }
     if (context.local) return storeLocally(context, built, drivers);
-    const client = context.eventBridge();
-    const response = await context.aws(`sending to ${built.entry.EventBusName}`, () => client.send(new PutEventsCommand({ Entries: [built.entry] })), 'eventbridge');
-    const result = response.Entries?.[0];
-    // PutEvents answers 200 even when it refused the entry: the refusal is only in FailedEntryCount/ErrorCode.
-    if ((response.FailedEntryCount ?? 0) > 0 || !result || result.ErrorCode || !result.EventId) {
-      throw new CommandError(`EventBridge refused the event: ${result?.ErrorCode ?? 'no entry result'}${result?.ErrorMessage ? `: ${result.ErrorMessage}` : ''}`, [
-        `bus ${built.entry.EventBusName}, source ${built.entry.Source}, detail-type ${built.entry.DetailType}`,
-      ]);
-    }
+    const reply = await context.operator(`sending ${built.request.detailType} to the operator endpoint`, built.request);
+    if (reply.status !== 200) throw new CommandError(`the operator endpoint refused the ${built.request.detailType} (HTTP ${reply.status}):`, refusalLines(reply.body));
     if (context.json) {
-      context.outJson({ eventId: result.EventId, entry: built.entry, detail: built.detail });
+      context.outJson({ ...reply.body, request: built.request, detail: built.detail });
       return EXIT.ok;
     }
     const expiresAt = drivers[0]?.expiresAt;
+    const who = typeof reply.body.principal === 'string' ? reply.body.principal : '(unknown)';
     context.out(
-      `sent ${built.entry.DetailType} for ${String(built.detail.driver)} → ${built.targets.join(', ')} on ${built.entry.EventBusName}` +
+      `sent ${built.request.detailType} for ${String(built.detail.driver)} → ${built.targets.join(', ')}` +
         `${expiresAt !== undefined ? ` (expires in ${formatDuration(expiresAt - now)})` : ''}\n` +
-        `event id ${result.EventId}\n` +
+        `recorded as sent by ${who}${typeof reply.body.session === 'string' ? ` (session ${reply.body.session})` : ''}\n` +
         `follow it: drivetrain decisions${built.targets.length === 1 ? ` --target ${built.targets[0]}` : ''} --since 5m\n`,
     );
     return EXIT.ok;
@@ -330,27 +311,28 @@ export const putDriverCommand: Command = {
 };
 
 /**
- * Runs the event through the normalizer the ingest Lambda uses, as the Lambda would receive it. What is
- * refused here would be refused there (with the same message), so nothing is sent; what passes yields
- * the canonical drivers the pipeline will store.
+ * Runs the event through the normalizer the endpoint uses, as the endpoint would build it, with the caller
+ * it would see. What is refused here would be refused there (with the same message), so nothing is sent;
+ * what passes yields the canonical drivers the pipeline will store.
  */
-export function preflight(built: BuiltEvent, config: DrivetrainConfig, now: number, eventId: string): Driver[] {
+export function preflight(built: BuiltEvent, config: DrivetrainConfig, now: number, eventId: string, caller: VerifiedCaller | undefined): Driver[] {
   const event = {
     version: '0',
     id: eventId,
-    'detail-type': built.entry.DetailType,
-    source: built.entry.Source,
-    // The normalizer does not read these; EventBridge fills them in on the real bus.
-    account: '000000000000',
+    'detail-type': built.request.detailType,
+    source: built.request.source,
+    // The endpoint fills these in from the verified caller and its own region. Without a caller (--local
+    // business drivers: the demo has no AWS account) the event is dated as from a sender the config names.
+    account: caller?.account ?? localSenderAccount(config, built.request.source),
     time: isoSeconds(now),
     region: 'us-east-1',
     resources: [],
-    detail: JSON.parse(built.entry.Detail) as unknown,
+    detail: built.request.detail,
   };
-  const result = normalize(event, { config, receivedAt: now });
+  const result = normalize(event, { config, receivedAt: now, ...(caller ? { caller } : {}) });
   if (result.rejected.length > 0) {
     throw new CommandError(
-      'the ingest normalizer would reject this event; nothing was sent:',
+      'the operator endpoint would reject this event; nothing was sent:',
       result.rejected.map((r) => `${r.reason}${r.targetId ? ` (${r.targetId})` : ''}: ${r.message}`),
     );
   }
@@ -358,8 +340,8 @@ export function preflight(built: BuiltEvent, config: DrivetrainConfig, now: numb
 }
 
 /**
- * `--local`: the demo has no EventBridge, so the normalized drivers go straight into the local drivers
- * table through the same store the ingest Lambda writes with; the next local tick decides on them.
+ * `--local`: the demo has no AWS, so the normalized drivers go straight into the local drivers table
+ * through the same store the ingest Lambda writes with; the next local tick decides on them.
  */
 async function storeLocally(context: Context, built: BuiltEvent, drivers: Driver[]): Promise<ExitCode> {
   const store = await context.driverStore();
@@ -369,25 +351,44 @@ async function storeLocally(context: Context, built: BuiltEvent, drivers: Driver
     results.push({ driverId: driver.id, targets: driver.targets, result });
   }
   if (context.json) {
-    context.outJson({ local: true, entry: built.entry, drivers, results });
+    context.outJson({ local: true, request: built.request, drivers, results });
     return EXIT.ok;
   }
   for (const r of results) {
     const what = r.result === 'stored' ? 'stored' : r.result === 'duplicate' ? 'already stored (duplicate)' : 'refused: the table holds a newer observation of this driver';
     context.out(`${String(built.detail.driver)} (${r.driverId}) → ${r.targets.join(', ')}: ${what} in ${(await context.tables()).drivers}\n`);
   }
-  context.note('--local: written straight to DynamoDB Local (the demo has no EventBridge); the next local tick decides on it');
+  context.note('--local: written straight to DynamoDB Local (the demo has no AWS); the next local tick decides on it');
   return results.some((r) => r.result === 'out-of-order') ? EXIT.failed : EXIT.ok;
 }
 
 /**
- * An override sent to AWS is recorded under the caller's own IAM ARN unless --principal (or the env var)
- * names one: asking STS beats asking the operator to type an ARN the bus policy will check anyway.
+ * Who the endpoint will see as the sender. Against AWS: your STS caller identity (the same credentials sign
+ * the request), used only for the preflight; the endpoint takes it from AWS again. With --local: the
+ * stand-in --principal, required for an override (there is no AWS identity to ask).
  */
-async function withCallerPrincipal(context: Context): Promise<Readonly<Record<string, string | undefined>>> {
-  const env = context.io.env;
-  const needsPrincipal = stringOption(context.parsed, 'kind') === 'override' && stringOption(context.parsed, 'principal') === undefined && env[PRINCIPAL_ENV] === undefined;
-  if (!needsPrincipal || context.local) return env;
-  return { ...env, [PRINCIPAL_ENV]: await context.callerArn() };
+async function senderIdentity(context: Context, built: BuiltEvent): Promise<VerifiedCaller | undefined> {
+  const given = stringOption(context.parsed, 'principal') ?? (context.local ? context.io.env[PRINCIPAL_ENV] : undefined);
+  if (!context.local) {
+    if (stringOption(context.parsed, 'principal') !== undefined) {
+      throw new UsageError('--principal is only for --local: against AWS the sender is the identity AWS verifies from your credentials', COMMAND);
+    }
+    const arn = await context.callerArn();
+    return verifiedCaller(arn) ?? fail(`your caller identity ${arn} is not an IAM user or role session`);
+  }
+  if (built.request.detailType !== DETAIL_TYPES.override) return given === undefined ? undefined : (verifiedCaller(given) ?? fail(`--principal ${given} is not an IAM user ARN or STS assumed-role ARN`));
+  if (given === undefined) {
+    throw new UsageError(`--principal ARN is required for a local override (or set ${PRINCIPAL_ENV}): a stand-in for the caller AWS would verify`, COMMAND);
+  }
+  return verifiedCaller(given) ?? fail(`--principal ${given} is not an IAM user ARN or STS assumed-role ARN (arn:aws:sts::<account>:assumed-role/<role>/<session>)`);
+}
+
+function localSenderAccount(config: DrivetrainConfig, source: string): string {
+  const senders = Object.hasOwn(config.sourcePrincipals, source) ? config.sourcePrincipals[source]! : [];
+  return senders[0]?.split(':')[4] ?? '000000000000';
+}
+
+function fail(message: string): never {
+  throw new CommandError(message);
 }
 

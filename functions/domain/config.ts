@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ROUTING_WEIGHT_TOTAL, budgetCapacity } from './engine';
+import { deploymentNameProblems } from './naming';
 import { DRIVER_KINDS, identifier, targetSchema, type Target, type TargetInput } from './model';
 
 const DEFAULT_TTL_SECONDS: Record<(typeof DRIVER_KINDS)[number], number> = {
@@ -54,12 +55,25 @@ export type DriverDeclaration = z.infer<typeof driverDeclarationSchema>;
 export const configSchema = z
   .object({
     version: z.literal(1),
-    /** Deployment name; prefixes resource names so several deployments can share an account. */
-    name: identifier.default('drivetrain'),
+    /**
+     * Deployment name; prefixes resource names so several deployments can share an account, and is the
+     * `deployment` dimension of every metric. Checked against every service it ends up in (naming.ts).
+     */
+    name: identifier
+      .superRefine((name, ctx) => {
+        for (const message of deploymentNameProblems(name)) ctx.addIssue({ code: 'custom', message });
+      })
+      .default('drivetrain'),
     drivers: z.array(driverDeclarationSchema).default([]),
     targets: z.array(targetSchema).min(1),
     /** AWS account ids allowed to put business drivers on the custom bus (besides this account). */
     businessBusAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')).default([]),
+    /**
+     * Who may send each business `source` (business drivers and metric snapshots): IAM role/user ARNs, or
+     * patterns ending in `*`. The bus policy lets only these principals put events with that source, and the
+     * operator endpoint checks its AWS-verified caller against the same list. `aws.*` sources are AWS's own.
+     */
+    sourcePrincipals: z.record(z.string().min(1).max(256), z.array(z.string().min(1).max(2048)).min(1).max(50)).default({}),
     /** Retention of decision records (DynamoDB TTL). */
     decisionRetentionDays: z.number().int().positive().max(3650).default(90),
   })

@@ -78,7 +78,13 @@ const driverBase = {
     receivedAt: epochSeconds,
     /** The observation time the event claimed, when it was later than receivedAt (observedAt is clamped to it). */
     claimedAt: epochSeconds.optional(),
+    /**
+     * The caller AWS verified (operator endpoint, SigV4): an IAM role ARN for role sessions (what configs
+     * match), or the user ARN. Absent for drivers that carry no human identity (alarms, bus events).
+     */
     principal: z.string().max(2048).optional(),
+    /** The STS role session name of that caller (who assumed the role), kept for the audit trail. */
+    session: z.string().max(64).optional(),
   }),
 };
 
@@ -366,8 +372,16 @@ export const targetSchema = z
     mode: targetModeSchema.default('shadow'),
     /** EventBridge sources allowed to drive this target (aws.cloudwatch for alarms). */
     allowedSources: z.array(z.string().min(1).max(256)).min(1),
-    /** IAM principal ARNs (or patterns ending in *) allowed to send overrides. Empty: nobody. */
+    /**
+     * IAM role/user ARNs (or patterns ending in *) allowed to send overrides, matched against the caller ARN
+     * AWS verified at the operator endpoint (never a field of the event). Empty: nobody.
+     */
     overridePrincipals: z.array(z.string().min(1).max(2048)).default([]),
+    /**
+     * IAM role/user ARNs (or patterns ending in *) allowed to change the operator mode (pause, resume,
+     * shadow, enforce) through the operator endpoint. Empty: nobody.
+     */
+    operatorPrincipals: z.array(z.string().min(1).max(2048)).default([]),
     policy: policySchema,
   })
   .strict();

@@ -14,11 +14,11 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC } from '../contracts';
 import type { Driver } from '../domain/model';
-import { reconcileTarget, describeError, type ReconcileResult } from '../app/reconcile';
-import { settleWithConcurrency } from '../app/concurrency';
+import type { ReconcileResult } from '../app/reconcile';
 import { normalize, type IngestChannel, type Rejection, type RejectionReason } from '../ingest/normalize';
 import { buildLambdaDeps } from '../runtime/deps';
-import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, reconcileDeps, targetsById, withPowertools, type HandlerDeps } from './common';
+import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, targetsById, withPowertools, type HandlerDeps } from './common';
+import { countRejections, storeDriversAndReconcile, type Stored } from './store-drivers';
 
 /** Input that no retry can fix. Thrown so Lambda's async retries end the event in the DLQ. */
 export class PoisonEventError extends Error {
@@ -41,6 +41,8 @@ export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 export interface IngestDeps extends HandlerDeps {
   /** Powertools idempotency persistence (the idempotency table). Without it, only the driver store dedupes. */
   idempotencyStore?: BasePersistenceLayer;
+  /** This deployment's account and region (Lambda environment): alarms from elsewhere are refused. */
+  home?: { account: string; region: string };
 }
 
 export interface IngestSummary {
@@ -55,51 +57,13 @@ export interface IngestSummary {
   failedTargets: Array<{ targetId: string; error: string }>;
 }
 
-type Stored = Pick<IngestSummary, 'accepted' | 'duplicates' | 'outOfOrder' | 'reconciled' | 'failedTargets'>;
 
 export function createIngestHandler(deps: IngestDeps) {
   const targets = targetsById(deps.config);
   const concurrency = deps.targetConcurrency ?? DEFAULT_TARGET_CONCURRENCY;
 
-  const storeAndReconcile = async (_eventKey: string, drivers: Driver[], context: Context | undefined, receivedAtMs: number): Promise<Stored> => {
-    const stored: Stored = { accepted: 0, duplicates: 0, outOfOrder: 0, reconciled: [], failedTargets: [] };
-    const affected = new Set<string>();
-    for (const driver of drivers) {
-      const result = await deps.drivers.put(driver);
-      const log = { driverId: driver.id, driver: driver.name, kind: driver.kind, targets: driver.targets, eventId: driver.lineage.eventId, observedAt: driver.observedAt };
-      if (result === 'out-of-order') {
-        stored.outOfOrder++;
-        deps.metrics.addMetric(METRIC.driversOutOfOrder, MetricUnit.Count, 1);
-        deps.logger.info('older than the stored observation of this driver; ignored', log);
-        continue;
-      }
-      if (result === 'stored') {
-        stored.accepted++;
-        deps.metrics.addMetric(METRIC.driversAccepted, MetricUnit.Count, 1);
-        deps.logger.info('driver stored', log);
-      } else {
-        // Already stored by an earlier delivery that may have died before deciding: decide again (cheap, and
-        // nothing is rewritten when nothing changed).
-        stored.duplicates++;
-        deps.logger.info('driver already stored', log);
-      }
-      for (const t of driver.targets) affected.add(t);
-    }
-
-    const ids = [...affected].filter((id) => targets.has(id));
-    const rdeps = reconcileDeps(deps, context);
-    const results = await settleWithConcurrency(ids, concurrency, (id) => reconcileTarget(rdeps, targets.get(id)!, deps.clock(), 'driver', { receivedAtMs }));
-    results.forEach((result, i) => {
-      if (result.status === 'fulfilled') stored.reconciled.push(result.value);
-      else {
-        const targetId = ids[i]!;
-        deps.metrics.addMetric(METRIC.reconcileErrors, MetricUnit.Count, 1);
-        deps.logger.error('reconcile failed; the driver is stored and the next tick decides again', { targetId, error: result.reason as Error });
-        stored.failedTargets.push({ targetId, error: describeError(result.reason).message });
-      }
-    });
-    return stored;
-  };
+  const storeAndReconcile = (_eventKey: string, drivers: Driver[], context: Context | undefined, receivedAtMs: number): Promise<Stored> =>
+    storeDriversAndReconcile(deps, targets, concurrency, drivers, context, receivedAtMs);
 
   const idempotencyConfig = new IdempotencyConfig({ expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS });
   const storeOnce = deps.idempotencyStore
@@ -108,17 +72,8 @@ export function createIngestHandler(deps: IngestDeps) {
 
   const ingest = async (event: unknown, context: Context): Promise<IngestSummary> => {
     const receivedAtMs = performance.now();
-    const { drivers, rejected, channel } = normalize(event, { config: deps.config, receivedAt: deps.clock() });
-
-    for (const rejection of rejected) {
-      const counter = deps.metrics.singleMetric();
-      counter.addDimension('reason', rejection.reason);
-      counter.addMetric(METRIC.driversRejected, MetricUnit.Count, 1);
-      deps.logger.warn('driver rejected', { channel, ...rejection });
-    }
-    // The per-reason counts above carry the dimension set [service, reason], which CloudWatch stores as a
-    // metric of its own; the dashboard and any alarm read the total by `service` alone.
-    if (rejected.length > 0) deps.metrics.addMetric(METRIC.driversRejected, MetricUnit.Count, rejected.length);
+    const { drivers, rejected, channel } = normalize(event, { config: deps.config, receivedAt: deps.clock(), ...(deps.home ? { home: deps.home } : {}) });
+    countRejections(deps, rejected, channel);
     const poison = rejected.filter((r) => POISON_REASONS.has(r.reason));
     if (poison.length > 0) {
       // Never half of an event: if any part is unreadable nothing is stored, and the whole event goes to the DLQ.

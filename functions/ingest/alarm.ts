@@ -27,6 +27,11 @@ const alarmStateValue = z.enum(ALARM_STATES);
 /** `state` / `previousState` of the EventBridge detail and of `alarmData`. */
 const alarmStateSchema = z.object({
   value: alarmStateValue,
+  /**
+   * Set on a composite alarm whose actions an actions suppressor holds back (`Alarm`, `WaitPeriod` or
+   * `ExtensionPeriod`): CloudWatch itself would not run its actions, so neither does Drivetrain.
+   */
+  actionsSuppressedBy: z.unknown().optional(),
   // Kept as unknown: a reasonData that is not a string is degraded to "no datapoint", never a rejection.
   reasonData: z.unknown().optional(),
   timestamp: z.unknown().optional(),
@@ -37,6 +42,8 @@ const alarmDetailSchema = z.object({
   state: alarmStateSchema,
   // A malformed previousState is informational only; it never costs us the current state.
   previousState: z.unknown().optional(),
+  /** Present while an alarm mute rule mutes the alarm's actions: a muted alarm does not act. */
+  muteDetail: z.unknown().optional(),
 });
 
 /** EventBridge `detail` of a "CloudWatch Alarm State Change" event. */
@@ -46,6 +53,8 @@ export const alarmStateChangeDetailSchema = alarmDetailSchema;
 export const lambdaAlarmActionSchema = z.object({
   source: z.literal('aws.cloudwatch'),
   alarmArn: z.string().min(1).max(2048),
+  accountId: z.string().max(64).optional(),
+  region: z.string().max(64).optional(),
   time: z.unknown().optional(),
   alarmData: alarmDetailSchema,
 });
@@ -53,6 +62,8 @@ export const lambdaAlarmActionSchema = z.object({
 /** The JSON document in `Sns.Message` when a CloudWatch alarm notifies an SNS topic. */
 export const snsAlarmMessageSchema = z.object({
   AlarmName: z.string().min(1).max(ALARM_NAME_MAX),
+  AWSAccountId: z.string().max(64).optional(),
+  AlarmArn: z.string().max(2048).optional(),
   NewStateValue: alarmStateValue,
   OldStateValue: z.unknown().optional(),
   StateChangeTime: z.unknown().optional(),
@@ -66,6 +77,23 @@ export interface AlarmObservation {
   datapoint?: number;
   /** Timestamps to try for observedAt, most precise first (state change time, then delivery time). */
   timeCandidates: unknown[];
+  /** What holds the alarm's actions back (actions suppressor, mute rule); such a state change drives nothing. */
+  suppressed?: string;
+}
+
+/** Account and region an alarm notification says it comes from, as the delivering channel reports them. */
+export interface AlarmOrigin {
+  account: string | undefined;
+  /** Absent when the channel carries no region code (the classic SNS message names the region in prose). */
+  region: string | undefined;
+}
+
+const ALARM_ARN = /^arn:[a-z-]+:cloudwatch:([a-z0-9-]+):\s*(\d{12}):alarm:/;
+
+/** Region and account from a CloudWatch alarm ARN (AWS's own samples carry a stray space after the region). */
+export function alarmArnOrigin(arn: unknown): Partial<AlarmOrigin> {
+  const match = typeof arn === 'string' ? ALARM_ARN.exec(arn) : null;
+  return match ? { region: match[1], account: match[2] } : {};
 }
 
 export function fromAlarmDetail(detail: z.infer<typeof alarmDetailSchema>, deliveryTime: unknown): AlarmObservation {
@@ -78,7 +106,18 @@ export function fromAlarmDetail(detail: z.infer<typeof alarmDetailSchema>, deliv
   if (previous) observation.previousState = previous;
   const datapoint = latestDatapoint(detail.state.reasonData);
   if (datapoint !== undefined) observation.datapoint = datapoint;
+  const suppressed = suppression(detail);
+  if (suppressed) observation.suppressed = suppressed;
   return observation;
+}
+
+function suppression(detail: z.infer<typeof alarmDetailSchema>): string | undefined {
+  const by = detail.state.actionsSuppressedBy;
+  if (typeof by === 'string' && by.length > 0) return `actions suppressed by ${by.slice(0, 64)}`;
+  if (by !== undefined && by !== null && by !== '') return 'actions suppressed';
+  const mute = detail.muteDetail;
+  const present = mute !== undefined && mute !== null && mute !== '' && !(typeof mute === 'object' && Object.keys(mute).length === 0);
+  return present ? 'muted by an alarm mute rule' : undefined;
 }
 
 export function fromSnsAlarmMessage(message: z.infer<typeof snsAlarmMessageSchema>, deliveryTime: unknown): AlarmObservation {

@@ -72,7 +72,6 @@ const overrideExamples: Array<EventExample<OverrideDetailInput>> = [
       allocation: 24,
       expiresAt: '2026-11-20T13:00:00Z',
       reason: 'INC-4711: hold capacity while the payment provider recovers',
-      principal: 'arn:aws:sts::111122223333:assumed-role/oncall-alice/alice',
     },
   },
   {
@@ -84,7 +83,6 @@ const overrideExamples: Array<EventExample<OverrideDetailInput>> = [
       weights: { 'us-east-1': 0, 'eu-west-1': 100 },
       expiresAt: '2026-11-20T12:00:00Z',
       reason: 'INC-4712: drain us-east-1 during the regional event',
-      principal: 'arn:aws:iam::111122223333:role/oncall-bob',
     },
   },
 ];
@@ -102,10 +100,14 @@ const REASON_DOCS: Record<RejectionReason, string> = {
   'unknown-driver': 'The `driver` named in the detail is not declared in the config.',
   'unknown-target': 'A target is not in the config, or is not among the driver\'s declared targets.',
   'source-not-allowed': 'The event `source` is not in the target\'s `allowedSources` (alarms: `aws.cloudwatch` must be listed).',
-  'override-not-permitted': `The principal does not match the target's \`overridePrincipals\`, or the override would last longer than ${formatSpan(OVERRIDE_MAX_SECONDS)} (or the driver's \`ttlSeconds\`).`,
+  'override-not-permitted': `The verified caller does not match the target's \`overridePrincipals\`, or the override would last longer than ${formatSpan(OVERRIDE_MAX_SECONDS)} (or the driver's \`ttlSeconds\`).`,
   'override-without-expiry': 'An override without `expiresAt`.',
   'expired-on-arrival': 'The record had already expired when it arrived (an old alarm replayed, a window that has closed, an expiry in the past).',
   'driver-kind-mismatch': 'The event carries a different kind of driver than the one declared (a metric snapshot for a business driver, ...).',
+  'foreign-alarm': 'The alarm notification comes from another account or region than the deployment\'s own (alarm names are unique only per account and region).',
+  'alarm-suppressed': 'The alarm\'s actions are suppressed (`actionsSuppressedBy` of a composite alarm) or muted (`muteDetail`): CloudWatch runs none of its actions, so it drives nothing.',
+  'unverified-principal': 'An override without an AWS-verified caller (sent to the bus, or invoked directly), or carrying a `principal` claim in its detail.',
+  'sender-not-permitted': 'The sender may not send this `source`: the verified caller (operator endpoint) or the sending account (bus) is not among `sourcePrincipals` of the source.',
 };
 
 function json(value: unknown): string {
@@ -215,11 +217,11 @@ export function renderEventsDoc(): string {
         '  `ttlSeconds`). An override pins production regardless of every alarm; a forgotten one is the next',
         '  incident, so it must end on its own. Longer pins belong in the policy `schedule`, reviewed like code.',
         '- `reason` is mandatory and shown in every decision the override shapes.',
-        '- `principal` must match the target\'s `overridePrincipals` (an exact ARN, or a pattern ending in `*`).',
-        '  An STS assumed-role session ARN also matches through its role (`arn:aws:sts::111122223333:assumed-role/oncall-alice/alice`',
-        '  matches `arn:aws:iam::111122223333:role/oncall-*`). **The principal in the event body is self-asserted**:',
-        '  who may send overrides at all is enforced by the business bus\'s resource policy (who may call',
-        '  PutEvents), not by this field.',
+        '- **Overrides are not sent to the bus** (its policy denies this detail-type to everyone): they go to the',
+        '  IAM-authenticated operator endpoint (`drivetrain put-driver --kind override`, SigV4-signed), which takes',
+        '  the caller ARN AWS verified and matches it against the target\'s `overridePrincipals` (an assumed-role',
+        '  session matches through its role ARN). The entry below is the body the endpoint takes. A `principal`',
+        '  field is refused (`unverified-principal`): identity comes from AWS, never from the event.',
       );
     }
     push('');

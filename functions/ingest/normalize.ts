@@ -25,11 +25,14 @@ import {
   alarmActionEventId,
   alarmStateChangeDetailSchema,
   fromAlarmDetail,
+  alarmArnOrigin,
   fromSnsAlarmMessage,
   lambdaAlarmActionSchema,
   snsAlarmMessageSchema,
   type AlarmObservation,
+  type AlarmOrigin,
 } from './alarm';
+import { principalMatches, type VerifiedCaller } from './caller';
 import { capMessage, clip, describeIssues, quote } from './issues';
 import {
   businessDriverDetailSchema,
@@ -52,6 +55,16 @@ export interface NormalizeContext {
   config: DrivetrainConfig;
   /** Epoch seconds at which the Lambda received the event. */
   receivedAt: number;
+  /**
+   * The deployment's own account and region, from the Lambda environment (never from the event): an alarm
+   * notification from anywhere else drives nothing. Absent only outside a deployment (demo, replay).
+   */
+  home?: { account: string; region: string };
+  /**
+   * The caller AWS verified (the operator endpoint's SigV4-authenticated request). Overrides are taken only
+   * with one; business drivers and metric snapshots with one are held to `sourcePrincipals` of their source.
+   */
+  caller?: VerifiedCaller;
 }
 
 export type RejectionReason =
@@ -64,7 +77,11 @@ export type RejectionReason =
   | 'override-not-permitted'
   | 'override-without-expiry'
   | 'expired-on-arrival'
-  | 'driver-kind-mismatch';
+  | 'driver-kind-mismatch'
+  | 'foreign-alarm'
+  | 'alarm-suppressed'
+  | 'unverified-principal'
+  | 'sender-not-permitted';
 
 /** Every reason, for metric dimensions and exhaustive tests. */
 export const REJECTION_REASONS = [
@@ -78,6 +95,10 @@ export const REJECTION_REASONS = [
   'override-without-expiry',
   'expired-on-arrival',
   'driver-kind-mismatch',
+  'foreign-alarm',
+  'alarm-suppressed',
+  'unverified-principal',
+  'sender-not-permitted',
 ] as const satisfies readonly RejectionReason[];
 
 export interface Rejection {
@@ -120,7 +141,8 @@ export function normalize(event: unknown, context: NormalizeContext): NormalizeR
     return run.result('unknown');
   }
   if ('detail-type' in event) {
-    run.eventBridge(event, { channel: 'eventbridge', path: '' });
+    // With a verified caller the event came through the operator endpoint, and the audit trail says so.
+    run.eventBridge(event, { channel: context.caller ? 'operator-endpoint' : 'eventbridge', path: '' });
     return run.result('eventbridge');
   }
   if ('alarmData' in event) {
@@ -210,10 +232,16 @@ class Normalization {
   private readonly rejected: Rejection[] = [];
   private readonly index: ConfigIndex;
   private readonly receivedAt: number;
+  private readonly config: DrivetrainConfig;
+  private readonly home: NormalizeContext['home'];
+  private readonly caller: VerifiedCaller | undefined;
 
   constructor(context: NormalizeContext) {
     this.index = indexConfig(context.config);
     this.receivedAt = context.receivedAt;
+    this.config = context.config;
+    this.home = context.home;
+    this.caller = context.caller;
   }
 
   result(channel: IngestChannel): NormalizeResult {
@@ -299,7 +327,8 @@ class Normalization {
       source: CLOUDWATCH_SOURCE,
       channel: 'lambda-alarm-action',
     };
-    this.alarm(fromAlarmDetail(payload.alarmData, payload.time), record);
+    const fromArn = alarmArnOrigin(payload.alarmArn);
+    this.alarm(fromAlarmDetail(payload.alarmData, payload.time), record, { account: payload.accountId ?? fromArn.account, region: payload.region ?? fromArn.region });
   }
 
   sns(raw: Record<string, unknown>): void {
@@ -372,7 +401,12 @@ class Normalization {
       });
       return;
     }
-    this.alarm(fromSnsAlarmMessage(alarm.data, sns.Timestamp), { eventId: sns.MessageId, source: CLOUDWATCH_SOURCE, channel: 'sns' });
+    // The classic message names the region in prose ("US East (N. Virginia)"); AlarmArn has its code.
+    const fromArn = alarmArnOrigin(alarm.data.AlarmArn);
+    this.alarm(fromSnsAlarmMessage(alarm.data, sns.Timestamp), { eventId: sns.MessageId, source: CLOUDWATCH_SOURCE, channel: 'sns' }, {
+      account: alarm.data.AWSAccountId ?? fromArn.account,
+      region: fromArn.region,
+    });
   }
 
   // ---- alarms -------------------------------------------------------------------------------------------
@@ -398,11 +432,16 @@ class Normalization {
       });
       return;
     }
-    this.alarm(fromAlarmDetail(detail.data, event.time), record);
+    this.alarm(fromAlarmDetail(detail.data, event.time), record, { account: event.account, region: event.region });
   }
 
-  private alarm(observation: AlarmObservation, record: RecordContext): void {
+  private alarm(observation: AlarmObservation, record: RecordContext, origin: AlarmOrigin): void {
     const base = { eventId: record.eventId, source: record.source };
+    if (!this.alarmIsHome(observation, origin, base)) return;
+    if (observation.suppressed) {
+      this.reject({ ...base, reason: 'alarm-suppressed', message: `alarm ${quote(observation.alarmName)} is ${observation.state} but its ${observation.suppressed}: CloudWatch runs none of its actions, so it drives nothing` });
+      return;
+    }
     const declaration = this.index.alarmOwners.get(observation.alarmName);
     if (!declaration) {
       this.reject({
@@ -442,6 +481,53 @@ class Normalization {
     );
   }
 
+  /**
+   * Alarm names are unique only per account and region: the same name elsewhere is another alarm. The
+   * rule and the topic policy already pin this account and region; this is the same check on the event.
+   */
+  private alarmIsHome(observation: AlarmObservation, origin: AlarmOrigin, base: { eventId: string; source: string }): boolean {
+    const home = this.home;
+    if (!home) return true;
+    const wrongAccount = origin.account?.trim() !== home.account;
+    const wrongRegion = origin.region !== undefined && origin.region.trim() !== home.region;
+    if (!wrongAccount && !wrongRegion) return true;
+    this.reject({
+      ...base,
+      reason: 'foreign-alarm',
+      message: `alarm ${quote(observation.alarmName)} comes from account ${quote(origin.account ?? '(none)')}${origin.region !== undefined ? ` region ${quote(origin.region)}` : ''}; this deployment acts only on alarms of account ${home.account} in ${home.region}`,
+    });
+    return false;
+  }
+
+  /**
+   * Who may send a business source (business drivers and metric snapshots). At the operator endpoint the
+   * verified caller must match `sourcePrincipals` of the source. On the bus the bus policy decides per
+   * principal; what the event itself can still show is the sending account, checked against the accounts
+   * of those principals.
+   */
+  private senderPermitted(event: EventBridgeEnvelope, record: RecordContext, who: { eventId: string; source: string; driver: string }): boolean {
+    // Own keys only: a source named `constructor` must not find Object.prototype's.
+    const senders = Object.hasOwn(this.config.sourcePrincipals, record.source) ? this.config.sourcePrincipals[record.source] : undefined;
+    if (this.caller) {
+      if (senders && principalMatches(this.caller.arn, senders)) return true;
+      this.reject({
+        ...who,
+        reason: 'sender-not-permitted',
+        message: `caller ${quote(this.caller.arn)} may not send source ${quote(record.source)}; sourcePrincipals.${record.source}: ${senders?.join(', ') ?? '(none: nobody may send it)'}`,
+      });
+      return false;
+    }
+    if (!senders) return true;
+    const accounts = new Set(senders.map((pattern) => pattern.split(':')[4]));
+    if (accounts.has(event.account)) return true;
+    this.reject({
+      ...who,
+      reason: 'sender-not-permitted',
+      message: `source ${quote(record.source)} was put on the bus by account ${quote(event.account)}; its senders (sourcePrincipals) are in ${[...accounts].join(', ')}`,
+    });
+    return false;
+  }
+
   // ---- business bus -------------------------------------------------------------------------------------
 
   private business(event: EventBridgeEnvelope, record: RecordContext, detailPath: string): void {
@@ -455,6 +541,7 @@ class Normalization {
     const declaration = this.declaration(detail.driver, 'business', base);
     if (!declaration) return;
     const who = { ...base, driver: declaration.name };
+    if (!this.senderPermitted(event, record, who)) return;
     const { observedAt, lineage } = this.timing(observedAtFrom([event.time], this.receivedAt), record);
     const signal = businessSignal(detail);
     // The record is useless once its window has closed, unless the sender wants it gone sooner (or later).
@@ -505,6 +592,7 @@ class Normalization {
     const declaration = this.declaration(detail.driver, 'metric', base);
     if (!declaration) return;
     const who = { ...base, driver: declaration.name };
+    if (!this.senderPermitted(event, record, who)) return;
     if (declaration.unit !== undefined && detail.unit !== undefined && detail.unit !== declaration.unit) {
       // A value in the wrong unit (bytes vs kilobytes, per-minute vs per-second) scales by the wrong factor.
       this.reject({
@@ -563,6 +651,8 @@ class Normalization {
     const declaration = this.declaration(detail.driver, 'override', base);
     if (!declaration) return;
     const who = { ...base, driver: declaration.name };
+    const caller = this.verifiedOverrideCaller(detail, who);
+    if (!caller) return;
     // A declaration may shorten the longest override it accepts (ttlSeconds), never lengthen it.
     const maxSeconds = Math.min(OVERRIDE_MAX_SECONDS, declaration.ttlSeconds ?? OVERRIDE_MAX_SECONDS);
     const expiresAt = Math.ceil(detail.expiresAt);
@@ -574,13 +664,13 @@ class Normalization {
     const { observedAt, lineage } = this.timing(observedAtFrom([event.time], this.receivedAt), record);
     const checks: TargetCheck[] = [
       (target) =>
-        principalMatches(detail.principal, target.overridePrincipals)
+        principalMatches(caller.arn, target.overridePrincipals)
           ? undefined
           : {
               ...who,
               targetId: target.id,
               reason: 'override-not-permitted',
-              message: `principal ${quote(detail.principal)} is not in overridePrincipals of target ${quote(target.id)}${target.overridePrincipals.length === 0 ? ' (empty: overrides are disabled for it)' : ''}`,
+              message: `caller ${quote(caller.arn)} is not in overridePrincipals of target ${quote(target.id)}${target.overridePrincipals.length === 0 ? ' (empty: overrides are disabled for it)' : ''}`,
             },
       (target) => actionFitsTarget(detail, target, who),
     ];
@@ -601,7 +691,7 @@ class Normalization {
         targets,
         observedAt,
         expiresAt,
-        lineage: { ...lineage, principal: detail.principal },
+        lineage,
         signal,
         reason: detail.reason,
       },
@@ -620,9 +710,45 @@ class Normalization {
    * kept in the lineage for the audit trail.
    */
   private timing(claimed: number, record: RecordContext): { observedAt: number; lineage: Driver['lineage'] } {
-    const lineage: Driver['lineage'] = { eventId: record.eventId, channel: record.channel, receivedAt: this.receivedAt };
+    const lineage = this.lineage(record);
     if (claimed <= this.receivedAt) return { observedAt: claimed, lineage };
     return { observedAt: this.receivedAt, lineage: { ...lineage, claimedAt: claimed } };
+  }
+
+  /** Where a driver came from; a verified caller is recorded as who sent it (never a claim in the event). */
+  private lineage(record: RecordContext): Driver['lineage'] {
+    const caller = this.caller;
+    return {
+      eventId: record.eventId,
+      channel: record.channel,
+      receivedAt: this.receivedAt,
+      ...(caller ? { principal: caller.arn, ...(caller.session ? { session: caller.session } : {}) } : {}),
+    };
+  }
+
+  /**
+   * An override is a person pinning production: it is taken only with an identity AWS verified (the
+   * operator endpoint). On the bus an event carries no sender identity, and a `principal` in the detail is
+   * only a claim, so both are refused rather than recorded as if someone had been identified.
+   */
+  private verifiedOverrideCaller(detail: OverrideDetail, who: { eventId: string; source: string; driver: string }): VerifiedCaller | undefined {
+    if (detail.principal !== undefined) {
+      this.reject({
+        ...who,
+        reason: 'unverified-principal',
+        message: `override: detail.principal ${quote(detail.principal)} is a claim, not an identity; remove it: the operator endpoint records the caller AWS verified`,
+      });
+      return undefined;
+    }
+    if (!this.caller) {
+      this.reject({
+        ...who,
+        reason: 'unverified-principal',
+        message: 'override: accepted only through the operator endpoint (`drivetrain put-driver --kind override`), where AWS verifies who is calling; an event carries no verified sender',
+      });
+      return undefined;
+    }
+    return this.caller;
   }
 
   private declaration(name: string, kind: DriverDeclaration['kind'], base: { eventId: string; source: string }): DriverDeclaration | undefined {
@@ -763,23 +889,8 @@ function actionFitsTarget(detail: OverrideDetail, target: Target, who: { eventId
   return undefined;
 }
 
-const ASSUMED_ROLE = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/;
-
-/**
- * Whether a principal matches `overridePrincipals` (exact ARN, or a pattern ending in `*` matched as a
- * prefix). The CLI reports the caller identity, which for a role session is an STS assumed-role ARN
- * (`arn:aws:sts::111122223333:assumed-role/oncall-alice/alice`), while configs name IAM roles
- * (`arn:aws:iam::111122223333:role/oncall-*`); the session's role ARN is matched as well. STS drops the role
- * path, so patterns for roles with a path should be written without it.
- */
-export function principalMatches(principal: string, patterns: ReadonlyArray<string>): boolean {
-  const candidates = [principal];
-  const session = ASSUMED_ROLE.exec(principal);
-  if (session) candidates.push(`arn:${session[1]}:iam::${session[2]}:role/${session[3]}`);
-  return patterns.some((pattern) =>
-    candidates.some((candidate) => (pattern.endsWith('*') ? candidate.startsWith(pattern.slice(0, -1)) : candidate === pattern)),
-  );
-}
+/** Kept for the callers that import it from here (the CLI's preflight). */
+export { principalMatches } from './caller';
 
 function kindMismatch(declaration: DriverDeclaration, expected: DriverDeclaration['kind']): string {
   return `driver ${quote(declaration.name)} is declared as kind "${declaration.kind}", but this event carries a "${expected}" driver`;

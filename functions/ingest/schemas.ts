@@ -141,12 +141,11 @@ const overrideBase = {
   /** Why: shown in every decision the override shapes. */
   reason: z.string().trim().min(1, 'an override needs a reason').max(LIMITS.reason),
   /**
-   * IAM principal ARN of the operator (the CLI sends the caller identity). It is self-asserted: anyone who can
-   * put events on the bus can write any ARN here. It is matched against `overridePrincipals` so honest
-   * callers are held to the config, but the enforcement of who may send overrides at all is the business
-   * bus's resource policy (CDK), which decides who may call PutEvents.
+   * Refused when present (reason `unverified-principal`): who sent an override is the caller AWS verified
+   * at the operator endpoint, never a field of the event. Parsed only so that a claim is refused for what it
+   * is instead of as a schema error.
    */
-  principal: z.string().min(1).max(LIMITS.principal),
+  principal: z.string().min(1).max(LIMITS.principal).optional(),
 };
 
 /** detail-type "Drivetrain Override": an operator pins, re-weights or freezes targets until expiresAt. */

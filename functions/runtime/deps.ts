@@ -10,19 +10,24 @@ import { CloudWatchMetricHistory } from '../adapters/aws/metric-history';
 import { createInvocationExecutors } from '../executors';
 import type { HandlerDeps } from '../handlers/common';
 import { awsExecutorPorts, createAwsClients } from './clients';
+import { DEPLOYMENT_DIMENSION } from '../contracts';
 import { parseEnv } from './env';
 import { logger, metrics, tracer } from './powertools';
 
 export interface LambdaDeps extends HandlerDeps {
   idempotencyStore: BasePersistenceLayer;
+  home: { account: string; region: string };
 }
 
 export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
+  // Every metric of this deployment carries its name, so deployments sharing an account stay apart.
+  metrics.setDefaultDimensions({ [DEPLOYMENT_DIMENSION]: env.config.name });
   const clients = createAwsClients(tracer);
   const ports = awsExecutorPorts(clients);
   const storeLogger = { warn: (message: string, attributes: Record<string, unknown>) => logger.warn(message, attributes) };
   return {
     config: env.config,
+    home: env.home,
     drivers: new DynamoDriverStore(clients.doc, env.tables.drivers, { logger: storeLogger }),
     decisions: new DynamoDecisionStore(clients.doc, {
       decisionsTable: env.tables.decisions,

@@ -9,6 +9,8 @@ import { parseConfig, type DrivetrainConfig } from '../domain/config';
 
 export interface DrivetrainEnv {
   config: Readonly<DrivetrainConfig>;
+  /** The deployment's own account (set by the stack) and region (Lambda's AWS_REGION). */
+  home: Readonly<{ account: string; region: string }>;
   tables: Readonly<{ drivers: string; decisions: string; state: string; idempotency: string }>;
   /** Longer than the longest invocation of any Drivetrain function; set by the construct from their timeouts. */
   pendingGraceSeconds: number;
@@ -40,6 +42,8 @@ const envSchema = z.object({
     .regex(/^\d+$/, 'must be a whole number of seconds')
     .transform(Number)
     .pipe(z.number().int().min(PENDING_GRACE_RANGE.min).max(PENDING_GRACE_RANGE.max)),
+  [ENV.homeAccount]: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region code'),
 });
 
 /**
@@ -83,6 +87,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Readonly<Driv
   }
   return Object.freeze({
     config,
+    home: Object.freeze({ account: vars[ENV.homeAccount], region: vars.AWS_REGION }),
     tables: Object.freeze({
       drivers: vars[ENV.driversTable],
       decisions: vars[ENV.decisionsTable],

@@ -17,7 +17,7 @@ const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /** Synthesizes with bundling and returns each function's bundle directory, by function description prefix. */
-function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]> = {}): { ingest: string; tick: string; shard: string } {
+function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]> = {}): { ingest: string; tick: string; shard: string; operator: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'drivetrain-bundle-'));
   outdirs.push(outdir);
   const app = new App({ outdir });
@@ -29,7 +29,7 @@ function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]>
     if (!key) throw new Error(`no function "${marker}"`);
     return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
   };
-  return { ingest: assetOf('store drivers'), tick: assetOf('reconcile every target'), shard: assetOf('reconcile one shard') };
+  return { ingest: assetOf('store drivers'), tick: assetOf('reconcile every target'), shard: assetOf('reconcile one shard'), operator: assetOf('operator endpoint') };
 }
 
 /** Imports the bundle as Lambda's Node 22 runtime does and runs `script` with it as `m`. */
@@ -46,14 +46,14 @@ function runBundle(dir: string, script: string, env: Record<string, string> = {}
 describe('the config travels inside the deployed code', () => {
   const fixtureBundle = mkdtempSync(join(tmpdir(), 'drivetrain-fixture-bundle-'));
   outdirs.push(fixtureBundle);
-  let dirs: { ingest: string; tick: string; shard: string };
+  let dirs: { ingest: string; tick: string; shard: string; operator: string };
   beforeAll(async () => {
     await buildHandlerBundle(join(__dirname, 'fixtures/config-echo-handler.ts'), fixtureBundle);
-    dirs = bundle({ handlers: { ingest: fixtureBundle, tick: fixtureBundle, shard: fixtureBundle } });
+    dirs = bundle({ handlers: { ingest: fixtureBundle, tick: fixtureBundle, shard: fixtureBundle, operator: fixtureBundle } });
   });
   const expected = JSON.stringify(fixtureConfig());
 
-  test.each(['ingest', 'tick', 'shard'] as const)('%s: read literally and through process.env (set by the entry module), with no environment variable set', (name) => {
+  test.each(['ingest', 'tick', 'shard', 'operator'] as const)('%s: read literally and through process.env (set by the entry module), with no environment variable set', (name) => {
     const result = runBundle(dirs[name], 'console.log(JSON.stringify(await m.handler()));');
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({ literal: expected, viaObject: expected });
@@ -90,12 +90,14 @@ describe('the real handlers', () => {
     // The tick's own two (the construct sets them; the other functions ignore them).
     [ENV.shardQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/111122223333/dt-test-shards',
     [ENV.tickIntervalSeconds]: '60',
+    [ENV.homeAccount]: '111122223333',
   };
 
   test.each([
     ['ingest', dirs.ingest],
     ['tick', dirs.tick],
     ['shard worker', dirs.shard],
+    ['operator', dirs.operator],
   ])('%s: initialises as in a Lambda execution environment, from the bundled config alone', (_, dir) => {
     // With AWS_LAMBDA_FUNCTION_NAME set the handler modules build their dependencies at import (cold start):
     // environment parsing, config validation, SDK clients. No AWS call is made before an invocation.

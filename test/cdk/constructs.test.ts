@@ -133,6 +133,7 @@ describe('DrivetrainObservability', () => {
     const dlq = new sqs.Queue(stack, 'Dlq');
     const observability = new DrivetrainObservability(stack, 'Observability', {
       name: 'obs',
+      deployment: 'obs',
       ingest: fn('ingest-fn'),
       tick: fn('tick-fn'),
       tickInterval: Duration.minutes(1),
@@ -182,6 +183,7 @@ describe('DrivetrainObservability', () => {
     const fn = lambda.Function.fromFunctionName(stack, 'F', 'f');
     new DrivetrainObservability(stack, 'Observability', {
       name: 'obs',
+      deployment: 'obs',
       ingest: fn,
       tick: fn,
       tickInterval: Duration.minutes(1),

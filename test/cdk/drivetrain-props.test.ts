@@ -29,6 +29,7 @@ function minimalConfig(): DrivetrainConfigInput {
         policy: { version: '1', bounds: { min: 1, max: 10 }, rules: [{ kind: 'metric', driver: 'requests', targetPerUnit: 100 }], fallback: { allocation: 2 } },
       },
     ],
+    sourcePrincipals: { 'drivetrain.metrics': ['arn:aws:iam::111122223333:role/metrics-publisher'] },
   };
 }
 
@@ -48,15 +49,15 @@ function messagesOf(run: () => unknown): string[] {
 }
 
 describe('config', () => {
-  test('builds only what the config needs: no alarm rule without alarm drivers, no override statement without principals', () => {
+  test('builds only what the config needs: no alarm rule without alarm drivers, one source statement pair per source', () => {
     const { template } = synthStack({ config: minimalConfig() });
     const rules = ofType(template, 'AWS::Events::Rule');
     expect(rules.map((r) => (r.Properties.EventPattern as { source?: string[] } | undefined)?.source ?? r.Properties.ScheduleExpression)).toEqual([['drivetrain.metrics'], 'rate(1 minute)']);
     expect(ofType(template, 'AWS::Lambda::Permission').filter((p) => p.Properties.Principal === 'lambda.alarms.cloudwatch.amazonaws.com')).toEqual([]);
     const policy = ofType(template, 'AWS::Events::EventBus')[0]!.Properties.Policy as { Statement: Array<{ Sid: string; Condition: Record<string, unknown> }> };
-    expect(policy.Statement.map((s) => s.Sid)).toEqual(['AcceptDriversFromAllowedAccounts', 'DenyOverridesFromOtherPrincipals']);
-    // "Empty: nobody": the deny has no principal exception left.
-    expect(policy.Statement[1]!.Condition).toEqual({ StringEquals: { 'events:detail-type': 'Drivetrain Override' } });
+    expect(policy.Statement.map((s) => s.Sid)).toEqual(['AcceptSource1', 'DenySourceFromOtherPrincipals1', 'DenyUnconfiguredSources', 'DenyOverridesOnTheBus']);
+    // Overrides are denied on the bus to everyone, with no principal exception: they use the operator endpoint.
+    expect(policy.Statement[3]!.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'events:detail-type': ['Drivetrain Override'] } });
     const allocation = ofType(template, 'AWS::IAM::ManagedPolicy')[0]!.Properties.PolicyDocument as { Statement: Array<{ Sid: string }> };
     expect(allocation.Statement.map((s) => s.Sid)).toEqual(['DescribeAutoScalingGroups', 'SetCapacityOfConfiguredGroups']);
     template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'minimal-decisions' });
@@ -114,14 +115,14 @@ test('alarmTopic: every control-plane alarm notifies it on ALARM and on OK', () 
   new Drivetrain(stack, 'Drivetrain', { config: fixtureConfig(), alarmTopic: topic });
   const topicRef = `\${${stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic)}}`;
   const alarms = ofType(Template.fromStack(stack), 'AWS::CloudWatch::Alarm');
-  expect(alarms).toHaveLength(11);
+  expect(alarms).toHaveLength(12);
   for (const alarm of alarms) {
     expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
     expect(alarm.Properties.OKActions).toEqual([topicRef]);
   }
 });
 
-test('logRetention applies to every function log group', () => {
+test('logRetention applies to every function log group (ingest, tick, shard worker, operator endpoint)', () => {
   const { template } = synthStack({ logRetention: logs.RetentionDays.ONE_YEAR });
   expect(ofType(template, 'AWS::Logs::LogGroup').map((g) => g.Properties.RetentionInDays)).toEqual([365, 365, 365]);
 });
@@ -196,8 +197,8 @@ describe('directAlarmActions', () => {
 
 test('handlers: bundle directories must hold a bundle, and a missing one stops the synth naming it', () => {
   const missing = join(__dirname, 'fixtures/no-such-bundle');
-  expect(() => construct({ handlers: { ingest: missing, tick: missing, shard: missing } })).toThrow(/no-such-bundle\/handler\.mjs is missing/);
-  expect(() => construct({ handlers: { ingest: handlerBundleDir('tick'), tick: handlerBundleDir('ingest'), shard: handlerBundleDir('shard') } })).not.toThrow();
+  expect(() => construct({ handlers: { ingest: missing, tick: missing, shard: missing, operator: missing } })).toThrow(/no-such-bundle\/handler\.mjs is missing/);
+  expect(() => construct({ handlers: { ingest: handlerBundleDir('tick'), tick: handlerBundleDir('ingest'), shard: handlerBundleDir('shard'), operator: handlerBundleDir('operator') } })).not.toThrow();
 });
 
 test('DrivetrainStack passes stack props through and tags every resource with the deployment name', () => {

@@ -1,7 +1,7 @@
 /** Pure mappings from config to ARNs, IAM condition values, bus policy and event patterns (no synth). */
-import { Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import { DrivetrainStack } from '../../lib/drivetrain-stack';
 import type { ConfigIssue } from '../../functions/domain/config';
-import { DETAIL_TYPES } from '../../functions/contracts';
 import { businessBusPolicy } from '../../lib/bus-policy';
 import { chunkByLength } from '../../lib/drivetrain';
 import {
@@ -10,6 +10,7 @@ import {
   configuredAlarmNames,
   normalizedRecordName,
   overridePrincipals,
+  sourceSenders,
   parseFunctionName,
   qualifiedFunctionArn,
 } from '../../lib/resource-arns';
@@ -89,7 +90,7 @@ test('allocationResources: one entry per configured resource, by kind', () => {
   expect(issues).toEqual([]);
   expect(render(result)).toEqual({
     autoScalingGroups: ['web-fleet'],
-    provisionedConcurrency: [{ targetId: 'checkout-fn', arn: 'arn:aws:lambda:eu-west-1:777788889999:function:checkout:live' }],
+    provisionedConcurrency: [{ targetId: 'checkout-fn', arn: 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:checkout:live' }],
     weightedRecords: [{ targetId: 'api-routing', hostedZoneId: 'Z0123456789ABCDEFGHIJ', recordName: '*.API.example.com.', recordType: 'CNAME' }],
   });
 });
@@ -117,22 +118,89 @@ describe('chunkByLength', () => {
 });
 
 describe('businessBusPolicy', () => {
-  const base = { busArn: 'arn:aws:events:us-east-1:123456789012:event-bus/b', account: '123456789012' };
+  const busArn = 'arn:aws:events:us-east-1:123456789012:event-bus/b';
   const sids = (doc: ReturnType<typeof businessBusPolicy>) => (render(doc) as { Statement: Array<{ Sid: string }> }).Statement.map((s) => s.Sid);
 
-  test('no business sources: only the override deny (nobody else needs an allow)', () => {
-    const doc = businessBusPolicy({ ...base, senderAccounts: ['111111111111'], sources: [], overrides: { patterns: [], accounts: [] } });
-    expect(sids(doc)).toEqual(['DenyOverridesFromOtherPrincipals']);
+  test('no business sources: nothing may be put, and overrides never', () => {
+    const doc = render(businessBusPolicy({ busArn, senders: [] })) as { Statement: Array<{ Sid: string; Condition: unknown }> };
+    expect(sids(businessBusPolicy({ busArn, senders: [] }))).toEqual(['DenyUnconfiguredSources', 'DenyOverridesOnTheBus']);
+    expect(doc.Statement[0]!.Condition).toBeUndefined();
   });
 
-  test('sender accounts are de-duplicated and listed after this account', () => {
-    const doc = render(businessBusPolicy({ ...base, senderAccounts: ['111111111111', '111111111111'], sources: ['com.acme'], overrides: { patterns: [], accounts: [] } })) as {
-      Statement: Array<{ Principal: { AWS: string[] }; Condition: unknown }>;
-    };
-    expect(doc.Statement[0]!.Principal.AWS).toEqual(['arn:${AWS::Partition}:iam::123456789012:root', 'arn:${AWS::Partition}:iam::111111111111:root']);
-    expect(doc.Statement[0]!.Condition).toEqual({
-      StringEquals: { 'events:detail-type': [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot] },
-      'ForAllValues:StringEquals': { 'events:source': ['com.acme'] },
+  test('one Allow (to the senders\' accounts) and one Deny (everyone else) per source', () => {
+    const doc = render(
+      businessBusPolicy({ busArn, senders: [{ source: 'com.acme', patterns: ['arn:aws:iam::111111111111:role/a', 'arn:aws:iam::123456789012:role/b*'], accounts: ['111111111111', '123456789012'] }] }),
+    ) as { Statement: Array<{ Sid: string; Principal: { AWS: string[] | string }; Condition: unknown }> };
+    expect(doc.Statement.map((s) => s.Sid)).toEqual(['AcceptSource1', 'DenySourceFromOtherPrincipals1', 'DenyUnconfiguredSources', 'DenyOverridesOnTheBus']);
+    expect(doc.Statement[0]!.Principal.AWS).toEqual(['arn:${AWS::Partition}:iam::111111111111:root', 'arn:${AWS::Partition}:iam::123456789012:root']);
+    expect(doc.Statement[1]!.Condition).toEqual({
+      'ForAnyValue:StringEquals': { 'events:source': ['com.acme'] },
+      StringNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::111111111111:role/a', 'arn:aws:iam::123456789012:role/b*'] },
     });
+  });
+});
+
+describe('provisioned concurrency outside the stack\'s account or region is refused at validate', () => {
+  const withFunction = (functionName: string) => {
+    const config = fixtureConfig();
+    const target = config.targets.find((t) => t.id === 'checkout-fn')!;
+    if (target.resource.kind !== 'lambda-provisioned-concurrency') throw new Error('fixture changed');
+    target.resource.functionName = functionName;
+    return config.targets;
+  };
+  const issuesFor = (functionName: string, stack?: { account: string; region: string }) => {
+    const issues: ConfigIssue[] = [];
+    allocationResources(withFunction(functionName), (issue) => issues.push({ file: 'f', ...issue }), stack);
+    return issues.map((i) => `${i.path}: ${i.message}`);
+  };
+
+  test.each([
+    ['a plain name, environment-agnostic stack', 'checkout', undefined, []],
+    ['a partial ARN of the stack\'s account, concrete stack', '111122223333:function:checkout', { account: '111122223333', region: 'us-east-1' }, []],
+    ['a full ARN of the stack\'s account and region, concrete stack', 'arn:aws:lambda:us-east-1:111122223333:function:checkout', { account: '111122223333', region: 'us-east-1' }, []],
+    ['another account, concrete stack', 'arn:aws:lambda:us-east-1:777788889999:function:checkout', { account: '111122223333', region: 'us-east-1' }, [/is in account 777788889999 and region us-east-1, the stack in account 111122223333 and region us-east-1/]],
+    ['another region, concrete stack', 'arn:aws:lambda:eu-west-1:111122223333:function:checkout', { account: '111122223333', region: 'us-east-1' }, [/region eu-west-1.*only in its own account and region/]],
+    ['an account, environment-agnostic stack', '777788889999:function:checkout', undefined, [/names account 777788889999, but the stack is environment-agnostic/]],
+  ] as const)('%s', (_label, functionName, stack, expected) => {
+    const issues = issuesFor(functionName, stack);
+    expect(issues).toHaveLength(expected.length);
+    expected.forEach((pattern, i) => expect(issues[i]).toMatch(new RegExp(`^targets\\[1\\]\\.resource\\.functionName: .*${pattern.source}`)));
+  });
+
+  test('the synth stops with the message (CDK assertion on a stack with an env)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const config = fixtureConfig();
+    config.targets = withFunction('arn:aws:lambda:eu-west-1:777788889999:function:checkout');
+    expect(() => new DrivetrainStack(app, 'Foreign', { config, env: { account: '111122223333', region: 'us-east-1' } })).toThrow(/targets\[1\]\.resource\.functionName: .*Drivetrain changes provisioned concurrency only in its own account and region/);
+  });
+});
+
+describe('sourceSenders: every business source names who may send it', () => {
+  const senders = (edit: (config: ReturnType<typeof fixtureConfig>) => void) => {
+    const config = fixtureConfig();
+    edit(config);
+    const issues: Array<Omit<ConfigIssue, 'file'>> = [];
+    return { result: sourceSenders(config, (issue) => issues.push(issue)), issues };
+  };
+
+  test('one entry per business source with its patterns and accounts', () => {
+    const { result, issues } = senders(() => undefined);
+    expect(issues).toEqual([]);
+    expect(result.find((s) => s.source === 'com.acme.marketing')).toEqual({
+      source: 'com.acme.marketing',
+      patterns: ['arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::444455556666:role/marketing-*'],
+      accounts: ['111122223333', '444455556666'],
+    });
+  });
+
+  test.each([
+    ['a source allowed on a target without senders', (c: ReturnType<typeof fixtureConfig>) => delete c.sourcePrincipals['drivetrain.metrics'], /^sourcePrincipals: source "drivetrain.metrics" .* names no senders/],
+    ['senders for an AWS source', (c: ReturnType<typeof fixtureConfig>) => (c.sourcePrincipals['aws.cloudwatch'] = ['arn:aws:iam::111122223333:role/x']), /^sourcePrincipals.aws.cloudwatch: .*reserved for AWS/],
+    ['senders for a source no target allows', (c: ReturnType<typeof fixtureConfig>) => (c.sourcePrincipals['com.nobody'] = ['arn:aws:iam::111122223333:role/x']), /^sourcePrincipals.com.nobody: no target lists/],
+    ['a sender given as an STS session', (c: ReturnType<typeof fixtureConfig>) => (c.sourcePrincipals['drivetrain.metrics'] = ['arn:aws:sts::111122223333:assumed-role/m/s']), /^sourcePrincipals.drivetrain.metrics\[0\]: .*STS session ARN/],
+    ['a businessBusAccounts entry that sends nothing', (c: ReturnType<typeof fixtureConfig>) => c.businessBusAccounts.push('555555555555'), /^businessBusAccounts\[1\]: account 555555555555 sends no source/],
+  ])('refused: %s', (_label, edit, expected) => {
+    const { issues } = senders(edit);
+    expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([expect.stringMatching(expected)]);
   });
 });

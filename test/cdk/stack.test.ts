@@ -24,6 +24,11 @@ function logicalIdWhere(type: string, predicate: (properties: Record<string, unk
 }
 const ingestId = logicalIdWhere('AWS::Lambda::Function', (p) => String(p.Description).includes('store drivers'));
 const tickId = logicalIdWhere('AWS::Lambda::Function', (p) => String(p.Description).includes('reconcile every target'));
+const operatorId = logicalIdWhere('AWS::Lambda::Function', (p) => String(p.Description).includes('operator endpoint'));
+const DIMENSIONS = [
+  { Name: 'deployment', Value: 'dt-test' },
+  { Name: 'service', Value: SERVICE_NAME },
+];
 const busId = logicalIdWhere('AWS::Events::EventBus', () => true);
 
 describe('tables (built from functions/adapters/dynamodb/tables.ts)', () => {
@@ -100,23 +105,25 @@ describe('functions', () => {
 describe('event routing, DLQs and retries', () => {
   const rules = Object.values(flat.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
 
-  test('default-bus rule: state changes of exactly the configured alarms', () => {
+  test('default-bus rule: state changes of exactly the configured alarms, of this account and region only', () => {
     const alarmRules = rules.filter((r) => (r.Properties.EventPattern as { source?: string[] } | undefined)?.source?.[0] === 'aws.cloudwatch');
     expect(alarmRules).toHaveLength(1);
     expect(alarmRules[0]!.Properties.EventBusName).toBeUndefined();
     expect(alarmRules[0]!.Properties.EventPattern).toEqual({
       source: ['aws.cloudwatch'],
       'detail-type': [DETAIL_TYPES.alarmStateChange],
+      account: ['${AWS::AccountId}'],
+      region: ['${AWS::Region}'],
       detail: { alarmName: ['api-euw1-5xx', 'api-use1-5xx', 'web-cpu-high', 'web-cpu-low'] },
     });
   });
 
-  test('business-bus rule: the three Drivetrain detail-types from the union of allowed sources, AWS sources excluded', () => {
+  test('business-bus rule: business drivers and metric snapshots (never overrides) from the union of allowed sources, AWS sources excluded', () => {
     const busRules = rules.filter((r) => r.Properties.EventBusName === `\${${busId}}`);
     expect(busRules).toHaveLength(1);
     expect(busRules[0]!.Properties.EventPattern).toEqual({
       source: ['com.acme.marketing', 'drivetrain.metrics', 'drivetrain.operator'],
-      'detail-type': [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot, DETAIL_TYPES.override],
+      'detail-type': [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot],
     });
   });
 
@@ -139,7 +146,7 @@ describe('event routing, DLQs and retries', () => {
 
   test('every asynchronous invocation that fails after retries lands in the failures DLQ', () => {
     const configs = Object.values(flat.Resources).filter((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
-    expect(configs.map((c) => c.Properties.FunctionName).sort()).toEqual([`\${${ingestId}}`, `\${${tickId}}`].sort());
+    expect(configs.map((c) => c.Properties.FunctionName).sort()).toEqual([`\${${ingestId}}`, `\${${tickId}}`, `\${${operatorId}}`].sort());
     for (const config of configs) {
       expect(config.Properties.DestinationConfig).toEqual({ OnFailure: { Destination: expect.stringMatching(/^\$\{DrivetrainFailuresDlq\w+\.Arn\}$/) } });
     }
@@ -210,47 +217,57 @@ describe('business bus resource policy', () => {
   const busArn = 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/dt-test-business-drivers';
   const sources = ['com.acme.marketing', 'drivetrain.metrics', 'drivetrain.operator'];
 
-  test('business drivers and metric snapshots: this account and businessBusAccounts, allowed sources only', () => {
-    expect(statement('AcceptDriversFromAllowedAccounts')).toEqual({
-      Sid: 'AcceptDriversFromAllowedAccounts',
+  // What each statement admits is proven with the IAM simulator in test/security/policies.test.ts; these
+  // pin the statements' shape: per-source senders, set operators on the multivalued keys, overrides denied.
+  test('each source: an Allow for its senders\' accounts and principals, with set operators', () => {
+    expect(statement('AcceptSource1')).toEqual({
+      Sid: 'AcceptSource1',
       Effect: 'Allow',
-      Principal: { AWS: ['arn:${AWS::Partition}:iam::${AWS::AccountId}:root', 'arn:${AWS::Partition}:iam::444455556666:root'] },
+      Principal: { AWS: ['arn:${AWS::Partition}:iam::111122223333:root', 'arn:${AWS::Partition}:iam::444455556666:root'] },
       Action: 'events:PutEvents',
       Resource: busArn,
       Condition: {
-        StringEquals: { 'events:detail-type': [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot] },
-        'ForAllValues:StringEquals': { 'events:source': sources },
+        'ForAllValues:StringEquals': { 'events:source': ['com.acme.marketing'], 'events:detail-type': [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot] },
+        Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+        StringLike: { 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::444455556666:role/marketing-*'] },
       },
     });
   });
 
-  test('overrides are allowed to the configured principals (their accounts) ...', () => {
-    expect(statement('AcceptOverridesFromConfiguredPrincipals')).toEqual({
-      Sid: 'AcceptOverridesFromConfiguredPrincipals',
-      Effect: 'Allow',
-      Principal: { AWS: ['arn:${AWS::Partition}:iam::111122223333:root', 'arn:${AWS::Partition}:iam::222233334444:root'] },
-      Action: 'events:PutEvents',
-      Resource: busArn,
-      Condition: {
-        StringEquals: { 'events:detail-type': DETAIL_TYPES.override },
-        StringLike: { 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::222233334444:user/release-bot'] },
-        'ForAllValues:StringEquals': { 'events:source': sources },
-      },
-    });
-  });
-
-  test('... and denied to every other principal, in this account too', () => {
-    expect(statement('DenyOverridesFromOtherPrincipals')).toEqual({
-      Sid: 'DenyOverridesFromOtherPrincipals',
+  test('... and a Deny of the same source for every other principal, in this account too', () => {
+    expect(statement('DenySourceFromOtherPrincipals1')).toEqual({
+      Sid: 'DenySourceFromOtherPrincipals1',
       Effect: 'Deny',
       Principal: { AWS: '*' },
       Action: 'events:PutEvents',
       Resource: busArn,
       Condition: {
-        StringEquals: { 'events:detail-type': DETAIL_TYPES.override },
-        StringNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::222233334444:user/release-bot'] },
+        'ForAnyValue:StringEquals': { 'events:source': ['com.acme.marketing'] },
+        StringNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::444455556666:role/marketing-*'] },
       },
     });
+    expect(policy.Statement.map((s) => s.Sid)).toEqual([
+      'AcceptSource1',
+      'DenySourceFromOtherPrincipals1',
+      'AcceptSource2',
+      'DenySourceFromOtherPrincipals2',
+      'AcceptSource3',
+      'DenySourceFromOtherPrincipals3',
+      'DenyUnconfiguredSources',
+      'DenyOverridesOnTheBus',
+    ]);
+  });
+
+  test('overrides are denied on the bus to everyone: they go through the operator endpoint', () => {
+    expect(statement('DenyOverridesOnTheBus')).toEqual({
+      Sid: 'DenyOverridesOnTheBus',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'events:PutEvents',
+      Resource: busArn,
+      Condition: { 'ForAnyValue:StringEquals': { 'events:detail-type': [DETAIL_TYPES.override] } },
+    });
+    expect(statement('DenyUnconfiguredSources')!.Condition).toEqual({ 'ForAnyValue:StringNotEquals': { 'events:source': sources } });
   });
 
   test('the policy names the bus it is attached to', () => {
@@ -301,9 +318,9 @@ describe('IAM least privilege', () => {
     }
   });
 
-  test('provisioned concurrency only on the configured function alias (region and account from its ARN)', () => {
+  test('provisioned concurrency only on the configured function alias, in the stack\'s account and region', () => {
     for (const action of ['lambda:GetProvisionedConcurrencyConfig', 'lambda:PutProvisionedConcurrencyConfig', 'lambda:DeleteProvisionedConcurrencyConfig']) {
-      expect(allow(action).map((s) => s.Resource)).toEqual(['arn:aws:lambda:eu-west-1:777788889999:function:checkout:live']);
+      expect(allow(action).map((s) => s.Resource)).toEqual(['arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:checkout:live']);
     }
   });
 
@@ -369,18 +386,19 @@ describe('control-plane alarms', () => {
     expect(alarm).toMatchObject({ Threshold: 10, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2 });
     const metrics = alarm.Metrics as Array<{ Id: string; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: unknown } } }>;
     expect(metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat!.Metric.MetricName, m.MetricStat!.Metric.Namespace, m.MetricStat!.Metric.Dimensions])).toEqual([
-      ['applied', METRIC.actionsApplied, METRICS_NAMESPACE, [{ Name: 'service', Value: SERVICE_NAME }]],
-      ['failed', METRIC.actionsFailed, METRICS_NAMESPACE, [{ Name: 'service', Value: SERVICE_NAME }]],
+      ['applied', METRIC.actionsApplied, METRICS_NAMESPACE, DIMENSIONS],
+      ['failed', METRIC.actionsFailed, METRICS_NAMESPACE, DIMENSIONS],
     ]);
   });
 
   test('stale targets, Lambda errors and a stalled tick', () => {
-    expect(byName('dt-test-stale-targets')).toMatchObject({ Namespace: METRICS_NAMESPACE, MetricName: METRIC.staleTargets, Threshold: 1, Dimensions: [{ Name: 'service', Value: SERVICE_NAME }] });
+    expect(byName('dt-test-stale-targets')).toMatchObject({ Namespace: METRICS_NAMESPACE, MetricName: METRIC.staleTargets, Threshold: 1, Dimensions: DIMENSIONS });
+    expect(byName('dt-test-operator-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `\${${operatorId}}` }] });
     expect(byName('dt-test-ingest-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `\${${ingestId}}` }] });
     expect(byName('dt-test-tick-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `\${${tickId}}` }] });
     expect(byName('dt-test-reconciliation-stalled')).toMatchObject({ MetricName: 'Invocations', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
-    // …and the four of the sharded tick (sharded-tick.test.ts).
-    expect(alarms).toHaveLength(11);
+    // …the four of the sharded tick (sharded-tick.test.ts) and the operator endpoint's errors.
+    expect(alarms).toHaveLength(12);
   });
 
   test('without an alarm topic the alarms have no actions', () => {
@@ -394,7 +412,7 @@ describe('dashboard and outputs', () => {
     expect(dashboard.Properties.DashboardName).toBe('dt-test');
     const body = String(dashboard.Properties.DashboardBody);
     for (const name of [METRIC.decisionsRecorded, METRIC.actionsApplied, METRIC.actionsFailed, METRIC.decisionLatency, METRIC.driverAge, METRIC.staleTargets, METRIC.allocationChanges]) {
-      expect(body).toContain(`"${METRICS_NAMESPACE}","${name}","service","${SERVICE_NAME}"`);
+      expect(body).toContain(`"${METRICS_NAMESPACE}","${name}","deployment","dt-test","service","${SERVICE_NAME}"`);
     }
     expect(body).toContain('ApproximateNumberOfMessagesVisible');
     expect(body).toContain('item-explorer?table=dt-test-decisions');
@@ -415,6 +433,7 @@ describe('dashboard and outputs', () => {
         'ShardDlqUrl',
         'IdempotencyTableName',
         'IngestFunctionArn',
+        'OperatorEndpointUrl',
         'StateTableName',
       ].sort(),
     );

@@ -36,6 +36,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
 import { parseConfig, type DrivetrainConfig, type DrivetrainConfigInput } from '../../functions/domain/config';
 import { createIngestHandler } from '../../functions/handlers/ingest';
 import { createTickHandler } from '../../functions/handlers/tick';
+import { createOperatorHandler, type OperatorResponse } from '../../functions/handlers/operator';
 import type { DecisionStore } from '../../functions/ports';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
 
@@ -181,9 +182,15 @@ export interface Harness {
   emf: EmfMetric[];
   ingest: (event: unknown) => Promise<unknown>;
   tick: (event?: unknown) => Promise<unknown>;
+  /** The operator endpoint, called with a function-URL event (see functionUrlEvent). */
+  operator: (event: unknown) => Promise<OperatorResponse>;
   /** Build another ingest/tick pair over the same tables and mocks (a second Lambda environment). */
   /** `remainingMs`: what the Lambda context reports as the invocation's remaining time (default 60 s). */
-  handlers(options?: { decisions?: DecisionStore; idempotency?: boolean; remainingMs?: number }): { ingest: (event: unknown) => Promise<unknown>; tick: (event?: unknown) => Promise<unknown> };
+  handlers(options?: { decisions?: DecisionStore; idempotency?: boolean; remainingMs?: number }): {
+    ingest: (event: unknown) => Promise<unknown>;
+    tick: (event?: unknown) => Promise<unknown>;
+    operator: (event: unknown) => Promise<OperatorResponse>;
+  };
   metric(name: string, dimensions?: Record<string, string>): number;
   mutatingCalls(): number;
   close(): void;
@@ -201,7 +208,25 @@ export const SCHEDULED_EVENT = {
   detail: {},
 };
 
-export async function createHarness(options: { config?: DrivetrainConfigInput; now: number; aws?: Partial<AwsFakes> }): Promise<Harness> {
+/**
+ * A Lambda function URL request as Lambda delivers it with AuthType AWS_IAM (payload format 2.0): the body as
+ * sent, and the caller Lambda verified in requestContext.authorizer.iam. `callerArn: null` drops the
+ * authorizer block (what a direct invocation with a hand-made event would look like without it).
+ */
+export function functionUrlEvent(body: unknown, callerArn: string | null = 'arn:aws:sts::111122223333:assumed-role/oncall-alice/alice', extra: { method?: string } = {}): Record<string, any> {
+  const event = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'operator', 'function-url-iam.json'), 'utf8')) as Record<string, any>;
+  event.body = typeof body === 'string' ? body : JSON.stringify(body);
+  event.requestContext.requestId = `req-${Math.random().toString(36).slice(2)}`;
+  if (extra.method) event.requestContext.http.method = extra.method;
+  if (callerArn === null) delete event.requestContext.authorizer;
+  else {
+    event.requestContext.authorizer.iam.userArn = callerArn;
+    event.requestContext.authorizer.iam.accountId = callerArn.split(':')[4];
+  }
+  return event;
+}
+
+export async function createHarness(options: { config?: DrivetrainConfigInput; now: number; aws?: Partial<AwsFakes>; home?: { account: string; region: string } }): Promise<Harness> {
   const local = await createTestTables();
   const config = parseConfig(options.config ?? configInput(), 'test/handlers/harness.ts');
   const now = { value: options.now };
@@ -286,15 +311,27 @@ export async function createHarness(options: { config?: DrivetrainConfigInput; n
 
   const idempotencyStore = new DynamoDBPersistenceLayer({ tableName: local.names.idempotency, awsSdkV3Client: local.client });
   const build = (opts: { decisions?: DecisionStore; idempotency?: boolean; remainingMs?: number } = {}) => {
-    const deps = { config, drivers, decisions: opts.decisions ?? decisions, executors, clock: () => now.value, logger, metrics, ...(opts.idempotency === false ? {} : { idempotencyStore }) };
+    const deps = {
+      config,
+      drivers,
+      decisions: opts.decisions ?? decisions,
+      executors,
+      clock: () => now.value,
+      logger,
+      metrics,
+      ...(opts.idempotency === false ? {} : { idempotencyStore }),
+      ...(options.home ? { home: options.home } : {}),
+    };
     const ingestHandler = createIngestHandler(deps);
     const tickHandler = createTickHandler(deps);
+    const operatorHandler = createOperatorHandler(deps);
     return {
       ingest: (event: unknown) => ingestHandler(event, lambdaContext(opts.remainingMs)),
       tick: (event: unknown = SCHEDULED_EVENT) => tickHandler(event as never, lambdaContext(opts.remainingMs)),
+      operator: (event: unknown) => operatorHandler(event, lambdaContext(opts.remainingMs)) as Promise<OperatorResponse>,
     };
   };
-  const { ingest, tick } = build();
+  const { ingest, tick, operator } = build();
 
   return {
     local,
@@ -311,6 +348,7 @@ export async function createHarness(options: { config?: DrivetrainConfigInput; n
     emf,
     ingest,
     tick,
+    operator,
     handlers: build,
     metric: (name, dimensions) => emf.filter((m) => m.name === name && Object.entries(dimensions ?? {}).every(([k, v]) => m.dimensions[k] === v)).reduce((sum, m) => sum + m.value, 0),
     mutatingCalls: () =>

@@ -7,6 +7,7 @@ import { PoisonEventError, type IngestSummary } from '../../functions/handlers/i
 import type { Driver } from '../../functions/domain/model';
 import { PERMANENT_FAILURE_RETRY_SECONDS } from '../../functions/app/reconcile';
 import { SCHEDULED_EVENT, configInput, createHarness, fixture, t, type Harness } from './harness';
+import { viaOperatorEndpoint } from '../reliability/support';
 
 const ALARM_AT = t('2019-10-02T17:04:40Z');
 
@@ -56,7 +57,6 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
       { name: 'eventbridge-alarm-single-metric', at: '2019-10-02T17:04:45Z', target: 'web-asg', driver: { kind: 'alarm', name: 'cpu-high' } },
       { name: 'eventbridge-alarm-metric-math', at: '2019-10-02T17:20:50Z', target: 'web-asg', driver: { kind: 'alarm', name: 'net-high' } },
       { name: 'eventbridge-alarm-anomaly-detection', at: '2019-10-03T16:00:10Z', target: 'web-asg', driver: { kind: 'alarm', name: 'cpu-anomaly' } },
-      { name: 'eventbridge-alarm-composite', at: '2022-07-22T15:57:50Z', target: 'api-routing', driver: { kind: 'alarm', name: 'service-health' } },
       { name: 'lambda-alarm-action-metric', at: '2023-08-04T12:36:20Z', target: 'web-asg', driver: { kind: 'alarm', name: 'cpu-high' } },
       { name: 'lambda-alarm-action-composite', at: '2023-08-04T12:56:50Z', target: 'api-routing', driver: { kind: 'alarm', name: 'service-health' } },
       { name: 'sns-alarm-single-metric', at: '2015-06-03T17:43:30Z', target: 'web-asg', driver: { kind: 'alarm', name: 'cpu-high' } },
@@ -65,6 +65,7 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
       { name: 'business-driver-demand', at: '2026-11-20T09:00:10Z', target: 'checkout-fn', driver: { kind: 'business', name: 'flash-sale' } },
       { name: 'business-driver-budget', at: '2026-11-20T09:00:10Z', target: 'web-asg', driver: { kind: 'business', name: 'cost-budget' } },
       { name: 'business-driver-freeze', at: '2026-11-20T09:00:10Z', target: 'web-asg', driver: { kind: 'business', name: 'change-freeze' } },
+      // Overrides: the operator endpoint, with the fixture's `principal` as the caller Lambda verified.
       { name: 'override-pin', at: '2026-11-20T09:00:10Z', target: 'web-asg', driver: { kind: 'override', name: 'ops-override' } },
       { name: 'override-freeze', at: '2026-11-20T09:00:10Z', target: 'checkout-fn', driver: { kind: 'override', name: 'ops-override' } },
       { name: 'override-pin-weights', at: '2026-11-20T09:00:10Z', target: 'api-routing', driver: { kind: 'override', name: 'ops-override' } },
@@ -72,7 +73,8 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
 
     it.each(cases)('$name → $driver.kind driver for $target', async ({ name, at, target, driver }) => {
       h = await createHarness({ now: t(at) });
-      const summary = (await h.ingest(fixture(name))) as IngestSummary;
+      const event = fixture(name);
+      const summary = driver.kind === 'override' ? await viaOperatorEndpoint(h, event) : ((await h.ingest(event)) as IngestSummary);
       expect(summary.accepted).toBeGreaterThanOrEqual(1);
       expect(summary.failedTargets).toEqual([]);
       expect(await h.drivers.live(target, h.now.value)).toEqual(expect.arrayContaining([expect.objectContaining(driver)]));
@@ -82,9 +84,21 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
     });
   });
 
-  it('a composite alarm in ALARM drains its endpoint with one Route 53 change batch', async () => {
+  it('a composite alarm whose actions are suppressed drains nothing (counted as alarm-suppressed)', async () => {
     h = await createHarness({ now: t('2022-07-22T15:57:50Z') });
-    await h.ingest(fixture('eventbridge-alarm-composite'));
+    const summary = (await h.ingest(fixture('eventbridge-alarm-composite'))) as IngestSummary;
+    expect(summary.rejected).toEqual([expect.objectContaining({ reason: 'alarm-suppressed' })]);
+    expect(h.metric(METRIC.driversRejected, { reason: 'alarm-suppressed' })).toBe(1);
+    expect(h.route53).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
+    expect(await h.decisions.list('api-routing')).toEqual([]);
+  });
+
+  it('a composite alarm in ALARM (not suppressed) drains its endpoint with one Route 53 change batch', async () => {
+    h = await createHarness({ now: t('2022-07-22T15:57:50Z') });
+    const composite = fixture<Record<string, any>>('eventbridge-alarm-composite');
+    delete composite.detail.state.actionsSuppressedBy;
+    delete composite.detail.state.actionsSuppressedReason;
+    await h.ingest(composite);
     expect(h.route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
     expect(h.aws.weights['us-east-1']).toBe(0);
     expect(h.aws.weights['eu-west-1']).toBe(100);

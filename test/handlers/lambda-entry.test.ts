@@ -32,6 +32,9 @@ function env(tables: LocalTables['names'], config: string = JSON.stringify(defau
     [ENV.stateTable]: tables.state,
     [ENV.idempotencyTable]: tables.idempotency,
     [ENV.pendingGraceSeconds]: '90',
+    // The account the stack sets and the region Lambda sets: alarms of any other are refused.
+    [ENV.homeAccount]: '123456789012',
+    AWS_REGION: 'us-east-1',
   };
 }
 
@@ -61,6 +64,8 @@ describe('parseEnv', () => {
     ['a missing variable, by name', { ...env(names), [ENV.stateTable]: undefined }, /STATE_TABLE_NAME is not set/],
     ['every missing variable at once', {}, /DRIVETRAIN_CONFIG is not set.*DRIVERS_TABLE_NAME is not set.*IDEMPOTENCY_TABLE_NAME is not set/],
     ['a table name DynamoDB would refuse', { ...env(names), [ENV.driversTable]: 'a b' }, /DRIVERS_TABLE_NAME must be a DynamoDB table name/],
+    ['no home account (alarms could not be checked against it)', { ...env(names), [ENV.homeAccount]: undefined }, /DRIVETRAIN_HOME_ACCOUNT is not set/],
+    ['a home account that is not an account id', { ...env(names), [ENV.homeAccount]: '${Token[AWS.AccountId]}' }, /DRIVETRAIN_HOME_ACCOUNT must be a 12-digit AWS account id/],
     ['config that is not JSON', env(names, 'version: 1'), /DRIVETRAIN_CONFIG is not valid JSON/],
     ['a missing pending grace', { ...env(names), [ENV.pendingGraceSeconds]: undefined }, /PENDING_GRACE_SECONDS is not set/],
     ['a pending grace in milliseconds', { ...env(names), [ENV.pendingGraceSeconds]: '630000' }, /PENDING_GRACE_SECONDS/],
@@ -136,6 +141,22 @@ describe('module-scope handlers built from the environment', () => {
 
     expect(summary).toMatchObject({ accepted: 1, failedTargets: [], reconciled: [{ targetId: 'web-asg', status: 'applied' }] });
     expect(autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { AutoScalingGroupName: 'web-prod', DesiredCapacity: 8 });
+  });
+
+  it('ingest: the same alarm from another account drives nothing (home account from the environment, not the event)', async () => {
+    const alarm = fixture<{ account: string; time: string; detail: { alarmName: string; state: { timestamp: string } } }>('eventbridge-alarm-single-metric');
+    alarm.detail.alarmName = 'web-prod-cpu-high';
+    alarm.account = '999999999999';
+    const now = new Date();
+    alarm.time = now.toISOString().replace(/\.\d+Z$/, 'Z');
+    alarm.detail.state.timestamp = now.toISOString().replace('Z', '+0000');
+    autoScaling.resetHistory();
+
+    const { handler } = await import('../../functions/handlers/ingest');
+    const summary = await handler(alarm, lambdaContext(), () => undefined);
+
+    expect(summary).toMatchObject({ accepted: 0, rejected: [{ reason: 'foreign-alarm' }] });
+    expect(autoScaling).not.toHaveReceivedCommand(SetDesiredCapacityCommand);
   });
 
   it('tick → shard worker: the scheduled event queues every configured target, the worker reconciles them', async () => {

@@ -25,7 +25,8 @@ import { decide } from '../../functions/domain/engine';
 import type { Allocation, Decision, Target } from '../../functions/domain/model';
 import type { DecisionRecord } from '../../functions/ports';
 import { LOCAL_CLIENT_CONFIG } from '../../local/dynamodb-local';
-import { fixture, type Harness } from '../handlers/harness';
+import type { IngestSummary } from '../../functions/handlers/ingest';
+import { fixture, functionUrlEvent, type Harness } from '../handlers/harness';
 import { sdkErrors } from '../unit/executors/sdk-errors';
 import { mulberry32 } from '../../local/random';
 
@@ -128,6 +129,29 @@ export function overrideEvent(options: {
   if (options.expiresAt !== null) detail.expiresAt = options.expiresAt ?? options.at + 3600;
   event.detail = detail;
   return event;
+}
+
+/**
+ * Sends an override-shaped event (overrideEvent) the only way overrides are taken: to the operator endpoint,
+ * as a SigV4-verified function-URL request whose caller is the event's `principal` (the body no longer
+ * carries one). Returns the ingest-style summary the endpoint answers with, so tests read it like ingest's.
+ */
+export async function viaOperatorEndpoint(h: Pick<Harness, 'operator'>, event: Json): Promise<IngestSummary & { statusCode: number }> {
+  const { principal, ...detail } = event.detail as Json;
+  const request = { action: 'put-driver', detailType: event['detail-type'], source: event.source, detail };
+  const response = await h.operator(functionUrlEvent(request, typeof principal === 'string' ? principal : null));
+  const body = JSON.parse(response.body) as Json;
+  return {
+    statusCode: response.statusCode,
+    channel: 'eventbridge',
+    eventIds: body.eventId ? [body.eventId] : [],
+    accepted: body.accepted ?? 0,
+    duplicates: body.duplicates ?? 0,
+    outOfOrder: body.outOfOrder ?? 0,
+    rejected: body.rejected ?? (body.error ? [{ reason: body.error, message: body.message }] : []),
+    reconciled: body.reconciled ?? [],
+    failedTargets: body.failedTargets ?? [],
+  };
 }
 
 

@@ -1,3 +1,5 @@
+import { verifiedCaller } from '../../../functions/ingest/caller';
+import { DETAIL_TYPES } from '../../../functions/contracts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -32,7 +34,9 @@ describe('docs/events.md', () => {
       resources: [],
       detail: example.detail,
     };
-    const result = normalize(event, { config: shipped, receivedAt: t('2026-11-20T09:00:01Z') });
+    // Overrides arrive only through the operator endpoint, with the caller AWS verified.
+    const caller = doc.detailType === DETAIL_TYPES.override ? { caller: verifiedCaller('arn:aws:sts::111122223333:assumed-role/oncall-alice/alice')! } : {};
+    const result = normalize(event, { config: shipped, receivedAt: t('2026-11-20T09:00:01Z'), ...caller });
     expect(result.rejected).toEqual([]);
     expect(result.drivers.length).toBe(1);
   });
@@ -41,6 +45,10 @@ describe('docs/events.md', () => {
     const schema = jsonSchemaOf(EVENT_DOCS.find((doc) => doc.title === 'Override')!.schema) as { oneOf?: Array<{ required: string[] }>; anyOf?: Array<{ required: string[] }> };
     const branches = schema.oneOf ?? schema.anyOf ?? [];
     expect(branches).toHaveLength(3);
-    for (const branch of branches) expect(branch.required).toEqual(expect.arrayContaining(['driver', 'targets', 'action', 'expiresAt', 'reason', 'principal']));
+    for (const branch of branches) {
+      expect(branch.required).toEqual(expect.arrayContaining(['driver', 'targets', 'action', 'expiresAt', 'reason']));
+      // Who sent it is the verified caller, never a field: a `principal` is refused, so it is never required.
+      expect(branch.required).not.toContain('principal');
+    }
   });
 });

@@ -1,16 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { verifiedCaller } from '../../../functions/ingest/caller';
 import { DETAIL_TYPES } from '../../../functions/contracts';
 import { driverSchema, type Driver } from '../../../functions/domain/model';
 import {
   normalize,
   principalMatches,
   REJECTION_REASONS,
+  type NormalizeContext,
   type NormalizeResult,
   type Rejection,
   type RejectionReason,
 } from '../../../functions/ingest/normalize';
-import { ingestConfig, t } from './config';
+import { parseConfig } from '../../../functions/domain/config';
+import { ingestConfig, ingestConfigInput, t } from './config';
 
 const FIXTURES = join(__dirname, '../../fixtures/events');
 const WEEK = 7 * 24 * 3600;
@@ -19,9 +22,17 @@ function fixture(name: string): Record<string, any> {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
 }
 
-function run(event: unknown, receivedAt: number): NormalizeResult {
-  return normalize(event, { config: ingestConfig, receivedAt });
+function run(event: unknown, receivedAt: number, context: Omit<NormalizeContext, 'config' | 'receivedAt'> = {}): NormalizeResult {
+  return normalize(event, { config: ingestConfig, receivedAt, ...context });
 }
+
+/** What the operator endpoint passes: the caller Lambda verified (SigV4), normalized to its role. */
+const callerOf = (arn: string) => {
+  const caller = verifiedCaller(arn);
+  if (!caller) throw new Error(`not a caller ARN: ${arn}`);
+  return caller;
+};
+const ONCALL_DAVE = 'arn:aws:sts::111122223333:assumed-role/oncall-dave/dave';
 
 // ---------------------------------------------------------------------------------------------------------
 // Every fixture file, with the exact drivers and rejections it must produce
@@ -129,24 +140,13 @@ const CASES: Record<string, FixtureCase> = {
     ],
     rejected: [],
   },
+  // An actions suppressor holds this composite's actions back (actionsSuppressedBy: WaitPeriod): CloudWatch
+  // runs none of them, so it drives nothing either. The same alarm unsuppressed is below.
   'eventbridge-alarm-composite.json': {
     receivedAt: t('2022-07-22T15:58:00Z'),
     channel: 'eventbridge',
-    drivers: [
-      {
-        id: 'alarm:ServiceAggregatedAlarm',
-        name: 'service-health',
-        kind: 'alarm',
-        source: 'aws.cloudwatch',
-        targets: ['api-routing'],
-        observedAt: t('2022-07-22T15:57:45.394Z'),
-        expiresAt: Math.ceil(t('2022-07-22T15:57:45.394Z') + WEEK),
-        lineage: alarmLineage('d3dfc86d-384d-24c8-0345-9f7986db0b80', t('2022-07-22T15:58:00Z')),
-        // A composite's reasonData lists triggering alarms, not datapoints: the state alone.
-        signal: { alarmName: 'ServiceAggregatedAlarm', state: 'ALARM', previousState: 'OK' },
-      },
-    ],
-    rejected: [],
+    drivers: [],
+    rejected: [{ reason: 'alarm-suppressed', eventId: 'd3dfc86d-384d-24c8-0345-9f7986db0b80', message: expect.stringContaining('actions suppressed by WaitPeriod') }],
   },
   'lambda-alarm-action-metric.json': {
     receivedAt: t('2023-08-04T12:36:20Z'),
@@ -168,6 +168,7 @@ const CASES: Record<string, FixtureCase> = {
     ],
     rejected: [{ ...checkoutRefusesAlarms(expect.stringMatching(/^alarm-action-/)) }],
   },
+  // Suppression here is on previousState only: the current state is not suppressed, so it acts.
   'lambda-alarm-action-composite.json': {
     receivedAt: t('2023-08-04T12:57:00Z'),
     channel: 'lambda-alarm-action',
@@ -328,62 +329,26 @@ const CASES: Record<string, FixtureCase> = {
     ],
     rejected: [],
   },
+  // On the bus, with a `principal` claim in the detail: the claim is refused, never recorded as an identity.
   'override-pin.json': {
     receivedAt: BUSINESS_RECEIVED,
     channel: 'eventbridge',
-    drivers: [
-      {
-        id: 'override:ops-override',
-        name: 'ops-override',
-        kind: 'override',
-        source: 'drivetrain.operator',
-        targets: ['web-asg'],
-        observedAt: t('2026-11-20T09:00:00Z'),
-        expiresAt: t('2026-11-20T13:00:00Z'),
-        lineage: busLineage('9e8d7c6b-5a49-4382-b716-a5f4e3d2c151', 'arn:aws:sts::111122223333:assumed-role/oncall-alice/alice'),
-        signal: { action: 'pin', allocation: 24 },
-        reason: 'INC-4711: hold capacity while the payment provider recovers',
-      },
-    ],
-    rejected: [],
+    drivers: [],
+    rejected: [{ reason: 'unverified-principal', eventId: '9e8d7c6b-5a49-4382-b716-a5f4e3d2c151', message: expect.stringContaining('is a claim, not an identity') }],
   },
+  // On the bus, with a `principal` claim in the detail: the claim is refused, never recorded as an identity.
   'override-pin-weights.json': {
     receivedAt: BUSINESS_RECEIVED,
     channel: 'eventbridge',
-    drivers: [
-      {
-        id: 'override:ops-override',
-        name: 'ops-override',
-        kind: 'override',
-        source: 'drivetrain.operator',
-        targets: ['api-routing'],
-        observedAt: t('2026-11-20T09:00:00Z'),
-        expiresAt: t('2026-11-20T12:00:00Z'),
-        lineage: busLineage('7c6b5a49-3827-4161-9e8d-f5e4d3c2b161', 'arn:aws:iam::111122223333:role/oncall-bob'),
-        signal: { action: 'pin-weights', weights: { 'us-east-1': 0, 'eu-west-1': 100 } },
-        reason: 'INC-4712: drain us-east-1 during the regional event',
-      },
-    ],
-    rejected: [],
+    drivers: [],
+    rejected: [{ reason: 'unverified-principal', eventId: '7c6b5a49-3827-4161-9e8d-f5e4d3c2b161', message: expect.stringContaining('is a claim, not an identity') }],
   },
+  // On the bus, with a `principal` claim in the detail: the claim is refused, never recorded as an identity.
   'override-freeze.json': {
     receivedAt: BUSINESS_RECEIVED,
     channel: 'eventbridge',
-    drivers: [
-      {
-        id: 'override:ops-override',
-        name: 'ops-override',
-        kind: 'override',
-        source: 'drivetrain.operator',
-        targets: ['web-asg', 'checkout-fn'],
-        observedAt: t('2026-11-20T09:00:00Z'),
-        expiresAt: t('2026-11-21T08:00:00Z'),
-        lineage: busLineage('5a493827-1615-4e8d-a7c6-b5a4e3d2c171', 'arn:aws:sts::111122223333:assumed-role/oncall-carol/carol'),
-        signal: { action: 'freeze' },
-        reason: 'CHG-2210: database migration, hold allocations',
-      },
-    ],
-    rejected: [],
+    drivers: [],
+    rejected: [{ reason: 'unverified-principal', eventId: '5a493827-1615-4e8d-a7c6-b5a4e3d2c171', message: expect.stringContaining('is a claim, not an identity') }],
   },
 };
 
@@ -453,7 +418,6 @@ const overrideDetail = (overrides: Record<string, unknown> = {}) =>
     allocation: 10,
     expiresAt: '2026-11-20T12:00:00Z',
     reason: 'INC-1: hold',
-    principal: 'arn:aws:iam::111122223333:role/oncall-dave',
     ...overrides,
   });
 
@@ -467,7 +431,10 @@ const withAlarm = (mutate: (event: Record<string, any>) => void) => {
   return event;
 };
 
-const REASON_CASES: Record<RejectionReason, { event: unknown; receivedAt?: number; message: string | RegExp }> = {
+const operator = { caller: callerOf(ONCALL_DAVE) };
+const home = { home: { account: '123456789012', region: 'us-east-1' } };
+
+const REASON_CASES: Record<RejectionReason, { event: unknown; receivedAt?: number; context?: Omit<NormalizeContext, 'config' | 'receivedAt'>; message: string | RegExp }> = {
   malformed: {
     event: busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail({ signal: { type: 'demand', demand: { absolute: 30 }, windowStart: 'tomorrow', windowEnd: '2026-12-01T08:00:00Z' } })),
     message: 'detail.signal.windowStart: must be epoch seconds or an ISO 8601 timestamp with an offset',
@@ -491,11 +458,13 @@ const REASON_CASES: Record<RejectionReason, { event: unknown; receivedAt?: numbe
     message: 'source "com.acme.finance" is not in allowedSources of target "checkout-fn"',
   },
   'override-not-permitted': {
-    event: busEvent(DETAIL_TYPES.override, 'drivetrain.operator', overrideDetail({ principal: 'arn:aws:iam::111122223333:role/intern' })),
-    message: 'principal "arn:aws:iam::111122223333:role/intern" is not in overridePrincipals of target "web-asg"',
+    event: busEvent(DETAIL_TYPES.override, 'drivetrain.operator', overrideDetail()),
+    context: { caller: callerOf('arn:aws:sts::111122223333:assumed-role/intern/ivy') },
+    message: 'caller "arn:aws:iam::111122223333:role/intern" is not in overridePrincipals of target "web-asg"',
   },
   'override-without-expiry': {
     event: busEvent(DETAIL_TYPES.override, 'drivetrain.operator', overrideDetail({ expiresAt: undefined })),
+    context: operator,
     message: 'detail.expiresAt is required',
   },
   'expired-on-arrival': {
@@ -506,12 +475,32 @@ const REASON_CASES: Record<RejectionReason, { event: unknown; receivedAt?: numbe
     event: busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'flash-sale', value: 3 }),
     message: 'driver "flash-sale" is declared as kind "business", but this event carries a "metric" driver',
   },
+  'foreign-alarm': {
+    event: withAlarm((e) => (e.account = '999999999999')),
+    receivedAt: t('2019-10-02T17:04:45Z'),
+    context: home,
+    message: 'comes from account "999999999999" region "us-east-1"; this deployment acts only on alarms of account 123456789012 in us-east-1',
+  },
+  'alarm-suppressed': {
+    event: withAlarm((e) => (e.detail.muteDetail = { muteRuleName: 'maintenance' })),
+    receivedAt: t('2019-10-02T17:04:45Z'),
+    message: 'muted by an alarm mute rule',
+  },
+  'unverified-principal': {
+    event: busEvent(DETAIL_TYPES.override, 'drivetrain.operator', overrideDetail()),
+    message: 'accepted only through the operator endpoint',
+  },
+  'sender-not-permitted': {
+    event: busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail()),
+    context: { caller: callerOf('arn:aws:sts::111122223333:assumed-role/developer/dan') },
+    message: 'caller "arn:aws:iam::111122223333:role/developer" may not send source "com.acme.marketing"',
+  },
 };
 
 describe('normalize: rejection reasons', () => {
   it.each(REJECTION_REASONS)('%s', (reason) => {
-    const { event, receivedAt, message } = REASON_CASES[reason];
-    const result = run(event, receivedAt ?? NOW);
+    const { event, receivedAt, message, context } = REASON_CASES[reason];
+    const result = run(event, receivedAt ?? NOW, context);
     expect(result.drivers).toEqual([]);
     expect(result.rejected.map((r) => r.reason)).toContain(reason);
     const rejection = result.rejected.find((r) => r.reason === reason)!;
@@ -786,7 +775,9 @@ describe('normalize: metric snapshots', () => {
 });
 
 describe('normalize: overrides', () => {
-  const override = (overrides: Record<string, unknown>) => run(busEvent(DETAIL_TYPES.override, 'drivetrain.operator', overrideDetail(overrides)), NOW);
+  /** Through the operator endpoint: `principal` here is the caller Lambda verified, not a field of the event. */
+  const override = ({ principal, ...overrides }: Record<string, unknown>) =>
+    run(busEvent(DETAIL_TYPES.override, 'drivetrain.operator', overrideDetail(overrides)), NOW, { caller: callerOf(typeof principal === 'string' ? principal : ONCALL_DAVE) });
 
   it('accepts an expiry exactly 7 days away and refuses one a second later', () => {
     expect(override({ expiresAt: NOW + 7 * 86400 }).drivers).toHaveLength(1);
@@ -822,11 +813,11 @@ describe('normalize: overrides', () => {
   });
 
   it.each([
-    ['pin on a routing target', { targets: ['api-routing'], principal: 'arn:aws:iam::111122223333:role/oncall-bob' }, 'action "pin" sets capacity'],
+    ['pin on a routing target', { targets: ['api-routing'], principal: 'arn:aws:sts::111122223333:assumed-role/oncall-bob/bob' }, 'action "pin" sets capacity'],
     ['pin-weights on a capacity target', { action: 'pin-weights', allocation: undefined, weights: { a: 1 } }, 'action "pin-weights" sets Route 53 weights'],
     [
       'weights for an unknown SetIdentifier',
-      { targets: ['api-routing'], principal: 'arn:aws:iam::111122223333:role/oncall-bob', action: 'pin-weights', allocation: undefined, weights: { 'ap-south-1': 10 } },
+      { targets: ['api-routing'], principal: 'arn:aws:sts::111122223333:assumed-role/oncall-bob/bob', action: 'pin-weights', allocation: undefined, weights: { 'ap-south-1': 10 } },
       'unknown SetIdentifier(s) "ap-south-1"',
     ],
     ['pin with weights', { weights: { a: 1 } }, 'unknown key(s) "weights"'],
@@ -837,9 +828,103 @@ describe('normalize: overrides', () => {
     expect(result.rejected).toEqual([expect.objectContaining({ message: expect.stringContaining(message) })]);
   });
 
-  it('records the principal and the reason on the driver', () => {
+  it('records the verified caller (role ARN, and the session for the audit) and the reason on the driver', () => {
     const [driver] = override({}).drivers;
-    expect(driver).toMatchObject({ kind: 'override', reason: 'INC-1: hold', lineage: { principal: 'arn:aws:iam::111122223333:role/oncall-dave' } });
+    expect(driver).toMatchObject({ kind: 'override', reason: 'INC-1: hold', lineage: { principal: 'arn:aws:iam::111122223333:role/oncall-dave', session: 'dave', channel: 'operator-endpoint' } });
+  });
+
+  it.each([
+    ['on the bus, without a claim', {}, undefined, 'accepted only through the operator endpoint'],
+    ['on the bus, claiming an allowed principal', { principal: 'arn:aws:iam::111122223333:role/oncall-dave' }, undefined, 'is a claim, not an identity'],
+    ['at the endpoint, claiming someone else than the verified caller', { principal: 'arn:aws:iam::111122223333:role/oncall-dave' }, callerOf('arn:aws:sts::111122223333:assumed-role/intern/ivy'), 'is a claim, not an identity'],
+  ])('refuses an override %s (unverified-principal), nothing emitted', (_label, extra, caller, message) => {
+    const result = run(busEvent(DETAIL_TYPES.override, 'drivetrain.operator', { ...overrideDetail(), ...extra }), NOW, caller ? { caller } : {});
+    expect(result.drivers).toEqual([]);
+    expect(result.rejected).toEqual([expect.objectContaining({ reason: 'unverified-principal', message: expect.stringContaining(message) })]);
+  });
+});
+
+describe('normalize: alarms only from this account and region, and only when they act', () => {
+  const HOME = { home: { account: '123456789012', region: 'us-east-1' } };
+  const RECEIVED = t('2019-10-02T17:04:45Z');
+
+  it.each([
+    ['EventBridge, this account and region', withAlarm(() => undefined), RECEIVED, 1],
+    ['EventBridge, another account', withAlarm((e) => (e.account = '999999999999')), RECEIVED, 0],
+    ['EventBridge, another region', withAlarm((e) => (e.region = 'eu-west-1')), RECEIVED, 0],
+    ['EventBridge, no account at all', withAlarm((e) => delete e.account), RECEIVED, 0],
+  ] as const)('%s', (_label, event, receivedAt, drivers) => {
+    const result = run(event, receivedAt, HOME);
+    expect(result.drivers).toHaveLength(drivers);
+    if (drivers === 0) expect(result.rejected.map((r) => r.reason)).toEqual([expect.stringMatching(/^(foreign-alarm|malformed)$/)]);
+  });
+
+  it('a Lambda alarm action of another account (accountId / alarmArn) drives nothing', () => {
+    const payload = fixture('lambda-alarm-action-metric.json'); // account 444455556666 in AWS's sample
+    const received = t('2023-08-04T12:36:20Z');
+    expect(run(payload, received, { home: { account: '444455556666', region: 'us-east-1' } }).drivers).toHaveLength(1);
+    expect(run(payload, received, HOME).rejected).toEqual([expect.objectContaining({ reason: 'foreign-alarm', message: expect.stringContaining('"444455556666"') })]);
+    const noAccountId = { ...payload, accountId: undefined, region: undefined };
+    expect(run(noAccountId, received, HOME).rejected).toEqual([expect.objectContaining({ reason: 'foreign-alarm' })]);
+  });
+
+  it('a classic SNS notification of another account (AWSAccountId) drives nothing', () => {
+    const sns = fixture('sns-alarm-single-metric.json');
+    const received = t('2015-06-03T17:43:30Z');
+    expect(run(sns, received, HOME).drivers).toHaveLength(1);
+    const message = JSON.parse(sns.Records[0].Sns.Message);
+    sns.Records[0].Sns.Message = JSON.stringify({ ...message, AWSAccountId: '999999999999', AlarmArn: 'arn:aws:cloudwatch:us-east-1:999999999999:alarm:EXAMPLE' });
+    expect(run(sns, received, HOME).rejected).toEqual([expect.objectContaining({ reason: 'foreign-alarm' })]);
+  });
+
+  it('the suppressed composite alarm drives nothing; the same alarm unsuppressed does', () => {
+    const composite = fixture('eventbridge-alarm-composite.json');
+    const received = t('2022-07-22T15:58:00Z');
+    expect(run(composite, received).rejected).toEqual([expect.objectContaining({ reason: 'alarm-suppressed' })]);
+    delete composite.detail.state.actionsSuppressedBy;
+    delete composite.detail.state.actionsSuppressedReason;
+    const [driver] = run(composite, received).drivers;
+    // A composite's reasonData lists triggering alarms, not datapoints: the state alone.
+    expect(driver).toMatchObject({ id: 'alarm:ServiceAggregatedAlarm', signal: { alarmName: 'ServiceAggregatedAlarm', state: 'ALARM', previousState: 'OK' } });
+  });
+
+  it.each([
+    ['a mute rule (muteDetail)', (e: Record<string, any>) => (e.detail.muteDetail = { muteRuleArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm-mute-rule:maintenance' }), 'alarm-suppressed'],
+    ['an empty muteDetail', (e: Record<string, any>) => (e.detail.muteDetail = {}), undefined],
+    ['actionsSuppressedBy Alarm', (e: Record<string, any>) => (e.detail.state.actionsSuppressedBy = 'Alarm'), 'alarm-suppressed'],
+    ['an empty actionsSuppressedBy', (e: Record<string, any>) => (e.detail.state.actionsSuppressedBy = ''), undefined],
+  ])('%s', (_label, mutate, reason) => {
+    const result = run(withAlarm(mutate), RECEIVED);
+    expect(result.rejected.filter((r) => r.reason === 'alarm-suppressed').map((r) => r.reason)).toEqual(reason ? [reason] : []);
+    expect(result.drivers).toHaveLength(reason ? 0 : 1);
+  });
+});
+
+describe('normalize: who may send a business source (sourcePrincipals)', () => {
+  const withSenders = parseConfig({
+    ...ingestConfigInput,
+    sourcePrincipals: {
+      'com.acme.marketing': ['arn:aws:iam::444455556666:role/marketing-*', 'arn:aws:iam::111122223333:role/oncall-*'],
+      'drivetrain.metrics': ['arn:aws:iam::111122223333:role/metrics-publisher'],
+    },
+  });
+  const send = (event: unknown, context: Omit<NormalizeContext, 'config' | 'receivedAt'> = {}) => normalize(event, { config: withSenders, receivedAt: NOW, ...context });
+  const demand = (account: string) => busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail(), { account });
+
+  it('on the bus: the sending account must be one of the source\'s senders\' accounts', () => {
+    expect(send(demand('444455556666')).drivers).toHaveLength(1);
+    expect(send(demand('111122223333')).drivers).toHaveLength(1);
+    expect(send(demand('999999999999')).rejected).toEqual([expect.objectContaining({ reason: 'sender-not-permitted', message: expect.stringContaining('put on the bus by account "999999999999"') })]);
+  });
+
+  it('at the endpoint: the verified caller must match the source\'s senders, and is recorded', () => {
+    const ok = send(demand('111122223333'), { caller: callerOf('arn:aws:sts::111122223333:assumed-role/oncall-erin/erin') });
+    expect(ok.drivers[0]?.lineage).toMatchObject({ principal: 'arn:aws:iam::111122223333:role/oncall-erin', session: 'erin', channel: 'operator-endpoint' });
+    const refused = send(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 3 }), { caller: callerOf('arn:aws:sts::111122223333:assumed-role/oncall-erin/erin') });
+    expect(refused.drivers).toEqual([]);
+    expect(refused.rejected).toEqual([expect.objectContaining({ reason: 'sender-not-permitted' })]);
+    const noSenders = send(busEvent(DETAIL_TYPES.businessDriver, 'drivetrain.operator', demandDetail()), { caller: callerOf('arn:aws:sts::111122223333:assumed-role/oncall-erin/erin') });
+    expect(noSenders.rejected).toEqual([expect.objectContaining({ reason: 'sender-not-permitted', message: expect.stringContaining('(none: nobody may send it)') })]);
   });
 });
 
@@ -848,14 +933,15 @@ describe('principalMatches', () => {
   it.each([
     ['exact ARN', 'arn:aws:iam::111122223333:user/alice', true],
     ['pattern prefix', 'arn:aws:iam::111122223333:role/oncall-bob', true],
-    ['assumed-role session of a matching role', 'arn:aws:sts::111122223333:assumed-role/oncall-bob/bob@example.com', true],
+    ['assumed-role session of a matching role (normalized by verifiedCaller)', 'arn:aws:sts::111122223333:assumed-role/oncall-bob/bob@example.com', true],
     ['assumed-role session in another partition', 'arn:aws-cn:sts::111122223333:assumed-role/oncall-bob/bob', false],
+    ['a role whose name only starts like the pattern\'s prefix', 'arn:aws:iam::111122223333:role/oncall', false],
     ['another account', 'arn:aws:iam::444455556666:role/oncall-bob', false],
     ['a longer user name', 'arn:aws:iam::111122223333:user/alice2', false],
     ['a wildcard in the principal is literal', 'arn:aws:iam::111122223333:role/*', false],
     ['empty', '', false],
   ])('%s', (_label, principal, expected) => {
-    expect(principalMatches(principal, patterns)).toBe(expected);
+    expect(principalMatches(verifiedCaller(principal)?.arn ?? principal, patterns)).toBe(expected);
   });
 
   it('matches nothing when the target lists no principals', () => {
