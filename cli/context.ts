@@ -17,7 +17,7 @@ import { formatLocatedIssue, loadConfigFile } from './config-file';
 import { CommandError, UsageError, explainAwsError } from './errors';
 import { json } from './format';
 import { OPERATOR_URL_ENV, OperatorClient, type OperatorReply } from './operator-client';
-import type { OperatorRequest } from '../functions/handlers/operator';
+import type { OperatorRequest } from '../functions/operator-contract';
 import { silentProgress, terminalProgress, type Progress } from './progress';
 
 export interface CliIo {

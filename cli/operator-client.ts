@@ -6,7 +6,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
-import type { OperatorRequest } from '../functions/handlers/operator';
+import type { OperatorRequest } from '../functions/operator-contract';
 import { CommandError } from './errors';
 
 /** Env var naming the operator endpoint URL (what `--operator-url` sets): the stack output OperatorEndpointUrl. */

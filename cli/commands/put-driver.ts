@@ -14,7 +14,7 @@ import { formatDuration } from '../../functions/domain/engine';
 import type { Driver } from '../../functions/domain/model';
 import { verifiedCaller, type VerifiedCaller } from '../../functions/ingest/caller';
 import { normalize } from '../../functions/ingest/normalize';
-import type { OperatorRequest } from '../../functions/handlers/operator';
+import type { OperatorRequest } from '../../functions/operator-contract';
 import type { PutDriverResult } from '../../functions/ports';
 import { businessDriverDetailSchema, checkOverrideExpiry, metricSnapshotDetailSchema, overrideDetailSchema } from '../../functions/ingest/schemas';
 import { flag, listOption, numberOption, stringOption, type Parsed } from '../args';

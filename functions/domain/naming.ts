@@ -41,6 +41,10 @@ export const ALARM_SUFFIXES = [
   'tick-errors',
   'operator-errors',
   'reconciliation-stalled',
+  'shard-dlq-not-empty',
+  'shard-worker-errors',
+  'shard-duration',
+  'shard-backlog',
 ] as const;
 
 /** Every physical name built from a deployment name, with the rule it must satisfy. */
@@ -49,6 +53,8 @@ export function physicalNames(name: string): Array<{ rule: NameRuleId; value: st
     { rule: 'cloudFormationStack', value: stackName(name) },
     { rule: 'sqsQueue', value: `${name}-delivery-dlq` },
     { rule: 'sqsQueue', value: `${name}-failures-dlq` },
+    { rule: 'sqsQueue', value: `${name}-shards` },
+    { rule: 'sqsQueue', value: `${name}-shard-dlq` },
     { rule: 'snsTopic', value: `${name}-alarm-notifications` },
     ...['drivers', 'decisions', 'state', 'idempotency'].map((table) => ({ rule: 'dynamoDbTable' as const, value: `${name}-${table}` })),
     { rule: 'eventBus', value: businessBusName(name) },

@@ -16,13 +16,16 @@ import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { DETAIL_TYPES, METRIC } from '../contracts';
-import { changeMode, MODE_VERBS, type ModeChange } from '../app/mode';
+import { changeMode, type ModeChange } from '../app/mode';
 import { identifier } from '../domain/model';
 import { describeCaller, principalMatches, verifiedCaller, type VerifiedCaller } from '../ingest/caller';
 import { normalize } from '../ingest/normalize';
 import { buildLambdaDeps } from '../runtime/deps';
 import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, targetsById, withPowertools, type HandlerDeps } from './common';
+import { operatorRequestSchema, type OperatorRequest, type OperatorResponse } from '../operator-contract';
 import { countRejections, storeDriversAndReconcile, type Stored } from './store-drivers';
+
+export { operatorRequestSchema, type OperatorRequest, type OperatorResponse } from '../operator-contract';
 
 export interface OperatorDeps extends HandlerDeps {
   /** This deployment's account and region (Lambda environment). */
@@ -44,19 +47,6 @@ const STATUS: Record<OperatorRefusal | 'driver-rejected', number> = {
 /** A request body is a few KB at most (an override names ≤100 targets); anything larger is not ours. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-export const operatorRequestSchema = z.discriminatedUnion('action', [
-  z
-    .object({
-      action: z.literal('put-driver'),
-      detailType: z.enum([DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot, DETAIL_TYPES.override]),
-      source: z.string().min(1).max(256),
-      detail: z.record(z.string(), z.unknown()),
-    })
-    .strict(),
-  z.object({ action: z.literal('set-mode'), targetId: identifier, verb: z.enum(MODE_VERBS), reason: z.string().trim().min(1).max(512) }).strict(),
-]);
-export type OperatorRequest = z.infer<typeof operatorRequestSchema>;
-
 /** The parts of a function URL event the endpoint reads (the full shape is APIGatewayProxyEventV2). */
 const functionUrlEventSchema = z.object({
   body: z.string().optional(),
@@ -68,11 +58,6 @@ const functionUrlEventSchema = z.object({
   }),
 });
 
-export interface OperatorResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
 
 function respond(statusCode: number, body: unknown): OperatorResponse {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };

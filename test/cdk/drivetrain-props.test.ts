@@ -124,7 +124,7 @@ test('alarmTopic: every control-plane alarm notifies it on ALARM and on OK', () 
 
 test('logRetention applies to every function log group (ingest, tick, shard worker, operator endpoint)', () => {
   const { template } = synthStack({ logRetention: logs.RetentionDays.ONE_YEAR });
-  expect(ofType(template, 'AWS::Logs::LogGroup').map((g) => g.Properties.RetentionInDays)).toEqual([365, 365, 365]);
+  expect(ofType(template, 'AWS::Logs::LogGroup').map((g) => g.Properties.RetentionInDays)).toEqual([365, 365, 365, 365]);
 });
 
 test('retainData: false lets tables and log groups go with the stack (throw-away environments)', () => {

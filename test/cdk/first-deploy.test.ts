@@ -33,6 +33,16 @@ describe('deployment names are validated against every service they end up in', 
     }
   });
 
+  it('…and every physical name the template builds from the deployment name is one the validator checks', () => {
+    const { template } = synthStack();
+    const resources = Object.values(template.toJSON().Resources as Record<string, { Properties?: Record<string, unknown> }>);
+    const nameProps = ['QueueName', 'TopicName', 'AlarmName', 'TableName', 'Name', 'DashboardName'];
+    const built = resources.flatMap((r) => nameProps.map((p) => r.Properties?.[p]).filter((v): v is string => typeof v === 'string' && v.startsWith('dt-test')));
+    const checked = new Set(physicalNames('dt-test').map((n) => n.value));
+    expect(built.length).toBeGreaterThan(10);
+    expect(built.filter((name) => !checked.has(name))).toEqual([]);
+  });
+
   it('every rule rejects what its service rejects and takes the longest name the service takes', () => {
     for (const rule of Object.values(NAME_RULES)) {
       const ok = 'A'.repeat(rule.maxLength);
@@ -96,7 +106,7 @@ describe('retained tables have a redeploy path (cdk deploy --import-existing-res
 
   it('every retained resource either has a fixed name and Retain on both policies (importable), or a generated name (no clash)', () => {
     const retained = Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain');
-    expect(retained.map(([, r]) => r.Type).sort()).toEqual(['AWS::DynamoDB::Table', 'AWS::DynamoDB::Table', 'AWS::DynamoDB::Table', 'AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup'].sort());
+    expect(retained.map(([, r]) => r.Type).sort()).toEqual(['AWS::DynamoDB::Table', 'AWS::DynamoDB::Table', 'AWS::DynamoDB::Table', 'AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup'].sort());
     for (const [, r] of retained) {
       expect(r.UpdateReplacePolicy).toBe('Retain');
       if (r.Type === 'AWS::DynamoDB::Table') expect(r.Properties.TableName).toEqual(expect.stringMatching(/^dt-test-(drivers|decisions|state|idempotency)$/));

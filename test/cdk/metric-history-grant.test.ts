@@ -19,12 +19,13 @@ describe('metric history grant', () => {
     expect(getMetricDataStatements(config)).toEqual([]);
   });
 
-  it('grants cloudwatch:GetMetricData only, to both reconciling functions', () => {
+  it('grants cloudwatch:GetMetricData only, to each function that decides when deployed (ingest, shard worker, operator endpoint)', () => {
     const config = fixtureConfig();
     const driver = config.drivers.find((d) => d.kind === 'metric');
     if (!driver) throw new Error('the fixture config declares a metric driver');
     driver.cloudwatch = { namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', dimensions: [], statistic: 'Sum', perSecond: true };
     expect(getMetricDataStatements(config)).toEqual([
+      { Sid: 'ReadMetricHistory', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
       { Sid: 'ReadMetricHistory', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
       { Sid: 'ReadMetricHistory', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
     ]);

@@ -96,7 +96,11 @@ describe('the tarball', () => {
 });
 
 /** A deploy-time value's stand-in of the right shape (a queue URL must parse as one). */
-const placeholder = (key: string) => (key.endsWith('_URL') ? `https://sqs.us-east-1.amazonaws.com/111122223333/scratch-${key.toLowerCase()}` : `scratch-${key.toLowerCase()}`);
+const placeholder = (key: string, value: unknown) => {
+  if (JSON.stringify(value) === JSON.stringify({ Ref: 'AWS::AccountId' })) return '111122223333';
+  if (JSON.stringify(value) === JSON.stringify({ Ref: 'AWS::Region' })) return 'us-east-1';
+  return key.endsWith('_URL') ? `https://sqs.us-east-1.amazonaws.com/111122223333/scratch-${key.toLowerCase()}` : `scratch-${key.toLowerCase()}`;
+};
 
 describe('the synthesized app', () => {
   type Resource = { Type: string; Properties: Record<string, unknown> & { Code?: { S3Key: string } } };
@@ -117,7 +121,7 @@ describe('the synthesized app', () => {
       // The function's own environment as synthesized; values CloudFormation resolves at deploy (table names,
       // queue URLs) stand in as placeholders, so a variable the stack forgets to set fails the import here.
       const variables = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
-      const deployed = Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, typeof value === 'string' ? value : placeholder(key)]));
+      const deployed = Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, typeof value === 'string' ? value : placeholder(key, value)]));
       const env = { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'pack-test', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...deployed };
       const imported = sh(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(asset, 'index.mjs'))}); console.log(typeof m.handler, process.env.${ENV.config}.length > 0);`], tmpdir(), env);
       expect({ status: imported.status, stdout: imported.stdout.trim(), stderr: imported.stderr.trim() }).toEqual({ status: 0, stdout: 'function true', stderr: '' });

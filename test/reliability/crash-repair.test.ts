@@ -14,7 +14,7 @@ import type { TickSummary } from '../../functions/handlers/tick';
 import type { AlarmDriver } from '../../functions/domain/model';
 import type { DecisionStore } from '../../functions/ports';
 import { createHarness, type Harness } from '../handlers/harness';
-import { T0, alarmEvent, auditTarget, AwsFaults, expectConverged, metricEvent, overrideEvent, sdkErrors } from './support';
+import { T0, alarmEvent, auditTarget, AwsFaults, expectConverged, metricEvent, overrideEvent, sdkErrors, viaOperatorEndpoint } from './support';
 
 class SimulatedCrash extends Error {
   override readonly name = 'SimulatedCrash';
@@ -103,7 +103,8 @@ describe('crash repair through the handlers', () => {
       envs[0]!.tick({ targetIds: ['web-asg'] }),
       envs[1]!.ingest(metricEvent({ id: 'snap-late', at, value: 1500 })),
       envs[2]!.ingest(alarmEvent({ id: 'cpu-ok', at, state: 'OK' })),
-      envs[3]!.ingest(overrideEvent({ id: 'pin-12', at, targets: ['web-asg'], action: 'pin', allocation: 12 })),
+      // The operator's pin arrives through the operator endpoint, the only path overrides take.
+      viaOperatorEndpoint(envs[3]!, overrideEvent({ id: 'pin-12', at, targets: ['web-asg'], action: 'pin', allocation: 12 })),
     ]);
     const results = webResults(summaries);
     expect(summaries.flatMap((s) => (s as TickSummary).failed ?? (s as IngestSummary).failedTargets)).toEqual([]);

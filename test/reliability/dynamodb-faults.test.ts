@@ -123,7 +123,9 @@ describe('DynamoDB faults through the handlers', () => {
         environments.map((env, i) => env.ingest(metricEvent({ id: `snap-${i}`, at: T0 - 6 + i, value: (i % 2 ? 12 : 6) * 250 + i }))),
       )) as IngestSummary[];
       expect(summaries.flatMap((s) => s.failedTargets)).toEqual([]);
-      expect(h.metric(METRIC.decisionConflicts)).toBeGreaterThanOrEqual(1);
+      // The six met on the target: a decider lost the version race (conflict) or found another's claimed plan
+      // and stood down (in-flight). Which of the two depends on scheduling; that they met does not.
+      expect(h.metric(METRIC.decisionConflicts) + h.metric(METRIC.targetsInFlight)).toBeGreaterThanOrEqual(1);
 
       const audit = await auditTarget(h, aws, 'web-asg');
       expect(audit.violations).toEqual([]);

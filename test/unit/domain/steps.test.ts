@@ -20,8 +20,12 @@ import { indexRules, screen } from '../../../functions/domain/decision-common';
 import { collectDrainAlarms, planDrains, type RoutingContext } from '../../../functions/domain/routing';
 import { trackTarget } from '../../../functions/domain/tracking';
 import type { Driver, Target, TargetState } from '../../../functions/domain/model';
+import { MEASUREMENT_MIN_MAGNITUDE } from '../../../functions/domain/numbers';
 import { mulberry32 } from '../../../local/random';
 import { T0, alarm, capacityState, capacityTarget, demand, freeze, history, metric, override, routingTarget, weightsState } from './builders';
+
+/** A metric reading the edge accepts (functions/domain/numbers.ts): 0, or at least MEASUREMENT_MIN_MAGNITUDE. */
+const measurement = (max: number) => fc.double({ min: 0, max, noNaN: true }).map((v) => (v < MEASUREMENT_MIN_MAGNITUDE ? 0 : v));
 
 function context(target: Target, state: TargetState | undefined, drivers: Driver[] = [], now = T0): { ctx: CapacityContext; screened: ReturnType<typeof screen> } {
   const rules = indexRules(target);
@@ -237,7 +241,7 @@ describe('tracking: noise → no flapping', () => {
     const target = capacityTarget({ rules: [{ kind: 'metric', driver: 'requests', targetPerUnit: 250 }], bounds: { min: 1, max: 100 }, budget: undefined });
     const { scaleDownSeconds } = target.policy.stabilization;
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 20_000, noNaN: true }), { minLength: 30, maxLength: 60 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 7200 }), (values, current, sinceChange) => {
+      fc.property(fc.array(measurement(20_000), { minLength: 30, maxLength: 60 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 7200 }), (values, current, sinceChange) => {
         const snapshot = metric('requests', values[values.length - 1]!, { id: 'req' });
         const state = capacityState(current, { lastChangeAt: T0 - sinceChange, lastScaleUpAt: T0 - sinceChange });
         const decision = decide(target, [snapshot], state, T0, { history: { requests: history(values) } });
