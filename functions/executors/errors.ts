@@ -97,7 +97,12 @@ export function isExecutorError(error: unknown): error is ExecutorError {
  * Retryable by name. The SDK names a modeled error after its shape (`ScalingActivityInProgressFault`) and an
  * unmodeled one after the wire code (`Throttling` from the Query protocol), so both spellings are listed.
  */
-const RETRYABLE_NAMES = new Set([
+/**
+ * Errors with which AWS refuses a request before acting on it: throttling and "another operation is in
+ * progress". A write that failed with one of these did not happen. Server errors (5xx) and timeouts are not
+ * among them: the request may have been applied before the failure.
+ */
+const REFUSED_NAMES_LIST = [
   // throttling (the SDK's own list, plus Auto Scaling's unmodeled `Throttling`)
   'Throttling',
   'ThrottlingException',
@@ -107,8 +112,6 @@ const RETRYABLE_NAMES = new Set([
   'RequestThrottled',
   'RequestThrottledException',
   'SlowDown',
-  'BandwidthLimitExceeded',
-  'ProvisionedThroughputExceededException', // DynamoDB (the stores share this classification)
   // another change is still being processed: wait and it clears
   'PriorRequestNotComplete', // Route 53, per hosted zone
   'ConcurrentModification', // Route 53
@@ -118,6 +121,14 @@ const RETRYABLE_NAMES = new Set([
   'ResourceContentionFault',
   'ResourceConflictException', // Lambda: a provisioned concurrency update is in progress
   'ResourceNotReadyException', // Lambda: function still being created/updated
+] as const;
+const REFUSED_NAMES = new Set<string>(REFUSED_NAMES_LIST);
+
+/** Worth trying again: everything refused before acting, plus failures that may or may not have acted. */
+const RETRYABLE_NAMES = new Set<string>([
+  ...REFUSED_NAMES_LIST,
+  'BandwidthLimitExceeded',
+  'ProvisionedThroughputExceededException', // DynamoDB (the stores share this classification)
   'TransactionConflictException', // DynamoDB: the item is part of another transaction in progress
   // server side
   'ServiceException', // Lambda's 500
@@ -131,30 +142,6 @@ const RETRYABLE_NAMES = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
   'NetworkingError',
-]);
-
-/**
- * Errors with which AWS refuses a request before acting on it: throttling and "another operation is in
- * progress". A write that failed with one of these did not happen. Server errors (5xx) and timeouts are not
- * here: the request may have been applied before the failure.
- */
-const REFUSED_NAMES = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'PriorRequestNotComplete',
-  'ConcurrentModification',
-  'ScalingActivityInProgress',
-  'ScalingActivityInProgressFault',
-  'ResourceContention',
-  'ResourceContentionFault',
-  'ResourceConflictException',
-  'ResourceNotReadyException',
 ]);
 
 /** Whether `error` (as thrown by an SDK call) says AWS refused the request without acting on it. */

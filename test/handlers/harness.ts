@@ -34,6 +34,7 @@ import { AwsAutoScalingAdapter, AwsProvisionedConcurrencyAdapter, AwsWeightedRou
 import { createExecutors } from '../../functions/executors';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
 import { parseConfig, type DrivetrainConfig, type DrivetrainConfigInput } from '../../functions/domain/config';
+import type { AlarmDriver } from '../../functions/domain/model';
 import { createIngestHandler } from '../../functions/handlers/ingest';
 import { createTickHandler } from '../../functions/handlers/tick';
 import { createOperatorHandler, type OperatorResponse } from '../../functions/handlers/operator';
@@ -207,6 +208,21 @@ export const SCHEDULED_EVENT = {
   resources: ['arn:aws:events:us-east-1:123456789012:rule/SampleRule'],
   detail: {},
 };
+
+/** The harness config's cpu-high alarm as a stored driver (observed at `observedAt`, received a second later). */
+export function cpuAlarm(observedAt: number, state: 'ALARM' | 'OK' = 'ALARM'): AlarmDriver {
+  return {
+    kind: 'alarm',
+    id: 'alarm:ServerCpuTooHigh',
+    name: 'cpu-high',
+    source: 'aws.cloudwatch',
+    targets: ['web-asg'],
+    observedAt,
+    expiresAt: observedAt + 7 * 86400,
+    lineage: { eventId: `evt-${observedAt}`, channel: 'eventbridge', receivedAt: observedAt + 1 },
+    signal: { alarmName: 'ServerCpuTooHigh', state },
+  };
+}
 
 /**
  * A Lambda function URL request as Lambda delivers it with AuthType AWS_IAM (payload format 2.0): the body as

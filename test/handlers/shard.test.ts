@@ -14,30 +14,17 @@ import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry }
 import { AwsAutoScalingAdapter, AwsProvisionedConcurrencyAdapter, AwsWeightedRoutingAdapter } from '../../functions/adapters/aws';
 import { SqsShardQueue } from '../../functions/adapters/aws/shard-queue';
 import { METRIC } from '../../functions/contracts';
-import type { AlarmDriver, OverrideDriver } from '../../functions/domain/model';
+import type { OverrideDriver } from '../../functions/domain/model';
 import { createExecutors } from '../../functions/executors';
 import { createShardHandler, TARGET_START_MARGIN_MS, type ShardBatchResponse, type ShardDeps } from '../../functions/handlers/shard';
 import { createTickHandler, type TickSummary } from '../../functions/handlers/tick';
 import type { ShardMessageBody, DecisionStore } from '../../functions/ports';
-import { createHarness, lambdaContext, SCHEDULED_EVENT, ONCALL, type Harness } from './harness';
+import { cpuAlarm, createHarness, lambdaContext, SCHEDULED_EVENT, ONCALL, type Harness } from './harness';
 
 const NOW = 1_795_000_000;
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/drivetrain-shards';
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:drivetrain-shards';
 
-function cpuAlarm(observedAt: number, state: 'ALARM' | 'OK' = 'ALARM'): AlarmDriver {
-  return {
-    kind: 'alarm',
-    id: 'alarm:ServerCpuTooHigh',
-    name: 'cpu-high',
-    source: 'aws.cloudwatch',
-    targets: ['web-asg'],
-    observedAt,
-    expiresAt: observedAt + 7 * 86400,
-    lineage: { eventId: `evt-${observedAt}`, channel: 'eventbridge', receivedAt: observedAt + 1 },
-    signal: { alarmName: 'ServerCpuTooHigh', state },
-  };
-}
 
 function pin(observedAt: number, allocation: number): OverrideDriver {
   return {

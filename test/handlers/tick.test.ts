@@ -5,25 +5,12 @@ import 'aws-sdk-client-mock-jest';
 import { METRIC } from '../../functions/contracts';
 import { DEFAULT_PENDING_GRACE_SECONDS, type ReconcileResult } from '../../functions/app/reconcile';
 import type { TickSummary } from '../../functions/handlers/tick';
-import type { AlarmDriver, BusinessDriver, OverrideDriver } from '../../functions/domain/model';
+import type { BusinessDriver, OverrideDriver } from '../../functions/domain/model';
 import type { DecisionStore } from '../../functions/ports';
-import { createHarness, type Harness } from './harness';
+import { cpuAlarm, createHarness, type Harness } from './harness';
 
 const NOW = 1_795_000_000; // 2026-11-18T...
 
-function cpuAlarm(observedAt: number, state: 'ALARM' | 'OK' = 'ALARM'): AlarmDriver {
-  return {
-    kind: 'alarm',
-    id: 'alarm:ServerCpuTooHigh',
-    name: 'cpu-high',
-    source: 'aws.cloudwatch',
-    targets: ['web-asg'],
-    observedAt,
-    expiresAt: observedAt + 7 * 86400,
-    lineage: { eventId: `evt-${observedAt}`, channel: 'eventbridge', receivedAt: observedAt + 1 },
-    signal: { alarmName: 'ServerCpuTooHigh', state },
-  };
-}
 
 function results(summary: unknown): ReconcileResult[] {
   return (summary as TickSummary).reconciled;

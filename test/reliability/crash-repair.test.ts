@@ -11,9 +11,8 @@ import { METRIC } from '../../functions/contracts';
 import { DEFAULT_PENDING_GRACE_SECONDS, PERMANENT_FAILURE_RETRY_SECONDS, type ReconcileResult } from '../../functions/app/reconcile';
 import type { IngestSummary } from '../../functions/handlers/ingest';
 import type { TickSummary } from '../../functions/handlers/tick';
-import type { AlarmDriver } from '../../functions/domain/model';
 import type { DecisionStore } from '../../functions/ports';
-import { createHarness, type Harness } from '../handlers/harness';
+import { cpuAlarm, createHarness, type Harness } from '../handlers/harness';
 import { T0, alarmEvent, auditTarget, AwsFaults, expectConverged, metricEvent, overrideEvent, sdkErrors, viaOperatorEndpoint } from './support';
 
 class SimulatedCrash extends Error {
@@ -51,19 +50,6 @@ function crashingStore(h: Harness, at: 'after-record' | 'before-mark'): Decision
   return store as DecisionStore & { crashed: () => boolean };
 }
 
-function cpuAlarm(observedAt: number): AlarmDriver {
-  return {
-    kind: 'alarm',
-    id: 'alarm:ServerCpuTooHigh',
-    name: 'cpu-high',
-    source: 'aws.cloudwatch',
-    targets: ['web-asg'],
-    observedAt,
-    expiresAt: observedAt + 7 * 86400,
-    lineage: { eventId: `evt-${observedAt}`, channel: 'eventbridge', receivedAt: observedAt + 1 },
-    signal: { alarmName: 'ServerCpuTooHigh', state: 'ALARM' },
-  };
-}
 
 /** Plans web-asg 4→6 (1,500 requests/s at 250 per instance) through an ingest that dies at `at`. */
 async function crashedPlan(h: Harness, at: 'after-record' | 'before-mark'): Promise<string> {
