@@ -1,7 +1,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runBenchmark, formatBenchmark, checkGoals, type StrategyResult } from '../../local/bench/run';
+import { runBenchmark, formatBenchmark, checkGoals, withForecast, DEFAULT_BENCH_CONFIG, DEFAULT_MANIFEST, type StrategyResult } from '../../local/bench/run';
+import { runReplay } from '../../local/replay';
+import { loadManifest } from '../../local/bench/trace';
+import { parse as parseYaml } from 'yaml';
 import { main as makeTraces } from '../../local/bench/make-traces';
 import { StaticSchedule, TargetTrackingModel, staticScheduleCapacity } from '../../local/bench/strategies';
 import { parseTraceCsv, scheduledCapacity, TraceFormatError, demandAt } from '../../local/bench/trace';
@@ -197,6 +200,22 @@ describe('elasticity benchmark on the shipped traces', () => {
     expect(dt!.scaleActions).toBeLessThan(tt!.scaleActions * 0.6);
     expect(dt!.metrics.timeshareUnder).toBeLessThan(tt!.metrics.timeshareUnder * 0.5);
     expect(dt!.metrics.capacityHours).toBeLessThanOrEqual(tt!.metrics.capacityHours);
+  });
+
+  it('a shadow forecast never changes what the policy does; enforced, it pre-warms with its reason', async () => {
+    const { manifest, traces } = loadManifest(DEFAULT_MANIFEST);
+    const nasa = traces.find((t) => t.entry.name === 'nasa-http-48h')!;
+    const raw = parseYaml(readFileSync(DEFAULT_BENCH_CONFIG, 'utf8'));
+    const enforced = withForecast(raw, manifest) as { targets: Array<{ policy: { rules: Array<Record<string, unknown>> } }> };
+    const shadow = structuredClone(enforced);
+    shadow.targets[0]!.policy.rules[0]!.forecast = {}; // mode defaults to shadow
+    const replay = (config: unknown) =>
+      runReplay({ config, trace: nasa.trace, targets: ['web-asg'], metricDriver: 'requests', perUnitCapacity: 250, instanceWarmupSeconds: 300 });
+    const [plain, shadowed, acting] = await Promise.all([replay(raw), replay(shadow), replay(enforced)]);
+    expect(shadowed.targets[0]!.decisions.map((d) => [d.at, d.desired])).toEqual(plain.targets[0]!.decisions.map((d) => [d.at, d.desired]));
+    const prewarms = acting.targets[0]!.decisions.filter((d) => d.reasons.includes('forecast'));
+    expect(prewarms.length).toBeGreaterThan(0);
+    expect(prewarms[0]!.summary).toMatch(/^scale \d+→\d+: requests forecast \(lead 10m\)/);
   });
 
   it('target tracking is under-provisioned when the flash sale opens, Drivetrain is not', () => {
