@@ -53,6 +53,11 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
     [ENV.decisionsTable]: 'bench-decisions',
     [ENV.stateTable]: 'bench-state',
     [ENV.idempotencyTable]: 'bench-idempotency',
+    [ENV.pendingGraceSeconds]: '150',
+    [ENV.homeAccount]: '111122223333',
+    // The tick's own (the others ignore them).
+    [ENV.shardQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/111122223333/bench-shards',
+    [ENV.tickIntervalSeconds]: '60',
   };
 }
 
