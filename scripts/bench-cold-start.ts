@@ -12,6 +12,7 @@
  * LAMBDA_BUNDLE_GOAL_BYTES per bundle and MAX_COLD_IMPORT_RATIO times the baseline's cold import.
  */
 import { spawnSync } from 'node:child_process';
+import { deployedEnvironmentStandIn } from './lambda-environment';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,15 +50,7 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-    [ENV.driversTable]: 'bench-drivers',
-    [ENV.decisionsTable]: 'bench-decisions',
-    [ENV.stateTable]: 'bench-state',
-    [ENV.idempotencyTable]: 'bench-idempotency',
-    [ENV.pendingGraceSeconds]: '150',
-    [ENV.homeAccount]: '111122223333',
-    // The tick's own (the others ignore them).
-    [ENV.shardQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/111122223333/bench-shards',
-    [ENV.tickIntervalSeconds]: '60',
+    ...deployedEnvironmentStandIn('bench'),
   };
 }
 

@@ -11,6 +11,7 @@ import { ENV } from '../../functions/contracts';
 import { DrivetrainStack } from '../../lib/drivetrain-stack';
 import { BUNDLE_FILE, HANDLER_NAMES, handlerBundleDir } from '../../lib/handlers';
 import { LAMBDA_BUNDLE_BUDGET_BYTES, buildHandlerBundle } from '../../scripts/build-lambdas';
+import { deployedEnvironmentStandIn } from '../../scripts/lambda-environment';
 import { fixtureConfig } from './support';
 
 const outdirs: string[] = [];
@@ -82,15 +83,7 @@ describe('the real handlers', () => {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
-    [ENV.driversTable]: 'dt-test-drivers',
-    [ENV.decisionsTable]: 'dt-test-decisions',
-    [ENV.stateTable]: 'dt-test-state',
-    [ENV.idempotencyTable]: 'dt-test-idempotency',
-    [ENV.pendingGraceSeconds]: '90',
-    // The tick's own two (the construct sets them; the other functions ignore them).
-    [ENV.shardQueueUrl]: 'https://sqs.us-east-1.amazonaws.com/111122223333/dt-test-shards',
-    [ENV.tickIntervalSeconds]: '60',
-    [ENV.homeAccount]: '111122223333',
+    ...deployedEnvironmentStandIn('dt-test'),
   };
 
   test.each([
