@@ -26,10 +26,16 @@ function testFiles(dir) {
 
 function relativeImports(file) {
   const source = readFileSync(file, 'utf8');
-  const specifiers = [...source.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]);
+  const specifiers = [...source.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map(
+    (m) => m[1],
+  );
   return specifiers
     .map((specifier) => resolve(dirname(file), specifier))
-    .map((base) => [base, `${base}.ts`, join(base, 'index.ts')].find((candidate) => candidate.endsWith('.ts') && existsSync(candidate)))
+    .map((base) =>
+      [base, `${base}.ts`, join(base, 'index.ts')].find(
+        (candidate) => candidate.endsWith('.ts') && existsSync(candidate),
+      ),
+    )
     .filter((path) => path !== undefined && path.startsWith(TEST_ROOT));
 }
 
@@ -50,7 +56,10 @@ const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   transform: {
-    '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
+    '^.+\\.(t|j|mj)s$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+    ],
   },
   // Middy ships ESM only; everything else in node_modules is CommonJS already.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],

@@ -14,7 +14,9 @@ import { CONFIG_CONTEXT_KEY, DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/
 import { DrivetrainStack } from '../lib/drivetrain-stack';
 
 function reject(messages: readonly string[]): never {
-  process.stderr.write(`Drivetrain config rejected, nothing was synthesized:\n${messages.map((m) => `  ${m}`).join('\n')}\n`);
+  process.stderr.write(
+    `Drivetrain config rejected, nothing was synthesized:\n${messages.map((m) => `  ${m}`).join('\n')}\n`,
+  );
   process.exit(1);
 }
 

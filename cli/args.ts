@@ -23,14 +23,31 @@ export interface PositionalSpec {
 }
 
 export const GLOBAL_OPTIONS = {
-  config: { type: 'string', short: 'c', value: 'FILE', description: 'Drivetrain config (YAML or JSON); default drivetrain.config.yaml' },
+  config: {
+    type: 'string',
+    short: 'c',
+    value: 'FILE',
+    description: 'Drivetrain config (YAML or JSON); default drivetrain.config.yaml',
+  },
   json: { type: 'boolean', description: 'machine-readable JSON on stdout instead of tables' },
-  region: { type: 'string', value: 'REGION', description: 'AWS region (default: AWS_REGION or the profile\'s region)' },
+  region: { type: 'string', value: 'REGION', description: "AWS region (default: AWS_REGION or the profile's region)" },
   profile: { type: 'string', value: 'NAME', description: 'AWS shared-config profile (default: AWS_PROFILE)' },
-  local: { type: 'boolean', description: 'use the local demo\'s DynamoDB Local instead of AWS' },
-  endpoint: { type: 'string', value: 'URL', description: 'DynamoDB endpoint (default with --local: http://127.0.0.1:8000)' },
-  'table-prefix': { type: 'string', value: 'PREFIX', description: 'table names are PREFIX-drivers, PREFIX-decisions, PREFIX-state' },
-  'drivers-table': { type: 'string', value: 'NAME', description: 'drivers table name (overrides the prefix; env DRIVERS_TABLE_NAME)' },
+  local: { type: 'boolean', description: "use the local demo's DynamoDB Local instead of AWS" },
+  endpoint: {
+    type: 'string',
+    value: 'URL',
+    description: 'DynamoDB endpoint (default with --local: http://127.0.0.1:8000)',
+  },
+  'table-prefix': {
+    type: 'string',
+    value: 'PREFIX',
+    description: 'table names are PREFIX-drivers, PREFIX-decisions, PREFIX-state',
+  },
+  'drivers-table': {
+    type: 'string',
+    value: 'NAME',
+    description: 'drivers table name (overrides the prefix; env DRIVERS_TABLE_NAME)',
+  },
   'decisions-table': { type: 'string', value: 'NAME', description: 'decisions table name (env DECISIONS_TABLE_NAME)' },
   'state-table': { type: 'string', value: 'NAME', description: 'state table name (env STATE_TABLE_NAME)' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
@@ -45,10 +62,16 @@ export interface Parsed {
 }
 
 /** Strictly parses `args` (the command name already removed) against the global + command options. */
-export function parseCommandArgs(command: string, args: readonly string[], options: OptionSpecs, positionals: readonly PositionalSpec[]): Parsed {
+export function parseCommandArgs(
+  command: string,
+  args: readonly string[],
+  options: OptionSpecs,
+  positionals: readonly PositionalSpec[],
+): Parsed {
   const all: OptionSpecs = { ...GLOBAL_OPTIONS, ...options };
   const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const [name, spec] of Object.entries(all)) config[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  for (const [name, spec] of Object.entries(all))
+    config[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
   let result: ReturnType<typeof parseArgs>;
   try {
     result = parseArgs({ args: [...args], options: config, strict: true, allowPositionals: true });
@@ -59,11 +82,20 @@ export function parseCommandArgs(command: string, args: readonly string[], optio
   if (values.help) return { values, positionals: result.positionals };
   const required = positionals.filter((p) => p.required);
   if (result.positionals.length < required.length) {
-    throw new UsageError(`missing ${required.slice(result.positionals.length).map((p) => `<${p.name}>`).join(' ')}`, command);
+    throw new UsageError(
+      `missing ${required
+        .slice(result.positionals.length)
+        .map((p) => `<${p.name}>`)
+        .join(' ')}`,
+      command,
+    );
   }
   if (result.positionals.length > positionals.length) {
     const extra = result.positionals.slice(positionals.length);
-    throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => JSON.stringify(a)).join(' ')}`, command);
+    throw new UsageError(
+      `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => JSON.stringify(a)).join(' ')}`,
+      command,
+    );
   }
   return { values, positionals: result.positionals };
 }
@@ -100,12 +132,15 @@ export function suggest(input: string, candidates: readonly string[]): string | 
 
 /** Optimal string alignment distance: a swapped pair of letters (`pasue`) is one typo, not two. */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
       d[i]![j] = best;
     }
   }
@@ -122,13 +157,27 @@ export function flag(parsed: Parsed, name: string): boolean {
 }
 
 /** A non-negative number given to a flag (`--pin 20`, `--multiplier 2.5`). */
-export function numberOption(parsed: Parsed, name: string, command: string, constraint: { integer?: boolean; positive?: boolean } = {}): number | undefined {
+export function numberOption(
+  parsed: Parsed,
+  name: string,
+  command: string,
+  constraint: { integer?: boolean; positive?: boolean } = {},
+): number | undefined {
   const text = stringOption(parsed, name);
   if (text === undefined) return undefined;
   const value = Number(text);
   const kind = constraint.integer ? 'a whole number' : 'a number';
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || (constraint.integer && !Number.isInteger(value)) || (constraint.positive && value === 0)) {
-    throw new UsageError(`--${name}: expected ${constraint.positive ? 'a positive' : 'a non-negative'} ${kind.replace(/^a /, '')}, got ${JSON.stringify(text)}`, command);
+  if (
+    text.trim() === '' ||
+    !Number.isFinite(value) ||
+    value < 0 ||
+    (constraint.integer && !Number.isInteger(value)) ||
+    (constraint.positive && value === 0)
+  ) {
+    throw new UsageError(
+      `--${name}: expected ${constraint.positive ? 'a positive' : 'a non-negative'} ${kind.replace(/^a /, '')}, got ${JSON.stringify(text)}`,
+      command,
+    );
   }
   return value;
 }

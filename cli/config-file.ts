@@ -39,7 +39,12 @@ export async function loadConfigFile(path: string, file = path): Promise<ConfigL
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? 'file not found (pass --config FILE)' : code === 'EISDIR' ? 'is a directory, not a config file' : (error as Error).message;
+    const message =
+      code === 'ENOENT'
+        ? 'file not found (pass --config FILE)'
+        : code === 'EISDIR'
+          ? 'is a directory, not a config file'
+          : (error as Error).message;
     return { ok: false, file, reason: 'missing', issues: [{ file, path: '', message }] };
   }
   return parseConfigText(text, file);
@@ -49,7 +54,9 @@ export async function loadConfigFile(path: string, file = path): Promise<ConfigL
  * A real `import()`. TypeScript's CommonJS output (dist/) would turn an `import()` expression into
  * require(), which cannot load an ES module on every supported Node 20.
  */
-const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
+const importModule = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<Record<string, unknown>>;
 
 /** The module's default export (or its `config` export), validated; the issues have no line numbers. */
 async function loadConfigModule(path: string, file: string): Promise<ConfigLoad> {
@@ -59,16 +66,39 @@ async function loadConfigModule(path: string, file: string): Promise<ConfigLoad>
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(path)) {
-      return { ok: false, file, reason: 'missing', issues: [{ file, path: '', message: 'file not found (pass --config FILE)' }] };
+      return {
+        ok: false,
+        file,
+        reason: 'missing',
+        issues: [{ file, path: '', message: 'file not found (pass --config FILE)' }],
+      };
     }
-    return { ok: false, file, reason: 'syntax', issues: [{ file, path: '', message: `could not be loaded: ${(error as Error).message.split('\n')[0]}` }] };
+    return {
+      ok: false,
+      file,
+      reason: 'syntax',
+      issues: [{ file, path: '', message: `could not be loaded: ${(error as Error).message.split('\n')[0]}` }],
+    };
   }
   const value = exports.default ?? exports.config;
   if (value === undefined) {
-    return { ok: false, file, reason: 'invalid', issues: [{ file, path: '', message: 'exports no config: `export default defineConfig({ ... })` (or `export const config = ...`)' }] };
+    return {
+      ok: false,
+      file,
+      reason: 'invalid',
+      issues: [
+        {
+          file,
+          path: '',
+          message: 'exports no config: `export default defineConfig({ ... })` (or `export const config = ...`)',
+        },
+      ],
+    };
   }
   const result = validateConfig(value, file);
-  return result.ok ? { ok: true, file, config: result.config, issues: [] } : { ok: false, file, reason: 'invalid', issues: result.issues };
+  return result.ok
+    ? { ok: true, file, config: result.config, issues: [] }
+    : { ok: false, file, reason: 'invalid', issues: result.issues };
 }
 
 /** YAML is a superset of JSON, so one parser reads both and gives positions for either. */
@@ -83,13 +113,23 @@ export function parseConfigText(text: string, file: string): ConfigLoad {
       reason: 'syntax',
       issues: document.errors.map((e) => {
         const position = e.linePos?.[0];
-        return { file, path: '', message: firstLine(e.message), ...(position ? { line: position.line, column: position.col } : {}) };
+        return {
+          file,
+          path: '',
+          message: firstLine(e.message),
+          ...(position ? { line: position.line, column: position.col } : {}),
+        };
       }),
     };
   }
   const result = validateConfig(document.toJS(), file);
   if (result.ok) return { ok: true, file, config: result.config, issues: [] };
-  return { ok: false, file, reason: 'invalid', issues: result.issues.map((issue) => locate(issue, document, lineCounter)) };
+  return {
+    ok: false,
+    file,
+    reason: 'invalid',
+    issues: result.issues.map((issue) => locate(issue, document, lineCounter)),
+  };
 }
 
 function firstLine(message: string): string {
@@ -99,7 +139,8 @@ function firstLine(message: string): string {
 /** `targets[0].policy.bounds.min` → ['targets', 0, 'policy', 'bounds', 'min']. */
 export function splitPath(path: string): Array<string | number> {
   const parts: Array<string | number> = [];
-  for (const [, key, index] of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) parts.push(index !== undefined ? Number(index) : key!);
+  for (const [, key, index] of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
+    parts.push(index !== undefined ? Number(index) : key!);
   return parts;
 }
 

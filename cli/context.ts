@@ -73,7 +73,11 @@ export class Context {
     this.json = flag(parsed, 'json');
     this.local = flag(parsed, 'local');
     this.progress = io.stderrIsTTY ? terminalProgress(io.stderr) : silentProgress;
-    if (this.local && stringOption(parsed, 'profile')) throw new UsageError('--local and --profile do not go together: DynamoDB Local needs no AWS credentials', command);
+    if (this.local && stringOption(parsed, 'profile'))
+      throw new UsageError(
+        '--local and --profile do not go together: DynamoDB Local needs no AWS credentials',
+        command,
+      );
   }
 
   now(): number {
@@ -95,7 +99,9 @@ export class Context {
 
   configFile(): string {
     // `replay --policy FILE` names the config under test; it is the same file format as --config.
-    return this.resolvePath(stringOption(this.parsed, 'policy') ?? stringOption(this.parsed, 'config') ?? DEFAULT_CONFIG_FILE);
+    return this.resolvePath(
+      stringOption(this.parsed, 'policy') ?? stringOption(this.parsed, 'config') ?? DEFAULT_CONFIG_FILE,
+    );
   }
 
   resolvePath(file: string): string {
@@ -113,7 +119,10 @@ export class Context {
     this.configPromise ??= loadConfigFile(this.configFile(), this.displayPath(this.configFile())).then((load) => {
       if (load.ok) return load.config;
       const hint = load.reason === 'missing' ? [] : ['run `drivetrain validate` for the full report'];
-      throw new CommandError(`cannot use config ${load.file}:\n${load.issues.map((i) => `  ${formatLocatedIssue(i)}`).join('\n')}`, hint);
+      throw new CommandError(
+        `cannot use config ${load.file}:\n${load.issues.map((i) => `  ${formatLocatedIssue(i)}`).join('\n')}`,
+        hint,
+      );
     });
     return this.configPromise;
   }
@@ -144,7 +153,8 @@ export class Context {
       state: stringOption(this.parsed, 'state-table') ?? this.io.env[ENV.stateTable],
     };
     if (explicit.drivers && explicit.decisions && explicit.state) return explicit as TableSelection;
-    const prefix = stringOption(this.parsed, 'table-prefix') ?? this.io.env[TABLE_PREFIX_ENV] ?? (await this.config()).name;
+    const prefix =
+      stringOption(this.parsed, 'table-prefix') ?? this.io.env[TABLE_PREFIX_ENV] ?? (await this.config()).name;
     return {
       drivers: explicit.drivers ?? `${prefix}-drivers`,
       decisions: explicit.decisions ?? `${prefix}-decisions`,
@@ -185,7 +195,12 @@ export class Context {
       if (!client) {
         const endpoint = this.endpoint();
         client = this.local
-          ? new DynamoDBClient({ region: stringOption(this.parsed, 'region') ?? LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: endpoint!, maxAttempts: 2 })
+          ? new DynamoDBClient({
+              region: stringOption(this.parsed, 'region') ?? LOCAL_REGION,
+              credentials: LOCAL_CREDENTIALS,
+              endpoint: endpoint!,
+              maxAttempts: 2,
+            })
           : new DynamoDBClient({ ...this.awsClientConfig(), ...(endpoint ? { endpoint } : {}) });
         this.owned.push(client);
       }
@@ -217,7 +232,11 @@ export class Context {
       if (!this.io.clients?.sts) this.owned.push(this.stsClient);
     }
     const client = this.stsClient;
-    const identity = await this.aws('looking up your IAM principal (STS GetCallerIdentity)', () => client.send(new GetCallerIdentityCommand({})), 'sts');
+    const identity = await this.aws(
+      'looking up your IAM principal (STS GetCallerIdentity)',
+      () => client.send(new GetCallerIdentityCommand({})),
+      'sts',
+    );
     if (!identity.Arn) throw new Error('STS GetCallerIdentity returned no ARN');
     return identity.Arn;
   }
@@ -248,7 +267,10 @@ export class Context {
     } catch (error) {
       if (error instanceof CommandError) throw error;
       const name = (error as Error).name;
-      if (name === 'CredentialsProviderError') throw new CommandError('no AWS credentials to sign the request with', ['configure credentials as for any AWS tool (--profile, AWS_PROFILE, SSO, environment)']);
+      if (name === 'CredentialsProviderError')
+        throw new CommandError('no AWS credentials to sign the request with', [
+          'configure credentials as for any AWS tool (--profile, AWS_PROFILE, SSO, environment)',
+        ]);
       throw new CommandError(`cannot reach the operator endpoint: ${(error as Error).message}`);
     }
   }
@@ -279,7 +301,11 @@ export class Context {
   }
 
   /** Runs an AWS call with the progress indicator and turns known failures into explained errors. */
-  async aws<T>(label: string, work: () => Promise<T>, service: 'dynamodb' | 'eventbridge' | 'sts' = 'dynamodb'): Promise<T> {
+  async aws<T>(
+    label: string,
+    work: () => Promise<T>,
+    service: 'dynamodb' | 'eventbridge' | 'sts' = 'dynamodb',
+  ): Promise<T> {
     try {
       return await this.progress.run(label, work);
     } catch (error) {
@@ -298,5 +324,7 @@ export class Context {
 export function unknownTarget(id: string, config: DrivetrainConfig): CommandError {
   const known = config.targets.map((t) => t.id);
   const guess = suggest(id, known);
-  return new CommandError(`unknown target "${id}"${guess ? ` (did you mean "${guess}"?)` : ''}`, [`known targets: ${known.join(', ')}`]);
+  return new CommandError(`unknown target "${id}"${guess ? ` (did you mean "${guess}"?)` : ''}`, [
+    `known targets: ${known.join(', ')}`,
+  ]);
 }

@@ -6,7 +6,17 @@
 import { formatDuration, isExpired, staleAfter } from '../functions/domain/engine';
 import type { Driver, DriverOutcome, ReasonCode, Target } from '../functions/domain/model';
 
-export const DRIVER_STATES = ['live', 'stale', 'expired', 'insufficient-data', 'scheduled', 'pre-warm', 'active', 'ended', 'unused'] as const;
+export const DRIVER_STATES = [
+  'live',
+  'stale',
+  'expired',
+  'insufficient-data',
+  'scheduled',
+  'pre-warm',
+  'active',
+  'ended',
+  'unused',
+] as const;
 export type DriverState = (typeof DRIVER_STATES)[number];
 
 export interface DriverView {
@@ -44,7 +54,14 @@ export function describeSignal(driver: Driver): string {
     }
     case 'override': {
       const s = driver.signal;
-      const what = s.action === 'pin' ? `pin ${s.allocation}` : s.action === 'pin-weights' ? `pin weights ${Object.entries(s.weights).map(([k, v]) => `${k}=${v}`).join(',')}` : 'freeze';
+      const what =
+        s.action === 'pin'
+          ? `pin ${s.allocation}`
+          : s.action === 'pin-weights'
+            ? `pin weights ${Object.entries(s.weights)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(',')}`
+            : 'freeze';
       return `${what} by ${driver.lineage.principal ?? driver.source}: ${driver.reason}`;
     }
   }
@@ -54,31 +71,65 @@ export function describeSignal(driver: Driver): string {
  * Where the driver stands for this target's policy at `now`, by the engine's own rules (`staleAfter`,
  * `isExpired`) so the CLI never disagrees with what the next decision will do.
  */
-export function describeDriver(driver: Driver, target: Pick<Target, 'id' | 'kind' | 'resource' | 'policy'>, now: number): DriverView {
-  const base = { targetId: target.id, signal: describeSignal(driver), ageSeconds: now - driver.observedAt, expiresInSeconds: driver.expiresAt - now };
+export function describeDriver(
+  driver: Driver,
+  target: Pick<Target, 'id' | 'kind' | 'resource' | 'policy'>,
+  now: number,
+): DriverView {
+  const base = {
+    targetId: target.id,
+    signal: describeSignal(driver),
+    ageSeconds: now - driver.observedAt,
+    expiresInSeconds: driver.expiresAt - now,
+  };
   const view = (state: DriverState, stateDetail: string): DriverView => ({ ...base, state, stateDetail });
-  if (isExpired(driver, now)) return view('expired', `expired ${formatDuration(now - driver.expiresAt)} ago; awaiting TTL deletion, ignored by decisions`);
+  if (isExpired(driver, now))
+    return view(
+      'expired',
+      `expired ${formatDuration(now - driver.expiresAt)} ago; awaiting TTL deletion, ignored by decisions`,
+    );
 
   const rule = target.policy.rules.find((r) => r.driver === driver.name);
-  const drains = target.resource.kind === 'route53-weighted' && target.resource.endpoints.some((e) => e.drainOn.includes(driver.name));
+  const drains =
+    target.resource.kind === 'route53-weighted' &&
+    target.resource.endpoints.some((e) => e.drainOn.includes(driver.name));
   if (!rule && !drains) return view('unused', `no rule of ${target.id}'s policy uses "${driver.name}"`);
-  if (rule && rule.kind !== driver.kind) return view('unused', `the rule for "${driver.name}" expects a ${rule.kind} driver`);
+  if (rule && rule.kind !== driver.kind)
+    return view('unused', `the rule for "${driver.name}" expects a ${rule.kind} driver`);
 
   if (driver.kind === 'alarm' || driver.kind === 'metric') {
-    if (driver.kind === 'alarm' && driver.signal.state === 'INSUFFICIENT_DATA') return view('insufficient-data', `${driver.signal.alarmName} has insufficient data`);
+    if (driver.kind === 'alarm' && driver.signal.state === 'INSUFFICIENT_DATA')
+      return view('insufficient-data', `${driver.signal.alarmName} has insufficient data`);
     // Routing targets only age drain alarms when their rule says so (the engine does the same).
-    const limit = target.kind === 'route53-weighted' ? (rule?.kind === 'alarm' ? rule.staleAfterSeconds : undefined) : staleAfter(rule, target.policy);
+    const limit =
+      target.kind === 'route53-weighted'
+        ? rule?.kind === 'alarm'
+          ? rule.staleAfterSeconds
+          : undefined
+        : staleAfter(rule, target.policy);
     const seen = now - driver.observedAt;
-    if (limit !== undefined && seen > limit) return view('stale', `seen ${formatDuration(seen)} ago, limit ${formatDuration(limit)}`);
-    return view('live', limit !== undefined ? `stale in ${formatDuration(limit - seen)}` : 'holds until the next state change');
+    if (limit !== undefined && seen > limit)
+      return view('stale', `seen ${formatDuration(seen)} ago, limit ${formatDuration(limit)}`);
+    return view(
+      'live',
+      limit !== undefined ? `stale in ${formatDuration(limit - seen)}` : 'holds until the next state change',
+    );
   }
   if (driver.kind === 'business') {
     const s = driver.signal;
-    const lead = s.type === 'demand' ? Math.max(rule?.kind === 'business' ? rule.leadTimeSeconds : 0, s.leadTimeSeconds ?? 0) : 0;
+    const lead =
+      s.type === 'demand' ? Math.max(rule?.kind === 'business' ? rule.leadTimeSeconds : 0, s.leadTimeSeconds ?? 0) : 0;
     if (now >= s.windowEnd) return view('ended', `window ended ${formatDuration(now - s.windowEnd)} ago`);
     if (now >= s.windowStart) return view('active', `window open, ends in ${formatDuration(s.windowEnd - now)}`);
-    if (now >= s.windowStart - lead) return view('pre-warm', `window opens in ${formatDuration(s.windowStart - now)}; pre-warming (lead ${formatDuration(lead)})`);
-    return view('scheduled', `window opens in ${formatDuration(s.windowStart - now)}${lead ? `, pre-warm in ${formatDuration(s.windowStart - lead - now)}` : ''}`);
+    if (now >= s.windowStart - lead)
+      return view(
+        'pre-warm',
+        `window opens in ${formatDuration(s.windowStart - now)}; pre-warming (lead ${formatDuration(lead)})`,
+      );
+    return view(
+      'scheduled',
+      `window opens in ${formatDuration(s.windowStart - now)}${lead ? `, pre-warm in ${formatDuration(s.windowStart - lead - now)}` : ''}`,
+    );
   }
   return view('live', `expires in ${formatDuration(driver.expiresAt - now)}`);
 }

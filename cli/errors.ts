@@ -78,46 +78,90 @@ export function explainAwsError(error: unknown, context: AwsErrorContext): unkno
     const message = typeof e.message === 'string' ? e.message : '';
     if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
       if (context.profile) {
-        return new AwsAccessError(`no AWS credentials for profile "${context.profile}": check it exists (aws configure list-profiles) and its session is current (aws sso login --profile ${context.profile})`, [], {
-          cause: error,
-        });
+        return new AwsAccessError(
+          `no AWS credentials for profile "${context.profile}": check it exists (aws configure list-profiles) and its session is current (aws sso login --profile ${context.profile})`,
+          [],
+          {
+            cause: error,
+          },
+        );
       }
-      return new AwsAccessError('no AWS credentials: set AWS_PROFILE or use --profile, or --local', [], { cause: error });
-    }
-    if (name === 'ExpiredTokenException' || name === 'ExpiredToken' || /token (has|is) expired|session has expired/i.test(message)) {
-      return new AwsAccessError('AWS credentials have expired: refresh the session (for SSO: aws sso login) and retry', [], { cause: error });
-    }
-    if (name === 'UnrecognizedClientException' || name === 'InvalidSignatureException' || name === 'InvalidClientTokenId') {
-      return new AwsAccessError(`AWS rejected the credentials (${name}): check AWS_PROFILE/--profile and the account`, [], { cause: error });
-    }
-    if (/Region is missing/i.test(message)) {
-      return new AwsAccessError('no AWS region: set AWS_REGION or use --region (or a profile with a region)', [], { cause: error });
-    }
-    if (name === 'AccessDeniedException' || name === 'AccessDenied') {
-      return new AwsAccessError(`access denied by ${context.where}: ${message}`, ['the operator role needs read access to the Drivetrain tables (and events:PutEvents for put-driver)'], {
+      return new AwsAccessError('no AWS credentials: set AWS_PROFILE or use --profile, or --local', [], {
         cause: error,
       });
     }
+    if (
+      name === 'ExpiredTokenException' ||
+      name === 'ExpiredToken' ||
+      /token (has|is) expired|session has expired/i.test(message)
+    ) {
+      return new AwsAccessError(
+        'AWS credentials have expired: refresh the session (for SSO: aws sso login) and retry',
+        [],
+        { cause: error },
+      );
+    }
+    if (
+      name === 'UnrecognizedClientException' ||
+      name === 'InvalidSignatureException' ||
+      name === 'InvalidClientTokenId'
+    ) {
+      return new AwsAccessError(
+        `AWS rejected the credentials (${name}): check AWS_PROFILE/--profile and the account`,
+        [],
+        { cause: error },
+      );
+    }
+    if (/Region is missing/i.test(message)) {
+      return new AwsAccessError('no AWS region: set AWS_REGION or use --region (or a profile with a region)', [], {
+        cause: error,
+      });
+    }
+    if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+      return new AwsAccessError(
+        `access denied by ${context.where}: ${message}`,
+        ['the operator role needs read access to the Drivetrain tables (and events:PutEvents for put-driver)'],
+        {
+          cause: error,
+        },
+      );
+    }
     if (name === 'ResourceNotFoundException' && /EventBridge/.test(context.where)) {
-      return new AwsAccessError(`${context.where}: ${message}`, ['check --bus (or DRIVETRAIN_BUS) and --region against the deployed stack'], { cause: error });
+      return new AwsAccessError(
+        `${context.where}: ${message}`,
+        ['check --bus (or DRIVETRAIN_BUS) and --region against the deployed stack'],
+        { cause: error },
+      );
     }
     if (name === 'ResourceNotFoundException') {
       const tables = context.tables?.length ? ` (looked for ${context.tables.join(', ')})` : '';
-      return new AwsAccessError(`table not found in ${context.where}${tables}`, [
-        context.local
-          ? 'pass the --table-prefix the local tables were created with (and --endpoint if DynamoDB Local is not on port 8000)'
-          : 'pass --table-prefix (or --drivers-table/--decisions-table/--state-table) matching the deployed stack, and check --region',
-      ], { cause: error });
+      return new AwsAccessError(
+        `table not found in ${context.where}${tables}`,
+        [
+          context.local
+            ? 'pass the --table-prefix the local tables were created with (and --endpoint if DynamoDB Local is not on port 8000)'
+            : 'pass --table-prefix (or --drivers-table/--decisions-table/--state-table) matching the deployed stack, and check --region',
+        ],
+        { cause: error },
+      );
     }
     if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
       return new AwsAccessError(
         `cannot reach ${context.where}`,
-        [context.local ? 'start DynamoDB Local, or pass --endpoint with the address it listens on' : 'check the network or --endpoint'],
+        [
+          context.local
+            ? 'start DynamoDB Local, or pass --endpoint with the address it listens on'
+            : 'check the network or --endpoint',
+        ],
         { cause: error },
       );
     }
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-      return new AwsAccessError(`cannot resolve the endpoint of ${context.where} (${code}): check the network and --region/--endpoint`, [], { cause: error });
+      return new AwsAccessError(
+        `cannot resolve the endpoint of ${context.where} (${code}): check the network and --region/--endpoint`,
+        [],
+        { cause: error },
+      );
     }
   }
   return error;

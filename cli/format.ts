@@ -81,7 +81,11 @@ const GAP = '  ';
 /** A flexible column is never squeezed below this: a few words of a summary beat an unreadable stub. */
 const MIN_FLEXIBLE_WIDTH = 24;
 
-export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[], options: TableOptions = {}): string {
+export function renderTable<Row>(
+  rows: readonly Row[],
+  columns: readonly Column<Row>[],
+  options: TableOptions = {},
+): string {
   if (rows.length === 0) return `${options.empty ?? '(none)'}\n`;
   const cells = rows.map((row) => columns.map((c) => cellText(c.value(row))));
   const widths = columns.map((c, i) => Math.max(displayWidth(c.header), ...cells.map((r) => displayWidth(r[i]!))));
@@ -89,7 +93,12 @@ export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<
   if (options.maxWidth !== undefined && flexible >= 0) {
     const total = widths.reduce((a, b) => a + b, 0) + GAP.length * (columns.length - 1);
     const excess = total - options.maxWidth;
-    if (excess > 0) widths[flexible] = Math.max(MIN_FLEXIBLE_WIDTH, displayWidth(columns[flexible]!.header), widths[flexible]! - excess);
+    if (excess > 0)
+      widths[flexible] = Math.max(
+        MIN_FLEXIBLE_WIDTH,
+        displayWidth(columns[flexible]!.header),
+        widths[flexible]! - excess,
+      );
   }
   const line = (values: string[]) =>
     values

@@ -15,7 +15,10 @@ export const OPERATOR_URL_ENV = 'DRIVETRAIN_OPERATOR_URL';
 /** `https://<url-id>.lambda-url.<region>.on.aws/`: the region to sign for is in the host. */
 const FUNCTION_URL = /^https:\/\/[a-z0-9]+\.lambda-url\.([a-z]{2}(?:-[a-z]+)+-\d)\.on\.aws\/?$/;
 
-export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<{ status: number; text(): Promise<string> }>;
+export type Fetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string },
+) => Promise<{ status: number; text(): Promise<string> }>;
 
 export interface OperatorClientOptions {
   url: string;
@@ -68,7 +71,12 @@ export class OperatorClient {
 
   constructor(options: OperatorClientOptions) {
     this.target = parseOperatorUrl(options.url);
-    this.signer = new SignatureV4({ service: 'lambda', region: this.target.region, credentials: options.credentials, sha256: NodeSha256 });
+    this.signer = new SignatureV4({
+      service: 'lambda',
+      region: this.target.region,
+      credentials: options.credentials,
+      sha256: NodeSha256,
+    });
     this.fetch = options.fetch ?? ((url, init) => fetch(url, init));
   }
 
@@ -84,7 +92,11 @@ export class OperatorClient {
       headers: { host: url.hostname, 'content-type': 'application/json' },
       body,
     });
-    const response = await this.fetch(url.toString(), { method: 'POST', headers: signed.headers as Record<string, string>, body });
+    const response = await this.fetch(url.toString(), {
+      method: 'POST',
+      headers: signed.headers as Record<string, string>,
+      body,
+    });
     const text = await response.text();
     let parsed: Record<string, unknown>;
     try {
@@ -94,8 +106,16 @@ export class OperatorClient {
     }
     if (response.status >= 500 || (response.status === 403 && parsed.error === undefined)) {
       // A 403 without our error shape is Lambda's own IAM check refusing the signature or the permission.
-      const hint = response.status === 403 ? ['your credentials need lambda:InvokeFunctionUrl and lambda:InvokeFunction on the operator function (see docs/security.md)'] : [];
-      throw new CommandError(`the operator endpoint answered ${response.status}: ${String(parsed.message ?? parsed.Message ?? text.slice(0, 200))}`, hint);
+      const hint =
+        response.status === 403
+          ? [
+              'your credentials need lambda:InvokeFunctionUrl and lambda:InvokeFunction on the operator function (see docs/security.md)',
+            ]
+          : [];
+      throw new CommandError(
+        `the operator endpoint answered ${response.status}: ${String(parsed.message ?? parsed.Message ?? text.slice(0, 200))}`,
+        hint,
+      );
     }
     return { status: response.status, body: parsed };
   }
@@ -103,7 +123,10 @@ export class OperatorClient {
 
 /** What a refusal from the endpoint says, one line per reason, for the operator at the prompt. */
 export function refusalLines(body: Record<string, unknown>): string[] {
-  const rejected = Array.isArray(body.rejected) ? (body.rejected as Array<{ reason: string; message: string; targetId?: string }>) : [];
-  if (rejected.length > 0) return rejected.map((r) => `${r.reason}${r.targetId ? ` (${r.targetId})` : ''}: ${r.message}`);
+  const rejected = Array.isArray(body.rejected)
+    ? (body.rejected as Array<{ reason: string; message: string; targetId?: string }>)
+    : [];
+  if (rejected.length > 0)
+    return rejected.map((r) => `${r.reason}${r.targetId ? ` (${r.targetId})` : ''}: ${r.message}`);
   return [`${String(body.error ?? 'refused')}: ${String(body.message ?? '')}`];
 }

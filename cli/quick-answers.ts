@@ -34,7 +34,11 @@ export function requestedHelp(argv: readonly string[], pages: HelpPages): string
 }
 
 /** The exit code when `argv` was answered here, undefined when `run()` has to. */
-export function answerQuickly(argv: readonly string[], stdout: (text: string) => void, pagesFile = HELP_PAGES_FILE): ExitCode | undefined {
+export function answerQuickly(
+  argv: readonly string[],
+  stdout: (text: string) => void,
+  pagesFile = HELP_PAGES_FILE,
+): ExitCode | undefined {
   if (isVersionRequest(argv)) {
     stdout(`${packageVersion()}\n`);
     return EXIT.ok;

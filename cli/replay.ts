@@ -38,21 +38,34 @@ export function replayProblems(report: ReplayReport, config: DrivetrainConfig): 
   const problems: string[] = [];
   for (const target of report.targets) {
     const configured = config.targets.find((t) => t.id === target.targetId);
-    if (target.failed > 0) problems.push(`${target.targetId}: ${target.failed} replayed decision${target.failed === 1 ? '' : 's'} failed`);
+    if (target.failed > 0)
+      problems.push(`${target.targetId}: ${target.failed} replayed decision${target.failed === 1 ? '' : 's'} failed`);
     if (!configured || configured.kind === 'route53-weighted') continue;
     const { min, max } = configured.policy.bounds;
-    const outside = target.decisions.filter((d) => d.desired.kind === 'capacity' && (d.desired.desired < min || d.desired.desired > max));
+    const outside = target.decisions.filter(
+      (d) => d.desired.kind === 'capacity' && (d.desired.desired < min || d.desired.desired > max),
+    );
     if (outside.length) {
       const first = outside[0]!;
-      problems.push(`${target.targetId}: ${outside.length} decision${outside.length === 1 ? '' : 's'} outside bounds ${min}..${max} (first: "${first.summary}")`);
+      problems.push(
+        `${target.targetId}: ${outside.length} decision${outside.length === 1 ? '' : 's'} outside bounds ${min}..${max} (first: "${first.summary}")`,
+      );
     }
   }
   return problems;
 }
 
-export async function runPolicyReplay(config: DrivetrainConfig, configPath: string, dir: string, displayDir = dir): Promise<ReplayOutcome> {
+export async function runPolicyReplay(
+  config: DrivetrainConfig,
+  configPath: string,
+  dir: string,
+  displayDir = dir,
+): Promise<ReplayOutcome> {
   const manifestPath = join(dir, 'manifest.json');
-  if (!existsSync(manifestPath)) throw new CommandError(`no trace manifest at ${manifestPath}`, ['pass --traces DIR with a manifest.json (see traces/ in the repository)']);
+  if (!existsSync(manifestPath))
+    throw new CommandError(`no trace manifest at ${manifestPath}`, [
+      'pass --traces DIR with a manifest.json (see traces/ in the repository)',
+    ]);
   let loaded: ReturnType<typeof loadManifest>;
   try {
     loaded = loadManifest(manifestPath);
@@ -80,34 +93,72 @@ export async function runPolicyReplay(config: DrivetrainConfig, configPath: stri
     }
   }
   const ok = verdicts.every((v) => v.problems.length === 0);
-  return { ok, verdicts, text: summarize(verdicts, displayDir), details: verdicts.filter((v) => v.report).map((v) => formatReplayReport(v.report!, { maxRows: 20 })).join('\n\n') + '\n', json: verdicts.map(toJson) };
+  return {
+    ok,
+    verdicts,
+    text: summarize(verdicts, displayDir),
+    details:
+      verdicts
+        .filter((v) => v.report)
+        .map((v) => formatReplayReport(v.report!, { maxRows: 20 }))
+        .join('\n\n') + '\n',
+    json: verdicts.map(toJson),
+  };
 }
 
 function summarize(verdicts: TraceVerdict[], dir: string): string {
   const rows = verdicts.flatMap((v) =>
     v.report
-      ? v.report.targets.map((t) => ({ trace: v.trace, target: t, problems: v.problems.filter((p) => p.startsWith(`${t.targetId}:`)).length }))
+      ? v.report.targets.map((t) => ({
+          trace: v.trace,
+          target: t,
+          problems: v.problems.filter((p) => p.startsWith(`${t.targetId}:`)).length,
+        }))
       : [],
   );
   const lines = [`Replay of the traces in ${dir}:`, ''];
   lines.push(
-    renderTable(rows, [
-      { header: 'TRACE', value: (r) => r.trace },
-      { header: 'TARGET', value: (r) => r.target.targetId },
-      { header: 'CHANGES', value: (r) => (r.target.kind === 'route53-weighted' ? r.target.changes : `${r.target.changes} (${r.target.scaleUps}↑ ${r.target.scaleDowns}↓)`), align: 'right' },
-      { header: 'FAILED', value: (r) => r.target.failed, align: 'right' },
-      { header: 'PEAK', value: (r) => r.target.peak, align: 'right' },
-      { header: 'COST', value: (r) => (r.target.cost !== undefined ? `$${r.target.cost.toFixed(2)}` : undefined), align: 'right' },
-      { header: 'UNDER-PROVISIONED', value: (r) => (r.target.elasticity ? `${r.target.elasticity.timeshareUnder.toFixed(1)}% of the time` : undefined) },
-      { header: 'VERDICT', value: (r) => (r.problems ? 'FAIL' : 'ok') },
-    ], { empty: '(no trace could be replayed)' }).trimEnd(),
+    renderTable(
+      rows,
+      [
+        { header: 'TRACE', value: (r) => r.trace },
+        { header: 'TARGET', value: (r) => r.target.targetId },
+        {
+          header: 'CHANGES',
+          value: (r) =>
+            r.target.kind === 'route53-weighted'
+              ? r.target.changes
+              : `${r.target.changes} (${r.target.scaleUps}↑ ${r.target.scaleDowns}↓)`,
+          align: 'right',
+        },
+        { header: 'FAILED', value: (r) => r.target.failed, align: 'right' },
+        { header: 'PEAK', value: (r) => r.target.peak, align: 'right' },
+        {
+          header: 'COST',
+          value: (r) => (r.target.cost !== undefined ? `$${r.target.cost.toFixed(2)}` : undefined),
+          align: 'right',
+        },
+        {
+          header: 'UNDER-PROVISIONED',
+          value: (r) =>
+            r.target.elasticity ? `${r.target.elasticity.timeshareUnder.toFixed(1)}% of the time` : undefined,
+        },
+        { header: 'VERDICT', value: (r) => (r.problems ? 'FAIL' : 'ok') },
+      ],
+      { empty: '(no trace could be replayed)' },
+    ).trimEnd(),
   );
   for (const v of verdicts) {
     if (v.skipped) lines.push(`${v.trace}: skipped: ${v.skipped}`);
     for (const p of v.problems) lines.push(`${v.trace}: ${p}`);
   }
   const failed = verdicts.filter((v) => v.problems.length).length;
-  lines.push('', failed ? `✗ replay: ${failed} trace${failed === 1 ? '' : 's'} with problems` : `✓ replay: ${verdicts.filter((v) => v.report).length} trace(s) replayed without problems`);
+  lines.push(
+    '',
+    failed
+      ? `✗ replay: ${failed} trace${failed === 1 ? '' : 's'} with problems`
+      : `✓ replay: ${verdicts.filter((v) => v.report).length} trace(s) replayed without problems`,
+  );
   return `${lines.join('\n')}\n`;
 }
 

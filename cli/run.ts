@@ -55,10 +55,16 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     io.stderr(`drivetrain: no command given\n\n${globalHelp(COMMANDS)}`);
     return EXIT.usage;
   }
-  if (name === 'help') return help(rest.find((a) => !a.startsWith('-')), io);
+  if (name === 'help')
+    return help(
+      rest.find((a) => !a.startsWith('-')),
+      io,
+    );
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.stderr(`drivetrain: unknown command ${JSON.stringify(name)}${didYouMean(name)}\nrun \`drivetrain --help\` for the commands\n`);
+    io.stderr(
+      `drivetrain: unknown command ${JSON.stringify(name)}${didYouMean(name)}\nrun \`drivetrain --help\` for the commands\n`,
+    );
     return EXIT.usage;
   }
 
@@ -80,7 +86,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
 
 /** Every help page, as `run` prints it: what `npm run build` writes to dist/cli/help.json (cli/quick-answers.ts). */
 export function helpPages(): HelpPages {
-  return { global: globalHelp(COMMANDS), commands: Object.fromEntries(COMMANDS.map((command) => [command.name, commandHelp(command)])) };
+  return {
+    global: globalHelp(COMMANDS),
+    commands: Object.fromEntries(COMMANDS.map((command) => [command.name, commandHelp(command)])),
+  };
 }
 
 function help(topic: string | undefined, io: CliIo): ExitCode {
@@ -94,7 +103,10 @@ function help(topic: string | undefined, io: CliIo): ExitCode {
 }
 
 function didYouMean(name: string): string {
-  const guess = suggest(name, COMMANDS.map((c) => c.name));
+  const guess = suggest(
+    name,
+    COMMANDS.map((c) => c.name),
+  );
   return guess ? ` (did you mean ${guess}?)` : '';
 }
 
@@ -108,10 +120,14 @@ function splitCommand(argv: readonly string[]): { name: string | undefined; rest
   while (i < argv.length && argv[i]!.startsWith('-')) {
     const token = argv[i]!;
     const [flagPart] = token.split('=', 1);
-    const spec = Object.entries(GLOBAL_OPTIONS).find(([long, s]) => flagPart === `--${long}` || ('short' in s && flagPart === `-${s.short}`))?.[1];
+    const spec = Object.entries(GLOBAL_OPTIONS).find(
+      ([long, s]) => flagPart === `--${long}` || ('short' in s && flagPart === `-${s.short}`),
+    )?.[1];
     if (!spec) {
       const guess = suggest(flagPart!.replace(/^-+/, ''), Object.keys(GLOBAL_OPTIONS));
-      return { error: `unknown option ${token} before the command${guess ? ` (did you mean --${guess}?)` : ''}; command options go after it: drivetrain <command> [options]` };
+      return {
+        error: `unknown option ${token} before the command${guess ? ` (did you mean --${guess}?)` : ''}; command options go after it: drivetrain <command> [options]`,
+      };
     }
     const takesNext = spec.type === 'string' && !token.includes('=');
     leading.push(...argv.slice(i, takesNext ? i + 2 : i + 1));
@@ -122,7 +138,9 @@ function splitCommand(argv: readonly string[]): { name: string | undefined; rest
 
 function report(error: unknown, io: CliIo): ExitCode {
   if (error instanceof UsageError) {
-    const hint = error.command ? `run \`drivetrain ${error.command} --help\` for usage` : 'run `drivetrain --help` for usage';
+    const hint = error.command
+      ? `run \`drivetrain ${error.command} --help\` for usage`
+      : 'run `drivetrain --help` for usage';
     io.stderr(`drivetrain${error.command ? ` ${error.command}` : ''}: ${error.message}\n${hint}\n`);
     return EXIT.usage;
   }
@@ -138,6 +156,8 @@ function report(error: unknown, io: CliIo): ExitCode {
 
 function debugDetail(error: unknown): string {
   return causeChain(error)
-    .map((e, i) => `${i === 0 ? '' : 'caused by: '}${(e as Error).stack ?? `${String(e.name)}: ${String(e.message)}`}\n`)
+    .map(
+      (e, i) => `${i === 0 ? '' : 'caused by: '}${(e as Error).stack ?? `${String(e.name)}: ${String(e.message)}`}\n`,
+    )
     .join('');
 }

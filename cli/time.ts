@@ -39,7 +39,12 @@ export function parsePast(flag: string, text: string, now: number, command?: str
   if (duration !== undefined) return now - duration;
   const iso = parseIso(text);
   if (iso !== undefined) return iso;
-  return requireValue(flag, text, command, 'a duration (30m, 2h, 1d) or an ISO timestamp with offset (2026-11-23T10:00:00Z)');
+  return requireValue(
+    flag,
+    text,
+    command,
+    'a duration (30m, 2h, 1d) or an ISO timestamp with offset (2026-11-23T10:00:00Z)',
+  );
 }
 
 /** A moment from now on: `now`, `+30m`/`30m` (from now) or an ISO timestamp. */
@@ -49,7 +54,12 @@ export function parseFuture(flag: string, text: string, now: number, command?: s
   if (duration !== undefined) return now + duration;
   const iso = parseIso(text);
   if (iso !== undefined) return iso;
-  return requireValue(flag, text, command, '"now", a duration from now (+30m, 2h) or an ISO timestamp with offset (2026-11-23T10:00:00Z)');
+  return requireValue(
+    flag,
+    text,
+    command,
+    '"now", a duration from now (+30m, 2h) or an ISO timestamp with offset (2026-11-23T10:00:00Z)',
+  );
 }
 
 /** A positive length of time (`--lead 15m`). */

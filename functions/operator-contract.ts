@@ -17,7 +17,14 @@ export const operatorRequestSchema = z.discriminatedUnion('action', [
       detail: z.record(z.string(), z.unknown()),
     })
     .strict(),
-  z.object({ action: z.literal('set-mode'), targetId: identifier, verb: z.enum(MODE_VERBS), reason: z.string().trim().min(1).max(512) }).strict(),
+  z
+    .object({
+      action: z.literal('set-mode'),
+      targetId: identifier,
+      verb: z.enum(MODE_VERBS),
+      reason: z.string().trim().min(1).max(512),
+    })
+    .strict(),
 ]);
 export type OperatorRequest = z.infer<typeof operatorRequestSchema>;
 

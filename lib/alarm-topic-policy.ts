@@ -13,14 +13,21 @@ export const ALARM_TOPIC_SIDS = {
   denyOtherSources: 'DenyPublishOnBehalfOfOtherResources',
 } as const;
 
-export function alarmTopicStatements(input: { topicArn: string; account: string; alarmArnPattern: string }): iam.PolicyStatement[] {
+export function alarmTopicStatements(input: {
+  topicArn: string;
+  account: string;
+  alarmArnPattern: string;
+}): iam.PolicyStatement[] {
   const onTopic = { actions: ['sns:Publish'], resources: [input.topicArn] };
   return [
     new iam.PolicyStatement({
       sid: ALARM_TOPIC_SIDS.allowCloudWatch,
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       ...onTopic,
-      conditions: { StringEquals: { 'aws:SourceAccount': input.account }, ArnLike: { 'aws:SourceArn': input.alarmArnPattern } },
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': input.account },
+        ArnLike: { 'aws:SourceArn': input.alarmArnPattern },
+      },
     }),
     new iam.PolicyStatement({
       sid: ALARM_TOPIC_SIDS.denyNonServices,
@@ -36,14 +43,20 @@ export function alarmTopicStatements(input: { topicArn: string; account: string;
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       ...onTopic,
-      conditions: { StringNotEquals: { 'aws:SourceAccount': input.account }, Bool: { 'aws:PrincipalIsAWSService': 'true' } },
+      conditions: {
+        StringNotEquals: { 'aws:SourceAccount': input.account },
+        Bool: { 'aws:PrincipalIsAWSService': 'true' },
+      },
     }),
     new iam.PolicyStatement({
       sid: `${ALARM_TOPIC_SIDS.denyOtherSources}Arn`,
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       ...onTopic,
-      conditions: { ArnNotLike: { 'aws:SourceArn': input.alarmArnPattern }, Bool: { 'aws:PrincipalIsAWSService': 'true' } },
+      conditions: {
+        ArnNotLike: { 'aws:SourceArn': input.alarmArnPattern },
+        Bool: { 'aws:PrincipalIsAWSService': 'true' },
+      },
     }),
   ];
 }

@@ -22,7 +22,8 @@ export class AllocationPolicy extends Construct {
     super(scope, id);
     const statements = allocationStatements(props.resources);
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
-      description: 'Drivetrain executors: change the capacity, provisioned concurrency and weights of the configured resources only',
+      description:
+        'Drivetrain executors: change the capacity, provisioned concurrency and weights of the configured resources only',
       statements,
     });
     this.acknowledgeWildcards(props.resources);
@@ -65,7 +66,11 @@ export function allocationStatements(resources: AllocationResources): iam.Policy
     statements.push(
       new iam.PolicyStatement({
         sid: 'ProvisionedConcurrencyOfConfiguredFunctions',
-        actions: ['lambda:GetProvisionedConcurrencyConfig', 'lambda:PutProvisionedConcurrencyConfig', 'lambda:DeleteProvisionedConcurrencyConfig'],
+        actions: [
+          'lambda:GetProvisionedConcurrencyConfig',
+          'lambda:PutProvisionedConcurrencyConfig',
+          'lambda:DeleteProvisionedConcurrencyConfig',
+        ],
         resources: resources.provisionedConcurrency.map((fn) => fn.arn),
       }),
     );

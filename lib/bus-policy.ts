@@ -50,7 +50,10 @@ export function businessBusPolicy(input: BusinessBusPolicyInput): iam.PolicyDocu
         principals: sender.accounts.map((account) => new iam.AccountPrincipal(account)),
         ...onBus,
         conditions: {
-          'ForAllValues:StringEquals': { 'events:source': [sender.source], 'events:detail-type': [...BUS_DETAIL_TYPES] },
+          'ForAllValues:StringEquals': {
+            'events:source': [sender.source],
+            'events:detail-type': [...BUS_DETAIL_TYPES],
+          },
           Null: { 'events:source': 'false', 'events:detail-type': 'false' },
           StringLike: { 'aws:PrincipalArn': [...sender.patterns] },
         },

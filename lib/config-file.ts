@@ -8,7 +8,9 @@ import { extname, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import { formatIssue, validateConfig, type ConfigIssue, type DrivetrainConfig } from '../functions/domain/config';
 
-export type ConfigFileResult = { ok: true; config: DrivetrainConfig; file: string } | { ok: false; file: string; messages: string[] };
+export type ConfigFileResult =
+  | { ok: true; config: DrivetrainConfig; file: string }
+  | { ok: false; file: string; messages: string[] };
 
 /** Context key (cdk.json or `--context`) naming the config file, relative to the working directory. */
 export const CONFIG_CONTEXT_KEY = 'drivetrain:config';

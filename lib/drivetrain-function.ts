@@ -106,7 +106,8 @@ export class DrivetrainFunction extends Construct {
     // Tracing.ACTIVE adds xray:PutTraceSegments/PutTelemetryRecords, which have no resource-level permissions.
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions (Service Authorization Reference), so they need Resource "*".',
+      reason:
+        'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions (Service Authorization Reference), so they need Resource "*".',
     });
   }
 }
@@ -136,7 +137,9 @@ export function lambdaEntrySource(config: Readonly<DrivetrainConfig>): string {
 export function stageLambdaCode(bundleDir: string, config: Readonly<DrivetrainConfig>): string {
   const bundle = join(bundleDir, BUNDLE_FILE);
   if (!existsSync(bundle)) {
-    throw new Error(`${bundle} is missing: the Lambda bundles are built by \`npm run build\` (in a checkout of Drivetrain; an installed package ships them)`);
+    throw new Error(
+      `${bundle} is missing: the Lambda bundles are built by \`npm run build\` (in a checkout of Drivetrain; an installed package ships them)`,
+    );
   }
   const entry = lambdaEntrySource(config);
   const hash = createHash('sha256').update(readFileSync(bundle)).update('\0').update(entry).digest('hex').slice(0, 32);

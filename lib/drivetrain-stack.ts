@@ -24,17 +24,41 @@ export class DrivetrainStack extends Stack {
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('DriversTableName', d.tables.drivers.tableName, 'Canonical driver records (TTL on expiresAt)');
-    output('DecisionsTableName', d.tables.decisions.tableName, 'Decision audit trail: one item per decision, partition = target id');
+    output(
+      'DecisionsTableName',
+      d.tables.decisions.tableName,
+      'Decision audit trail: one item per decision, partition = target id',
+    );
     output('StateTableName', d.tables.state.tableName, 'Per-target state (version, current allocation, operator mode)');
-    output('IdempotencyTableName', d.tables.idempotency.tableName, 'Powertools idempotency records of the ingest function');
+    output(
+      'IdempotencyTableName',
+      d.tables.idempotency.tableName,
+      'Powertools idempotency records of the ingest function',
+    );
     output('BusinessBusName', d.businessBus.eventBusName, 'Send business drivers, metric snapshots and overrides here');
     output('BusinessBusArn', d.businessBus.eventBusArn, 'ARN of the business-driver bus (for cross-account senders)');
-    output('AlarmNotificationTopicArn', d.alarmNotificationTopic.topicArn, 'Add as an alarm action to deliver classic alarm notifications');
-    output('IngestFunctionArn', d.ingest.function.functionArn, 'Add as a Lambda alarm action on the configured alarms (direct alarm actions)');
+    output(
+      'AlarmNotificationTopicArn',
+      d.alarmNotificationTopic.topicArn,
+      'Add as an alarm action to deliver classic alarm notifications',
+    );
+    output(
+      'IngestFunctionArn',
+      d.ingest.function.functionArn,
+      'Add as a Lambda alarm action on the configured alarms (direct alarm actions)',
+    );
     output('DeliveryDlqUrl', d.deliveryDeadLetterQueue.queueUrl, 'Events EventBridge or SNS could not deliver');
     output('FailuresDlqUrl', d.failedInvocationsQueue.queueUrl, 'Asynchronous invocations that failed after retries');
-    output('ShardDlqUrl', d.shardDeadLetterQueue.queueUrl, 'Shard messages of the tick that no shard worker could read');
+    output(
+      'ShardDlqUrl',
+      d.shardDeadLetterQueue.queueUrl,
+      'Shard messages of the tick that no shard worker could read',
+    );
     output('DashboardUrl', d.observability.dashboardUrl, 'CloudWatch dashboard of this deployment');
-    output('OperatorEndpointUrl', d.operatorEndpoint.url.url, 'IAM-authenticated operator endpoint (drivetrain put-driver / pause / resume / shadow / enforce sign requests to it with SigV4)');
+    output(
+      'OperatorEndpointUrl',
+      d.operatorEndpoint.url.url,
+      'IAM-authenticated operator endpoint (drivetrain put-driver / pause / resume / shadow / enforce sign requests to it with SigV4)',
+    );
   }
 }

@@ -23,7 +23,13 @@ import { Construct } from 'constructs';
 import { DETAIL_TYPES, ENV } from '../functions/contracts';
 import { DEFAULT_SHARD_CONCURRENCY, SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
 import { businessBusName } from '../functions/domain/naming';
-import { InvalidConfigError, validateConfig, type ConfigIssue, type DrivetrainConfig, type DrivetrainConfigInput } from '../functions/domain/config';
+import {
+  InvalidConfigError,
+  validateConfig,
+  type ConfigIssue,
+  type DrivetrainConfig,
+  type DrivetrainConfigInput,
+} from '../functions/domain/config';
 import { AllocationPolicy } from './allocation-policy';
 import { alarmTopicStatements } from './alarm-topic-policy';
 import { BUS_DETAIL_TYPES, businessBusPolicy } from './bus-policy';
@@ -32,11 +38,19 @@ import { HANDLER_NAMES, handlerBundleDir, type HandlerName } from './handlers';
 import { DrivetrainObservability } from './observability';
 import { pendingGraceSeconds } from './pending-grace';
 import { OperatorEndpoint } from './operator-endpoint';
-import { allocationResources, configuredAlarmNames, operatorPrincipals, overridePrincipals, sourceSenders } from './resource-arns';
+import {
+  allocationResources,
+  configuredAlarmNames,
+  operatorPrincipals,
+  overridePrincipals,
+  sourceSenders,
+} from './resource-arns';
 import { DrivetrainTables, type DrivetrainTableMap } from './tables';
 
 /** The pre-built bundle directory of every handler (lib/handlers.ts lists them), by handler name. */
-export const DEFAULT_HANDLERS = Object.fromEntries(HANDLER_NAMES.map((name) => [name, handlerBundleDir(name)])) as Record<HandlerName, string>;
+export const DEFAULT_HANDLERS = Object.fromEntries(
+  HANDLER_NAMES.map((name) => [name, handlerBundleDir(name)]),
+) as Record<HandlerName, string>;
 
 /** The tick only plans and enqueues shards: a few SendMessageBatch calls, whatever the number of targets. */
 export const TICK_TIMEOUT_SECONDS = 30;
@@ -152,15 +166,26 @@ export class Drivetrain extends Construct {
     this.tables = tables.tables;
 
     // 14 days, the SQS maximum: a DLQ is read by a person, possibly after a weekend.
-    const dlqProps: sqs.QueueProps = { retentionPeriod: Duration.days(14), encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true };
-    this.deliveryDeadLetterQueue = new sqs.Queue(this, 'DeliveryDlq', { ...dlqProps, queueName: `${name}-delivery-dlq` });
-    this.failedInvocationsQueue = new sqs.Queue(this, 'FailuresDlq', { ...dlqProps, queueName: `${name}-failures-dlq` });
+    const dlqProps: sqs.QueueProps = {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    };
+    this.deliveryDeadLetterQueue = new sqs.Queue(this, 'DeliveryDlq', {
+      ...dlqProps,
+      queueName: `${name}-delivery-dlq`,
+    });
+    this.failedInvocationsQueue = new sqs.Queue(this, 'FailuresDlq', {
+      ...dlqProps,
+      queueName: `${name}-failures-dlq`,
+    });
     this.shardDeadLetterQueue = new sqs.Queue(this, 'ShardDlq', { ...dlqProps, queueName: `${name}-shard-dlq` });
     // (The shard DLQ needs no acknowledgement: cdk-nag sees that the shard queue uses it as its DLQ.)
     for (const queue of [this.deliveryDeadLetterQueue, this.failedInvocationsQueue]) {
       Validations.of(queue).acknowledge({
         id: 'AwsSolutions-SQS3',
-        reason: 'This queue is itself a dead-letter queue (of EventBridge targets, an SNS subscription or Lambda asynchronous invocations); a DLQ of a DLQ would only move the problem.',
+        reason:
+          'This queue is itself a dead-letter queue (of EventBridge targets, an SNS subscription or Lambda asynchronous invocations); a DLQ of a DLQ would only move the problem.',
       });
     }
 
@@ -205,7 +230,11 @@ export class Drivetrain extends Construct {
       bundleDir: handlers.tick,
       description: `Drivetrain ${name}: reconcile every target every ${tickInterval.toHumanString()}: plan the reconciliation in shards and queue them for the shard workers`,
       config,
-      environment: { ...environment, [ENV.shardQueueUrl]: this.shardQueue.queueUrl, [ENV.tickIntervalSeconds]: String(tickSeconds) },
+      environment: {
+        ...environment,
+        [ENV.shardQueueUrl]: this.shardQueue.queueUrl,
+        [ENV.tickIntervalSeconds]: String(tickSeconds),
+      },
       timeout: Duration.seconds(TICK_TIMEOUT_SECONDS),
       logRetention: props.logRetention,
       logRemovalPolicy,
@@ -244,11 +273,14 @@ export class Drivetrain extends Construct {
     t.decisions.grantReadWriteData(this.shardWorker.role);
     t.state.grantReadWriteData(this.shardWorker.role);
     // SendMessageBatch is authorized as sqs:SendMessage; grantSendMessages would add reads the tick never makes.
-    this.tick.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.shardQueue.queueArn] }));
+    this.tick.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.shardQueue.queueArn] }),
+    );
     for (const fn of [this.ingest, this.shardWorker]) {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(t.decisions)}.Arn>/index/*]`,
-        reason: 'Queries on the decisions table GSI (byDecisionId: `drivetrain explain <decision id>`); the grant covers the indexes of this one table only.',
+        reason:
+          'Queries on the decisions table GSI (byDecisionId: `drivetrain explain <decision id>`); the grant covers the indexes of this one table only.',
       });
     }
 
@@ -273,7 +305,8 @@ export class Drivetrain extends Construct {
     t.state.grantReadWriteData(operatorRole);
     Validations.of(operatorRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(t.decisions)}.Arn>/index/*]`,
-      reason: 'Queries on the decisions table GSI (the history `resume` reads); the grant covers the indexes of this one table only.',
+      reason:
+        'Queries on the decisions table GSI (the history `resume` reads); the grant covers the indexes of this one table only.',
     });
 
     const allocation = new AllocationPolicy(this, 'Allocation', { resources });
@@ -297,14 +330,23 @@ export class Drivetrain extends Construct {
         description: `Drivetrain ${name}: state changes of the configured CloudWatch alarms${i === 0 ? '' : ` (part ${i + 1})`}`,
         // Pinned to this account and region: a same-named alarm of another account forwarded to this bus
         // (cross-account event routing) must not drive scaling here. Ingest checks the same again.
-        eventPattern: { source: ['aws.cloudwatch'], detailType: [DETAIL_TYPES.alarmStateChange], account: [Aws.ACCOUNT_ID], region: [Aws.REGION], detail: { alarmName: chunk } },
+        eventPattern: {
+          source: ['aws.cloudwatch'],
+          detailType: [DETAIL_TYPES.alarmStateChange],
+          account: [Aws.ACCOUNT_ID],
+          region: [Aws.REGION],
+          detail: { alarmName: chunk },
+        },
         targets: [driverTarget(this.ingest.function)],
       });
     });
 
     // --- drivers in: the business bus ---------------------------------------------------------------------
     const busName = businessBusName(name);
-    this.businessBus = new events.EventBus(this, 'BusinessBus', { eventBusName: busName, description: `Drivetrain ${name}: business drivers and metric snapshots` });
+    this.businessBus = new events.EventBus(this, 'BusinessBus', {
+      eventBusName: busName,
+      description: `Drivetrain ${name}: business drivers and metric snapshots`,
+    });
     // The policy is set inline on the bus instead of as EventBusPolicy resources: one atomic document, and
     // no statement ids that CloudFormation requires to be unique across every stack in the account.
     const busArn = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${busName}`;
@@ -334,7 +376,10 @@ export class Drivetrain extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID }, ArnLike: { 'aws:SourceArn': alarmArnPattern } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': alarmArnPattern },
+        },
       }),
     );
     this.alarmNotificationTopic = new sns.Topic(this, 'AlarmNotifications', {
@@ -343,10 +388,16 @@ export class Drivetrain extends Construct {
       masterKey: topicKey,
       enforceSSL: true,
     });
-    for (const statement of alarmTopicStatements({ topicArn: this.alarmNotificationTopic.topicArn, account: Aws.ACCOUNT_ID, alarmArnPattern })) {
+    for (const statement of alarmTopicStatements({
+      topicArn: this.alarmNotificationTopic.topicArn,
+      account: Aws.ACCOUNT_ID,
+      alarmArnPattern,
+    })) {
       this.alarmNotificationTopic.addToResourcePolicy(statement);
     }
-    this.alarmNotificationTopic.addSubscription(new subscriptions.LambdaSubscription(this.ingest.function, { deadLetterQueue: this.deliveryDeadLetterQueue }));
+    this.alarmNotificationTopic.addSubscription(
+      new subscriptions.LambdaSubscription(this.ingest.function, { deadLetterQueue: this.deliveryDeadLetterQueue }),
+    );
 
     // --- drivers in: direct CloudWatch alarm actions --------------------------------------------------------
     if (directAlarmActions) {
@@ -382,7 +433,11 @@ export class Drivetrain extends Construct {
       tick: this.tick.function,
       operator: this.operatorEndpoint.handler.function,
       tickInterval,
-      shards: { worker: this.shardWorker.function, queue: this.shardQueue, workerTimeout: Duration.seconds(SHARD_WORKER_TIMEOUT_SECONDS) },
+      shards: {
+        worker: this.shardWorker.function,
+        queue: this.shardQueue,
+        workerTimeout: Duration.seconds(SHARD_WORKER_TIMEOUT_SECONDS),
+      },
       deadLetterQueues: [
         { label: 'Delivery', queue: this.deliveryDeadLetterQueue },
         { label: 'Failures', queue: this.failedInvocationsQueue },
@@ -402,24 +457,35 @@ export class Drivetrain extends Construct {
 function grantMetricHistory(config: DrivetrainConfig, roles: iam.IRole[]): void {
   if (!config.drivers.some((d) => d.kind === 'metric' && d.cloudwatch)) return;
   for (const role of roles) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadMetricHistory', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadMetricHistory', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+    );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only cloudwatch:GetMetricData (read-only) is granted on "*": it supports no resource-level permissions. It reads the history of the metrics the config declares.',
+      reason:
+        'Only cloudwatch:GetMetricData (read-only) is granted on "*": it supports no resource-level permissions. It reads the history of the metrics the config declares.',
     });
   }
 }
 
-function checkOptions(report: (issue: Omit<ConfigIssue, 'file'>) => void, options: { tickInterval: Duration; actionFailureRatePercent: number; shardConcurrency: number }): void {
+function checkOptions(
+  report: (issue: Omit<ConfigIssue, 'file'>) => void,
+  options: { tickInterval: Duration; actionFailureRatePercent: number; shardConcurrency: number },
+): void {
   const seconds = options.tickInterval.toSeconds();
   if (seconds < 60 || seconds % 60 !== 0) {
-    report({ path: 'tickInterval', message: `${options.tickInterval.toHumanString()} is not a whole number of minutes; allowed: 1 minute or more, in whole minutes (EventBridge rate expressions)` });
+    report({
+      path: 'tickInterval',
+      message: `${options.tickInterval.toHumanString()} is not a whole number of minutes; allowed: 1 minute or more, in whole minutes (EventBridge rate expressions)`,
+    });
   }
   const rate = options.actionFailureRatePercent;
-  if (!(rate > 0 && rate < 100)) report({ path: 'actionFailureRatePercent', message: `${rate}; allowed: more than 0 and less than 100` });
+  if (!(rate > 0 && rate < 100))
+    report({ path: 'actionFailureRatePercent', message: `${rate}; allowed: more than 0 and less than 100` });
   const workers = options.shardConcurrency;
   // The range an SQS event source mapping's MaximumConcurrency accepts.
-  if (!(Number.isInteger(workers) && workers >= 2 && workers <= 1000)) report({ path: 'shardConcurrency', message: `${workers}; allowed: a whole number from 2 to 1000` });
+  if (!(Number.isInteger(workers) && workers >= 2 && workers <= 1000))
+    report({ path: 'shardConcurrency', message: `${workers}; allowed: a whole number from 2 to 1000` });
 }
 
 /** Splits values so that each chunk's JSON stays under `budget` characters (a value longer than that goes alone). */

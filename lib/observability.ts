@@ -47,7 +47,14 @@ export class DrivetrainObservability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const metric = (metricName: string, statistic: string, period = FIVE_MINUTES, label?: string) =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME, [DEPLOYMENT_DIMENSION]: props.deployment }, statistic, period, ...(label ? { label } : {}) });
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: SERVICE_NAME, [DEPLOYMENT_DIMENSION]: props.deployment },
+        statistic,
+        period,
+        ...(label ? { label } : {}),
+      });
 
     // --- alarms ------------------------------------------------------------------------------------------
     for (const { label, queue } of props.deadLetterQueues) {
@@ -67,7 +74,8 @@ export class DrivetrainObservability extends Construct {
 
     const failureRate = new cloudwatch.MathExpression({
       // FILL: a period with failures but no successes has no ActionsApplied datapoint at all.
-      expression: 'IF((FILL(applied, 0) + FILL(failed, 0)) > 0, 100 * FILL(failed, 0) / (FILL(applied, 0) + FILL(failed, 0)), 0)',
+      expression:
+        'IF((FILL(applied, 0) + FILL(failed, 0)) > 0, 100 * FILL(failed, 0) / (FILL(applied, 0) + FILL(failed, 0)), 0)',
       usingMetrics: { applied: metric(METRIC.actionsApplied, 'Sum'), failed: metric(METRIC.actionsFailed, 'Sum') },
       period: FIVE_MINUTES,
       label: 'Action failure rate (%)',
@@ -159,7 +167,10 @@ export class DrivetrainObservability extends Construct {
       new cloudwatch.Alarm(this, 'ShardBacklog', {
         alarmName: `${props.name}-shard-backlog`,
         alarmDescription: `Shards have waited longer than one tick interval (${props.tickInterval.toHumanString()}) in the shard queue for 3 minutes: the shard workers cannot keep up (throttled, or shardConcurrency too low for the number of targets), so targets are reconciled less often than every tick.`,
-        metric: props.shards.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        metric: props.shards.queue.metricApproximateAgeOfOldestMessage({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
         threshold: props.tickInterval.toSeconds(),
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 3,
@@ -213,12 +224,17 @@ export class DrivetrainObservability extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Driver freshness',
         width: third,
-        left: [metric(METRIC.driverAge, 'p50', FIVE_MINUTES, 'newest driver age p50 (s)'), metric(METRIC.driverAge, 'Maximum', FIVE_MINUTES, 'newest driver age max (s)')],
+        left: [
+          metric(METRIC.driverAge, 'p50', FIVE_MINUTES, 'newest driver age p50 (s)'),
+          metric(METRIC.driverAge, 'Maximum', FIVE_MINUTES, 'newest driver age max (s)'),
+        ],
         right: [metric(METRIC.staleTargets, 'Maximum', FIVE_MINUTES, 'stale targets')],
         leftYAxis: { min: 0, label: 'seconds', showUnits: false },
         rightYAxis: { min: 0, label: 'targets', showUnits: false },
       }),
-      graph('Churn (allocation changes per hour)', third, [metric(METRIC.allocationChanges, 'Sum', Duration.hours(1), 'changes')]),
+      graph('Churn (allocation changes per hour)', third, [
+        metric(METRIC.allocationChanges, 'Sum', Duration.hours(1), 'changes'),
+      ]),
     );
     this.dashboard.addWidgets(
       graph('Drivers', third, [
@@ -229,10 +245,15 @@ export class DrivetrainObservability extends Construct {
         metric(METRIC.operatorRequestsRefused, 'Sum', FIVE_MINUTES, 'operator requests refused'),
       ]),
       functionGraph('Ingest function', third, props.ingest),
-      functionGraph('Tick function', third, props.tick, [metric(METRIC.shardsDispatched, 'Sum', FIVE_MINUTES, 'shards queued'), metric(METRIC.shardDispatchFailures, 'Sum', FIVE_MINUTES, 'shards not queued')]),
+      functionGraph('Tick function', third, props.tick, [
+        metric(METRIC.shardsDispatched, 'Sum', FIVE_MINUTES, 'shards queued'),
+        metric(METRIC.shardDispatchFailures, 'Sum', FIVE_MINUTES, 'shards not queued'),
+      ]),
     );
     this.dashboard.addWidgets(
-      functionGraph('Shard workers', third, props.shards.worker, [metric(METRIC.reconcileErrors, 'Sum', FIVE_MINUTES, 'reconcile errors')]),
+      functionGraph('Shard workers', third, props.shards.worker, [
+        metric(METRIC.reconcileErrors, 'Sum', FIVE_MINUTES, 'reconcile errors'),
+      ]),
       graph('Shard duration (ms)', third, [
         metric(METRIC.shardDuration, 'p50', FIVE_MINUTES, 'p50'),
         metric(METRIC.shardDuration, 'p99', FIVE_MINUTES, 'p99'),
@@ -245,9 +266,19 @@ export class DrivetrainObservability extends Construct {
         left: [
           metric(METRIC.shardsSuperseded, 'Sum', FIVE_MINUTES, 'superseded shards'),
           metric(METRIC.shardTargetsDeferred, 'Sum', FIVE_MINUTES, 'deferred targets'),
-          props.shards.queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'shards waiting' }),
+          props.shards.queue.metricApproximateNumberOfMessagesVisible({
+            period: FIVE_MINUTES,
+            statistic: 'Maximum',
+            label: 'shards waiting',
+          }),
         ],
-        right: [props.shards.queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'oldest shard (s)' })],
+        right: [
+          props.shards.queue.metricApproximateAgeOfOldestMessage({
+            period: FIVE_MINUTES,
+            statistic: 'Maximum',
+            label: 'oldest shard (s)',
+          }),
+        ],
         leftYAxis: { min: 0 },
         rightYAxis: { min: 0 },
       }),
@@ -257,7 +288,9 @@ export class DrivetrainObservability extends Construct {
       graph(
         'Dead-letter queues (messages waiting)',
         12,
-        props.deadLetterQueues.map(({ label, queue }) => queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', label })),
+        props.deadLetterQueues.map(({ label, queue }) =>
+          queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', label }),
+        ),
       ),
       new cloudwatch.AlarmStatusWidget({ title: 'Control-plane alarms', width: 12, height: 6, alarms: this.alarms }),
     );
@@ -272,11 +305,21 @@ export class DrivetrainObservability extends Construct {
   }
 }
 
-function graph(title: string, width: number, metrics: cloudwatch.IMetric[], leftYAxis: cloudwatch.YAxisProps = { min: 0 }): cloudwatch.GraphWidget {
+function graph(
+  title: string,
+  width: number,
+  metrics: cloudwatch.IMetric[],
+  leftYAxis: cloudwatch.YAxisProps = { min: 0 },
+): cloudwatch.GraphWidget {
   return new cloudwatch.GraphWidget({ title, width, height: 6, left: metrics, leftYAxis });
 }
 
-function functionGraph(title: string, width: number, fn: lambda.IFunction, extra: cloudwatch.IMetric[] = []): cloudwatch.GraphWidget {
+function functionGraph(
+  title: string,
+  width: number,
+  fn: lambda.IFunction,
+  extra: cloudwatch.IMetric[] = [],
+): cloudwatch.GraphWidget {
   return new cloudwatch.GraphWidget({
     title,
     width,

@@ -22,7 +22,8 @@ export function hostedZoneArn(hostedZoneId: string): string {
 }
 
 // The documented FunctionName pattern of the Lambda API, split into its parts.
-const FUNCTION_NAME = /^(?:arn:(aws[a-zA-Z-]*):lambda:([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9-_]+)(?::(\$LATEST|[a-zA-Z0-9-_]+))?$/;
+const FUNCTION_NAME =
+  /^(?:arn:(aws[a-zA-Z-]*):lambda:([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):)?(?:(\d{12}):)?(?:function:)?([a-zA-Z0-9-_]+)(?::(\$LATEST|[a-zA-Z0-9-_]+))?$/;
 
 export interface ParsedFunctionName {
   name: string;
@@ -83,7 +84,10 @@ export interface OverridePrincipals {
 type Report = (issue: Omit<ConfigIssue, 'file'>) => void;
 
 /** Checks each pattern's format and collects the valid ones with their accounts. */
-function collectPrincipals(lists: ReadonlyArray<{ path: string; patterns: readonly string[] }>, report: Report): OverridePrincipals {
+function collectPrincipals(
+  lists: ReadonlyArray<{ path: string; patterns: readonly string[] }>,
+  report: Report,
+): OverridePrincipals {
   const patterns = new Set<string>();
   const accounts = new Set<string>();
   for (const list of lists) {
@@ -112,16 +116,33 @@ function collectPrincipals(lists: ReadonlyArray<{ path: string; patterns: readon
 }
 
 export function overridePrincipals(config: Pick<DrivetrainConfig, 'targets'>, report: Report): OverridePrincipals {
-  return collectPrincipals(config.targets.map((target, t) => ({ path: `targets[${t}].overridePrincipals`, patterns: target.overridePrincipals })), report);
+  return collectPrincipals(
+    config.targets.map((target, t) => ({
+      path: `targets[${t}].overridePrincipals`,
+      patterns: target.overridePrincipals,
+    })),
+    report,
+  );
 }
 
 /** Everyone who may call the operator endpoint for something: override, mode change or a business source. */
-export function operatorEndpointPrincipals(config: Pick<DrivetrainConfig, 'targets' | 'sourcePrincipals'>): OverridePrincipals {
+export function operatorEndpointPrincipals(
+  config: Pick<DrivetrainConfig, 'targets' | 'sourcePrincipals'>,
+): OverridePrincipals {
   return collectPrincipals(
     [
-      ...config.targets.map((target, t) => ({ path: `targets[${t}].overridePrincipals`, patterns: target.overridePrincipals })),
-      ...config.targets.map((target, t) => ({ path: `targets[${t}].operatorPrincipals`, patterns: target.operatorPrincipals })),
-      ...Object.entries(config.sourcePrincipals).map(([source, patterns]) => ({ path: `sourcePrincipals.${source}`, patterns })),
+      ...config.targets.map((target, t) => ({
+        path: `targets[${t}].overridePrincipals`,
+        patterns: target.overridePrincipals,
+      })),
+      ...config.targets.map((target, t) => ({
+        path: `targets[${t}].operatorPrincipals`,
+        patterns: target.operatorPrincipals,
+      })),
+      ...Object.entries(config.sourcePrincipals).map(([source, patterns]) => ({
+        path: `sourcePrincipals.${source}`,
+        patterns,
+      })),
     ],
     // Each list's problems are reported once, by overridePrincipals/operatorPrincipals/sourceSenders.
     () => undefined,
@@ -129,7 +150,13 @@ export function operatorEndpointPrincipals(config: Pick<DrivetrainConfig, 'targe
 }
 
 export function operatorPrincipals(config: Pick<DrivetrainConfig, 'targets'>, report: Report): OverridePrincipals {
-  return collectPrincipals(config.targets.map((target, t) => ({ path: `targets[${t}].operatorPrincipals`, patterns: target.operatorPrincipals })), report);
+  return collectPrincipals(
+    config.targets.map((target, t) => ({
+      path: `targets[${t}].operatorPrincipals`,
+      patterns: target.operatorPrincipals,
+    })),
+    report,
+  );
 }
 
 export interface SourceSenders extends OverridePrincipals {
@@ -140,7 +167,10 @@ export interface SourceSenders extends OverridePrincipals {
  * The principals allowed to send each business source. Every source a target allows (other than AWS's
  * own `aws.*`) must name its senders: a source without them would be a label anyone on the bus can write.
  */
-export function sourceSenders(config: Pick<DrivetrainConfig, 'targets' | 'sourcePrincipals' | 'businessBusAccounts'>, report: Report): SourceSenders[] {
+export function sourceSenders(
+  config: Pick<DrivetrainConfig, 'targets' | 'sourcePrincipals' | 'businessBusAccounts'>,
+  report: Report,
+): SourceSenders[] {
   const senders: SourceSenders[] = [];
   for (const source of businessSources(config)) {
     const patterns = Object.hasOwn(config.sourcePrincipals, source) ? config.sourcePrincipals[source] : undefined;
@@ -155,15 +185,28 @@ export function sourceSenders(config: Pick<DrivetrainConfig, 'targets' | 'source
     senders.push({ source, ...collectPrincipals([{ path: `sourcePrincipals.${source}`, patterns }], report) });
   }
   for (const source of Object.keys(config.sourcePrincipals)) {
-    if (source.startsWith('aws.')) report({ path: `sourcePrincipals.${source}`, message: `"${source}" is reserved for AWS services; only AWS can send it` });
-    else if (!senders.some((s) => s.source === source) && !config.targets.some((t) => t.allowedSources.includes(source))) {
-      report({ path: `sourcePrincipals.${source}`, message: `no target lists "${source}" in allowedSources; remove it or allow it on a target` });
+    if (source.startsWith('aws.'))
+      report({
+        path: `sourcePrincipals.${source}`,
+        message: `"${source}" is reserved for AWS services; only AWS can send it`,
+      });
+    else if (
+      !senders.some((s) => s.source === source) &&
+      !config.targets.some((t) => t.allowedSources.includes(source))
+    ) {
+      report({
+        path: `sourcePrincipals.${source}`,
+        message: `no target lists "${source}" in allowedSources; remove it or allow it on a target`,
+      });
     }
   }
   const senderAccounts = new Set(senders.flatMap((s) => s.accounts));
   config.businessBusAccounts.forEach((account, i) => {
     if (!senderAccounts.has(account)) {
-      report({ path: `businessBusAccounts[${i}]`, message: `account ${account} sends no source; name its principals in sourcePrincipals (the bus admits exactly those)` });
+      report({
+        path: `businessBusAccounts[${i}]`,
+        message: `account ${account} sends no source; name its principals in sourcePrincipals (the bus admits exactly those)`,
+      });
     }
   });
   return senders;
@@ -192,7 +235,10 @@ export interface StackEnvironment {
 function foreignFunctionProblem(functionName: string, stack: StackEnvironment): string | undefined {
   const match = FUNCTION_NAME.exec(functionName);
   const [, , region, account] = match ?? [];
-  const named = [account !== undefined ? `account ${account}` : undefined, region !== undefined ? `region ${region}` : undefined].filter((x) => x !== undefined);
+  const named = [
+    account !== undefined ? `account ${account}` : undefined,
+    region !== undefined ? `region ${region}` : undefined,
+  ].filter((x) => x !== undefined);
   if (named.length === 0) return undefined;
   const agnostic = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region);
   if (agnostic) {
@@ -204,7 +250,11 @@ function foreignFunctionProblem(functionName: string, stack: StackEnvironment): 
   return undefined;
 }
 
-export function allocationResources(targets: readonly Target[], report: (issue: Omit<ConfigIssue, 'file'>) => void, stack: StackEnvironment = { account: Aws.ACCOUNT_ID, region: Aws.REGION }): AllocationResources {
+export function allocationResources(
+  targets: readonly Target[],
+  report: (issue: Omit<ConfigIssue, 'file'>) => void,
+  stack: StackEnvironment = { account: Aws.ACCOUNT_ID, region: Aws.REGION },
+): AllocationResources {
   const groups = new Set<string>();
   const functions = new Map<string, { targetId: string; arn: string }>();
   const records: AllocationResources['weightedRecords'] = [];
@@ -217,7 +267,10 @@ export function allocationResources(targets: readonly Target[], report: (issue: 
       case 'lambda-provisioned-concurrency': {
         const parsed = parseFunctionName(resource.functionName);
         if (!parsed) {
-          report({ path: `targets[${t}].resource.functionName`, message: `"${resource.functionName}" is not a Lambda function name, partial ARN or ARN` });
+          report({
+            path: `targets[${t}].resource.functionName`,
+            message: `"${resource.functionName}" is not a Lambda function name, partial ARN or ARN`,
+          });
           break;
         }
         const foreign = foreignFunctionProblem(resource.functionName, stack);
@@ -237,7 +290,12 @@ export function allocationResources(targets: readonly Target[], report: (issue: 
         break;
       }
       case 'route53-weighted':
-        records.push({ targetId: target.id, hostedZoneId: resource.hostedZoneId, recordName: resource.recordName, recordType: resource.recordType });
+        records.push({
+          targetId: target.id,
+          hostedZoneId: resource.hostedZoneId,
+          recordName: resource.recordName,
+          recordType: resource.recordType,
+        });
         break;
     }
   });
@@ -251,13 +309,15 @@ export function allocationResources(targets: readonly Target[], report: (issue: 
 /** Every CloudWatch alarm name an alarm driver listens to, sorted and de-duplicated. */
 export function configuredAlarmNames(config: Pick<DrivetrainConfig, 'drivers'>): string[] {
   const names = new Set<string>();
-  for (const driver of config.drivers) if (driver.kind === 'alarm') for (const name of driver.alarmNames ?? []) names.add(name);
+  for (const driver of config.drivers)
+    if (driver.kind === 'alarm') for (const name of driver.alarmNames ?? []) names.add(name);
   return [...names].sort();
 }
 
 /** EventBridge sources the business bus accepts: the union of the targets' allowed sources, minus AWS's own. */
 export function businessSources(config: Pick<DrivetrainConfig, 'targets'>): string[] {
   const sources = new Set<string>();
-  for (const target of config.targets) for (const source of target.allowedSources) if (!source.startsWith('aws.')) sources.add(source);
+  for (const target of config.targets)
+    for (const source of target.allowedSources) if (!source.startsWith('aws.')) sources.add(source);
   return [...sources].sort();
 }

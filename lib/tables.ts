@@ -5,7 +5,13 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLES, tableNames, type KeyAttribute, type TableDefinition, type TableNames } from '../functions/adapters/dynamodb/tables';
+import {
+  TABLES,
+  tableNames,
+  type KeyAttribute,
+  type TableDefinition,
+  type TableNames,
+} from '../functions/adapters/dynamodb/tables';
 
 export interface DrivetrainTablesProps {
   /** Physical name prefix (the config's deployment name): `<prefix>-drivers` and so on. */

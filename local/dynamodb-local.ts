@@ -34,7 +34,9 @@ export async function freePort(): Promise<number> {
 
 export async function startDynamoDbLocal(options: { port?: number; timeoutMs?: number } = {}): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' } as Parameters<typeof spawnDynamoDbLocal>[0]);
+  const child: ChildProcess = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe' } as Parameters<
+    typeof spawnDynamoDbLocal
+  >[0]);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -51,7 +53,8 @@ export async function startDynamoDbLocal(options: { port?: number; timeoutMs?: n
         await client.send(new ListTablesCommand({}));
         break;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} in time:\n${output}`, { cause: error });
+        if (Date.now() > deadline)
+          throw new Error(`DynamoDB Local did not answer on ${endpoint} in time:\n${output}`, { cause: error });
         await new Promise((r) => setTimeout(r, 150));
       }
     }

@@ -1,5 +1,10 @@
 /** Creates Drivetrain's tables (from the shared definition) in DynamoDB Local. */
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { TABLES, createTableInput, tableNames, type TableNames } from '../functions/adapters/dynamodb/tables';
 
 export interface LocalTableOptions {
@@ -12,7 +17,11 @@ export interface LocalTableOptions {
   enableTtl?: boolean;
 }
 
-export async function createLocalTables(client: DynamoDBClient, prefix: string, options: LocalTableOptions = {}): Promise<TableNames> {
+export async function createLocalTables(
+  client: DynamoDBClient,
+  prefix: string,
+  options: LocalTableOptions = {},
+): Promise<TableNames> {
   const names = tableNames(prefix);
   for (const table of TABLES) {
     const name = names[table.id];
@@ -22,10 +31,17 @@ export async function createLocalTables(client: DynamoDBClient, prefix: string, 
       if (!(error instanceof ResourceInUseException)) throw error;
     }
     if (table.ttlAttribute && options.enableTtl) {
-      await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true } })).catch((error: Error) => {
-        // Enabling TTL twice is an error on DynamoDB; the table is already in the state we want.
-        if (!/already enabled|TimeToLive is already/i.test(error.message)) throw error;
-      });
+      await client
+        .send(
+          new UpdateTimeToLiveCommand({
+            TableName: name,
+            TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+          }),
+        )
+        .catch((error: Error) => {
+          // Enabling TTL twice is an error on DynamoDB; the table is already in the state we want.
+          if (!/already enabled|TimeToLive is already/i.test(error.message)) throw error;
+        });
     }
   }
   return names;

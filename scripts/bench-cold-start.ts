@@ -38,7 +38,11 @@ interface Subject {
 
 /** What the stack puts in a function's environment, plus what Lambda itself sets; no NODE_OPTIONS (the stack sets none). */
 function lambdaEnvironment(): NodeJS.ProcessEnv {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_') && key !== 'NODE_OPTIONS' && key !== ENV.config));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !key.startsWith('AWS_') && key !== 'NODE_OPTIONS' && key !== ENV.config,
+    ),
+  );
   return {
     ...inherited,
     AWS_LAMBDA_FUNCTION_NAME: 'cold-start-bench',
@@ -57,9 +61,14 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
 /** Milliseconds from `import()` to the module being ready, in a fresh process. */
 function coldImportMs(entry: string, env: NodeJS.ProcessEnv): number {
   const script = `const t0 = performance.now(); await import(${JSON.stringify(pathToFileURL(entry).href)}); process.stdout.write(String(performance.now() - t0));`;
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8', cwd: tmpdir() });
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env,
+    encoding: 'utf8',
+    cwd: tmpdir(),
+  });
   const ms = Number(result.stdout);
-  if (result.status !== 0 || !Number.isFinite(ms)) throw new Error(`importing ${entry} failed (exit ${result.status}): ${result.stderr.trim()}`);
+  if (result.status !== 0 || !Number.isFinite(ms))
+    throw new Error(`importing ${entry} failed (exit ${result.status}): ${result.stderr.trim()}`);
   return ms;
 }
 
@@ -80,14 +89,25 @@ async function subjects(scratch: string): Promise<Subject[]> {
   const staged = (dir: string) => join(stageLambdaCode(dir, loaded.config), 'index.mjs');
   return [
     { name: BASELINE, entry: staged(baselineDir), bytes: baseline.bytes },
-    ...HANDLER_NAMES.map((name) => ({ name, entry: staged(join(bundles[name]!.file, '..')), bytes: bundles[name]!.bytes })),
+    ...HANDLER_NAMES.map((name) => ({
+      name,
+      entry: staged(join(bundles[name]!.file, '..')),
+      bytes: bundles[name]!.bytes,
+    })),
   ];
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' }, json: { type: 'boolean', default: false }, check: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '21' },
+      json: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+    },
+  });
   const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 3 || runs > 1000) throw new Error(`--runs must be a whole number from 3 to 1000, got ${values.runs}`);
+  if (!Number.isInteger(runs) || runs < 3 || runs > 1000)
+    throw new Error(`--runs must be a whole number from 3 to 1000, got ${values.runs}`);
   const scratch = mkdtempSync(join(tmpdir(), 'drivetrain-cold-start-'));
   try {
     const list = await subjects(scratch);
@@ -100,21 +120,39 @@ async function main(): Promise<number> {
     }
     const stats = list.map((subject) => {
       const sorted = [...samples.get(subject.name)!].sort((a, b) => a - b);
-      return { name: subject.name, kilobytes: Math.round(subject.bytes / 1024), medianMs: quantile(sorted, 0.5), p25Ms: quantile(sorted, 0.25), p75Ms: quantile(sorted, 0.75) };
+      return {
+        name: subject.name,
+        kilobytes: Math.round(subject.bytes / 1024),
+        medianMs: quantile(sorted, 0.5),
+        p25Ms: quantile(sorted, 0.25),
+        p75Ms: quantile(sorted, 0.75),
+      };
     });
     const baselineMedian = stats[0]!.medianMs;
     const rows = stats.map((s) => ({ ...s, ratio: s.medianMs / baselineMedian }));
-    const over = rows.filter((r) => r.name !== BASELINE && (r.ratio > MAX_COLD_IMPORT_RATIO || r.kilobytes * 1024 > LAMBDA_BUNDLE_GOAL_BYTES));
+    const over = rows.filter(
+      (r) => r.name !== BASELINE && (r.ratio > MAX_COLD_IMPORT_RATIO || r.kilobytes * 1024 > LAMBDA_BUNDLE_GOAL_BYTES),
+    );
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ node: process.version, runs, rows, within: over.length === 0 }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ node: process.version, runs, rows, within: over.length === 0 }, null, 2)}\n`,
+      );
     } else {
-      process.stdout.write(`cold import, ${runs} fresh processes per bundle, node ${process.version}, NODE_OPTIONS as the stack sets them (none)\n\n`);
-      process.stdout.write(`${'bundle'.padEnd(10)}${'size'.padStart(9)}${'median'.padStart(10)}${'p25–p75'.padStart(16)}${'× baseline'.padStart(12)}\n`);
+      process.stdout.write(
+        `cold import, ${runs} fresh processes per bundle, node ${process.version}, NODE_OPTIONS as the stack sets them (none)\n\n`,
+      );
+      process.stdout.write(
+        `${'bundle'.padEnd(10)}${'size'.padStart(9)}${'median'.padStart(10)}${'p25–p75'.padStart(16)}${'× baseline'.padStart(12)}\n`,
+      );
       for (const r of rows) {
-        process.stdout.write(`${r.name.padEnd(10)}${`${r.kilobytes} KB`.padStart(9)}${`${r.medianMs.toFixed(1)} ms`.padStart(10)}${`${r.p25Ms.toFixed(0)}–${r.p75Ms.toFixed(0)} ms`.padStart(16)}${r.ratio.toFixed(2).padStart(12)}\n`);
+        process.stdout.write(
+          `${r.name.padEnd(10)}${`${r.kilobytes} KB`.padStart(9)}${`${r.medianMs.toFixed(1)} ms`.padStart(10)}${`${r.p25Ms.toFixed(0)}–${r.p75Ms.toFixed(0)} ms`.padStart(16)}${r.ratio.toFixed(2).padStart(12)}\n`,
+        );
       }
       const goal = `goal: ≤ ${LAMBDA_BUNDLE_GOAL_BYTES / 1024} KB and ≤ ${MAX_COLD_IMPORT_RATIO}× the baseline's median`;
-      process.stdout.write(`\n${over.length === 0 ? 'within' : `missed by ${over.map((r) => r.name).join(', ')}`}: ${goal}\n`);
+      process.stdout.write(
+        `\n${over.length === 0 ? 'within' : `missed by ${over.map((r) => r.name).join(', ')}`}: ${goal}\n`,
+      );
     }
     return values.check && over.length > 0 ? 1 : 0;
   } finally {

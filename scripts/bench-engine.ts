@@ -45,7 +45,13 @@ const target: EngineTarget = targetSchema.parse({
   kind: 'ec2-asg',
   resource: { kind: 'ec2-asg', autoScalingGroupName: 'web-prod' },
   mode: 'enforce',
-  allowedSources: ['aws.cloudwatch', 'drivetrain.metrics', 'com.acme.marketing', 'com.acme.finance', 'drivetrain.operator'],
+  allowedSources: [
+    'aws.cloudwatch',
+    'drivetrain.metrics',
+    'com.acme.marketing',
+    'com.acme.finance',
+    'drivetrain.operator',
+  ],
   policy: {
     version: 'web-2026-11-23',
     bounds: { min: 2, max: 60, maxStepUp: 12, maxStepDown: 4 },
@@ -65,18 +71,41 @@ const target: EngineTarget = targetSchema.parse({
     stabilization: { scaleUpSeconds: 120, scaleDownSeconds: 600 },
     budget: { unitHourlyPrice: 0.0832, maxHourlyCost: 4.5 },
     fallback: { allocation: 6, staleAfterSeconds: 600 },
-    schedule: [{ name: 'black-friday-floor', start: T0 + 86_400, end: T0 + 2 * 86_400, action: 'pin', allocation: 30, reason: 'BF' }],
+    schedule: [
+      {
+        name: 'black-friday-floor',
+        start: T0 + 86_400,
+        end: T0 + 2 * 86_400,
+        action: 'pin',
+        allocation: 30,
+        reason: 'BF',
+      },
+    ],
   },
 });
 
 let seq = 0;
-function driver(kind: DriverKind, name: string, signal: unknown, observedAt: number, ttl: number, extra: Record<string, unknown> = {}): Driver {
+function driver(
+  kind: DriverKind,
+  name: string,
+  signal: unknown,
+  observedAt: number,
+  ttl: number,
+  extra: Record<string, unknown> = {},
+): Driver {
   seq++;
   return driverSchema.parse({
     id: `${name}#${seq}`,
     name,
     kind,
-    source: kind === 'alarm' ? 'aws.cloudwatch' : kind === 'metric' ? 'drivetrain.metrics' : kind === 'override' ? 'drivetrain.operator' : 'com.acme.marketing',
+    source:
+      kind === 'alarm'
+        ? 'aws.cloudwatch'
+        : kind === 'metric'
+          ? 'drivetrain.metrics'
+          : kind === 'override'
+            ? 'drivetrain.operator'
+            : 'com.acme.marketing',
     targets: ['web-asg'],
     observedAt,
     expiresAt: observedAt + ttl,
@@ -88,7 +117,8 @@ function driver(kind: DriverKind, name: string, signal: unknown, observedAt: num
 
 const alarm = (name: string, alarmName: string, state: string, at: number) =>
   driver('alarm', name, { alarmName, state, previousState: state === 'ALARM' ? 'OK' : 'ALARM' }, at, 7 * 86_400);
-const metric = (name: string, value: number, at: number) => driver('metric', name, { value, unit: 'Count/Second' }, at, 3600);
+const metric = (name: string, value: number, at: number) =>
+  driver('metric', name, { value, unit: 'Count/Second' }, at, 3600);
 const business = (name: string, signal: unknown, at: number) => driver('business', name, signal, at, 30 * 86_400);
 
 const drivers: Driver[] = [
@@ -102,13 +132,46 @@ const drivers: Driver[] = [
   metric('requests', 2600, T0 - 5),
   metric('queue-depth', 900, T0 - 30),
   metric('queue-depth', 1200, T0 - 700),
-  business('flash-sale', { type: 'demand', label: 'flash-sale', demand: { multiplier: 3 }, windowStart: T0 + 600, windowEnd: T0 + 4200, leadTimeSeconds: 900 }, T0 - 86_400),
-  business('flash-sale', { type: 'demand', label: 'newsletter', demand: { absolute: 9 }, windowStart: T0 + 7200, windowEnd: T0 + 9000 }, T0 - 3600),
-  business('forecast', { type: 'demand', label: 'forecast', demand: { absolute: 14 }, windowStart: T0 - 1800, windowEnd: T0 + 1800 }, T0 - 7200),
-  business('cost-budget', { type: 'budget', maxHourlyCost: 3.2, windowStart: T0 - 86_400, windowEnd: T0 + 86_400 }, T0 - 86_400),
+  business(
+    'flash-sale',
+    {
+      type: 'demand',
+      label: 'flash-sale',
+      demand: { multiplier: 3 },
+      windowStart: T0 + 600,
+      windowEnd: T0 + 4200,
+      leadTimeSeconds: 900,
+    },
+    T0 - 86_400,
+  ),
+  business(
+    'flash-sale',
+    { type: 'demand', label: 'newsletter', demand: { absolute: 9 }, windowStart: T0 + 7200, windowEnd: T0 + 9000 },
+    T0 - 3600,
+  ),
+  business(
+    'forecast',
+    { type: 'demand', label: 'forecast', demand: { absolute: 14 }, windowStart: T0 - 1800, windowEnd: T0 + 1800 },
+    T0 - 7200,
+  ),
+  business(
+    'cost-budget',
+    { type: 'budget', maxHourlyCost: 3.2, windowStart: T0 - 86_400, windowEnd: T0 + 86_400 },
+    T0 - 86_400,
+  ),
   business('change-freeze', { type: 'freeze', windowStart: T0 + 3 * 3600, windowEnd: T0 + 5 * 3600 }, T0 - 86_400),
-  driver('override', 'ops-override', { action: 'pin', allocation: 20 }, T0 - 7200, 3600, { reason: 'load test (expired)' }),
-  driver('override', 'ops-override', { action: 'freeze' }, T0 - 30, 1800, { reason: 'incident INC-4711: hold capacity', lineage: { eventId: 'evt-ovr', channel: 'api', receivedAt: T0 - 29, principal: 'arn:aws:sts::111122223333:assumed-role/oncall-sre/alice' } }),
+  driver('override', 'ops-override', { action: 'pin', allocation: 20 }, T0 - 7200, 3600, {
+    reason: 'load test (expired)',
+  }),
+  driver('override', 'ops-override', { action: 'freeze' }, T0 - 30, 1800, {
+    reason: 'incident INC-4711: hold capacity',
+    lineage: {
+      eventId: 'evt-ovr',
+      channel: 'api',
+      receivedAt: T0 - 29,
+      principal: 'arn:aws:sts::111122223333:assumed-role/oncall-sre/alice',
+    },
+  }),
   alarm('cpu-high', 'web-prod-cpu-high-c', 'ALARM', T0 - 8 * 86_400), // past its TTL, not yet deleted
   driver('metric', 'requests', { value: 10, unit: 'Count/Second' }, T0 - 30, 3600, { targets: ['checkout-fn'] }),
   metric('unknown-metric', 42, T0 - 10),
@@ -121,7 +184,10 @@ const minutes = (days: number) => Math.ceil((days * 86_400 + 2 * 3600) / 60);
 const series = (days: number, base: number) => ({
   start: T0 - days * 86_400,
   stepSeconds: 60,
-  values: Float64Array.from({ length: minutes(days) }, (_, i) => base * (1 + 0.5 * Math.sin((2 * Math.PI * i) / 1440)) * (1 + 0.05 * Math.sin(i * 7.3))),
+  values: Float64Array.from(
+    { length: minutes(days) },
+    (_, i) => base * (1 + 0.5 * Math.sin((2 * Math.PI * i) / 1440)) * (1 + 0.05 * Math.sin(i * 7.3)),
+  ),
 });
 const history = { requests: series(8, 2000), 'queue-depth': series(1, 900) };
 const HISTORY_INPUT = process.env.BENCH_NO_HISTORY ? undefined : { history };
@@ -130,9 +196,27 @@ const HISTORY_INPUT = process.env.BENCH_NO_HISTORY ? undefined : { history };
 // outside both stabilization windows, at different allocations.
 const states: (TargetState | undefined)[] = [
   undefined,
-  { targetId: 'web-asg', version: 7, current: { kind: 'capacity', desired: 10, floor: 2 }, lastChangeAt: T0 - 900, lastScaleUpAt: T0 - 900 },
-  { targetId: 'web-asg', version: 8, current: { kind: 'capacity', desired: 24, floor: 12 }, lastChangeAt: T0 - 60, lastScaleUpAt: T0 - 60 },
-  { targetId: 'web-asg', version: 9, current: { kind: 'capacity', desired: 4, floor: 2 }, lastChangeAt: T0 - 4000, lastScaleDownAt: T0 - 4000 },
+  {
+    targetId: 'web-asg',
+    version: 7,
+    current: { kind: 'capacity', desired: 10, floor: 2 },
+    lastChangeAt: T0 - 900,
+    lastScaleUpAt: T0 - 900,
+  },
+  {
+    targetId: 'web-asg',
+    version: 8,
+    current: { kind: 'capacity', desired: 24, floor: 12 },
+    lastChangeAt: T0 - 60,
+    lastScaleUpAt: T0 - 60,
+  },
+  {
+    targetId: 'web-asg',
+    version: 9,
+    current: { kind: 'capacity', desired: 4, floor: 2 },
+    lastChangeAt: T0 - 4000,
+    lastScaleDownAt: T0 - 4000,
+  },
 ];
 // Clocks spanning before the override expires and after: the freeze override is live for the first 30 minutes.
 const clocks = [T0, T0 + 300, T0 + 1500, T0 + 2400, T0 + 5400];
@@ -166,13 +250,28 @@ const nsPerEvaluation = Math.round(Number(elapsedNs) / evaluations);
 // After the freeze override has expired, so the sample shows demand drivers competing.
 const sample = decide(target, drivers, states[1], clocks[3]!, HISTORY_INPUT);
 if (args.json) {
-  console.log(JSON.stringify({ evaluationsPerSecond: perSecond, nsPerEvaluation, evaluations, drivers: drivers.length, node: process.version, checksum }));
+  console.log(
+    JSON.stringify({
+      evaluationsPerSecond: perSecond,
+      nsPerEvaluation,
+      evaluations,
+      drivers: drivers.length,
+      node: process.version,
+      checksum,
+    }),
+  );
 } else {
-  console.log(`decide(): ${drivers.length} drivers, ${target.policy.rules.length} rules, policy ${target.policy.version}`);
+  console.log(
+    `decide(): ${drivers.length} drivers, ${target.policy.rules.length} rules, policy ${target.policy.version}`,
+  );
   console.log(`  sample: ${sample.summary}`);
-  console.log(`  ${perSecond.toLocaleString('en-US')} evaluations/s  (${nsPerEvaluation} ns/evaluation, ${evaluations.toLocaleString('en-US')} in ${(Number(elapsedNs) / 1e9).toFixed(2)} s, node ${process.version})`);
+  console.log(
+    `  ${perSecond.toLocaleString('en-US')} evaluations/s  (${nsPerEvaluation} ns/evaluation, ${evaluations.toLocaleString('en-US')} in ${(Number(elapsedNs) / 1e9).toFixed(2)} s, node ${process.version})`,
+  );
 }
 if (minRate !== undefined && perSecond < minRate) {
-  console.error(`FAIL: ${perSecond.toLocaleString('en-US')} evaluations/s is below --min ${minRate.toLocaleString('en-US')}`);
+  console.error(
+    `FAIL: ${perSecond.toLocaleString('en-US')} evaluations/s is below --min ${minRate.toLocaleString('en-US')}`,
+  );
   process.exit(1);
 }

@@ -20,9 +20,15 @@ async function main(): Promise<number> {
     return 0;
   }
   const started = performance.now();
-  const results = await runBenchmark({ traces: values.trace, configPath: values.config ?? DEFAULT_BENCH_CONFIG, manifestPath: values.manifest ?? DEFAULT_MANIFEST });
+  const results = await runBenchmark({
+    traces: values.trace,
+    configPath: values.config ?? DEFAULT_BENCH_CONFIG,
+    manifestPath: values.manifest ?? DEFAULT_MANIFEST,
+  });
   const first = results[0];
-  console.log('Elasticity benchmark (SPEC RG metrics, Herbst et al.): θ accuracy and τ timeshare of under/over-provisioning against');
+  console.log(
+    'Elasticity benchmark (SPEC RG metrics, Herbst et al.): θ accuracy and τ timeshare of under/over-provisioning against',
+  );
   console.log(
     `the instances the demand needs${first ? ` at ${first.perUnitCapacity} rps each` : ''}, υ instability, jitter in adaptations/h; cost = instance-hours × $${first?.unitHourlyPrice ?? '?'}.`,
   );
@@ -34,7 +40,9 @@ async function main(): Promise<number> {
   const goals = results.flatMap((r) => r.goals);
   const missed = goals.filter((g) => !g.met);
   console.log('');
-  console.log(`${goals.length - missed.length}/${goals.length} goals met in ${Math.round(performance.now() - started)} ms.`);
+  console.log(
+    `${goals.length - missed.length}/${goals.length} goals met in ${Math.round(performance.now() - started)} ms.`,
+  );
   return 0;
 }
 

@@ -45,7 +45,10 @@ export const zodNamespaceImports: Plugin = {
       const source = readFileSync(args.path, 'utf8');
       if (!namedZ.test(source)) return undefined;
       namedZ.lastIndex = 0;
-      return { contents: source.replace(namedZ, "import * as z from 'zod'"), loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
+      return {
+        contents: source.replace(namedZ, "import * as z from 'zod'"),
+        loader: args.path.endsWith('.ts') ? 'ts' : 'js',
+      };
     });
   },
 };
@@ -93,7 +96,12 @@ export async function buildHandlerBundle(entry: string, outdir: string): Promise
 }
 
 export async function buildLambdaBundles(outRoot = BUNDLES_DIR): Promise<Record<string, BundleResult>> {
-  const results = await Promise.all(HANDLER_NAMES.map(async (name) => [name, await buildHandlerBundle(join(PACKAGE_ROOT, HANDLER_SOURCES[name]), join(outRoot, name))] as const));
+  const results = await Promise.all(
+    HANDLER_NAMES.map(
+      async (name) =>
+        [name, await buildHandlerBundle(join(PACKAGE_ROOT, HANDLER_SOURCES[name]), join(outRoot, name))] as const,
+    ),
+  );
   return Object.fromEntries(results);
 }
 
@@ -102,7 +110,10 @@ if (require.main === module) {
   buildLambdaBundles().then(
     (results) => {
       if (quiet) return;
-      for (const [name, { file, bytes }] of Object.entries(results)) process.stdout.write(`${name.padEnd(8)} ${(bytes / 1024).toFixed(0).padStart(5)} KB  ${relative(process.cwd(), file)}\n`);
+      for (const [name, { file, bytes }] of Object.entries(results))
+        process.stdout.write(
+          `${name.padEnd(8)} ${(bytes / 1024).toFixed(0).padStart(5)} KB  ${relative(process.cwd(), file)}\n`,
+        );
     },
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -20,12 +20,17 @@ const DATA_FILES = ['traces', 'drivetrain.config.yaml'];
 
 export async function buildPackage(): Promise<void> {
   rmSync(DIST, { recursive: true, force: true });
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const tsc = spawnSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', join(PACKAGE_ROOT, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
   if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${tsc.status ?? tsc.signal})`);
   for (const file of DATA_FILES) cpSync(join(PACKAGE_ROOT, file), join(DIST, file), { recursive: true });
   writeFileSync(join(DIST, 'cli', 'help.json'), `${JSON.stringify(helpPages(), null, 2)}\n`);
   const bundles = await buildLambdaBundles();
-  for (const [name, { bytes }] of Object.entries(bundles)) process.stdout.write(`dist/lambda/${name}: ${(bytes / 1024).toFixed(0)} KB\n`);
+  for (const [name, { bytes }] of Object.entries(bundles))
+    process.stdout.write(`dist/lambda/${name}: ${(bytes / 1024).toFixed(0)} KB\n`);
 }
 
 if (require.main === module) {

@@ -21,7 +21,11 @@ function platformOf(name) {
   const parts = name.split('/').pop().split('-');
   const os = OS.find((o) => parts.includes(o));
   const cpu = CPU.find((c) => parts.includes(c));
-  const libc = parts.some((p) => p.startsWith('musl')) ? 'musl' : parts.some((p) => p.startsWith('gnu')) ? 'glibc' : undefined;
+  const libc = parts.some((p) => p.startsWith('musl'))
+    ? 'musl'
+    : parts.some((p) => p.startsWith('gnu'))
+      ? 'glibc'
+      : undefined;
   return { os, cpu, libc };
 }
 
@@ -31,7 +35,8 @@ for (const [path, entry] of Object.entries(packages)) {
     const at = `${path ? `${path}/` : ''}node_modules/${dep}`;
     if (packages[at] || packages[`node_modules/${dep}`]) continue;
     const { os, cpu, libc } = platformOf(dep);
-    if (!os || !cpu) throw new Error(`cannot tell the platform of ${dep} (optional dependency of ${path}); add it by hand`);
+    if (!os || !cpu)
+      throw new Error(`cannot tell the platform of ${dep} (optional dependency of ${path}); add it by hand`);
     packages[`node_modules/${dep}`] = {
       version,
       ...(entry.dev ? { dev: true } : {}),
@@ -43,7 +48,9 @@ for (const [path, entry] of Object.entries(packages)) {
     added++;
   }
 }
-const sorted = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)));
+const sorted = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)),
+);
 lock.packages = sorted;
 writeFileSync(LOCK, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`package-lock.json: ${added} missing platform package(s) added`);

@@ -38,13 +38,18 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('usage: npm run demo -- [--speed VIRTUAL_SECONDS_PER_SECOND] [--config FILE] [--report-dir DIR] [--all] [--open] [--keep]');
+    console.log(
+      'usage: npm run demo -- [--speed VIRTUAL_SECONDS_PER_SECOND] [--config FILE] [--report-dir DIR] [--all] [--open] [--keep]',
+    );
     console.log('  --all   print every recorded decision (holds too), not only the changes');
-    console.log(`  --keep  keep DynamoDB Local running on 127.0.0.1:${KEEP_PORT} with tables named after the config, for \`npx drivetrain --local …\`, until Ctrl-C`);
+    console.log(
+      `  --keep  keep DynamoDB Local running on 127.0.0.1:${KEEP_PORT} with tables named after the config, for \`npx drivetrain --local …\`, until Ctrl-C`,
+    );
     return 0;
   }
   const speed = values.speed === undefined ? undefined : Number(values.speed);
-  if (speed !== undefined && !(speed > 0)) throw new Error(`--speed must be a positive number of virtual seconds per second, got "${values.speed}"`);
+  if (speed !== undefined && !(speed > 0))
+    throw new Error(`--speed must be a positive number of virtual seconds per second, got "${values.speed}"`);
 
   const out = process.stdout;
   out.write('Drivetrain demo: starting DynamoDB Local…\n');
@@ -63,9 +68,16 @@ async function main(): Promise<number> {
   }
   try {
     // --keep: the port and table prefix `drivetrain --local` uses by default, so the CLI finds the demo's tables.
-    const keepPrefix = values.keep ? parseConfig(parseYaml(readFileSync(values.config ?? EMBEDDED_CONFIG, 'utf8')), values.config ?? 'drivetrain.config.yaml').name : undefined;
+    const keepPrefix = values.keep
+      ? parseConfig(
+          parseYaml(readFileSync(values.config ?? EMBEDDED_CONFIG, 'utf8')),
+          values.config ?? 'drivetrain.config.yaml',
+        ).name
+      : undefined;
     local = await startDynamoDbLocal({ timeoutMs: 60_000, ...(values.keep ? { port: KEEP_PORT } : {}) });
-    out.write(`DynamoDB Local on ${local.endpoint}; running the Black Friday scenario (09:30–13:00 UTC, virtual time)\n\n`);
+    out.write(
+      `DynamoDB Local on ${local.endpoint}; running the Black Friday scenario (09:30–13:00 UTC, virtual time)\n\n`,
+    );
     const bar = new ProgressBar({ write: (t) => out.write(t), isTTY: out.isTTY, columns: out.columns });
     const result = await runDemo({
       dynamoDbEndpoint: local.endpoint,
@@ -78,9 +90,13 @@ async function main(): Promise<number> {
     });
     bar.done();
     // Holds are recorded whenever their explanation changes; the changes are what an operator scans first.
-    const shown = values.all ? result.decisions : result.decisions.filter((d) => d.actions.length > 0 || d.status === 'failed');
+    const shown = values.all
+      ? result.decisions
+      : result.decisions.filter((d) => d.actions.length > 0 || d.status === 'failed');
     const holds = result.decisions.length - shown.length;
-    out.write(`\nDecisions from the decisions table, newest last: ${values.all ? `all ${shown.length}` : `the ${shown.length} that changed an allocation`}${holds ? ` (+${holds} recorded holds: --all, or the report)` : ''}\n\n`);
+    out.write(
+      `\nDecisions from the decisions table, newest last: ${values.all ? `all ${shown.length}` : `the ${shown.length} that changed an allocation`}${holds ? ` (+${holds} recorded holds: --all, or the report)` : ''}\n\n`,
+    );
     out.write(`${formatDecisionTable(shown, out.isTTY ? { width: out.columns } : {})}\n\n`);
     out.write(`Scenario beats:\n${formatBeats(result.beats)}\n\n`);
     out.write(
@@ -106,7 +122,9 @@ async function main(): Promise<number> {
 
 function openInBrowser(path: string): void {
   const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-  spawn(command, [path], { stdio: 'ignore', detached: true }).on('error', () => process.stdout.write(`(could not run ${command}; open the file yourself)\n`)).unref();
+  spawn(command, [path], { stdio: 'ignore', detached: true })
+    .on('error', () => process.stdout.write(`(could not run ${command}; open the file yourself)\n`))
+    .unref();
 }
 
 main().then(

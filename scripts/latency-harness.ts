@@ -36,7 +36,12 @@ import { DETAIL_TYPES, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/cont
 import { parseConfig } from '../functions/domain/config';
 import { createExecutors } from '../functions/executors';
 import { createIngestHandler, type IngestSummary } from '../functions/handlers/ingest';
-import type { AutoScalingGroupCapacity, AutoScalingPort, ProvisionedConcurrencyPort, WeightedRoutingPort } from '../functions/ports';
+import type {
+  AutoScalingGroupCapacity,
+  AutoScalingPort,
+  ProvisionedConcurrencyPort,
+  WeightedRoutingPort,
+} from '../functions/ports';
 import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal } from '../local/dynamodb-local';
 import { createLocalTables } from '../local/tables';
 
@@ -106,7 +111,16 @@ function context(): Context {
  * and clearing at position 6 of every ten events, every event changes web-asg's allocation within its step
  * limits (+12/-4): 8, 10, 8, 10, alarm 12, 14, clear 10, 8, 10, 12, then again from 8.
  */
-const REQUESTS_BY_POSITION: Record<number, number> = { 0: 2000, 1: 2500, 2: 2000, 3: 2500, 5: 2000, 7: 2000, 8: 2500, 9: 3000 };
+const REQUESTS_BY_POSITION: Record<number, number> = {
+  0: 2000,
+  1: 2500,
+  2: 2000,
+  3: 2500,
+  5: 2000,
+  7: 2000,
+  8: 2500,
+  9: 3000,
+};
 
 /** Event i on the virtual clock: a metric snapshot, or the CPU alarm changing state at positions 4 and 6. */
 function event(i: number, at: number): { event: unknown; kind: 'metric' | 'alarm' } {
@@ -127,7 +141,11 @@ function event(i: number, at: number): { event: unknown; kind: 'metric' | 'alarm
         detail: {
           alarmName: 'web-prod-cpu-high',
           state: { value: state, reason: 'bench', timestamp: new Date(at * 1000).toISOString().replace('Z', '+0000') },
-          previousState: { value: state === 'ALARM' ? 'OK' : 'ALARM', reason: 'bench', timestamp: new Date((at - 60) * 1000).toISOString().replace('Z', '+0000') },
+          previousState: {
+            value: state === 'ALARM' ? 'OK' : 'ALARM',
+            reason: 'bench',
+            timestamp: new Date((at - 60) * 1000).toISOString().replace('Z', '+0000'),
+          },
         },
       },
     };
@@ -149,21 +167,33 @@ function event(i: number, at: number): { event: unknown; kind: 'metric' | 'alarm
 }
 
 async function main(): Promise<void> {
-  const config = parseConfig(parseYaml(readFileSync(join(__dirname, '..', 'drivetrain.config.yaml'), 'utf8')), 'drivetrain.config.yaml');
+  const config = parseConfig(
+    parseYaml(readFileSync(join(__dirname, '..', 'drivetrain.config.yaml'), 'utf8')),
+    'drivetrain.config.yaml',
+  );
   const local = await startDynamoDbLocal();
   const client = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint: local.endpoint });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   try {
     const names = await createLocalTables(client, `bench${Date.now().toString(36)}`);
     const autoScaling = new InMemoryAutoScaling();
-    const provisionedConcurrency: ProvisionedConcurrencyPort = { get: unused('Lambda'), put: unused('Lambda'), remove: unused('Lambda') };
+    const provisionedConcurrency: ProvisionedConcurrencyPort = {
+      get: unused('Lambda'),
+      put: unused('Lambda'),
+      remove: unused('Lambda'),
+    };
     const weightedRouting: WeightedRoutingPort = { getWeights: unused('Route 53'), setWeights: unused('Route 53') };
     // Start far past the config's scheduled windows; each event moves the clock beyond every cooldown.
     const clock = { now: 1_900_000_000 };
     const handler = createIngestHandler({
       config,
       drivers: new DynamoDriverStore(doc, names.drivers),
-      decisions: new DynamoDecisionStore(doc, { decisionsTable: names.decisions, stateTable: names.state, retentionDays: config.decisionRetentionDays, targets: config.targets }),
+      decisions: new DynamoDecisionStore(doc, {
+        decisionsTable: names.decisions,
+        stateTable: names.state,
+        retentionDays: config.decisionRetentionDays,
+        targets: config.targets,
+      }),
       executors: createExecutors({ autoScaling, provisionedConcurrency, weightedRouting }),
       clock: () => clock.now,
       logger: new Logger({ serviceName: SERVICE_NAME, logLevel: 'SILENT' }),
@@ -206,9 +236,15 @@ async function main(): Promise<void> {
     };
     if (args.json) console.log(JSON.stringify(report));
     else {
-      console.log(`Drivetrain ingest latency, event in → executor call out (DynamoDB Local, warm, ${report.measured} of ${EVENTS} events after ${WARMUP} warm-up)`);
-      console.log(`  p50 ${report.p50Ms} ms   p90 ${report.p90Ms} ms   p99 ${report.p99Ms} ms   max ${report.maxMs} ms`);
-      console.log(`  ${report.eventsPerSecond} events/s sequential; ${withoutCall} events without an executor call; ${failures} failed`);
+      console.log(
+        `Drivetrain ingest latency, event in → executor call out (DynamoDB Local, warm, ${report.measured} of ${EVENTS} events after ${WARMUP} warm-up)`,
+      );
+      console.log(
+        `  p50 ${report.p50Ms} ms   p90 ${report.p90Ms} ms   p99 ${report.p99Ms} ms   max ${report.maxMs} ms`,
+      );
+      console.log(
+        `  ${report.eventsPerSecond} events/s sequential; ${withoutCall} events without an executor call; ${failures} failed`,
+      );
       console.log(`  goal p99 < 150 ms: ${report.p99Ms < 150 ? 'met' : 'NOT met'}`);
     }
     if (withoutCall > 0 || failures > 0) process.exitCode = 1;

@@ -37,7 +37,13 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { decisionRecordSchema, DynamoDecisionStore } from '../functions/adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../functions/adapters/dynamodb/driver-store';
 import { DETAIL_TYPES, METRICS_NAMESPACE, OPERATOR_SOURCE, SERVICE_NAME } from '../functions/contracts';
-import { formatIssue, parseConfig, validateConfig, type DrivetrainConfig, type DrivetrainConfigInput } from '../functions/domain/config';
+import {
+  formatIssue,
+  parseConfig,
+  validateConfig,
+  type DrivetrainConfig,
+  type DrivetrainConfigInput,
+} from '../functions/domain/config';
 import { decide } from '../functions/domain/engine';
 import type { Allocation, Target, TargetKind } from '../functions/domain/model';
 import { createExecutors } from '../functions/executors';
@@ -174,7 +180,13 @@ export function soakConfig(count: number): DrivetrainConfigInput {
             { setIdentifier: 'b', weight: 40, minShare: 0.1, drainOn: [`health-${id}-b`] },
           ],
         },
-        policy: { version: `${id}-v1`, bounds: { min: 0, max: 255 }, rules: [{ kind: 'override', driver: 'ops-override' }], routing: { restoreAfterSeconds: 120 }, fallback: { allocation: 0 } },
+        policy: {
+          version: `${id}-v1`,
+          bounds: { min: 0, max: 255 },
+          rules: [{ kind: 'override', driver: 'ops-override' }],
+          routing: { restoreAfterSeconds: 120 },
+          fallback: { allocation: 0 },
+        },
       });
       continue;
     }
@@ -185,7 +197,9 @@ export function soakConfig(count: number): DrivetrainConfigInput {
     targets.push({
       ...common,
       kind,
-      resource: asg ? { kind: 'ec2-asg', autoScalingGroupName: `soak-${id}` } : { kind: 'lambda-provisioned-concurrency', functionName: `soak-${id}`, qualifier: 'live' },
+      resource: asg
+        ? { kind: 'ec2-asg', autoScalingGroupName: `soak-${id}` }
+        : { kind: 'lambda-provisioned-concurrency', functionName: `soak-${id}`, qualifier: 'live' },
       policy: {
         version: `${id}-v1`,
         bounds: asg ? { min: 2, max: 60, maxStepUp: 20 } : { min: 0, max: 100 },
@@ -237,7 +251,11 @@ class FakeAws {
     for (const target of config.targets) {
       const r = target.resource;
       if (r.kind === 'ec2-asg') {
-        this.groups.set(r.autoScalingGroupName, { desired: target.policy.fallback.allocation, min: target.policy.bounds.min, max: target.policy.bounds.max });
+        this.groups.set(r.autoScalingGroupName, {
+          desired: target.policy.fallback.allocation,
+          min: target.policy.bounds.min,
+          max: target.policy.bounds.max,
+        });
         this.targetOfResource.set(r.autoScalingGroupName, target.id);
       } else if (r.kind === 'lambda-provisioned-concurrency') {
         this.targetOfResource.set(`${r.functionName}:${r.qualifier}`, target.id);
@@ -288,10 +306,11 @@ class FakeAws {
   }
 
   readonly autoScaling: AutoScalingPort = {
-    describe: (name) => this.call(name, undefined, () => {
-      const group = this.groups.get(name);
-      return group && { ...group };
-    }),
+    describe: (name) =>
+      this.call(name, undefined, () => {
+        const group = this.groups.get(name);
+        return group && { ...group };
+      }),
     setCapacity: (name, change) =>
       this.call(
         name,
@@ -299,7 +318,12 @@ class FakeAws {
           const group = this.groups.get(name)!;
           const next = { ...group, desired: change.desired, min: change.min ?? group.min };
           if (!(next.min <= next.desired && next.desired <= next.max)) {
-            throw Object.assign(new Error(`Desired capacity:${next.desired} must be between the specified min size:${next.min} and max size:${next.max}`), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+            throw Object.assign(
+              new Error(
+                `Desired capacity:${next.desired} must be between the specified min size:${next.min} and max size:${next.max}`,
+              ),
+              { name: 'ValidationError', $metadata: { httpStatusCode: 400 } },
+            );
           }
           this.groups.set(name, next);
         },
@@ -308,19 +332,34 @@ class FakeAws {
   };
 
   readonly provisionedConcurrency: ProvisionedConcurrencyPort = {
-    get: (fn, qualifier) => this.call(`${fn}:${qualifier}`, undefined, () => {
-      const config = this.provisioned.get(`${fn}:${qualifier}`);
-      return config && { ...config };
-    }),
+    get: (fn, qualifier) =>
+      this.call(`${fn}:${qualifier}`, undefined, () => {
+        const config = this.provisioned.get(`${fn}:${qualifier}`);
+        return config && { ...config };
+      }),
     put: (fn, qualifier, units) =>
-      this.call(`${fn}:${qualifier}`, () => void this.provisioned.set(`${fn}:${qualifier}`, { requested: units, allocated: units, status: 'READY' }), () => undefined),
-    remove: (fn, qualifier) => this.call(`${fn}:${qualifier}`, () => void this.provisioned.delete(`${fn}:${qualifier}`), () => undefined),
+      this.call(
+        `${fn}:${qualifier}`,
+        () => void this.provisioned.set(`${fn}:${qualifier}`, { requested: units, allocated: units, status: 'READY' }),
+        () => undefined,
+      ),
+    remove: (fn, qualifier) =>
+      this.call(
+        `${fn}:${qualifier}`,
+        () => void this.provisioned.delete(`${fn}:${qualifier}`),
+        () => undefined,
+      ),
   };
 
   readonly weightedRouting: WeightedRoutingPort = {
-    getWeights: (record: WeightedRecord) => this.call(record.recordName, undefined, () => ({ ...this.weights.get(record.recordName)! })),
+    getWeights: (record: WeightedRecord) =>
+      this.call(record.recordName, undefined, () => ({ ...this.weights.get(record.recordName)! })),
     setWeights: (record: WeightedRecord, weights: Record<string, number>) =>
-      this.call(record.recordName, () => void this.weights.set(record.recordName, { ...this.weights.get(record.recordName)!, ...weights }), () => undefined),
+      this.call(
+        record.recordName,
+        () => void this.weights.set(record.recordName, { ...this.weights.get(record.recordName)!, ...weights }),
+        () => undefined,
+      ),
   };
 
   /** Marks each apply in flight on its target, so every write can be attributed to the action that made it. */
@@ -337,7 +376,11 @@ class FakeAws {
         }
       },
     });
-    return { 'ec2-asg': wrap(executors['ec2-asg']), 'lambda-provisioned-concurrency': wrap(executors['lambda-provisioned-concurrency']), 'route53-weighted': wrap(executors['route53-weighted']) };
+    return {
+      'ec2-asg': wrap(executors['ec2-asg']),
+      'lambda-provisioned-concurrency': wrap(executors['lambda-provisioned-concurrency']),
+      'route53-weighted': wrap(executors['route53-weighted']),
+    };
   }
 }
 
@@ -369,7 +412,12 @@ function sqsShardEvent(body: ShardMessageBody, id: number): Json {
         messageId,
         receiptHandle: `AQEB${id}`,
         body: JSON.stringify(body),
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'AROAEXAMPLE:drivetrain-tick', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'AROAEXAMPLE:drivetrain-tick',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
         messageAttributes: {},
         md5OfBody: '00000000000000000000000000000000',
         eventSource: 'aws:sqs',
@@ -398,9 +446,17 @@ function countedPort<T extends object>(port: T, count: () => void): T {
 class FailureRecordingLogger extends Logger {
   readonly failures: Array<{ targetId: string; message: string; retryable: boolean }> = [];
 
-  override error(input: Parameters<Logger['error']>[0], ...extra: Parameters<Logger['error']> extends [unknown, ...infer R] ? R : never): void {
+  override error(
+    input: Parameters<Logger['error']>[0],
+    ...extra: Parameters<Logger['error']> extends [unknown, ...infer R] ? R : never
+  ): void {
     const attributes = extra[0] as { targetId?: string; error?: { message?: string; retryable?: boolean } } | undefined;
-    if (attributes?.targetId) this.failures.push({ targetId: attributes.targetId, message: attributes.error?.message ?? String(input), retryable: attributes.error?.retryable ?? false });
+    if (attributes?.targetId)
+      this.failures.push({
+        targetId: attributes.targetId,
+        message: attributes.error?.message ?? String(input),
+        retryable: attributes.error?.retryable ?? false,
+      });
     super.error(input, ...extra);
   }
 }
@@ -419,19 +475,47 @@ function cloudWatchTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('Z', '+0000');
 }
 
-function envelope(id: string, at: number, detailType: string, source: string, detail: Json, resources: string[] = []): Json {
-  return { version: '0', id, 'detail-type': detailType, source, account: '111122223333', time: isoZ(at), region: 'us-east-1', resources, detail };
+function envelope(
+  id: string,
+  at: number,
+  detailType: string,
+  source: string,
+  detail: Json,
+  resources: string[] = [],
+): Json {
+  return {
+    version: '0',
+    id,
+    'detail-type': detailType,
+    source,
+    account: '111122223333',
+    time: isoZ(at),
+    region: 'us-east-1',
+    resources,
+    detail,
+  };
 }
 
 /** "CloudWatch Alarm State Change" as EventBridge delivers it (CloudWatch User Guide, alarm events). */
 function alarmChange(id: string, at: number, alarmName: string, state: 'ALARM' | 'OK'): Json {
   const previous = state === 'ALARM' ? 'OK' : 'ALARM';
-  return envelope(id, at, DETAIL_TYPES.alarmStateChange, 'aws.cloudwatch', {
-    alarmName,
-    state: { value: state, reason: `Threshold Crossed: soak ${state}`, timestamp: cloudWatchTime(at) },
-    previousState: { value: previous, reason: `Threshold Crossed: soak ${previous}`, timestamp: cloudWatchTime(at - 60) },
-    configuration: { metrics: [] },
-  }, [`arn:aws:cloudwatch:us-east-1:111122223333:alarm:${alarmName}`]);
+  return envelope(
+    id,
+    at,
+    DETAIL_TYPES.alarmStateChange,
+    'aws.cloudwatch',
+    {
+      alarmName,
+      state: { value: state, reason: `Threshold Crossed: soak ${state}`, timestamp: cloudWatchTime(at) },
+      previousState: {
+        value: previous,
+        reason: `Threshold Crossed: soak ${previous}`,
+        timestamp: cloudWatchTime(at - 60),
+      },
+      configuration: { metrics: [] },
+    },
+    [`arn:aws:cloudwatch:us-east-1:111122223333:alarm:${alarmName}`],
+  );
 }
 
 interface Job {
@@ -459,7 +543,11 @@ class Workload {
   next(at: number): Job {
     const r = this.random();
     if (r < DUPLICATE_SHARE && this.recent.length > 0) {
-      return { event: structuredClone(this.recent[Math.floor(this.random() * this.recent.length)]!), kind: 'duplicate', retries: 0 };
+      return {
+        event: structuredClone(this.recent[Math.floor(this.random() * this.recent.length)]!),
+        kind: 'duplicate',
+        retries: 0,
+      };
     }
     if (r < DUPLICATE_SHARE + LATE_SHARE && this.lastMetric.size > 0) {
       const ids = [...this.lastMetric.keys()];
@@ -477,7 +565,9 @@ class Workload {
     } else if (pick < (target.kind === 'ec2-asg' ? 0.7 : 0.82)) {
       const level = this.walk(target);
       const perUnit = target.policy.rules.find((rule) => rule.kind === 'metric')!;
-      const value = Math.round(level * (perUnit.kind === 'metric' ? perUnit.targetPerUnit : 1) * (0.9 + 0.2 * this.random()));
+      const value = Math.round(
+        level * (perUnit.kind === 'metric' ? perUnit.targetPerUnit : 1) * (0.9 + 0.2 * this.random()),
+      );
       this.lastMetric.set(target.id, { at, value });
       job = { event: this.metric(target.id, at, value), kind: 'metric', retries: 0 };
     } else if (target.kind === 'ec2-asg' && pick < 0.85) {
@@ -507,12 +597,19 @@ class Workload {
   }
 
   private metric(targetId: string, at: number, value: number): Json {
-    return envelope(this.id('metric'), at, DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: `load-${targetId}`, value, timestamp: isoZ(at) });
+    return envelope(this.id('metric'), at, DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', {
+      driver: `load-${targetId}`,
+      value,
+      timestamp: isoZ(at),
+    });
   }
 
   private alarm(target: Target, at: number): Job {
     const r = target.resource;
-    const name = r.kind === 'route53-weighted' ? `soak-${target.id}-${this.random() < 0.5 ? 'a' : 'b'}-5xx` : `soak-${target.id}-cpu-high`;
+    const name =
+      r.kind === 'route53-weighted'
+        ? `soak-${target.id}-${this.random() < 0.5 ? 'a' : 'b'}-5xx`
+        : `soak-${target.id}-cpu-high`;
     // Mostly OK, sometimes ALARM; a state change is only sent when the state changes (as CloudWatch does).
     const state: 'ALARM' | 'OK' = this.alarms.get(name) === 'ALARM' ? 'OK' : this.random() < 0.5 ? 'ALARM' : 'OK';
     this.alarms.set(name, state);
@@ -521,28 +618,47 @@ class Workload {
 
   private business(target: Target, at: number): Job {
     const start = at + Math.floor(this.random() * 600);
-    const demand = this.random() < 0.5 ? { multiplier: 1 + Math.floor(this.random() * 4) } : { absolute: Math.floor(this.random() * target.policy.bounds.max * 1.5) };
+    const demand =
+      this.random() < 0.5
+        ? { multiplier: 1 + Math.floor(this.random() * 4) }
+        : { absolute: Math.floor(this.random() * target.policy.bounds.max * 1.5) };
     const detail = {
       driver: `sale-${target.id}`,
       id: `campaign-${++this.campaigns % 5}`,
       label: 'soak campaign',
       signal: { type: 'demand', demand, windowStart: start, windowEnd: start + 600 + Math.floor(this.random() * 1200) },
     };
-    return { event: envelope(this.id('sale'), at, DETAIL_TYPES.businessDriver, 'com.acme.marketing', detail), kind: 'business', retries: 0 };
+    return {
+      event: envelope(this.id('sale'), at, DETAIL_TYPES.businessDriver, 'com.acme.marketing', detail),
+      kind: 'business',
+      retries: 0,
+    };
   }
 
   private override(target: Target, at: number): Job {
     // Sent to the operator endpoint as ONCALL_SESSION (see viaOperator): the caller is never in the detail.
-    const base = { driver: 'ops-override', targets: [target.id], expiresAt: at + 300 + Math.floor(this.random() * 900), reason: 'soak: operator override' };
+    const base = {
+      driver: 'ops-override',
+      targets: [target.id],
+      expiresAt: at + 300 + Math.floor(this.random() * 900),
+      reason: 'soak: operator override',
+    };
     let detail: Json;
     if (target.kind === 'route53-weighted') {
       const a = Math.floor(this.random() * 101);
-      detail = this.random() < 0.5 ? { ...base, action: 'pin-weights', weights: { a, b: 100 - a } } : { ...base, action: 'freeze' };
+      detail =
+        this.random() < 0.5
+          ? { ...base, action: 'pin-weights', weights: { a, b: 100 - a } }
+          : { ...base, action: 'freeze' };
     } else {
       // Sometimes beyond bounds.max: the pin is clamped, never applied as sent.
       detail = { ...base, action: 'pin', allocation: Math.floor(this.random() * target.policy.bounds.max * 1.3) };
     }
-    return { event: envelope(this.id('override'), at, DETAIL_TYPES.override, OPERATOR_SOURCE, detail), kind: 'override', retries: 0 };
+    return {
+      event: envelope(this.id('override'), at, DETAIL_TYPES.override, OPERATOR_SOURCE, detail),
+      kind: 'override',
+      retries: 0,
+    };
   }
 }
 
@@ -556,7 +672,14 @@ export interface SoakReport {
   events: { drivers: number; duplicates: number; late: number; total: number; idempotencyRetries: number };
   /** `duplicates`: redeliveries absorbed (by the idempotency table, or by the driver store). */
   drivers: { accepted: number; duplicates: number; outOfOrder: number; rejected: number };
-  decisions: { recorded: number; applied: number; failed: number; planned: number; ticks: number; ticksFailedTargets: number };
+  decisions: {
+    recorded: number;
+    applied: number;
+    failed: number;
+    planned: number;
+    ticks: number;
+    ticksFailedTargets: number;
+  };
   aws: { writes: number; throttled: number; lostResponses: number };
   /** The sharded tick: shard and tick durations (wall clock, ms), and what one target costs a tick. */
   shards: {
@@ -574,7 +697,13 @@ export interface SoakReport {
   };
   seconds: number;
   eventsPerSecond: number;
-  latencyMs: { ingestP50: number; ingestP99: number; decisionP50: number; decisionP99: number; decisionSamples: number };
+  latencyMs: {
+    ingestP50: number;
+    ingestP99: number;
+    decisionP50: number;
+    decisionP99: number;
+    decisionSamples: number;
+  };
   /** Every way an action can be lost or applied twice, counted separately; all must be 0. */
   ledger: {
     lost: number;
@@ -605,9 +734,22 @@ function percentile(sorted: number[], p: number): number {
  * request signed by ONCALL_SESSION (what Lambda's IAM auth puts in the request context), and the answer is
  * read like ingest's summary.
  */
-async function viaOperator(operator: ReturnType<typeof createOperatorHandler>, event: Json, context: Context): Promise<IngestSummary> {
-  const request = { action: 'put-driver', detailType: event['detail-type'], source: event.source, detail: event.detail };
-  const urlEvent = { requestContext: { requestId: event.id, http: { method: 'POST' }, authorizer: { iam: { userArn: ONCALL_SESSION } } }, body: JSON.stringify(request), isBase64Encoded: false };
+async function viaOperator(
+  operator: ReturnType<typeof createOperatorHandler>,
+  event: Json,
+  context: Context,
+): Promise<IngestSummary> {
+  const request = {
+    action: 'put-driver',
+    detailType: event['detail-type'],
+    source: event.source,
+    detail: event.detail,
+  };
+  const urlEvent = {
+    requestContext: { requestId: event.id, http: { method: 'POST' }, authorizer: { iam: { userArn: ONCALL_SESSION } } },
+    body: JSON.stringify(request),
+    isBase64Encoded: false,
+  };
   const response = (await operator(urlEvent, context)) as { body: string };
   const body = JSON.parse(response.body) as Partial<IngestSummary> & { error?: string; message?: string };
   return {
@@ -645,17 +787,20 @@ const NOTHING_WRITTEN = /already|has no provisioned concurrency config|nothing t
 export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakReport> {
   const options: SoakOptions = { ...DEFAULT_SOAK_OPTIONS, ...input };
   for (const key of ['drivers', 'targets', 'concurrency', 'tickSeconds', 'shardConcurrency'] as const) {
-    if (!Number.isInteger(options[key]) || options[key] < 1) throw new RangeError(`${key} must be a positive integer, got ${options[key]}`);
+    if (!Number.isInteger(options[key]) || options[key] < 1)
+      throw new RangeError(`${key} must be a positive integer, got ${options[key]}`);
   }
   if (options.maxSeconds !== undefined && !(Number.isInteger(options.maxSeconds) && options.maxSeconds >= 1)) {
     throw new RangeError(`maxSeconds must be a positive integer or undefined, got ${options.maxSeconds}`);
   }
-  if (!(options.faultRate >= 0 && options.faultRate < 0.5)) throw new RangeError(`faultRate must be in [0, 0.5), got ${options.faultRate}`);
+  if (!(options.faultRate >= 0 && options.faultRate < 0.5))
+    throw new RangeError(`faultRate must be in [0, 0.5), got ${options.faultRate}`);
   const progress = options.progress ?? (() => undefined);
 
   const generated = soakConfig(options.targets);
   const validation = validateConfig(generated, '<soak>');
-  if (!validation.ok) throw new Error(`generated soak config is invalid:\n${validation.issues.map(formatIssue).join('\n')}`);
+  if (!validation.ok)
+    throw new Error(`generated soak config is invalid:\n${validation.issues.map(formatIssue).join('\n')}`);
   const config = parseConfig(generated, '<soak>');
 
   const local = options.endpoint ? undefined : await startDynamoDbLocal({ timeoutMs: 60_000 });
@@ -669,9 +814,19 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     const aws = new FakeAws(config, seeded(options.seed ^ 0x5eed), options.faultRate);
     // Instant backoff and an unpaced Route 53 bucket: the soak counts retries, it does not wait for them (the
     // pacing itself is covered by test/unit/executors/rate-limiter.test.ts).
-    const executors = aws.instrument(createExecutors(aws, { retry: { sleep: async () => undefined, random }, route53Limiter: { take: async () => 0 } }));
+    const executors = aws.instrument(
+      createExecutors(aws, {
+        retry: { sleep: async () => undefined, random },
+        route53Limiter: { take: async () => 0 },
+      }),
+    );
     const drivers = new DynamoDriverStore(doc, names.drivers);
-    const decisions = new DynamoDecisionStore(doc, { decisionsTable: names.decisions, stateTable: names.state, retentionDays: config.decisionRetentionDays, targets: config.targets });
+    const decisions = new DynamoDecisionStore(doc, {
+      decisionsTable: names.decisions,
+      stateTable: names.state,
+      retentionDays: config.decisionRetentionDays,
+      targets: config.targets,
+    });
 
     // Virtual time starts 30 days ahead of the wall clock: DynamoDB Local deletes TTL-expired items against
     // the wall clock, which would make drivers vanish mid-run if their virtual expiry lay in the real past.
@@ -689,25 +844,47 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     else process.env.POWERTOOLS_METRICS_DISABLED = metricsWereDisabled;
     const idempotencyStore = new DynamoDBPersistenceLayer({ tableName: names.idempotency, awsSdkV3Client: client });
     const deps = { config, drivers, decisions, executors, clock, logger, metrics };
-    const environments = Array.from({ length: options.concurrency }, () => createIngestHandler({ ...deps, idempotencyStore }));
+    const environments = Array.from({ length: options.concurrency }, () =>
+      createIngestHandler({ ...deps, idempotencyStore }),
+    );
     // The tick plans and queues shards; the shard workers reconcile them over their own DynamoDB client and
     // counted ports, so the requests and calls of the ticks are counted apart from the ingests running beside.
     const shardQueue = new MemoryShardQueue();
-    const tickHandler = createTickHandler({ ...deps, shards: { queue: shardQueue, intervalSeconds: options.tickSeconds } });
+    const tickHandler = createTickHandler({
+      ...deps,
+      shards: { queue: shardQueue, intervalSeconds: options.tickSeconds },
+    });
     const calls = { dynamo: 0, aws: 0 };
-    workerClient.middlewareStack.add((next) => async (args) => {
-      calls.dynamo++;
-      return next(args);
-    }, { step: 'initialize', name: 'soakRequestCounter' });
+    workerClient.middlewareStack.add(
+      (next) => async (args) => {
+        calls.dynamo++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'soakRequestCounter' },
+    );
     const workerDoc = DynamoDBDocumentClient.from(workerClient, { marshallOptions: { removeUndefinedValues: true } });
     const countAws = () => void calls.aws++;
-    const workerPorts = { autoScaling: countedPort(aws.autoScaling, countAws), provisionedConcurrency: countedPort(aws.provisionedConcurrency, countAws), weightedRouting: countedPort(aws.weightedRouting, countAws) };
+    const workerPorts = {
+      autoScaling: countedPort(aws.autoScaling, countAws),
+      provisionedConcurrency: countedPort(aws.provisionedConcurrency, countAws),
+      weightedRouting: countedPort(aws.weightedRouting, countAws),
+    };
     const workerLogger = new FailureRecordingLogger({ serviceName: SERVICE_NAME, logLevel: 'SILENT' });
     const shardHandler = createShardHandler({
       ...deps,
       drivers: new DynamoDriverStore(workerDoc, names.drivers),
-      decisions: new DynamoDecisionStore(workerDoc, { decisionsTable: names.decisions, stateTable: names.state, retentionDays: config.decisionRetentionDays, targets: config.targets }),
-      executors: aws.instrument(createExecutors(workerPorts, { retry: { sleep: async () => undefined, random }, route53Limiter: { take: async () => 0 } })),
+      decisions: new DynamoDecisionStore(workerDoc, {
+        decisionsTable: names.decisions,
+        stateTable: names.state,
+        retentionDays: config.decisionRetentionDays,
+        targets: config.targets,
+      }),
+      executors: aws.instrument(
+        createExecutors(workerPorts, {
+          retry: { sleep: async () => undefined, random },
+          route53Limiter: { take: async () => 0 },
+        }),
+      ),
       logger: workerLogger,
     });
     const shardDurations: number[] = [];
@@ -716,7 +893,16 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
 
     const workload = new Workload(config, random);
     const report: SoakReport = {
-      options: { drivers: options.drivers, targets: options.targets, concurrency: options.concurrency, maxSeconds: options.maxSeconds, seed: options.seed, faultRate: options.faultRate, tickSeconds: options.tickSeconds, shardConcurrency: options.shardConcurrency },
+      options: {
+        drivers: options.drivers,
+        targets: options.targets,
+        concurrency: options.concurrency,
+        maxSeconds: options.maxSeconds,
+        seed: options.seed,
+        faultRate: options.faultRate,
+        tickSeconds: options.tickSeconds,
+        shardConcurrency: options.shardConcurrency,
+      },
       targets: {
         total: config.targets.length,
         byKind: { 'ec2-asg': 0, 'lambda-provisioned-concurrency': 0, 'route53-weighted': 0 },
@@ -725,11 +911,33 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       drivers: { accepted: 0, duplicates: 0, outOfOrder: 0, rejected: 0 },
       decisions: { recorded: 0, applied: 0, failed: 0, planned: 0, ticks: 0, ticksFailedTargets: 0 },
       aws: { writes: 0, throttled: 0, lostResponses: 0 },
-      shards: { size: SHARD_SIZE, perTick: 0, workers: options.shardConcurrency, shardMsP50: 0, shardMsP99: 0, shardMsMax: 0, tickMsP50: 0, tickMsP99: 0, targetsReconciled: 0, dynamoRequestsPerTarget: 0, awsCallsPerTarget: 0 },
+      shards: {
+        size: SHARD_SIZE,
+        perTick: 0,
+        workers: options.shardConcurrency,
+        shardMsP50: 0,
+        shardMsP99: 0,
+        shardMsMax: 0,
+        tickMsP50: 0,
+        tickMsP99: 0,
+        targetsReconciled: 0,
+        dynamoRequestsPerTarget: 0,
+        awsCallsPerTarget: 0,
+      },
       seconds: 0,
       eventsPerSecond: 0,
       latencyMs: { ingestP50: 0, ingestP99: 0, decisionP50: 0, decisionP99: 0, decisionSamples: 0 },
-      ledger: { lost: 0, doubleApplied: 0, unconfirmedPlans: 0, appliedWithoutWrite: 0, failedButLanded: 0, writesWithoutPlan: 0, extraWrites: 0, concurrentApplies: 0, notConverged: [] },
+      ledger: {
+        lost: 0,
+        doubleApplied: 0,
+        unconfirmedPlans: 0,
+        appliedWithoutWrite: 0,
+        failedButLanded: 0,
+        writesWithoutPlan: 0,
+        extraWrites: 0,
+        concurrentApplies: 0,
+        notConverged: [],
+      },
       errors: [],
       truncated: false,
       ok: false,
@@ -741,7 +949,8 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     /** Virtual start times of the invocations in flight (a multiset: several may start in the same second). */
     const inFlight = new Map<number, number>();
     const begin = (at: number) => inFlight.set(at, (inFlight.get(at) ?? 0) + 1);
-    const end = (at: number) => (inFlight.get(at) === 1 ? inFlight.delete(at) : inFlight.set(at, inFlight.get(at)! - 1));
+    const end = (at: number) =>
+      inFlight.get(at) === 1 ? inFlight.delete(at) : inFlight.set(at, inFlight.get(at)! - 1);
     const retries: Job[] = [];
     const ingestLatencies: number[] = [];
     const decisionLatencies: number[] = [];
@@ -752,7 +961,8 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     let requests = 0;
 
     const waitForOldest = async () => {
-      while (inFlight.size > 0 && now + secondsPerEvent - Math.min(...inFlight.keys()) > MAX_INVOCATION_VIRTUAL_SECONDS) await new Promise((r) => setTimeout(r, 1));
+      while (inFlight.size > 0 && now + secondsPerEvent - Math.min(...inFlight.keys()) > MAX_INVOCATION_VIRTUAL_SECONDS)
+        await new Promise((r) => setTimeout(r, 1));
     };
     const nextJob = async (): Promise<Job | undefined> => {
       const due = retries.findIndex((r) => (r.notBefore ?? 0) <= performance.now());
@@ -778,7 +988,10 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       else if (job.kind === 'late') report.events.late++;
       else report.events.drivers++;
       report.events.total++;
-      if (report.events.total % 5000 === 0) progress(`  ${report.events.total} events sent, ${aws.writes.length} writes, ${Math.round((performance.now() - startedAt) / 1000)} s`);
+      if (report.events.total % 5000 === 0)
+        progress(
+          `  ${report.events.total} events sent, ${aws.writes.length} writes, ${Math.round((performance.now() - startedAt) / 1000)} s`,
+        );
       return job;
     };
 
@@ -786,12 +999,20 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     const runShards = async (messages: ShardMessageBody[]) => {
       const results = await settleWithConcurrency(messages, options.shardConcurrency, async (message) => {
         const t0 = performance.now();
-        const response = (await shardHandler(sqsShardEvent(message, ++requests) as never, lambdaContext('drivetrain-shard', requests, 120_000))) as ShardBatchResponse;
+        const response = (await shardHandler(
+          sqsShardEvent(message, ++requests) as never,
+          lambdaContext('drivetrain-shard', requests, 120_000),
+        )) as ShardBatchResponse;
         shardDurations.push(performance.now() - t0);
         report.shards.targetsReconciled += message.targetIds.length;
-        for (const failure of response.batchItemFailures) report.errors.push(`shard ${message.shard.index}: message ${failure.itemIdentifier} handed back to SQS`);
+        for (const failure of response.batchItemFailures)
+          report.errors.push(`shard ${message.shard.index}: message ${failure.itemIdentifier} handed back to SQS`);
       });
-      for (const result of results) if (result.status === 'rejected') report.errors.push(`shard worker threw ${(result.reason as Error).name}: ${(result.reason as Error).message}`);
+      for (const result of results)
+        if (result.status === 'rejected')
+          report.errors.push(
+            `shard worker threw ${(result.reason as Error).name}: ${(result.reason as Error).message}`,
+          );
     };
 
     /** Runs the scheduled tick (plan, then every shard); returns how many writes it made. */
@@ -801,8 +1022,12 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       const writesBefore = aws.writes.length;
       try {
         const t0 = performance.now();
-        const summary = (await tickHandler({ targetIds: undefined } as never, lambdaContext('drivetrain-tick', ++requests))) as TickSummary;
-        if (summary.dispatched?.failedShards.length) report.errors.push(`tick: shards ${summary.dispatched.failedShards.join(', ')} not queued`);
+        const summary = (await tickHandler(
+          { targetIds: undefined } as never,
+          lambdaContext('drivetrain-tick', ++requests),
+        )) as TickSummary;
+        if (summary.dispatched?.failedShards.length)
+          report.errors.push(`tick: shards ${summary.dispatched.failedShards.join(', ')} not queued`);
         const messages = shardQueue.take();
         report.shards.perTick = messages.length;
         await runShards(messages);
@@ -812,8 +1037,12 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
         report.decisions.ticksFailedTargets += failures.length;
         // A failed target is retried by the next tick; the ledger's convergence check is what decides whether
         // that worked. Permanent failures are errors in their own right.
-        for (const failure of failures) if (!failure.retryable) report.errors.push(`tick: ${failure.targetId}: ${failure.message}`);
-        for (const failure of failures) progress(`  tick: ${failure.targetId} failed (${failure.retryable ? 'retryable' : 'permanent'}): ${failure.message}`);
+        for (const failure of failures)
+          if (!failure.retryable) report.errors.push(`tick: ${failure.targetId}: ${failure.message}`);
+        for (const failure of failures)
+          progress(
+            `  tick: ${failure.targetId} failed (${failure.retryable ? 'retryable' : 'permanent'}): ${failure.message}`,
+          );
         return aws.writes.length - writesBefore;
       } finally {
         end(started);
@@ -843,7 +1072,8 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
           report.drivers.outOfOrder += summary.outOfOrder;
           report.drivers.rejected += summary.rejected.length;
           for (const r of summary.rejected) report.errors.push(`rejected ${r.reason}: ${r.message}`);
-          if (summary.reconciled.some((r) => r.outcome === 'recorded' && r.status === 'applied')) decisionLatencies.push(ms);
+          if (summary.reconciled.some((r) => r.outcome === 'recorded' && r.status === 'applied'))
+            decisionLatencies.push(ms);
           for (const failed of summary.failedTargets) report.errors.push(`ingest: ${failed.targetId}: ${failed.error}`);
         } catch (error) {
           if (error instanceof IdempotencyAlreadyInProgressError && job.retries < 5) {
@@ -870,7 +1100,9 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     };
 
     const startedAt = performance.now();
-    progress(`soak: ${options.drivers} driver events over ${options.targets} targets, ${options.concurrency} environments, DynamoDB Local ${options.endpoint ?? local!.endpoint}`);
+    progress(
+      `soak: ${options.drivers} driver events over ${options.targets} targets, ${options.concurrency} environments, DynamoDB Local ${options.endpoint ?? local!.endpoint}`,
+    );
     const ticking = ticker();
     await Promise.all(environments.map((_, i) => worker(i)));
     sending = false;
@@ -896,7 +1128,14 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     }
     for (const target of config.targets) {
       const records: DecisionRecord[] = [];
-      for await (const page of paginateQuery({ client: doc }, { TableName: names.decisions, KeyConditionExpression: 'targetId = :t', ExpressionAttributeValues: { ':t': target.id } })) {
+      for await (const page of paginateQuery(
+        { client: doc },
+        {
+          TableName: names.decisions,
+          KeyConditionExpression: 'targetId = :t',
+          ExpressionAttributeValues: { ':t': target.id },
+        },
+      )) {
         for (const item of page.Items ?? []) records.push(decisionRecordSchema.parse(item));
       }
       for (const record of records) {
@@ -905,7 +1144,13 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
         if (landed > record.actions.length) report.ledger.extraWrites += landed - record.actions.length;
         if (record.status === 'applied') {
           report.decisions.applied++;
-          if (record.actions.length > 0 && record.outcome && !NOTHING_WRITTEN.test(record.outcome.detail) && landed === 0) report.ledger.appliedWithoutWrite++;
+          if (
+            record.actions.length > 0 &&
+            record.outcome &&
+            !NOTHING_WRITTEN.test(record.outcome.detail) &&
+            landed === 0
+          )
+            report.ledger.appliedWithoutWrite++;
         } else if (record.status === 'failed') {
           report.decisions.failed++;
           if (landed > 0) report.ledger.failedButLanded++;
@@ -916,18 +1161,32 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       }
       const state = await decisions.getState(target.id);
       const resource = aws.allocationOf(target);
-      const verdict = decide(target, await drivers.live(target.id, clock()), { targetId: target.id, version: 0, ...state, current: resource }, clock());
-      const stateAgrees = state?.current === undefined || JSON.stringify(sortKeys(state.current)) === JSON.stringify(sortKeys(resource));
+      const verdict = decide(
+        target,
+        await drivers.live(target.id, clock()),
+        { targetId: target.id, version: 0, ...state, current: resource },
+        clock(),
+      );
+      const stateAgrees =
+        state?.current === undefined || JSON.stringify(sortKeys(state.current)) === JSON.stringify(sortKeys(resource));
       if (verdict.actions.length > 0 || state?.pending || !stateAgrees) {
-        const latest = records.sort((a, b) => (a.decisionKey < b.decisionKey ? 1 : -1)).slice(0, 3).map((r) => `${r.decisionId} ${r.status} "${r.summary}"${r.outcome ? ` (${r.outcome.detail})` : ''}`);
+        const latest = records
+          .sort((a, b) => (a.decisionKey < b.decisionKey ? 1 : -1))
+          .slice(0, 3)
+          .map((r) => `${r.decisionId} ${r.status} "${r.summary}"${r.outcome ? ` (${r.outcome.detail})` : ''}`);
         report.ledger.notConverged.push(
           `${target.id}: resource ${JSON.stringify(resource)}, state ${JSON.stringify(state?.current)}, engine wants ${verdict.summary}${state?.pending ? `, ${state.pending.decisionId} still pending` : ''}; latest decisions: ${latest.join(' | ')}`,
         );
       }
     }
     report.ledger.concurrentApplies = aws.concurrentApplies;
-    report.ledger.lost = report.ledger.unconfirmedPlans + report.ledger.appliedWithoutWrite + report.ledger.failedButLanded + report.ledger.notConverged.length;
-    report.ledger.doubleApplied = report.ledger.extraWrites + report.ledger.writesWithoutPlan + report.ledger.concurrentApplies;
+    report.ledger.lost =
+      report.ledger.unconfirmedPlans +
+      report.ledger.appliedWithoutWrite +
+      report.ledger.failedButLanded +
+      report.ledger.notConverged.length;
+    report.ledger.doubleApplied =
+      report.ledger.extraWrites + report.ledger.writesWithoutPlan + report.ledger.concurrentApplies;
     report.aws = { writes: aws.writes.length, throttled: aws.throttled, lostResponses: aws.lostResponses };
 
     ingestLatencies.sort((a, b) => a - b);
@@ -935,7 +1194,8 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     shardDurations.sort((a, b) => a - b);
     tickDurations.sort((a, b) => a - b);
     const round = (n: number) => Math.round(n * 10) / 10;
-    const perTarget = (n: number) => (report.shards.targetsReconciled === 0 ? 0 : Math.round((n / report.shards.targetsReconciled) * 100) / 100);
+    const perTarget = (n: number) =>
+      report.shards.targetsReconciled === 0 ? 0 : Math.round((n / report.shards.targetsReconciled) * 100) / 100;
     report.shards = {
       ...report.shards,
       shardMsP50: round(percentile(shardDurations, 50)),
@@ -955,7 +1215,8 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       decisionP99: round(percentile(decisionLatencies, 99)),
       decisionSamples: decisionLatencies.length,
     };
-    report.ok = !report.truncated && report.errors.length === 0 && report.ledger.lost === 0 && report.ledger.doubleApplied === 0;
+    report.ok =
+      !report.truncated && report.errors.length === 0 && report.ledger.lost === 0 && report.ledger.doubleApplied === 0;
     progress(`  virtual time covered: ${Math.round((now - start) / 60)} min`);
     return report;
   } finally {
@@ -967,7 +1228,12 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
   return value;
 }
 
@@ -1011,7 +1277,9 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    console.log('usage: npm run soak -- [--drivers 50000] [--targets 120] [--concurrency 8] [--max-seconds 1200] [--seed N] [--fault-rate 0.02] [--tick-seconds 300] [--shard-concurrency 5] [--json]');
+    console.log(
+      'usage: npm run soak -- [--drivers 50000] [--targets 120] [--concurrency 8] [--max-seconds 1200] [--seed N] [--fault-rate 0.02] [--tick-seconds 300] [--shard-concurrency 5] [--json]',
+    );
     return 0;
   }
   const number = (raw: string | undefined, fallback: number) => (raw === undefined ? fallback : Number(raw));

@@ -21,7 +21,8 @@ export function newestFirst(a: DecisionRecord, b: DecisionRecord): number {
 /** The summary plus what happened to it: an applied outcome, an error, or who changed the mode. */
 export function decisionNote(record: DecisionRecord): string {
   let note = record.summary;
-  if (record.outcome?.error) note += ` [${record.outcome.error.name}: ${record.outcome.error.message}${record.outcome.error.retryable ? ', will retry' : ''}]`;
+  if (record.outcome?.error)
+    note += ` [${record.outcome.error.name}: ${record.outcome.error.message}${record.outcome.error.retryable ? ', will retry' : ''}]`;
   else if (record.status === 'planned') note += ' [not confirmed yet]';
   else if (record.status === 'superseded') note += ' [not in place when repaired; decided afresh]';
   return note;
@@ -37,17 +38,37 @@ export const decisionsCommand: Command = {
     'Run `drivetrain explain DECISION` for the full lineage of one row.',
   ].join('\n'),
   options: {
-    target: { type: 'string', short: 't', value: 'ID', description: 'only this target (default: every target in the config)' },
-    since: { type: 'string', short: 's', value: 'TIME', description: 'only decisions since then: a duration back (2h, 1d) or ISO time' },
-    limit: { type: 'string', short: 'n', value: 'N', description: `at most N rows (default ${DEFAULT_LIMIT}, max ${MAX_LIMIT})` },
+    target: {
+      type: 'string',
+      short: 't',
+      value: 'ID',
+      description: 'only this target (default: every target in the config)',
+    },
+    since: {
+      type: 'string',
+      short: 's',
+      value: 'TIME',
+      description: 'only decisions since then: a duration back (2h, 1d) or ISO time',
+    },
+    limit: {
+      type: 'string',
+      short: 'n',
+      value: 'N',
+      description: `at most N rows (default ${DEFAULT_LIMIT}, max ${MAX_LIMIT})`,
+    },
   },
   positionals: [],
-  examples: ['drivetrain decisions --target web-asg --since 2h', 'drivetrain decisions --local -n 5', 'drivetrain decisions --since 2026-11-27T08:00:00Z --json'],
+  examples: [
+    'drivetrain decisions --target web-asg --since 2h',
+    'drivetrain decisions --local -n 5',
+    'drivetrain decisions --since 2026-11-27T08:00:00Z --json',
+  ],
   async run(context: Context): Promise<ExitCode> {
     const now = context.now();
     const sinceText = stringOption(context.parsed, 'since');
     const since = sinceText === undefined ? undefined : parsePast('--since', sinceText, now, 'decisions');
-    const limit = numberOption(context.parsed, 'limit', 'decisions', { integer: true, positive: true }) ?? DEFAULT_LIMIT;
+    const limit =
+      numberOption(context.parsed, 'limit', 'decisions', { integer: true, positive: true }) ?? DEFAULT_LIMIT;
     if (limit > MAX_LIMIT) throw new UsageError(`--limit: at most ${MAX_LIMIT}`, 'decisions');
     const targets = await context.targets(stringOption(context.parsed, 'target'));
     const store = await context.decisionStore();
@@ -80,7 +101,8 @@ export const decisionsCommand: Command = {
       ),
     );
     // Each target's page is capped at `limit`, so a full page means older decisions may exist.
-    if (records.length > rows.length || rows.length === limit) context.note(`showing the newest ${rows.length}; there may be more: use --limit or --since`);
+    if (records.length > rows.length || rows.length === limit)
+      context.note(`showing the newest ${rows.length}; there may be more: use --limit or --since`);
     return EXIT.ok;
   },
 };

@@ -27,22 +27,33 @@ export const driversCommand: Command = {
     '  stale                      telemetry older than the policy allows (fallback may be in force)',
     '  insufficient-data          the alarm cannot tell',
     '  expired                    past its expiry, awaiting TTL deletion (ignored by decisions)',
-    '  unused                     no rule of the target\'s policy refers to it',
+    "  unused                     no rule of the target's policy refers to it",
     'Expired records are shown unless --live-only is given.',
   ].join('\n'),
   options: {
-    target: { type: 'string', short: 't', value: 'ID', description: 'only this target (default: every target in the config)' },
+    target: {
+      type: 'string',
+      short: 't',
+      value: 'ID',
+      description: 'only this target (default: every target in the config)',
+    },
     'live-only': { type: 'boolean', description: 'hide expired records' },
   },
   positionals: [],
-  examples: ['drivetrain drivers', 'drivetrain drivers --target web-asg', 'drivetrain drivers --local --json | jq \'.[] | select(.state=="stale")\''],
+  examples: [
+    'drivetrain drivers',
+    'drivetrain drivers --target web-asg',
+    'drivetrain drivers --local --json | jq \'.[] | select(.state=="stale")\'',
+  ],
   async run(context: Context): Promise<ExitCode> {
     const targets = await context.targets(stringOption(context.parsed, 'target'));
     const store = await context.driverStore();
     const now = context.now();
     const rows: Row[] = [];
     for (const [i, target] of targets.entries()) {
-      const drivers = await context.aws(`reading drivers of ${target.id} (${i + 1}/${targets.length})`, () => store.all(target.id));
+      const drivers = await context.aws(`reading drivers of ${target.id} (${i + 1}/${targets.length})`, () =>
+        store.all(target.id),
+      );
       for (const driver of drivers) rows.push({ driver, view: describeDriver(driver, target, now) });
     }
     const shown = flag(context.parsed, 'live-only') ? rows.filter((r) => r.view.state !== 'expired') : rows;
@@ -80,7 +91,10 @@ export const driversCommand: Command = {
           { header: 'TARGETS', value: (r) => r.driver.targets.join(',') },
           { header: 'AGE', value: (r) => age(now, r.driver.observedAt), align: 'right' },
           { header: 'EXPIRES', value: (r) => relative(now, r.driver.expiresAt), align: 'right' },
-          { header: 'STATE', value: (r) => (needsAttention(r.view.state) ? `${r.view.state.toUpperCase()} !` : r.view.state) },
+          {
+            header: 'STATE',
+            value: (r) => (needsAttention(r.view.state) ? `${r.view.state.toUpperCase()} !` : r.view.state),
+          },
           { header: 'SIGNAL / DETAIL', value: (r) => `${r.view.signal} — ${r.view.stateDetail}`, flexible: true },
         ],
         { maxWidth: context.io.columns, empty: `no drivers stored for ${targets.map((t) => t.id).join(', ')}` },
@@ -88,8 +102,12 @@ export const driversCommand: Command = {
     );
     const attention = shown.filter((r) => needsAttention(r.view.state));
     if (shown.length > 0) {
-      const counts = ['stale', 'insufficient-data', 'expired'].map((state) => [state, attention.filter((r) => r.view.state === state).length] as const).filter(([, n]) => n > 0);
-      const footer = counts.length ? `: ${counts.map(([state, n]) => `${n} ${state === 'expired' ? 'expired (awaiting TTL deletion)' : state}`).join(', ')}` : '';
+      const counts = ['stale', 'insufficient-data', 'expired']
+        .map((state) => [state, attention.filter((r) => r.view.state === state).length] as const)
+        .filter(([, n]) => n > 0);
+      const footer = counts.length
+        ? `: ${counts.map(([state, n]) => `${n} ${state === 'expired' ? 'expired (awaiting TTL deletion)' : state}`).join(', ')}`
+        : '';
       context.out(`\n${shown.length} driver record${shown.length === 1 ? '' : 's'} at ${isoSeconds(now)}${footer}\n`);
     }
     return EXIT.ok;

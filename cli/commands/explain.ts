@@ -31,7 +31,10 @@ export function describeAction(action: Action): string {
 export function rankConsidered(considered: readonly ConsideredDriver[]): ConsideredDriver[] {
   return considered
     .map((c, i) => ({ c, i }))
-    .sort((a, b) => outcomeRank(a.c.outcome) - outcomeRank(b.c.outcome) || (b.c.demand ?? -1) - (a.c.demand ?? -1) || a.i - b.i)
+    .sort(
+      (a, b) =>
+        outcomeRank(a.c.outcome) - outcomeRank(b.c.outcome) || (b.c.demand ?? -1) - (a.c.demand ?? -1) || a.i - b.i,
+    )
     .map(({ c }) => c);
 }
 
@@ -42,7 +45,9 @@ export function precedenceLines(record: DecisionRecord): string[] {
   const lines: string[] = [];
   if (winner) {
     const asked = winner.demand !== undefined ? ` asking for ${winner.demand}` : '';
-    lines.push(`${winner.name} ${winner.outcome === 'won' ? 'won' : 'won but was held back by stabilization or a freeze'}${asked}${winner.rule ? ` (${winner.rule})` : ''}`);
+    lines.push(
+      `${winner.name} ${winner.outcome === 'won' ? 'won' : 'won but was held back by stabilization or a freeze'}${asked}${winner.rule ? ` (${winner.rule})` : ''}`,
+    );
   } else if (record.winner) {
     lines.push(`${record.winner} decided it`);
   } else {
@@ -54,9 +59,12 @@ export function precedenceLines(record: DecisionRecord): string[] {
     if (c === winner || c.outcome === 'used' || c.outcome === 'not-for-target') continue;
     const asked = c.demand !== undefined ? ` (asked for ${c.demand})` : '';
     let why: string;
-    if (c.outcome === 'lost-to-higher-demand' && winnerName) why = `lost to ${winnerName}${winnerAsked}: the highest demand wins (combine: max)`;
-    else if (c.outcome === 'lost-to-earlier-rule' && winnerName) why = `lost to ${winnerName}: its rule comes first (combine: priority)`;
-    else if (c.outcome === 'lost-precedence' && winnerName) why = `outranked by ${winnerName}: overrides and scheduled windows come before demand`;
+    if (c.outcome === 'lost-to-higher-demand' && winnerName)
+      why = `lost to ${winnerName}${winnerAsked}: the highest demand wins (combine: max)`;
+    else if (c.outcome === 'lost-to-earlier-rule' && winnerName)
+      why = `lost to ${winnerName}: its rule comes first (combine: priority)`;
+    else if (c.outcome === 'lost-precedence' && winnerName)
+      why = `outranked by ${winnerName}: overrides and scheduled windows come before demand`;
     else why = outcomeMeaning(c.outcome);
     lines.push(`${c.name}${asked}: ${why}${c.detail ? ` — ${c.detail}` : ''}`);
   }
@@ -68,18 +76,28 @@ export const explainCommand: Command = {
   synopsis: 'explain <decision-id>',
   summary: 'full lineage of a decision: drivers, rules, precedence, action and outcome',
   options: {},
-  positionals: [{ name: 'decision-id', required: true, description: 'TARGET:VERSION as shown by `drivetrain decisions` (e.g. web-asg:42)' }],
+  positionals: [
+    {
+      name: 'decision-id',
+      required: true,
+      description: 'TARGET:VERSION as shown by `drivetrain decisions` (e.g. web-asg:42)',
+    },
+  ],
   examples: ['drivetrain explain web-asg:42', 'drivetrain explain web-asg:42 --json | jq .considered'],
   async run(context: Context): Promise<ExitCode> {
     const id = context.parsed.positionals[0]!;
     const match = DECISION_ID.exec(id);
-    if (!match) throw new UsageError(`decision ids look like TARGET:VERSION (web-asg:42), got ${JSON.stringify(id)}`, 'explain');
+    if (!match)
+      throw new UsageError(`decision ids look like TARGET:VERSION (web-asg:42), got ${JSON.stringify(id)}`, 'explain');
     const config = await context.config();
     if (!config.targets.some((t) => t.id === match[1])) throw unknownTarget(match[1]!, config);
     const store = await context.decisionStore();
     const record = await context.aws(`reading decision ${id}`, () => store.get(id));
     if (!record) {
-      throw new CommandError(`no decision ${id}`, [`list recent ones: drivetrain decisions --target ${match[1]}${context.local ? ' --local' : ''}`, `(decisions expire after ${config.decisionRetentionDays} days)`]);
+      throw new CommandError(`no decision ${id}`, [
+        `list recent ones: drivetrain decisions --target ${match[1]}${context.local ? ' --local' : ''}`,
+        `(decisions expire after ${config.decisionRetentionDays} days)`,
+      ]);
     }
     if (context.json) {
       context.outJson({ ...record, considered: rankConsidered(record.considered) });
@@ -120,7 +138,11 @@ export const explainCommand: Command = {
           { maxWidth: context.io.columns },
         ).replace(/^(?=.)/gm, '  '),
       );
-      context.out(`\nPrecedence:\n${precedenceLines(record).map((l) => `  ${l}`).join('\n')}\n`);
+      context.out(
+        `\nPrecedence:\n${precedenceLines(record)
+          .map((l) => `  ${l}`)
+          .join('\n')}\n`,
+      );
     } else if (!record.actor) {
       context.out('\nDrivers considered: none (no driver was stored for this target)\n');
     }
@@ -133,10 +155,13 @@ export const explainCommand: Command = {
     context.out('\nOutcome:\n');
     if (record.outcome) {
       context.out(`  ${record.status} at ${isoSeconds(record.outcome.at)}: ${record.outcome.detail}\n`);
-      if (record.outcome.observed) context.out(`  resource observed at ${describeAllocation(record.outcome.observed)}\n`);
+      if (record.outcome.observed)
+        context.out(`  resource observed at ${describeAllocation(record.outcome.observed)}\n`);
       if (record.outcome.error) {
         const e = record.outcome.error;
-        context.out(`  error ${e.name}: ${e.message} (${e.retryable ? 'retryable: the next tick retries' : 'permanent: needs an operator'})\n`);
+        context.out(
+          `  error ${e.name}: ${e.message} (${e.retryable ? 'retryable: the next tick retries' : 'permanent: needs an operator'})\n`,
+        );
       }
     } else {
       context.out(`  ${OUTCOME_OF_STATUS[record.status]}\n`);
@@ -149,7 +174,8 @@ const OUTCOME_OF_STATUS: Record<DecisionRecord['status'], string> = {
   planned: 'planned: the executor has not recorded an outcome yet (a later tick repairs an interrupted apply)',
   applied: 'applied',
   failed: 'failed (no detail recorded)',
-  superseded: 'superseded: the plan was not in place when its interrupted apply was repaired; a fresh decision followed it',
+  superseded:
+    'superseded: the plan was not in place when its interrupted apply was repaired; a fresh decision followed it',
   shadow: 'shadow: recorded for comparison, nothing was applied',
   skipped: 'skipped: nothing was applied',
 };

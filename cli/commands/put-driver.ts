@@ -16,7 +16,12 @@ import { verifiedCaller, type VerifiedCaller } from '../../functions/ingest/call
 import { normalize } from '../../functions/ingest/normalize';
 import type { OperatorRequest } from '../../functions/operator-contract';
 import type { PutDriverResult } from '../../functions/ports';
-import { businessDriverDetailSchema, checkOverrideExpiry, metricSnapshotDetailSchema, overrideDetailSchema } from '../../functions/ingest/schemas';
+import {
+  businessDriverDetailSchema,
+  checkOverrideExpiry,
+  metricSnapshotDetailSchema,
+  overrideDetailSchema,
+} from '../../functions/ingest/schemas';
 import { flag, listOption, numberOption, stringOption, type Parsed } from '../args';
 import type { Command } from '../command';
 import { unknownTarget, type Context } from '../context';
@@ -57,24 +62,33 @@ export interface BuiltEvent {
 export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: number): BuiltEvent {
   const kindText = stringOption(parsed, 'kind');
   if (kindText === undefined) throw new UsageError(`--kind is required (${PUT_KINDS.join('|')})`, COMMAND);
-  if (!(PUT_KINDS as readonly string[]).includes(kindText)) throw new UsageError(`--kind: got ${JSON.stringify(kindText)}; allowed: ${PUT_KINDS.join(', ')}`, COMMAND);
+  if (!(PUT_KINDS as readonly string[]).includes(kindText))
+    throw new UsageError(`--kind: got ${JSON.stringify(kindText)}; allowed: ${PUT_KINDS.join(', ')}`, COMMAND);
   const kind = kindText as PutKind;
   for (const name of KIND_FLAGS) {
     if (parsed.values[name] !== undefined && !FLAGS_BY_KIND[kind].includes(name)) {
       const takers = PUT_KINDS.filter((k) => FLAGS_BY_KIND[k].includes(name));
-      throw new UsageError(`--${name} does not apply to --kind ${kind} (it is for --kind ${takers.join('|')})`, COMMAND);
+      throw new UsageError(
+        `--${name} does not apply to --kind ${kind} (it is for --kind ${takers.join('|')})`,
+        COMMAND,
+      );
     }
   }
   const driverName = stringOption(parsed, 'driver');
-  if (driverName === undefined) throw new UsageError('--driver NAME is required (a driver declared in the config)', COMMAND);
+  if (driverName === undefined)
+    throw new UsageError('--driver NAME is required (a driver declared in the config)', COMMAND);
   const declaredKind = kind === 'override' ? 'override' : kind === 'metric' ? 'metric' : 'business';
   const declaration = config.drivers.find((d) => d.name === driverName);
   if (!declaration) {
     const same = config.drivers.filter((d) => d.kind === declaredKind).map((d) => d.name);
-    throw new CommandError(`unknown driver "${driverName}"`, [`declared ${declaredKind} drivers: ${same.join(', ') || '(none)'}`]);
+    throw new CommandError(`unknown driver "${driverName}"`, [
+      `declared ${declaredKind} drivers: ${same.join(', ') || '(none)'}`,
+    ]);
   }
   if (declaration.kind !== declaredKind) {
-    throw new CommandError(`driver "${driverName}" is declared as ${declaration.kind}; --kind ${kind} needs a ${declaredKind} driver`);
+    throw new CommandError(
+      `driver "${driverName}" is declared as ${declaration.kind}; --kind ${kind} needs a ${declaredKind} driver`,
+    );
   }
 
   const source = stringOption(parsed, 'source') ?? OPERATOR_SOURCE;
@@ -86,31 +100,54 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
 
   if (kind === 'metric') {
     const value = stringOption(parsed, 'value');
-    if (value === undefined || value.trim() === '' || !Number.isFinite(Number(value))) throw new UsageError(`--value is required and must be a number${value === undefined ? '' : `, got ${JSON.stringify(value)}`}`, COMMAND);
+    if (value === undefined || value.trim() === '' || !Number.isFinite(Number(value)))
+      throw new UsageError(
+        `--value is required and must be a number${value === undefined ? '' : `, got ${JSON.stringify(value)}`}`,
+        COMMAND,
+      );
     const at = stringOption(parsed, 'at');
     detail = {
       driver: driverName,
       value: Number(value),
-      ...(stringOption(parsed, 'unit') !== undefined ? { unit: stringOption(parsed, 'unit') } : declaration.unit ? { unit: declaration.unit } : {}),
+      ...(stringOption(parsed, 'unit') !== undefined
+        ? { unit: stringOption(parsed, 'unit') }
+        : declaration.unit
+          ? { unit: declaration.unit }
+          : {}),
       ...(at !== undefined ? { timestamp: isoSeconds(parseFuture('--at', at, now, COMMAND)) } : {}),
     };
     detailType = DETAIL_TYPES.metricSnapshot;
     validated = check(metricSnapshotDetailSchema, detail);
     if (declaration.unit && validated.unit !== declaration.unit) {
-      throw new CommandError(`--unit ${String(validated.unit)} does not match driver "${driverName}"'s declared unit ${declaration.unit}`);
+      throw new CommandError(
+        `--unit ${String(validated.unit)} does not match driver "${driverName}"'s declared unit ${declaration.unit}`,
+      );
     }
     targets = declaration.targets;
   } else if (kind === 'override') {
     targets = listOption(parsed, 'targets', COMMAND) ?? [];
-    if (targets.length === 0) throw new UsageError('--targets is required for an override (an override never reaches further than named)', COMMAND);
+    if (targets.length === 0)
+      throw new UsageError(
+        '--targets is required for an override (an override never reaches further than named)',
+        COMMAND,
+      );
     checkTargets(config, declaration, targets);
     const expires = stringOption(parsed, 'expires');
-    if (expires === undefined) throw new UsageError('--expires is required for an override (2h, or an ISO timestamp): a forgotten override is the next incident', COMMAND);
+    if (expires === undefined)
+      throw new UsageError(
+        '--expires is required for an override (2h, or an ISO timestamp): a forgotten override is the next incident',
+        COMMAND,
+      );
     const reason = stringOption(parsed, 'reason');
-    if (reason === undefined) throw new UsageError('--reason is required for an override: it is shown in every decision the override shapes', COMMAND);
+    if (reason === undefined)
+      throw new UsageError(
+        '--reason is required for an override: it is shown in every decision the override shapes',
+        COMMAND,
+      );
     const pin = numberOption(parsed, 'pin', COMMAND, { integer: true });
     const weights = weightsOption(parsed);
-    if (pin !== undefined && weights !== undefined) throw new UsageError('give --pin (capacity) or --weights (routing), not both', COMMAND);
+    if (pin !== undefined && weights !== undefined)
+      throw new UsageError('give --pin (capacity) or --weights (routing), not both', COMMAND);
     const expiresAt = parseFuture('--expires', expires, now, COMMAND);
     const expiryProblem = checkOverrideExpiry(expiresAt, now);
     if (expiryProblem) throw new CommandError(`--expires: ${expiryProblem.message}`);
@@ -119,28 +156,43 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
       targets,
       expiresAt: isoSeconds(expiresAt),
       reason,
-      ...(pin !== undefined ? { action: 'pin', allocation: pin } : weights !== undefined ? { action: 'pin-weights', weights } : { action: 'freeze' }),
+      ...(pin !== undefined
+        ? { action: 'pin', allocation: pin }
+        : weights !== undefined
+          ? { action: 'pin-weights', weights }
+          : { action: 'freeze' }),
     };
     detailType = DETAIL_TYPES.override;
     validated = check(overrideDetailSchema, detail);
     for (const targetId of targets) {
       const target = config.targets.find((t) => t.id === targetId)!;
-      if (pin !== undefined && target.kind === 'route53-weighted') throw new CommandError(`--pin sets a capacity; target "${targetId}" is a routing target (use --weights)`);
-      if (weights !== undefined && target.kind !== 'route53-weighted') throw new CommandError(`--weights is for routing targets; target "${targetId}" is ${target.kind} (use --pin)`);
+      if (pin !== undefined && target.kind === 'route53-weighted')
+        throw new CommandError(`--pin sets a capacity; target "${targetId}" is a routing target (use --weights)`);
+      if (weights !== undefined && target.kind !== 'route53-weighted')
+        throw new CommandError(`--weights is for routing targets; target "${targetId}" is ${target.kind} (use --pin)`);
       if (pin !== undefined && (pin < target.policy.bounds.min || pin > target.policy.bounds.max)) {
-        warnings.push(`pin ${pin} is outside ${targetId}'s bounds ${target.policy.bounds.min}..${target.policy.bounds.max}: the decision will clamp it`);
+        warnings.push(
+          `pin ${pin} is outside ${targetId}'s bounds ${target.policy.bounds.min}..${target.policy.bounds.max}: the decision will clamp it`,
+        );
       }
       if (weights !== undefined && target.resource.kind === 'route53-weighted') {
         const known = target.resource.endpoints.map((e) => e.setIdentifier);
         const unknown = Object.keys(weights).filter((id) => !known.includes(id));
-        if (unknown.length) throw new CommandError(`--weights: ${unknown.join(', ')} not an endpoint of "${targetId}"`, [`endpoints: ${known.join(', ')}`]);
+        if (unknown.length)
+          throw new CommandError(`--weights: ${unknown.join(', ')} not an endpoint of "${targetId}"`, [
+            `endpoints: ${known.join(', ')}`,
+          ]);
       }
     }
   } else {
     targets = listOption(parsed, 'targets', COMMAND) ?? declaration.targets;
     checkTargets(config, declaration, targets);
     const end = stringOption(parsed, 'end');
-    if (end === undefined) throw new UsageError(`--end is required for --kind ${kind} (when the window closes: ISO timestamp or a duration from now)`, COMMAND);
+    if (end === undefined)
+      throw new UsageError(
+        `--end is required for --kind ${kind} (when the window closes: ISO timestamp or a duration from now)`,
+        COMMAND,
+      );
     const windowStart = parseFuture('--start', stringOption(parsed, 'start') ?? 'now', now, COMMAND);
     const windowEnd = parseFuture('--end', end, now, COMMAND);
     const label = stringOption(parsed, 'label') ?? stringOption(parsed, 'reason');
@@ -149,7 +201,8 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
     if (kind === 'demand') {
       const multiplier = numberOption(parsed, 'multiplier', COMMAND, { positive: true });
       const absolute = numberOption(parsed, 'absolute', COMMAND);
-      if ((multiplier === undefined) === (absolute === undefined)) throw new UsageError('--kind demand needs exactly one of --multiplier N or --absolute N', COMMAND);
+      if ((multiplier === undefined) === (absolute === undefined))
+        throw new UsageError('--kind demand needs exactly one of --multiplier N or --absolute N', COMMAND);
       const lead = stringOption(parsed, 'lead');
       signal = {
         type: 'demand',
@@ -158,7 +211,8 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
       };
     } else if (kind === 'budget') {
       const maxHourlyCost = numberOption(parsed, 'max-cost', COMMAND);
-      if (maxHourlyCost === undefined) throw new UsageError('--kind budget needs --max-cost N (hourly spend cap, in the policy\'s currency)', COMMAND);
+      if (maxHourlyCost === undefined)
+        throw new UsageError("--kind budget needs --max-cost N (hourly spend cap, in the policy's currency)", COMMAND);
       signal = { type: 'budget', maxHourlyCost };
     } else {
       signal = { type: 'freeze' };
@@ -174,19 +228,24 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
     };
     detailType = DETAIL_TYPES.businessDriver;
     validated = check(businessDriverDetailSchema, detail);
-    if (windowEnd <= now) throw new CommandError(`--end ${isoSeconds(windowEnd)} is in the past: the driver would be ignored on arrival`);
+    if (windowEnd <= now)
+      throw new CommandError(`--end ${isoSeconds(windowEnd)} is in the past: the driver would be ignored on arrival`);
     for (const targetId of targets) {
       const target = config.targets.find((t) => t.id === targetId);
       const rule = target?.policy.rules.find((r) => r.driver === driverName);
-      if (target && !rule) warnings.push(`no rule of ${targetId}'s policy uses "${driverName}": the driver will be stored and ignored`);
-      if (target && kind === 'budget' && !target.policy.budget) warnings.push(`${targetId}'s policy has no budget.unitHourlyPrice: a budget driver cannot cap it`);
+      if (target && !rule)
+        warnings.push(`no rule of ${targetId}'s policy uses "${driverName}": the driver will be stored and ignored`);
+      if (target && kind === 'budget' && !target.policy.budget)
+        warnings.push(`${targetId}'s policy has no budget.unitHourlyPrice: a budget driver cannot cap it`);
     }
   }
 
   for (const targetId of targets) {
     const target = config.targets.find((t) => t.id === targetId);
     if (target && !target.allowedSources.includes(source)) {
-      throw new CommandError(`source "${source}" is not allowed to drive target "${targetId}"`, [`allowedSources of ${targetId}: ${target.allowedSources.join(', ')}`]);
+      throw new CommandError(`source "${source}" is not allowed to drive target "${targetId}"`, [
+        `allowedSources of ${targetId}: ${target.allowedSources.join(', ')}`,
+      ]);
     }
   }
 
@@ -200,12 +259,14 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
 
 /** Every target exists in the config and is one the driver declares (the normalizer refuses others). */
 function checkTargets(config: DrivetrainConfig, declaration: DriverDeclaration, targets: readonly string[]): void {
-  for (const targetId of targets) if (!config.targets.some((t) => t.id === targetId)) throw unknownTarget(targetId, config);
+  for (const targetId of targets)
+    if (!config.targets.some((t) => t.id === targetId)) throw unknownTarget(targetId, config);
   const undeclared = targets.filter((t) => !declaration.targets.includes(t));
   if (undeclared.length) {
-    throw new CommandError(`driver "${declaration.name}" does not list target${undeclared.length > 1 ? 's' : ''} ${undeclared.join(', ')}`, [
-      `declared targets of ${declaration.name}: ${declaration.targets.join(', ')}`,
-    ]);
+    throw new CommandError(
+      `driver "${declaration.name}" does not list target${undeclared.length > 1 ? 's' : ''} ${undeclared.join(', ')}`,
+      [`declared targets of ${declaration.name}: ${declaration.targets.join(', ')}`],
+    );
   }
 }
 
@@ -215,7 +276,11 @@ function weightsOption(parsed: Parsed): Record<string, number> | undefined {
   const weights: Record<string, number> = {};
   for (const item of items) {
     const match = /^([^=]+)=(\d+)$/.exec(item);
-    if (!match) throw new UsageError(`--weights: expected SETID=WEIGHT entries (us-east-1=80,eu-west-1=20), got ${JSON.stringify(item)}`, COMMAND);
+    if (!match)
+      throw new UsageError(
+        `--weights: expected SETID=WEIGHT entries (us-east-1=80,eu-west-1=20), got ${JSON.stringify(item)}`,
+        COMMAND,
+      );
     weights[match[1]!.trim()] = Number(match[2]);
   }
   return weights;
@@ -224,7 +289,10 @@ function weightsOption(parsed: Parsed): Record<string, number> | undefined {
 function check(schema: z.ZodType, detail: Record<string, unknown>): Record<string, unknown> {
   const result = schema.safeParse(detail);
   if (result.success) return result.data as Record<string, unknown>;
-  throw new CommandError('the event does not pass the ingest schema; nothing was sent:', result.error.issues.map((i) => `detail.${formatPath(i.path) || '<root>'}: ${i.message}`));
+  throw new CommandError(
+    'the event does not pass the ingest schema; nothing was sent:',
+    result.error.issues.map((i) => `detail.${formatPath(i.path) || '<root>'}: ${i.message}`),
+  );
 }
 
 export const putDriverCommand: Command = {
@@ -252,11 +320,15 @@ export const putDriverCommand: Command = {
   options: {
     kind: { type: 'string', short: 'k', value: 'KIND', description: `${PUT_KINDS.join('|')}` },
     driver: { type: 'string', short: 'd', value: 'NAME', description: 'driver name declared in the config' },
-    targets: { type: 'string', value: 'A,B', description: 'targets (business: default all declared; override: required)' },
+    targets: {
+      type: 'string',
+      value: 'A,B',
+      description: 'targets (business: default all declared; override: required)',
+    },
     id: { type: 'string', value: 'KEY', description: 'business instance key: re-sending the same key updates it' },
     start: { type: 'string', value: 'TIME', description: 'window start (default now)' },
     end: { type: 'string', value: 'TIME', description: 'window end' },
-    multiplier: { type: 'string', value: 'N', description: 'demand as a multiple of the rule\'s baseline' },
+    multiplier: { type: 'string', value: 'N', description: "demand as a multiple of the rule's baseline" },
     absolute: { type: 'string', value: 'N', description: 'demand as a capacity' },
     lead: { type: 'string', value: 'DURATION', description: 'capacity in place this long before the window' },
     'max-cost': { type: 'string', value: 'N', description: 'budget: hourly spend cap' },
@@ -268,7 +340,11 @@ export const putDriverCommand: Command = {
     expires: { type: 'string', value: 'TIME', description: 'expiry (override: required, at most 7d)' },
     reason: { type: 'string', value: 'TEXT', description: 'override: why (required); business: same as --label' },
     label: { type: 'string', value: 'TEXT', description: 'business: label for the audit trail' },
-    principal: { type: 'string', value: 'ARN', description: `--local only: stand-in caller of an override (env ${PRINCIPAL_ENV})` },
+    principal: {
+      type: 'string',
+      value: 'ARN',
+      description: `--local only: stand-in caller of an override (env ${PRINCIPAL_ENV})`,
+    },
     source: { type: 'string', value: 'SOURCE', description: `EventBridge source (default ${OPERATOR_SOURCE})` },
     'operator-url': { type: 'string', value: 'URL', description: `operator endpoint (env ${OPERATOR_URL_ENV})` },
     'dry-run': { type: 'boolean', description: 'print the request, send nothing' },
@@ -288,12 +364,17 @@ export const putDriverCommand: Command = {
     for (const warning of built.warnings) context.note(`warning: ${warning}`);
     if (flag(context.parsed, 'dry-run')) {
       if (context.json) context.outJson({ dryRun: true, request: built.request, detail: built.detail, drivers });
-      else context.out(`dry run: nothing sent. Operator endpoint request:\n${JSON.stringify(built.request, null, 2)}\n`);
+      else
+        context.out(`dry run: nothing sent. Operator endpoint request:\n${JSON.stringify(built.request, null, 2)}\n`);
       return EXIT.ok;
     }
     if (context.local) return storeLocally(context, built, drivers);
     const reply = await context.operator(`sending ${built.request.detailType} to the operator endpoint`, built.request);
-    if (reply.status !== 200) throw new CommandError(`the operator endpoint refused the ${built.request.detailType} (HTTP ${reply.status}):`, refusalLines(reply.body));
+    if (reply.status !== 200)
+      throw new CommandError(
+        `the operator endpoint refused the ${built.request.detailType} (HTTP ${reply.status}):`,
+        refusalLines(reply.body),
+      );
     if (context.json) {
       context.outJson({ ...reply.body, request: built.request, detail: built.detail });
       return EXIT.ok;
@@ -315,7 +396,13 @@ export const putDriverCommand: Command = {
  * it would see. What is refused here would be refused there (with the same message), so nothing is sent;
  * what passes yields the canonical drivers the pipeline will store.
  */
-export function preflight(built: BuiltEvent, config: DrivetrainConfig, now: number, eventId: string, caller: VerifiedCaller | undefined): Driver[] {
+export function preflight(
+  built: BuiltEvent,
+  config: DrivetrainConfig,
+  now: number,
+  eventId: string,
+  caller: VerifiedCaller | undefined,
+): Driver[] {
   const event = {
     version: '0',
     id: eventId,
@@ -355,8 +442,15 @@ async function storeLocally(context: Context, built: BuiltEvent, drivers: Driver
     return EXIT.ok;
   }
   for (const r of results) {
-    const what = r.result === 'stored' ? 'stored' : r.result === 'duplicate' ? 'already stored (duplicate)' : 'refused: the table holds a newer observation of this driver';
-    context.out(`${String(built.detail.driver)} (${r.driverId}) → ${r.targets.join(', ')}: ${what} in ${(await context.tables()).drivers}\n`);
+    const what =
+      r.result === 'stored'
+        ? 'stored'
+        : r.result === 'duplicate'
+          ? 'already stored (duplicate)'
+          : 'refused: the table holds a newer observation of this driver';
+    context.out(
+      `${String(built.detail.driver)} (${r.driverId}) → ${r.targets.join(', ')}: ${what} in ${(await context.tables()).drivers}\n`,
+    );
   }
   context.note('--local: written straight to DynamoDB Local (the demo has no AWS); the next local tick decides on it');
   return results.some((r) => r.result === 'out-of-order') ? EXIT.failed : EXIT.ok;
@@ -368,19 +462,34 @@ async function storeLocally(context: Context, built: BuiltEvent, drivers: Driver
  * stand-in --principal, required for an override (there is no AWS identity to ask).
  */
 async function senderIdentity(context: Context, built: BuiltEvent): Promise<VerifiedCaller | undefined> {
-  const given = stringOption(context.parsed, 'principal') ?? (context.local ? context.io.env[PRINCIPAL_ENV] : undefined);
+  const given =
+    stringOption(context.parsed, 'principal') ?? (context.local ? context.io.env[PRINCIPAL_ENV] : undefined);
   if (!context.local) {
     if (stringOption(context.parsed, 'principal') !== undefined) {
-      throw new UsageError('--principal is only for --local: against AWS the sender is the identity AWS verifies from your credentials', COMMAND);
+      throw new UsageError(
+        '--principal is only for --local: against AWS the sender is the identity AWS verifies from your credentials',
+        COMMAND,
+      );
     }
     const arn = await context.callerArn();
     return verifiedCaller(arn) ?? fail(`your caller identity ${arn} is not an IAM user or role session`);
   }
-  if (built.request.detailType !== DETAIL_TYPES.override) return given === undefined ? undefined : (verifiedCaller(given) ?? fail(`--principal ${given} is not an IAM user ARN or STS assumed-role ARN`));
+  if (built.request.detailType !== DETAIL_TYPES.override)
+    return given === undefined
+      ? undefined
+      : (verifiedCaller(given) ?? fail(`--principal ${given} is not an IAM user ARN or STS assumed-role ARN`));
   if (given === undefined) {
-    throw new UsageError(`--principal ARN is required for a local override (or set ${PRINCIPAL_ENV}): a stand-in for the caller AWS would verify`, COMMAND);
+    throw new UsageError(
+      `--principal ARN is required for a local override (or set ${PRINCIPAL_ENV}): a stand-in for the caller AWS would verify`,
+      COMMAND,
+    );
   }
-  return verifiedCaller(given) ?? fail(`--principal ${given} is not an IAM user ARN or STS assumed-role ARN (arn:aws:sts::<account>:assumed-role/<role>/<session>)`);
+  return (
+    verifiedCaller(given) ??
+    fail(
+      `--principal ${given} is not an IAM user ARN or STS assumed-role ARN (arn:aws:sts::<account>:assumed-role/<role>/<session>)`,
+    )
+  );
 }
 
 function localSenderAccount(config: DrivetrainConfig, source: string): string {
@@ -391,4 +500,3 @@ function localSenderAccount(config: DrivetrainConfig, source: string): string {
 function fail(message: string): never {
   throw new CommandError(message);
 }
-

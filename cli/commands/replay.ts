@@ -27,13 +27,30 @@ export const replayCommand: Command = {
     'Targets in shadow or paused mode are evaluated as if enforced unless --respect-modes is given.',
   ].join('\n'),
   options: {
-    policy: { type: 'string', short: 'p', value: 'FILE', description: 'the config with the policies to replay (same as --config)' },
+    policy: {
+      type: 'string',
+      short: 'p',
+      value: 'FILE',
+      description: 'the config with the policies to replay (same as --config)',
+    },
     drivers: { type: 'string', value: 'FILE', description: 'recorded drivers: JSON array of canonical driver records' },
     trace: { type: 'string', value: 'FILE', description: 'demand trace: CSV time_seconds,demand' },
-    metric: { type: 'string', value: 'DRIVER', description: 'metric driver the trace feeds (default: the first declared)' },
+    metric: {
+      type: 'string',
+      value: 'DRIVER',
+      description: 'metric driver the trace feeds (default: the first declared)',
+    },
     targets: { type: 'string', value: 'A,B', description: 'only these targets' },
-    start: { type: 'string', value: 'TIME', description: 'where a trace with relative times starts (ISO or epoch seconds; default 2026-11-27T00:00:00Z)' },
-    rows: { type: 'string', value: 'N', description: 'decisions printed per target before eliding the middle (default 60)' },
+    start: {
+      type: 'string',
+      value: 'TIME',
+      description: 'where a trace with relative times starts (ISO or epoch seconds; default 2026-11-27T00:00:00Z)',
+    },
+    rows: {
+      type: 'string',
+      value: 'N',
+      description: 'decisions printed per target before eliding the middle (default 60)',
+    },
     'respect-modes': { type: 'boolean', description: 'evaluate shadow/paused targets in their configured mode' },
   },
   positionals: [],
@@ -48,7 +65,8 @@ export const replayCommand: Command = {
     }
     const driversFile = stringOption(parsed, 'drivers');
     const traceFile = stringOption(parsed, 'trace');
-    if (driversFile === undefined && traceFile === undefined) throw new UsageError('give --drivers FILE, --trace FILE, or both', COMMAND);
+    if (driversFile === undefined && traceFile === undefined)
+      throw new UsageError('give --drivers FILE, --trace FILE, or both', COMMAND);
     const rows = numberOption(parsed, 'rows', COMMAND, { integer: true, positive: true });
     const targets = listOption(parsed, 'targets', COMMAND);
     // Validated here first for the located messages (file:line:col); the replay then loads the same file.

@@ -22,15 +22,23 @@ export function configWarnings(config: DrivetrainConfig): ConfigWarning[] {
   const used = new Set<string>();
   for (const target of config.targets) {
     for (const rule of target.policy.rules) used.add(rule.driver);
-    if (target.resource.kind === 'route53-weighted') for (const e of target.resource.endpoints) for (const d of e.drainOn) used.add(d);
+    if (target.resource.kind === 'route53-weighted')
+      for (const e of target.resource.endpoints) for (const d of e.drainOn) used.add(d);
   }
   config.drivers.forEach((driver, i) => {
-    if (!used.has(driver.name)) warnings.push({ path: `drivers[${i}]`, message: `driver "${driver.name}" is declared but no policy uses it: its events are stored and ignored` });
+    if (!used.has(driver.name))
+      warnings.push({
+        path: `drivers[${i}]`,
+        message: `driver "${driver.name}" is declared but no policy uses it: its events are stored and ignored`,
+      });
   });
   config.targets.forEach((target, i) => {
     const hasOverrideRule = target.policy.rules.some((r) => r.kind === 'override');
     if (hasOverrideRule && target.overridePrincipals.length === 0) {
-      warnings.push({ path: `targets[${i}].overridePrincipals`, message: `target "${target.id}" has an override rule but no overridePrincipals: nobody can send an override` });
+      warnings.push({
+        path: `targets[${i}].overridePrincipals`,
+        message: `target "${target.id}" has an override rule but no overridePrincipals: nobody can send an override`,
+      });
     }
   });
   return warnings;
@@ -48,10 +56,16 @@ export const validateCommand: Command = {
   ].join('\n'),
   options: {
     replay: { type: 'boolean', description: 'also replay the shipped driver traces through the policy' },
-    traces: { type: 'string', value: 'DIR', description: 'trace directory with a manifest.json (default: the shipped traces/)' },
+    traces: {
+      type: 'string',
+      value: 'DIR',
+      description: 'trace directory with a manifest.json (default: the shipped traces/)',
+    },
     verbose: { type: 'boolean', short: 'v', description: 'with --replay: print every replayed decision report' },
   },
-  positionals: [{ name: 'config', required: false, description: 'config file (same as --config; default drivetrain.config.yaml)' }],
+  positionals: [
+    { name: 'config', required: false, description: 'config file (same as --config; default drivetrain.config.yaml)' },
+  ],
   examples: ['drivetrain validate', 'drivetrain validate deploy/prod.yaml --json', 'drivetrain validate --replay'],
   async run(context: Context): Promise<ExitCode> {
     const positional = context.parsed.positionals[0];
@@ -60,7 +74,8 @@ export const validateCommand: Command = {
     }
     const file = positional !== undefined ? context.resolvePath(positional) : context.configFile();
     for (const name of ['traces', 'verbose']) {
-      if (context.parsed.values[name] !== undefined && !flag(context.parsed, 'replay')) throw new UsageError(`--${name} only makes sense with --replay`, 'validate');
+      if (context.parsed.values[name] !== undefined && !flag(context.parsed, 'replay'))
+        throw new UsageError(`--${name} only makes sense with --replay`, 'validate');
     }
     const load = await loadConfigFile(file, context.displayPath(file));
     if (!load.ok) {
@@ -72,21 +87,39 @@ export const validateCommand: Command = {
     if (flag(context.parsed, 'replay')) {
       const traces = stringOption(context.parsed, 'traces');
       const dir = traces === undefined ? SHIPPED_TRACES_DIR : context.resolvePath(traces);
-      replay = await context.progress.run('replaying traces', () => runPolicyReplay(load.config, file, dir, context.displayPath(dir)));
+      replay = await context.progress.run('replaying traces', () =>
+        runPolicyReplay(load.config, file, dir, context.displayPath(dir)),
+      );
     }
     report(context, load.file, [], warnings, replay, load.config);
     return replay && !replay.ok ? EXIT.failed : EXIT.ok;
   },
 };
 
-function report(context: Context, file: string, issues: LocatedIssue[], warnings: ConfigWarning[], replay: ReplayOutcome | undefined, config?: DrivetrainConfig): void {
+function report(
+  context: Context,
+  file: string,
+  issues: LocatedIssue[],
+  warnings: ConfigWarning[],
+  replay: ReplayOutcome | undefined,
+  config?: DrivetrainConfig,
+): void {
   if (context.json) {
     context.outJson({
       ok: issues.length === 0 && (replay?.ok ?? true),
       file,
       issues,
       warnings,
-      ...(config ? { targets: config.targets.map((t) => ({ id: t.id, kind: t.kind, mode: t.mode, policyVersion: t.policy.version })) } : {}),
+      ...(config
+        ? {
+            targets: config.targets.map((t) => ({
+              id: t.id,
+              kind: t.kind,
+              mode: t.mode,
+              policyVersion: t.policy.version,
+            })),
+          }
+        : {}),
       ...(replay ? { replay: replay.json } : {}),
     });
     return;
@@ -98,16 +131,26 @@ function report(context: Context, file: string, issues: LocatedIssue[], warnings
   }
   for (const w of warnings) context.out(`${file}: ${w.path}: warning: ${w.message}\n`);
   if (config) {
-    context.out(`✓ ${file}: valid (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}, ${config.drivers.length} driver${config.drivers.length === 1 ? '' : 's'})\n\n`);
     context.out(
-      renderTable(config.targets, [
-        { header: 'TARGET', value: (t) => t.id },
-        { header: 'KIND', value: (t) => t.kind },
-        { header: 'MODE', value: (t) => t.mode },
-        { header: 'POLICY', value: (t) => t.policy.version },
-        { header: 'BOUNDS', value: (t) => `${t.policy.bounds.min}..${t.policy.bounds.max}` },
-        { header: 'RULES', value: (t) => t.policy.rules.map((r) => `${r.kind}:${r.driver}`).join(', ') || '-', flexible: true },
-      ], { maxWidth: context.io.columns }),
+      `✓ ${file}: valid (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}, ${config.drivers.length} driver${config.drivers.length === 1 ? '' : 's'})\n\n`,
+    );
+    context.out(
+      renderTable(
+        config.targets,
+        [
+          { header: 'TARGET', value: (t) => t.id },
+          { header: 'KIND', value: (t) => t.kind },
+          { header: 'MODE', value: (t) => t.mode },
+          { header: 'POLICY', value: (t) => t.policy.version },
+          { header: 'BOUNDS', value: (t) => `${t.policy.bounds.min}..${t.policy.bounds.max}` },
+          {
+            header: 'RULES',
+            value: (t) => t.policy.rules.map((r) => `${r.kind}:${r.driver}`).join(', ') || '-',
+            flexible: true,
+          },
+        ],
+        { maxWidth: context.io.columns },
+      ),
     );
   }
   if (replay) context.out(`\n${replay.text}${flag(context.parsed, 'verbose') ? `\n${replay.details}` : ''}`);

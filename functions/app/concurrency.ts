@@ -2,7 +2,11 @@
  * Runs `fn` over `items` with at most `limit` in flight and never rejects: each item settles on its own, so
  * one failing target cannot stop the others. Results keep the input order.
  */
-export async function settleWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+export async function settleWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;

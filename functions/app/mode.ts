@@ -19,7 +19,10 @@ const RESUME_LOOKBACK = 200;
  * and ticks record the mode they ran in), else the configured mode; never `paused`, and `shadow` when the
  * config itself says paused, because resuming straight into enforce must be a deliberate `enforce`.
  */
-export async function modeBeforePause(store: DecisionStore, target: Target): Promise<{ mode: TargetMode; from: string }> {
+export async function modeBeforePause(
+  store: DecisionStore,
+  target: Target,
+): Promise<{ mode: TargetMode; from: string }> {
   const history = await store.list(target.id, { limit: RESUME_LOOKBACK });
   const before = history.find((r) => r.mode !== 'paused');
   if (before) return { mode: before.mode, from: `in force before the pause, per ${before.decisionId}` };
@@ -31,21 +34,40 @@ export type ModeChange =
   | { changed: false; targetId: string; mode: TargetMode; message: string }
   | { changed: true; targetId: string; from: TargetMode; to: TargetMode; because: string; record: DecisionRecord };
 
-export async function changeMode(store: DecisionStore, target: Target, verb: ModeVerb, actor: { by: string; reason: string }, now: number): Promise<ModeChange> {
+export async function changeMode(
+  store: DecisionStore,
+  target: Target,
+  verb: ModeVerb,
+  actor: { by: string; reason: string },
+  now: number,
+): Promise<ModeChange> {
   const state = await store.getState(target.id);
   const current = effectiveMode(target, state);
   let mode: TargetMode;
   let because = '';
   if (verb === 'resume') {
-    if (current !== 'paused') return { changed: false, targetId: target.id, mode: current, message: `${target.id} is not paused (mode ${current}); nothing to resume` };
+    if (current !== 'paused')
+      return {
+        changed: false,
+        targetId: target.id,
+        mode: current,
+        message: `${target.id} is not paused (mode ${current}); nothing to resume`,
+      };
     const previous = await modeBeforePause(store, target);
     mode = previous.mode;
     because = ` (${previous.from})`;
   } else {
     mode = verb === 'pause' ? 'paused' : verb;
     if (current === mode) {
-      const since = state?.modeOverride ? ` since ${new Date(state.modeOverride.at * 1000).toISOString().replace('.000Z', 'Z')} by ${state.modeOverride.by}: ${state.modeOverride.reason}` : ' (configured)';
-      return { changed: false, targetId: target.id, mode: current, message: `${target.id} is already ${mode}${since}; nothing recorded` };
+      const since = state?.modeOverride
+        ? ` since ${new Date(state.modeOverride.at * 1000).toISOString().replace('.000Z', 'Z')} by ${state.modeOverride.by}: ${state.modeOverride.reason}`
+        : ' (configured)';
+      return {
+        changed: false,
+        targetId: target.id,
+        mode: current,
+        message: `${target.id} is already ${mode}${since}; nothing recorded`,
+      };
     }
   }
   const record = await store.setMode(target.id, mode, actor, now);

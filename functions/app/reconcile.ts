@@ -131,13 +131,20 @@ export async function reconcileTarget(
       repaired = settled;
       state = await deps.decisions.getState(target.id);
       // Another invocation planned on the freshly settled state first: it holds that plan now.
-      if (state?.pending) return standDown(deps, target.id, state.pending, log, 'another invocation planned right after the repair');
+      if (state?.pending)
+        return standDown(deps, target.id, state.pending, log, 'another invocation planned right after the repair');
     }
 
     const current = await observe(deps, target, state);
     const drivers = await deps.drivers.live(target.id, now);
     const inputs = await readMetricHistory(deps, target, now, log);
-    const decision = decide(target, drivers, { targetId: target.id, version: 0, ...state, ...(current ? { current } : {}) }, now, inputs);
+    const decision = decide(
+      target,
+      drivers,
+      { targetId: target.id, version: 0, ...state, ...(current ? { current } : {}) },
+      now,
+      inputs,
+    );
     // Once per reconcile, not per lost race: the gauges describe the target, not the attempt.
     if (attempt === 1) emitDecisionGauges(deps, decision, drivers, now);
 
@@ -147,30 +154,70 @@ export async function reconcileTarget(
       return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...repaired };
     }
 
-    if (decision.apply && backingOff(deps, state, decision, now, log)) return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...repaired };
+    if (decision.apply && backingOff(deps, state, decision, now, log))
+      return { targetId: target.id, outcome: 'unchanged', summary: decision.summary, ...repaired };
 
     const status = decision.apply ? 'planned' : decision.mode === 'shadow' ? 'shadow' : 'skipped';
     let record: DecisionRecord;
     try {
-      record = await deps.decisions.record(decision, state?.version, status, status === 'planned' ? newClaim(deps) : undefined);
+      record = await deps.decisions.record(
+        decision,
+        state?.version,
+        status,
+        status === 'planned' ? newClaim(deps) : undefined,
+      );
     } catch (error) {
       if (!(error instanceof ConcurrentDecisionError)) throw error;
       deps.metrics.addMetric(METRIC.decisionConflicts, MetricUnit.Count, 1);
-      deps.logger.info('another decider recorded first; re-reading the target', { ...log, attempt, expectedVersion: state?.version });
+      deps.logger.info('another decider recorded first; re-reading the target', {
+        ...log,
+        attempt,
+        expectedVersion: state?.version,
+      });
       continue;
     }
     deps.metrics.addMetric(METRIC.decisionsRecorded, MetricUnit.Count, 1);
-    deps.logger.info('decision recorded', { ...log, decisionId: record.decisionId, status, summary: record.summary, reasons: record.reasons, mode: record.mode });
+    deps.logger.info('decision recorded', {
+      ...log,
+      decisionId: record.decisionId,
+      status,
+      summary: record.summary,
+      reasons: record.reasons,
+      mode: record.mode,
+    });
 
-    if (status !== 'planned') return { targetId: target.id, outcome: 'recorded', decisionId: record.decisionId, status, summary: record.summary, ...repaired };
+    if (status !== 'planned')
+      return {
+        targetId: target.id,
+        outcome: 'recorded',
+        decisionId: record.decisionId,
+        status,
+        summary: record.summary,
+        ...repaired,
+      };
     const finalStatus = await applyPlanned(deps, target, record, log);
-    if (finalStatus === 'claim-lost') return { targetId: target.id, outcome: 'claim-lost', decisionId: record.decisionId };
+    if (finalStatus === 'claim-lost')
+      return { targetId: target.id, outcome: 'claim-lost', decisionId: record.decisionId };
     if (options.receivedAtMs !== undefined) {
-      deps.metrics.addMetric(METRIC.decisionLatency, MetricUnit.Milliseconds, Math.max(0, performance.now() - options.receivedAtMs));
+      deps.metrics.addMetric(
+        METRIC.decisionLatency,
+        MetricUnit.Milliseconds,
+        Math.max(0, performance.now() - options.receivedAtMs),
+      );
     }
-    return { targetId: target.id, outcome: 'recorded', decisionId: record.decisionId, status: finalStatus, summary: record.summary, ...repaired };
+    return {
+      targetId: target.id,
+      outcome: 'recorded',
+      decisionId: record.decisionId,
+      status: finalStatus,
+      summary: record.summary,
+      ...repaired,
+    };
   }
-  deps.logger.warn('gave up deciding after repeated races; the next tick decides again', { ...log, attempts: MAX_DECIDE_ATTEMPTS });
+  deps.logger.warn('gave up deciding after repeated races; the next tick decides again', {
+    ...log,
+    attempts: MAX_DECIDE_ATTEMPTS,
+  });
   return { targetId: target.id, outcome: 'conflict' };
 }
 
@@ -193,27 +240,53 @@ type Pending = NonNullable<StoredTargetState['pending']>;
  * down. Once the lease is over the owner is gone; exactly one invocation takes the claim over (a conditional
  * write) and repairs the plan; every other one stands down.
  */
-async function settlePending(deps: ReconcileDeps, target: Target, pending: Pending, log: Log): Promise<ReconcileResult | Repaired> {
+async function settlePending(
+  deps: ReconcileDeps,
+  target: Target,
+  pending: Pending,
+  log: Log,
+): Promise<ReconcileResult | Repaired> {
   const leaseUntil = pending.leaseUntil ?? pending.at + pendingGrace(deps);
-  if (pending.owner !== deps.claim.owner && deps.clock() < leaseUntil) return standDown(deps, target.id, pending, log, 'another invocation holds the plan and may still be applying it');
+  if (pending.owner !== deps.claim.owner && deps.clock() < leaseUntil)
+    return standDown(deps, target.id, pending, log, 'another invocation holds the plan and may still be applying it');
   if (!(await deps.decisions.claimPending(target.id, pending, newClaim(deps)))) {
     const now = await deps.decisions.getState(target.id);
     return standDown(deps, target.id, now?.pending ?? pending, log, 'another invocation claimed the repair first');
   }
   const repair = await repairPending(deps, target, pending, log);
-  if (repair === 'unknown') return { targetId: target.id, outcome: 'in-flight', pendingDecisionId: pending.decisionId, heldBy: deps.claim.owner };
+  if (repair === 'unknown')
+    return {
+      targetId: target.id,
+      outcome: 'in-flight',
+      pendingDecisionId: pending.decisionId,
+      heldBy: deps.claim.owner,
+    };
   if (repair === 'claim-lost') return { targetId: target.id, outcome: 'claim-lost', decisionId: pending.decisionId };
   return { repaired: pending.decisionId, repair };
 }
 
 function standDown(deps: ReconcileDeps, targetId: string, pending: Pending, log: Log, why: string): ReconcileResult {
   deps.metrics.addMetric(METRIC.targetsInFlight, MetricUnit.Count, 1);
-  deps.logger.info(`${why}; leaving the target alone`, { ...log, pendingDecisionId: pending.decisionId, heldBy: pending.owner ?? null, leaseUntil: pending.leaseUntil ?? null });
-  return { targetId, outcome: 'in-flight', pendingDecisionId: pending.decisionId, ...(pending.owner ? { heldBy: pending.owner } : {}) };
+  deps.logger.info(`${why}; leaving the target alone`, {
+    ...log,
+    pendingDecisionId: pending.decisionId,
+    heldBy: pending.owner ?? null,
+    leaseUntil: pending.leaseUntil ?? null,
+  });
+  return {
+    targetId,
+    outcome: 'in-flight',
+    pendingDecisionId: pending.decisionId,
+    ...(pending.owner ? { heldBy: pending.owner } : {}),
+  };
 }
 
 /** The resource as it is (the engine's `current`); the last applied allocation when AWS cannot be read right now. */
-async function observe(deps: ReconcileDeps, target: Target, state: StoredTargetState | undefined): Promise<Allocation | undefined> {
+async function observe(
+  deps: ReconcileDeps,
+  target: Target,
+  state: StoredTargetState | undefined,
+): Promise<Allocation | undefined> {
   try {
     return (await deps.executors[target.kind].observe(target)) ?? state?.current;
   } catch (error) {
@@ -228,10 +301,16 @@ async function observe(deps: ReconcileDeps, target: Target, state: StoredTargetS
 }
 
 /** The metric history for the engine; a metric that cannot be read is decided on without (and logged). */
-async function readMetricHistory(deps: ReconcileDeps, target: Target, now: number, log: Record<string, unknown>): Promise<DecisionInputs | undefined> {
+async function readMetricHistory(
+  deps: ReconcileDeps,
+  target: Target,
+  now: number,
+  log: Record<string, unknown>,
+): Promise<DecisionInputs | undefined> {
   if (!deps.metricHistory) return undefined;
   const { histories, failures } = await deps.metricHistory.forTarget(target, now);
-  for (const failure of failures) deps.logger.warn('metric history unavailable; deciding from snapshots alone', { ...log, ...failure });
+  for (const failure of failures)
+    deps.logger.warn('metric history unavailable; deciding from snapshots alone', { ...log, ...failure });
   return { history: histories };
 }
 
@@ -246,7 +325,12 @@ async function readMetricHistory(deps: ReconcileDeps, target: Target, now: numbe
  * place, `failed` if it is not, and left `planned` (the repair settles it once this invocation's lease is
  * over) if the resource cannot be read either.
  */
-async function applyPlanned(deps: ReconcileDeps, target: Target, record: DecisionRecord, log: Log): Promise<'applied' | 'failed' | 'planned' | 'claim-lost'> {
+async function applyPlanned(
+  deps: ReconcileDeps,
+  target: Target,
+  record: DecisionRecord,
+  log: Log,
+): Promise<'applied' | 'failed' | 'planned' | 'claim-lost'> {
   // Executors check the mode of the target they are given: pass the effective mode the plan was made in
   // (an operator's override may differ from the configured one). Only enforce plans get this far.
   const enforced: Target = { ...target, mode: record.mode };
@@ -258,7 +342,11 @@ async function applyPlanned(deps: ReconcileDeps, target: Target, record: Decisio
     for (const [index, action] of record.actions.entries()) {
       const result = await executor.apply(enforced, action, `${record.decisionId}#${index}`);
       results.push(result);
-      deps.metrics.addMetric(result.status === 'applied' ? METRIC.actionsApplied : METRIC.actionsUnchanged, MetricUnit.Count, 1);
+      deps.metrics.addMetric(
+        result.status === 'applied' ? METRIC.actionsApplied : METRIC.actionsUnchanged,
+        MetricUnit.Count,
+        1,
+      );
       if (result.status === 'applied') deps.metrics.addMetric(METRIC.allocationChanges, MetricUnit.Count, 1);
     }
     outcome = { at: deps.clock(), detail: results.map((r) => r.detail).join('; ') || 'nothing to apply' };
@@ -269,42 +357,88 @@ async function applyPlanned(deps: ReconcileDeps, target: Target, record: Decisio
     // An action known not to have landed (refused or never sent) needs no re-read: under throttling that read
     // fails too, and the plan would wait out the whole grace period instead of being decided again next tick.
     const knownNotApplied = isExecutorError(error) && error.notApplied;
-    const settled = failed.retryable && !knownNotApplied ? await settleUncertainApply(deps, enforced, record) : 'not-in-place';
+    const settled =
+      failed.retryable && !knownNotApplied ? await settleUncertainApply(deps, enforced, record) : 'not-in-place';
     if (settled === 'unknown') {
-      deps.logger.warn('applying the decision failed and the resource cannot be read to tell whether it landed; left planned for the repair', {
-        ...log,
-        decisionId: record.decisionId,
-        summary: record.summary,
-        error,
-      });
+      deps.logger.warn(
+        'applying the decision failed and the resource cannot be read to tell whether it landed; left planned for the repair',
+        {
+          ...log,
+          decisionId: record.decisionId,
+          summary: record.summary,
+          error,
+        },
+      );
       return 'planned';
     }
     if (settled === 'in-place') {
       deps.metrics.addMetric(METRIC.actionsApplied, MetricUnit.Count, 1);
       deps.metrics.addMetric(METRIC.allocationChanges, MetricUnit.Count, 1);
-      outcome = { at: deps.clock(), detail: [...done, `action #${results.length} in place although its last call failed: ${failed.message}`].join('; ') };
+      outcome = {
+        at: deps.clock(),
+        detail: [...done, `action #${results.length} in place although its last call failed: ${failed.message}`].join(
+          '; ',
+        ),
+      };
     } else {
       status = 'failed';
       deps.metrics.addMetric(METRIC.actionsFailed, MetricUnit.Count, 1);
-      outcome = { at: deps.clock(), detail: [...done, `action #${results.length} failed: ${failed.message}`].join('; '), error: failed };
-      deps.logger.error('applying the decision failed', { ...log, decisionId: record.decisionId, summary: record.summary, error });
+      outcome = {
+        at: deps.clock(),
+        detail: [...done, `action #${results.length} failed: ${failed.message}`].join('; '),
+        error: failed,
+      };
+      deps.logger.error('applying the decision failed', {
+        ...log,
+        decisionId: record.decisionId,
+        summary: record.summary,
+        error,
+      });
     }
   }
-  if ((await deps.decisions.markOutcome(record, status, outcome, deps.claim.owner)) === 'claim-lost') return claimLost(deps, record, status, log);
-  if (status === 'applied') deps.logger.info('decision applied', { ...log, decisionId: record.decisionId, summary: record.summary, detail: outcome.detail });
+  if ((await deps.decisions.markOutcome(record, status, outcome, deps.claim.owner)) === 'claim-lost')
+    return claimLost(deps, record, status, log);
+  if (status === 'applied')
+    deps.logger.info('decision applied', {
+      ...log,
+      decisionId: record.decisionId,
+      summary: record.summary,
+      detail: outcome.detail,
+    });
   return status;
 }
 
-function claimLost(deps: ReconcileDeps, record: Pick<DecisionRecord, 'decisionId' | 'summary'>, status: string, log: Log): 'claim-lost' {
+function claimLost(
+  deps: ReconcileDeps,
+  record: Pick<DecisionRecord, 'decisionId' | 'summary'>,
+  status: string,
+  log: Log,
+): 'claim-lost' {
   deps.metrics.addMetric(METRIC.claimsLost, MetricUnit.Count, 1);
-  deps.logger.error('the plan was taken over by another invocation before this one could settle it; nothing marked', { ...log, decisionId: record.decisionId, summary: record.summary, wouldHaveMarked: status });
+  deps.logger.error('the plan was taken over by another invocation before this one could settle it; nothing marked', {
+    ...log,
+    decisionId: record.decisionId,
+    summary: record.summary,
+    wouldHaveMarked: status,
+  });
   return 'claim-lost';
 }
 
 /** Whether this very plan (target, desired allocation) failed permanently within the back-off. */
-function backingOff(deps: ReconcileDeps, state: StoredTargetState | undefined, decision: Decision, now: number, log: Log): boolean {
+function backingOff(
+  deps: ReconcileDeps,
+  state: StoredTargetState | undefined,
+  decision: Decision,
+  now: number,
+  log: Log,
+): boolean {
   const failure: PermanentFailure | undefined = state?.lastPermanentFailure;
-  if (!failure || !sameAllocation(failure.desired, decision.desired) || now - failure.at >= PERMANENT_FAILURE_RETRY_SECONDS) return false;
+  if (
+    !failure ||
+    !sameAllocation(failure.desired, decision.desired) ||
+    now - failure.at >= PERMANENT_FAILURE_RETRY_SECONDS
+  )
+    return false;
   deps.logger.info('the same plan failed permanently a moment ago; waiting before trying it again', {
     ...log,
     failedDecisionId: failure.decisionId,
@@ -315,11 +449,18 @@ function backingOff(deps: ReconcileDeps, state: StoredTargetState | undefined, d
 }
 
 function isOutOfRetryBudget(error: unknown): boolean {
-  return isExecutorError(error) && (error.code === EXECUTOR_ERROR_CODES.retryBudgetExhausted || error.code === EXECUTOR_ERROR_CODES.deadlineExceeded);
+  return (
+    isExecutorError(error) &&
+    (error.code === EXECUTOR_ERROR_CODES.retryBudgetExhausted || error.code === EXECUTOR_ERROR_CODES.deadlineExceeded)
+  );
 }
 
 /** Whether a plan whose apply ended in a retryable error is in place after all (see applyPlanned). */
-async function settleUncertainApply(deps: ReconcileDeps, target: Target, record: DecisionRecord): Promise<'in-place' | 'not-in-place' | 'unknown'> {
+async function settleUncertainApply(
+  deps: ReconcileDeps,
+  target: Target,
+  record: DecisionRecord,
+): Promise<'in-place' | 'not-in-place' | 'unknown'> {
   try {
     const observed = await deps.executors[target.kind].observe(target);
     return observed !== undefined && sameAllocation(observed, record.desired) ? 'in-place' : 'not-in-place';
@@ -335,51 +476,90 @@ async function settleUncertainApply(deps: ReconcileDeps, target: Target, record:
  * through the engine, so precedence and stabilization apply to the resource as it is. A pending plan whose
  * record is gone or already settled is cleared (`orphaned`), visibly, instead of blocking the target.
  */
-async function repairPending(deps: ReconcileDeps, target: Target, pending: Pending, log: Log): Promise<RepairOutcome | 'unknown' | 'claim-lost'> {
+async function repairPending(
+  deps: ReconcileDeps,
+  target: Target,
+  pending: Pending,
+  log: Log,
+): Promise<RepairOutcome | 'unknown' | 'claim-lost'> {
   const owner = deps.claim.owner;
-  const repairLog = { ...log, repair: true, decisionId: pending.decisionId, pendingSince: pending.at, previousOwner: pending.owner ?? null };
+  const repairLog = {
+    ...log,
+    repair: true,
+    decisionId: pending.decisionId,
+    pendingSince: pending.at,
+    previousOwner: pending.owner ?? null,
+  };
   deps.metrics.addMetric(METRIC.pendingRepaired, MetricUnit.Count, 1);
   const record = await deps.decisions.get(pending.decisionId);
   if (!record || record.status !== 'planned') {
     deps.metrics.addMetric(METRIC.pendingOrphaned, MetricUnit.Count, 1);
-    deps.logger.error('the unconfirmed plan cannot be settled (its record is gone or no longer planned); clearing it', { ...repairLog, recordStatus: record?.status ?? 'missing' });
+    deps.logger.error('the unconfirmed plan cannot be settled (its record is gone or no longer planned); clearing it', {
+      ...repairLog,
+      recordStatus: record?.status ?? 'missing',
+    });
     const released = await deps.decisions.releasePending(target.id, pending.decisionId, owner, deps.clock());
-    return released === 'marked' ? 'orphaned' : claimLost(deps, { decisionId: pending.decisionId, summary: '' }, 'orphaned', repairLog);
+    return released === 'marked'
+      ? 'orphaned'
+      : claimLost(deps, { decisionId: pending.decisionId, summary: '' }, 'orphaned', repairLog);
   }
   let observed: Allocation | undefined;
   try {
     observed = await deps.executors[target.kind].observe(target);
   } catch (error) {
     if (!isRetryable(error)) throw error;
-    deps.logger.warn('cannot observe the resource to settle an unconfirmed plan; a later reconcile tries again', { ...repairLog, error: describeError(error) });
+    deps.logger.warn('cannot observe the resource to settle an unconfirmed plan; a later reconcile tries again', {
+      ...repairLog,
+      error: describeError(error),
+    });
     return 'unknown';
   }
   const inPlace = observed !== undefined && sameAllocation(observed, record.desired);
   const status = inPlace ? 'applied' : 'superseded';
   const detail = repairDetail(record, observed);
-  const marked = await deps.decisions.markOutcome(record, status, { at: deps.clock(), detail, ...(observed ? { observed } : {}) }, owner);
+  const marked = await deps.decisions.markOutcome(
+    record,
+    status,
+    { at: deps.clock(), detail, ...(observed ? { observed } : {}) },
+    owner,
+  );
   if (marked === 'claim-lost') return claimLost(deps, record, status, repairLog);
-  deps.logger.warn(`repaired a plan left unconfirmed by a crashed invocation: ${status}`, { ...repairLog, summary: record.summary, detail });
+  deps.logger.warn(`repaired a plan left unconfirmed by a crashed invocation: ${status}`, {
+    ...repairLog,
+    summary: record.summary,
+    detail,
+  });
   return status;
 }
 
 function repairDetail(record: DecisionRecord, observed: Allocation | undefined): string {
   if (observed === undefined) return 'not in place when repaired: the resource was not found; decided afresh';
-  if (sameAllocation(observed, record.desired)) return `in place when repaired (${formatAllocation(observed)}); its apply was not confirmed`;
-  if (record.current && sameAllocation(observed, record.current)) return `not in place when repaired: still at ${formatAllocation(observed)}, it never landed; decided afresh`;
+  if (sameAllocation(observed, record.desired))
+    return `in place when repaired (${formatAllocation(observed)}); its apply was not confirmed`;
+  if (record.current && sameAllocation(observed, record.current))
+    return `not in place when repaired: still at ${formatAllocation(observed)}, it never landed; decided afresh`;
   return `not in place when repaired: the resource had moved to ${formatAllocation(observed)}; decided afresh`;
 }
 
 function formatAllocation(allocation: Allocation): string {
   if (allocation.kind === 'capacity') return `desired ${allocation.desired}, floor ${allocation.floor}`;
-  return Object.entries(allocation.weights).map(([id, w]) => `${id}=${w}`).join(' ');
+  return Object.entries(allocation.weights)
+    .map(([id, w]) => `${id}=${w}`)
+    .join(' ');
 }
 
 function emitDecisionGauges(deps: ReconcileDeps, decision: Decision, drivers: readonly Driver[], now: number): void {
   let newestTelemetry: number | undefined;
-  for (const d of drivers) if ((d.kind === 'alarm' || d.kind === 'metric') && (newestTelemetry === undefined || d.observedAt > newestTelemetry)) newestTelemetry = d.observedAt;
-  if (newestTelemetry !== undefined) deps.metrics.addMetric(METRIC.driverAge, MetricUnit.Seconds, Math.max(0, now - newestTelemetry));
-  if (decision.reasons.includes('fallback-stale-drivers')) deps.metrics.addMetric(METRIC.staleTargets, MetricUnit.Count, 1);
+  for (const d of drivers)
+    if (
+      (d.kind === 'alarm' || d.kind === 'metric') &&
+      (newestTelemetry === undefined || d.observedAt > newestTelemetry)
+    )
+      newestTelemetry = d.observedAt;
+  if (newestTelemetry !== undefined)
+    deps.metrics.addMetric(METRIC.driverAge, MetricUnit.Seconds, Math.max(0, now - newestTelemetry));
+  if (decision.reasons.includes('fallback-stale-drivers'))
+    deps.metrics.addMetric(METRIC.staleTargets, MetricUnit.Count, 1);
 }
 
 /**

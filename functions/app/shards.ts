@@ -44,7 +44,9 @@ export const SHARD_BUDGET_SHARE = 0.25;
  * Targets per shard: as many rounds of SHARD_TARGET_CONCURRENCY targets as fit, at the worst-case cost, in
  * SHARD_BUDGET_SHARE of the timeout (7 rounds of 4 = 28 with the values above: 7 × 4 s = 28 s of 120 s).
  */
-export const SHARD_SIZE = Math.floor((SHARD_WORKER_TIMEOUT_SECONDS * SHARD_BUDGET_SHARE) / TARGET_WORST_CASE_SECONDS) * SHARD_TARGET_CONCURRENCY;
+export const SHARD_SIZE =
+  Math.floor((SHARD_WORKER_TIMEOUT_SECONDS * SHARD_BUDGET_SHARE) / TARGET_WORST_CASE_SECONDS) *
+  SHARD_TARGET_CONCURRENCY;
 
 /**
  * Shard workers running at once by default (the event source mapping's maximum concurrency). It caps, without
@@ -91,18 +93,38 @@ export const shardMessageSchema = z
     tickAt: z.number().int().nonnegative().max(253_402_300_799),
     /** Epoch seconds after which the next tick has planned this shard again: the worker drops it as superseded. */
     notAfter: z.number().int().nonnegative().max(253_402_300_799),
-    shard: z.object({ index: z.number().int().nonnegative().max(10_000), count: z.number().int().positive().max(10_000) }).strict(),
+    shard: z
+      .object({ index: z.number().int().nonnegative().max(10_000), count: z.number().int().positive().max(10_000) })
+      .strict(),
     targetIds: z.array(identifier).min(1).max(MAX_SHARD_TARGETS),
   })
   .strict()
-  .refine((m) => m.shard.index < m.shard.count, { message: 'shard.index must be below shard.count', path: ['shard', 'index'] })
+  .refine((m) => m.shard.index < m.shard.count, {
+    message: 'shard.index must be below shard.count',
+    path: ['shard', 'index'],
+  })
   .refine((m) => m.notAfter >= m.tickAt, { message: 'notAfter must not be before tickAt', path: ['notAfter'] });
 export type ShardMessage = z.infer<typeof shardMessageSchema>;
 // The port's body and the schema describe one shape.
-export const shardMessageShapeAgrees: ShardMessage extends ShardMessageBody ? (ShardMessageBody extends ShardMessage ? true : false) : false = true;
+export const shardMessageShapeAgrees: ShardMessage extends ShardMessageBody
+  ? ShardMessageBody extends ShardMessage
+    ? true
+    : false
+  : false = true;
 
 /** The messages of one tick: every target in exactly one, each valid until the next tick is due. */
-export function shardMessages(targetIds: readonly string[], tickAt: number, intervalSeconds: number, size: number = SHARD_SIZE): ShardMessageBody[] {
+export function shardMessages(
+  targetIds: readonly string[],
+  tickAt: number,
+  intervalSeconds: number,
+  size: number = SHARD_SIZE,
+): ShardMessageBody[] {
   const shards = planShards(targetIds, Math.min(size, MAX_SHARD_TARGETS));
-  return shards.map((ids, index) => ({ v: 1, tickAt, notAfter: tickAt + intervalSeconds, shard: { index, count: shards.length }, targetIds: ids }));
+  return shards.map((ids, index) => ({
+    v: 1,
+    tickAt,
+    notAfter: tickAt + intervalSeconds,
+    shard: { index, count: shards.length },
+    targetIds: ids,
+  }));
 }

@@ -113,13 +113,32 @@ export interface Stabilized {
   held?: Candidate;
 }
 
-export function decideCapacity(target: EngineTarget, drivers: readonly Driver[], state: TargetState | undefined, now: number, inputs: DecisionInputs = {}): Decision {
+export function decideCapacity(
+  target: EngineTarget,
+  drivers: readonly Driver[],
+  state: TargetState | undefined,
+  now: number,
+  inputs: DecisionInputs = {},
+): Decision {
   const rules = indexRules(target);
   const { considered, live, override } = screen(target, drivers, now, rules);
   const current = state?.current?.kind === 'capacity' ? state.current : undefined;
   const currentDesired = current?.desired;
   const base = currentDesired ?? target.policy.fallback.allocation;
-  const ctx: CapacityContext = { target, policy: target.policy, rules, now, state, current, currentDesired, base, considered, reasons: [], notes: [], inputs };
+  const ctx: CapacityContext = {
+    target,
+    policy: target.policy,
+    rules,
+    now,
+    state,
+    current,
+    currentDesired,
+    base,
+    considered,
+    reasons: [],
+    notes: [],
+    inputs,
+  };
   const demand = collectDemand(ctx, live);
   const proposal = applyPrecedence(ctx, demand, override);
   const stable = stabilize(ctx, demand, proposal);
@@ -143,7 +162,13 @@ export function collectDemand(ctx: CapacityContext, live: readonly LiveDriver[])
     if (driver.kind === 'alarm' && rule.kind === 'alarm') alarmDemand(ctx, entry, demand);
     else if (driver.kind === 'metric' && rule.kind === 'metric') {
       if (newestMetric.get(driver.name) === k) metricDemand(ctx, entry, demand);
-      else ctx.considered[entry.index] = consider(driver, 'superseded', ruleLabel(rule, entry.ruleIndex), 'a newer snapshot of this metric exists');
+      else
+        ctx.considered[entry.index] = consider(
+          driver,
+          'superseded',
+          ruleLabel(rule, entry.ruleIndex),
+          'a newer snapshot of this metric exists',
+        );
     } else if (driver.kind === 'business' && rule.kind === 'business') businessDemand(ctx, entry, demand);
   }
   // Fallback: telemetry rules exist but none has a fresh driver — the policy is flying blind.
@@ -180,7 +205,12 @@ function newestSnapshots(live: readonly LiveDriver[]): Map<string, number> {
 function isStale(ctx: CapacityContext, entry: LiveDriver, limit: number | undefined): boolean {
   const age = ctx.now - entry.driver.observedAt;
   if (limit === undefined || age <= limit) return false;
-  ctx.considered[entry.index] = consider(entry.driver, 'stale', ruleLabel(entry.rule!, entry.ruleIndex), `last seen ${formatDuration(age)} ago (limit ${formatDuration(limit)})`);
+  ctx.considered[entry.index] = consider(
+    entry.driver,
+    'stale',
+    ruleLabel(entry.rule!, entry.ruleIndex),
+    `last seen ${formatDuration(age)} ago (limit ${formatDuration(limit)})`,
+  );
   return true;
 }
 
@@ -207,9 +237,16 @@ export function alarmDemand(ctx: CapacityContext, entry: LiveDriver, demand: Dem
   // Compared in whole seconds: CloudWatch state times carry milliseconds, the change times the pipeline
   // records do not, and a step applied within the second the alarm fired has acted on this episode.
   const lastSameDirection = rule.step > 0 ? ctx.state?.lastScaleUpAt : ctx.state?.lastScaleDownAt;
-  const repeat = ctx.current !== undefined && lastSameDirection !== undefined && lastSameDirection >= Math.floor(driver.observedAt);
+  const repeat =
+    ctx.current !== undefined && lastSameDirection !== undefined && lastSameDirection >= Math.floor(driver.observedAt);
   const asked = Math.max(0, ctx.base + rule.step);
-  ctx.considered[index] = consider(driver, 'used', label, `${signal.alarmName} in ALARM: ${signed(rule.step)}${repeat ? ' (repeat)' : ''}`, asked);
+  ctx.considered[index] = consider(
+    driver,
+    'used',
+    label,
+    `${signal.alarmName} in ALARM: ${signed(rule.step)}${repeat ? ' (repeat)' : ''}`,
+    asked,
+  );
   demand.candidates.push({
     demand: asked,
     label: driver.name,
@@ -266,7 +303,12 @@ export function metricDemand(ctx: CapacityContext, entry: LiveDriver, demand: De
  * The rule's forecast combined by max with the reactive demand: explained whatever its mode, acted on only in
  * enforce mode, for a scale-out only with confidence, and holding a scale-in to what it asked over the window.
  */
-function forecastDemand(ctx: CapacityContext, rule: Extract<Rule, { kind: 'metric' }>, history: MetricHistory | undefined, reactive: number): { demand: number; detail: string; won: boolean } {
+function forecastDemand(
+  ctx: CapacityContext,
+  rule: Extract<Rule, { kind: 'metric' }>,
+  history: MetricHistory | undefined,
+  reactive: number,
+): { demand: number; detail: string; won: boolean } {
   const options = rule.forecast!;
   const window = ctx.policy.stabilization.scaleDownSeconds;
   const result = forecastMetric(history, ctx.now, options.leadTimeSeconds, window);
@@ -301,13 +343,22 @@ export function businessDemand(ctx: CapacityContext, entry: LiveDriver, demand: 
     considered[index] = consider(driver, 'out-of-window', label, windowDetail(signal, now, 0));
   } else if (signal.type === 'budget') {
     if (!ctx.policy.budget) {
-      considered[index] = consider(driver, 'no-rule', label, 'policy has no budget.unitHourlyPrice to convert money into capacity');
+      considered[index] = consider(
+        driver,
+        'no-rule',
+        label,
+        'policy has no budget.unitHourlyPrice to convert money into capacity',
+      );
       return;
     }
     // A budget driver can only tighten the policy's cap: finance lowers spend, it cannot lift a guardrail.
     considered[index] = consider(driver, 'used', label, `${prefix}budget ${signal.maxHourlyCost}/h`);
     const cap = demand.budgetCap;
-    if (cap === undefined || signal.maxHourlyCost < cap || (signal.maxHourlyCost === cap && demand.budgetDriver && driver.id < demand.budgetDriver.id)) {
+    if (
+      cap === undefined ||
+      signal.maxHourlyCost < cap ||
+      (signal.maxHourlyCost === cap && demand.budgetDriver && driver.id < demand.budgetDriver.id)
+    ) {
       demand.budgetCap = signal.maxHourlyCost;
       demand.budgetDriver = driver;
     }
@@ -332,10 +383,15 @@ function plannedDemand(ctx: CapacityContext, entry: LiveDriver, demand: Demand):
     return;
   }
   const baseline = rule.baseline ?? ctx.policy.bounds.min;
-  const asked = 'absolute' in signal.demand ? Math.ceil(signal.demand.absolute - 1e-9) : Math.ceil(baseline * signal.demand.multiplier - 1e-9);
+  const asked =
+    'absolute' in signal.demand
+      ? Math.ceil(signal.demand.absolute - 1e-9)
+      : Math.ceil(baseline * signal.demand.multiplier - 1e-9);
   const early = now < signal.windowStart;
   const what = signal.label ? `${signal.label} ` : '';
-  const detail = early ? `${what}pre-warm: window opens in ${formatDuration(signal.windowStart - now)} (lead ${formatDuration(lead)})` : `${what}window open, closes in ${formatDuration(signal.windowEnd - now)}`;
+  const detail = early
+    ? `${what}pre-warm: window opens in ${formatDuration(signal.windowStart - now)} (lead ${formatDuration(lead)})`
+    : `${what}window open, closes in ${formatDuration(signal.windowEnd - now)}`;
   ctx.considered[index] = consider(driver, 'used', label, detail, asked);
   // Planned demand is urgent: being held by a scale-up window or a freeze would defeat the pre-warm.
   demand.candidates.push({
@@ -366,17 +422,26 @@ export function applyPrecedence(ctx: CapacityContext, demand: Demand, override: 
     } else {
       proposed = base;
       reasons.push('override-freeze');
-      if (signal.action === 'pin-weights') notes.push('pin-weights does not apply to a capacity target; treated as freeze');
+      if (signal.action === 'pin-weights')
+        notes.push('pin-weights does not apply to a capacity target; treated as freeze');
     }
     const detail = `${signal.action}: ${driver.reason} (expires in ${formatDuration(driver.expiresAt - now)})`;
     ctx.considered[override.index] = consider(driver, 'won', overrideRuleLabel(ctx.rules, driver), detail, proposed);
-    return { proposed, overrideLabel: `override ${driver.name} by ${driver.lineage.principal ?? driver.source}`, overrideWinner: driver.name };
+    return {
+      proposed,
+      overrideLabel: `override ${driver.name} by ${driver.lineage.principal ?? driver.source}`,
+      overrideWinner: driver.name,
+    };
   }
   const schedule = activeSchedule(policy, now);
   if (schedule) {
     const pin = schedule.action === 'pin';
     reasons.push(pin ? 'scheduled-pin' : 'scheduled-freeze');
-    return { proposed: pin ? (schedule.allocation ?? base) : base, overrideLabel: `schedule ${schedule.name}`, overrideWinner: `schedule:${schedule.name}` };
+    return {
+      proposed: pin ? (schedule.allocation ?? base) : base,
+      overrideLabel: `schedule ${schedule.name}`,
+      overrideWinner: `schedule:${schedule.name}`,
+    };
   }
   const picked = pickWinner(demand.candidates, policy.combine, undefined);
   if (picked) {
@@ -392,7 +457,10 @@ function noDemand(ctx: CapacityContext): Proposal {
   const { currentDesired, policy, reasons } = ctx;
   if (currentDesired === undefined) {
     reasons.push('initial-allocation');
-    return { proposed: policy.fallback.allocation, noDemandWhy: `no driver demands capacity yet: fallback allocation ${policy.fallback.allocation}` };
+    return {
+      proposed: policy.fallback.allocation,
+      noDemandWhy: `no driver demands capacity yet: fallback allocation ${policy.fallback.allocation}`,
+    };
   }
   if (ctx.rules.telemetryRules > 0) {
     // Fresh telemetry that demands nothing (alarms in OK) means "stay": step scaling only moves on alarms.
@@ -410,12 +478,17 @@ function byRuleThenId(a: Candidate, b: Candidate): number {
 }
 
 /** Candidates are in canonical order, so the first best one is the deterministic winner. */
-export function pickWinner(candidates: readonly Candidate[], combine: Policy['combine'], eligible: ((c: Candidate) => boolean) | undefined): Candidate | undefined {
+export function pickWinner(
+  candidates: readonly Candidate[],
+  combine: Policy['combine'],
+  eligible: ((c: Candidate) => boolean) | undefined,
+): Candidate | undefined {
   let best: Candidate | undefined;
   for (const c of candidates) {
     if (eligible && !eligible(c)) continue;
     if (!best) best = c;
-    else if (combine === 'max' ? c.demand > best.demand : c.ruleIndex === best.ruleIndex && c.demand > best.demand) best = c;
+    else if (combine === 'max' ? c.demand > best.demand : c.ruleIndex === best.ruleIndex && c.demand > best.demand)
+      best = c;
   }
   return best;
 }
@@ -428,7 +501,8 @@ export function stabilize(ctx: CapacityContext, demand: Demand, proposal: Propos
   const unchanged: Stabilized = { desired: proposed, ...(picked ? { winner: picked } : {}) };
   if (currentDesired === undefined || proposal.overrideLabel) return unchanged;
   if (proposed < currentDesired) return holdScaleIn(ctx, demand, proposal, currentDesired) ?? unchanged;
-  if (proposed > currentDesired && !picked?.urgent) return holdScaleOut(ctx, demand, proposal, currentDesired) ?? unchanged;
+  if (proposed > currentDesired && !picked?.urgent)
+    return holdScaleOut(ctx, demand, proposal, currentDesired) ?? unchanged;
   return unchanged;
 }
 
@@ -437,7 +511,12 @@ export function stabilize(ctx: CapacityContext, demand: Demand, proposal: Propos
  * (the highest recommendation over that window, from the metric's history), which is the better rule and is
  * not applied twice. A change freeze holds every scale-in.
  */
-function holdScaleIn(ctx: CapacityContext, demand: Demand, proposal: Proposal, currentDesired: number): Stabilized | undefined {
+function holdScaleIn(
+  ctx: CapacityContext,
+  demand: Demand,
+  proposal: Proposal,
+  currentDesired: number,
+): Stabilized | undefined {
   const { picked, proposed } = proposal;
   const { state, now } = ctx;
   const window = Math.max(ctx.policy.stabilization.scaleDownSeconds, picked?.minInterval ?? 0);
@@ -456,7 +535,12 @@ function holdScaleIn(ctx: CapacityContext, demand: Demand, proposal: Proposal, c
 }
 
 /** Non-urgent scale-outs wait scaleUpSeconds after a scale-out (and for a freeze); urgent demand still goes. */
-function holdScaleOut(ctx: CapacityContext, demand: Demand, proposal: Proposal, currentDesired: number): Stabilized | undefined {
+function holdScaleOut(
+  ctx: CapacityContext,
+  demand: Demand,
+  proposal: Proposal,
+  currentDesired: number,
+): Stabilized | undefined {
   const { picked, proposed } = proposal;
   const { state, now } = ctx;
   const window = Math.max(ctx.policy.stabilization.scaleUpSeconds, picked?.minInterval ?? 0);
@@ -543,7 +627,9 @@ export function stepLimits(ctx: CapacityContext, desired: number): number {
   const code: ReasonCode = up ? 'step-limited-up' : 'step-limited-down';
   if (stepWindowSeconds > 0 && last !== undefined && now - last < stepWindowSeconds) {
     reasons.push(code);
-    notes.push(`${up ? 'scale-out' : 'scale-in'} to ${desired} waits for the step window until ${clockTime(last + stepWindowSeconds)} (${signed(up ? step : -step)} per ${formatDuration(stepWindowSeconds)})`);
+    notes.push(
+      `${up ? 'scale-out' : 'scale-in'} to ${desired} waits for the step window until ${clockTime(last + stepWindowSeconds)} (${signed(up ? step : -step)} per ${formatDuration(stepWindowSeconds)})`,
+    );
     return currentDesired;
   }
   if (Math.abs(desired - currentDesired) <= step) return desired;
@@ -563,13 +649,21 @@ export function budgetCapacity(policy: Policy, maxHourlyCost: number | undefined
 
 export function prewarmFloor(ctx: CapacityContext, demand: Demand, proposal: Proposal, desired: number): number {
   let floor = ctx.policy.bounds.min;
-  if (ctx.target.kind === 'ec2-asg' && demand.businessFloor > floor && !proposal.overrideLabel) floor = demand.businessFloor;
+  if (ctx.target.kind === 'ec2-asg' && demand.businessFloor > floor && !proposal.overrideLabel)
+    floor = demand.businessFloor;
   return Math.min(floor, desired);
 }
 
 // ---- step 6: explain -------------------------------------------------------------------------------------
 
-export function explainCapacity(ctx: CapacityContext, demand: Demand, proposal: Proposal, stable: Stabilized, desired: number, floor: number): Decision {
+export function explainCapacity(
+  ctx: CapacityContext,
+  demand: Demand,
+  proposal: Proposal,
+  stable: Stabilized,
+  desired: number,
+  floor: number,
+): Decision {
   const { current, currentDesired, reasons, notes } = ctx;
   const { candidates } = demand;
   const { winner, held } = stable;
@@ -582,15 +676,36 @@ export function explainCapacity(ctx: CapacityContext, demand: Demand, proposal: 
   else if (winner) why = winner.label + winner.detail + outranks(candidates, winner, held);
   else if (held) why = held.label + held.detail + outranks(candidates, held, undefined);
   else why = proposal.noDemandWhy!;
-  const head = currentDesired === undefined ? `set ${desired}` : currentDesired === desired ? `hold ${desired}` : `scale ${currentDesired}→${desired}`;
-  const floorPart = current === undefined ? ` (floor ${floor})` : current.floor !== floor ? ` (floor ${current.floor}→${floor})` : '';
+  const head =
+    currentDesired === undefined
+      ? `set ${desired}`
+      : currentDesired === desired
+        ? `hold ${desired}`
+        : `scale ${currentDesired}→${desired}`;
+  const floorPart =
+    current === undefined ? ` (floor ${floor})` : current.floor !== floor ? ` (floor ${current.floor}→${floor})` : '';
   const summary = notes.length ? `${head}${floorPart}: ${why}; ${notes.join('; ')}` : `${head}${floorPart}: ${why}`;
   const winnerName = proposal.overrideWinner ?? winner?.label ?? held?.label;
-  return finish(ctx.target, ctx.state, ctx.now, current, allocation, actions, reasons, summary, winnerName, ctx.considered);
+  return finish(
+    ctx.target,
+    ctx.state,
+    ctx.now,
+    current,
+    allocation,
+    actions,
+    reasons,
+    summary,
+    winnerName,
+    ctx.considered,
+  );
 }
 
 /** ` outranks a, b, c, 2 more` over the distinct losing driver names (the held one is named in a note). */
-function outranks(candidates: readonly Candidate[], winner: Candidate | undefined, held: Candidate | undefined): string {
+function outranks(
+  candidates: readonly Candidate[],
+  winner: Candidate | undefined,
+  held: Candidate | undefined,
+): string {
   const labels: string[] = [];
   for (const c of candidates) {
     if (c.label === winner?.label || c.label === held?.label || labels.includes(c.label)) continue;

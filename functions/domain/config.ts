@@ -26,7 +26,10 @@ export const cloudWatchMetricSchema = z
   .object({
     namespace: z.string().min(1).max(255),
     metricName: z.string().min(1).max(255),
-    dimensions: z.array(z.object({ name: z.string().min(1).max(255), value: z.string().min(1).max(1024) }).strict()).max(30).default([]),
+    dimensions: z
+      .array(z.object({ name: z.string().min(1).max(255), value: z.string().min(1).max(1024) }).strict())
+      .max(30)
+      .default([]),
     statistic: z.enum(['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount']).default('Average'),
     /** Sum of counts per period (e.g. ALB RequestCount) → a rate per second, the unit snapshots carry. */
     perSecond: z.boolean().default(false),
@@ -46,7 +49,12 @@ export const driverDeclarationSchema = z
     /** For metric drivers: the CloudWatch metric whose history stabilization and forecasts may read. */
     cloudwatch: cloudWatchMetricSchema.optional(),
     /** Record lifetime; also the DynamoDB TTL. */
-    ttlSeconds: z.number().int().positive().max(365 * 24 * 3600).optional(),
+    ttlSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(365 * 24 * 3600)
+      .optional(),
     description: z.string().max(512).optional(),
   })
   .strict();
@@ -73,7 +81,9 @@ export const configSchema = z
      * patterns ending in `*`. The bus policy lets only these principals put events with that source, and the
      * operator endpoint checks its AWS-verified caller against the same list. `aws.*` sources are AWS's own.
      */
-    sourcePrincipals: z.record(z.string().min(1).max(256), z.array(z.string().min(1).max(2048)).min(1).max(50)).default({}),
+    sourcePrincipals: z
+      .record(z.string().min(1).max(256), z.array(z.string().min(1).max(2048)).min(1).max(50))
+      .default({}),
     /** Retention of decision records (DynamoDB TTL). */
     decisionRetentionDays: z.number().int().positive().max(3650).default(90),
   })
@@ -142,7 +152,10 @@ function zodIssues(error: z.ZodError, file: string, input: unknown): ConfigIssue
     return { file, path: formatPath(issue.path), message };
   });
   function valueAt(path: ReadonlyArray<PropertyKey>): unknown {
-    return path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
+    return path.reduce<unknown>(
+      (node, key) => (node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+      input,
+    );
   }
 }
 
@@ -166,16 +179,22 @@ export function validateConfig(input: unknown, file = '<inline>'): ConfigValidat
 
   const targetIds = new Map<string, number>();
   config.targets.forEach((target, i) => {
-    if (targetIds.has(target.id)) report(`targets[${i}].id`, `duplicate target id "${target.id}" (also targets[${targetIds.get(target.id)}])`);
+    if (targetIds.has(target.id))
+      report(`targets[${i}].id`, `duplicate target id "${target.id}" (also targets[${targetIds.get(target.id)}])`);
     targetIds.set(target.id, i);
   });
   const driversByName = new Map<string, { declaration: DriverDeclaration; index: number }>();
   config.drivers.forEach((declaration, i) => {
     const previous = driversByName.get(declaration.name);
-    if (previous) report(`drivers[${i}].name`, `duplicate driver name "${declaration.name}" (also drivers[${previous.index}])`);
+    if (previous)
+      report(`drivers[${i}].name`, `duplicate driver name "${declaration.name}" (also drivers[${previous.index}])`);
     driversByName.set(declaration.name, { declaration, index: i });
     declaration.targets.forEach((t, j) => {
-      if (!targetIds.has(t)) report(`drivers[${i}].targets[${j}]`, `unknown target "${t}"; declared targets: ${[...targetIds.keys()].join(', ')}`);
+      if (!targetIds.has(t))
+        report(
+          `drivers[${i}].targets[${j}]`,
+          `unknown target "${t}"; declared targets: ${[...targetIds.keys()].join(', ')}`,
+        );
     });
     if (declaration.kind === 'alarm' && !declaration.alarmNames?.length) {
       report(`drivers[${i}].alarmNames`, 'an alarm driver needs at least one CloudWatch alarm name');
@@ -184,7 +203,10 @@ export function validateConfig(input: unknown, file = '<inline>'): ConfigValidat
       report(`drivers[${i}].alarmNames`, `only alarm drivers take alarmNames (this one is "${declaration.kind}")`);
     }
     if (declaration.kind !== 'metric' && declaration.cloudwatch) {
-      report(`drivers[${i}].cloudwatch`, `only metric drivers have a CloudWatch metric history (this one is "${declaration.kind}")`);
+      report(
+        `drivers[${i}].cloudwatch`,
+        `only metric drivers have a CloudWatch metric history (this one is "${declaration.kind}")`,
+      );
     }
   });
   // An alarm state change is normalized into exactly one driver; two owners would make it ambiguous.
@@ -193,7 +215,10 @@ export function validateConfig(input: unknown, file = '<inline>'): ConfigValidat
     (declaration.alarmNames ?? []).forEach((alarm, j) => {
       const owner = alarmOwners.get(alarm);
       if (owner && owner.name !== declaration.name) {
-        report(`drivers[${i}].alarmNames[${j}]`, `alarm "${alarm}" already feeds "${owner.name}" (drivers[${owner.index}]); allowed: one driver per alarm`);
+        report(
+          `drivers[${i}].alarmNames[${j}]`,
+          `alarm "${alarm}" already feeds "${owner.name}" (drivers[${owner.index}]); allowed: one driver per alarm`,
+        );
       } else if (!owner) alarmOwners.set(alarm, { name: declaration.name, index: i });
     });
   });
@@ -219,7 +244,10 @@ function checkTarget(
   // Checks against the bounds only make sense once the bounds themselves are valid.
   const boundsValid = min <= max;
   if (boundsValid && !isRouting && (policy.fallback.allocation < min || policy.fallback.allocation > max)) {
-    report(`${at}.policy.fallback.allocation`, `${policy.fallback.allocation} is outside bounds; allowed: ${min}..${max}`);
+    report(
+      `${at}.policy.fallback.allocation`,
+      `${policy.fallback.allocation} is outside bounds; allowed: ${min}..${max}`,
+    );
   }
   if (policy.budget && isRouting) {
     report(`${at}.policy.budget`, 'a budget caps capacity; routing targets have none; remove budget');
@@ -238,28 +266,49 @@ function checkTarget(
     const path = `${at}.policy.rules[${r}]`;
     const declared = drivers.get(rule.driver);
     if (!declared) {
-      report(`${path}.driver`, `unknown driver "${rule.driver}"; declared drivers: ${[...drivers.keys()].join(', ') || '(none)'}`);
+      report(
+        `${path}.driver`,
+        `unknown driver "${rule.driver}"; declared drivers: ${[...drivers.keys()].join(', ') || '(none)'}`,
+      );
       return;
     }
     if (declared.declaration.kind !== rule.kind) {
-      report(`${path}.kind`, `rule kind "${rule.kind}" does not match driver "${rule.driver}" which is "${declared.declaration.kind}"`);
+      report(
+        `${path}.kind`,
+        `rule kind "${rule.kind}" does not match driver "${rule.driver}" which is "${declared.declaration.kind}"`,
+      );
     }
     if (!declared.declaration.targets.includes(target.id)) {
-      report(`${path}.driver`, `driver "${rule.driver}" does not list target "${target.id}" in drivers[${declared.index}].targets`);
+      report(
+        `${path}.driver`,
+        `driver "${rule.driver}" does not list target "${target.id}" in drivers[${declared.index}].targets`,
+      );
     }
     if (isRouting && rule.kind !== 'override') {
-      report(`${path}.kind`, `routing targets are driven by resource.endpoints[].drainOn and overrides; allowed rule kinds: "override"`);
+      report(
+        `${path}.kind`,
+        `routing targets are driven by resource.endpoints[].drainOn and overrides; allowed rule kinds: "override"`,
+      );
     }
     if (rule.kind === 'alarm' && rule.urgent && rule.step < 0) {
-      report(`${path}.urgent`, `urgent only applies to scale-out steps (step > 0), this step is ${rule.step}; allowed: urgent: false or a positive step`);
+      report(
+        `${path}.urgent`,
+        `urgent only applies to scale-out steps (step > 0), this step is ${rule.step}; allowed: urgent: false or a positive step`,
+      );
     }
-    if (boundsValid && rule.kind === 'business' && rule.baseline !== undefined && (rule.baseline < min || rule.baseline > max)) {
+    if (
+      boundsValid &&
+      rule.kind === 'business' &&
+      rule.baseline !== undefined &&
+      (rule.baseline < min || rule.baseline > max)
+    ) {
       report(`${path}.baseline`, `${rule.baseline} is outside bounds; allowed: ${min}..${max}`);
     }
   });
   const ruleDrivers = new Set<string>();
   policy.rules.forEach((rule, r) => {
-    if (ruleDrivers.has(rule.driver)) report(`${at}.policy.rules[${r}].driver`, `driver "${rule.driver}" has more than one rule`);
+    if (ruleDrivers.has(rule.driver))
+      report(`${at}.policy.rules[${r}].driver`, `driver "${rule.driver}" has more than one rule`);
     ruleDrivers.add(rule.driver);
   });
 
@@ -268,13 +317,30 @@ function checkTarget(
   windows.forEach(({ entry, s }) => {
     const path = `${at}.policy.schedule[${s}]`;
     const sameName = scheduleNames.get(entry.name);
-    if (sameName !== undefined) report(`${path}.name`, `duplicate schedule name "${entry.name}" (also schedule[${sameName}]); names identify windows in the audit trail`);
+    if (sameName !== undefined)
+      report(
+        `${path}.name`,
+        `duplicate schedule name "${entry.name}" (also schedule[${sameName}]); names identify windows in the audit trail`,
+      );
     scheduleNames.set(entry.name, s);
-    if (entry.end <= entry.start) report(`${path}.end`, `window ends (${iso(entry.end)}) before or when it starts (${iso(entry.start)}); allowed: end after start`);
-    if (isRouting && entry.action === 'pin') report(`${path}.action`, 'routing targets cannot pin a count on a schedule; allowed: "freeze"');
-    if (entry.action === 'pin' && entry.allocation === undefined) report(`${path}.allocation`, `a pin needs an allocation; allowed: an integer in ${min}..${max}`);
-    if (entry.action === 'freeze' && entry.allocation !== undefined) report(`${path}.allocation`, 'a freeze holds the current allocation; remove allocation');
-    if (boundsValid && entry.action === 'pin' && entry.allocation !== undefined && !isRouting && (entry.allocation < min || entry.allocation > max)) {
+    if (entry.end <= entry.start)
+      report(
+        `${path}.end`,
+        `window ends (${iso(entry.end)}) before or when it starts (${iso(entry.start)}); allowed: end after start`,
+      );
+    if (isRouting && entry.action === 'pin')
+      report(`${path}.action`, 'routing targets cannot pin a count on a schedule; allowed: "freeze"');
+    if (entry.action === 'pin' && entry.allocation === undefined)
+      report(`${path}.allocation`, `a pin needs an allocation; allowed: an integer in ${min}..${max}`);
+    if (entry.action === 'freeze' && entry.allocation !== undefined)
+      report(`${path}.allocation`, 'a freeze holds the current allocation; remove allocation');
+    if (
+      boundsValid &&
+      entry.action === 'pin' &&
+      entry.allocation !== undefined &&
+      !isRouting &&
+      (entry.allocation < min || entry.allocation > max)
+    ) {
       report(`${path}.allocation`, `${entry.allocation} is outside bounds; allowed: ${min}..${max}`);
     }
   });
@@ -299,27 +365,42 @@ function checkTarget(
     let minShares = 0;
     resource.endpoints.forEach((endpoint, e) => {
       const path = `${at}.resource.endpoints[${e}]`;
-      if (ids.has(endpoint.setIdentifier)) report(`${path}.setIdentifier`, `duplicate setIdentifier "${endpoint.setIdentifier}"`);
+      if (ids.has(endpoint.setIdentifier))
+        report(`${path}.setIdentifier`, `duplicate setIdentifier "${endpoint.setIdentifier}"`);
       ids.add(endpoint.setIdentifier);
       minShares += endpoint.minShare;
       endpoint.drainOn.forEach((name, d) => {
         const declared = drivers.get(name);
-        if (!declared) report(`${path}.drainOn[${d}]`, `unknown driver "${name}"; declared drivers: ${[...drivers.keys()].join(', ') || '(none)'}`);
-        else if (declared.declaration.kind !== 'alarm') report(`${path}.drainOn[${d}]`, `driver "${name}" is "${declared.declaration.kind}"; only alarm drivers can drain an endpoint`);
-        else if (!declared.declaration.targets.includes(target.id)) report(`${path}.drainOn[${d}]`, `driver "${name}" does not list target "${target.id}"`);
+        if (!declared)
+          report(
+            `${path}.drainOn[${d}]`,
+            `unknown driver "${name}"; declared drivers: ${[...drivers.keys()].join(', ') || '(none)'}`,
+          );
+        else if (declared.declaration.kind !== 'alarm')
+          report(
+            `${path}.drainOn[${d}]`,
+            `driver "${name}" is "${declared.declaration.kind}"; only alarm drivers can drain an endpoint`,
+          );
+        else if (!declared.declaration.targets.includes(target.id))
+          report(`${path}.drainOn[${d}]`, `driver "${name}" does not list target "${target.id}"`);
       });
     });
     // The engine writes integer weights adding up to ROUTING_WEIGHT_TOTAL, so each minimum is honoured as
     // a whole number of weight points, rounded up: 3 × 0.333 fits in 1 but needs 3 × 34 = 102 of 100.
-    const minPoints = resource.endpoints.reduce((sum, e) => sum + Math.ceil(e.minShare * ROUTING_WEIGHT_TOTAL - 1e-9), 0);
-    if (minShares > 1 + 1e-9) report(`${at}.resource.endpoints`, `minimum shares add up to ${round(minShares)}; allowed: at most 1`);
+    const minPoints = resource.endpoints.reduce(
+      (sum, e) => sum + Math.ceil(e.minShare * ROUTING_WEIGHT_TOTAL - 1e-9),
+      0,
+    );
+    if (minShares > 1 + 1e-9)
+      report(`${at}.resource.endpoints`, `minimum shares add up to ${round(minShares)}; allowed: at most 1`);
     else if (minPoints > ROUTING_WEIGHT_TOTAL) {
       report(
         `${at}.resource.endpoints`,
         `minimum shares need ${minPoints} of ${ROUTING_WEIGHT_TOTAL} weight points once rounded up to whole points; allowed: at most ${ROUTING_WEIGHT_TOTAL} (use shares with at most ${Math.log10(ROUTING_WEIGHT_TOTAL)} decimals)`,
       );
     }
-    if (resource.endpoints.every((e) => e.weight === 0)) report(`${at}.resource.endpoints`, 'every weight is 0; at least one endpoint must take traffic');
+    if (resource.endpoints.every((e) => e.weight === 0))
+      report(`${at}.resource.endpoints`, 'every weight is 0; at least one endpoint must take traffic');
   }
 }
 

@@ -60,7 +60,10 @@ export function indexRules(target: EngineTarget): RuleIndex {
   return result;
 }
 
-export function effectiveMode(target: Pick<Target, 'mode'>, state: Pick<TargetState, 'modeOverride'> | undefined): TargetMode {
+export function effectiveMode(
+  target: Pick<Target, 'mode'>,
+  state: Pick<TargetState, 'modeOverride'> | undefined,
+): TargetMode {
   return state?.modeOverride?.mode ?? target.mode;
 }
 
@@ -70,7 +73,8 @@ export function isExpired(driver: Pick<Driver, 'expiresAt'>, now: number): boole
 }
 
 export function staleAfter(rule: Rule | undefined, policy: Policy): number | undefined {
-  if (rule && (rule.kind === 'alarm' || rule.kind === 'metric') && rule.staleAfterSeconds !== undefined) return rule.staleAfterSeconds;
+  if (rule && (rule.kind === 'alarm' || rule.kind === 'metric') && rule.staleAfterSeconds !== undefined)
+    return rule.staleAfterSeconds;
   // Alarms only emit on state change: their last state holds until the next event, so they are never
   // stale by age unless the rule says so. A telemetry outage shows up as INSUFFICIENT_DATA instead.
   if (rule?.kind === 'alarm') return undefined;
@@ -92,7 +96,13 @@ export interface Screened {
   override: { driver: OverrideDriver; index: number } | undefined;
 }
 
-export function consider(driver: Driver, outcome: DriverOutcome, rule?: string, detail?: string, demand?: number): ConsideredDriver {
+export function consider(
+  driver: Driver,
+  outcome: DriverOutcome,
+  rule?: string,
+  detail?: string,
+  demand?: number,
+): ConsideredDriver {
   const entry: ConsideredDriver = { driverId: driver.id, name: driver.name, kind: driver.kind, outcome };
   if (rule !== undefined) entry.rule = rule;
   if (demand !== undefined) entry.demand = demand;
@@ -126,7 +136,12 @@ export function screen(target: EngineTarget, drivers: readonly Driver[], now: nu
       continue;
     }
     if (entry && entry.rule.kind !== driver.kind) {
-      considered[i] = consider(driver, 'no-rule', undefined, `rule for "${driver.name}" expects a ${entry.rule.kind} driver`);
+      considered[i] = consider(
+        driver,
+        'no-rule',
+        undefined,
+        `rule for "${driver.name}" expects a ${entry.rule.kind} driver`,
+      );
       continue;
     }
     if (driver.kind === 'override') {
@@ -141,7 +156,12 @@ export function screen(target: EngineTarget, drivers: readonly Driver[], now: nu
     for (const i of overrides) {
       if (i === override.index) continue;
       const driver = drivers[i] as OverrideDriver;
-      considered[i] = consider(driver, 'superseded', overrideRuleLabel(rules, driver), `superseded by newer override ${override.driver.id}`);
+      considered[i] = consider(
+        driver,
+        'superseded',
+        overrideRuleLabel(rules, driver),
+        `superseded by newer override ${override.driver.id}`,
+      );
     }
   }
   return { considered, live, override };

@@ -36,11 +36,30 @@ import { decideRouting } from './routing';
 import { storableDecision } from './storable';
 
 export { budgetCapacity, type DecisionInputs } from './capacity';
-export { ALARM_STEP_MIN_REPEAT_SECONDS, ROUTING_WEIGHT_TOTAL, clockTime, effectiveMode, formatDuration, isExpired, staleAfter, type EngineTarget } from './decision-common';
+export {
+  ALARM_STEP_MIN_REPEAT_SECONDS,
+  ROUTING_WEIGHT_TOTAL,
+  clockTime,
+  effectiveMode,
+  formatDuration,
+  isExpired,
+  staleAfter,
+  type EngineTarget,
+} from './decision-common';
 export type { MetricHistories, MetricHistory } from './history';
 export { shareWeights } from './routing';
 
-export function decide(target: EngineTarget, drivers: readonly Driver[], state: TargetState | undefined, now: number, inputs?: DecisionInputs): Decision {
+export function decide(
+  target: EngineTarget,
+  drivers: readonly Driver[],
+  state: TargetState | undefined,
+  now: number,
+  inputs?: DecisionInputs,
+): Decision {
   // Saturated last, so no derived number can make the decision unrecordable (functions/domain/storable.ts).
-  return storableDecision(target.kind === 'route53-weighted' ? decideRouting(target, drivers, state, now) : decideCapacity(target, drivers, state, now, inputs));
+  return storableDecision(
+    target.kind === 'route53-weighted'
+      ? decideRouting(target, drivers, state, now)
+      : decideCapacity(target, drivers, state, now, inputs),
+  );
 }

@@ -50,7 +50,12 @@ function blockMean(history: MetricHistory, from: number): number | undefined {
 }
 
 /** The metric's expected peak over (now, now + lead], or why there is no forecast. */
-export function forecastMetric(history: MetricHistory | undefined, now: number, leadSeconds: number, holdSeconds = 0): ForecastResult {
+export function forecastMetric(
+  history: MetricHistory | undefined,
+  now: number,
+  leadSeconds: number,
+  holdSeconds = 0,
+): ForecastResult {
   if (!history || history.values.length === 0) return { ok: false, abstain: 'no history of the metric' };
   const recent = statsBetween(history, now - FORECAST_RECENT_SECONDS, now);
   const expected = FORECAST_RECENT_SECONDS / history.stepSeconds;
@@ -58,18 +63,35 @@ export function forecastMetric(history: MetricHistory | undefined, now: number, 
   const coverage = recent.count / expected;
   if (coverage < FORECAST_MIN_COVERAGE) {
     const span = Math.min(history.values.length * history.stepSeconds, now - history.start);
-    return { ok: false, abstain: span < FORECAST_RECENT_SECONDS ? `history too short: ${Math.round(span / 60)} of ${FORECAST_RECENT_SECONDS / 60} minutes` : `history broken: ${Math.round((1 - coverage) * 100)}% of the last hour missing` };
+    return {
+      ok: false,
+      abstain:
+        span < FORECAST_RECENT_SECONDS
+          ? `history too short: ${Math.round(span / 60)} of ${FORECAST_RECENT_SECONDS / 60} minutes`
+          : `history broken: ${Math.round((1 - coverage) * 100)}% of the last hour missing`,
+    };
   }
   const level = meanBetween(history, now - FORECAST_LEVEL_SECONDS, now);
   if (level === undefined) return { ok: false, abstain: 'history broken: no datapoint in the last 15 minutes' };
-  const result = seasonalForecast(history, now, leadSeconds, level, holdSeconds) ?? trendForecast(history, now, leadSeconds);
+  const result =
+    seasonalForecast(history, now, leadSeconds, level, holdSeconds) ?? trendForecast(history, now, leadSeconds);
   if (!result.ok) return result;
-  if (!(result.forecast.band <= FORECAST_MAX_BAND)) return { ok: false, abstain: `history too erratic to forecast (±${Math.round(result.forecast.band * 100)}% > ±${FORECAST_MAX_BAND * 100}%)` };
+  if (!(result.forecast.band <= FORECAST_MAX_BAND))
+    return {
+      ok: false,
+      abstain: `history too erratic to forecast (±${Math.round(result.forecast.band * 100)}% > ±${FORECAST_MAX_BAND * 100}%)`,
+    };
   return result;
 }
 
 /** Yesterday's (last week's) shape over the lead, scaled by how today's level compares with that day's. */
-export function seasonalForecast(history: MetricHistory, now: number, leadSeconds: number, level: number, holdSeconds = 0): ForecastResult | undefined {
+export function seasonalForecast(
+  history: MetricHistory,
+  now: number,
+  leadSeconds: number,
+  level: number,
+  holdSeconds = 0,
+): ForecastResult | undefined {
   for (const season of FORECAST_SEASONS_SECONDS) {
     const then = now - season;
     if (then - FORECAST_RECENT_SECONDS < history.start) continue;
@@ -79,16 +101,29 @@ export function seasonalForecast(history: MetricHistory, now: number, leadSecond
     const band = seasonalBand(history, now, season);
     if (band === undefined) continue;
     const scale = level / pastLevel;
-    const held = holdSeconds > 0 ? (peakBlock(history, then - holdSeconds, holdSeconds + leadSeconds)?.value ?? pastPeak.value) : pastPeak.value;
+    const held =
+      holdSeconds > 0
+        ? (peakBlock(history, then - holdSeconds, holdSeconds + leadSeconds)?.value ?? pastPeak.value)
+        : pastPeak.value;
     return {
       ok: true,
-      forecast: { value: pastPeak.value * scale, held: Math.max(held, pastPeak.value) * scale, band, at: pastPeak.at + season, basis: `${Math.round(season / 86400)}d of history` },
+      forecast: {
+        value: pastPeak.value * scale,
+        held: Math.max(held, pastPeak.value) * scale,
+        band,
+        at: pastPeak.at + season,
+        basis: `${Math.round(season / 86400)}d of history`,
+      },
     };
   }
   return undefined;
 }
 
-function peakBlock(history: MetricHistory, from: number, leadSeconds: number): { value: number; at: number } | undefined {
+function peakBlock(
+  history: MetricHistory,
+  from: number,
+  leadSeconds: number,
+): { value: number; at: number } | undefined {
   let best: { value: number; at: number } | undefined;
   for (let t = from; t < from + leadSeconds; t += FORECAST_BLOCK_SECONDS) {
     const value = blockMean(history, t);
@@ -141,7 +176,17 @@ export function trendForecast(history: MetricHistory, now: number, leadSeconds: 
   // Peak over the horizon: with a falling trend the nearest value is the highest.
   const value = Math.max(level, level + trend * steps, 0);
   // One-step errors of single datapoints; the forecast is of the level, so the band uses the smoothed error.
-  const band = BAND_Z * rms(errors) * Math.sqrt(HOLT_ALPHA / (2 - HOLT_ALPHA)) * Math.sqrt(1 + steps * HOLT_BETA * HOLT_BETA);
+  const band =
+    BAND_Z * rms(errors) * Math.sqrt(HOLT_ALPHA / (2 - HOLT_ALPHA)) * Math.sqrt(1 + steps * HOLT_BETA * HOLT_BETA);
   // A trend has no memory of what it asked before; the reactive rule's own stabilization holds its scale-ins.
-  return { ok: true, forecast: { value, held: value, band, at: now + leadSeconds, basis: `trend over ${Math.round(FORECAST_RECENT_SECONDS / 60)}m` } };
+  return {
+    ok: true,
+    forecast: {
+      value,
+      held: value,
+      band,
+      at: now + leadSeconds,
+      basis: `trend over ${Math.round(FORECAST_RECENT_SECONDS / 60)}m`,
+    },
+  };
 }

@@ -54,7 +54,11 @@ export function meanBetween(history: MetricHistory, from: number, to: number): n
 }
 
 /** Valid datapoints whose period starts in [from, to), and their highest value (no allocation). */
-export function statsBetween(history: MetricHistory, from: number, to: number): { count: number; max: number; min: number } {
+export function statsBetween(
+  history: MetricHistory,
+  from: number,
+  to: number,
+): { count: number; max: number; min: number } {
   const [first, end] = range(history, from, to);
   let count = 0;
   let max = -Infinity;

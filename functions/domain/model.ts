@@ -12,7 +12,10 @@ import { measurementSchema, quantitySchema } from './numbers';
 export const IDENTIFIER = /^[a-z0-9][a-z0-9-_.]{0,62}$/;
 export const identifier = z
   .string()
-  .regex(IDENTIFIER, 'must be 1-63 chars of lowercase letters, digits, "-", "_" or "." starting with a letter or digit');
+  .regex(
+    IDENTIFIER,
+    'must be 1-63 chars of lowercase letters, digits, "-", "_" or "." starting with a letter or digit',
+  );
 
 /** Epoch seconds; rejects NaN/Infinity that JSON or arithmetic can smuggle in. */
 export const epochSeconds = z.number().finite().nonnegative();
@@ -20,7 +23,10 @@ export const epochSeconds = z.number().finite().nonnegative();
 /** Epoch seconds, or an ISO 8601 timestamp with offset (what people write in YAML). */
 export const timestamp = z.union(
   [epochSeconds, z.iso.datetime({ offset: true }).transform((iso) => Date.parse(iso) / 1000)],
-  { error: 'must be epoch seconds or an ISO 8601 timestamp with a UTC offset, e.g. 2026-11-27T08:00:00Z or 2026-11-27T09:00:00+01:00' },
+  {
+    error:
+      'must be epoch seconds or an ISO 8601 timestamp with a UTC offset, e.g. 2026-11-27T08:00:00Z or 2026-11-27T09:00:00+01:00',
+  },
 );
 
 export const TARGET_KINDS = ['ec2-asg', 'lambda-provisioned-concurrency', 'route53-weighted'] as const;
@@ -119,7 +125,12 @@ export const businessSignalSchema = z.discriminatedUnion('type', [
     demand: businessDemandSchema,
     ...windowShape,
     /** How long before windowStart capacity must be in place. */
-    leadTimeSeconds: z.number().int().nonnegative().max(7 * 24 * 3600).optional(),
+    leadTimeSeconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(7 * 24 * 3600)
+      .optional(),
   }),
   z.object({
     type: z.literal('budget'),
@@ -219,7 +230,12 @@ export const forecastSchema = z
      * How far ahead capacity must be in place: the time a new unit takes to serve. 600 s covers EC2's launch
      * plus the 300 s default instance warmup Auto Scaling documents; set your own measured time to serve.
      */
-    leadTimeSeconds: z.number().int().min(60).max(6 * 3600).default(600),
+    leadTimeSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(6 * 3600)
+      .default(600),
   })
   .strict();
 export type ForecastOptions = z.infer<typeof forecastSchema>;
@@ -230,7 +246,10 @@ export const ruleSchema = z.discriminatedUnion('kind', [
       kind: z.literal('alarm'),
       driver: identifier,
       /** Capacity change while the alarm is in ALARM: positive scales out, negative scales in (AWS step scaling). */
-      step: z.number().int().refine((s) => s !== 0, 'step must not be 0'),
+      step: z
+        .number()
+        .int()
+        .refine((s) => s !== 0, 'step must not be 0'),
       /**
        * Urgent scale-outs are held neither by the scale-up window nor by a business change freeze — for the
        * first step of an ALARM episode. Repeats while the alarm stays in ALARM wait like any other scale-up.
@@ -266,7 +285,12 @@ export const ruleSchema = z.discriminatedUnion('kind', [
       /** Capacity at normal demand; a `multiplier` demand scales it. Defaults to bounds.min. */
       baseline: z.number().int().nonnegative().optional(),
       /** Warm-up of the resource: capacity is requested this long before the window opens. */
-      leadTimeSeconds: z.number().int().nonnegative().max(7 * 24 * 3600).default(0),
+      leadTimeSeconds: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(7 * 24 * 3600)
+        .default(0),
     })
     .strict(),
   z.object({ kind: z.literal('override'), driver: identifier }).strict(),
@@ -492,7 +516,11 @@ export const consideredDriverSchema = z.object({
 export type ConsideredDriver = z.infer<typeof consideredDriverSchema>;
 
 export const actionSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('set-capacity'), desired: z.number().int().nonnegative(), floor: z.number().int().nonnegative() }),
+  z.object({
+    type: z.literal('set-capacity'),
+    desired: z.number().int().nonnegative(),
+    floor: z.number().int().nonnegative(),
+  }),
   z.object({ type: z.literal('set-weights'), weights: z.record(z.string(), z.number().int().min(0).max(255)) }),
 ]);
 export type Action = z.infer<typeof actionSchema>;

@@ -20,14 +20,62 @@ export interface NameRule {
 
 /** The rule of every service a deployment name lands in. */
 export const NAME_RULES = {
-  cloudFormationStack: { service: 'CloudFormation stack name', pattern: /^[A-Za-z][A-Za-z0-9-]*$/, minLength: 1, maxLength: 128, allowed: 'letters, digits and "-", starting with a letter' },
-  sqsQueue: { service: 'SQS queue name', pattern: /^[A-Za-z0-9_-]+$/, minLength: 1, maxLength: 80, allowed: 'letters, digits, "-" and "_"' },
-  snsTopic: { service: 'SNS topic name', pattern: /^[A-Za-z0-9_-]+$/, minLength: 1, maxLength: 256, allowed: 'letters, digits, "-" and "_"' },
-  dynamoDbTable: { service: 'DynamoDB table name', pattern: /^[A-Za-z0-9_.-]+$/, minLength: 3, maxLength: 255, allowed: 'letters, digits, "_", "-" and "."' },
-  eventBus: { service: 'EventBridge event bus name', pattern: /^[A-Za-z0-9/._-]+$/, minLength: 1, maxLength: 256, allowed: 'letters, digits, "/", ".", "_" and "-"' },
-  dashboard: { service: 'CloudWatch dashboard name', pattern: /^[A-Za-z0-9_-]+$/, minLength: 1, maxLength: 255, allowed: 'letters, digits, "-" and "_"' },
-  alarm: { service: 'CloudWatch alarm name', pattern: /^[\x20-\x7e]+$/, minLength: 1, maxLength: 255, allowed: 'printable ASCII' },
-  metricDimension: { service: 'CloudWatch metric dimension value', pattern: /^[^:][\x20-\x7e]*$/, minLength: 1, maxLength: 1024, allowed: 'printable ASCII, not starting with ":"' },
+  cloudFormationStack: {
+    service: 'CloudFormation stack name',
+    pattern: /^[A-Za-z][A-Za-z0-9-]*$/,
+    minLength: 1,
+    maxLength: 128,
+    allowed: 'letters, digits and "-", starting with a letter',
+  },
+  sqsQueue: {
+    service: 'SQS queue name',
+    pattern: /^[A-Za-z0-9_-]+$/,
+    minLength: 1,
+    maxLength: 80,
+    allowed: 'letters, digits, "-" and "_"',
+  },
+  snsTopic: {
+    service: 'SNS topic name',
+    pattern: /^[A-Za-z0-9_-]+$/,
+    minLength: 1,
+    maxLength: 256,
+    allowed: 'letters, digits, "-" and "_"',
+  },
+  dynamoDbTable: {
+    service: 'DynamoDB table name',
+    pattern: /^[A-Za-z0-9_.-]+$/,
+    minLength: 3,
+    maxLength: 255,
+    allowed: 'letters, digits, "_", "-" and "."',
+  },
+  eventBus: {
+    service: 'EventBridge event bus name',
+    pattern: /^[A-Za-z0-9/._-]+$/,
+    minLength: 1,
+    maxLength: 256,
+    allowed: 'letters, digits, "/", ".", "_" and "-"',
+  },
+  dashboard: {
+    service: 'CloudWatch dashboard name',
+    pattern: /^[A-Za-z0-9_-]+$/,
+    minLength: 1,
+    maxLength: 255,
+    allowed: 'letters, digits, "-" and "_"',
+  },
+  alarm: {
+    service: 'CloudWatch alarm name',
+    pattern: /^[\x20-\x7e]+$/,
+    minLength: 1,
+    maxLength: 255,
+    allowed: 'printable ASCII',
+  },
+  metricDimension: {
+    service: 'CloudWatch metric dimension value',
+    pattern: /^[^:][\x20-\x7e]*$/,
+    minLength: 1,
+    maxLength: 1024,
+    allowed: 'printable ASCII, not starting with ":"',
+  },
 } as const satisfies Record<string, NameRule>;
 export type NameRuleId = keyof typeof NAME_RULES;
 
@@ -56,7 +104,10 @@ export function physicalNames(name: string): Array<{ rule: NameRuleId; value: st
     { rule: 'sqsQueue', value: `${name}-shards` },
     { rule: 'sqsQueue', value: `${name}-shard-dlq` },
     { rule: 'snsTopic', value: `${name}-alarm-notifications` },
-    ...['drivers', 'decisions', 'state', 'idempotency'].map((table) => ({ rule: 'dynamoDbTable' as const, value: `${name}-${table}` })),
+    ...['drivers', 'decisions', 'state', 'idempotency'].map((table) => ({
+      rule: 'dynamoDbTable' as const,
+      value: `${name}-${table}`,
+    })),
     { rule: 'eventBus', value: businessBusName(name) },
     { rule: 'dashboard', value: name },
     ...ALARM_SUFFIXES.map((suffix) => ({ rule: 'alarm' as const, value: `${name}-${suffix}` })),
@@ -80,7 +131,9 @@ export function deploymentNameProblems(name: string): string[] {
     if (seen.has(id)) continue;
     const rule: NameRule = NAME_RULES[id];
     if (value.length < rule.minLength || value.length > rule.maxLength) {
-      problems.push(`the ${rule.service} "${value}" would be ${value.length} characters; allowed: ${rule.minLength}-${rule.maxLength}`);
+      problems.push(
+        `the ${rule.service} "${value}" would be ${value.length} characters; allowed: ${rule.minLength}-${rule.maxLength}`,
+      );
       seen.add(id);
     } else if (!rule.pattern.test(value)) {
       problems.push(`the ${rule.service} "${value}" is not allowed; allowed: ${rule.allowed}`);

@@ -19,7 +19,17 @@ import {
   type RuleIndex,
   type Screened,
 } from './decision-common';
-import type { Action, ConsideredDriver, Decision, Driver, ReasonCode, RoutingEndpoint, ScheduledOverride, TargetState, WeightsAllocation } from './model';
+import type {
+  Action,
+  ConsideredDriver,
+  Decision,
+  Driver,
+  ReasonCode,
+  RoutingEndpoint,
+  ScheduledOverride,
+  TargetState,
+  WeightsAllocation,
+} from './model';
 
 /** What every routing step reads and appends to. */
 export interface RoutingContext {
@@ -51,12 +61,27 @@ export interface RoutingOutcome {
   delayed: string[];
 }
 
-export function decideRouting(target: EngineTarget, drivers: readonly Driver[], state: TargetState | undefined, now: number): Decision {
+export function decideRouting(
+  target: EngineTarget,
+  drivers: readonly Driver[],
+  state: TargetState | undefined,
+  now: number,
+): Decision {
   if (target.resource.kind !== 'route53-weighted') throw new TypeError(`target ${target.id} is not a routing target`);
   const rules = indexRules(target);
   const { considered, live, override } = screen(target, drivers, now, rules);
   const current = state?.current?.kind === 'weights' ? state.current : undefined;
-  const ctx: RoutingContext = { target, endpoints: target.resource.endpoints, rules, now, state, current, considered, reasons: [], notes: [] };
+  const ctx: RoutingContext = {
+    target,
+    endpoints: target.resource.endpoints,
+    rules,
+    now,
+    state,
+    current,
+    considered,
+    reasons: [],
+    notes: [],
+  };
   const alarms = collectDrainAlarms(ctx, live);
   const schedule = override ? undefined : activeSchedule(target.policy, now);
   const outcome = override || schedule ? overrideWeights(ctx, alarms, override, schedule) : drainWeights(ctx, alarms);
@@ -82,7 +107,12 @@ export function collectDrainAlarms(ctx: RoutingContext, live: readonly LiveDrive
       const list = firing.get(driver.name);
       if (list) list.push(index);
       else firing.set(driver.name, [index]);
-      considered[index] = consider(driver, 'used', label, `${driver.signal.alarmName} in ALARM: drains ${drainedBy(endpoints, driver.name).join(', ')}`);
+      considered[index] = consider(
+        driver,
+        'used',
+        label,
+        `${driver.signal.alarmName} in ALARM: drains ${drainedBy(endpoints, driver.name).join(', ')}`,
+      );
       continue;
     }
     // INSUFFICIENT_DATA counts as quiet: a drained endpoint takes no traffic, so its error alarm often has
@@ -90,12 +120,19 @@ export function collectDrainAlarms(ctx: RoutingContext, live: readonly LiveDrive
     if (driver.signal.state === 'OK') {
       freshDrainDrivers++;
       considered[index] = consider(driver, 'alarm-ok', label, `${driver.signal.alarmName} is OK`);
-    } else considered[index] = consider(driver, 'insufficient-data', label, `${driver.signal.alarmName} has insufficient data`);
+    } else
+      considered[index] = consider(
+        driver,
+        'insufficient-data',
+        label,
+        `${driver.signal.alarmName} has insufficient data`,
+      );
     const quiet = quietSince.get(driver.name);
     if (quiet === undefined || driver.observedAt > quiet) quietSince.set(driver.name, driver.observedAt);
   }
   for (const { driver, index } of live) {
-    if (considered[index] === undefined) considered[index] = consider(driver, 'no-rule', undefined, 'routing targets use drain alarms and overrides only');
+    if (considered[index] === undefined)
+      considered[index] = consider(driver, 'no-rule', undefined, 'routing targets use drain alarms and overrides only');
   }
   if (rules.drainDrivers.size > 0 && freshDrainDrivers === 0) {
     ctx.reasons.push('fallback-stale-drivers');
@@ -111,7 +148,12 @@ function configuredWeights(endpoints: readonly RoutingEndpoint[]): Record<string
 }
 
 /** Step 2a (precedence): an override or a scheduled freeze outranks drain alarms, not min shares. */
-export function overrideWeights(ctx: RoutingContext, alarms: DrainAlarms, override: Screened['override'], schedule: ScheduledOverride | undefined): RoutingOutcome {
+export function overrideWeights(
+  ctx: RoutingContext,
+  alarms: DrainAlarms,
+  override: Screened['override'],
+  schedule: ScheduledOverride | undefined,
+): RoutingOutcome {
   const { endpoints, reasons, notes, considered, current } = ctx;
   const configured = configuredWeights(endpoints);
   let pinned: Record<string, number> | undefined;
@@ -130,14 +172,20 @@ export function overrideWeights(ctx: RoutingContext, alarms: DrainAlarms, overri
       if (signal.action === 'pin') notes.push('pin of a count does not apply to a routing target; treated as freeze');
     }
     const detail = `${signal.action}: ${override.driver.reason} (expires in ${formatDuration(override.driver.expiresAt - ctx.now)})`;
-    considered[override.index] = consider(override.driver, 'won', overrideRuleLabel(ctx.rules, override.driver), detail);
+    considered[override.index] = consider(
+      override.driver,
+      'won',
+      overrideRuleLabel(ctx.rules, override.driver),
+      detail,
+    );
   } else {
     overrideLabel = `schedule ${schedule!.name}`;
     winner = `schedule:${schedule!.name}`;
     // A scheduled pin carries a count, which means nothing to weights: it freezes like a scheduled freeze.
     reasons.push(schedule!.action === 'pin' ? 'scheduled-pin' : 'scheduled-freeze');
   }
-  for (const name of alarms.firingNames) for (const index of alarms.firing.get(name)!) considered[index]!.outcome = 'lost-precedence';
+  for (const name of alarms.firingNames)
+    for (const index of alarms.firing.get(name)!) considered[index]!.outcome = 'lost-precedence';
   let weights: Record<string, number>;
   if (pinned) {
     weights = shareWeights(endpoints, pinned, undefined, reasons);
@@ -146,7 +194,11 @@ export function overrideWeights(ctx: RoutingContext, alarms: DrainAlarms, overri
     // A freeze holds the weights it finds, but guardrails outrank overrides: weights below a minimum share
     // (an endpoint left drained, an edit made outside Drivetrain) are lifted as a pin would be.
     const total = Object.values(weights).reduce((sum, w) => sum + w, 0);
-    if (endpoints.some((e) => e.minShare > 0 && (total === 0 || (weights[e.setIdentifier] ?? 0) / total < e.minShare - 1e-9))) {
+    if (
+      endpoints.some(
+        (e) => e.minShare > 0 && (total === 0 || (weights[e.setIdentifier] ?? 0) / total < e.minShare - 1e-9),
+      )
+    ) {
       weights = shareWeights(endpoints, current.weights, undefined, reasons);
       reasons.push('min-share-enforced'); // also when all-zero weights were shared out equally (deduped at the end)
       notes.push('frozen weights lifted to the minimum shares');
@@ -159,7 +211,10 @@ export function overrideWeights(ctx: RoutingContext, alarms: DrainAlarms, overri
 }
 
 /** Which endpoints stay drained: firing alarms drain; a drained endpoint returns after restoreAfterSeconds quiet. */
-export function planDrains(ctx: RoutingContext, alarms: DrainAlarms): { isDrained: Set<string>; drained: string[]; restored: string[]; delayed: string[]; delayedNotes: string[] } {
+export function planDrains(
+  ctx: RoutingContext,
+  alarms: DrainAlarms,
+): { isDrained: Set<string>; drained: string[]; restored: string[]; delayed: string[]; delayedNotes: string[] } {
   const { endpoints, current, state, now } = ctx;
   const isDrained = new Set<string>();
   const drained: string[] = [];
@@ -175,7 +230,11 @@ export function planDrains(ctx: RoutingContext, alarms: DrainAlarms): { isDraine
     // Hysteresis: an endpoint an alarm drained (weight 0 now, traffic when healthy) comes back only after
     // its drain alarms have been quiet for restoreAfterSeconds. Measured from the alarms, not from the
     // last weight change, so an alarm that flaps right after a long drain does not bounce traffic at once.
-    const wasDrained = current !== undefined && current.weights[e.setIdentifier] === 0 && e.drainOn.length > 0 && (e.weight > 0 || e.minShare > 0);
+    const wasDrained =
+      current !== undefined &&
+      current.weights[e.setIdentifier] === 0 &&
+      e.drainOn.length > 0 &&
+      (e.weight > 0 || e.minShare > 0);
     if (!wasDrained) continue;
     let quiet: number | undefined;
     for (const name of e.drainOn) {
@@ -224,7 +283,12 @@ export function drainWeights(ctx: RoutingContext, alarms: DrainAlarms): RoutingO
         entry.detail = `${entry.detail}; not applied: every endpoint is in ALARM (fail open)`;
       }
     }
-    return { weights: shareWeights(endpoints, configuredWeights(endpoints), undefined, reasons), drained: [], restored, delayed };
+    return {
+      weights: shareWeights(endpoints, configuredWeights(endpoints), undefined, reasons),
+      drained: [],
+      restored,
+      delayed,
+    };
   }
   if (drained.length) reasons.push('endpoint-drained');
   const weights = shareWeights(endpoints, configuredWeights(endpoints), isDrained, reasons);
@@ -246,7 +310,9 @@ export function explainRouting(ctx: RoutingContext, alarms: DrainAlarms, outcome
   const changed = !current || !sameWeights(current.weights, weights);
   const actions: Action[] = changed ? [{ type: 'set-weights', weights }] : [];
   if (!changed) reasons.push('no-change');
-  const head = changed ? `route ${describeWeights(current?.weights, weights)}` : `hold ${describeWeights(undefined, weights)}`;
+  const head = changed
+    ? `route ${describeWeights(current?.weights, weights)}`
+    : `hold ${describeWeights(undefined, weights)}`;
   const firing = alarms.firingNames;
   let why: string;
   if (overrideLabel) why = firing.length ? `${overrideLabel} outranks ${firing.join(', ')}` : overrideLabel;
@@ -255,7 +321,18 @@ export function explainRouting(ctx: RoutingContext, alarms: DrainAlarms, outcome
   else if (delayed.length) why = `${delayed.join(', ')} recovering`;
   else why = 'configured weights';
   const summary = notes.length ? `${head}: ${why}; ${notes.join('; ')}` : `${head}: ${why}`;
-  return finish(ctx.target, ctx.state, ctx.now, current, desired, actions, reasons, summary, outcome.winner, ctx.considered);
+  return finish(
+    ctx.target,
+    ctx.state,
+    ctx.now,
+    current,
+    desired,
+    actions,
+    reasons,
+    summary,
+    outcome.winner,
+    ctx.considered,
+  );
 }
 
 function drainedBy(endpoints: readonly RoutingEndpoint[], name: string): string[] {
@@ -284,7 +361,10 @@ export function shareWeights(
 }
 
 /** Shares (0-1): endpoints below their minimum pinned to it, the remainder in proportion among the rest. */
-function waterFill(open: readonly { setIdentifier: string; minShare: number }[], requested: Record<string, number>): { share: Map<string, number>; pinned: boolean } {
+function waterFill(
+  open: readonly { setIdentifier: string; minShare: number }[],
+  requested: Record<string, number>,
+): { share: Map<string, number>; pinned: boolean } {
   const allZero = open.every((e) => !(requested[e.setIdentifier]! > 0));
   const weightOf = (id: string) => (allZero ? 1 : Math.max(0, requested[id] ?? 0));
   const share = new Map<string, number>();
@@ -324,7 +404,11 @@ function waterFill(open: readonly { setIdentifier: string; minShare: number }[],
  * lifts any endpoint that rounding left below its minimum, taking from those with the most room. Writes into
  * `result`; true when a minimum had to be lifted.
  */
-function roundToTotal(open: readonly { setIdentifier: string; minShare: number }[], share: Map<string, number>, result: Record<string, number>): boolean {
+function roundToTotal(
+  open: readonly { setIdentifier: string; minShare: number }[],
+  share: Map<string, number>,
+  result: Record<string, number>,
+): boolean {
   const total = ROUTING_WEIGHT_TOTAL;
   const raw = open.map((e) => {
     const exact = share.get(e.setIdentifier)! * total;
@@ -347,7 +431,8 @@ function roundToTotal(open: readonly { setIdentifier: string; minShare: number }
       let donor: (typeof raw)[number] | undefined;
       for (const d of raw) {
         if (d === r || result[d.id]! <= d.needed) continue;
-        if (!donor || result[d.id]! > result[donor.id]! || (result[d.id] === result[donor.id] && d.id < donor.id)) donor = d;
+        if (!donor || result[d.id]! > result[donor.id]! || (result[d.id] === result[donor.id] && d.id < donor.id))
+          donor = d;
       }
       if (!donor) break;
       result[donor.id]! -= 1;

@@ -67,7 +67,9 @@ export function trackTarget(input: TrackingInput): TrackingRecommendation {
   const raw = unitsFor(value, rule);
   const detail = `${value} / ${rule.targetPerUnit} per unit`;
   if (currentDesired === undefined || raw === currentDesired) return { demand: raw, detail, stabilized: false };
-  return raw > currentDesired ? scaleOut(input, raw, detail, currentDesired) : scaleIn(input, raw, detail, currentDesired);
+  return raw > currentDesired
+    ? scaleOut(input, raw, detail, currentDesired)
+    : scaleIn(input, raw, detail, currentDesired);
 }
 
 function scaleOut(input: TrackingInput, raw: number, detail: string, current: number): TrackingRecommendation {
@@ -79,17 +81,41 @@ function scaleOut(input: TrackingInput, raw: number, detail: string, current: nu
   const bandText = `noise band ±${round(band)}`;
   const before = lastValues(history!, input.periodStart, SUSTAINED_BREACH_DATAPOINTS - 1);
   const beyond = atTarget + band;
-  if (value > beyond && before.length >= LARGE_BREACH_DATAPOINTS - 1 && allAbove(before, LARGE_BREACH_DATAPOINTS - 1, beyond)) {
+  if (
+    value > beyond &&
+    before.length >= LARGE_BREACH_DATAPOINTS - 1 &&
+    allAbove(before, LARGE_BREACH_DATAPOINTS - 1, beyond)
+  ) {
     // Proportional to what has lasted: the lower of the breaching datapoints, not the noisiest one.
     const confirmed = Math.min(value, ...before.slice(0, LARGE_BREACH_DATAPOINTS - 1));
-    return { demand: unitsFor(confirmed, rule), detail: `${detail} (above ${round(atTarget)} + ${bandText} for ${LARGE_BREACH_DATAPOINTS} datapoints)`, stabilized: false };
+    return {
+      demand: unitsFor(confirmed, rule),
+      detail: `${detail} (above ${round(atTarget)} + ${bandText} for ${LARGE_BREACH_DATAPOINTS} datapoints)`,
+      stabilized: false,
+    };
   }
-  if (before.length === SUSTAINED_BREACH_DATAPOINTS - 1 && value > atTarget && allAbove(before, before.length, atTarget)) {
+  if (
+    before.length === SUSTAINED_BREACH_DATAPOINTS - 1 &&
+    value > atTarget &&
+    allAbove(before, before.length, atTarget)
+  ) {
     const sustained = Math.min(value, ...before);
-    return { demand: unitsFor(sustained, rule), detail: `${detail} (above ${round(atTarget)} for ${SUSTAINED_BREACH_DATAPOINTS} datapoints, lowest ${round(sustained)})`, stabilized: false };
+    return {
+      demand: unitsFor(sustained, rule),
+      detail: `${detail} (above ${round(atTarget)} for ${SUSTAINED_BREACH_DATAPOINTS} datapoints, lowest ${round(sustained)})`,
+      stabilized: false,
+    };
   }
-  const why = value > beyond ? `one datapoint beyond the ${bandText} of ${round(atTarget)}` : `within the ${bandText} of ${round(atTarget)}`;
-  return { demand: current, detail: `${detail} (${why}: holds ${current})`, stabilized: false, reason: 'within-noise-band' };
+  const why =
+    value > beyond
+      ? `one datapoint beyond the ${bandText} of ${round(atTarget)}`
+      : `within the ${bandText} of ${round(atTarget)}`;
+  return {
+    demand: current,
+    detail: `${detail} (${why}: holds ${current})`,
+    stabilized: false,
+    reason: 'within-noise-band',
+  };
 }
 
 function scaleIn(input: TrackingInput, raw: number, detail: string, current: number): TrackingRecommendation {

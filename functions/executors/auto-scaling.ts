@@ -8,11 +8,17 @@ import { assertEnforced, capacityAction, converge, resourceOf, type Plan } from 
 import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from './errors';
 import { type RetryOptions, withRetry } from './retry';
 
-export function createAutoScalingExecutor(port: AutoScalingPort, retry: Partial<RetryOptions> = {}): AllocationExecutor {
+export function createAutoScalingExecutor(
+  port: AutoScalingPort,
+  retry: Partial<RetryOptions> = {},
+): AllocationExecutor {
   return {
     async observe(target: Target) {
       const { autoScalingGroupName: name } = resourceOf(target, 'ec2-asg');
-      const group = await withRetry(() => port.describe(name), { ...retry, label: `DescribeAutoScalingGroups ${name}` });
+      const group = await withRetry(() => port.describe(name), {
+        ...retry,
+        label: `DescribeAutoScalingGroups ${name}`,
+      });
       return group && { kind: 'capacity', desired: group.desired, floor: group.min };
     },
 
@@ -36,7 +42,9 @@ export function planCapacity(
   { desired, floor }: { desired: number; floor: number },
 ): Plan {
   if (!group) {
-    throw new PermanentExecutorError(`Auto Scaling group ${name} not found`, { code: EXECUTOR_ERROR_CODES.resourceNotFound });
+    throw new PermanentExecutorError(`Auto Scaling group ${name} not found`, {
+      code: EXECUTOR_ERROR_CODES.resourceNotFound,
+    });
   }
   if (desired > group.max) {
     // Raising MaxSize would quietly lift the ceiling the group's owner set (cost, subnet IPs, quotas).

@@ -28,7 +28,10 @@ export async function converge<S>(
       if ('unchanged' in step) {
         // Our own earlier attempt may have landed before it failed (a timeout after AWS applied it).
         if (earlierWrite !== undefined) {
-          return { status: 'applied', detail: `${earlierWrite} (in place on attempt ${attempt}, after an earlier attempt's write failed or timed out)` };
+          return {
+            status: 'applied',
+            detail: `${earlierWrite} (in place on attempt ${attempt}, after an earlier attempt's write failed or timed out)`,
+          };
         }
         return { status: 'unchanged', detail: step.unchanged };
       }
@@ -46,7 +49,13 @@ export async function converge<S>(
     // failed at once instead of reading the resource again (which, under throttling, fails too and would
     // leave the plan pending for the whole grace period).
     if (error instanceof RetryableExecutorError && !uncertainWrite && !error.notApplied) {
-      throw new RetryableExecutorError(error.message, { cause: error.cause, code: error.code, attempts: error.attempts, retryAfterMs: error.retryAfterMs, notApplied: true });
+      throw new RetryableExecutorError(error.message, {
+        cause: error.cause,
+        code: error.code,
+        attempts: error.attempts,
+        retryAfterMs: error.retryAfterMs,
+        notApplied: true,
+      });
     }
     throw error;
   }
@@ -58,9 +67,12 @@ export async function converge<S>(
 
 export function resourceOf<K extends TargetKind>(target: Target, kind: K): Extract<TargetResource, { kind: K }> {
   if (target.kind !== kind || target.resource.kind !== kind) {
-    throw new PermanentExecutorError(`target ${target.id} is a ${target.kind} target with a ${target.resource.kind} resource; the ${kind} executor cannot act on it`, {
-      code: EXECUTOR_ERROR_CODES.wrongTargetKind,
-    });
+    throw new PermanentExecutorError(
+      `target ${target.id} is a ${target.kind} target with a ${target.resource.kind} resource; the ${kind} executor cannot act on it`,
+      {
+        code: EXECUTOR_ERROR_CODES.wrongTargetKind,
+      },
+    );
   }
   return target.resource as Extract<TargetResource, { kind: K }>;
 }
@@ -72,49 +84,74 @@ export function resourceOf<K extends TargetKind>(target: Target, kind: K): Extra
  */
 export function assertEnforced(target: Target, actionId: string): void {
   if (target.mode !== 'enforce') {
-    throw new PermanentExecutorError(`action ${actionId}: target ${target.id} is in ${target.mode} mode; executors only change resources of enforced targets`, {
-      code: EXECUTOR_ERROR_CODES.targetNotEnforced,
-    });
+    throw new PermanentExecutorError(
+      `action ${actionId}: target ${target.id} is in ${target.mode} mode; executors only change resources of enforced targets`,
+      {
+        code: EXECUTOR_ERROR_CODES.targetNotEnforced,
+      },
+    );
   }
 }
 
 export function capacityAction(target: Target, action: Action, actionId: string): { desired: number; floor: number } {
   if (action.type !== 'set-capacity') {
-    throw new PermanentExecutorError(`action ${actionId}: ${action.type} cannot apply to ${target.kind} target ${target.id} (expects set-capacity)`, {
-      code: EXECUTOR_ERROR_CODES.wrongActionType,
-    });
+    throw new PermanentExecutorError(
+      `action ${actionId}: ${action.type} cannot apply to ${target.kind} target ${target.id} (expects set-capacity)`,
+      {
+        code: EXECUTOR_ERROR_CODES.wrongActionType,
+      },
+    );
   }
   const { desired, floor } = action;
   if (!isCount(desired) || !isCount(floor) || floor > desired) {
-    throw new PermanentExecutorError(`action ${actionId}: set-capacity needs whole numbers with 0 <= floor <= desired, got desired ${desired}, floor ${floor}`, {
-      code: EXECUTOR_ERROR_CODES.invalidAction,
-    });
+    throw new PermanentExecutorError(
+      `action ${actionId}: set-capacity needs whole numbers with 0 <= floor <= desired, got desired ${desired}, floor ${floor}`,
+      {
+        code: EXECUTOR_ERROR_CODES.invalidAction,
+      },
+    );
   }
   return { desired, floor };
 }
 
-export function weightsAction(target: Target, action: Action, actionId: string, configured: readonly string[]): Record<string, number> {
+export function weightsAction(
+  target: Target,
+  action: Action,
+  actionId: string,
+  configured: readonly string[],
+): Record<string, number> {
   if (action.type !== 'set-weights') {
-    throw new PermanentExecutorError(`action ${actionId}: ${action.type} cannot apply to ${target.kind} target ${target.id} (expects set-weights)`, {
-      code: EXECUTOR_ERROR_CODES.wrongActionType,
-    });
+    throw new PermanentExecutorError(
+      `action ${actionId}: ${action.type} cannot apply to ${target.kind} target ${target.id} (expects set-weights)`,
+      {
+        code: EXECUTOR_ERROR_CODES.wrongActionType,
+      },
+    );
   }
   const entries = Object.entries(action.weights);
   if (entries.length === 0) {
-    throw new PermanentExecutorError(`action ${actionId}: set-weights names no endpoint`, { code: EXECUTOR_ERROR_CODES.invalidAction });
+    throw new PermanentExecutorError(`action ${actionId}: set-weights names no endpoint`, {
+      code: EXECUTOR_ERROR_CODES.invalidAction,
+    });
   }
   const unknown = entries.map(([id]) => id).filter((id) => !configured.includes(id));
   if (unknown.length) {
     // Drivetrain only touches records its configuration names; anything else in the set is someone else's.
-    throw new PermanentExecutorError(`action ${actionId}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not an endpoint of target ${target.id} (configured: ${configured.join(', ')})`, {
-      code: EXECUTOR_ERROR_CODES.invalidAction,
-    });
+    throw new PermanentExecutorError(
+      `action ${actionId}: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not an endpoint of target ${target.id} (configured: ${configured.join(', ')})`,
+      {
+        code: EXECUTOR_ERROR_CODES.invalidAction,
+      },
+    );
   }
   const invalid = entries.filter(([, w]) => !isCount(w) || w > 255);
   if (invalid.length) {
-    throw new PermanentExecutorError(`action ${actionId}: Route 53 weights are whole numbers 0-255, got ${invalid.map(([id, w]) => `${id}=${w}`).join(', ')}`, {
-      code: EXECUTOR_ERROR_CODES.invalidAction,
-    });
+    throw new PermanentExecutorError(
+      `action ${actionId}: Route 53 weights are whole numbers 0-255, got ${invalid.map(([id, w]) => `${id}=${w}`).join(', ')}`,
+      {
+        code: EXECUTOR_ERROR_CODES.invalidAction,
+      },
+    );
   }
   return action.weights;
 }

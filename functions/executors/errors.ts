@@ -148,7 +148,8 @@ const RETRYABLE_NAMES = new Set<string>([
 export function refusedBeforeActing(error: unknown): boolean {
   const shape: SdkErrorShape = typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
   const status = typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : undefined;
-  for (const candidate of [shape.name, shape.Code]) if (typeof candidate === 'string' && REFUSED_NAMES.has(candidate)) return true;
+  for (const candidate of [shape.name, shape.Code])
+    if (typeof candidate === 'string' && REFUSED_NAMES.has(candidate)) return true;
   return status === 429;
 }
 
@@ -179,7 +180,17 @@ const PERMANENT_NAMES = new Set([
 ]);
 
 /** Node.js socket errors that mean "the network hiccupped", not "the request was wrong". */
-const RETRYABLE_SYSTEM_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const RETRYABLE_SYSTEM_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
 
 interface SdkErrorShape {
   name?: unknown;
@@ -214,8 +225,10 @@ export function classifyAwsError(error: unknown, context?: string): ExecutorErro
   const awsName = name && name !== 'Error' ? name : (wireCode ?? systemCode);
   const code = awsName ?? EXECUTOR_ERROR_CODES.unexpected;
   const described = `${context ? `${context}: ` : ''}${awsName ? `${awsName}: ` : ''}${rawMessage}${status !== undefined ? ` (HTTP ${status})` : ''}`;
-  const retryable = (why: string) => new RetryableExecutorError(`${described} [retryable: ${why}]`, { cause: error, code, retryAfterMs });
-  const permanent = (why: string) => new PermanentExecutorError(`${described} [permanent: ${why}]`, { cause: error, code });
+  const retryable = (why: string) =>
+    new RetryableExecutorError(`${described} [retryable: ${why}]`, { cause: error, code, retryAfterMs });
+  const permanent = (why: string) =>
+    new PermanentExecutorError(`${described} [permanent: ${why}]`, { cause: error, code });
 
   for (const candidate of [name, wireCode]) {
     if (candidate === undefined) continue;

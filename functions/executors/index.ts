@@ -33,12 +33,19 @@ export interface ExecutorOptions {
   route53Limiter?: RequestLimiter;
 }
 
-export function createExecutors(ports: ExecutorPorts, options: ExecutorOptions = {}): Record<TargetKind, AllocationExecutor> {
+export function createExecutors(
+  ports: ExecutorPorts,
+  options: ExecutorOptions = {},
+): Record<TargetKind, AllocationExecutor> {
   const retry = options.retry ?? {};
   return {
     'ec2-asg': createAutoScalingExecutor(ports.autoScaling, retry),
     'lambda-provisioned-concurrency': createProvisionedConcurrencyExecutor(ports.provisionedConcurrency, retry),
-    'route53-weighted': createWeightedRoutingExecutor(ports.weightedRouting, options.route53Limiter ?? defaultRoute53Limiter(), retry),
+    'route53-weighted': createWeightedRoutingExecutor(
+      ports.weightedRouting,
+      options.route53Limiter ?? defaultRoute53Limiter(),
+      retry,
+    ),
   };
 }
 
@@ -51,11 +58,35 @@ export function createInvocationExecutors(
   invocation: { deadlineAtMs: number | undefined },
   options: ExecutorOptions = {},
 ): Record<TargetKind, AllocationExecutor> {
-  const retry: Partial<RetryOptions> = { ...options.retry, invocationBudget: new RetryBudget(INVOCATION_RETRY_BUDGET_MS) };
+  const retry: Partial<RetryOptions> = {
+    ...options.retry,
+    invocationBudget: new RetryBudget(INVOCATION_RETRY_BUDGET_MS),
+  };
   if (invocation.deadlineAtMs !== undefined) retry.deadlineAt = invocation.deadlineAtMs;
   return createExecutors(ports, { ...options, retry });
 }
 
-export { classifyAwsError, EXECUTOR_ERROR_CODES, ExecutorError, isExecutorError, PermanentExecutorError, RetryableExecutorError } from './errors';
-export { DEFAULT_RETRY_OPTIONS, INVOCATION_RETRY_BUDGET_MS, RetryBudget, withRetry, type RetryInfo, type RetryOptions } from './retry';
-export { defaultRoute53Limiter, ROUTE53_RATE_LIMIT, TokenBucketLimiter, systemClock, type LimiterClock, type RequestLimiter } from './rate-limiter';
+export {
+  classifyAwsError,
+  EXECUTOR_ERROR_CODES,
+  ExecutorError,
+  isExecutorError,
+  PermanentExecutorError,
+  RetryableExecutorError,
+} from './errors';
+export {
+  DEFAULT_RETRY_OPTIONS,
+  INVOCATION_RETRY_BUDGET_MS,
+  RetryBudget,
+  withRetry,
+  type RetryInfo,
+  type RetryOptions,
+} from './retry';
+export {
+  defaultRoute53Limiter,
+  ROUTE53_RATE_LIMIT,
+  TokenBucketLimiter,
+  systemClock,
+  type LimiterClock,
+  type RequestLimiter,
+} from './rate-limiter';

@@ -9,11 +9,17 @@ import type { AllocationExecutor, ProvisionedConcurrency, ProvisionedConcurrency
 import { assertEnforced, capacityAction, converge, resourceOf, type Plan } from './converge';
 import { type RetryOptions, withRetry } from './retry';
 
-export function createProvisionedConcurrencyExecutor(port: ProvisionedConcurrencyPort, retry: Partial<RetryOptions> = {}): AllocationExecutor {
+export function createProvisionedConcurrencyExecutor(
+  port: ProvisionedConcurrencyPort,
+  retry: Partial<RetryOptions> = {},
+): AllocationExecutor {
   return {
     async observe(target: Target) {
       const { functionName, qualifier } = resourceOf(target, 'lambda-provisioned-concurrency');
-      const config = await withRetry(() => port.get(functionName, qualifier), { ...retry, label: `GetProvisionedConcurrencyConfig ${functionName}:${qualifier}` });
+      const config = await withRetry(() => port.get(functionName, qualifier), {
+        ...retry,
+        label: `GetProvisionedConcurrencyConfig ${functionName}:${qualifier}`,
+      });
       const requested = config?.requested ?? 0;
       return { kind: 'capacity', desired: requested, floor: Math.min(target.policy.bounds.min, requested) };
     },
@@ -52,7 +58,10 @@ export function planProvisionedConcurrency(
     return { unchanged: `${where} already requests ${desired} (${config.status}, ${config.allocated} allocated)` };
   }
   const previous = config ? `${config.requested}` : '0';
-  const replacing = config?.status === 'FAILED' ? ` (previous config FAILED${config.statusReason ? `: ${config.statusReason}` : ''})` : '';
+  const replacing =
+    config?.status === 'FAILED'
+      ? ` (previous config FAILED${config.statusReason ? `: ${config.statusReason}` : ''})`
+      : '';
   return {
     detail: `PutProvisionedConcurrencyConfig ${where} ${previous}→${desired}${replacing}`,
     write: () => port.put(functionName, qualifier, desired),

@@ -48,14 +48,17 @@ export class TokenBucketLimiter implements RequestLimiter {
   private nextSlotAt = -Infinity;
 
   constructor(private readonly options: TokenBucketOptions) {
-    if (!(options.ratePerSecond > 0) || !Number.isFinite(options.ratePerSecond)) throw new RangeError(`ratePerSecond must be a positive number, got ${options.ratePerSecond}`);
-    if (!Number.isInteger(options.burst) || options.burst < 1) throw new RangeError(`burst must be a positive integer, got ${options.burst}`);
+    if (!(options.ratePerSecond > 0) || !Number.isFinite(options.ratePerSecond))
+      throw new RangeError(`ratePerSecond must be a positive number, got ${options.ratePerSecond}`);
+    if (!Number.isInteger(options.burst) || options.burst < 1)
+      throw new RangeError(`burst must be a positive integer, got ${options.burst}`);
     this.intervalMs = 1000 / options.ratePerSecond;
     this.toleranceMs = (options.burst - 1) * this.intervalMs;
   }
 
   async take(requests = 1): Promise<number> {
-    if (!Number.isInteger(requests) || requests < 1) throw new RangeError(`requests must be a positive integer, got ${requests}`);
+    if (!Number.isInteger(requests) || requests < 1)
+      throw new RangeError(`requests must be a positive integer, got ${requests}`);
     const now = this.options.clock.now();
     // A group of n goes out back to back, so it keeps n intervals clear on both sides of its start: then
     // no one-second window can hold more than ratePerSecond requests, however groups and singles mix.

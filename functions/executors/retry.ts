@@ -66,7 +66,8 @@ export const INVOCATION_RETRY_BUDGET_MS = 4 * ACTION_RETRY_BUDGET_MS;
 export class RetryBudget {
   private spentMs = 0;
   constructor(readonly totalMs: number) {
-    if (!(totalMs >= 0)) throw new RangeError(`a retry budget must be a non-negative number of milliseconds, got ${totalMs}`);
+    if (!(totalMs >= 0))
+      throw new RangeError(`a retry budget must be a non-negative number of milliseconds, got ${totalMs}`);
   }
   get remainingMs(): number {
     return Math.max(0, this.totalMs - this.spentMs);
@@ -87,18 +88,28 @@ export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = Object.freeze({
 });
 
 /** Full-jitter backoff before attempt `attempt + 1`. */
-export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
+export function backoffDelay(
+  attempt: number,
+  options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
+): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   return Math.floor(options.random() * ceiling);
 }
 
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, overrides: Partial<RetryOptions> = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  overrides: Partial<RetryOptions> = {},
+): Promise<T> {
   const options: RetryOptions = { ...DEFAULT_RETRY_OPTIONS, ...stripUndefined(overrides) };
-  if (!Number.isInteger(options.attempts) || options.attempts < 1) throw new RangeError(`attempts must be a positive integer, got ${options.attempts}`);
+  if (!Number.isInteger(options.attempts) || options.attempts < 1)
+    throw new RangeError(`attempts must be a positive integer, got ${options.attempts}`);
   const { label } = options;
   if (options.deadlineAt !== undefined && options.now() >= options.deadlineAt) {
     // Nothing is sent: a request started now could not be followed by marking its outcome.
-    throw new RetryableExecutorError(`${label ? `${label}: ` : ''}not attempted: the invocation deadline has passed`, { code: EXECUTOR_ERROR_CODES.deadlineExceeded, attempts: 0 });
+    throw new RetryableExecutorError(`${label ? `${label}: ` : ''}not attempted: the invocation deadline has passed`, {
+      code: EXECUTOR_ERROR_CODES.deadlineExceeded,
+      attempts: 0,
+    });
   }
   let sleptMs = 0;
   for (let attempt = 1; ; attempt++) {
@@ -108,7 +119,12 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, override
       const error = classifyAwsError(thrown, label);
       if (!error.retryable) throw error;
       const stop = (why: string, code: string) =>
-        new RetryableExecutorError(`${error.message} — ${why}`, { cause: thrown, code, attempts: attempt, retryAfterMs: error.retryAfterMs });
+        new RetryableExecutorError(`${error.message} — ${why}`, {
+          cause: thrown,
+          code,
+          attempts: attempt,
+          retryAfterMs: error.retryAfterMs,
+        });
       if (attempt >= options.attempts) {
         throw new RetryableExecutorError(`${error.message} — gave up after ${attempt} attempts`, {
           cause: thrown,
@@ -122,13 +138,20 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, override
       if (error.retryAfterMs !== undefined) {
         // A server-sent Retry-After is a floor: retrying sooner only earns the same answer. Waited for only
         // when it fits the budget; otherwise the next reconcile is the retry.
-        if (error.retryAfterMs > leftMs) throw stop(`not retried: AWS asks to wait ${error.retryAfterMs} ms, ${Math.max(0, leftMs)} ms of the retry budget are left`, EXECUTOR_ERROR_CODES.retryBudgetExhausted);
+        if (error.retryAfterMs > leftMs)
+          throw stop(
+            `not retried: AWS asks to wait ${error.retryAfterMs} ms, ${Math.max(0, leftMs)} ms of the retry budget are left`,
+            EXECUTOR_ERROR_CODES.retryBudgetExhausted,
+          );
         delayMs = Math.max(delayMs, error.retryAfterMs);
       }
       if (leftMs <= 0) throw stop(`not retried: the retry budget is spent`, EXECUTOR_ERROR_CODES.retryBudgetExhausted);
       delayMs = Math.min(delayMs, leftMs);
       if (options.deadlineAt !== undefined && options.now() + delayMs >= options.deadlineAt) {
-        throw stop('not retried: the next attempt would start after the invocation deadline', EXECUTOR_ERROR_CODES.deadlineExceeded);
+        throw stop(
+          'not retried: the next attempt would start after the invocation deadline',
+          EXECUTOR_ERROR_CODES.deadlineExceeded,
+        );
       }
       options.onRetry?.({ attempt, delayMs, error });
       sleptMs += delayMs;

@@ -19,7 +19,11 @@ export const ROUTE53_REQUESTS = { getWeights: 1, setWeights: 2 } as const;
 /** Route 53 caps a change batch Comment at 256 characters. */
 const MAX_COMMENT_LENGTH = 256;
 
-export function createWeightedRoutingExecutor(port: WeightedRoutingPort, limiter: RequestLimiter, retry: Partial<RetryOptions> = {}): AllocationExecutor {
+export function createWeightedRoutingExecutor(
+  port: WeightedRoutingPort,
+  limiter: RequestLimiter,
+  retry: Partial<RetryOptions> = {},
+): AllocationExecutor {
   const getWeights = async (record: WeightedRecord) => {
     await limiter.take(ROUTE53_REQUESTS.getWeights);
     return port.getWeights(record);
@@ -29,7 +33,10 @@ export function createWeightedRoutingExecutor(port: WeightedRoutingPort, limiter
     async observe(target: Target) {
       const resource = resourceOf(target, 'route53-weighted');
       const record = weightedRecord(resource);
-      const current = await withRetry(() => getWeights(record), { ...retry, label: `ListResourceRecordSets ${describeRecord(record)}` });
+      const current = await withRetry(() => getWeights(record), {
+        ...retry,
+        label: `ListResourceRecordSets ${describeRecord(record)}`,
+      });
       if (Object.keys(current).length === 0) return undefined;
       const configured = resource.endpoints.map((e) => e.setIdentifier);
       const missing = configured.filter((id) => current[id] === undefined);
@@ -40,16 +47,22 @@ export function createWeightedRoutingExecutor(port: WeightedRoutingPort, limiter
     async apply(target, action, actionId) {
       const resource = resourceOf(target, 'route53-weighted');
       const record = weightedRecord(resource);
-      const weights = weightsAction(target, action, actionId, resource.endpoints.map((e) => e.setIdentifier));
+      const weights = weightsAction(
+        target,
+        action,
+        actionId,
+        resource.endpoints.map((e) => e.setIdentifier),
+      );
       assertEnforced(target, actionId);
       const comment = `Drivetrain ${actionId}`.slice(0, MAX_COMMENT_LENGTH);
       return converge(
         { ...retry, label: `${actionId} ${describeRecord(record)}` },
         () => getWeights(record),
-        (current) => planWeights(record, current, weights, async (changed) => {
-          await limiter.take(ROUTE53_REQUESTS.setWeights);
-          await port.setWeights(record, changed, { comment });
-        }),
+        (current) =>
+          planWeights(record, current, weights, async (changed) => {
+            await limiter.take(ROUTE53_REQUESTS.setWeights);
+            await port.setWeights(record, changed, { comment });
+          }),
       );
     },
   };
@@ -65,7 +78,11 @@ export function planWeights(
   if (missing.length) throw unknownSetIdentifiers(record, missing, current);
   const changed = Object.entries(wanted).filter(([id, weight]) => current[id] !== weight);
   if (changed.length === 0) {
-    return { unchanged: `${describeRecord(record)} already weighted ${Object.entries(wanted).map(([id, w]) => `${id} ${w}`).join(', ')}` };
+    return {
+      unchanged: `${describeRecord(record)} already weighted ${Object.entries(wanted)
+        .map(([id, w]) => `${id} ${w}`)
+        .join(', ')}`,
+    };
   }
   return {
     detail: `ChangeResourceRecordSets ${describeRecord(record)} UPSERT ${changed.map(([id, w]) => `${id} ${current[id]}→${w}`).join(', ')}`,
@@ -81,7 +98,11 @@ function describeRecord(record: WeightedRecord): string {
   return `${record.recordName} ${record.recordType} in ${record.hostedZoneId}`;
 }
 
-function unknownSetIdentifiers(record: WeightedRecord, missing: string[], current: Record<string, number>): PermanentExecutorError {
+function unknownSetIdentifiers(
+  record: WeightedRecord,
+  missing: string[],
+  current: Record<string, number>,
+): PermanentExecutorError {
   const present = Object.keys(current);
   return new PermanentExecutorError(
     `${describeRecord(record)} has no weighted record with SetIdentifier ${missing.join(', ')} (Route 53 has: ${present.length ? present.join(', ') : 'none'}); create the record or fix the target's endpoints`,

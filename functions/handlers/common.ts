@@ -58,12 +58,16 @@ const DEADLINE_SAFETY_MS = 5_000;
  * seconds in Lambda: at most a second early, never late), so a virtual clock in tests moves the deadline too.
  */
 export function invocationDeadline(context: Context | undefined, nowMs: number): number | undefined {
-  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+  const remaining =
+    typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
   return remaining === undefined ? undefined : nowMs + remaining - DEADLINE_SAFETY_MS;
 }
 
 export function reconcileDeps(deps: HandlerDeps, context: Context | undefined): ReconcileDeps {
-  const executors = typeof deps.executors === 'function' ? deps.executors({ deadlineAtMs: invocationDeadline(context, deps.clock() * 1000) }) : deps.executors;
+  const executors =
+    typeof deps.executors === 'function'
+      ? deps.executors({ deadlineAtMs: invocationDeadline(context, deps.clock() * 1000) })
+      : deps.executors;
   return {
     drivers: deps.drivers,
     decisions: deps.decisions,
@@ -83,12 +87,15 @@ export function reconcileDeps(deps: HandlerDeps, context: Context | undefined): 
  */
 export function invocationClaim(context: Context | undefined): InvocationClaim {
   const owner = `${context?.awsRequestId ?? 'local'}/${randomUUID()}`;
-  const remainingMs = () => (typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined);
+  const remainingMs = () =>
+    typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
   return {
     owner,
     leaseSeconds: () => {
       const remaining = remainingMs();
-      return remaining === undefined ? undefined : Math.ceil(Math.max(0, remaining) / 1000) + CLAIM_LEASE_MARGIN_SECONDS;
+      return remaining === undefined
+        ? undefined
+        : Math.ceil(Math.max(0, remaining) / 1000) + CLAIM_LEASE_MARGIN_SECONDS;
     },
   };
 }
@@ -98,10 +105,15 @@ export function targetsById(config: Readonly<DrivetrainConfig>): ReadonlyMap<str
 }
 
 /** Powertools stack: X-Ray segment, Lambda context on every log line, EMF metrics flushed even on error. */
-export function withPowertools<TEvent, TResult>(deps: Pick<HandlerDeps, 'logger' | 'metrics' | 'tracer'>, fn: (event: TEvent, context: Context) => Promise<TResult>) {
+export function withPowertools<TEvent, TResult>(
+  deps: Pick<HandlerDeps, 'logger' | 'metrics' | 'tracer'>,
+  fn: (event: TEvent, context: Context) => Promise<TResult>,
+) {
   const handler = middy(fn);
   if (deps.tracer) handler.use(captureLambdaHandler(deps.tracer));
-  return handler.use(injectLambdaContext(deps.logger, { resetKeys: true })).use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
+  return handler
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .use(logMetrics(deps.metrics, { captureColdStartMetric: true }));
 }
 
 /**

@@ -57,22 +57,34 @@ export interface IngestSummary {
   failedTargets: Array<{ targetId: string; error: string }>;
 }
 
-
 export function createIngestHandler(deps: IngestDeps) {
   const targets = targetsById(deps.config);
   const concurrency = deps.targetConcurrency ?? DEFAULT_TARGET_CONCURRENCY;
 
-  const storeAndReconcile = (_eventKey: string, drivers: Driver[], context: Context | undefined, receivedAtMs: number): Promise<Stored> =>
-    storeDriversAndReconcile(deps, targets, concurrency, drivers, context, receivedAtMs);
+  const storeAndReconcile = (
+    _eventKey: string,
+    drivers: Driver[],
+    context: Context | undefined,
+    receivedAtMs: number,
+  ): Promise<Stored> => storeDriversAndReconcile(deps, targets, concurrency, drivers, context, receivedAtMs);
 
   const idempotencyConfig = new IdempotencyConfig({ expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS });
   const storeOnce = deps.idempotencyStore
-    ? makeIdempotent(storeAndReconcile, { persistenceStore: deps.idempotencyStore, config: idempotencyConfig, keyPrefix: 'drivetrain-ingest', dataIndexArgument: 0 })
+    ? makeIdempotent(storeAndReconcile, {
+        persistenceStore: deps.idempotencyStore,
+        config: idempotencyConfig,
+        keyPrefix: 'drivetrain-ingest',
+        dataIndexArgument: 0,
+      })
     : storeAndReconcile;
 
   const ingest = async (event: unknown, context: Context): Promise<IngestSummary> => {
     const receivedAtMs = performance.now();
-    const { drivers, rejected, channel } = normalize(event, { config: deps.config, receivedAt: deps.clock(), ...(deps.home ? { home: deps.home } : {}) });
+    const { drivers, rejected, channel } = normalize(event, {
+      config: deps.config,
+      receivedAt: deps.clock(),
+      ...(deps.home ? { home: deps.home } : {}),
+    });
     countRejections(deps, rejected, channel);
     const poison = rejected.filter((r) => POISON_REASONS.has(r.reason));
     if (poison.length > 0) {
@@ -90,7 +102,11 @@ export function createIngestHandler(deps: IngestDeps) {
       accepted: 0,
       duplicates: 0,
       outOfOrder: 0,
-      rejected: rejected.map((r) => ({ reason: r.reason, message: r.message, ...(r.targetId ? { targetId: r.targetId } : {}) })),
+      rejected: rejected.map((r) => ({
+        reason: r.reason,
+        message: r.message,
+        ...(r.targetId ? { targetId: r.targetId } : {}),
+      })),
       reconciled: [],
       failedTargets: [],
     };

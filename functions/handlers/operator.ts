@@ -58,7 +58,6 @@ const functionUrlEventSchema = z.object({
   }),
 });
 
-
 function respond(statusCode: number, body: unknown): OperatorResponse {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
@@ -75,7 +74,12 @@ export function createOperatorHandler(deps: OperatorDeps) {
     return respond(STATUS[reason], { error: reason, message });
   };
 
-  const putDriver = async (request: Extract<OperatorRequest, { action: 'put-driver' }>, caller: VerifiedCaller, requestId: string, context: Context) => {
+  const putDriver = async (
+    request: Extract<OperatorRequest, { action: 'put-driver' }>,
+    caller: VerifiedCaller,
+    requestId: string,
+    context: Context,
+  ) => {
     const receivedAtMs = performance.now();
     const now = deps.clock();
     // The shape the normalizer knows, with the envelope fields taken from AWS, not from the body.
@@ -90,19 +94,45 @@ export function createOperatorHandler(deps: OperatorDeps) {
       resources: [],
       detail: request.detail,
     };
-    const { drivers, rejected } = normalize(event, { config: deps.config, receivedAt: now, caller, ...(deps.home ? { home: deps.home } : {}) });
+    const { drivers, rejected } = normalize(event, {
+      config: deps.config,
+      receivedAt: now,
+      caller,
+      ...(deps.home ? { home: deps.home } : {}),
+    });
     countRejections(deps, rejected, 'operator-endpoint');
     if (rejected.length > 0) {
-      return respond(STATUS['driver-rejected'], { error: 'driver-rejected', rejected: rejected.map((r) => ({ reason: r.reason, message: r.message, ...(r.targetId ? { targetId: r.targetId } : {}) })) });
+      return respond(STATUS['driver-rejected'], {
+        error: 'driver-rejected',
+        rejected: rejected.map((r) => ({
+          reason: r.reason,
+          message: r.message,
+          ...(r.targetId ? { targetId: r.targetId } : {}),
+        })),
+      });
     }
     const stored: Stored = await storeDriversAndReconcile(deps, targets, concurrency, drivers, context, receivedAtMs);
-    deps.logger.info('operator driver accepted', { caller: caller.arn, session: caller.session, drivers: drivers.map((d) => d.id) });
-    return respond(200, { eventId: event.id, principal: caller.arn, ...(caller.session ? { session: caller.session } : {}), drivers, ...stored });
+    deps.logger.info('operator driver accepted', {
+      caller: caller.arn,
+      session: caller.session,
+      drivers: drivers.map((d) => d.id),
+    });
+    return respond(200, {
+      eventId: event.id,
+      principal: caller.arn,
+      ...(caller.session ? { session: caller.session } : {}),
+      drivers,
+      ...stored,
+    });
   };
 
   const setMode = async (request: Extract<OperatorRequest, { action: 'set-mode' }>, caller: VerifiedCaller) => {
     const target = targets.get(request.targetId);
-    if (!target) return refuse('unknown-target', `unknown target "${request.targetId}"; known targets: ${[...targets.keys()].join(', ')}`);
+    if (!target)
+      return refuse(
+        'unknown-target',
+        `unknown target "${request.targetId}"; known targets: ${[...targets.keys()].join(', ')}`,
+      );
     if (!principalMatches(caller.arn, target.operatorPrincipals)) {
       return refuse(
         'mode-not-permitted',
@@ -110,8 +140,20 @@ export function createOperatorHandler(deps: OperatorDeps) {
         { caller: caller.arn, targetId: target.id },
       );
     }
-    const change: ModeChange = await changeMode(deps.decisions, target, request.verb, { by: describeCaller(caller), reason: request.reason }, deps.clock());
-    deps.logger.info('operator mode change', { caller: caller.arn, session: caller.session, targetId: target.id, verb: request.verb, changed: change.changed });
+    const change: ModeChange = await changeMode(
+      deps.decisions,
+      target,
+      request.verb,
+      { by: describeCaller(caller), reason: request.reason },
+      deps.clock(),
+    );
+    deps.logger.info('operator mode change', {
+      caller: caller.arn,
+      session: caller.session,
+      targetId: target.id,
+      verb: request.verb,
+      changed: change.changed,
+    });
     return respond(200, change);
   };
 
@@ -122,8 +164,13 @@ export function createOperatorHandler(deps: OperatorDeps) {
     // Present only when Lambda authenticated the request (AuthType AWS_IAM): no identity, no request.
     const userArn = event.requestContext.authorizer?.iam.userArn;
     const caller = userArn === undefined ? undefined : verifiedCaller(userArn);
-    if (!caller) return refuse('unauthenticated', 'the request carries no IAM identity verified by AWS; sign it with SigV4 (the function URL uses AuthType AWS_IAM)');
-    if (event.requestContext.http.method !== 'POST') return refuse('bad-request', `method ${event.requestContext.http.method}; the operator endpoint takes POST`);
+    if (!caller)
+      return refuse(
+        'unauthenticated',
+        'the request carries no IAM identity verified by AWS; sign it with SigV4 (the function URL uses AuthType AWS_IAM)',
+      );
+    if (event.requestContext.http.method !== 'POST')
+      return refuse('bad-request', `method ${event.requestContext.http.method}; the operator endpoint takes POST`);
     const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
     if (Buffer.byteLength(text) > MAX_BODY_BYTES) return refuse('bad-request', `body over ${MAX_BODY_BYTES} bytes`);
     let body: unknown;
@@ -133,8 +180,14 @@ export function createOperatorHandler(deps: OperatorDeps) {
       return refuse('bad-request', 'body is not JSON');
     }
     const request = operatorRequestSchema.safeParse(body);
-    if (!request.success) return refuse('bad-request', request.error.issues.map((i) => `${i.path.join('.') || '<body>'}: ${i.message}`).join('; '));
-    return request.data.action === 'put-driver' ? putDriver(request.data, caller, event.requestContext.requestId, context) : setMode(request.data, caller);
+    if (!request.success)
+      return refuse(
+        'bad-request',
+        request.error.issues.map((i) => `${i.path.join('.') || '<body>'}: ${i.message}`).join('; '),
+      );
+    return request.data.action === 'put-driver'
+      ? putDriver(request.data, caller, event.requestContext.requestId, context)
+      : setMode(request.data, caller);
   };
 
   return withPowertools(deps, operator);

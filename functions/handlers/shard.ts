@@ -19,7 +19,12 @@ import { METRIC } from '../contracts';
 import type { Target } from '../domain/model';
 import { reconcileTarget, describeError, type ReconcileDeps } from '../app/reconcile';
 import { settleWithConcurrency } from '../app/concurrency';
-import { SHARD_TARGET_CONCURRENCY, TARGET_WORST_CASE_SECONDS, shardMessageSchema, type ShardMessage } from '../app/shards';
+import {
+  SHARD_TARGET_CONCURRENCY,
+  TARGET_WORST_CASE_SECONDS,
+  shardMessageSchema,
+  type ShardMessage,
+} from '../app/shards';
 import { buildLambdaDeps } from '../runtime/deps';
 import { lambdaEntry, reconcileDeps, targetsById, withPowertools, type HandlerDeps } from './common';
 
@@ -61,7 +66,10 @@ export function createShardHandler(deps: ShardDeps) {
       const message = readShardMessage(record.body);
       if (!message.ok) {
         deps.metrics.addMetric(METRIC.poisonEvents, MetricUnit.Count, 1);
-        deps.logger.error('unreadable shard message; handed back to SQS (it ends in the shard DLQ)', { messageId: record.messageId, problem: message.problem });
+        deps.logger.error('unreadable shard message; handed back to SQS (it ends in the shard DLQ)', {
+          messageId: record.messageId,
+          problem: message.problem,
+        });
         batchItemFailures.push({ itemIdentifier: record.messageId });
         continue;
       }
@@ -82,10 +90,17 @@ function readShardMessage(body: string): { ok: true; value: ShardMessage } | { o
   }
   const parsed = shardMessageSchema.safeParse(json);
   if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, problem: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ') };
+  return {
+    ok: false,
+    problem: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+  };
 }
 
-async function reconcileShard({ deps, rdeps, byId, concurrency, context }: Invocation, message: ShardMessage, messageId: string): Promise<void> {
+async function reconcileShard(
+  { deps, rdeps, byId, concurrency, context }: Invocation,
+  message: ShardMessage,
+  messageId: string,
+): Promise<void> {
   const log = { messageId, shard: `${message.shard.index + 1}/${message.shard.count}`, tickAt: message.tickAt };
   if (deps.clock() > message.notAfter) {
     // The next tick has planned this shard again (a backlog, or a redelivery after a lost invocation).
@@ -109,7 +124,11 @@ async function reconcileShard({ deps, rdeps, byId, concurrency, context }: Invoc
   const outcomes = results.map((result, i): TargetOutcome => {
     if (result.status === 'fulfilled') return result.value;
     deps.metrics.addMetric(METRIC.reconcileErrors, MetricUnit.Count, 1);
-    deps.logger.error('reconcile failed; the next tick tries again', { ...log, targetId: targets[i]!.id, error: describeError(result.reason) });
+    deps.logger.error('reconcile failed; the next tick tries again', {
+      ...log,
+      targetId: targets[i]!.id,
+      error: describeError(result.reason),
+    });
     return 'failed';
   });
   const count = (o: TargetOutcome) => outcomes.filter((x) => x === o).length;
@@ -117,13 +136,27 @@ async function reconcileShard({ deps, rdeps, byId, concurrency, context }: Invoc
   deps.metrics.addMetric(METRIC.shardDuration, MetricUnit.Milliseconds, durationMs);
   if (count('deferred') > 0) {
     deps.metrics.addMetric(METRIC.shardTargetsDeferred, MetricUnit.Count, count('deferred'));
-    deps.logger.warn('invocation nearly out of time; the remaining targets wait for the next tick', { ...log, deferred: count('deferred') });
+    deps.logger.warn('invocation nearly out of time; the remaining targets wait for the next tick', {
+      ...log,
+      deferred: count('deferred'),
+    });
   }
-  deps.logger.info('shard done', { ...log, targets: targets.length, reconciled: count('reconciled'), failed: count('failed'), deferred: count('deferred'), durationMs: Math.round(durationMs) });
+  deps.logger.info('shard done', {
+    ...log,
+    targets: targets.length,
+    reconciled: count('reconciled'),
+    failed: count('failed'),
+    deferred: count('deferred'),
+    durationMs: Math.round(durationMs),
+  });
 }
 
 function remainingMs(context: Context): number {
-  return typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
+  return typeof context.getRemainingTimeInMillis === 'function'
+    ? context.getRemainingTimeInMillis()
+    : Number.POSITIVE_INFINITY;
 }
 
-export const handler = lambdaEntry(() => createShardHandler({ ...buildLambdaDeps(), targetConcurrency: SHARD_TARGET_CONCURRENCY }));
+export const handler = lambdaEntry(() =>
+  createShardHandler({ ...buildLambdaDeps(), targetConcurrency: SHARD_TARGET_CONCURRENCY }),
+);

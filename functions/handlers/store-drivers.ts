@@ -23,7 +23,11 @@ export interface Stored {
 }
 
 /** Counts and logs every rejection, by reason; shared with the operator endpoint. */
-export function countRejections(deps: Pick<HandlerDeps, 'metrics' | 'logger'>, rejected: readonly Rejection[], channel: string): void {
+export function countRejections(
+  deps: Pick<HandlerDeps, 'metrics' | 'logger'>,
+  rejected: readonly Rejection[],
+  channel: string,
+): void {
   for (const rejection of rejected) {
     const counter = deps.metrics.singleMetric();
     counter.addDimension('reason', rejection.reason);
@@ -51,7 +55,14 @@ export async function storeDriversAndReconcile(
   const affected = new Set<string>();
   for (const driver of drivers) {
     const result = await deps.drivers.put(driver);
-    const log = { driverId: driver.id, driver: driver.name, kind: driver.kind, targets: driver.targets, eventId: driver.lineage.eventId, observedAt: driver.observedAt };
+    const log = {
+      driverId: driver.id,
+      driver: driver.name,
+      kind: driver.kind,
+      targets: driver.targets,
+      eventId: driver.lineage.eventId,
+      observedAt: driver.observedAt,
+    };
     if (result === 'out-of-order') {
       stored.outOfOrder++;
       deps.metrics.addMetric(METRIC.driversOutOfOrder, MetricUnit.Count, 1);
@@ -73,16 +84,20 @@ export async function storeDriversAndReconcile(
 
   const ids = [...affected].filter((id) => targets.has(id));
   const rdeps = reconcileDeps(deps, context);
-  const results = await settleWithConcurrency(ids, concurrency, (id) => reconcileTarget(rdeps, targets.get(id)!, deps.clock(), 'driver', { receivedAtMs }));
+  const results = await settleWithConcurrency(ids, concurrency, (id) =>
+    reconcileTarget(rdeps, targets.get(id)!, deps.clock(), 'driver', { receivedAtMs }),
+  );
   results.forEach((result, i) => {
     if (result.status === 'fulfilled') stored.reconciled.push(result.value);
     else {
       const targetId = ids[i]!;
       deps.metrics.addMetric(METRIC.reconcileErrors, MetricUnit.Count, 1);
-      deps.logger.error('reconcile failed; the driver is stored and the next tick decides again', { targetId, error: result.reason as Error });
+      deps.logger.error('reconcile failed; the driver is stored and the next tick decides again', {
+        targetId,
+        error: result.reason as Error,
+      });
       stored.failedTargets.push({ targetId, error: describeError(result.reason).message });
     }
   });
   return stored;
 }
-

@@ -26,7 +26,10 @@ import { buildLambdaDeps } from '../runtime/deps';
 import { buildShardDispatch } from '../runtime/shards';
 import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, reconcileDeps, withPowertools, type HandlerDeps } from './common';
 
-export const scheduledEventSchema = EventBridgeSchema.extend({ source: z.literal('aws.events'), 'detail-type': z.literal('Scheduled Event') });
+export const scheduledEventSchema = EventBridgeSchema.extend({
+  source: z.literal('aws.events'),
+  'detail-type': z.literal('Scheduled Event'),
+});
 export const manualTickSchema = z.object({ targetIds: z.array(identifier).min(1).max(100).optional() }).strict();
 export const tickEventSchema = z.union([scheduledEventSchema, manualTickSchema]);
 export type TickEvent = z.infer<typeof tickEventSchema>;
@@ -34,7 +37,10 @@ export type TickEvent = z.infer<typeof tickEventSchema>;
 export class UnknownTargetsError extends Error {
   override readonly name = 'UnknownTargetsError';
   readonly retryable = false;
-  constructor(readonly targetIds: string[], known: string[]) {
+  constructor(
+    readonly targetIds: string[],
+    known: string[],
+  ) {
     super(`unknown target(s) ${targetIds.map((t) => JSON.stringify(t)).join(', ')}; configured: ${known.join(', ')}`);
   }
 }
@@ -70,7 +76,9 @@ export function createTickHandler(deps: TickDeps) {
     const startedAt = deps.clock();
     // The clock is read per target: a target reconciled late in a long tick must not be decided (and sorted
     // in the decision table) at a time earlier than a decision another invocation made meanwhile.
-    const results = await settleWithConcurrency(selected, concurrency, (target) => reconcileTarget(rdeps, target, deps.clock(), 'tick'));
+    const results = await settleWithConcurrency(selected, concurrency, (target) =>
+      reconcileTarget(rdeps, target, deps.clock(), 'tick'),
+    );
     const summary: TickSummary = { at: startedAt, reconciled: [], failed: [] };
     results.forEach((result, i) => {
       const targetId = selected[i]!.id;
@@ -102,9 +110,18 @@ export function createTickHandler(deps: TickDeps) {
  * targets wait for the next tick (as a failed target of an inline tick does), and nothing is thrown: a
  * retried tick would enqueue every other shard twice.
  */
-async function dispatchShards(deps: TickDeps, dispatch: ShardDispatch, selected: readonly Target[]): Promise<TickSummary> {
+async function dispatchShards(
+  deps: TickDeps,
+  dispatch: ShardDispatch,
+  selected: readonly Target[],
+): Promise<TickSummary> {
   const at = deps.clock();
-  const messages = shardMessages(selected.map((t) => t.id), at, dispatch.intervalSeconds, dispatch.size);
+  const messages = shardMessages(
+    selected.map((t) => t.id),
+    at,
+    dispatch.intervalSeconds,
+    dispatch.size,
+  );
   let failedShards: number[] = [];
   try {
     await dispatch.queue.send(messages);
@@ -112,11 +129,24 @@ async function dispatchShards(deps: TickDeps, dispatch: ShardDispatch, selected:
     if (!(error instanceof ShardDispatchError)) throw error;
     failedShards = error.failedShards;
     deps.metrics.addMetric(METRIC.shardDispatchFailures, MetricUnit.Count, failedShards.length);
-    deps.logger.error('some shards could not be queued; their targets wait for the next tick', { failedShards, retryable: error.retryable, error });
+    deps.logger.error('some shards could not be queued; their targets wait for the next tick', {
+      failedShards,
+      retryable: error.retryable,
+      error,
+    });
   }
   deps.metrics.addMetric(METRIC.shardsDispatched, MetricUnit.Count, messages.length - failedShards.length);
-  deps.logger.info('tick planned', { targets: selected.length, shards: messages.length, failedShards: failedShards.length });
-  return { at, reconciled: [], failed: [], dispatched: { shards: messages.length, targets: selected.length, failedShards } };
+  deps.logger.info('tick planned', {
+    targets: selected.length,
+    shards: messages.length,
+    failedShards: failedShards.length,
+  });
+  return {
+    at,
+    reconciled: [],
+    failed: [],
+    dispatched: { shards: messages.length, targets: selected.length, failedShards },
+  };
 }
 
 function selectTargets(targets: readonly Target[], ids: string[] | undefined): Target[] {

@@ -116,11 +116,15 @@ function suppression(detail: z.infer<typeof alarmDetailSchema>): string | undefi
   if (typeof by === 'string' && by.length > 0) return `actions suppressed by ${by.slice(0, 64)}`;
   if (by !== undefined && by !== null && by !== '') return 'actions suppressed';
   const mute = detail.muteDetail;
-  const present = mute !== undefined && mute !== null && mute !== '' && !(typeof mute === 'object' && Object.keys(mute).length === 0);
+  const present =
+    mute !== undefined && mute !== null && mute !== '' && !(typeof mute === 'object' && Object.keys(mute).length === 0);
   return present ? 'muted by an alarm mute rule' : undefined;
 }
 
-export function fromSnsAlarmMessage(message: z.infer<typeof snsAlarmMessageSchema>, deliveryTime: unknown): AlarmObservation {
+export function fromSnsAlarmMessage(
+  message: z.infer<typeof snsAlarmMessageSchema>,
+  deliveryTime: unknown,
+): AlarmObservation {
   const observation: AlarmObservation = {
     alarmName: message.AlarmName,
     state: message.NewStateValue,
@@ -146,7 +150,8 @@ function readPreviousState(previous: unknown): AlarmState | undefined {
  * is missing. An alarm is never refused for its datapoint, which no rule acts on.
  */
 export function latestDatapoint(reasonData: unknown): number | undefined {
-  if (typeof reasonData !== 'string' || reasonData.length === 0 || reasonData.length > REASON_DATA_MAX_PARSE) return undefined;
+  if (typeof reasonData !== 'string' || reasonData.length === 0 || reasonData.length > REASON_DATA_MAX_PARSE)
+    return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(reasonData);
@@ -166,7 +171,12 @@ export function latestDatapoint(reasonData: unknown): number | undefined {
  * the same id, which is what idempotency and the audit trail key on. The payload time and the state value
  * join the hash so a payload that lacks the state timestamp still does not collide with the next change.
  */
-export function alarmActionEventId(alarmArn: string, stateTimestamp: unknown, payloadTime: unknown, state: AlarmState): string {
+export function alarmActionEventId(
+  alarmArn: string,
+  stateTimestamp: unknown,
+  payloadTime: unknown,
+  state: AlarmState,
+): string {
   const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
   const key = [alarmArn, text(stateTimestamp), text(payloadTime), state].join('\n');
   return `alarm-action-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;

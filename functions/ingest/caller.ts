@@ -55,7 +55,10 @@ const globs = new Map<string, RegExp>();
 function globPattern(pattern: string): RegExp {
   let regex = globs.get(pattern);
   if (!regex) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     regex = new RegExp(`^${body}$`, 's');
     globs.set(pattern, regex);
   }

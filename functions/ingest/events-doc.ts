@@ -41,7 +41,13 @@ const businessExamples: Array<EventExample<BusinessDriverDetailInput>> = [
       driver: 'flash-sale',
       id: 'black-friday-2026',
       label: 'Black Friday 2026',
-      signal: { type: 'demand', demand: { multiplier: 3 }, windowStart: '2026-11-27T08:00:00Z', windowEnd: '2026-11-28T08:00:00Z', leadTimeSeconds: 1800 },
+      signal: {
+        type: 'demand',
+        demand: { multiplier: 3 },
+        windowStart: '2026-11-27T08:00:00Z',
+        windowEnd: '2026-11-28T08:00:00Z',
+        leadTimeSeconds: 1800,
+      },
     },
   },
   {
@@ -88,26 +94,53 @@ const overrideExamples: Array<EventExample<OverrideDetailInput>> = [
 ];
 
 export const EVENT_DOCS: ReadonlyArray<EventDoc> = [
-  { title: 'Business driver', detailType: DETAIL_TYPES.businessDriver, source: 'com.acme.marketing', schema: businessDriverDetailSchema, examples: businessExamples },
-  { title: 'Metric snapshot', detailType: DETAIL_TYPES.metricSnapshot, source: 'drivetrain.metrics', schema: metricSnapshotDetailSchema, examples: metricExamples },
-  { title: 'Override', detailType: DETAIL_TYPES.override, source: OPERATOR_SOURCE, schema: overrideDetailSchema, examples: overrideExamples },
+  {
+    title: 'Business driver',
+    detailType: DETAIL_TYPES.businessDriver,
+    source: 'com.acme.marketing',
+    schema: businessDriverDetailSchema,
+    examples: businessExamples,
+  },
+  {
+    title: 'Metric snapshot',
+    detailType: DETAIL_TYPES.metricSnapshot,
+    source: 'drivetrain.metrics',
+    schema: metricSnapshotDetailSchema,
+    examples: metricExamples,
+  },
+  {
+    title: 'Override',
+    detailType: DETAIL_TYPES.override,
+    source: OPERATOR_SOURCE,
+    schema: overrideDetailSchema,
+    examples: overrideExamples,
+  },
 ];
 
 const REASON_DOCS: Record<RejectionReason, string> = {
-  malformed: 'The payload does not match its schema (the message names the path), or a value is out of bounds: a unit other than the declared one, a snapshot dated in the future, a record that would live too long, an override action that does not fit the target.',
-  'unsupported-event': 'Not a driver event: another detail-type, an SNS message that is not an alarm notification, an unknown payload shape.',
+  malformed:
+    'The payload does not match its schema (the message names the path), or a value is out of bounds: a unit other than the declared one, a snapshot dated in the future, a record that would live too long, an override action that does not fit the target.',
+  'unsupported-event':
+    'Not a driver event: another detail-type, an SNS message that is not an alarm notification, an unknown payload shape.',
   'unknown-alarm': 'No driver lists the alarm in `drivers[].alarmNames`.',
   'unknown-driver': 'The `driver` named in the detail is not declared in the config.',
-  'unknown-target': 'A target is not in the config, or is not among the driver\'s declared targets.',
-  'source-not-allowed': 'The event `source` is not in the target\'s `allowedSources` (alarms: `aws.cloudwatch` must be listed).',
+  'unknown-target': "A target is not in the config, or is not among the driver's declared targets.",
+  'source-not-allowed':
+    "The event `source` is not in the target's `allowedSources` (alarms: `aws.cloudwatch` must be listed).",
   'override-not-permitted': `The verified caller does not match the target's \`overridePrincipals\`, or the override would last longer than ${formatSpan(OVERRIDE_MAX_SECONDS)} (or the driver's \`ttlSeconds\`).`,
   'override-without-expiry': 'An override without `expiresAt`.',
-  'expired-on-arrival': 'The record had already expired when it arrived (an old alarm replayed, a window that has closed, an expiry in the past).',
-  'driver-kind-mismatch': 'The event carries a different kind of driver than the one declared (a metric snapshot for a business driver, ...).',
-  'foreign-alarm': 'The alarm notification comes from another account or region than the deployment\'s own (alarm names are unique only per account and region).',
-  'alarm-suppressed': 'The alarm\'s actions are suppressed (`actionsSuppressedBy` of a composite alarm) or muted (`muteDetail`): CloudWatch runs none of its actions, so it drives nothing.',
-  'unverified-principal': 'An override without an AWS-verified caller (sent to the bus, or invoked directly), or carrying a `principal` claim in its detail.',
-  'sender-not-permitted': 'The sender may not send this `source`: the verified caller (operator endpoint) or the sending account (bus) is not among `sourcePrincipals` of the source.',
+  'expired-on-arrival':
+    'The record had already expired when it arrived (an old alarm replayed, a window that has closed, an expiry in the past).',
+  'driver-kind-mismatch':
+    'The event carries a different kind of driver than the one declared (a metric snapshot for a business driver, ...).',
+  'foreign-alarm':
+    "The alarm notification comes from another account or region than the deployment's own (alarm names are unique only per account and region).",
+  'alarm-suppressed':
+    "The alarm's actions are suppressed (`actionsSuppressedBy` of a composite alarm) or muted (`muteDetail`): CloudWatch runs none of its actions, so it drives nothing.",
+  'unverified-principal':
+    'An override without an AWS-verified caller (sent to the bus, or invoked directly), or carrying a `principal` claim in its detail.',
+  'sender-not-permitted':
+    'The sender may not send this `source`: the verified caller (operator endpoint) or the sending account (bus) is not among `sourcePrincipals` of the source.',
 };
 
 function json(value: unknown): string {
@@ -164,7 +197,7 @@ export function renderEventsDoc(): string {
     '- The datapoint is the last element of `reasonData.recentDatapoints`. Composite alarms, missing or non-JSON',
     '  `reasonData` and non-numeric datapoints give the state alone; they are never rejected for it. The classic',
     '  SNS message has no `reasonData`, so SNS alarms carry the state alone.',
-    '- `expiresAt` is `observedAt` + the driver\'s `ttlSeconds` (7 days by default: an alarm only speaks when it',
+    "- `expiresAt` is `observedAt` + the driver's `ttlSeconds` (7 days by default: an alarm only speaks when it",
     '  changes state). The driver goes to each declared target whose `allowedSources` lists `aws.cloudwatch`;',
     '  the others get a `source-not-allowed` rejection.',
     '',
@@ -182,7 +215,7 @@ export function renderEventsDoc(): string {
     '  `2026-11-27T09:00:00+01:00`). A number that looks like milliseconds is refused.',
     '- Unknown keys are refused: a misspelt `windowend` is an error, not a silently ignored field.',
     '- Targets named in the event (`targets`) get the driver all together or not at all. Without `targets`, a',
-    '  business driver goes to the driver\'s declared targets, and each target that refuses the source is',
+    "  business driver goes to the driver's declared targets, and each target that refuses the source is",
     '  dropped with its own rejection.',
     '- The event time (`Time` in put-events, set by EventBridge when omitted) becomes `observedAt`; a time',
     `  more than ${formatSpan(MAX_FUTURE_SKEW_SECONDS)} ahead is replaced by the receive time, so a wrong clock cannot shadow later updates.`,
@@ -194,7 +227,7 @@ export function renderEventsDoc(): string {
     if (doc.detailType === DETAIL_TYPES.businessDriver) {
       push(
         '- Driver id: `business:<driver>:<id>`; sending the same `id` again replaces the record.',
-        '- Signals: `demand` (`multiplier` of the rule\'s baseline, or `absolute` capacity, with optional',
+        "- Signals: `demand` (`multiplier` of the rule's baseline, or `absolute` capacity, with optional",
         '  `leadTimeSeconds`), `budget` (`maxHourlyCost`) and `freeze`, each for `windowStart`..`windowEnd`.',
         '- `expiresAt` defaults to `windowEnd`: the record means nothing once its window has closed. A record may',
         `  live at most ${formatSpan(BUSINESS_MAX_LIFETIME_SECONDS)} ahead, or the driver's \`ttlSeconds\` when the config sets one (a window in 2062 is a typo).`,
@@ -202,10 +235,10 @@ export function renderEventsDoc(): string {
     } else if (doc.detailType === DETAIL_TYPES.metricSnapshot) {
       push(
         '- Driver id: `metric:<driver>`; each snapshot replaces the previous one (target tracking uses the latest).',
-        '- `unit` must equal the driver\'s declared `unit` when the config declares one; the declared unit is',
+        "- `unit` must equal the driver's declared `unit` when the config declares one; the declared unit is",
         '  recorded when the snapshot has none. `timestamp` (when measured) defaults to the event time and may',
         `  not be more than ${formatSpan(MAX_FUTURE_SKEW_SECONDS)} in the future.`,
-        '- `expiresAt` is `timestamp` + the driver\'s `ttlSeconds` (1 hour by default: an old sample no longer',
+        "- `expiresAt` is `timestamp` + the driver's `ttlSeconds` (1 hour by default: an old sample no longer",
         '  describes the present).',
       );
     } else {
@@ -219,16 +252,38 @@ export function renderEventsDoc(): string {
         '- `reason` is mandatory and shown in every decision the override shapes.',
         '- **Overrides are not sent to the bus** (its policy denies this detail-type to everyone): they go to the',
         '  IAM-authenticated operator endpoint (`drivetrain put-driver --kind override`, SigV4-signed), which takes',
-        '  the caller ARN AWS verified and matches it against the target\'s `overridePrincipals` (an assumed-role',
+        "  the caller ARN AWS verified and matches it against the target's `overridePrincipals` (an assumed-role",
         '  session matches through its role ARN). The entry below is the body the endpoint takes. A `principal`',
         '  field is refused (`unverified-principal`): identity comes from AWS, never from the event.',
       );
     }
     push('');
     for (const example of doc.examples) {
-      push(example.caption, '', '```json', putEventsEntry(doc, example), '```', '', 'The `Detail` document:', '', '```json', json(example.detail), '```', '');
+      push(
+        example.caption,
+        '',
+        '```json',
+        putEventsEntry(doc, example),
+        '```',
+        '',
+        'The `Detail` document:',
+        '',
+        '```json',
+        json(example.detail),
+        '```',
+        '',
+      );
     }
-    push('<details><summary>JSON Schema of <code>Detail</code></summary>', '', '```json', json(jsonSchemaOf(doc.schema)), '```', '', '</details>', '');
+    push(
+      '<details><summary>JSON Schema of <code>Detail</code></summary>',
+      '',
+      '```json',
+      json(jsonSchemaOf(doc.schema)),
+      '```',
+      '',
+      '</details>',
+      '',
+    );
   }
 
   push('## Rejection reasons', '', '| Reason | When |', '| --- | --- |');

@@ -14,7 +14,8 @@ export function quote(value: unknown): string {
   if (typeof value === 'string') {
     return JSON.stringify(value.length > QUOTE_MAX ? `${value.slice(0, QUOTE_MAX)}…` : value);
   }
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
+    return String(value);
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
@@ -55,16 +56,20 @@ export function describeIssues(error: z.ZodError, prefix: string): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `required (expected ${issue.expected})`;
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message))
+    return `required (expected ${issue.expected})`;
   if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.map(quote).join(', ')}`;
   if (issue.code === 'invalid_union') {
-    if ('options' in issue && Array.isArray(issue.options)) return `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+    if ('options' in issue && Array.isArray(issue.options))
+      return `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
     // "Invalid input" says nothing: report the branch whose type matched (the string that is not a
     // timestamp), or the types that would have been accepted.
     const branches = issue.errors.flat();
     const relevant = branches.find((branch) => branch.code !== 'invalid_type' && branch.path.length === 0);
     if (relevant) return relevant.message;
-    const expected = [...new Set(branches.flatMap((branch) => (branch.code === 'invalid_type' ? [branch.expected] : [])))];
+    const expected = [
+      ...new Set(branches.flatMap((branch) => (branch.code === 'invalid_type' ? [branch.expected] : []))),
+    ];
     if (expected.length > 0) return `expected ${expected.join(' or ')}`;
   }
   return issue.message;

@@ -323,18 +323,29 @@ class Normalization {
     // The payload says `source: aws.cloudwatch` itself; what makes that true is the function's resource
     // policy, which must allow only lambda.alarms.cloudwatch.amazonaws.com (with a SourceArn) to invoke it.
     const record: RecordContext = {
-      eventId: alarmActionEventId(payload.alarmArn, payload.alarmData.state.timestamp, payload.time, payload.alarmData.state.value),
+      eventId: alarmActionEventId(
+        payload.alarmArn,
+        payload.alarmData.state.timestamp,
+        payload.time,
+        payload.alarmData.state.value,
+      ),
       source: CLOUDWATCH_SOURCE,
       channel: 'lambda-alarm-action',
     };
     const fromArn = alarmArnOrigin(payload.alarmArn);
-    this.alarm(fromAlarmDetail(payload.alarmData, payload.time), record, { account: payload.accountId ?? fromArn.account, region: payload.region ?? fromArn.region });
+    this.alarm(fromAlarmDetail(payload.alarmData, payload.time), record, {
+      account: payload.accountId ?? fromArn.account,
+      region: payload.region ?? fromArn.region,
+    });
   }
 
   sns(raw: Record<string, unknown>): void {
     const records = raw.Records;
     if (!Array.isArray(records) || records.length === 0) {
-      this.reject({ reason: 'malformed', message: `SNS event: Records must be a non-empty array; got ${quote(records)}` });
+      this.reject({
+        reason: 'malformed',
+        message: `SNS event: Records must be a non-empty array; got ${quote(records)}`,
+      });
       return;
     }
     if (records.length > MAX_SNS_RECORDS) {
@@ -351,7 +362,11 @@ class Normalization {
     const parsed = snsRecordSchema.safeParse(raw);
     if (!parsed.success) {
       const messageId = isRecord(raw) && isRecord(raw.Sns) ? stringField(raw.Sns, 'MessageId') : undefined;
-      this.reject({ reason: 'malformed', message: `SNS record: ${describeIssues(parsed.error, path)}`, eventId: messageId });
+      this.reject({
+        reason: 'malformed',
+        message: `SNS record: ${describeIssues(parsed.error, path)}`,
+        eventId: messageId,
+      });
       return;
     }
     const sns = parsed.data.Sns;
@@ -403,10 +418,14 @@ class Normalization {
     }
     // The classic message names the region in prose ("US East (N. Virginia)"); AlarmArn has its code.
     const fromArn = alarmArnOrigin(alarm.data.AlarmArn);
-    this.alarm(fromSnsAlarmMessage(alarm.data, sns.Timestamp), { eventId: sns.MessageId, source: CLOUDWATCH_SOURCE, channel: 'sns' }, {
-      account: alarm.data.AWSAccountId ?? fromArn.account,
-      region: fromArn.region,
-    });
+    this.alarm(
+      fromSnsAlarmMessage(alarm.data, sns.Timestamp),
+      { eventId: sns.MessageId, source: CLOUDWATCH_SOURCE, channel: 'sns' },
+      {
+        account: alarm.data.AWSAccountId ?? fromArn.account,
+        region: fromArn.region,
+      },
+    );
   }
 
   // ---- alarms -------------------------------------------------------------------------------------------
@@ -439,7 +458,11 @@ class Normalization {
     const base = { eventId: record.eventId, source: record.source };
     if (!this.alarmIsHome(observation, origin, base)) return;
     if (observation.suppressed) {
-      this.reject({ ...base, reason: 'alarm-suppressed', message: `alarm ${quote(observation.alarmName)} is ${observation.state} but its ${observation.suppressed}: CloudWatch runs none of its actions, so it drives nothing` });
+      this.reject({
+        ...base,
+        reason: 'alarm-suppressed',
+        message: `alarm ${quote(observation.alarmName)} is ${observation.state} but its ${observation.suppressed}: CloudWatch runs none of its actions, so it drives nothing`,
+      });
       return;
     }
     const declaration = this.index.alarmOwners.get(observation.alarmName);
@@ -452,12 +475,20 @@ class Normalization {
       return;
     }
     if (declaration.kind !== 'alarm') {
-      this.reject({ ...base, driver: declaration.name, reason: 'driver-kind-mismatch', message: kindMismatch(declaration, 'alarm') });
+      this.reject({
+        ...base,
+        driver: declaration.name,
+        reason: 'driver-kind-mismatch',
+        message: kindMismatch(declaration, 'alarm'),
+      });
       return;
     }
     const { observedAt, lineage } = this.timing(observedAtFrom(observation.timeCandidates, this.receivedAt), record);
     const expiresAt = Math.ceil(observedAt + driverTtlSeconds(declaration));
-    if (!this.liveOnArrival(expiresAt, { ...base, driver: declaration.name }, `state change of ${isoSeconds(observedAt)}`)) return;
+    if (
+      !this.liveOnArrival(expiresAt, { ...base, driver: declaration.name }, `state change of ${isoSeconds(observedAt)}`)
+    )
+      return;
     const targets = this.fanOut(declaration, record, []);
     if (targets.length === 0) return;
     this.emit(
@@ -485,7 +516,11 @@ class Normalization {
    * Alarm names are unique only per account and region: the same name elsewhere is another alarm. The
    * rule and the topic policy already pin this account and region; this is the same check on the event.
    */
-  private alarmIsHome(observation: AlarmObservation, origin: AlarmOrigin, base: { eventId: string; source: string }): boolean {
+  private alarmIsHome(
+    observation: AlarmObservation,
+    origin: AlarmOrigin,
+    base: { eventId: string; source: string },
+  ): boolean {
     const home = this.home;
     if (!home) return true;
     const wrongAccount = origin.account?.trim() !== home.account;
@@ -505,9 +540,15 @@ class Normalization {
    * principal; what the event itself can still show is the sending account, checked against the accounts
    * of those principals.
    */
-  private senderPermitted(event: EventBridgeEnvelope, record: RecordContext, who: { eventId: string; source: string; driver: string }): boolean {
+  private senderPermitted(
+    event: EventBridgeEnvelope,
+    record: RecordContext,
+    who: { eventId: string; source: string; driver: string },
+  ): boolean {
     // Own keys only: a source named `constructor` must not find Object.prototype's.
-    const senders = Object.hasOwn(this.config.sourcePrincipals, record.source) ? this.config.sourcePrincipals[record.source] : undefined;
+    const senders = Object.hasOwn(this.config.sourcePrincipals, record.source)
+      ? this.config.sourcePrincipals[record.source]
+      : undefined;
     if (this.caller) {
       if (senders && principalMatches(this.caller.arn, senders)) return true;
       this.reject({
@@ -534,7 +575,12 @@ class Normalization {
     const base = { eventId: record.eventId, source: record.source };
     const parsed = businessDriverDetailSchema.safeParse(event.detail);
     if (!parsed.success) {
-      this.reject({ ...base, driver: driverField(event.detail), reason: 'malformed', message: `business driver: ${describeIssues(parsed.error, detailPath)}` });
+      this.reject({
+        ...base,
+        driver: driverField(event.detail),
+        reason: 'malformed',
+        message: `business driver: ${describeIssues(parsed.error, detailPath)}`,
+      });
       return;
     }
     const detail: BusinessDriverDetail = parsed.data;
@@ -548,7 +594,11 @@ class Normalization {
     const expiresAt = Math.ceil(detail.expiresAt ?? signal.windowEnd);
     if (!this.liveOnArrival(expiresAt, who, `window ending ${isoSeconds(signal.windowEnd)}`)) return;
     if (expiresAt <= observedAt) {
-      this.reject({ ...who, reason: 'expired-on-arrival', message: `expiresAt ${isoSeconds(expiresAt)} is not after the event time ${isoSeconds(observedAt)}` });
+      this.reject({
+        ...who,
+        reason: 'expired-on-arrival',
+        message: `expiresAt ${isoSeconds(expiresAt)} is not after the event time ${isoSeconds(observedAt)}`,
+      });
       return;
     }
     // A business record carries its own end, so the kind's default TTL does not cut it short (a month-long
@@ -585,7 +635,12 @@ class Normalization {
     const base = { eventId: record.eventId, source: record.source };
     const parsed = metricSnapshotDetailSchema.safeParse(event.detail);
     if (!parsed.success) {
-      this.reject({ ...base, driver: driverField(event.detail), reason: 'malformed', message: `metric snapshot: ${describeIssues(parsed.error, detailPath)}` });
+      this.reject({
+        ...base,
+        driver: driverField(event.detail),
+        reason: 'malformed',
+        message: `metric snapshot: ${describeIssues(parsed.error, detailPath)}`,
+      });
       return;
     }
     const detail: MetricSnapshotDetail = parsed.data;
@@ -610,7 +665,10 @@ class Normalization {
       });
       return;
     }
-    const { observedAt, lineage } = this.timing(detail.timestamp ?? observedAtFrom([event.time], this.receivedAt), record);
+    const { observedAt, lineage } = this.timing(
+      detail.timestamp ?? observedAtFrom([event.time], this.receivedAt),
+      record,
+    );
     const expiresAt = Math.ceil(observedAt + driverTtlSeconds(declaration));
     if (!this.liveOnArrival(expiresAt, who, `snapshot of ${isoSeconds(observedAt)}`)) return;
     const targets = this.fanOut(declaration, record, []);
@@ -636,7 +694,8 @@ class Normalization {
     const base = { eventId: record.eventId, source: record.source };
     const parsed = overrideDetailSchema.safeParse(event.detail);
     if (!parsed.success) {
-      const withoutExpiry = !isRecord(event.detail) || event.detail.expiresAt === undefined || event.detail.expiresAt === null;
+      const withoutExpiry =
+        !isRecord(event.detail) || event.detail.expiresAt === undefined || event.detail.expiresAt === null;
       this.reject({
         ...base,
         driver: driverField(event.detail),
@@ -731,7 +790,10 @@ class Normalization {
    * operator endpoint). On the bus an event carries no sender identity, and a `principal` in the detail is
    * only a claim, so both are refused rather than recorded as if someone had been identified.
    */
-  private verifiedOverrideCaller(detail: OverrideDetail, who: { eventId: string; source: string; driver: string }): VerifiedCaller | undefined {
+  private verifiedOverrideCaller(
+    detail: OverrideDetail,
+    who: { eventId: string; source: string; driver: string },
+  ): VerifiedCaller | undefined {
     if (detail.principal !== undefined) {
       this.reject({
         ...who,
@@ -744,14 +806,19 @@ class Normalization {
       this.reject({
         ...who,
         reason: 'unverified-principal',
-        message: 'override: accepted only through the operator endpoint (`drivetrain put-driver --kind override`), where AWS verifies who is calling; an event carries no verified sender',
+        message:
+          'override: accepted only through the operator endpoint (`drivetrain put-driver --kind override`), where AWS verifies who is calling; an event carries no verified sender',
       });
       return undefined;
     }
     return this.caller;
   }
 
-  private declaration(name: string, kind: DriverDeclaration['kind'], base: { eventId: string; source: string }): DriverDeclaration | undefined {
+  private declaration(
+    name: string,
+    kind: DriverDeclaration['kind'],
+    base: { eventId: string; source: string },
+  ): DriverDeclaration | undefined {
     const declaration = this.index.declarations.get(name);
     if (!declaration) {
       const known = [...this.index.declarations.values()].filter((d) => d.kind === kind).map((d) => d.name);
@@ -770,7 +837,11 @@ class Normalization {
     return declaration;
   }
 
-  private liveOnArrival(expiresAt: number, who: { eventId: string; source: string; driver: string }, what: string): boolean {
+  private liveOnArrival(
+    expiresAt: number,
+    who: { eventId: string; source: string; driver: string },
+    what: string,
+  ): boolean {
     if (expiresAt > this.receivedAt) return true;
     this.reject({
       ...who,
@@ -784,7 +855,12 @@ class Normalization {
    * Targets the driver goes to. `requested` (the sender's explicit list) is all-or-nothing; without it the
    * declaration's targets are filtered one by one. Every excluded target gets its own rejection.
    */
-  private fanOut(declaration: DriverDeclaration, record: RecordContext, checks: TargetCheck[], requested?: string[]): string[] {
+  private fanOut(
+    declaration: DriverDeclaration,
+    record: RecordContext,
+    checks: TargetCheck[],
+    requested?: string[],
+  ): string[] {
     const who = { eventId: record.eventId, source: record.source, driver: declaration.name };
     const candidates = [...new Set(requested ?? declaration.targets)];
     const accepted: string[] = [];
@@ -793,7 +869,12 @@ class Normalization {
       const target = this.index.targets.get(id);
       let problem: Rejection | undefined;
       if (!target) {
-        problem = { ...who, targetId: id, reason: 'unknown-target', message: `target ${quote(id)} is not in the config; targets: ${[...this.index.targets.keys()].join(', ')}` };
+        problem = {
+          ...who,
+          targetId: id,
+          reason: 'unknown-target',
+          message: `target ${quote(id)} is not in the config; targets: ${[...this.index.targets.keys()].join(', ')}`,
+        };
       } else if (requested && !declaration.targets.includes(id)) {
         problem = {
           ...who,
@@ -818,7 +899,11 @@ class Normalization {
       else accepted.push(id);
     }
     if (requested && problems.length > 0) {
-      for (const problem of problems) this.reject({ ...problem, message: `${problem.message}; nothing applied (the event names its targets, so all of them or none)` });
+      for (const problem of problems)
+        this.reject({
+          ...problem,
+          message: `${problem.message}; nothing applied (the event names its targets, so all of them or none)`,
+        });
       return [];
     }
     for (const problem of problems) this.reject(problem);
@@ -832,12 +917,20 @@ class Normalization {
   private emit(candidate: Driver, who: { eventId: string; source: string; driver?: string }): void {
     const checked = driverSchema.safeParse(candidate);
     if (!checked.success) {
-      this.reject({ ...who, reason: 'malformed', message: `the resulting driver is not valid: ${describeIssues(checked.error, 'driver')}` });
+      this.reject({
+        ...who,
+        reason: 'malformed',
+        message: `the resulting driver is not valid: ${describeIssues(checked.error, 'driver')}`,
+      });
       return;
     }
     const unstorable = firstUnstorableNumber(checked.data);
     if (unstorable) {
-      this.reject({ ...who, reason: 'malformed', message: `the resulting driver cannot be stored: driver.${unstorable} is outside the numbers DynamoDB holds` });
+      this.reject({
+        ...who,
+        reason: 'malformed',
+        message: `the resulting driver cannot be stored: driver.${unstorable} is outside the numbers DynamoDB holds`,
+      });
       return;
     }
     this.drivers.push(checked.data);
@@ -862,7 +955,13 @@ function businessSignal(detail: BusinessDriverDetail): BusinessSignal {
         ...(signal.leadTimeSeconds !== undefined ? { leadTimeSeconds: signal.leadTimeSeconds } : {}),
       };
     case 'budget':
-      return { type: 'budget', ...label, maxHourlyCost: signal.maxHourlyCost, windowStart: signal.windowStart, windowEnd: signal.windowEnd };
+      return {
+        type: 'budget',
+        ...label,
+        maxHourlyCost: signal.maxHourlyCost,
+        windowStart: signal.windowStart,
+        windowEnd: signal.windowEnd,
+      };
     case 'freeze':
       return { type: 'freeze', ...label, windowStart: signal.windowStart, windowEnd: signal.windowEnd };
   }
@@ -871,19 +970,27 @@ function businessSignal(detail: BusinessDriverDetail): BusinessSignal {
 const CAPACITY_KINDS: ReadonlyArray<Target['kind']> = ['ec2-asg', 'lambda-provisioned-concurrency'];
 
 /** A pin needs a capacity target, pin-weights a routing target whose SetIdentifiers it names. */
-function actionFitsTarget(detail: OverrideDetail, target: Target, who: { eventId: string; source: string; driver: string }): Rejection | undefined {
+function actionFitsTarget(
+  detail: OverrideDetail,
+  target: Target,
+  who: { eventId: string; source: string; driver: string },
+): Rejection | undefined {
   const fail = (message: string): Rejection => ({ ...who, targetId: target.id, reason: 'malformed', message });
   if (detail.action === 'pin' && !CAPACITY_KINDS.includes(target.kind)) {
     return fail(`action "pin" sets capacity, but target ${quote(target.id)} is ${target.kind}; use "pin-weights"`);
   }
   if (detail.action === 'pin-weights') {
     if (target.resource.kind !== 'route53-weighted') {
-      return fail(`action "pin-weights" sets Route 53 weights, but target ${quote(target.id)} is ${target.kind}; use "pin"`);
+      return fail(
+        `action "pin-weights" sets Route 53 weights, but target ${quote(target.id)} is ${target.kind}; use "pin"`,
+      );
     }
     const known = new Set(target.resource.endpoints.map((e) => e.setIdentifier));
     const unknown = Object.keys(detail.weights).filter((id) => !known.has(id));
     if (unknown.length > 0) {
-      return fail(`weights name unknown SetIdentifier(s) ${unknown.slice(0, 5).map(quote).join(', ')} for target ${quote(target.id)}; endpoints: ${[...known].join(', ')}`);
+      return fail(
+        `weights name unknown SetIdentifier(s) ${unknown.slice(0, 5).map(quote).join(', ')} for target ${quote(target.id)}; endpoints: ${[...known].join(', ')}`,
+      );
     }
   }
   return undefined;

@@ -41,14 +41,21 @@ export const eventTimestampSchema = z.union([
     // Millisecond precision, as an ISO timestamp carries: a subnormal like 5e-324 reads as 0, which DynamoDB
     // can store (it refuses magnitudes below 1e-130).
     .transform(toMilliseconds),
-  z.iso.datetime({ offset: true, error: 'must be epoch seconds or an ISO 8601 timestamp with an offset, e.g. 2026-11-27T08:00:00Z' })
+  z.iso
+    .datetime({
+      offset: true,
+      error: 'must be epoch seconds or an ISO 8601 timestamp with an offset, e.g. 2026-11-27T08:00:00Z',
+    })
     .transform((iso) => Date.parse(iso) / 1000),
 ]);
 
 /** Who or what a business driver instance is: re-sending the same key updates it instead of adding one. */
 const correlationKey = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:\/-]*$/, 'must start with a letter or digit and contain only letters, digits, ".", "_", ":", "/" or "-"')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:\/-]*$/,
+    'must start with a letter or digit and contain only letters, digits, ".", "_", ":", "/" or "-"',
+  )
   .max(LIMITS.correlationKey);
 
 const targetList = z.array(identifier).min(1).max(LIMITS.targetsPerDriver);
@@ -68,7 +75,12 @@ const businessSignalDetailSchema = z.discriminatedUnion('type', [
       demand: businessDemandSchema,
       ...window,
       /** Capacity must be in place this long before windowStart (the policy rule may ask for more). */
-      leadTimeSeconds: z.number().int().nonnegative().max(7 * 24 * 3600).optional(),
+      leadTimeSeconds: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(7 * 24 * 3600)
+        .optional(),
     })
     .strict(),
   z
@@ -182,8 +194,16 @@ export type OverrideExpiryProblem =
  * The checks on an override's expiry that need the current time, shared with the CLI (which runs them before
  * sending so the operator sees the problem at the prompt, not in a log).
  */
-export function checkOverrideExpiry(expiresAt: number, now: number, maxSeconds: number = OVERRIDE_MAX_SECONDS): OverrideExpiryProblem | undefined {
-  if (expiresAt <= now) return { reason: 'expired-on-arrival', message: `expiresAt ${isoSeconds(expiresAt)} is not in the future (now ${isoSeconds(now)})` };
+export function checkOverrideExpiry(
+  expiresAt: number,
+  now: number,
+  maxSeconds: number = OVERRIDE_MAX_SECONDS,
+): OverrideExpiryProblem | undefined {
+  if (expiresAt <= now)
+    return {
+      reason: 'expired-on-arrival',
+      message: `expiresAt ${isoSeconds(expiresAt)} is not in the future (now ${isoSeconds(now)})`,
+    };
   if (expiresAt - now > maxSeconds) {
     return {
       reason: 'override-not-permitted',

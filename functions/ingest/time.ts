@@ -18,7 +18,9 @@ const MAX_TIMESTAMP_LENGTH = 64;
  */
 export function parseAwsTimestamp(text: unknown): number | undefined {
   if (typeof text !== 'string' || text.length > MAX_TIMESTAMP_LENGTH) return undefined;
-  const match = AWS_TIMESTAMP.exec(text.replace(/\s+/g, (gap, at: number) => (isDateTimeSeparator(text, at) ? 'T' : '')));
+  const match = AWS_TIMESTAMP.exec(
+    text.replace(/\s+/g, (gap, at: number) => (isDateTimeSeparator(text, at) ? 'T' : '')),
+  );
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s, fraction, offset] = match;
   const year = Number(y);
@@ -32,7 +34,8 @@ export function parseAwsTimestamp(text: unknown): number | undefined {
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis);
   // Date.UTC rolls 31 February over into March; a date that does not exist is not a timestamp.
   const check = new Date(utc);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day)
+    return undefined;
   const offsetSeconds = parseOffset(offset);
   if (offsetSeconds === undefined) return undefined;
   return (utc - offsetSeconds * 1000) / 1000;
@@ -67,7 +70,12 @@ export const MAX_FUTURE_SKEW_SECONDS = 300;
 export function observedAtFrom(candidates: ReadonlyArray<unknown>, receivedAt: number): number {
   for (const candidate of candidates) {
     const seconds = typeof candidate === 'number' ? toMilliseconds(candidate) : parseAwsTimestamp(candidate);
-    if (seconds !== undefined && Number.isFinite(seconds) && seconds >= 0 && seconds <= receivedAt + MAX_FUTURE_SKEW_SECONDS) {
+    if (
+      seconds !== undefined &&
+      Number.isFinite(seconds) &&
+      seconds >= 0 &&
+      seconds <= receivedAt + MAX_FUTURE_SKEW_SECONDS
+    ) {
       return seconds;
     }
   }

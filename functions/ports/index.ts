@@ -110,7 +110,12 @@ export interface DecisionStore {
    * the allocation untouched. A transaction that landed although its response was lost is recognised by a
    * re-read and returned as recorded.
    */
-  record(decision: Decision, expectedVersion: number | undefined, status: 'planned' | 'shadow' | 'skipped', claim?: PlanClaim): Promise<DecisionRecord>;
+  record(
+    decision: Decision,
+    expectedVersion: number | undefined,
+    status: 'planned' | 'shadow' | 'skipped',
+    claim?: PlanClaim,
+  ): Promise<DecisionRecord>;
   /**
    * Takes over the claim on the pending plan `seen` (as read by getState) for `claim.owner`: a conditional
    * write that succeeds only if the pending plan and its claim are still exactly what was read. False: another
@@ -124,7 +129,12 @@ export interface DecisionStore {
    * sets the change times the observed move implies; a permanent `failed` is kept as lastPermanentFailure.
    * All clear state.pending, in the same transaction.
    */
-  markOutcome(record: DecisionRecord, status: PlanOutcomeStatus, outcome: DecisionOutcome, owner?: string): Promise<MarkResult>;
+  markOutcome(
+    record: DecisionRecord,
+    status: PlanOutcomeStatus,
+    outcome: DecisionOutcome,
+    owner?: string,
+  ): Promise<MarkResult>;
   /**
    * Clears a pending plan whose decision record is gone or already settled (nothing to mark), for the owner
    * of its claim. Returns claim-lost when the plan is no longer this owner's.
@@ -134,7 +144,12 @@ export interface DecisionStore {
   /** Newest first. */
   list(targetId: string, options?: { since?: number; limit?: number }): Promise<DecisionRecord[]>;
   /** Operator kill switch / promotion; recorded as a decision (status `skipped`, reason in summary). */
-  setMode(targetId: string, mode: TargetMode, actor: { by: string; reason: string }, now: number): Promise<DecisionRecord>;
+  setMode(
+    targetId: string,
+    mode: TargetMode,
+    actor: { by: string; reason: string },
+    now: number,
+  ): Promise<DecisionRecord>;
 }
 
 // ---- AWS resources ----------------------------------------------------------------------------------------

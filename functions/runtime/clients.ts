@@ -9,7 +9,12 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { AWS_EXECUTOR_CLIENT_CONFIG, AwsAutoScalingAdapter, AwsProvisionedConcurrencyAdapter, AwsWeightedRoutingAdapter } from '../adapters/aws';
+import {
+  AWS_EXECUTOR_CLIENT_CONFIG,
+  AwsAutoScalingAdapter,
+  AwsProvisionedConcurrencyAdapter,
+  AwsWeightedRoutingAdapter,
+} from '../adapters/aws';
 import type { ExecutorPorts } from '../executors';
 
 export interface AwsClients {
@@ -26,7 +31,10 @@ export interface AwsClients {
 export function createAwsClients(tracer?: Tracer): AwsClients {
   // The executors retry on their own (see AWS_EXECUTOR_CLIENT_CONFIG); each client gets its own copy of the
   // request-handler options because the SDK keeps a reference to them.
-  const executorConfig = () => ({ ...AWS_EXECUTOR_CLIENT_CONFIG, requestHandler: { ...AWS_EXECUTOR_CLIENT_CONFIG.requestHandler } });
+  const executorConfig = () => ({
+    ...AWS_EXECUTOR_CLIENT_CONFIG,
+    requestHandler: { ...AWS_EXECUTOR_CLIENT_CONFIG.requestHandler },
+  });
   const trace = <C>(client: C): C => (tracer ? tracer.captureAWSv3Client(client) : client);
   const dynamodb = trace(new DynamoDBClient({}));
   return {
@@ -36,7 +44,11 @@ export function createAwsClients(tracer?: Tracer): AwsClients {
     autoScaling: trace(new AutoScalingClient(executorConfig())),
     lambda: trace(new LambdaClient(executorConfig())),
     route53: trace(new Route53Client(executorConfig())),
-    cloudWatch: trace(new CloudWatchClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true } })),
+    cloudWatch: trace(
+      new CloudWatchClient({
+        requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+      }),
+    ),
   };
 }
 

@@ -24,7 +24,9 @@ export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
   metrics.setDefaultDimensions({ [DEPLOYMENT_DIMENSION]: env.config.name });
   const clients = createAwsClients(tracer);
   const ports = awsExecutorPorts(clients);
-  const storeLogger = { warn: (message: string, attributes: Record<string, unknown>) => logger.warn(message, attributes) };
+  const storeLogger = {
+    warn: (message: string, attributes: Record<string, unknown>) => logger.warn(message, attributes),
+  };
   return {
     config: env.config,
     home: env.home,
@@ -45,8 +47,13 @@ export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
     metrics,
     tracer,
     pendingGraceSeconds: env.pendingGraceSeconds,
-    idempotencyStore: new DynamoDBPersistenceLayer({ tableName: env.tables.idempotency, awsSdkV3Client: clients.dynamodb }),
+    idempotencyStore: new DynamoDBPersistenceLayer({
+      tableName: env.tables.idempotency,
+      awsSdkV3Client: clients.dynamodb,
+    }),
     // Module scope, like the clients: the history cache lives as long as the execution environment.
-    ...(env.config.drivers.some((d) => d.kind === 'metric' && d.cloudwatch) ? { metricHistory: new CloudWatchMetricHistory(clients.cloudWatch, env.config) } : {}),
+    ...(env.config.drivers.some((d) => d.kind === 'metric' && d.cloudwatch)
+      ? { metricHistory: new CloudWatchMetricHistory(clients.cloudWatch, env.config) }
+      : {}),
   };
 }

@@ -27,7 +27,9 @@ export class EnvironmentError extends Error {
 /** The accepted range of PENDING_GRACE_SECONDS (see envSchema). */
 export const PENDING_GRACE_RANGE = { min: 2, max: 1200 } as const;
 
-const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)');
+const tableName = z
+  .string()
+  .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of a-z A-Z 0-9 _ . -)');
 
 const envSchema = z.object({
   [ENV.config]: z.string().min(1),
@@ -58,7 +60,9 @@ export function decodeConfigVariable(raw: string): unknown {
     try {
       text = gunzipSync(Buffer.from(raw.slice(GZIP_PREFIX.length), 'base64')).toString('utf8');
     } catch (error) {
-      throw new EnvironmentError(`${ENV.config} starts with "${GZIP_PREFIX}" but is not gzip+base64 data`, { cause: error });
+      throw new EnvironmentError(`${ENV.config} starts with "${GZIP_PREFIX}" but is not gzip+base64 data`, {
+        cause: error,
+      });
     }
   }
   try {
@@ -83,7 +87,9 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Readonly<Driv
     config = parseConfig(decodeConfigVariable(vars[ENV.config]), `$${ENV.config}`);
   } catch (error) {
     if (error instanceof EnvironmentError) throw error;
-    throw new EnvironmentError(`${ENV.config} does not hold a valid Drivetrain config: ${(error as Error).message}`, { cause: error });
+    throw new EnvironmentError(`${ENV.config} does not hold a valid Drivetrain config: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return Object.freeze({
     config,

@@ -7,4 +7,5 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 
-export const handler = async (event: { id: string }) => documents.send(new GetCommand({ TableName: process.env.TABLE_NAME ?? 'items', Key: { id: event.id } }));
+export const handler = async (event: { id: string }) =>
+  documents.send(new GetCommand({ TableName: process.env.TABLE_NAME ?? 'items', Key: { id: event.id } }));

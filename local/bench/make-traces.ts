@@ -34,15 +34,16 @@ const measured: Array<Pick<TraceManifest['traces'][number], 'name' | 'file' | 'd
   {
     name: 'nasa-http-48h',
     file: 'nasa_kennedy_http_1995-07-05_48h.csv',
-    description: 'Measured: NASA Kennedy Space Center web server, 5-7 July 1995 (two weekdays), requests per minute; diurnal with heavy minute-to-minute noise.',
+    description:
+      'Measured: NASA Kennedy Space Center web server, 5-7 July 1995 (two weekdays), requests per minute; diurnal with heavy minute-to-minute noise.',
   },
   {
     name: 'azure-functions-24h',
     file: 'azure_functions_2019_sample1350_sum_24h.csv',
-    description: 'Measured: Azure Functions 2019 trace, invocations of 1350 sampled functions summed per minute over one day; periodic timer bursts over a noisy base.',
+    description:
+      'Measured: Azure Functions 2019 trace, invocations of 1350 sampled functions summed per minute over one day; periodic timer bursts over a noisy base.',
   },
 ];
-
 
 function gaussian(random: () => number): number {
   // Box-Muller; 1 - u keeps log() away from 0.
@@ -91,8 +92,10 @@ const models: TraceModel[] = [
   {
     name: 'diurnal',
     seed: 7,
-    description: 'Consumer API over a normal day: trough 300 rps at 04:00, lunch bump at 12:30, evening peak ~2600 rps at 20:00; no events.',
-    baseline: (h) => 300 + 2700 * Math.min(1, 0.62 * dayShape(h, 4) + 0.12 * bump(h, 12.5, 1) + 0.36 * bump(h, 20, 1.7)),
+    description:
+      'Consumer API over a normal day: trough 300 rps at 04:00, lunch bump at 12:30, evening peak ~2600 rps at 20:00; no events.',
+    baseline: (h) =>
+      300 + 2700 * Math.min(1, 0.62 * dayShape(h, 4) + 0.12 * bump(h, 12.5, 1) + 0.36 * bump(h, 20, 1.7)),
     event: () => 0,
     noise: 0.04,
   },
@@ -134,7 +137,8 @@ export function staticSchedule(model: TraceModel): Array<{ from: string; capacit
     let peak = 0;
     for (let m = 0; m < 60; m++) peak = Math.max(peak, model.baseline(h + (m + 0.5) / 60));
     const capacity = Math.min(BOUNDS.max, Math.max(BOUNDS.min, Math.ceil((peak * SCHEDULE_HEADROOM) / PER_UNIT)));
-    if (schedule[schedule.length - 1]?.capacity !== capacity) schedule.push({ from: `${String(h).padStart(2, '0')}:00`, capacity });
+    if (schedule[schedule.length - 1]?.capacity !== capacity)
+      schedule.push({ from: `${String(h).padStart(2, '0')}:00`, capacity });
   }
   return schedule;
 }
@@ -151,8 +155,19 @@ export function flashSaleDrivers(): BusinessDriver[] {
       observedAt: at(9),
       // A business driver lives until its window closes (plus an hour so the audit can show it ended).
       expiresAt: at(14),
-      lineage: { eventId: '6f1c2e0a-3d1b-4b7f-9a11-0b5e2f41d4a0', channel: 'eventbridge', receivedAt: at(9), principal: 'arn:aws:iam::111122223333:role/marketing-campaigns' },
-      signal: { type: 'demand', label: 'Black Friday noon flash sale', demand: { multiplier: 6 }, windowStart: at(12), windowEnd: at(13) },
+      lineage: {
+        eventId: '6f1c2e0a-3d1b-4b7f-9a11-0b5e2f41d4a0',
+        channel: 'eventbridge',
+        receivedAt: at(9),
+        principal: 'arn:aws:iam::111122223333:role/marketing-campaigns',
+      },
+      signal: {
+        type: 'demand',
+        label: 'Black Friday noon flash sale',
+        demand: { multiplier: 6 },
+        windowStart: at(12),
+        windowEnd: at(13),
+      },
     },
   ];
 }
@@ -170,7 +185,14 @@ export function main(outDir = resolve(__dirname, '../../traces')): TraceManifest
   };
   for (const model of models) {
     writeFileSync(resolve(outDir, `${model.name}.csv`), formatTraceCsv(generate(model), EPOCH));
-    const entry: TraceManifest['traces'][number] = { name: model.name, file: `${model.name}.csv`, description: model.description, origin: 'synthetic', seed: model.seed, staticSchedule: staticSchedule(model) };
+    const entry: TraceManifest['traces'][number] = {
+      name: model.name,
+      file: `${model.name}.csv`,
+      description: model.description,
+      origin: 'synthetic',
+      seed: model.seed,
+      staticSchedule: staticSchedule(model),
+    };
     if (model.name === 'flash-sale') {
       writeFileSync(resolve(outDir, 'flash-sale.drivers.json'), JSON.stringify(flashSaleDrivers(), null, 2) + '\n');
       entry.drivers = 'flash-sale.drivers.json';
@@ -184,5 +206,10 @@ export function main(outDir = resolve(__dirname, '../../traces')): TraceManifest
 
 if (require.main === module) {
   const manifest = main();
-  console.log(`wrote ${manifest.traces.filter((t) => t.origin === 'synthetic').map((t) => t.file).join(', ')}, flash-sale.drivers.json and manifest.json`);
+  console.log(
+    `wrote ${manifest.traces
+      .filter((t) => t.origin === 'synthetic')
+      .map((t) => t.file)
+      .join(', ')}, flash-sale.drivers.json and manifest.json`,
+  );
 }

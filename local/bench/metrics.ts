@@ -55,12 +55,18 @@ function intervals(samples: readonly ElasticitySample[], end: number): number[] 
   return samples.map((s, i) => {
     const next = i + 1 < samples.length ? samples[i + 1]!.t : end;
     const dt = next - s.t;
-    if (!(dt > 0)) throw new RangeError(`samples must be in strictly increasing time order and before end (at index ${i}: ${s.t} → ${next})`);
+    if (!(dt > 0))
+      throw new RangeError(
+        `samples must be in strictly increasing time order and before end (at index ${i}: ${s.t} → ${next})`,
+      );
     return dt;
   });
 }
 
-export function provisioningAccuracy(samples: readonly ElasticitySample[], end: number): { under: number; over: number } {
+export function provisioningAccuracy(
+  samples: readonly ElasticitySample[],
+  end: number,
+): { under: number; over: number } {
   const dts = intervals(samples, end);
   const total = end - samples[0]!.t;
   let under = 0;
@@ -73,7 +79,10 @@ export function provisioningAccuracy(samples: readonly ElasticitySample[], end: 
   return { under: (100 * under) / total, over: (100 * over) / total };
 }
 
-export function provisioningTimeshare(samples: readonly ElasticitySample[], end: number): { under: number; over: number } {
+export function provisioningTimeshare(
+  samples: readonly ElasticitySample[],
+  end: number,
+): { under: number; over: number } {
   const dts = intervals(samples, end);
   const total = end - samples[0]!.t;
   let under = 0;
@@ -106,7 +115,10 @@ export function adaptations(values: readonly number[]): number {
   return count;
 }
 
-export function jitter(samples: readonly ElasticitySample[], end: number): { perHour: number; supply: number; demand: number } {
+export function jitter(
+  samples: readonly ElasticitySample[],
+  end: number,
+): { perHour: number; supply: number; demand: number } {
   intervals(samples, end);
   const supply = adaptations(samples.map((s) => s.supply));
   const demand = adaptations(samples.map((s) => s.demand));
@@ -119,7 +131,11 @@ export function capacityHours(samples: readonly ElasticitySample[], end: number)
   return samples.reduce((sum, s, i) => sum + (s.billed ?? s.supply) * dts[i]!, 0) / 3600;
 }
 
-export function elasticityMetrics(samples: readonly ElasticitySample[], end: number, unitHourlyPrice: number): ElasticityMetrics {
+export function elasticityMetrics(
+  samples: readonly ElasticitySample[],
+  end: number,
+  unitHourlyPrice: number,
+): ElasticityMetrics {
   const accuracy = provisioningAccuracy(samples, end);
   const timeshare = provisioningTimeshare(samples, end);
   const j = jitter(samples, end);

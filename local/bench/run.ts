@@ -66,11 +66,14 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Trac
   const config = parseConfig(parseYaml(readFileSync(configPath, 'utf8')), configPath);
   const selected = options.traces?.length ? traces.filter((t) => options.traces!.includes(t.entry.name)) : traces;
   if (options.traces?.length && selected.length !== options.traces.length) {
-    throw new Error(`unknown trace(s) ${options.traces.filter((n) => !traces.some((t) => t.entry.name === n)).join(', ')}; shipped: ${traces.map((t) => t.entry.name).join(', ')}`);
+    throw new Error(
+      `unknown trace(s) ${options.traces.filter((n) => !traces.some((t) => t.entry.name === n)).join(', ')}; shipped: ${traces.map((t) => t.entry.name).join(', ')}`,
+    );
   }
   const results: TraceBenchmark[] = [];
   const forecastConfig = withForecast(parseYaml(readFileSync(configPath, 'utf8')), manifest);
-  for (const loaded of selected) results.push(await benchmarkTrace(loaded, manifest, config, configPath, forecastConfig));
+  for (const loaded of selected)
+    results.push(await benchmarkTrace(loaded, manifest, config, configPath, forecastConfig));
   return results;
 }
 
@@ -80,8 +83,12 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Trac
  * already sets a forecast (then the policy row is that policy).
  */
 export function withForecast(raw: unknown, manifest: TraceManifest): unknown {
-  const copy = structuredClone(raw) as { targets?: Array<{ id?: string; policy?: { rules?: Array<Record<string, unknown>> } }> };
-  const rule = copy.targets?.find((t) => t.id === manifest.targetId)?.policy?.rules?.find((r) => r.kind === 'metric' && r.driver === manifest.metricDriver);
+  const copy = structuredClone(raw) as {
+    targets?: Array<{ id?: string; policy?: { rules?: Array<Record<string, unknown>> } }>;
+  };
+  const rule = copy.targets
+    ?.find((t) => t.id === manifest.targetId)
+    ?.policy?.rules?.find((r) => r.kind === 'metric' && r.driver === manifest.metricDriver);
   if (!rule || rule.forecast !== undefined) return undefined;
   rule.forecast = { mode: 'enforce' };
   return copy;
@@ -96,15 +103,28 @@ export async function benchmarkTrace(
 ): Promise<TraceBenchmark> {
   const { trace, drivers, entry } = loaded;
   const target = config.targets.find((t) => t.id === manifest.targetId);
-  if (!target || target.resource.kind !== 'ec2-asg') throw new Error(`${configPath} must define the ec2-asg target "${manifest.targetId}" the traces drive`);
+  if (!target || target.resource.kind !== 'ec2-asg')
+    throw new Error(`${configPath} must define the ec2-asg target "${manifest.targetId}" the traces drive`);
   const rule = target.policy.rules.find((r) => r.kind === 'metric' && r.driver === manifest.metricDriver);
-  if (rule?.kind !== 'metric') throw new Error(`${configPath}: target ${target.id} needs a metric rule on "${manifest.metricDriver}"`);
+  if (rule?.kind !== 'metric')
+    throw new Error(`${configPath}: target ${target.id} needs a metric rule on "${manifest.metricDriver}"`);
   const step = trace.stepSeconds;
   const load = trace.points.map((p) => p.demand);
   const demand = load.map((rate) => requiredUnits(rate, manifest.perUnitCapacity));
   const price = manifest.unitHourlyPrice;
-  const score = (strategy: StrategyName, label: string, supply: number[], billed: number[], scaleActions: number): StrategyResult => {
-    const samples = trace.points.map((p, i) => ({ t: p.t, demand: demand[i]!, supply: supply[i]!, billed: billed[i]! }));
+  const score = (
+    strategy: StrategyName,
+    label: string,
+    supply: number[],
+    billed: number[],
+    scaleActions: number,
+  ): StrategyResult => {
+    const samples = trace.points.map((p, i) => ({
+      t: p.t,
+      demand: demand[i]!,
+      supply: supply[i]!,
+      billed: billed[i]!,
+    }));
     return { strategy, label, metrics: elasticityMetrics(samples, trace.end, price), samples, scaleActions };
   };
 
@@ -121,7 +141,13 @@ export async function benchmarkTrace(
       stepSeconds: step,
     });
     const { timeline, decisions } = replay.targets[0]!;
-    const actions = decisions.filter((d) => d.status === 'applied' && d.desired.kind === 'capacity' && d.previous?.kind === 'capacity' && d.desired.desired !== d.previous.desired).length;
+    const actions = decisions.filter(
+      (d) =>
+        d.status === 'applied' &&
+        d.desired.kind === 'capacity' &&
+        d.previous?.kind === 'capacity' &&
+        d.desired.desired !== d.previous.desired,
+    ).length;
     return { supply: timeline.map((s) => s.supply ?? 0), billed: timeline.map((s) => s.billed ?? 0), actions };
   };
   const own = await replayOf({ configPath });
@@ -129,22 +155,57 @@ export async function benchmarkTrace(
   const forecasting = forecastConfig === undefined ? undefined : await replayOf({ config: forecastConfig });
 
   // (2) Target tracking and (3) the static schedule, minute by minute on their own fleets.
-  const tracking = runBaseline(trace.points.map((p) => p.t), manifest, target, (fleet) => {
-    const model = new TargetTrackingModel(fleet, { groupName: groupOf(target), targetValue: rule.targetPerUnit });
-    return (i) => {
-      if (i > 0) model.evaluate(load[i - 1]!);
-    };
-  }, requiredUnits(load[0]!, rule.targetPerUnit));
+  const tracking = runBaseline(
+    trace.points.map((p) => p.t),
+    manifest,
+    target,
+    (fleet) => {
+      const model = new TargetTrackingModel(fleet, { groupName: groupOf(target), targetValue: rule.targetPerUnit });
+      return (i) => {
+        if (i > 0) model.evaluate(load[i - 1]!);
+      };
+    },
+    requiredUnits(load[0]!, rule.targetPerUnit),
+  );
   const results = [drivetrain];
-  if (forecasting) results.push(score('drivetrain-forecast', 'Drivetrain + forecast (enforce)', forecasting.supply, forecasting.billed, forecasting.actions));
-  results.push(score('target-tracking', `Target tracking (${rule.targetPerUnit}/instance)`, tracking.supply, tracking.billed, tracking.actions));
+  if (forecasting)
+    results.push(
+      score(
+        'drivetrain-forecast',
+        'Drivetrain + forecast (enforce)',
+        forecasting.supply,
+        forecasting.billed,
+        forecasting.actions,
+      ),
+    );
+  results.push(
+    score(
+      'target-tracking',
+      `Target tracking (${rule.targetPerUnit}/instance)`,
+      tracking.supply,
+      tracking.billed,
+      tracking.actions,
+    ),
+  );
   if (entry.staticSchedule) {
     // Only a trace whose generator knows "last week's profile" has a schedule an operator could have written.
-    const scheduleOptions = { groupName: groupOf(target), schedule: entry.staticSchedule, drivers, policy: target.policy, warmupSeconds: manifest.instanceWarmupSeconds };
-    const staticRun = runBaseline(trace.points.map((p) => p.t), manifest, target, (fleet) => {
-      const model = new StaticSchedule(fleet, scheduleOptions);
-      return (i) => void model.evaluate(trace.points[i]!.t);
-    }, staticScheduleCapacity(scheduleOptions, trace.start));
+    const scheduleOptions = {
+      groupName: groupOf(target),
+      schedule: entry.staticSchedule,
+      drivers,
+      policy: target.policy,
+      warmupSeconds: manifest.instanceWarmupSeconds,
+    };
+    const staticRun = runBaseline(
+      trace.points.map((p) => p.t),
+      manifest,
+      target,
+      (fleet) => {
+        const model = new StaticSchedule(fleet, scheduleOptions);
+        return (i) => void model.evaluate(trace.points[i]!.t);
+      },
+      staticScheduleCapacity(scheduleOptions, trace.start),
+    );
     results.push(score('static-schedule', 'Static schedule', staticRun.supply, staticRun.billed, staticRun.actions));
   }
   // The oracle: exactly the instances the load needs, serving at once (no warmup), within the same bounds
@@ -164,7 +225,12 @@ export async function benchmarkTrace(
     announced,
     origin: entry.origin,
     results,
-    goals: [...checkGoals(results, announced), ...(forecasting ? checkGoals(results, announced, 'drivetrain-forecast').map((g) => ({ ...g, goal: `forecast: ${g.goal}` })) : [])],
+    goals: [
+      ...checkGoals(results, announced),
+      ...(forecasting
+        ? checkGoals(results, announced, 'drivetrain-forecast').map((g) => ({ ...g, goal: `forecast: ${g.goal}` }))
+        : []),
+    ],
   };
 }
 
@@ -212,7 +278,11 @@ export function changes(values: readonly number[]): number {
  *  - under-provisioned time (τU) ≤ 0.5 × TT's on reactive traces, ≤ 0.2 × TT's where an event was announced;
  *  - instance-hours ≤ 1.0 × TT's (≤ 1.05 × with an announcement: pre-warming costs a little) and ≤ 1.3 × the oracle's.
  */
-export function checkGoals(results: StrategyResult[], announced: boolean, subject: StrategyName = 'drivetrain'): GoalCheck[] {
+export function checkGoals(
+  results: StrategyResult[],
+  announced: boolean,
+  subject: StrategyName = 'drivetrain',
+): GoalCheck[] {
   const byName = (name: StrategyName) => results.find((r) => r.strategy === name);
   const dt = byName(subject)!;
   const tt = byName('target-tracking')!;
@@ -222,7 +292,11 @@ export function checkGoals(results: StrategyResult[], announced: boolean, subjec
   const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? 1 : Infinity) : a / b);
   const eps = 1e-9;
   const goals: GoalCheck[] = [
-    { goal: 'scale actions ≤ target tracking', met: dt.scaleActions <= tt.scaleActions, detail: `${dt.scaleActions} vs ${tt.scaleActions}` },
+    {
+      goal: 'scale actions ≤ target tracking',
+      met: dt.scaleActions <= tt.scaleActions,
+      detail: `${dt.scaleActions} vs ${tt.scaleActions}`,
+    },
     {
       goal: `τU ≤ ${underLimit} × target tracking`,
       met: dt.metrics.timeshareUnder <= tt.metrics.timeshareUnder * underLimit + eps,
@@ -236,12 +310,19 @@ export function checkGoals(results: StrategyResult[], announced: boolean, subjec
   ];
   if (oracle) {
     const r = ratio(dt.metrics.capacityHours, oracle.metrics.capacityHours);
-    goals.push({ goal: 'instance-hours ≤ 1.3 × oracle', met: r <= 1.3 + eps, detail: `${dt.metrics.capacityHours.toFixed(1)} vs ${oracle.metrics.capacityHours.toFixed(1)} (${r.toFixed(2)}×)` });
+    goals.push({
+      goal: 'instance-hours ≤ 1.3 × oracle',
+      met: r <= 1.3 + eps,
+      detail: `${dt.metrics.capacityHours.toFixed(1)} vs ${oracle.metrics.capacityHours.toFixed(1)} (${r.toFixed(2)}×)`,
+    });
   }
   return goals;
 }
 
-const COLUMNS: Array<{ header: string; value: (m: ElasticityMetrics, r: StrategyResult, oracle: ElasticityMetrics | undefined) => string }> = [
+const COLUMNS: Array<{
+  header: string;
+  value: (m: ElasticityMetrics, r: StrategyResult, oracle: ElasticityMetrics | undefined) => string;
+}> = [
   { header: 'actions', value: (_m, r) => String(r.scaleActions) },
   { header: 'θU %', value: (m) => m.accuracyUnder.toFixed(2) },
   { header: 'θO %', value: (m) => m.accuracyOver.toFixed(1) },
@@ -252,7 +333,11 @@ const COLUMNS: Array<{ header: string; value: (m: ElasticityMetrics, r: Strategy
   { header: 'adapt.', value: (m) => String(m.supplyAdaptations) },
   { header: 'inst-h', value: (m) => m.capacityHours.toFixed(1) },
   { header: 'cost $', value: (m) => m.cost.toFixed(2) },
-  { header: '× oracle', value: (m, _r, oracle) => (oracle && oracle.capacityHours > 0 ? (m.capacityHours / oracle.capacityHours).toFixed(2) : '-') },
+  {
+    header: '× oracle',
+    value: (m, _r, oracle) =>
+      oracle && oracle.capacityHours > 0 ? (m.capacityHours / oracle.capacityHours).toFixed(2) : '-',
+  },
 ];
 
 export function formatBenchmark(bench: TraceBenchmark): string {
@@ -260,15 +345,30 @@ export function formatBenchmark(bench: TraceBenchmark): string {
   const oracle = bench.results.find((r) => r.strategy === 'oracle')?.metrics;
   const cell = (c: (typeof COLUMNS)[number], r: StrategyResult) => c.value(r.metrics, r, oracle);
   const widths = COLUMNS.map((c) => Math.max(c.header.length, ...bench.results.map((r) => cell(c, r).length)));
-  const row = (label: string, cells: string[]) => [label.padEnd(labelWidth), ...cells.map((c, i) => c.padStart(widths[i]!))].join('  ');
+  const row = (label: string, cells: string[]) =>
+    [label.padEnd(labelWidth), ...cells.map((c, i) => c.padStart(widths[i]!))].join('  ');
   const lines = [
     `${bench.trace} (${bench.origin}${bench.announced ? ', event announced' : ', reactive'}): ${bench.description}`,
-    row('strategy', COLUMNS.map((c) => c.header)),
-    row('─'.repeat(labelWidth), widths.map((w) => '─'.repeat(w))),
-    ...bench.results.map((r) => row(r.label, COLUMNS.map((c) => cell(c, r)))),
+    row(
+      'strategy',
+      COLUMNS.map((c) => c.header),
+    ),
+    row(
+      '─'.repeat(labelWidth),
+      widths.map((w) => '─'.repeat(w)),
+    ),
+    ...bench.results.map((r) =>
+      row(
+        r.label,
+        COLUMNS.map((c) => cell(c, r)),
+      ),
+    ),
   ];
   const demandAdaptations = bench.results[0]!.metrics.demandAdaptations;
-  lines.push(`(demand adapted ${demandAdaptations} units over ${(bench.results[0]!.metrics.durationSeconds / 3600).toFixed(0)} h)`);
-  for (const goal of bench.goals) lines.push(`${bench.trace}: goal ${goal.met ? 'MET    ' : 'NOT MET'} ${goal.goal}: ${goal.detail}`);
+  lines.push(
+    `(demand adapted ${demandAdaptations} units over ${(bench.results[0]!.metrics.durationSeconds / 3600).toFixed(0)} h)`,
+  );
+  for (const goal of bench.goals)
+    lines.push(`${bench.trace}: goal ${goal.met ? 'MET    ' : 'NOT MET'} ${goal.goal}: ${goal.detail}`);
   return lines.join('\n');
 }

@@ -101,7 +101,10 @@ export function staticScheduleCapacity(options: Omit<StaticScheduleOptions, 'gro
     const lead = Math.max(signal.leadTimeSeconds ?? 0, rule?.kind === 'business' ? rule.leadTimeSeconds : 0);
     if (t < signal.windowStart - lead || t >= signal.windowEnd) continue;
     const baseline = rule?.kind === 'business' ? (rule.baseline ?? policy.bounds.min) : policy.bounds.min;
-    const planned = 'absolute' in signal.demand ? Math.ceil(signal.demand.absolute - 1e-9) : Math.ceil(baseline * signal.demand.multiplier - 1e-9);
+    const planned =
+      'absolute' in signal.demand
+        ? Math.ceil(signal.demand.absolute - 1e-9)
+        : Math.ceil(baseline * signal.demand.multiplier - 1e-9);
     capacity = Math.max(capacity, planned);
   }
   return Math.min(policy.bounds.max, Math.max(policy.bounds.min, capacity));

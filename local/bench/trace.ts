@@ -39,7 +39,10 @@ export class TraceFormatError extends Error {
 /** Epoch seconds look like this; relative offsets in a day-long trace never do. */
 const EPOCH_THRESHOLD = 1e9;
 
-export function parseTraceCsv(text: string, options: { file?: string; startAt?: number; name?: string } = {}): DemandTrace {
+export function parseTraceCsv(
+  text: string,
+  options: { file?: string; startAt?: number; name?: string } = {},
+): DemandTrace {
   const file = options.file ?? '<inline>';
   const lines = text.split(/\r?\n/);
   const raw: Array<{ t: number; demand: number; line: number }> = [];
@@ -61,22 +64,39 @@ export function parseTraceCsv(text: string, options: { file?: string; startAt?: 
     if (cells.length < 2) throw new TraceFormatError(file, line, `expected "time_seconds,demand", got "${trimmed}"`);
     const t = Number(cells[0]);
     const demand = Number(cells[1]);
-    if (!Number.isFinite(t) || t < 0) throw new TraceFormatError(file, line, `time "${cells[0]}" is not a non-negative number of seconds`);
-    if (!Number.isFinite(demand) || demand < 0) throw new TraceFormatError(file, line, `demand "${cells[1]}" is not a non-negative number`);
+    if (!Number.isFinite(t) || t < 0)
+      throw new TraceFormatError(file, line, `time "${cells[0]}" is not a non-negative number of seconds`);
+    if (!Number.isFinite(demand) || demand < 0)
+      throw new TraceFormatError(file, line, `demand "${cells[1]}" is not a non-negative number`);
     const previous = raw[raw.length - 1];
-    if (previous && t <= previous.t) throw new TraceFormatError(file, line, `time ${t} is not after the previous row's ${previous.t}; rows must be in time order`);
+    if (previous && t <= previous.t)
+      throw new TraceFormatError(
+        file,
+        line,
+        `time ${t} is not after the previous row's ${previous.t}; rows must be in time order`,
+      );
     raw.push({ t, demand, line });
   });
   if (raw.length < 2) throw new TraceFormatError(file, undefined, 'a trace needs at least two rows');
   const absolute = raw[0]!.t > EPOCH_THRESHOLD;
   const offset = absolute ? 0 : (options.startAt ?? 0);
   if (!absolute && options.startAt === undefined) {
-    throw new TraceFormatError(file, undefined, 'times are offsets from the trace start: pass the start (epoch seconds) to place them in time');
+    throw new TraceFormatError(
+      file,
+      undefined,
+      'times are offsets from the trace start: pass the start (epoch seconds) to place them in time',
+    );
   }
   const points = raw.map((r) => ({ t: r.t + offset, demand: r.demand }));
   const steps = points.slice(1).map((p, i) => p.t - points[i]!.t);
   const stepSeconds = median(steps);
-  return { name: options.name ?? file, points, stepSeconds, start: points[0]!.t, end: points[points.length - 1]!.t + stepSeconds };
+  return {
+    name: options.name ?? file,
+    points,
+    stepSeconds,
+    start: points[0]!.t,
+    end: points[points.length - 1]!.t + stepSeconds,
+  };
 }
 
 export function readTrace(path: string, options: { startAt?: number; name?: string } = {}): DemandTrace {
@@ -97,7 +117,11 @@ export function demandAt(trace: DemandTrace, t: number): number {
   return points[lo]!.demand;
 }
 
-export function formatTraceCsv(points: ReadonlyArray<{ t: number; demand: number }>, start: number, unit = 'rps'): string {
+export function formatTraceCsv(
+  points: ReadonlyArray<{ t: number; demand: number }>,
+  start: number,
+  unit = 'rps',
+): string {
   return [`time_seconds,demand_${unit}`, ...points.map((p) => `${p.t - start},${round2(p.demand)}`)].join('\n') + '\n';
 }
 
@@ -116,7 +140,11 @@ function median(values: number[]): number {
 
 export class DriversFileError extends Error {
   override readonly name = 'DriversFileError';
-  constructor(readonly file: string, detail: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly file: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${file}: ${detail}`, options);
   }
 }
@@ -133,7 +161,9 @@ export function parseDrivers(text: string, file = '<inline>'): Driver[] {
   return json.map((entry, index) => {
     const parsed = driverSchema.safeParse(entry);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `[${index}]${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`);
+      const issues = parsed.error.issues.map(
+        (i) => `[${index}]${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`,
+      );
       throw new DriversFileError(file, `invalid driver:\n  ${issues.join('\n  ')}`);
     }
     return parsed.data;
@@ -176,11 +206,24 @@ export const traceManifestSchema = z
              */
             peakRps: z.number().positive().optional(),
             /** What an operator would plan from last week's profile: capacity from each HH:MM until the next entry. */
-            staticSchedule: z.array(z.object({ from: clock, capacity: z.number().int().nonnegative() }).strict()).min(1).optional(),
+            staticSchedule: z
+              .array(z.object({ from: clock, capacity: z.number().int().nonnegative() }).strict())
+              .min(1)
+              .optional(),
           })
           .superRefine((entry, ctx) => {
-            if (entry.origin === 'synthetic' && entry.seed === undefined) ctx.addIssue({ code: 'custom', path: ['seed'], message: 'a synthetic trace names the seed it was generated from' });
-            if (entry.origin === 'measured' && entry.peakRps === undefined) ctx.addIssue({ code: 'custom', path: ['peakRps'], message: 'a measured trace says the peak rate it is rescaled to' });
+            if (entry.origin === 'synthetic' && entry.seed === undefined)
+              ctx.addIssue({
+                code: 'custom',
+                path: ['seed'],
+                message: 'a synthetic trace names the seed it was generated from',
+              });
+            if (entry.origin === 'measured' && entry.peakRps === undefined)
+              ctx.addIssue({
+                code: 'custom',
+                path: ['peakRps'],
+                message: 'a measured trace says the peak rate it is rescaled to',
+              });
           }),
       )
       .min(1),
@@ -196,7 +239,12 @@ export interface LoadedTrace {
 
 export function loadManifest(path: string): { manifest: TraceManifest; epoch: number; traces: LoadedTrace[] } {
   const parsed = traceManifestSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!parsed.success) throw new TraceFormatError(path, undefined, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new TraceFormatError(
+      path,
+      undefined,
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
   const manifest = parsed.data;
   const epoch = Date.parse(manifest.epoch) / 1000;
   const dir = dirname(path);
@@ -214,7 +262,8 @@ export function loadManifest(path: string): { manifest: TraceManifest; epoch: nu
 /** The same trace multiplied so its busiest row is `peak`: shape, timing and relative noise unchanged. */
 export function rescaleToPeak(trace: DemandTrace, peak: number): DemandTrace {
   const busiest = Math.max(...trace.points.map((p) => p.demand));
-  if (!(busiest > 0)) throw new TraceFormatError(trace.name, undefined, 'a trace with no demand at all cannot be rescaled');
+  if (!(busiest > 0))
+    throw new TraceFormatError(trace.name, undefined, 'a trace with no demand at all cannot be rescaled');
   const factor = peak / busiest;
   return { ...trace, points: trace.points.map((p) => ({ t: p.t, demand: p.demand * factor })) };
 }

@@ -91,11 +91,13 @@ export function loadDemoConfig(path = EMBEDDED_CONFIG): Readonly<DrivetrainConfi
     else if (target.kind !== kind) problems.push(`target "${id}" must be ${kind}, is ${target.kind}`);
   }
   const alarms = new Set(config.drivers.flatMap((d) => d.alarmNames ?? []));
-  for (const alarm of REQUIRED.alarms) if (!alarms.has(alarm)) problems.push(`an alarm driver fed by CloudWatch alarm "${alarm}"`);
+  for (const alarm of REQUIRED.alarms)
+    if (!alarms.has(alarm)) problems.push(`an alarm driver fed by CloudWatch alarm "${alarm}"`);
   for (const [name, kind] of Object.entries(REQUIRED.drivers)) {
     if (!config.drivers.some((d) => d.name === name && d.kind === kind)) problems.push(`${kind} driver "${name}"`);
   }
-  if (problems.length) throw new DemoSetupError(`${path} lacks what the demo scenario drives:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length)
+    throw new DemoSetupError(`${path} lacks what the demo scenario drives:\n  - ${problems.join('\n  - ')}`);
   return config;
 }
 
@@ -126,7 +128,11 @@ function demoMetrics(): Metrics {
   const previous = process.env.POWERTOOLS_METRICS_DISABLED;
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   try {
-    return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger: { debug() {}, info() {}, warn() {}, error() {} } as never });
+    return new Metrics({
+      namespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+      logger: { debug() {}, info() {}, warn() {}, error() {} } as never,
+    });
   } finally {
     if (previous === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
     else process.env.POWERTOOLS_METRICS_DISABLED = previous;
@@ -150,25 +156,38 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       // The web fleet starts where the morning's traffic has it: what the request metric asks for.
       initial: { 'web-asg': requiredUnits(demoLoad(SCENARIO.start), webPerUnit(config)) },
     });
-    const decisions = new DynamoDecisionStore(doc, { decisionsTable: names.decisions, stateTable: names.state, retentionDays: config.decisionRetentionDays, targets: config.targets });
+    const decisions = new DynamoDecisionStore(doc, {
+      decisionsTable: names.decisions,
+      stateTable: names.state,
+      retentionDays: config.decisionRetentionDays,
+      targets: config.targets,
+    });
     const deps = {
       config,
       drivers: new DynamoDriverStore(doc, names.drivers),
       decisions,
-      executors: createExecutors({ autoScaling: fleet.autoScaling, provisionedConcurrency: fleet.provisionedConcurrency, weightedRouting: fleet.routing }),
+      executors: createExecutors({
+        autoScaling: fleet.autoScaling,
+        provisionedConcurrency: fleet.provisionedConcurrency,
+        weightedRouting: fleet.routing,
+      }),
       clock: () => Math.floor(clock.now()),
       logger: new Logger({ serviceName: SERVICE_NAME, logLevel: 'SILENT' }),
       metrics: demoMetrics(),
     };
-    const ingest = createIngestHandler({ ...deps, idempotencyStore: new DynamoDBPersistenceLayer({ tableName: names.idempotency, awsSdkV3Client: dynamodb }) });
+    const ingest = createIngestHandler({
+      ...deps,
+      idempotencyStore: new DynamoDBPersistenceLayer({ tableName: names.idempotency, awsSdkV3Client: dynamodb }),
+    });
     const tick = createTickHandler(deps);
 
     const ticks: number[] = [];
     for (let t = SCENARIO.start; t <= SCENARIO.end; t += SCENARIO.tickSeconds) ticks.push(t);
     type Step = { at: number; kind: 'tick' } | { at: number; kind: 'event'; index: number };
-    const steps: Step[] = [...ticks.map((t) => ({ at: t, kind: 'tick' as const })), ...events.map((e, index) => ({ at: e.at, kind: 'event' as const, index }))].sort(
-      (a, b) => a.at - b.at || (a.kind === 'event' ? -1 : 1),
-    );
+    const steps: Step[] = [
+      ...ticks.map((t) => ({ at: t, kind: 'tick' as const })),
+      ...events.map((e, index) => ({ at: e.at, kind: 'event' as const, index })),
+    ].sort((a, b) => a.at - b.at || (a.kind === 'event' ? -1 : 1));
 
     const samples: Sample[] = [];
     let recorded = 0;
@@ -193,7 +212,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       tickCount++;
       const sample = sampleFleet(fleet, config, step.at);
       samples.push(sample);
-      options.onProgress?.({ step: tickCount, steps: ticks.length, at: step.at, decisions: recorded, status: describeSample(sample, config) });
+      options.onProgress?.({
+        step: tickCount,
+        steps: ticks.length,
+        at: step.at,
+        decisions: recorded,
+        status: describeSample(sample, config),
+      });
       if (options.speed !== undefined && Number.isFinite(options.speed) && options.speed > 0) {
         const wait = wallStart + ((step.at - SCENARIO.start) / options.speed) * 1000 - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
@@ -201,23 +226,45 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     }
 
     // The audit trail as an operator reads it: from the decisions table, oldest first.
-    const trail = (await Promise.all(config.targets.map((t) => decisions.list(t.id, { limit: 1000 })))).flat().sort((a, b) => a.at - b.at || a.decisionKey.localeCompare(b.decisionKey));
+    const trail = (await Promise.all(config.targets.map((t) => decisions.list(t.id, { limit: 1000 }))))
+      .flat()
+      .sort((a, b) => a.at - b.at || a.decisionKey.localeCompare(b.decisionKey));
     const beats = BEATS.map((beat) => ({
       ...beat,
       decision: trail.find(
-        (d) => d.targetId === beat.targetId && d.reasons.includes(beat.reason) && d.actions.length > 0 && (beat.after === undefined || d.at >= beat.after) && (beat.before === undefined || d.at < beat.before),
+        (d) =>
+          d.targetId === beat.targetId &&
+          d.reasons.includes(beat.reason) &&
+          d.actions.length > 0 &&
+          (beat.after === undefined || d.at >= beat.after) &&
+          (beat.before === undefined || d.at < beat.before),
       ),
     }));
     const reportName = options.reportName ?? `demo-${stamp(wallClock())}.html`;
-    const reportPath = writeReport(resolve(options.reportDir ?? DEFAULT_REPORT_DIR, reportName), demoReport(config, samples, trail, beats, fleet.calls, Math.floor(wallClock() / 1000)));
-    return { decisions: trail, beats, reportPath, calls: fleet.calls, ticks: tickCount, events: events.length, rejectedDrivers, failedReconciles, wallMs: performance.now() - started };
+    const reportPath = writeReport(
+      resolve(options.reportDir ?? DEFAULT_REPORT_DIR, reportName),
+      demoReport(config, samples, trail, beats, fleet.calls, Math.floor(wallClock() / 1000)),
+    );
+    return {
+      decisions: trail,
+      beats,
+      reportPath,
+      calls: fleet.calls,
+      ticks: tickCount,
+      events: events.length,
+      rejectedDrivers,
+      failedReconciles,
+      wallMs: performance.now() - started,
+    };
   } finally {
     dynamodb.destroy();
   }
 }
 
 function webPerUnit(config: Readonly<DrivetrainConfig>): number {
-  const rule = config.targets.find((t) => t.id === 'web-asg')?.policy.rules.find((r) => r.kind === 'metric' && r.driver === 'requests');
+  const rule = config.targets
+    .find((t) => t.id === 'web-asg')
+    ?.policy.rules.find((r) => r.kind === 'metric' && r.driver === 'requests');
   return rule?.kind === 'metric' ? rule.targetPerUnit : 250;
 }
 
@@ -245,7 +292,8 @@ function sampleFleet(fleet: SimulatedFleet, config: Readonly<DrivetrainConfig>, 
 function describeSample(sample: Sample, config: Readonly<DrivetrainConfig>): string[] {
   return config.targets.map((target) => {
     const group = sample.groups[target.id];
-    if (group) return `${target.id} ${group.inService}/${group.desired}${group.min > target.policy.bounds.min ? ` (floor ${group.min})` : ''}`;
+    if (group)
+      return `${target.id} ${group.inService}/${group.desired}${group.min > target.policy.bounds.min ? ` (floor ${group.min})` : ''}`;
     const fn = sample.functions[target.id];
     if (fn) return `${target.id} ${fn.allocated}/${fn.requested}`;
     const weights = sample.records[target.id] ?? {};
@@ -257,7 +305,14 @@ function stamp(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-function demoReport(config: Readonly<DrivetrainConfig>, samples: Sample[], trail: DecisionRecord[], beats: BeatResult[], calls: FleetCall[], generatedAt: number): ReportData {
+function demoReport(
+  config: Readonly<DrivetrainConfig>,
+  samples: Sample[],
+  trail: DecisionRecord[],
+  beats: BeatResult[],
+  calls: FleetCall[],
+  generatedAt: number,
+): ReportData {
   const perUnit = webPerUnit(config);
   const markersFor = (targetId: string): ChartMarker[] =>
     trail
@@ -265,7 +320,14 @@ function demoReport(config: Readonly<DrivetrainConfig>, samples: Sample[], trail
       .map((d) => ({
         t: d.at,
         label: `${d.status}: ${d.summary}`,
-        kind: d.targetKind === 'route53-weighted' ? 'routing' : markerKind(d.current?.kind === 'capacity' ? d.current.desired : undefined, d.desired.kind === 'capacity' ? d.desired.desired : undefined, d.status),
+        kind:
+          d.targetKind === 'route53-weighted'
+            ? 'routing'
+            : markerKind(
+                d.current?.kind === 'capacity' ? d.current.desired : undefined,
+                d.desired.kind === 'capacity' ? d.desired.desired : undefined,
+                d.status,
+              ),
       }));
   const bands = [
     { from: SCENARIO.saleStart, to: SCENARIO.saleEnd, label: 'flash sale' },
@@ -281,7 +343,10 @@ function demoReport(config: Readonly<DrivetrainConfig>, samples: Sample[], trail
     facts: [
       { label: 'decisions', value: String(trail.length) },
       { label: 'AWS calls (simulated)', value: String(calls.length) },
-      ...beats.map((b) => ({ label: b.name, value: b.decision ? new Date(b.decision.at * 1000).toISOString().slice(11, 16) : 'missing' })),
+      ...beats.map((b) => ({
+        label: b.name,
+        value: b.decision ? new Date(b.decision.at * 1000).toISOString().slice(11, 16) : 'missing',
+      })),
     ],
     capacity: [],
     weights: [],
@@ -290,7 +355,12 @@ function demoReport(config: Readonly<DrivetrainConfig>, samples: Sample[], trail
       {
         title: 'Scenario beats',
         columns: ['beat', 'target', 'time (UTC)', 'decision'],
-        rows: beats.map((b) => [b.name, b.targetId, b.decision ? new Date(b.decision.at * 1000).toISOString().slice(11, 19) : '—', b.decision ? b.decision.summary : 'not seen']),
+        rows: beats.map((b) => [
+          b.name,
+          b.targetId,
+          b.decision ? new Date(b.decision.at * 1000).toISOString().slice(11, 19) : '—',
+          b.decision ? b.decision.summary : 'not seen',
+        ]),
       },
     ],
   };
@@ -300,7 +370,13 @@ function demoReport(config: Readonly<DrivetrainConfig>, samples: Sample[], trail
         targetId: target.id,
         title: `${target.id} — instances (demand at ${perUnit} rps per instance)`,
         unit: 'instances',
-        samples: samples.map((s) => ({ t: s.t, demand: target.id === 'web-asg' ? requiredUnits(s.load, perUnit) : undefined, desired: s.groups[target.id]?.desired, floor: s.groups[target.id]?.min, supply: s.groups[target.id]?.inService })),
+        samples: samples.map((s) => ({
+          t: s.t,
+          demand: target.id === 'web-asg' ? requiredUnits(s.load, perUnit) : undefined,
+          desired: s.groups[target.id]?.desired,
+          floor: s.groups[target.id]?.min,
+          supply: s.groups[target.id]?.inService,
+        })),
         markers: markersFor(target.id),
         bands,
       });
@@ -309,7 +385,11 @@ function demoReport(config: Readonly<DrivetrainConfig>, samples: Sample[], trail
         targetId: target.id,
         title: `${target.id} — provisioned concurrency`,
         unit: 'concurrency',
-        samples: samples.map((s) => ({ t: s.t, desired: s.functions[target.id]?.requested, supply: s.functions[target.id]?.allocated })),
+        samples: samples.map((s) => ({
+          t: s.t,
+          desired: s.functions[target.id]?.requested,
+          supply: s.functions[target.id]?.allocated,
+        })),
         markers: markersFor(target.id),
         bands: bands.slice(0, 1),
       });

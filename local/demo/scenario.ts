@@ -84,25 +84,85 @@ function cloudWatchTime(t: number): string {
   return new Date(t * 1000).toISOString().replace('Z', '+0000');
 }
 
-function envelope(detailType: string, source: string, t: number, detail: unknown, resources: string[] = []): Record<string, unknown> {
-  return { version: '0', id: eventId(`${detailType}|${source}|${t}|${JSON.stringify(detail)}`), 'detail-type': detailType, source, account: ACCOUNT, time: iso(t), region: REGION, resources, detail };
+function envelope(
+  detailType: string,
+  source: string,
+  t: number,
+  detail: unknown,
+  resources: string[] = [],
+): Record<string, unknown> {
+  return {
+    version: '0',
+    id: eventId(`${detailType}|${source}|${t}|${JSON.stringify(detail)}`),
+    'detail-type': detailType,
+    source,
+    account: ACCOUNT,
+    time: iso(t),
+    region: REGION,
+    resources,
+    detail,
+  };
 }
 
 export function scheduledEvent(t: number): Record<string, unknown> {
   return envelope('Scheduled Event', 'aws.events', t, {}, [`arn:aws:events:${REGION}:${ACCOUNT}:rule/drivetrain-tick`]);
 }
 
-const ALARM_METRICS: Record<string, { namespace: string; name: string; dimensions: Record<string, string>; threshold: number; stat: string; comparison: string }> = {
-  'web-prod-cpu-high': { namespace: 'AWS/EC2', name: 'CPUUtilization', dimensions: { AutoScalingGroupName: 'web-prod' }, threshold: 70, stat: 'Average', comparison: 'greater than' },
-  'web-prod-cpu-low': { namespace: 'AWS/EC2', name: 'CPUUtilization', dimensions: { AutoScalingGroupName: 'web-prod' }, threshold: 25, stat: 'Average', comparison: 'less than' },
-  'api-use1-5xx': { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count', dimensions: { LoadBalancer: 'app/api-use1/50dc6c495c0c9188' }, threshold: 50, stat: 'Sum', comparison: 'greater than' },
-  'api-euw1-5xx': { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count', dimensions: { LoadBalancer: 'app/api-euw1/6f3a2b1c0d9e8f7a' }, threshold: 50, stat: 'Sum', comparison: 'greater than' },
+const ALARM_METRICS: Record<
+  string,
+  {
+    namespace: string;
+    name: string;
+    dimensions: Record<string, string>;
+    threshold: number;
+    stat: string;
+    comparison: string;
+  }
+> = {
+  'web-prod-cpu-high': {
+    namespace: 'AWS/EC2',
+    name: 'CPUUtilization',
+    dimensions: { AutoScalingGroupName: 'web-prod' },
+    threshold: 70,
+    stat: 'Average',
+    comparison: 'greater than',
+  },
+  'web-prod-cpu-low': {
+    namespace: 'AWS/EC2',
+    name: 'CPUUtilization',
+    dimensions: { AutoScalingGroupName: 'web-prod' },
+    threshold: 25,
+    stat: 'Average',
+    comparison: 'less than',
+  },
+  'api-use1-5xx': {
+    namespace: 'AWS/ApplicationELB',
+    name: 'HTTPCode_Target_5XX_Count',
+    dimensions: { LoadBalancer: 'app/api-use1/50dc6c495c0c9188' },
+    threshold: 50,
+    stat: 'Sum',
+    comparison: 'greater than',
+  },
+  'api-euw1-5xx': {
+    namespace: 'AWS/ApplicationELB',
+    name: 'HTTPCode_Target_5XX_Count',
+    dimensions: { LoadBalancer: 'app/api-euw1/6f3a2b1c0d9e8f7a' },
+    threshold: 50,
+    stat: 'Sum',
+    comparison: 'greater than',
+  },
 };
 
 type AlarmValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 /** "CloudWatch Alarm State Change" exactly as EventBridge delivers it for a single-metric alarm. */
-export function alarmStateChange(alarmName: string, t: number, value: AlarmValue, previous: AlarmValue, datapoint?: number): Record<string, unknown> {
+export function alarmStateChange(
+  alarmName: string,
+  t: number,
+  value: AlarmValue,
+  previous: AlarmValue,
+  datapoint?: number,
+): Record<string, unknown> {
   const metric = ALARM_METRICS[alarmName];
   if (!metric) throw new Error(`no metric known for alarm ${alarmName}`);
   const state = (v: AlarmValue, when: number, point: number | undefined) => {
@@ -131,9 +191,23 @@ export function alarmStateChange(alarmName: string, t: number, value: AlarmValue
       alarmName,
       configuration: {
         description: `${alarmName} (Drivetrain demo)`,
-        metrics: [{ id: eventId(alarmName).slice(0, 36), metricStat: { metric: { dimensions: metric.dimensions, name: metric.name, namespace: metric.namespace }, period: 60, stat: metric.stat }, returnData: true }],
+        metrics: [
+          {
+            id: eventId(alarmName).slice(0, 36),
+            metricStat: {
+              metric: { dimensions: metric.dimensions, name: metric.name, namespace: metric.namespace },
+              period: 60,
+              stat: metric.stat,
+            },
+            returnData: true,
+          },
+        ],
       },
-      previousState: state(previous, t - 3600, previous === 'INSUFFICIENT_DATA' ? undefined : metric.threshold * (previous === 'ALARM' ? 1.2 : 0.8)),
+      previousState: state(
+        previous,
+        t - 3600,
+        previous === 'INSUFFICIENT_DATA' ? undefined : metric.threshold * (previous === 'ALARM' ? 1.2 : 0.8),
+      ),
       state: state(value, t, value === 'INSUFFICIENT_DATA' ? undefined : datapoint),
     },
     [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${alarmName}`],
@@ -142,7 +216,12 @@ export function alarmStateChange(alarmName: string, t: number, value: AlarmValue
 
 /** "Drivetrain Metric Snapshot": the value of the minute that just ended, sent 5 s after it. */
 export function metricSnapshot(minuteEnd: number): Record<string, unknown> {
-  return envelope(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', minuteEnd + 5, { driver: 'requests', value: demoLoad(minuteEnd - 60), unit: 'Count/Second', timestamp: iso(minuteEnd) });
+  return envelope(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', minuteEnd + 5, {
+    driver: 'requests',
+    value: demoLoad(minuteEnd - 60),
+    unit: 'Count/Second',
+    timestamp: iso(minuteEnd),
+  });
 }
 
 export function businessDriver(source: string, t: number, detail: Record<string, unknown>): Record<string, unknown> {
@@ -154,7 +233,13 @@ export function scenarioEvents(): ScenarioEvent[] {
     // Before the first tick: the alarms' current states (as after a deploy) and the last minute's snapshot.
     ...['web-prod-cpu-high', 'web-prod-cpu-low', 'api-use1-5xx', 'api-euw1-5xx'].map((alarm, i) => ({
       at: SCENARIO.start - 50 + i,
-      event: alarmStateChange(alarm, SCENARIO.start - 50 + i, 'OK', 'INSUFFICIENT_DATA', alarm.includes('cpu') ? 45 : 3),
+      event: alarmStateChange(
+        alarm,
+        SCENARIO.start - 50 + i,
+        'OK',
+        'INSUFFICIENT_DATA',
+        alarm.includes('cpu') ? 45 : 3,
+      ),
     })),
     {
       at: at(9, 40),
@@ -163,13 +248,34 @@ export function scenarioEvents(): ScenarioEvent[] {
         driver: 'flash-sale',
         id: 'black-friday-2026/noon-flash-sale',
         label: 'Black Friday noon flash sale',
-        signal: { type: 'demand', demand: { multiplier: 6 }, windowStart: iso(SCENARIO.saleStart), windowEnd: iso(SCENARIO.saleEnd) },
+        signal: {
+          type: 'demand',
+          demand: { multiplier: 6 },
+          windowStart: iso(SCENARIO.saleStart),
+          windowEnd: iso(SCENARIO.saleEnd),
+        },
       }),
     },
-    { at: at(10, 5, 40), narration: 'CloudWatch: web-prod-cpu-high → ALARM (CPU 83% after a cache flush; request rate unchanged)', event: alarmStateChange('web-prod-cpu-high', at(10, 5, 40), 'ALARM', 'OK', 83.4) },
-    { at: at(10, 9, 40), narration: 'CloudWatch: web-prod-cpu-high → OK (the added instances serve)', event: alarmStateChange('web-prod-cpu-high', at(10, 9, 40), 'OK', 'ALARM', 58.1) },
-    { at: at(10, 31, 20), narration: 'CloudWatch: api-use1-5xx → ALARM (us-east-1 returns 5xx)', event: alarmStateChange('api-use1-5xx', at(10, 31, 20), 'ALARM', 'OK', 412) },
-    { at: at(10, 48, 20), narration: 'CloudWatch: api-use1-5xx → OK', event: alarmStateChange('api-use1-5xx', at(10, 48, 20), 'OK', 'ALARM', 4) },
+    {
+      at: at(10, 5, 40),
+      narration: 'CloudWatch: web-prod-cpu-high → ALARM (CPU 83% after a cache flush; request rate unchanged)',
+      event: alarmStateChange('web-prod-cpu-high', at(10, 5, 40), 'ALARM', 'OK', 83.4),
+    },
+    {
+      at: at(10, 9, 40),
+      narration: 'CloudWatch: web-prod-cpu-high → OK (the added instances serve)',
+      event: alarmStateChange('web-prod-cpu-high', at(10, 9, 40), 'OK', 'ALARM', 58.1),
+    },
+    {
+      at: at(10, 31, 20),
+      narration: 'CloudWatch: api-use1-5xx → ALARM (us-east-1 returns 5xx)',
+      event: alarmStateChange('api-use1-5xx', at(10, 31, 20), 'ALARM', 'OK', 412),
+    },
+    {
+      at: at(10, 48, 20),
+      narration: 'CloudWatch: api-use1-5xx → OK',
+      event: alarmStateChange('api-use1-5xx', at(10, 48, 20), 'OK', 'ALARM', 4),
+    },
     {
       at: SCENARIO.budgetStart,
       narration: 'finance caps web spend at $1.50/h until 12:15',
@@ -177,12 +283,25 @@ export function scenarioEvents(): ScenarioEvent[] {
         driver: 'cost-budget',
         id: 'black-friday-2026/spend-cap',
         label: 'Finance: Black Friday spend cap',
-        signal: { type: 'budget', maxHourlyCost: 1.5, windowStart: iso(SCENARIO.budgetStart), windowEnd: iso(SCENARIO.budgetEnd) },
+        signal: {
+          type: 'budget',
+          maxHourlyCost: 1.5,
+          windowStart: iso(SCENARIO.budgetStart),
+          windowEnd: iso(SCENARIO.budgetEnd),
+        },
       }),
     },
-    { at: at(12, 8, 30), narration: 'CloudWatch trouble: CPU alarms → INSUFFICIENT_DATA, request snapshots stop', event: alarmStateChange('web-prod-cpu-high', at(12, 8, 30), 'INSUFFICIENT_DATA', 'OK') },
+    {
+      at: at(12, 8, 30),
+      narration: 'CloudWatch trouble: CPU alarms → INSUFFICIENT_DATA, request snapshots stop',
+      event: alarmStateChange('web-prod-cpu-high', at(12, 8, 30), 'INSUFFICIENT_DATA', 'OK'),
+    },
     { at: at(12, 8, 31), event: alarmStateChange('web-prod-cpu-low', at(12, 8, 31), 'INSUFFICIENT_DATA', 'OK') },
-    { at: at(12, 40, 30), narration: 'CloudWatch recovers: CPU alarms → OK, snapshots resume', event: alarmStateChange('web-prod-cpu-high', at(12, 40, 30), 'OK', 'INSUFFICIENT_DATA', 41) },
+    {
+      at: at(12, 40, 30),
+      narration: 'CloudWatch recovers: CPU alarms → OK, snapshots resume',
+      event: alarmStateChange('web-prod-cpu-high', at(12, 40, 30), 'OK', 'INSUFFICIENT_DATA', 41),
+    },
     { at: at(12, 40, 31), event: alarmStateChange('web-prod-cpu-low', at(12, 40, 31), 'OK', 'INSUFFICIENT_DATA', 41) },
   ];
   for (let minuteEnd = SCENARIO.start - 60; minuteEnd < SCENARIO.end; minuteEnd += 60) {
@@ -204,9 +323,20 @@ export interface Beat {
 /** What the demo must show; the demo test and the end-of-run summary check each against the audit trail. */
 export const BEATS: Beat[] = [
   { name: 'pre-warm before the sale', targetId: 'web-asg', reason: 'business-lead-time', before: SCENARIO.saleStart },
-  { name: 'checkout concurrency pre-warmed', targetId: 'checkout-fn', reason: 'business-lead-time', before: SCENARIO.saleStart },
+  {
+    name: 'checkout concurrency pre-warmed',
+    targetId: 'checkout-fn',
+    reason: 'business-lead-time',
+    before: SCENARIO.saleStart,
+  },
   { name: 'alarm scale-out', targetId: 'web-asg', reason: 'alarm-step' },
   { name: 'weights shift on region alarm', targetId: 'api-routing', reason: 'endpoint-drained' },
   { name: 'budget cap', targetId: 'web-asg', reason: 'budget-capped' },
-  { name: 'fallback on stale drivers', targetId: 'web-asg', reason: 'fallback-stale-drivers', after: SCENARIO.outageStart, before: SCENARIO.outageEnd },
+  {
+    name: 'fallback on stale drivers',
+    targetId: 'web-asg',
+    reason: 'fallback-stale-drivers',
+    after: SCENARIO.outageStart,
+    before: SCENARIO.outageEnd,
+  },
 ];

@@ -57,17 +57,30 @@ function truncate(text: string, width: number): string {
 /** Oldest first (newest last), as an operator scrolls a log: time / target / status / summary. */
 export function formatDecisionTable(decisions: readonly DecisionRecord[], options: { width?: number } = {}): string {
   if (decisions.length === 0) return '(no decisions)';
-  const rows = decisions.map((d) => [new Date(d.at * 1000).toISOString().slice(11, 19), d.targetId, d.status, d.summary]);
+  const rows = decisions.map((d) => [
+    new Date(d.at * 1000).toISOString().slice(11, 19),
+    d.targetId,
+    d.status,
+    d.summary,
+  ]);
   const header = ['time', 'target', 'status', 'summary'];
   const widths = [0, 1, 2].map((i) => Math.max(header[i]!.length, ...rows.map((r) => r[i]!.length)));
   const fixed = widths.reduce((a, b) => a + b + 2, 0);
   const summaryWidth = options.width ? Math.max(30, options.width - fixed) : Infinity;
-  const line = (cells: string[]) => [...cells.slice(0, 3).map((c, i) => c.padEnd(widths[i]!)), truncate(cells[3]!, summaryWidth)].join('  ').trimEnd();
-  return [line(header), line([...widths.map((w) => '─'.repeat(w)), '─'.repeat(Math.min(7, summaryWidth))]), ...rows.map(line)].join('\n');
+  const line = (cells: string[]) =>
+    [...cells.slice(0, 3).map((c, i) => c.padEnd(widths[i]!)), truncate(cells[3]!, summaryWidth)].join('  ').trimEnd();
+  return [
+    line(header),
+    line([...widths.map((w) => '─'.repeat(w)), '─'.repeat(Math.min(7, summaryWidth))]),
+    ...rows.map(line),
+  ].join('\n');
 }
 
 export function formatBeats(beats: readonly BeatResult[]): string {
   return beats
-    .map((b) => `${b.decision ? '✓' : '✗'} ${b.name.padEnd(32)} ${b.decision ? `${new Date(b.decision.at * 1000).toISOString().slice(11, 16)} ${b.targetId}: ${b.decision.summary}` : `no ${b.reason} decision on ${b.targetId}`}`)
+    .map(
+      (b) =>
+        `${b.decision ? '✓' : '✗'} ${b.name.padEnd(32)} ${b.decision ? `${new Date(b.decision.at * 1000).toISOString().slice(11, 16)} ${b.targetId}: ${b.decision.summary}` : `no ${b.reason} decision on ${b.targetId}`}`,
+    )
     .join('\n');
 }

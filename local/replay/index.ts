@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { driverTtlSeconds, parseConfig, type DrivetrainConfig, type DriverDeclaration } from '../../functions/domain/config';
+import {
+  driverTtlSeconds,
+  parseConfig,
+  type DrivetrainConfig,
+  type DriverDeclaration,
+} from '../../functions/domain/config';
 import { formatDuration } from '../../functions/domain/engine';
 import type { Driver, MetricDriver, Target } from '../../functions/domain/model';
 import { elasticityMetrics, requiredUnits, type ElasticityMetrics } from '../bench/metrics';
@@ -99,30 +104,54 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   const { config, file: configFile } = loadConfig(options);
   const stepSeconds = options.stepSeconds ?? 60;
   const recorded = options.drivers ?? (options.driversFile ? readDrivers(options.driversFile) : []);
-  const startAt = options.startAt === undefined ? Date.parse(DEFAULT_TRACE_START) / 1000 : typeof options.startAt === 'number' ? options.startAt : Date.parse(options.startAt) / 1000;
-  if (!Number.isFinite(startAt)) throw new ReplayInputError(`startAt "${String(options.startAt)}" is not epoch seconds or an ISO 8601 time`);
+  const startAt =
+    options.startAt === undefined
+      ? Date.parse(DEFAULT_TRACE_START) / 1000
+      : typeof options.startAt === 'number'
+        ? options.startAt
+        : Date.parse(options.startAt) / 1000;
+  if (!Number.isFinite(startAt))
+    throw new ReplayInputError(`startAt "${String(options.startAt)}" is not epoch seconds or an ISO 8601 time`);
   const trace = options.trace ?? (options.traceFile ? readTrace(options.traceFile, { startAt }) : undefined);
-  if (!trace && recorded.length === 0) throw new ReplayInputError('nothing to replay: give a drivers file (JSON array of drivers) and/or a trace (CSV time_seconds,demand)');
+  if (!trace && recorded.length === 0)
+    throw new ReplayInputError(
+      'nothing to replay: give a drivers file (JSON array of drivers) and/or a trace (CSV time_seconds,demand)',
+    );
 
   let targets: Target[] = [...config.targets];
   if (options.targets?.length) {
     const unknown = options.targets.filter((id) => !config.targets.some((t) => t.id === id));
-    if (unknown.length) throw new ReplayInputError(`unknown target(s) ${unknown.join(', ')}; configured: ${config.targets.map((t) => t.id).join(', ')}`);
+    if (unknown.length)
+      throw new ReplayInputError(
+        `unknown target(s) ${unknown.join(', ')}; configured: ${config.targets.map((t) => t.id).join(', ')}`,
+      );
     targets = targets.filter((t) => options.targets!.includes(t.id));
   }
 
   let metricDeclaration: DriverDeclaration | undefined;
   let snapshots: Driver[] = [];
   if (trace) {
-    metricDeclaration = options.metricDriver ? config.drivers.find((d) => d.name === options.metricDriver) : config.drivers.find((d) => d.kind === 'metric');
-    if (!metricDeclaration) throw new ReplayInputError(options.metricDriver ? `metric driver "${options.metricDriver}" is not declared in ${configFile}` : `${configFile} declares no metric driver for the trace to feed`);
-    if (metricDeclaration.kind !== 'metric') throw new ReplayInputError(`driver "${metricDeclaration.name}" is a ${metricDeclaration.kind} driver; a trace feeds a metric driver`);
+    metricDeclaration = options.metricDriver
+      ? config.drivers.find((d) => d.name === options.metricDriver)
+      : config.drivers.find((d) => d.kind === 'metric');
+    if (!metricDeclaration)
+      throw new ReplayInputError(
+        options.metricDriver
+          ? `metric driver "${options.metricDriver}" is not declared in ${configFile}`
+          : `${configFile} declares no metric driver for the trace to feed`,
+      );
+    if (metricDeclaration.kind !== 'metric')
+      throw new ReplayInputError(
+        `driver "${metricDeclaration.name}" is a ${metricDeclaration.kind} driver; a trace feeds a metric driver`,
+      );
     snapshots = traceSnapshots(trace, metricDeclaration);
   }
 
   const observed = [...recorded.map((d) => d.observedAt), ...(trace ? [trace.start] : [])];
   const from = options.from ?? (trace ? trace.start : Math.min(...observed));
-  const lastRecorded = recorded.length ? Math.max(...recorded.map((d) => Math.min(d.expiresAt, d.observedAt + 86400))) : -Infinity;
+  const lastRecorded = recorded.length
+    ? Math.max(...recorded.map((d) => Math.min(d.expiresAt, d.observedAt + 86400)))
+    : -Infinity;
   const to = options.to ?? (trace ? trace.end : Math.max(lastRecorded, Math.max(...observed) + 3600));
 
   const wallStart = performance.now();
@@ -176,7 +205,9 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       report.capacityHours = hours;
       if (price !== undefined) report.cost = hours * price;
       report.peak = Math.max(0, ...sim.timeline.map((s) => s.desired ?? 0));
-      const rule = metricDeclaration && target.policy.rules.find((r) => r.kind === 'metric' && r.driver === metricDeclaration!.name);
+      const rule =
+        metricDeclaration &&
+        target.policy.rules.find((r) => r.kind === 'metric' && r.driver === metricDeclaration!.name);
       if (trace && rule?.kind === 'metric' && metricDeclaration) {
         const perUnit = options.perUnitCapacity ?? rule.targetPerUnit;
         for (const s of sim.timeline) {
@@ -226,7 +257,10 @@ function loadConfig(options: ReplayOptions): { config: Readonly<DrivetrainConfig
   try {
     raw = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ReplayInputError(`${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`, { cause: error });
+    throw new ReplayInputError(
+      `${file} is not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return { config: parseConfig(raw, file), file };
 }
@@ -250,7 +284,10 @@ export function traceSnapshots(trace: DemandTrace, declaration: DriverDeclaratio
     signal: { value, ...(declaration.unit ? { unit: declaration.unit } : {}) },
   });
   const first = trace.points[0]!;
-  return [make(trace.start, first.demand, -1), ...trace.points.map((p, i) => make(trace.points[i + 1]?.t ?? trace.end, p.demand, i))];
+  return [
+    make(trace.start, first.demand, -1),
+    ...trace.points.map((p, i) => make(trace.points[i + 1]?.t ?? trace.end, p.demand, i)),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -258,12 +295,18 @@ export function traceSnapshots(trace: DemandTrace, declaration: DriverDeclaratio
 // ---------------------------------------------------------------------------------------------------------
 
 export function formatTime(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, '');
+  return new Date(epochSeconds * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, '');
 }
 
 function describeAllocation(decision: ReplayDecision): string {
   const a = decision.desired;
-  if (a.kind === 'weights') return Object.entries(a.weights).map(([id, w]) => `${id}=${w}`).join(' ');
+  if (a.kind === 'weights')
+    return Object.entries(a.weights)
+      .map(([id, w]) => `${id}=${w}`)
+      .join(' ');
   return a.floor > 0 ? `${a.desired} (floor ${a.floor})` : `${a.desired}`;
 }
 
@@ -276,10 +319,18 @@ export function formatReplayReport(report: ReplayReport, options: { maxRows?: nu
   const maxRows = options.maxRows ?? 60;
   const lines: string[] = [];
   const sources = [
-    report.driversFile ? `drivers ${report.driversFile} (${report.recordedDrivers})` : report.recordedDrivers ? `${report.recordedDrivers} recorded drivers` : undefined,
-    report.traceFile ? `trace ${report.traceFile} (${report.snapshots} snapshots of "${report.metricDriver}")` : undefined,
+    report.driversFile
+      ? `drivers ${report.driversFile} (${report.recordedDrivers})`
+      : report.recordedDrivers
+        ? `${report.recordedDrivers} recorded drivers`
+        : undefined,
+    report.traceFile
+      ? `trace ${report.traceFile} (${report.snapshots} snapshots of "${report.metricDriver}")`
+      : undefined,
   ].filter(Boolean);
-  lines.push(`Replay of ${basename(report.configFile)} (deployment "${report.deployment}") over ${sources.join(' + ')}`);
+  lines.push(
+    `Replay of ${basename(report.configFile)} (deployment "${report.deployment}") over ${sources.join(' + ')}`,
+  );
   lines.push(
     `  ${formatTime(report.from)} → ${formatTime(report.to)} UTC: ${formatDuration(report.to - report.from)} of virtual time in ${Math.round(report.wallMs)} ms, ` +
       `${report.evaluations} evaluations (tick ${formatDuration(report.stepSeconds)})${report.modesForced ? '; every target evaluated as enforced' : ''}`,
@@ -288,16 +339,32 @@ export function formatReplayReport(report: ReplayReport, options: { maxRows?: nu
     lines.push('');
     const unit = target.kind === 'ec2-asg' ? 'instance-hours' : 'unit-hours';
     const money = target.cost !== undefined ? ` ≈ $${target.cost.toFixed(2)}` : '';
-    const capacity = target.capacityHours !== undefined ? `; ${target.capacityHours.toFixed(1)} ${unit}${money}, peak ${target.peak}` : '';
+    const capacity =
+      target.capacityHours !== undefined
+        ? `; ${target.capacityHours.toFixed(1)} ${unit}${money}, peak ${target.peak}`
+        : '';
     lines.push(
       `${target.targetId} (${target.kind}, policy ${target.policyVersion}${target.configuredMode !== 'enforce' ? `, configured ${target.configuredMode}` : ''}): ` +
         `${target.changes} change${target.changes === 1 ? '' : 's'}${target.kind !== 'route53-weighted' ? ` (${target.scaleUps} up, ${target.scaleDowns} down)` : ''}, ${target.failed} failed, ${target.holds} holds${capacity}`,
     );
-    const rows = target.decisions.map((d) => [formatTime(d.at), describeAllocation(d), d.status, d.summary + (d.error ? ` — ${d.error}` : '')]);
+    const rows = target.decisions.map((d) => [
+      formatTime(d.at),
+      describeAllocation(d),
+      d.status,
+      d.summary + (d.error ? ` — ${d.error}` : ''),
+    ]);
     const shown = rows.length > maxRows ? [...rows.slice(0, maxRows - 10), ...rows.slice(-10)] : rows;
-    lines.push(...alignedTable(['time (UTC)', 'allocation', 'status', 'summary'], shown, rows.length > maxRows ? { at: maxRows - 10, note: `… ${rows.length - maxRows} more …` } : undefined).map((l) => `  ${l}`));
+    lines.push(
+      ...alignedTable(
+        ['time (UTC)', 'allocation', 'status', 'summary'],
+        shown,
+        rows.length > maxRows ? { at: maxRows - 10, note: `… ${rows.length - maxRows} more …` } : undefined,
+      ).map((l) => `  ${l}`),
+    );
     if (target.elasticity) {
-      lines.push(`  elasticity vs "${target.elasticity.metricDriver}" at ${target.elasticity.perUnitCapacity}/unit: ${formatMetrics(target.elasticity)}`);
+      lines.push(
+        `  elasticity vs "${target.elasticity.metricDriver}" at ${target.elasticity.perUnitCapacity}/unit: ${formatMetrics(target.elasticity)}`,
+      );
     }
   }
   return lines.join('\n');
@@ -305,7 +372,9 @@ export function formatReplayReport(report: ReplayReport, options: { maxRows?: nu
 
 /** Left-aligned columns; the last column is never padded (summaries are long). */
 export function alignedTable(header: string[], rows: string[][], gap?: { at: number; note: string }): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i < header.length - 1 ? (r[i] ?? '').length : 0))));
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (i < header.length - 1 ? (r[i] ?? '').length : 0))),
+  );
   const format = (cells: string[]) =>
     cells
       .map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c))

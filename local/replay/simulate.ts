@@ -9,7 +9,15 @@
  */
 import { decide, type EngineTarget } from '../../functions/domain/engine';
 import type { MetricHistory } from '../../functions/domain/history';
-import type { Action, Allocation, Decision, Driver, ReasonCode, Target, TargetState } from '../../functions/domain/model';
+import type {
+  Action,
+  Allocation,
+  Decision,
+  Driver,
+  ReasonCode,
+  Target,
+  TargetState,
+} from '../../functions/domain/model';
 import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, type FleetCall } from '../simulator/fleet';
 
@@ -85,7 +93,9 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
   const { from, to, stepSeconds } = input;
   if (!(stepSeconds > 0)) throw new RangeError(`stepSeconds must be positive, got ${stepSeconds}`);
   if (!(to > from)) throw new RangeError(`replay window is empty: from ${from} to ${to}`);
-  const targets = input.targets.map((target) => (input.respectModes ? target : { ...target, mode: 'enforce' as const }));
+  const targets = input.targets.map((target) =>
+    input.respectModes ? target : { ...target, mode: 'enforce' as const },
+  );
   const drivers = [...input.drivers].sort((a, b) => a.observedAt - b.observedAt);
   const store = new DriverReplayStore();
   // The metrics' own past, as CloudWatch would return it: what the engine may use for stability and forecasts.
@@ -103,7 +113,13 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
   // The fleet starts at the allocation the policy asks for at `from`, already warm: a replay measures the
   // policy's reaction to what happens next, not a cold start nobody runs production from.
   ingestUntil(from);
-  const sims: TargetSimulation[] = targets.map((target) => ({ target, decisions: [], timeline: [], holds: 0, finalState: undefined }));
+  const sims: TargetSimulation[] = targets.map((target) => ({
+    target,
+    decisions: [],
+    timeline: [],
+    holds: 0,
+    finalState: undefined,
+  }));
   const states = new Map<string, TargetState | undefined>();
   const clock = new VirtualClock(from);
   const fleet = new SimulatedFleet({
@@ -157,7 +173,8 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
       }
     }
     if (onGrid.has(t)) {
-      for (let i = 0; i < targets.length; i++) sims[i]!.timeline.push(sample(fleet, targets[i]!, states.get(targets[i]!.id), t));
+      for (let i = 0; i < targets.length; i++)
+        sims[i]!.timeline.push(sample(fleet, targets[i]!, states.get(targets[i]!.id), t));
       await input.onStep?.(t, ++step, grid.length);
     }
   }
@@ -169,13 +186,21 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
 function seedResource(fleet: SimulatedFleet, target: Target, allocation: Allocation): void {
   const { resource, policy } = target;
   if (resource.kind === 'ec2-asg') {
-    const capacity = allocation.kind === 'capacity' ? allocation : { desired: policy.bounds.min, floor: policy.bounds.min };
-    fleet.addAutoScalingGroup(resource.autoScalingGroupName, { min: capacity.floor, max: policy.bounds.max, desired: capacity.desired });
+    const capacity =
+      allocation.kind === 'capacity' ? allocation : { desired: policy.bounds.min, floor: policy.bounds.min };
+    fleet.addAutoScalingGroup(resource.autoScalingGroupName, {
+      min: capacity.floor,
+      max: policy.bounds.max,
+      desired: capacity.desired,
+    });
   } else if (resource.kind === 'lambda-provisioned-concurrency') {
     const units = allocation.kind === 'capacity' ? allocation.desired : 0;
     fleet.addFunction(resource.functionName, resource.qualifier, units > 0 ? units : undefined);
   } else {
-    const weights = allocation.kind === 'weights' ? allocation.weights : Object.fromEntries(resource.endpoints.map((e) => [e.setIdentifier, e.weight]));
+    const weights =
+      allocation.kind === 'weights'
+        ? allocation.weights
+        : Object.fromEntries(resource.endpoints.map((e) => [e.setIdentifier, e.weight]));
     fleet.addWeightedRecord(resource, weights);
   }
 }
@@ -198,9 +223,18 @@ function record(sim: TargetSimulation, decision: Decision, status: ReplayStatus,
 }
 
 /** What DecisionStore.record + markOutcome do to the state, in memory. */
-export function advanceState(state: TargetState | undefined, decision: Decision, now: number, status: ReplayStatus): TargetState {
+export function advanceState(
+  state: TargetState | undefined,
+  decision: Decision,
+  now: number,
+  status: ReplayStatus,
+): TargetState {
   const version = (state?.version ?? 0) + 1;
-  const nextState: TargetState = { ...(state ?? { targetId: decision.targetId }), targetId: decision.targetId, version };
+  const nextState: TargetState = {
+    ...(state ?? { targetId: decision.targetId }),
+    targetId: decision.targetId,
+    version,
+  };
   if (status !== 'applied') return nextState;
   const before = state?.current?.kind === 'capacity' ? state.current.desired : undefined;
   nextState.current = decision.desired;
@@ -218,7 +252,10 @@ export function applyAction(fleet: SimulatedFleet, target: Pick<Target, 'resourc
   if (action.type === 'set-capacity' && resource.kind === 'ec2-asg') {
     const group = fleet.describeGroup(resource.autoScalingGroupName);
     const moveMin = group !== undefined && group.min !== action.floor;
-    fleet.setGroupCapacity(resource.autoScalingGroupName, moveMin ? { desired: action.desired, min: action.floor } : { desired: action.desired });
+    fleet.setGroupCapacity(
+      resource.autoScalingGroupName,
+      moveMin ? { desired: action.desired, min: action.floor } : { desired: action.desired },
+    );
   } else if (action.type === 'set-capacity' && resource.kind === 'lambda-provisioned-concurrency') {
     if (action.desired === 0) fleet.removeConcurrency(resource.functionName, resource.qualifier);
     else fleet.putConcurrency(resource.functionName, resource.qualifier, action.desired);
@@ -229,16 +266,33 @@ export function applyAction(fleet: SimulatedFleet, target: Pick<Target, 'resourc
   }
 }
 
-function sample(fleet: SimulatedFleet, target: EngineTarget, state: TargetState | undefined, t: number): TimelineSample {
+function sample(
+  fleet: SimulatedFleet,
+  target: EngineTarget,
+  state: TargetState | undefined,
+  t: number,
+): TimelineSample {
   const current = state?.current;
   const { resource } = target;
   if (resource.kind === 'ec2-asg') {
     const status = fleet.groupStatus(resource.autoScalingGroupName);
-    return { t, desired: current?.kind === 'capacity' ? current.desired : status.desired, floor: current?.kind === 'capacity' ? current.floor : status.min, supply: status.inService, billed: status.desired };
+    return {
+      t,
+      desired: current?.kind === 'capacity' ? current.desired : status.desired,
+      floor: current?.kind === 'capacity' ? current.floor : status.min,
+      supply: status.inService,
+      billed: status.desired,
+    };
   }
   if (resource.kind === 'lambda-provisioned-concurrency') {
     const pc = fleet.concurrency(resource.functionName, resource.qualifier);
-    return { t, desired: current?.kind === 'capacity' ? current.desired : 0, floor: current?.kind === 'capacity' ? current.floor : 0, supply: pc?.allocated ?? 0, billed: pc?.requested ?? 0 };
+    return {
+      t,
+      desired: current?.kind === 'capacity' ? current.desired : 0,
+      floor: current?.kind === 'capacity' ? current.floor : 0,
+      supply: pc?.allocated ?? 0,
+      billed: pc?.requested ?? 0,
+    };
   }
   return { t, weights: fleet.weights(resource) };
 }
@@ -256,7 +310,8 @@ export class DriverReplayStore {
 
   live(targetId: string, now: number): Driver[] {
     const result: Driver[] = [];
-    for (const driver of this.#byId.values()) if (driver.expiresAt > now && driver.targets.includes(targetId)) result.push(driver);
+    for (const driver of this.#byId.values())
+      if (driver.expiresAt > now && driver.targets.includes(targetId)) result.push(driver);
     return result;
   }
 }

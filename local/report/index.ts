@@ -104,40 +104,73 @@ export function renderReport(data: ReportData): string {
   const capacity = data.capacity
     .map((panel) => {
       const series: StepSeries[] = [];
-      if (panel.samples.some((s) => s.demand !== undefined)) series.push({ name: 'demand (units needed)', color: COLORS.demand, style: 'area', points: panel.samples.map((s) => ({ t: s.t, v: s.demand })) });
-      series.push({ name: 'desired', color: COLORS.desired, style: 'dashed', points: panel.samples.map((s) => ({ t: s.t, v: s.desired })) });
-      series.push({ name: 'serving', color: COLORS.supply, points: panel.samples.map((s) => ({ t: s.t, v: s.supply })) });
-      if (panel.samples.some((s) => (s.floor ?? 0) > 0)) series.push({ name: 'floor', color: COLORS.floor, style: 'dotted', points: panel.samples.map((s) => ({ t: s.t, v: s.floor })) });
-      return `<section class="panel" data-target="${escapeHtml(panel.targetId)}"><h3>${escapeHtml(panel.title)}</h3>${stepChart({
-        id: `capacity-${panel.targetId}`,
-        title: panel.title,
-        yLabel: panel.unit,
-        frame,
-        series,
-        markers: panel.markers,
-        bands: panel.bands,
-      })}</section>`;
+      if (panel.samples.some((s) => s.demand !== undefined))
+        series.push({
+          name: 'demand (units needed)',
+          color: COLORS.demand,
+          style: 'area',
+          points: panel.samples.map((s) => ({ t: s.t, v: s.demand })),
+        });
+      series.push({
+        name: 'desired',
+        color: COLORS.desired,
+        style: 'dashed',
+        points: panel.samples.map((s) => ({ t: s.t, v: s.desired })),
+      });
+      series.push({
+        name: 'serving',
+        color: COLORS.supply,
+        points: panel.samples.map((s) => ({ t: s.t, v: s.supply })),
+      });
+      if (panel.samples.some((s) => (s.floor ?? 0) > 0))
+        series.push({
+          name: 'floor',
+          color: COLORS.floor,
+          style: 'dotted',
+          points: panel.samples.map((s) => ({ t: s.t, v: s.floor })),
+        });
+      return `<section class="panel" data-target="${escapeHtml(panel.targetId)}"><h3>${escapeHtml(panel.title)}</h3>${stepChart(
+        {
+          id: `capacity-${panel.targetId}`,
+          title: panel.title,
+          yLabel: panel.unit,
+          frame,
+          series,
+          markers: panel.markers,
+          bands: panel.bands,
+        },
+      )}</section>`;
     })
     .join('');
   const weights = data.weights
     .map(
       (panel) =>
-        `<section class="panel" data-target="${escapeHtml(panel.targetId)}"><h3>${escapeHtml(panel.title)}</h3>${weightsChart({
-          id: `weights-${panel.targetId}`,
-          title: panel.title,
-          frame,
-          points: panel.samples,
-          colors: WEIGHT_COLORS,
-          markers: panel.markers,
-        })}</section>`,
+        `<section class="panel" data-target="${escapeHtml(panel.targetId)}"><h3>${escapeHtml(panel.title)}</h3>${weightsChart(
+          {
+            id: `weights-${panel.targetId}`,
+            title: panel.title,
+            frame,
+            points: panel.samples,
+            colors: WEIGHT_COLORS,
+            markers: panel.markers,
+          },
+        )}</section>`,
     )
     .join('');
   const tables = (data.tables ?? [])
     .map((table) => {
-      const numeric = table.columns.map((_, i) => i > 0 && table.rows.every((r) => /^[-+]?[\d.,$%]+$/.test(r[i] ?? '')));
+      const numeric = table.columns.map(
+        (_, i) => i > 0 && table.rows.every((r) => /^[-+]?[\d.,$%]+$/.test(r[i] ?? '')),
+      );
       const head = table.columns.map((c, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</th>`).join('');
-      const body = table.rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
-      const notes = table.notes?.length ? `<ul class="notes">${table.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+      const body = table.rows
+        .map(
+          (r) => `<tr>${r.map((c, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</td>`).join('')}</tr>`,
+        )
+        .join('');
+      const notes = table.notes?.length
+        ? `<ul class="notes">${table.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`
+        : '';
       return `<h2>${escapeHtml(table.title)}</h2><table class="metrics"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${notes}`;
     })
     .join('');
@@ -178,7 +211,11 @@ export function writeReport(path: string, data: ReportData): string {
   return path;
 }
 
-export function markerKind(previous: number | undefined, next: number | undefined, status: string): ChartMarker['kind'] {
+export function markerKind(
+  previous: number | undefined,
+  next: number | undefined,
+  status: string,
+): ChartMarker['kind'] {
   if (status === 'failed') return 'failed';
   if (previous === undefined || next === undefined) return 'other';
   return next > previous ? 'up' : next < previous ? 'down' : 'other';
@@ -192,13 +229,29 @@ export function reportFromReplay(replay: ReplayReport, generatedAt: number, band
     const markers = target.decisions.slice(1).map((d): ChartMarker => {
       const before = d.previous?.kind === 'capacity' ? d.previous.desired : undefined;
       const after = d.desired.kind === 'capacity' ? d.desired.desired : undefined;
-      return { t: d.at, label: d.summary, kind: target.kind === 'route53-weighted' ? 'routing' : markerKind(before, after, d.status) };
+      return {
+        t: d.at,
+        label: d.summary,
+        kind: target.kind === 'route53-weighted' ? 'routing' : markerKind(before, after, d.status),
+      };
     });
     if (target.kind === 'route53-weighted') {
-      weights.push({ targetId: target.targetId, title: `${target.targetId} — weights by endpoint`, samples: target.timeline.map((s) => ({ t: s.t, weights: s.weights ?? {} })), markers });
+      weights.push({
+        targetId: target.targetId,
+        title: `${target.targetId} — weights by endpoint`,
+        samples: target.timeline.map((s) => ({ t: s.t, weights: s.weights ?? {} })),
+        markers,
+      });
     } else {
       const unit = target.kind === 'ec2-asg' ? 'instances' : 'provisioned concurrency';
-      capacity.push({ targetId: target.targetId, title: `${target.targetId} — ${unit}`, unit, samples: target.timeline, markers, bands });
+      capacity.push({
+        targetId: target.targetId,
+        title: `${target.targetId} — ${unit}`,
+        unit,
+        samples: target.timeline,
+        markers,
+        bands,
+      });
     }
   }
   return {
@@ -207,11 +260,16 @@ export function reportFromReplay(replay: ReplayReport, generatedAt: number, band
     generatedAt,
     start: replay.from,
     end: replay.to,
-    facts: replay.targets.map((t) => ({ label: t.targetId, value: `${t.changes} changes${t.capacityHours !== undefined ? `, ${t.capacityHours.toFixed(1)} unit-h` : ''}` })),
+    facts: replay.targets.map((t) => ({
+      label: t.targetId,
+      value: `${t.changes} changes${t.capacityHours !== undefined ? `, ${t.capacityHours.toFixed(1)} unit-h` : ''}`,
+    })),
     capacity,
     weights,
     decisions: replay.targets
-      .flatMap((t) => t.decisions.map((d) => ({ at: d.at, targetId: d.targetId, status: d.status, summary: d.summary })))
+      .flatMap((t) =>
+        t.decisions.map((d) => ({ at: d.at, targetId: d.targetId, status: d.status, summary: d.summary })),
+      )
       .sort((a, b) => a.at - b.at || a.targetId.localeCompare(b.targetId)),
   };
 }

@@ -34,7 +34,12 @@ export interface ChartFrame {
 const MARGIN = { top: 28, right: 16, bottom: 30, left: 48 };
 
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 function niceStep(range: number, targetTicks: number): number {
@@ -69,7 +74,8 @@ function scale(frame: ChartFrame, yMax: number): Scale {
   const plotBottom = height - MARGIN.bottom;
   const span = Math.max(frame.end - frame.start, 1);
   return {
-    x: (t) => MARGIN.left + ((Math.min(Math.max(t, frame.start), frame.end) - frame.start) / span) * (plotRight - MARGIN.left),
+    x: (t) =>
+      MARGIN.left + ((Math.min(Math.max(t, frame.start), frame.end) - frame.start) / span) * (plotRight - MARGIN.left),
     y: (v) => plotBottom - (v / yMax) * (plotBottom - MARGIN.top),
     width,
     height,
@@ -83,7 +89,9 @@ function axes(frame: ChartFrame, s: Scale, yMax: number, yStep: number, yLabel: 
   for (let v = 0; v <= yMax + 1e-9; v += yStep) {
     const y = s.y(v).toFixed(1);
     parts.push(`<line class="grid" x1="${MARGIN.left}" x2="${s.plotRight}" y1="${y}" y2="${y}"/>`);
-    parts.push(`<text class="tick" x="${MARGIN.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${Number(v.toFixed(2))}</text>`);
+    parts.push(
+      `<text class="tick" x="${MARGIN.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${Number(v.toFixed(2))}</text>`,
+    );
   }
   const step = timeStep(frame.end - frame.start);
   for (let t = Math.ceil(frame.start / step) * step; t <= frame.end; t += step) {
@@ -142,12 +150,15 @@ function legend(items: ReadonlyArray<{ name: string; color: string; style?: Step
   for (const item of [...items].reverse()) {
     const width = item.name.length * 6.4 + 26;
     x -= width;
-    const dash = item.style === 'dashed' ? ' stroke-dasharray="6 4"' : item.style === 'dotted' ? ' stroke-dasharray="2 3"' : '';
+    const dash =
+      item.style === 'dashed' ? ' stroke-dasharray="6 4"' : item.style === 'dotted' ? ' stroke-dasharray="2 3"' : '';
     const swatch =
       item.style === 'area'
         ? `<rect x="${x.toFixed(1)}" y="${MARGIN.top - 19}" width="16" height="9" fill="${item.color}" fill-opacity="0.35"/>`
         : `<line x1="${x.toFixed(1)}" x2="${(x + 16).toFixed(1)}" y1="${MARGIN.top - 14}" y2="${MARGIN.top - 14}" stroke="${item.color}" stroke-width="2.5"${dash}/>`;
-    parts.push(`${swatch}<text class="legend" x="${(x + 20).toFixed(1)}" y="${MARGIN.top - 10}">${escapeHtml(item.name)}</text>`);
+    parts.push(
+      `${swatch}<text class="legend" x="${(x + 20).toFixed(1)}" y="${MARGIN.top - 10}">${escapeHtml(item.name)}</text>`,
+    );
   }
   return parts.join('');
 }
@@ -175,7 +186,8 @@ export function stepChart(options: {
         const area = `${d}V${s.plotBottom.toFixed(1)}H${s.x(first.t).toFixed(1)}Z`;
         return `<path class="series" data-series="${escapeHtml(sr.name)}" d="${area}" fill="${sr.color}" fill-opacity="0.25" stroke="${sr.color}" stroke-opacity="0.6" stroke-width="1"/>`;
       }
-      const dash = sr.style === 'dashed' ? ' stroke-dasharray="6 4"' : sr.style === 'dotted' ? ' stroke-dasharray="2 3"' : '';
+      const dash =
+        sr.style === 'dashed' ? ' stroke-dasharray="6 4"' : sr.style === 'dotted' ? ' stroke-dasharray="2 3"' : '';
       return `<path class="series" data-series="${escapeHtml(sr.name)}" d="${d}" fill="none" stroke="${sr.color}" stroke-width="2"${dash}/>`;
     })
     .join('');
@@ -217,7 +229,9 @@ export function weightsChart(options: {
       bottom = `L${x2},${s.y(lower[i]!).toFixed(1)}L${x1},${s.y(lower[i]!).toFixed(1)}` + bottom;
     });
     const color = options.colors[k % options.colors.length]!;
-    layers.push(`<path class="series" data-series="${escapeHtml(endpoint)}" d="${top}${bottom}Z" fill="${color}" fill-opacity="0.55" stroke="${color}" stroke-width="1"/>`);
+    layers.push(
+      `<path class="series" data-series="${escapeHtml(endpoint)}" d="${top}${bottom}Z" fill="${color}" fill-opacity="0.55" stroke="${color}" stroke-width="1"/>`,
+    );
     upper.forEach((u, i) => (lower[i] = u));
   });
   return (
@@ -226,7 +240,10 @@ export function weightsChart(options: {
     axes(frame, s, 100, 25, 'share of traffic %') +
     layers.join('') +
     markersSvg(options.markers ?? [], s) +
-    legend(endpoints.map((name, k) => ({ name, color: options.colors[k % options.colors.length]!, style: 'area' as const })), s) +
+    legend(
+      endpoints.map((name, k) => ({ name, color: options.colors[k % options.colors.length]!, style: 'area' as const })),
+      s,
+    ) +
     `</svg>`
   );
 }

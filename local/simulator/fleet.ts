@@ -129,7 +129,10 @@ export class SimulatedFleet {
   constructor(options: FleetOptions) {
     this.#now = options.now;
     this.instanceWarmupSeconds = nonNegative(options.instanceWarmupSeconds ?? 300, 'instanceWarmupSeconds');
-    this.provisionedConcurrencyReadySeconds = nonNegative(options.provisionedConcurrencyReadySeconds ?? 180, 'provisionedConcurrencyReadySeconds');
+    this.provisionedConcurrencyReadySeconds = nonNegative(
+      options.provisionedConcurrencyReadySeconds ?? 180,
+      'provisionedConcurrencyReadySeconds',
+    );
     this.autoScaling = {
       describe: async (groupName) => this.describeGroup(groupName),
       setCapacity: async (groupName, change) => this.setGroupCapacity(groupName, change),
@@ -146,16 +149,26 @@ export class SimulatedFleet {
   }
 
   /** Creates the resources every target of a config controls; ASGs start at `initial` (default bounds.min), already warm. */
-  static fromConfig(config: Pick<DrivetrainConfig, 'targets'>, options: FleetOptions & { initial?: Record<string, number> }): SimulatedFleet {
+  static fromConfig(
+    config: Pick<DrivetrainConfig, 'targets'>,
+    options: FleetOptions & { initial?: Record<string, number> },
+  ): SimulatedFleet {
     const fleet = new SimulatedFleet(options);
     for (const target of config.targets) {
       const { resource, policy } = target;
       if (resource.kind === 'ec2-asg') {
-        fleet.addAutoScalingGroup(resource.autoScalingGroupName, { min: policy.bounds.min, max: policy.bounds.max, desired: options.initial?.[target.id] ?? policy.bounds.min });
+        fleet.addAutoScalingGroup(resource.autoScalingGroupName, {
+          min: policy.bounds.min,
+          max: policy.bounds.max,
+          desired: options.initial?.[target.id] ?? policy.bounds.min,
+        });
       } else if (resource.kind === 'lambda-provisioned-concurrency') {
         fleet.addFunction(resource.functionName, resource.qualifier, options.initial?.[target.id]);
       } else {
-        fleet.addWeightedRecord(resource, Object.fromEntries(resource.endpoints.map((e) => [e.setIdentifier, e.weight])));
+        fleet.addWeightedRecord(
+          resource,
+          Object.fromEntries(resource.endpoints.map((e) => [e.setIdentifier, e.weight])),
+        );
       }
     }
     return fleet;
@@ -163,7 +176,9 @@ export class SimulatedFleet {
 
   addAutoScalingGroup(name: string, capacity: AutoScalingGroupCapacity): void {
     if (capacity.min > capacity.desired || capacity.desired > capacity.max) {
-      throw new RangeError(`group ${name}: need min <= desired <= max, got ${capacity.min}/${capacity.desired}/${capacity.max}`);
+      throw new RangeError(
+        `group ${name}: need min <= desired <= max, got ${capacity.min}/${capacity.desired}/${capacity.max}`,
+      );
     }
     const instances = Array.from({ length: capacity.desired }, () => this.#launch(-Infinity));
     this.#groups.set(name, { min: capacity.min, max: capacity.max, instances });
@@ -171,7 +186,10 @@ export class SimulatedFleet {
 
   /** Registers a function alias; `initial` creates a provisioned concurrency config that is already READY. */
   addFunction(functionName: string, qualifier: string, initial?: number): void {
-    this.#functions.set(functionKey(functionName, qualifier), initial ? { requested: initial, previouslyAllocated: initial, readyAt: -Infinity } : undefined);
+    this.#functions.set(
+      functionKey(functionName, qualifier),
+      initial ? { requested: initial, previouslyAllocated: initial, readyAt: -Infinity } : undefined,
+    );
   }
 
   addWeightedRecord(record: WeightedRecord, weights: Record<string, number>): void {
@@ -187,7 +205,13 @@ export class SimulatedFleet {
     const group = this.#group(name);
     const now = this.#now();
     const inService = group.instances.filter((i) => i.readyAt <= now).length;
-    return { desired: group.instances.length, min: group.min, max: group.max, inService, warming: group.instances.length - inService };
+    return {
+      desired: group.instances.length,
+      min: group.min,
+      max: group.max,
+      inService,
+      warming: group.instances.length - inService,
+    };
   }
 
   snapshot(): FleetSnapshot {
@@ -214,22 +238,38 @@ export class SimulatedFleet {
     const api: FleetApi = change.min === undefined ? 'SetDesiredCapacity' : 'UpdateAutoScalingGroup';
     this.#maybeFail(api);
     const group = this.#groups.get(name);
-    if (!group) throw new SimulatedAwsError('ValidationError', `AutoScalingGroup name not found - AutoScalingGroup '${name}' not found`, false);
+    if (!group)
+      throw new SimulatedAwsError(
+        'ValidationError',
+        `AutoScalingGroup name not found - AutoScalingGroup '${name}' not found`,
+        false,
+      );
     integer(change.desired, 'DesiredCapacity');
     if (change.min !== undefined) integer(change.min, 'MinSize');
     const min = change.min ?? group.min;
     // The same checks (and wording) as the Auto Scaling API: a desired outside [min, max] is refused whole.
     if (change.desired > group.max) {
-      throw new SimulatedAwsError('ValidationError', `New SetDesiredCapacity value ${change.desired} is above max value ${group.max} for the AutoScalingGroup.`, false);
+      throw new SimulatedAwsError(
+        'ValidationError',
+        `New SetDesiredCapacity value ${change.desired} is above max value ${group.max} for the AutoScalingGroup.`,
+        false,
+      );
     }
     if (change.desired < min) {
-      throw new SimulatedAwsError('ValidationError', `New SetDesiredCapacity value ${change.desired} is below min value ${min} for the AutoScalingGroup.`, false);
+      throw new SimulatedAwsError(
+        'ValidationError',
+        `New SetDesiredCapacity value ${change.desired} is below min value ${min} for the AutoScalingGroup.`,
+        false,
+      );
     }
     this.calls.push({
       at: this.#now(),
       api,
       resource: name,
-      request: change.min === undefined ? { AutoScalingGroupName: name, DesiredCapacity: change.desired } : { AutoScalingGroupName: name, MinSize: change.min, DesiredCapacity: change.desired },
+      request:
+        change.min === undefined
+          ? { AutoScalingGroupName: name, DesiredCapacity: change.desired }
+          : { AutoScalingGroupName: name, MinSize: change.min, DesiredCapacity: change.desired },
     });
     group.min = min;
     const now = this.#now();
@@ -246,7 +286,8 @@ export class SimulatedFleet {
   concurrency(functionName: string, qualifier: string): ProvisionedConcurrency | undefined {
     const config = this.#function(functionName, qualifier);
     if (!config) return undefined;
-    if (this.#now() >= config.readyAt) return { requested: config.requested, allocated: config.requested, status: 'READY' };
+    if (this.#now() >= config.readyAt)
+      return { requested: config.requested, allocated: config.requested, status: 'READY' };
     return { requested: config.requested, allocated: config.previouslyAllocated, status: 'IN_PROGRESS' };
   }
 
@@ -263,11 +304,24 @@ export class SimulatedFleet {
       );
     }
     if (units > DEFAULT_ACCOUNT_CONCURRENCY) {
-      throw new SimulatedAwsError('InvalidParameterValueException', `Requested provisioned concurrency ${units} exceeds the account's concurrency limit (${DEFAULT_ACCOUNT_CONCURRENCY}).`, false);
+      throw new SimulatedAwsError(
+        'InvalidParameterValueException',
+        `Requested provisioned concurrency ${units} exceeds the account's concurrency limit (${DEFAULT_ACCOUNT_CONCURRENCY}).`,
+        false,
+      );
     }
     const allocatedNow = current ? (this.concurrency(functionName, qualifier)?.allocated ?? 0) : 0;
-    this.calls.push({ at: this.#now(), api: 'PutProvisionedConcurrencyConfig', resource: key, request: { FunctionName: functionName, Qualifier: qualifier, ProvisionedConcurrentExecutions: units } });
-    this.#functions.set(key, { requested: units, previouslyAllocated: allocatedNow, readyAt: this.#now() + this.provisionedConcurrencyReadySeconds });
+    this.calls.push({
+      at: this.#now(),
+      api: 'PutProvisionedConcurrencyConfig',
+      resource: key,
+      request: { FunctionName: functionName, Qualifier: qualifier, ProvisionedConcurrentExecutions: units },
+    });
+    this.#functions.set(key, {
+      requested: units,
+      previouslyAllocated: allocatedNow,
+      readyAt: this.#now() + this.provisionedConcurrencyReadySeconds,
+    });
   }
 
   removeConcurrency(functionName: string, qualifier: string): void {
@@ -275,7 +329,12 @@ export class SimulatedFleet {
     const key = functionKey(functionName, qualifier);
     // Deleting a config that is already gone changes nothing, so nothing is recorded.
     if (!this.#function(functionName, qualifier)) return;
-    this.calls.push({ at: this.#now(), api: 'DeleteProvisionedConcurrencyConfig', resource: key, request: { FunctionName: functionName, Qualifier: qualifier } });
+    this.calls.push({
+      at: this.#now(),
+      api: 'DeleteProvisionedConcurrencyConfig',
+      resource: key,
+      request: { FunctionName: functionName, Qualifier: qualifier },
+    });
     this.#functions.set(key, undefined);
   }
 
@@ -292,15 +351,32 @@ export class SimulatedFleet {
     for (const [setIdentifier, weight] of Object.entries(weights)) {
       if (!(setIdentifier in current)) {
         // An UPSERT of an unknown SetIdentifier would create a record with no target: refuse it whole.
-        throw new SimulatedAwsError('InvalidChangeBatch', `[Tried to change weight of ${setIdentifier} in ${record.recordName}, but no record with that SetIdentifier exists]`, false);
+        throw new SimulatedAwsError(
+          'InvalidChangeBatch',
+          `[Tried to change weight of ${setIdentifier} in ${record.recordName}, but no record with that SetIdentifier exists]`,
+          false,
+        );
       }
       if (!Number.isInteger(weight) || weight < 0 || weight > MAX_ROUTE53_WEIGHT) {
-        throw new SimulatedAwsError('InvalidInput', `Invalid weight ${weight} for ${setIdentifier}: must be an integer from 0 to ${MAX_ROUTE53_WEIGHT}`, false);
+        throw new SimulatedAwsError(
+          'InvalidInput',
+          `Invalid weight ${weight} for ${setIdentifier}: must be an integer from 0 to ${MAX_ROUTE53_WEIGHT}`,
+          false,
+        );
       }
       if (current[setIdentifier] !== weight) changes.push({ SetIdentifier: setIdentifier, Weight: weight });
     }
     if (changes.length === 0) return;
-    this.calls.push({ at: this.#now(), api: 'ChangeResourceRecordSets', resource: recordKey(record), request: { HostedZoneId: record.hostedZoneId, ...(comment ? { Comment: comment } : {}), Changes: changes.map((c) => ({ Action: 'UPSERT', ...c })) } });
+    this.calls.push({
+      at: this.#now(),
+      api: 'ChangeResourceRecordSets',
+      resource: recordKey(record),
+      request: {
+        HostedZoneId: record.hostedZoneId,
+        ...(comment ? { Comment: comment } : {}),
+        Changes: changes.map((c) => ({ Action: 'UPSERT', ...c })),
+      },
+    });
     for (const change of changes) current[change.SetIdentifier] = change.Weight;
   }
 
@@ -318,19 +394,34 @@ export class SimulatedFleet {
 
   #group(name: string): Group {
     const group = this.#groups.get(name);
-    if (!group) throw new SimulatedAwsError('ValidationError', `AutoScalingGroup name not found - AutoScalingGroup '${name}' not found`, false);
+    if (!group)
+      throw new SimulatedAwsError(
+        'ValidationError',
+        `AutoScalingGroup name not found - AutoScalingGroup '${name}' not found`,
+        false,
+      );
     return group;
   }
 
   #function(functionName: string, qualifier: string): ConcurrencyConfig | undefined {
     const key = functionKey(functionName, qualifier);
-    if (!this.#functions.has(key)) throw new SimulatedAwsError('ResourceNotFoundException', `Function not found: ${functionName}:${qualifier}`, false);
+    if (!this.#functions.has(key))
+      throw new SimulatedAwsError(
+        'ResourceNotFoundException',
+        `Function not found: ${functionName}:${qualifier}`,
+        false,
+      );
     return this.#functions.get(key);
   }
 
   #record(record: WeightedRecord): Record<string, number> {
     const weights = this.#records.get(recordKey(record));
-    if (!weights) throw new SimulatedAwsError('NoSuchHostedZone', `No weighted record ${record.recordName} ${record.recordType} in hosted zone ${record.hostedZoneId}`, false);
+    if (!weights)
+      throw new SimulatedAwsError(
+        'NoSuchHostedZone',
+        `No weighted record ${record.recordName} ${record.recordType} in hosted zone ${record.hostedZoneId}`,
+        false,
+      );
     return weights;
   }
 }
@@ -341,12 +432,17 @@ function splitFunctionKey(key: string): [string, string] {
 }
 
 function nonNegative(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number of seconds, got ${value}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new RangeError(`${name} must be a non-negative number of seconds, got ${value}`);
   return value;
 }
 
 function integer(value: number, field: string): void {
   if (!Number.isInteger(value) || value < 0) {
-    throw new SimulatedAwsError('ValidationError', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: Member must be a non-negative integer`, false);
+    throw new SimulatedAwsError(
+      'ValidationError',
+      `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: Member must be a non-negative integer`,
+      false,
+    );
   }
 }

@@ -22,11 +22,24 @@ describe('DynamoDB Local tables from the shared definition', () => {
 
   it('sorts decisions of a target by time with the decisionKey layout', async () => {
     for (const key of ['2026-11-23T10:00:00.000Z#000002', '2026-11-23T09:00:00.000Z#000001']) {
-      await local.doc.send(new PutCommand({ TableName: local.names.decisions, Item: { targetId: 'web', decisionKey: key, decisionId: `web:${key}` } }));
+      await local.doc.send(
+        new PutCommand({
+          TableName: local.names.decisions,
+          Item: { targetId: 'web', decisionKey: key, decisionId: `web:${key}` },
+        }),
+      );
     }
     const { Items } = await local.doc.send(
-      new QueryCommand({ TableName: local.names.decisions, KeyConditionExpression: 'targetId = :t', ExpressionAttributeValues: { ':t': 'web' }, ScanIndexForward: false }),
+      new QueryCommand({
+        TableName: local.names.decisions,
+        KeyConditionExpression: 'targetId = :t',
+        ExpressionAttributeValues: { ':t': 'web' },
+        ScanIndexForward: false,
+      }),
     );
-    expect(Items?.map((i) => i.decisionKey)).toEqual(['2026-11-23T10:00:00.000Z#000002', '2026-11-23T09:00:00.000Z#000001']);
+    expect(Items?.map((i) => i.decisionKey)).toEqual([
+      '2026-11-23T10:00:00.000Z#000002',
+      '2026-11-23T09:00:00.000Z#000001',
+    ]);
   });
 });

@@ -18,30 +18,55 @@ const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /** Synthesizes with bundling and returns each function's bundle directory, by function description prefix. */
-function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]> = {}): { ingest: string; tick: string; shard: string; operator: string } {
+function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]> = {}): {
+  ingest: string;
+  tick: string;
+  shard: string;
+  operator: string;
+} {
   const outdir = mkdtempSync(join(tmpdir(), 'drivetrain-bundle-'));
   outdirs.push(outdir);
   const app = new App({ outdir });
   const stack = new DrivetrainStack(app, 'BundleTest', { config: fixtureConfig(), ...props });
-  const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key: string } } }> };
+  const template = app.synth().getStackByName(stack.stackName).template as {
+    Resources: Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key: string } } }>;
+  };
   const assetOf = (marker: string) => {
-    const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.includes(marker));
+    const fn = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.includes(marker),
+    );
     const key = fn?.Properties.Code?.S3Key;
     if (!key) throw new Error(`no function "${marker}"`);
     return join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
   };
-  return { ingest: assetOf('store drivers'), tick: assetOf('reconcile every target'), shard: assetOf('reconcile one shard'), operator: assetOf('operator endpoint') };
+  return {
+    ingest: assetOf('store drivers'),
+    tick: assetOf('reconcile every target'),
+    shard: assetOf('reconcile one shard'),
+    operator: assetOf('operator endpoint'),
+  };
 }
 
 /** Imports the bundle as Lambda's Node 22 runtime does and runs `script` with it as `m`. */
 function runBundle(dir: string, script: string, env: Record<string, string> = {}) {
-  const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== ENV.config && !key.startsWith('AWS_')));
-  return spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); ${script}`], {
-    cwd: tmpdir(),
-    encoding: 'utf8',
-    env: { ...cleanEnv, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
-    timeout: 60_000,
-  });
+  const cleanEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => key !== ENV.config && !key.startsWith('AWS_')),
+  );
+  return spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(dir, 'index.mjs'))}); ${script}`],
+    {
+      cwd: tmpdir(),
+      encoding: 'utf8',
+      env: {
+        ...cleanEnv,
+        AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...env,
+      },
+      timeout: 60_000,
+    },
+  );
 }
 
 describe('the config travels inside the deployed code', () => {
@@ -50,15 +75,20 @@ describe('the config travels inside the deployed code', () => {
   let dirs: { ingest: string; tick: string; shard: string; operator: string };
   beforeAll(async () => {
     await buildHandlerBundle(join(__dirname, 'fixtures/config-echo-handler.ts'), fixtureBundle);
-    dirs = bundle({ handlers: { ingest: fixtureBundle, tick: fixtureBundle, shard: fixtureBundle, operator: fixtureBundle } });
+    dirs = bundle({
+      handlers: { ingest: fixtureBundle, tick: fixtureBundle, shard: fixtureBundle, operator: fixtureBundle },
+    });
   });
   const expected = JSON.stringify(fixtureConfig());
 
-  test.each(['ingest', 'tick', 'shard', 'operator'] as const)('%s: read literally and through process.env (set by the entry module), with no environment variable set', (name) => {
-    const result = runBundle(dirs[name], 'console.log(JSON.stringify(await m.handler()));');
-    expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({ literal: expected, viaObject: expected });
-  });
+  test.each(['ingest', 'tick', 'shard', 'operator'] as const)(
+    '%s: read literally and through process.env (set by the entry module), with no environment variable set',
+    (name) => {
+      const result = runBundle(dirs[name], 'console.log(JSON.stringify(await m.handler()));');
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout)).toEqual({ literal: expected, viaObject: expected });
+    },
+  );
 
   test('deployed: the entry module and the minified bundle, without its source map', () => {
     expect(readdirSync(dirs.ingest).sort()).toEqual([BUNDLE_FILE, 'index.mjs']);
@@ -94,7 +124,11 @@ describe('the real handlers', () => {
   ])('%s: initialises as in a Lambda execution environment, from the bundled config alone', (_, dir) => {
     // With AWS_LAMBDA_FUNCTION_NAME set the handler modules build their dependencies at import (cold start):
     // environment parsing, config validation, SDK clients. No AWS call is made before an invocation.
-    const result = runBundle(dir, "console.log(typeof m.handler);", lambdaEnv);
-    expect({ status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() }).toEqual({ status: 0, stdout: 'function', stderr: '' });
+    const result = runBundle(dir, 'console.log(typeof m.handler);', lambdaEnv);
+    expect({ status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() }).toEqual({
+      status: 0,
+      stdout: 'function',
+      stderr: '',
+    });
   });
 });

@@ -60,7 +60,11 @@ describe('loadConfigFile', () => {
 
   test('a missing file says how to point at another one', () => {
     const result = loadConfigFile(join(dir, 'nope.yaml'), dir);
-    expect(result).toEqual({ ok: false, file: 'nope.yaml', messages: ['nope.yaml: file not found (set it with --context drivetrain:config=<path>)'] });
+    expect(result).toEqual({
+      ok: false,
+      file: 'nope.yaml',
+      messages: ['nope.yaml: file not found (set it with --context drivetrain:config=<path>)'],
+    });
   });
 });
 
@@ -70,7 +74,11 @@ describe('bin/app.ts (as the CDK CLI runs it)', () => {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       // How the CLI hands context and the output directory to the app.
-      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ 'drivetrain:config': configPath, 'aws:cdk:bundling-stacks': [] }), CDK_OUTDIR: join(dir, 'cdk.out') },
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ 'drivetrain:config': configPath, 'aws:cdk:bundling-stacks': [] }),
+        CDK_OUTDIR: join(dir, 'cdk.out'),
+      },
       timeout: 120_000,
     });
 
@@ -88,18 +96,31 @@ describe('bin/app.ts (as the CDK CLI runs it)', () => {
   });
 
   test("the construct's own checks are reported the same way", () => {
-    const sts = write('sts.yaml', fixtureText.replace("overridePrincipals: ['arn:aws:iam::111122223333:role/oncall-*']", "overridePrincipals: ['arn:aws:sts::111122223333:assumed-role/oncall/alice']"));
+    const sts = write(
+      'sts.yaml',
+      fixtureText.replace(
+        "overridePrincipals: ['arn:aws:iam::111122223333:role/oncall-*']",
+        "overridePrincipals: ['arn:aws:sts::111122223333:assumed-role/oncall/alice']",
+      ),
+    );
     const result = runApp(sts);
     expect(result.status).toBe(1);
     const stderr = result.stderr.replace(/^npm warn .*\n/gm, '');
-    expect(stderr).toMatch(/^ {2}.*sts\.yaml: targets\[0\]\.overridePrincipals\[0\]: "arn:aws:sts::111122223333:assumed-role\/oncall\/alice" is an STS session ARN/m);
+    expect(stderr).toMatch(
+      /^ {2}.*sts\.yaml: targets\[0\]\.overridePrincipals\[0\]: "arn:aws:sts::111122223333:assumed-role\/oncall\/alice" is an STS session ARN/m,
+    );
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 
   test('the fixture config synthesizes (cdk-nag included) and writes the template', () => {
     const result = runApp(FIXTURE_CONFIG_FILE);
-    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });
-    const template = JSON.parse(readFileSync(join(dir, 'cdk.out/Drivetrain-dt-test.template.json'), 'utf8')) as { Resources: Record<string, unknown> };
+    expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({
+      status: 0,
+      stderr: '',
+    });
+    const template = JSON.parse(readFileSync(join(dir, 'cdk.out/Drivetrain-dt-test.template.json'), 'utf8')) as {
+      Resources: Record<string, unknown>;
+    };
     expect(Object.keys(template.Resources).length).toBeGreaterThan(40);
   });
 });

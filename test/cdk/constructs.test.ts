@@ -14,7 +14,8 @@ import { DrivetrainTables } from '../../lib/tables';
 import { appWithoutBundling, fixtureConfig, flatten } from './support';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
-const resourcesOf = (stack: Stack) => (flatten(Template.fromStack(stack).toJSON()) as { Resources: Resources }).Resources;
+const resourcesOf = (stack: Stack) =>
+  (flatten(Template.fromStack(stack).toJSON()) as { Resources: Resources }).Resources;
 const single = (stack: Stack, type: string) => {
   const found = Object.values(resourcesOf(stack)).filter((r) => r.Type === type);
   expect(found).toHaveLength(1);
@@ -57,16 +58,25 @@ describe('DrivetrainFunction', () => {
     const properties = single(stack, 'AWS::Lambda::Function').Properties;
     expect(properties).toMatchObject({ MemorySize: 1024, ReservedConcurrentExecutions: 3 });
     // No NODE_OPTIONS (in particular no --enable-source-maps, which parsed the source map at every cold start).
-    expect(properties.Environment).toEqual({ Variables: { EXTRA: 'yes', POWERTOOLS_SERVICE_NAME: 'drivetrain', POWERTOOLS_METRICS_NAMESPACE: 'Drivetrain' } });
+    expect(properties.Environment).toEqual({
+      Variables: { EXTRA: 'yes', POWERTOOLS_SERVICE_NAME: 'drivetrain', POWERTOOLS_METRICS_NAMESPACE: 'Drivetrain' },
+    });
   });
 
   test('logRetention and logRemovalPolicy shape its own log group; the role may write to that group only', () => {
-    const { stack, fn } = build({ logRetention: logs.RetentionDays.TWO_WEEKS, logRemovalPolicy: RemovalPolicy.DESTROY });
+    const { stack, fn } = build({
+      logRetention: logs.RetentionDays.TWO_WEEKS,
+      logRemovalPolicy: RemovalPolicy.DESTROY,
+    });
     const group = single(stack, 'AWS::Logs::LogGroup');
     expect(group.Properties.RetentionInDays).toBe(14);
     expect(group.DeletionPolicy).toBe('Delete');
     const logGroupId = stack.getLogicalId(fn.logGroup.node.defaultChild as logs.CfnLogGroup);
-    const statements = (single(stack, 'AWS::IAM::Policy').Properties.PolicyDocument as { Statement: Array<{ Action: string[]; Resource: unknown }> }).Statement;
+    const statements = (
+      single(stack, 'AWS::IAM::Policy').Properties.PolicyDocument as {
+        Statement: Array<{ Action: string[]; Resource: unknown }>;
+      }
+    ).Statement;
     expect(statements.find((s) => s.Action.includes('logs:PutLogEvents'))?.Resource).toBe(`\${${logGroupId}.Arn}`);
   });
 
@@ -80,7 +90,9 @@ describe('DrivetrainFunction', () => {
   test('config goes into the deployed entry module (the bundle tests run it), Node 22 runtime', () => {
     const { fn } = build();
     expect(fn.function.runtime).toBe(lambda.Runtime.NODEJS_22_X);
-    expect(lambdaEntrySource(fixtureConfig())).toContain(`process.env.DRIVETRAIN_CONFIG = ${JSON.stringify(JSON.stringify(fixtureConfig()))};`);
+    expect(lambdaEntrySource(fixtureConfig())).toContain(
+      `process.env.DRIVETRAIN_CONFIG = ${JSON.stringify(JSON.stringify(fixtureConfig()))};`,
+    );
   });
 });
 
@@ -90,7 +102,8 @@ describe('DrivetrainTables', () => {
     new DrivetrainTables(stack, 'Tables', { prefix: 'blue' });
     const tables = Object.values(resourcesOf(stack)).filter((r) => r.Type === 'AWS::DynamoDB::Table');
     expect(tables.map((t) => t.Properties.TableName).sort()).toEqual(TABLES.map((t) => `blue-${t.id}`).sort());
-    for (const table of tables) expect([table.DeletionPolicy, table.Properties.DeletionProtectionEnabled]).toEqual(['Retain', true]);
+    for (const table of tables)
+      expect([table.DeletionPolicy, table.Properties.DeletionProtectionEnabled]).toEqual(['Retain', true]);
   });
 
   test('retainData: false', () => {
@@ -106,13 +119,19 @@ describe('AllocationPolicy', () => {
   const sidsFor = (resources: ConstructorParameters<typeof AllocationPolicy>[2]['resources']) => {
     const stack = newStack();
     new AllocationPolicy(stack, 'Allocation', { resources });
-    return (single(stack, 'AWS::IAM::ManagedPolicy').Properties.PolicyDocument as { Statement: Array<{ Sid: string }> }).Statement.map((s) => s.Sid);
+    return (
+      single(stack, 'AWS::IAM::ManagedPolicy').Properties.PolicyDocument as { Statement: Array<{ Sid: string }> }
+    ).Statement.map((s) => s.Sid);
   };
 
   test('resources: statements only for the kinds configured', () => {
-    expect(sidsFor({ autoScalingGroups: [], provisionedConcurrency: [{ targetId: 'fn', arn: 'arn:aws:lambda:us-east-1:123456789012:function:f:live' }], weightedRecords: [] })).toEqual([
-      'ProvisionedConcurrencyOfConfiguredFunctions',
-    ]);
+    expect(
+      sidsFor({
+        autoScalingGroups: [],
+        provisionedConcurrency: [{ targetId: 'fn', arn: 'arn:aws:lambda:us-east-1:123456789012:function:f:live' }],
+        weightedRecords: [],
+      }),
+    ).toEqual(['ProvisionedConcurrencyOfConfiguredFunctions']);
     expect(
       sidsFor({
         autoScalingGroups: ['a', 'b'],
@@ -122,14 +141,21 @@ describe('AllocationPolicy', () => {
           { targetId: 'api_a', hostedZoneId: 'ZA', recordName: 'b.example.com', recordType: 'AAAA' },
         ],
       }),
-    ).toEqual(['DescribeAutoScalingGroups', 'SetCapacityOfConfiguredGroups', 'ReadConfiguredHostedZones', 'UpsertWeightsApiA', 'UpsertWeightsApiA2']);
+    ).toEqual([
+      'DescribeAutoScalingGroups',
+      'SetCapacityOfConfiguredGroups',
+      'ReadConfiguredHostedZones',
+      'UpsertWeightsApiA',
+      'UpsertWeightsApiA2',
+    ]);
   });
 });
 
 describe('DrivetrainObservability', () => {
   const build = (overrides: Partial<ConstructorParameters<typeof DrivetrainObservability>[2]> = {}) => {
     const stack = newStack();
-    const fn = (id: string) => lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:us-east-1:123456789012:function:${id}`);
+    const fn = (id: string) =>
+      lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:us-east-1:123456789012:function:${id}`);
     const dlq = new sqs.Queue(stack, 'Dlq');
     const observability = new DrivetrainObservability(stack, 'Observability', {
       name: 'obs',
@@ -143,7 +169,11 @@ describe('DrivetrainObservability', () => {
       actionFailureRatePercent: 15,
       ...overrides,
     });
-    return { stack, observability, alarms: Object.values(resourcesOf(stack)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm') };
+    return {
+      stack,
+      observability,
+      alarms: Object.values(resourcesOf(stack)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm'),
+    };
   };
 
   test('name prefixes alarms and names the dashboard; functions, DLQs, table and threshold are wired in', () => {
@@ -162,14 +192,22 @@ describe('DrivetrainObservability', () => {
       ].sort(),
     );
     expect(alarms.find((a) => a.Properties.AlarmName === 'obs-action-failure-rate')!.Properties.Threshold).toBe(15);
-    expect(alarms.find((a) => a.Properties.AlarmName === 'obs-ingest-errors')!.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: 'ingest-fn' }]);
-    expect(alarms.find((a) => a.Properties.AlarmName === 'obs-reconciliation-stalled')!.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: 'tick-fn' }]);
-    expect(alarms.find((a) => a.Properties.AlarmName === 'obs-shard-worker-errors')!.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: 'shard-fn' }]);
+    expect(alarms.find((a) => a.Properties.AlarmName === 'obs-ingest-errors')!.Properties.Dimensions).toEqual([
+      { Name: 'FunctionName', Value: 'ingest-fn' },
+    ]);
+    expect(alarms.find((a) => a.Properties.AlarmName === 'obs-reconciliation-stalled')!.Properties.Dimensions).toEqual([
+      { Name: 'FunctionName', Value: 'tick-fn' },
+    ]);
+    expect(alarms.find((a) => a.Properties.AlarmName === 'obs-shard-worker-errors')!.Properties.Dimensions).toEqual([
+      { Name: 'FunctionName', Value: 'shard-fn' },
+    ]);
     expect(alarms.find((a) => a.Properties.AlarmName === 'obs-shard-duration')!.Properties.Threshold).toBe(60_000);
     const dashboard = single(stack, 'AWS::CloudWatch::Dashboard').Properties;
     expect(dashboard.DashboardName).toBe('obs');
     expect(String(dashboard.DashboardBody)).toContain('item-explorer?table=obs-decisions');
-    expect(flatten(stack.resolve(observability.dashboardUrl))).toBe('https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards/dashboard/obs');
+    expect(flatten(stack.resolve(observability.dashboardUrl))).toBe(
+      'https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards/dashboard/obs',
+    );
   });
 
   test('tickInterval widens the stall window for slow ticks', () => {
@@ -196,6 +234,7 @@ describe('DrivetrainObservability', () => {
     const ref = `\${${stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic)}}`;
     const alarms = Object.values(resourcesOf(stack)).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
     expect(alarms).toHaveLength(8);
-    for (const alarm of alarms) expect([alarm.Properties.AlarmActions, alarm.Properties.OKActions]).toEqual([[ref], [ref]]);
+    for (const alarm of alarms)
+      expect([alarm.Properties.AlarmActions, alarm.Properties.OKActions]).toEqual([[ref], [ref]]);
   });
 });

@@ -4,7 +4,12 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { join } from 'node:path';
-import { InvalidConfigError, formatIssue, validateConfig, type DrivetrainConfigInput } from '../../functions/domain/config';
+import {
+  InvalidConfigError,
+  formatIssue,
+  validateConfig,
+  type DrivetrainConfigInput,
+} from '../../functions/domain/config';
 import { handlerBundleDir } from '../../lib/handlers';
 import { Drivetrain, MAX_DIRECT_ALARM_ACTIONS } from '../../lib/drivetrain';
 import { DrivetrainStack } from '../../lib/drivetrain-stack';
@@ -26,7 +31,12 @@ function minimalConfig(): DrivetrainConfigInput {
         kind: 'ec2-asg',
         resource: { kind: 'ec2-asg', autoScalingGroupName: 'web' },
         allowedSources: ['drivetrain.metrics'],
-        policy: { version: '1', bounds: { min: 1, max: 10 }, rules: [{ kind: 'metric', driver: 'requests', targetPerUnit: 100 }], fallback: { allocation: 2 } },
+        policy: {
+          version: '1',
+          bounds: { min: 1, max: 10 },
+          rules: [{ kind: 'metric', driver: 'requests', targetPerUnit: 100 }],
+          fallback: { allocation: 2 },
+        },
       },
     ],
     sourcePrincipals: { 'drivetrain.metrics': ['arn:aws:iam::111122223333:role/metrics-publisher'] },
@@ -52,14 +62,37 @@ describe('config', () => {
   test('builds only what the config needs: no alarm rule without alarm drivers, one source statement pair per source', () => {
     const { template } = synthStack({ config: minimalConfig() });
     const rules = ofType(template, 'AWS::Events::Rule');
-    expect(rules.map((r) => (r.Properties.EventPattern as { source?: string[] } | undefined)?.source ?? r.Properties.ScheduleExpression)).toEqual([['drivetrain.metrics'], 'rate(1 minute)']);
-    expect(ofType(template, 'AWS::Lambda::Permission').filter((p) => p.Properties.Principal === 'lambda.alarms.cloudwatch.amazonaws.com')).toEqual([]);
-    const policy = ofType(template, 'AWS::Events::EventBus')[0]!.Properties.Policy as { Statement: Array<{ Sid: string; Condition: Record<string, unknown> }> };
-    expect(policy.Statement.map((s) => s.Sid)).toEqual(['AcceptSource1', 'DenySourceFromOtherPrincipals1', 'DenyUnconfiguredSources', 'DenyOverridesOnTheBus']);
+    expect(
+      rules.map(
+        (r) =>
+          (r.Properties.EventPattern as { source?: string[] } | undefined)?.source ?? r.Properties.ScheduleExpression,
+      ),
+    ).toEqual([['drivetrain.metrics'], 'rate(1 minute)']);
+    expect(
+      ofType(template, 'AWS::Lambda::Permission').filter(
+        (p) => p.Properties.Principal === 'lambda.alarms.cloudwatch.amazonaws.com',
+      ),
+    ).toEqual([]);
+    const policy = ofType(template, 'AWS::Events::EventBus')[0]!.Properties.Policy as {
+      Statement: Array<{ Sid: string; Condition: Record<string, unknown> }>;
+    };
+    expect(policy.Statement.map((s) => s.Sid)).toEqual([
+      'AcceptSource1',
+      'DenySourceFromOtherPrincipals1',
+      'DenyUnconfiguredSources',
+      'DenyOverridesOnTheBus',
+    ]);
     // Overrides are denied on the bus to everyone, with no principal exception: they use the operator endpoint.
-    expect(policy.Statement[3]!.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'events:detail-type': ['Drivetrain Override'] } });
-    const allocation = ofType(template, 'AWS::IAM::ManagedPolicy')[0]!.Properties.PolicyDocument as { Statement: Array<{ Sid: string }> };
-    expect(allocation.Statement.map((s) => s.Sid)).toEqual(['DescribeAutoScalingGroups', 'SetCapacityOfConfiguredGroups']);
+    expect(policy.Statement[3]!.Condition).toEqual({
+      'ForAnyValue:StringEquals': { 'events:detail-type': ['Drivetrain Override'] },
+    });
+    const allocation = ofType(template, 'AWS::IAM::ManagedPolicy')[0]!.Properties.PolicyDocument as {
+      Statement: Array<{ Sid: string }>;
+    };
+    expect(allocation.Statement.map((s) => s.Sid)).toEqual([
+      'DescribeAutoScalingGroups',
+      'SetCapacityOfConfiguredGroups',
+    ]);
     template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'minimal-decisions' });
   });
 
@@ -67,7 +100,10 @@ describe('config', () => {
     const input = minimalConfig();
     const drivetrain = construct({ config: input });
     expect(drivetrain.config.targets[0]!.mode).toBe('shadow');
-    const broken = { ...input, targets: [{ ...input.targets[0]!, policy: { ...input.targets[0]!.policy, bounds: { min: 5, max: 1 } } }] };
+    const broken = {
+      ...input,
+      targets: [{ ...input.targets[0]!, policy: { ...input.targets[0]!.policy, bounds: { min: 5, max: 1 } } }],
+    };
     const expected = validateConfig(broken);
     expect(expected.ok).toBe(false);
     const messages = messagesOf(() => construct({ config: broken }));
@@ -78,7 +114,8 @@ describe('config', () => {
   test.each([
     [
       'an STS session ARN as override principal',
-      (c: ReturnType<typeof fixtureConfig>) => (c.targets[0]!.overridePrincipals = ['arn:aws:sts::111122223333:assumed-role/oncall/alice']),
+      (c: ReturnType<typeof fixtureConfig>) =>
+        (c.targets[0]!.overridePrincipals = ['arn:aws:sts::111122223333:assumed-role/oncall/alice']),
       /targets\[0\]\.overridePrincipals\[0\]: .*STS session ARN; aws:PrincipalArn holds the role ARN/,
     ],
     [
@@ -106,7 +143,9 @@ describe('config', () => {
 test('configFile names the file in every message', () => {
   const config = fixtureConfig();
   config.targets[0]!.overridePrincipals = ['oncall'];
-  expect(messagesOf(() => construct({ config, configFile: 'accounts/prod.yaml' }))[0]).toMatch(/^accounts\/prod\.yaml: targets\[0\]\.overridePrincipals\[0\]: /);
+  expect(messagesOf(() => construct({ config, configFile: 'accounts/prod.yaml' }))[0]).toMatch(
+    /^accounts\/prod\.yaml: targets\[0\]\.overridePrincipals\[0\]: /,
+  );
 });
 
 test('alarmTopic: every control-plane alarm notifies it on ALARM and on OK', () => {
@@ -124,7 +163,9 @@ test('alarmTopic: every control-plane alarm notifies it on ALARM and on OK', () 
 
 test('logRetention applies to every function log group (ingest, tick, shard worker, operator endpoint)', () => {
   const { template } = synthStack({ logRetention: logs.RetentionDays.ONE_YEAR });
-  expect(ofType(template, 'AWS::Logs::LogGroup').map((g) => g.Properties.RetentionInDays)).toEqual([365, 365, 365, 365]);
+  expect(ofType(template, 'AWS::Logs::LogGroup').map((g) => g.Properties.RetentionInDays)).toEqual([
+    365, 365, 365, 365,
+  ]);
 });
 
 test('retainData: false lets tables and log groups go with the stack (throw-away environments)', () => {
@@ -144,51 +185,87 @@ test('retainData: false lets tables and log groups go with the stack (throw-away
 describe('tickInterval', () => {
   test('sets the schedule, how long a shard is valid and the stall alarm window; the tick timeout stays short (it only plans)', () => {
     const { template } = synthStack({ tickInterval: Duration.minutes(5) });
-    expect(ofType(template, 'AWS::Events::Rule').filter((r) => r.Properties.ScheduleExpression).map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
-    const tick = ofType(template, 'AWS::Lambda::Function').find((f) => String(f.Properties.Description).includes('reconcile every target'))!;
+    expect(
+      ofType(template, 'AWS::Events::Rule')
+        .filter((r) => r.Properties.ScheduleExpression)
+        .map((r) => r.Properties.ScheduleExpression),
+    ).toEqual(['rate(5 minutes)']);
+    const tick = ofType(template, 'AWS::Lambda::Function').find((f) =>
+      String(f.Properties.Description).includes('reconcile every target'),
+    )!;
     expect(tick.Properties.Timeout).toBe(30);
-    expect((tick.Properties.Environment as { Variables: Record<string, unknown> }).Variables.TICK_INTERVAL_SECONDS).toBe('300');
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'dt-test-reconciliation-stalled', Period: 600 });
+    expect(
+      (tick.Properties.Environment as { Variables: Record<string, unknown> }).Variables.TICK_INTERVAL_SECONDS,
+    ).toBe('300');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'dt-test-reconciliation-stalled',
+      Period: 600,
+    });
   });
 
-  test.each([Duration.seconds(90), Duration.seconds(30)])('rejects %s (EventBridge rates are whole minutes)', (interval) => {
-    expect(messagesOf(() => construct({ tickInterval: interval }))[0]).toMatch(/tickInterval: .* whole number of minutes/);
-  });
+  test.each([Duration.seconds(90), Duration.seconds(30)])(
+    'rejects %s (EventBridge rates are whole minutes)',
+    (interval) => {
+      expect(messagesOf(() => construct({ tickInterval: interval }))[0]).toMatch(
+        /tickInterval: .* whole number of minutes/,
+      );
+    },
+  );
 });
 
 describe('actionFailureRatePercent', () => {
   test('is the failure-rate alarm threshold', () => {
     const { template } = synthStack({ actionFailureRatePercent: 25 });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'dt-test-action-failure-rate', Threshold: 25 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'dt-test-action-failure-rate',
+      Threshold: 25,
+    });
   });
 
   test.each([0, 100, Number.NaN])('rejects %s', (rate) => {
-    expect(messagesOf(() => construct({ actionFailureRatePercent: rate }))[0]).toMatch(/actionFailureRatePercent: .*allowed: more than 0 and less than 100/);
+    expect(messagesOf(() => construct({ actionFailureRatePercent: rate }))[0]).toMatch(
+      /actionFailureRatePercent: .*allowed: more than 0 and less than 100/,
+    );
   });
 });
 
 describe('directAlarmActions', () => {
   const manyAlarms = (count: number) => {
     const config = fixtureConfig();
-    config.drivers[0]!.alarmNames = Array.from({ length: count }, (_, i) => `web-fleet-cpu-high-in-availability-zone-${String(i).padStart(3, '0')}`);
+    config.drivers[0]!.alarmNames = Array.from(
+      { length: count },
+      (_, i) => `web-fleet-cpu-high-in-availability-zone-${String(i).padStart(3, '0')}`,
+    );
     return config;
   };
 
   test('false: no alarm-action permissions; the EventBridge rule still matches every alarm', () => {
     const { template } = synthStack({ directAlarmActions: false });
-    expect(ofType(template, 'AWS::Lambda::Permission').filter((p) => p.Properties.Principal === 'lambda.alarms.cloudwatch.amazonaws.com')).toEqual([]);
-    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { alarmName: ['api-euw1-5xx', 'api-use1-5xx', 'web-cpu-high', 'web-cpu-low'] } } });
+    expect(
+      ofType(template, 'AWS::Lambda::Permission').filter(
+        (p) => p.Properties.Principal === 'lambda.alarms.cloudwatch.amazonaws.com',
+      ),
+    ).toEqual([]);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { alarmName: ['api-euw1-5xx', 'api-use1-5xx', 'web-cpu-high', 'web-cpu-low'] } },
+    });
   });
 
   test(`true with more than ${MAX_DIRECT_ALARM_ACTIONS} alarms fails with the way out in the message`, () => {
-    expect(messagesOf(() => construct({ config: manyAlarms(MAX_DIRECT_ALARM_ACTIONS) }))[0]).toMatch(/at most 40 fit in a Lambda resource policy\. Set directAlarmActions: false/);
+    expect(messagesOf(() => construct({ config: manyAlarms(MAX_DIRECT_ALARM_ACTIONS) }))[0]).toMatch(
+      /at most 40 fit in a Lambda resource policy\. Set directAlarmActions: false/,
+    );
   });
 
   test('many alarms are split over several rules, each pattern below the 2048-character default quota', () => {
     const { template } = synthStack({ config: manyAlarms(120), directAlarmActions: false });
-    const alarmRules = ofType(template, 'AWS::Events::Rule').filter((r) => (r.Properties.EventPattern as { source?: string[] } | undefined)?.source?.[0] === 'aws.cloudwatch');
+    const alarmRules = ofType(template, 'AWS::Events::Rule').filter(
+      (r) => (r.Properties.EventPattern as { source?: string[] } | undefined)?.source?.[0] === 'aws.cloudwatch',
+    );
     expect(alarmRules.length).toBeGreaterThan(1);
-    const names = alarmRules.flatMap((r) => (r.Properties.EventPattern as { detail: { alarmName: string[] } }).detail.alarmName);
+    const names = alarmRules.flatMap(
+      (r) => (r.Properties.EventPattern as { detail: { alarmName: string[] } }).detail.alarmName,
+    );
     expect(names).toHaveLength(120 + 3);
     expect(new Set(names).size).toBe(names.length);
     for (const rule of alarmRules) expect(JSON.stringify(rule.Properties.EventPattern).length).toBeLessThan(2048);
@@ -197,15 +274,32 @@ describe('directAlarmActions', () => {
 
 test('handlers: bundle directories must hold a bundle, and a missing one stops the synth naming it', () => {
   const missing = join(__dirname, 'fixtures/no-such-bundle');
-  expect(() => construct({ handlers: { ingest: missing, tick: missing, shard: missing, operator: missing } })).toThrow(/no-such-bundle\/handler\.mjs is missing/);
-  expect(() => construct({ handlers: { ingest: handlerBundleDir('tick'), tick: handlerBundleDir('ingest'), shard: handlerBundleDir('shard'), operator: handlerBundleDir('operator') } })).not.toThrow();
+  expect(() => construct({ handlers: { ingest: missing, tick: missing, shard: missing, operator: missing } })).toThrow(
+    /no-such-bundle\/handler\.mjs is missing/,
+  );
+  expect(() =>
+    construct({
+      handlers: {
+        ingest: handlerBundleDir('tick'),
+        tick: handlerBundleDir('ingest'),
+        shard: handlerBundleDir('shard'),
+        operator: handlerBundleDir('operator'),
+      },
+    }),
+  ).not.toThrow();
 });
 
 test('DrivetrainStack passes stack props through and tags every resource with the deployment name', () => {
   const app = appWithoutBundling();
-  const stack = new DrivetrainStack(app, 'Tagged', { config: fixtureConfig(), terminationProtection: true, description: 'drivetrain under test' });
+  const stack = new DrivetrainStack(app, 'Tagged', {
+    config: fixtureConfig(),
+    terminationProtection: true,
+    description: 'drivetrain under test',
+  });
   expect(stack.terminationProtection).toBe(true);
   const template = Template.fromStack(stack);
   expect(template.toJSON().Description).toBe('drivetrain under test');
-  template.hasResourceProperties('AWS::DynamoDB::Table', { Tags: [{ Key: 'drivetrain:deployment', Value: 'dt-test' }] });
+  template.hasResourceProperties('AWS::DynamoDB::Table', {
+    Tags: [{ Key: 'drivetrain:deployment', Value: 'dt-test' }],
+  });
 });

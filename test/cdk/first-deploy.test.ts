@@ -12,13 +12,19 @@ describe('deployment names are validated against every service they end up in', 
   const withName = (name: string) => ({ ...fixtureConfig(), name });
 
   it.each([
-    ['a "." (SQS, SNS and CloudFormation refuse it)', 'dt.test', ['SQS queue name', 'SNS topic name', 'CloudFormation stack name', 'CloudWatch dashboard name']],
+    [
+      'a "." (SQS, SNS and CloudFormation refuse it)',
+      'dt.test',
+      ['SQS queue name', 'SNS topic name', 'CloudFormation stack name', 'CloudWatch dashboard name'],
+    ],
     ['an "_" (CloudFormation stack names refuse it)', 'dt_test', ['CloudFormation stack name']],
     ['a leading digit (fine: the stack name starts with "Drivetrain-")', '1dt', []],
     ['63 characters (SQS: "-delivery-dlq" leaves 67, fine)', `a${'b'.repeat(62)}`, []],
   ])('%s', (_label, name, services) => {
     const problems = deploymentNameProblems(name);
-    expect(problems.map((p) => Object.values(NAME_RULES).find((r) => p.startsWith(`the ${r.service} `))?.service).sort()).toEqual([...services].sort());
+    expect(
+      problems.map((p) => Object.values(NAME_RULES).find((r) => p.startsWith(`the ${r.service} `))?.service).sort(),
+    ).toEqual([...services].sort());
     const result = validateConfig(withName(name), 'f.yaml');
     expect(result.ok).toBe(services.length === 0);
     if (!result.ok) expect(result.issues.every((i) => i.path === 'name')).toBe(true);
@@ -35,9 +41,15 @@ describe('deployment names are validated against every service they end up in', 
 
   it('…and every physical name the template builds from the deployment name is one the validator checks', () => {
     const { template } = synthStack();
-    const resources = Object.values(template.toJSON().Resources as Record<string, { Properties?: Record<string, unknown> }>);
+    const resources = Object.values(
+      template.toJSON().Resources as Record<string, { Properties?: Record<string, unknown> }>,
+    );
     const nameProps = ['QueueName', 'TopicName', 'AlarmName', 'TableName', 'Name', 'DashboardName'];
-    const built = resources.flatMap((r) => nameProps.map((p) => r.Properties?.[p]).filter((v): v is string => typeof v === 'string' && v.startsWith('dt-test')));
+    const built = resources.flatMap((r) =>
+      nameProps
+        .map((p) => r.Properties?.[p])
+        .filter((v): v is string => typeof v === 'string' && v.startsWith('dt-test')),
+    );
     const checked = new Set(physicalNames('dt-test').map((n) => n.value));
     expect(built.length).toBeGreaterThan(10);
     expect(built.filter((name) => !checked.has(name))).toEqual([]);
@@ -59,18 +71,32 @@ describe('deployment names are validated against every service they end up in', 
 
 describe('stack-wide tags skip resource types that are not taggable everywhere', () => {
   const { template } = synthStack();
-  const resources = template.toJSON().Resources as Record<string, { Type: string; Properties?: { Tags?: Array<{ Key: string }> } }>;
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Type: string; Properties?: { Tags?: Array<{ Key: string }> } }
+  >;
 
   it('the dashboard carries no Tags (cfn-lint E3002 in me-south-1 / me-central-1)', () => {
-    const dashboards = Object.values(resources).filter((r) => (UNTAGGABLE_RESOURCE_TYPES as readonly string[]).includes(r.Type));
+    const dashboards = Object.values(resources).filter((r) =>
+      (UNTAGGABLE_RESOURCE_TYPES as readonly string[]).includes(r.Type),
+    );
     expect(dashboards).toHaveLength(1);
     for (const dashboard of dashboards) expect(dashboard.Properties?.Tags).toBeUndefined();
   });
 
   it('... while taggable resources keep the deployment tag', () => {
-    const tagged = Object.values(resources).filter((r) => r.Properties?.Tags?.some((t) => t.Key === 'drivetrain:deployment'));
+    const tagged = Object.values(resources).filter((r) =>
+      r.Properties?.Tags?.some((t) => t.Key === 'drivetrain:deployment'),
+    );
     expect(new Set(tagged.map((r) => r.Type))).toEqual(expect.objectContaining({ size: expect.any(Number) }));
-    expect(tagged.map((r) => r.Type)).toEqual(expect.arrayContaining(['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::Lambda::Function', 'AWS::Events::EventBus']));
+    expect(tagged.map((r) => r.Type)).toEqual(
+      expect.arrayContaining([
+        'AWS::DynamoDB::Table',
+        'AWS::SQS::Queue',
+        'AWS::Lambda::Function',
+        'AWS::Events::EventBus',
+      ]),
+    );
   });
 });
 
@@ -85,31 +111,60 @@ describe('two deployments in one account keep their metrics, dashboards and alar
 
   it('every application metric of the dashboard and the alarms carries deployment=<name>', () => {
     expect(unescape(mine)).toContain('"Drivetrain","DecisionsRecorded","deployment","dt-test","service","drivetrain"');
-    expect(unescape(theirs)).toContain('"Drivetrain","DecisionsRecorded","deployment","dt-other","service","drivetrain"');
+    expect(unescape(theirs)).toContain(
+      '"Drivetrain","DecisionsRecorded","deployment","dt-other","service","drivetrain"',
+    );
     expect(mine).not.toContain('dt-other');
     // No application metric without the dimension: every Drivetrain-namespace metric names its deployment ...
     for (const json of [mine, theirs]) expect(unescape(json).match(/"Drivetrain","[A-Za-z]+","service"/g)).toBeNull();
     // ... and so does every alarm on one.
-    const alarms = Object.values(synthStack().template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: { Namespace?: string; Dimensions?: unknown; Metrics?: Array<{ MetricStat?: { Metric: { Namespace: string; Dimensions: unknown } } }> } }>;
+    const alarms = Object.values(synthStack().template.findResources('AWS::CloudWatch::Alarm')) as Array<{
+      Properties: {
+        Namespace?: string;
+        Dimensions?: unknown;
+        Metrics?: Array<{ MetricStat?: { Metric: { Namespace: string; Dimensions: unknown } } }>;
+      };
+    }>;
     const dimensionSets = alarms.flatMap((a) => [
       ...(a.Properties.Namespace === 'Drivetrain' ? [a.Properties.Dimensions] : []),
-      ...(a.Properties.Metrics ?? []).filter((m) => m.MetricStat?.Metric.Namespace === 'Drivetrain').map((m) => m.MetricStat!.Metric.Dimensions),
+      ...(a.Properties.Metrics ?? [])
+        .filter((m) => m.MetricStat?.Metric.Namespace === 'Drivetrain')
+        .map((m) => m.MetricStat!.Metric.Dimensions),
     ]);
     expect(dimensionSets.length).toBeGreaterThanOrEqual(3);
-    for (const dimensions of dimensionSets) expect(dimensions).toEqual(expect.arrayContaining([{ Name: 'deployment', Value: 'dt-test' }]));
+    for (const dimensions of dimensionSets)
+      expect(dimensions).toEqual(expect.arrayContaining([{ Name: 'deployment', Value: 'dt-test' }]));
   });
 });
 
 describe('retained tables have a redeploy path (cdk deploy --import-existing-resources)', () => {
   const { template } = synthStack();
-  const resources = template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, unknown> }>;
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties: Record<string, unknown> }
+  >;
 
   it('every retained resource either has a fixed name and Retain on both policies (importable), or a generated name (no clash)', () => {
     const retained = Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain');
-    expect(retained.map(([, r]) => r.Type).sort()).toEqual(['AWS::DynamoDB::Table', 'AWS::DynamoDB::Table', 'AWS::DynamoDB::Table', 'AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup', 'AWS::Logs::LogGroup'].sort());
+    expect(retained.map(([, r]) => r.Type).sort()).toEqual(
+      [
+        'AWS::DynamoDB::Table',
+        'AWS::DynamoDB::Table',
+        'AWS::DynamoDB::Table',
+        'AWS::DynamoDB::Table',
+        'AWS::KMS::Key',
+        'AWS::Logs::LogGroup',
+        'AWS::Logs::LogGroup',
+        'AWS::Logs::LogGroup',
+        'AWS::Logs::LogGroup',
+      ].sort(),
+    );
     for (const [, r] of retained) {
       expect(r.UpdateReplacePolicy).toBe('Retain');
-      if (r.Type === 'AWS::DynamoDB::Table') expect(r.Properties.TableName).toEqual(expect.stringMatching(/^dt-test-(drivers|decisions|state|idempotency)$/));
+      if (r.Type === 'AWS::DynamoDB::Table')
+        expect(r.Properties.TableName).toEqual(
+          expect.stringMatching(/^dt-test-(drivers|decisions|state|idempotency)$/),
+        );
       if (r.Type === 'AWS::Logs::LogGroup') expect(r.Properties.LogGroupName).toBeUndefined();
     }
   });

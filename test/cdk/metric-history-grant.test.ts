@@ -7,7 +7,9 @@ import { resourcesOf, fixtureConfig, synthStack } from './support';
 function getMetricDataStatements(config = fixtureConfig()): unknown[] {
   const { template } = synthStack({ config });
   return Object.values(resourcesOf(template, 'AWS::IAM::Policy')).flatMap((policy) => {
-    const document = policy.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[]; Resource: unknown; Sid?: string }> };
+    const document = policy.Properties.PolicyDocument as {
+      Statement: Array<{ Action: string | string[]; Resource: unknown; Sid?: string }>;
+    };
     return document.Statement.filter((s) => [s.Action].flat().some((a) => a.startsWith('cloudwatch:')));
   });
 }
@@ -23,7 +25,13 @@ describe('metric history grant', () => {
     const config = fixtureConfig();
     const driver = config.drivers.find((d) => d.kind === 'metric');
     if (!driver) throw new Error('the fixture config declares a metric driver');
-    driver.cloudwatch = { namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', dimensions: [], statistic: 'Sum', perSecond: true };
+    driver.cloudwatch = {
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'RequestCount',
+      dimensions: [],
+      statistic: 'Sum',
+      perSecond: true,
+    };
     expect(getMetricDataStatements(config)).toEqual([
       { Sid: 'ReadMetricHistory', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },
       { Sid: 'ReadMetricHistory', Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' },

@@ -32,17 +32,31 @@ const repoDefault = loadConfigFile(join(REPO_ROOT, DEFAULT_CONFIG_FILE));
 
 test.each([
   ['the test fixture', () => fixtureConfig()],
-  [`the repository's ${DEFAULT_CONFIG_FILE} (what \`npm run synth\` deploys)`, () => (repoDefault.ok ? repoDefault.config : fail(repoDefault.messages.join('\n')))],
-])('%s: acknowledged findings are exactly the raw findings, each on the construct (or an ancestor) it applies to', (_, config) => {
-  recorded.length = 0;
-  const app = appWithoutBundling();
-  new DrivetrainStack(app, 'Raw', { config: config() });
-  const raw = new AwsSolutionsChecks().validateScope(app).violations.flatMap((v) => v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath ?? '' })));
-  expect(raw.length).toBeGreaterThan(0);
+  [
+    `the repository's ${DEFAULT_CONFIG_FILE} (what \`npm run synth\` deploys)`,
+    () => (repoDefault.ok ? repoDefault.config : fail(repoDefault.messages.join('\n'))),
+  ],
+])(
+  '%s: acknowledged findings are exactly the raw findings, each on the construct (or an ancestor) it applies to',
+  (_, config) => {
+    recorded.length = 0;
+    const app = appWithoutBundling();
+    new DrivetrainStack(app, 'Raw', { config: config() });
+    const raw = new AwsSolutionsChecks()
+      .validateScope(app)
+      .violations.flatMap((v) => v.violatingResources.map((r) => ({ id: v.ruleName, path: r.constructPath ?? '' })));
+    expect(raw.length).toBeGreaterThan(0);
 
-  const covered = (finding: { id: string; path: string }) => recorded.some((ack) => ack.id === finding.id && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`)));
-  expect(raw.filter((finding) => !covered(finding))).toEqual([]);
+    const covered = (finding: { id: string; path: string }) =>
+      recorded.some(
+        (ack) => ack.id === finding.id && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`)),
+      );
+    expect(raw.filter((finding) => !covered(finding))).toEqual([]);
 
-  const used = (ack: { id: string; path: string }) => raw.some((finding) => finding.id === ack.id && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`)));
-  expect(recorded.filter((ack) => !used(ack)).map(({ path, id }) => `${id} on ${path}`)).toEqual([]);
-});
+    const used = (ack: { id: string; path: string }) =>
+      raw.some(
+        (finding) => finding.id === ack.id && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`)),
+      );
+    expect(recorded.filter((ack) => !used(ack)).map(({ path, id }) => `${id} on ${path}`)).toEqual([]);
+  },
+);

@@ -21,7 +21,9 @@ interface LambdaProps {
 function reconcilers(tickMinutes: number): Array<{ timeout: number; grace: unknown }> {
   const stack = new Stack(appWithoutBundling(), `Grace${tickMinutes}`);
   new Drivetrain(stack, 'Drivetrain', { config: fixtureConfig(), tickInterval: Duration.minutes(tickMinutes) });
-  const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map((r) => r.Properties as LambdaProps);
+  const functions = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map(
+    (r) => r.Properties as LambdaProps,
+  );
   return functions
     .filter((f) => f.Environment?.Variables?.[ENV.stateTable] !== undefined)
     .map((f) => ({ timeout: f.Timeout ?? 3, grace: f.Environment?.Variables?.[ENV.pendingGraceSeconds] }));
@@ -31,19 +33,22 @@ function reconcilers(tickMinutes: number): Array<{ timeout: number; grace: unkno
 const INTERVALS = [...Array.from({ length: 11 }, (_, i) => i + 1), 15, 60, 360];
 
 describe('pending grace from the functions timeouts', () => {
-  test.each(INTERVALS)('tick every %i min: every reconciling function gets one grace, longer than every such function runs', (minutes) => {
-    const fns = reconcilers(minutes);
-    expect(fns.length).toBeGreaterThanOrEqual(2);
-    const graces = new Set(fns.map((f) => f.grace));
-    expect(graces.size).toBe(1);
-    const grace = Number([...graces][0]);
-    expect(Number.isInteger(grace)).toBe(true);
-    for (const fn of fns) expect(grace).toBeGreaterThan(fn.timeout);
-    expect(grace).toBe(Math.max(...fns.map((f) => f.timeout)) + PENDING_GRACE_MARGIN_SECONDS);
-    // …and the functions accept it at cold start.
-    expect(grace).toBeGreaterThanOrEqual(PENDING_GRACE_RANGE.min);
-    expect(grace).toBeLessThanOrEqual(PENDING_GRACE_RANGE.max);
-  });
+  test.each(INTERVALS)(
+    'tick every %i min: every reconciling function gets one grace, longer than every such function runs',
+    (minutes) => {
+      const fns = reconcilers(minutes);
+      expect(fns.length).toBeGreaterThanOrEqual(2);
+      const graces = new Set(fns.map((f) => f.grace));
+      expect(graces.size).toBe(1);
+      const grace = Number([...graces][0]);
+      expect(Number.isInteger(grace)).toBe(true);
+      for (const fn of fns) expect(grace).toBeGreaterThan(fn.timeout);
+      expect(grace).toBe(Math.max(...fns.map((f) => f.timeout)) + PENDING_GRACE_MARGIN_SECONDS);
+      // …and the functions accept it at cold start.
+      expect(grace).toBeGreaterThanOrEqual(PENDING_GRACE_RANGE.min);
+      expect(grace).toBeLessThanOrEqual(PENDING_GRACE_RANGE.max);
+    },
+  );
 
   test('the 4- and 10-minute ticks of the issue: no function runs as long as its tick any more (the tick only queues shards; ingest, tick and operator endpoint 30 s); the grace exceeds the shard worker', () => {
     for (const minutes of [4, 10]) {
@@ -61,7 +66,9 @@ describe('pending grace from the functions timeouts', () => {
       expect(grace).toBeGreaterThan(Math.max(30, tick));
       expect(grace).toBeLessThanOrEqual(PENDING_GRACE_RANGE.max);
     }
-    expect(pendingGraceSeconds([Duration.seconds(30), Duration.seconds(120), Duration.minutes(15)])).toBe(900 + PENDING_GRACE_MARGIN_SECONDS);
+    expect(pendingGraceSeconds([Duration.seconds(30), Duration.seconds(120), Duration.minutes(15)])).toBe(
+      900 + PENDING_GRACE_MARGIN_SECONDS,
+    );
     expect(pendingGraceSeconds([undefined])).toBe(3 + PENDING_GRACE_MARGIN_SECONDS);
     expect(() => pendingGraceSeconds([])).toThrow(RangeError);
   });

@@ -22,17 +22,32 @@ const render = (value: unknown) => flatten(new Stack().resolve(value));
 describe('parseFunctionName + qualifiedFunctionArn (the Lambda API FunctionName formats)', () => {
   test.each([
     ['checkout', 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:checkout:live'],
-    ['123456789012:function:checkout', 'arn:${AWS::Partition}:lambda:${AWS::Region}:123456789012:function:checkout:live'],
-    ['arn:aws:lambda:eu-west-1:123456789012:function:checkout', 'arn:aws:lambda:eu-west-1:123456789012:function:checkout:live'],
-    ['arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:my_fn-2', 'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:my_fn-2:live'],
-    ['arn:aws-cn:lambda:cn-north-1:123456789012:function:checkout', 'arn:aws-cn:lambda:cn-north-1:123456789012:function:checkout:live'],
+    [
+      '123456789012:function:checkout',
+      'arn:${AWS::Partition}:lambda:${AWS::Region}:123456789012:function:checkout:live',
+    ],
+    [
+      'arn:aws:lambda:eu-west-1:123456789012:function:checkout',
+      'arn:aws:lambda:eu-west-1:123456789012:function:checkout:live',
+    ],
+    [
+      'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:my_fn-2',
+      'arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:my_fn-2:live',
+    ],
+    [
+      'arn:aws-cn:lambda:cn-north-1:123456789012:function:checkout',
+      'arn:aws-cn:lambda:cn-north-1:123456789012:function:checkout:live',
+    ],
   ])('%s', (functionName, arn) => {
     const parsed = parseFunctionName(functionName);
     expect(parsed?.qualifier).toBeUndefined();
     expect(render(qualifiedFunctionArn(parsed!, 'live'))).toBe(arn);
   });
 
-  test.each([['checkout:live', 'live'], ['arn:aws:lambda:eu-west-1:123456789012:function:checkout:7', '7']])('keeps a qualifier found in %s', (name, qualifier) => {
+  test.each([
+    ['checkout:live', 'live'],
+    ['arn:aws:lambda:eu-west-1:123456789012:function:checkout:7', '7'],
+  ])('keeps a qualifier found in %s', (name, qualifier) => {
     expect(parseFunctionName(name)?.qualifier).toBe(qualifier);
   });
 
@@ -64,10 +79,19 @@ describe('overridePrincipals', () => {
   };
 
   test('collects patterns and their accounts, sorted and de-duplicated', () => {
-    const { result, issues } = run(['arn:aws:iam::222233334444:user/bot', 'arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::111122223333:root']);
+    const { result, issues } = run([
+      'arn:aws:iam::222233334444:user/bot',
+      'arn:aws:iam::111122223333:role/oncall-*',
+      'arn:aws:iam::111122223333:role/oncall-*',
+      'arn:aws:iam::111122223333:root',
+    ]);
     expect(issues).toEqual([]);
     expect(result).toEqual({
-      patterns: ['arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::111122223333:root', 'arn:aws:iam::222233334444:user/bot'],
+      patterns: [
+        'arn:aws:iam::111122223333:role/oncall-*',
+        'arn:aws:iam::111122223333:root',
+        'arn:aws:iam::222233334444:user/bot',
+      ],
       accounts: ['111122223333', '222233334444'],
     });
   });
@@ -90,8 +114,20 @@ test('allocationResources: one entry per configured resource, by kind', () => {
   expect(issues).toEqual([]);
   expect(render(result)).toEqual({
     autoScalingGroups: ['web-fleet'],
-    provisionedConcurrency: [{ targetId: 'checkout-fn', arn: 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:checkout:live' }],
-    weightedRecords: [{ targetId: 'api-routing', hostedZoneId: 'Z0123456789ABCDEFGHIJ', recordName: '*.API.example.com.', recordType: 'CNAME' }],
+    provisionedConcurrency: [
+      {
+        targetId: 'checkout-fn',
+        arn: 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:checkout:live',
+      },
+    ],
+    weightedRecords: [
+      {
+        targetId: 'api-routing',
+        hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        recordName: '*.API.example.com.',
+        recordType: 'CNAME',
+      },
+    ],
   });
 });
 
@@ -119,20 +155,43 @@ describe('chunkByLength', () => {
 
 describe('businessBusPolicy', () => {
   const busArn = 'arn:aws:events:us-east-1:123456789012:event-bus/b';
-  const sids = (doc: ReturnType<typeof businessBusPolicy>) => (render(doc) as { Statement: Array<{ Sid: string }> }).Statement.map((s) => s.Sid);
+  const sids = (doc: ReturnType<typeof businessBusPolicy>) =>
+    (render(doc) as { Statement: Array<{ Sid: string }> }).Statement.map((s) => s.Sid);
 
   test('no business sources: nothing may be put, and overrides never', () => {
-    const doc = render(businessBusPolicy({ busArn, senders: [] })) as { Statement: Array<{ Sid: string; Condition: unknown }> };
-    expect(sids(businessBusPolicy({ busArn, senders: [] }))).toEqual(['DenyUnconfiguredSources', 'DenyOverridesOnTheBus']);
+    const doc = render(businessBusPolicy({ busArn, senders: [] })) as {
+      Statement: Array<{ Sid: string; Condition: unknown }>;
+    };
+    expect(sids(businessBusPolicy({ busArn, senders: [] }))).toEqual([
+      'DenyUnconfiguredSources',
+      'DenyOverridesOnTheBus',
+    ]);
     expect(doc.Statement[0]!.Condition).toBeUndefined();
   });
 
-  test('one Allow (to the senders\' accounts) and one Deny (everyone else) per source', () => {
+  test("one Allow (to the senders' accounts) and one Deny (everyone else) per source", () => {
     const doc = render(
-      businessBusPolicy({ busArn, senders: [{ source: 'com.acme', patterns: ['arn:aws:iam::111111111111:role/a', 'arn:aws:iam::123456789012:role/b*'], accounts: ['111111111111', '123456789012'] }] }),
+      businessBusPolicy({
+        busArn,
+        senders: [
+          {
+            source: 'com.acme',
+            patterns: ['arn:aws:iam::111111111111:role/a', 'arn:aws:iam::123456789012:role/b*'],
+            accounts: ['111111111111', '123456789012'],
+          },
+        ],
+      }),
     ) as { Statement: Array<{ Sid: string; Principal: { AWS: string[] | string }; Condition: unknown }> };
-    expect(doc.Statement.map((s) => s.Sid)).toEqual(['AcceptSource1', 'DenySourceFromOtherPrincipals1', 'DenyUnconfiguredSources', 'DenyOverridesOnTheBus']);
-    expect(doc.Statement[0]!.Principal.AWS).toEqual(['arn:${AWS::Partition}:iam::111111111111:root', 'arn:${AWS::Partition}:iam::123456789012:root']);
+    expect(doc.Statement.map((s) => s.Sid)).toEqual([
+      'AcceptSource1',
+      'DenySourceFromOtherPrincipals1',
+      'DenyUnconfiguredSources',
+      'DenyOverridesOnTheBus',
+    ]);
+    expect(doc.Statement[0]!.Principal.AWS).toEqual([
+      'arn:${AWS::Partition}:iam::111111111111:root',
+      'arn:${AWS::Partition}:iam::123456789012:root',
+    ]);
     expect(doc.Statement[1]!.Condition).toEqual({
       'ForAnyValue:StringEquals': { 'events:source': ['com.acme'] },
       StringNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::111111111111:role/a', 'arn:aws:iam::123456789012:role/b*'] },
@@ -140,7 +199,7 @@ describe('businessBusPolicy', () => {
   });
 });
 
-describe('provisioned concurrency outside the stack\'s account or region is refused at validate', () => {
+describe("provisioned concurrency outside the stack's account or region is refused at validate", () => {
   const withFunction = (functionName: string) => {
     const config = fixtureConfig();
     const target = config.targets.find((t) => t.id === 'checkout-fn')!;
@@ -156,22 +215,53 @@ describe('provisioned concurrency outside the stack\'s account or region is refu
 
   test.each([
     ['a plain name, environment-agnostic stack', 'checkout', undefined, []],
-    ['a partial ARN of the stack\'s account, concrete stack', '111122223333:function:checkout', { account: '111122223333', region: 'us-east-1' }, []],
-    ['a full ARN of the stack\'s account and region, concrete stack', 'arn:aws:lambda:us-east-1:111122223333:function:checkout', { account: '111122223333', region: 'us-east-1' }, []],
-    ['another account, concrete stack', 'arn:aws:lambda:us-east-1:777788889999:function:checkout', { account: '111122223333', region: 'us-east-1' }, [/is in account 777788889999 and region us-east-1, the stack in account 111122223333 and region us-east-1/]],
-    ['another region, concrete stack', 'arn:aws:lambda:eu-west-1:111122223333:function:checkout', { account: '111122223333', region: 'us-east-1' }, [/region eu-west-1.*only in its own account and region/]],
-    ['an account, environment-agnostic stack', '777788889999:function:checkout', undefined, [/names account 777788889999, but the stack is environment-agnostic/]],
+    [
+      "a partial ARN of the stack's account, concrete stack",
+      '111122223333:function:checkout',
+      { account: '111122223333', region: 'us-east-1' },
+      [],
+    ],
+    [
+      "a full ARN of the stack's account and region, concrete stack",
+      'arn:aws:lambda:us-east-1:111122223333:function:checkout',
+      { account: '111122223333', region: 'us-east-1' },
+      [],
+    ],
+    [
+      'another account, concrete stack',
+      'arn:aws:lambda:us-east-1:777788889999:function:checkout',
+      { account: '111122223333', region: 'us-east-1' },
+      [/is in account 777788889999 and region us-east-1, the stack in account 111122223333 and region us-east-1/],
+    ],
+    [
+      'another region, concrete stack',
+      'arn:aws:lambda:eu-west-1:111122223333:function:checkout',
+      { account: '111122223333', region: 'us-east-1' },
+      [/region eu-west-1.*only in its own account and region/],
+    ],
+    [
+      'an account, environment-agnostic stack',
+      '777788889999:function:checkout',
+      undefined,
+      [/names account 777788889999, but the stack is environment-agnostic/],
+    ],
   ] as const)('%s', (_label, functionName, stack, expected) => {
     const issues = issuesFor(functionName, stack);
     expect(issues).toHaveLength(expected.length);
-    expected.forEach((pattern, i) => expect(issues[i]).toMatch(new RegExp(`^targets\\[1\\]\\.resource\\.functionName: .*${pattern.source}`)));
+    expected.forEach((pattern, i) =>
+      expect(issues[i]).toMatch(new RegExp(`^targets\\[1\\]\\.resource\\.functionName: .*${pattern.source}`)),
+    );
   });
 
   test('the synth stops with the message (CDK assertion on a stack with an env)', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const config = fixtureConfig();
     config.targets = withFunction('arn:aws:lambda:eu-west-1:777788889999:function:checkout');
-    expect(() => new DrivetrainStack(app, 'Foreign', { config, env: { account: '111122223333', region: 'us-east-1' } })).toThrow(/targets\[1\]\.resource\.functionName: .*Drivetrain changes provisioned concurrency only in its own account and region/);
+    expect(
+      () => new DrivetrainStack(app, 'Foreign', { config, env: { account: '111122223333', region: 'us-east-1' } }),
+    ).toThrow(
+      /targets\[1\]\.resource\.functionName: .*Drivetrain changes provisioned concurrency only in its own account and region/,
+    );
   });
 });
 
@@ -194,11 +284,34 @@ describe('sourceSenders: every business source names who may send it', () => {
   });
 
   test.each([
-    ['a source allowed on a target without senders', (c: ReturnType<typeof fixtureConfig>) => delete c.sourcePrincipals['drivetrain.metrics'], /^sourcePrincipals: source "drivetrain.metrics" .* names no senders/],
-    ['senders for an AWS source', (c: ReturnType<typeof fixtureConfig>) => (c.sourcePrincipals['aws.cloudwatch'] = ['arn:aws:iam::111122223333:role/x']), /^sourcePrincipals.aws.cloudwatch: .*reserved for AWS/],
-    ['senders for a source no target allows', (c: ReturnType<typeof fixtureConfig>) => (c.sourcePrincipals['com.nobody'] = ['arn:aws:iam::111122223333:role/x']), /^sourcePrincipals.com.nobody: no target lists/],
-    ['a sender given as an STS session', (c: ReturnType<typeof fixtureConfig>) => (c.sourcePrincipals['drivetrain.metrics'] = ['arn:aws:sts::111122223333:assumed-role/m/s']), /^sourcePrincipals.drivetrain.metrics\[0\]: .*STS session ARN/],
-    ['a businessBusAccounts entry that sends nothing', (c: ReturnType<typeof fixtureConfig>) => c.businessBusAccounts.push('555555555555'), /^businessBusAccounts\[1\]: account 555555555555 sends no source/],
+    [
+      'a source allowed on a target without senders',
+      (c: ReturnType<typeof fixtureConfig>) => delete c.sourcePrincipals['drivetrain.metrics'],
+      /^sourcePrincipals: source "drivetrain.metrics" .* names no senders/,
+    ],
+    [
+      'senders for an AWS source',
+      (c: ReturnType<typeof fixtureConfig>) =>
+        (c.sourcePrincipals['aws.cloudwatch'] = ['arn:aws:iam::111122223333:role/x']),
+      /^sourcePrincipals.aws.cloudwatch: .*reserved for AWS/,
+    ],
+    [
+      'senders for a source no target allows',
+      (c: ReturnType<typeof fixtureConfig>) =>
+        (c.sourcePrincipals['com.nobody'] = ['arn:aws:iam::111122223333:role/x']),
+      /^sourcePrincipals.com.nobody: no target lists/,
+    ],
+    [
+      'a sender given as an STS session',
+      (c: ReturnType<typeof fixtureConfig>) =>
+        (c.sourcePrincipals['drivetrain.metrics'] = ['arn:aws:sts::111122223333:assumed-role/m/s']),
+      /^sourcePrincipals.drivetrain.metrics\[0\]: .*STS session ARN/,
+    ],
+    [
+      'a businessBusAccounts entry that sends nothing',
+      (c: ReturnType<typeof fixtureConfig>) => c.businessBusAccounts.push('555555555555'),
+      /^businessBusAccounts\[1\]: account 555555555555 sends no source/,
+    ],
   ])('refused: %s', (_label, edit, expected) => {
     const { issues } = senders(edit);
     expect(issues.map((i) => `${i.path}: ${i.message}`)).toEqual([expect.stringMatching(expected)]);

@@ -12,7 +12,13 @@ import { appWithoutBundling, blankAssetHashes, fixtureConfig, flatten, resources
 import { DrivetrainStack } from '../../lib/drivetrain-stack';
 
 const { app, template } = synthStack();
-const json = template.toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>; Outputs: Record<string, unknown> };
+const json = template.toJSON() as {
+  Resources: Record<
+    string,
+    { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+  >;
+  Outputs: Record<string, unknown>;
+};
 const flat = flatten(json) as typeof json;
 
 function logicalIdWhere(type: string, predicate: (properties: Record<string, unknown>) => boolean): string {
@@ -33,7 +39,10 @@ const busId = logicalIdWhere('AWS::Events::EventBus', () => true);
 
 describe('tables (built from functions/adapters/dynamodb/tables.ts)', () => {
   test.each(TABLES.map((definition) => [definition.id, definition] as const))('%s', (id, definition) => {
-    const [logicalId, table] = Object.entries(flat.Resources).find(([, r]) => r.Type === 'AWS::DynamoDB::Table' && r.Properties.TableName === `dt-test-${id}`) ?? [];
+    const [logicalId, table] =
+      Object.entries(flat.Resources).find(
+        ([, r]) => r.Type === 'AWS::DynamoDB::Table' && r.Properties.TableName === `dt-test-${id}`,
+      ) ?? [];
     expect(logicalId).toBeDefined();
     const p = table!.Properties;
     expect(p.KeySchema).toEqual([
@@ -43,11 +52,16 @@ describe('tables (built from functions/adapters/dynamodb/tables.ts)', () => {
     expect(p.BillingMode).toBe('PAY_PER_REQUEST');
     expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(p.SSESpecification).toEqual({ SSEEnabled: true });
-    expect(p.TimeToLiveSpecification).toEqual(definition.ttlAttribute ? { AttributeName: definition.ttlAttribute, Enabled: true } : undefined);
+    expect(p.TimeToLiveSpecification).toEqual(
+      definition.ttlAttribute ? { AttributeName: definition.ttlAttribute, Enabled: true } : undefined,
+    );
     expect(p.GlobalSecondaryIndexes ?? []).toEqual(
       (definition.globalSecondaryIndexes ?? []).map((gsi) => ({
         IndexName: gsi.indexName,
-        KeySchema: [{ AttributeName: gsi.partitionKey.name, KeyType: 'HASH' }, ...(gsi.sortKey ? [{ AttributeName: gsi.sortKey.name, KeyType: 'RANGE' }] : [])],
+        KeySchema: [
+          { AttributeName: gsi.partitionKey.name, KeyType: 'HASH' },
+          ...(gsi.sortKey ? [{ AttributeName: gsi.sortKey.name, KeyType: 'RANGE' }] : []),
+        ],
         Projection: { ProjectionType: 'ALL' },
       })),
     );
@@ -56,7 +70,10 @@ describe('tables (built from functions/adapters/dynamodb/tables.ts)', () => {
   });
 
   test('the drivers table expires records on expiresAt (what DriverStore.live also filters on)', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'dt-test-drivers', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'dt-test-drivers',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
   });
 });
 
@@ -64,34 +81,46 @@ describe('functions', () => {
   test.each([
     ['ingest', ingestId, 30],
     ['tick', tickId, 30],
-    ['shard worker', logicalIdWhere('AWS::Lambda::Function', (p) => String(p.Description).includes('reconcile one shard')), 120],
-  ])('%s: Node 22 on ARM64, active tracing, JSON logs in its own log group, table names in the environment', (_, id, timeout) => {
-    const p = flat.Resources[id]!.Properties;
-    expect(p).toMatchObject({
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
-      Timeout: timeout,
-      LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' },
-      Environment: {
-        Variables: {
-          [ENV.driversTable]: 'dt-test-drivers',
-          [ENV.decisionsTable]: 'dt-test-decisions',
-          [ENV.stateTable]: 'dt-test-state',
-          [ENV.idempotencyTable]: 'dt-test-idempotency',
-          POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    [
+      'shard worker',
+      logicalIdWhere('AWS::Lambda::Function', (p) => String(p.Description).includes('reconcile one shard')),
+      120,
+    ],
+  ])(
+    '%s: Node 22 on ARM64, active tracing, JSON logs in its own log group, table names in the environment',
+    (_, id, timeout) => {
+      const p = flat.Resources[id]!.Properties;
+      expect(p).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Timeout: timeout,
+        LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' },
+        Environment: {
+          Variables: {
+            [ENV.driversTable]: 'dt-test-drivers',
+            [ENV.decisionsTable]: 'dt-test-decisions',
+            [ENV.stateTable]: 'dt-test-state',
+            [ENV.idempotencyTable]: 'dt-test-idempotency',
+            POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+            POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          },
         },
-      },
-    });
-    // The config travels inside the bundle, never in the 4 KB environment.
-    expect((p.Environment as { Variables: Record<string, string> }).Variables[ENV.config]).toBeUndefined();
-    const logGroup = String((p.LoggingConfig as { LogGroup: string }).LogGroup).replace(/^\$\{|\}$/g, '');
-    expect(flat.Resources[logGroup]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
-  });
+      });
+      // The config travels inside the bundle, never in the 4 KB environment.
+      expect((p.Environment as { Variables: Record<string, string> }).Variables[ENV.config]).toBeUndefined();
+      const logGroup = String((p.LoggingConfig as { LogGroup: string }).LogGroup).replace(/^\$\{|\}$/g, '');
+      expect(flat.Resources[logGroup]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 30 },
+        DeletionPolicy: 'Retain',
+      });
+    },
+  );
 
   test('no function reserves concurrency (overlapping reconciliations are safe per target; see sharded-tick.test.ts)', () => {
-    for (const r of Object.values(flat.Resources)) if (r.Type === 'AWS::Lambda::Function') expect(r.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    for (const r of Object.values(flat.Resources))
+      if (r.Type === 'AWS::Lambda::Function') expect(r.Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   test('no function role uses an AWS managed policy', () => {
@@ -106,7 +135,9 @@ describe('event routing, DLQs and retries', () => {
   const rules = Object.values(flat.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
 
   test('default-bus rule: state changes of exactly the configured alarms, of this account and region only', () => {
-    const alarmRules = rules.filter((r) => (r.Properties.EventPattern as { source?: string[] } | undefined)?.source?.[0] === 'aws.cloudwatch');
+    const alarmRules = rules.filter(
+      (r) => (r.Properties.EventPattern as { source?: string[] } | undefined)?.source?.[0] === 'aws.cloudwatch',
+    );
     expect(alarmRules).toHaveLength(1);
     expect(alarmRules[0]!.Properties.EventBusName).toBeUndefined();
     expect(alarmRules[0]!.Properties.EventPattern).toEqual({
@@ -138,17 +169,26 @@ describe('event routing, DLQs and retries', () => {
     expect(rules).toHaveLength(3);
     for (const rule of rules) {
       for (const target of rule.Properties.Targets as Array<Record<string, unknown>>) {
-        expect(target.DeadLetterConfig).toEqual({ Arn: expect.stringMatching(/^\$\{DrivetrainDeliveryDlq\w+\.Arn\}$/) });
-        expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) });
+        expect(target.DeadLetterConfig).toEqual({
+          Arn: expect.stringMatching(/^\$\{DrivetrainDeliveryDlq\w+\.Arn\}$/),
+        });
+        expect(target.RetryPolicy).toEqual({
+          MaximumRetryAttempts: expect.any(Number),
+          MaximumEventAgeInSeconds: expect.any(Number),
+        });
       }
     }
   });
 
   test('every asynchronous invocation that fails after retries lands in the failures DLQ', () => {
     const configs = Object.values(flat.Resources).filter((r) => r.Type === 'AWS::Lambda::EventInvokeConfig');
-    expect(configs.map((c) => c.Properties.FunctionName).sort()).toEqual([`\${${ingestId}}`, `\${${tickId}}`, `\${${operatorId}}`].sort());
+    expect(configs.map((c) => c.Properties.FunctionName).sort()).toEqual(
+      [`\${${ingestId}}`, `\${${tickId}}`, `\${${operatorId}}`].sort(),
+    );
     for (const config of configs) {
-      expect(config.Properties.DestinationConfig).toEqual({ OnFailure: { Destination: expect.stringMatching(/^\$\{DrivetrainFailuresDlq\w+\.Arn\}$/) } });
+      expect(config.Properties.DestinationConfig).toEqual({
+        OnFailure: { Destination: expect.stringMatching(/^\$\{DrivetrainFailuresDlq\w+\.Arn\}$/) },
+      });
     }
   });
 
@@ -163,7 +203,13 @@ describe('event routing, DLQs and retries', () => {
     }
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
-      { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } },
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      },
       4,
     );
   });
@@ -189,24 +235,40 @@ describe('event routing, DLQs and retries', () => {
     };
     const topicPolicy = Object.values(flat.Resources).find((r) => r.Type === 'AWS::SNS::TopicPolicy')!;
     expect((topicPolicy.Properties.PolicyDocument as { Statement: unknown[] }).Statement).toContainEqual(
-      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: sourceConditions }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: sourceConditions,
+      }),
     );
     const key = Object.values(flat.Resources).find((r) => r.Type === 'AWS::KMS::Key')!;
     expect(key.Properties.EnableKeyRotation).toBe(true);
     expect((key.Properties.KeyPolicy as { Statement: unknown[] }).Statement).toContainEqual(
-      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: sourceConditions }),
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: sourceConditions,
+      }),
     );
   });
 
   test('direct alarm actions: one invoke permission per configured alarm, scoped by SourceAccount and SourceArn', () => {
     const permissions = Object.values(flat.Resources).filter(
-      (r) => r.Type === 'AWS::Lambda::Permission' && r.Properties.Principal === 'lambda.alarms.cloudwatch.amazonaws.com',
+      (r) =>
+        r.Type === 'AWS::Lambda::Permission' && r.Properties.Principal === 'lambda.alarms.cloudwatch.amazonaws.com',
     );
     expect(permissions.map((p) => p.Properties.SourceArn).sort()).toEqual(
-      ['api-euw1-5xx', 'api-use1-5xx', 'web-cpu-high', 'web-cpu-low'].map((name) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}`),
+      ['api-euw1-5xx', 'api-use1-5xx', 'web-cpu-high', 'web-cpu-low'].map(
+        (name) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}`,
+      ),
     );
     for (const permission of permissions) {
-      expect(permission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', FunctionName: `\${${ingestId}.Arn}`, SourceAccount: '${AWS::AccountId}' });
+      expect(permission.Properties).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        FunctionName: `\${${ingestId}.Arn}`,
+        SourceAccount: '${AWS::AccountId}',
+      });
     }
   });
 });
@@ -219,17 +281,24 @@ describe('business bus resource policy', () => {
 
   // What each statement admits is proven with the IAM simulator in test/security/policies.test.ts; these
   // pin the statements' shape: per-source senders, set operators on the multivalued keys, overrides denied.
-  test('each source: an Allow for its senders\' accounts and principals, with set operators', () => {
+  test("each source: an Allow for its senders' accounts and principals, with set operators", () => {
     expect(statement('AcceptSource1')).toEqual({
       Sid: 'AcceptSource1',
       Effect: 'Allow',
-      Principal: { AWS: ['arn:${AWS::Partition}:iam::111122223333:root', 'arn:${AWS::Partition}:iam::444455556666:root'] },
+      Principal: {
+        AWS: ['arn:${AWS::Partition}:iam::111122223333:root', 'arn:${AWS::Partition}:iam::444455556666:root'],
+      },
       Action: 'events:PutEvents',
       Resource: busArn,
       Condition: {
-        'ForAllValues:StringEquals': { 'events:source': ['com.acme.marketing'], 'events:detail-type': [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot] },
+        'ForAllValues:StringEquals': {
+          'events:source': ['com.acme.marketing'],
+          'events:detail-type': [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot],
+        },
         Null: { 'events:source': 'false', 'events:detail-type': 'false' },
-        StringLike: { 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::444455556666:role/marketing-*'] },
+        StringLike: {
+          'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::444455556666:role/marketing-*'],
+        },
       },
     });
   });
@@ -243,7 +312,9 @@ describe('business bus resource policy', () => {
       Resource: busArn,
       Condition: {
         'ForAnyValue:StringEquals': { 'events:source': ['com.acme.marketing'] },
-        StringNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::444455556666:role/marketing-*'] },
+        StringNotLike: {
+          'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/oncall-*', 'arn:aws:iam::444455556666:role/marketing-*'],
+        },
       },
     });
     expect(policy.Statement.map((s) => s.Sid)).toEqual([
@@ -267,7 +338,9 @@ describe('business bus resource policy', () => {
       Resource: busArn,
       Condition: { 'ForAnyValue:StringEquals': { 'events:detail-type': [DETAIL_TYPES.override] } },
     });
-    expect(statement('DenyUnconfiguredSources')!.Condition).toEqual({ 'ForAnyValue:StringNotEquals': { 'events:source': sources } });
+    expect(statement('DenyUnconfiguredSources')!.Condition).toEqual({
+      'ForAnyValue:StringNotEquals': { 'events:source': sources },
+    });
   });
 
   test('the policy names the bus it is attached to', () => {
@@ -289,20 +362,31 @@ describe('IAM least privilege', () => {
       r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy'
         ? [r.Properties.PolicyDocument]
         : r.Type === 'AWS::IAM::Role'
-          ? ((r.Properties.Policies as Array<{ PolicyDocument: unknown }> | undefined) ?? []).map((p) => p.PolicyDocument)
+          ? ((r.Properties.Policies as Array<{ PolicyDocument: unknown }> | undefined) ?? []).map(
+              (p) => p.PolicyDocument,
+            )
           : [];
-    for (const document of documents) for (const s of (document as { Statement: Statement[] }).Statement) statements.push({ ...s, policy: id });
+    for (const document of documents)
+      for (const s of (document as { Statement: Statement[] }).Statement) statements.push({ ...s, policy: id });
   }
   const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
   const actionsOf = (s: Statement) => list(s.Action) as string[];
 
   // The only actions granted on "*", each because the service has no resource-level permissions for it.
-  const ALLOWED_ON_STAR = new Set(['autoscaling:DescribeAutoScalingGroups', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+  const ALLOWED_ON_STAR = new Set([
+    'autoscaling:DescribeAutoScalingGroups',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+  ]);
 
   test('no Allow statement grants anything but the no-resource-level reads and X-Ray telemetry on "*"', () => {
     const offending = statements
       .filter((s) => s.Effect === 'Allow' && list(s.Resource).includes('*'))
-      .flatMap((s) => actionsOf(s).filter((a) => !ALLOWED_ON_STAR.has(a)).map((a) => `${s.policy}: ${a}`));
+      .flatMap((s) =>
+        actionsOf(s)
+          .filter((a) => !ALLOWED_ON_STAR.has(a))
+          .map((a) => `${s.policy}: ${a}`),
+      );
     expect(offending).toEqual([]);
   });
 
@@ -314,13 +398,21 @@ describe('IAM least privilege', () => {
 
   test('Auto Scaling changes only the configured group, by name', () => {
     for (const action of ['autoscaling:SetDesiredCapacity', 'autoscaling:UpdateAutoScalingGroup']) {
-      expect(allow(action).map((s) => s.Resource)).toEqual(['arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/web-fleet']);
+      expect(allow(action).map((s) => s.Resource)).toEqual([
+        'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/web-fleet',
+      ]);
     }
   });
 
-  test('provisioned concurrency only on the configured function alias, in the stack\'s account and region', () => {
-    for (const action of ['lambda:GetProvisionedConcurrencyConfig', 'lambda:PutProvisionedConcurrencyConfig', 'lambda:DeleteProvisionedConcurrencyConfig']) {
-      expect(allow(action).map((s) => s.Resource)).toEqual(['arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:checkout:live']);
+  test("provisioned concurrency only on the configured function alias, in the stack's account and region", () => {
+    for (const action of [
+      'lambda:GetProvisionedConcurrencyConfig',
+      'lambda:PutProvisionedConcurrencyConfig',
+      'lambda:DeleteProvisionedConcurrencyConfig',
+    ]) {
+      expect(allow(action).map((s) => s.Resource)).toEqual([
+        'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:checkout:live',
+      ]);
     }
   });
 
@@ -336,7 +428,9 @@ describe('IAM least privilege', () => {
         'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
       },
     });
-    expect(allow('route53:ListResourceRecordSets').map((s) => s.Resource)).toEqual(['arn:${AWS::Partition}:route53:::hostedzone/Z0123456789ABCDEFGHIJ']);
+    expect(allow('route53:ListResourceRecordSets').map((s) => s.Resource)).toEqual([
+      'arn:${AWS::Partition}:route53:::hostedzone/Z0123456789ABCDEFGHIJ',
+    ]);
     // The executors never wait for a change to propagate (the next reconcile re-reads the weights): no GetChange.
     expect(allow('route53:GetChange')).toEqual([]);
   });
@@ -354,7 +448,12 @@ describe('IAM least privilege', () => {
   test('the tick only reads drivers; the ingest function writes them', () => {
     const driversArn = `\${${Object.entries(flat.Resources).find(([, r]) => r.Properties.TableName === 'dt-test-drivers')![0]}.Arn}`;
     const writersOf = (roleFragment: string) =>
-      statements.filter((s) => s.policy.includes(roleFragment) && list(s.Resource).includes(driversArn) && actionsOf(s).includes('dynamodb:PutItem'));
+      statements.filter(
+        (s) =>
+          s.policy.includes(roleFragment) &&
+          list(s.Resource).includes(driversArn) &&
+          actionsOf(s).includes('dynamodb:PutItem'),
+      );
     expect(writersOf('Ingest')).toHaveLength(1);
     expect(writersOf('Tick')).toHaveLength(0);
   });
@@ -364,7 +463,10 @@ describe('IAM least privilege', () => {
     expect(managed).toHaveLength(1);
     const tickRole = String(flat.Resources[tickId]!.Properties.Role).replace(/^\$\{|\.Arn\}$/g, '');
     expect(flat.Resources[tickRole]!.Properties.ManagedPolicyArns).toBeUndefined();
-    for (const id of [ingestId, logicalIdWhere('AWS::Lambda::Function', (p) => String(p.Description).includes('reconcile one shard'))]) {
+    for (const id of [
+      ingestId,
+      logicalIdWhere('AWS::Lambda::Function', (p) => String(p.Description).includes('reconcile one shard')),
+    ]) {
       const role = String(flat.Resources[id]!.Properties.Role).replace(/^\$\{|\.Arn\}$/g, '');
       expect(flat.Resources[role]!.Properties.ManagedPolicyArns).toEqual([`\${${managed[0]}}`]);
     }
@@ -377,26 +479,70 @@ describe('control-plane alarms', () => {
 
   test('one alarm per DLQ, firing on the first message', () => {
     for (const name of ['dt-test-delivery-dlq-not-empty', 'dt-test-failures-dlq-not-empty']) {
-      expect(byName(name)).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1 });
+      expect(byName(name)).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+      });
     }
   });
 
   test('executor failure rate over ActionsApplied and ActionsFailed', () => {
     const alarm = byName('dt-test-action-failure-rate')!;
-    expect(alarm).toMatchObject({ Threshold: 10, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 2 });
-    const metrics = alarm.Metrics as Array<{ Id: string; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: unknown } } }>;
-    expect(metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat!.Metric.MetricName, m.MetricStat!.Metric.Namespace, m.MetricStat!.Metric.Dimensions])).toEqual([
+    expect(alarm).toMatchObject({
+      Threshold: 10,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
+    const metrics = alarm.Metrics as Array<{
+      Id: string;
+      MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: unknown } };
+    }>;
+    expect(
+      metrics
+        .filter((m) => m.MetricStat)
+        .map((m) => [
+          m.Id,
+          m.MetricStat!.Metric.MetricName,
+          m.MetricStat!.Metric.Namespace,
+          m.MetricStat!.Metric.Dimensions,
+        ]),
+    ).toEqual([
       ['applied', METRIC.actionsApplied, METRICS_NAMESPACE, DIMENSIONS],
       ['failed', METRIC.actionsFailed, METRICS_NAMESPACE, DIMENSIONS],
     ]);
   });
 
   test('stale targets, Lambda errors and a stalled tick', () => {
-    expect(byName('dt-test-stale-targets')).toMatchObject({ Namespace: METRICS_NAMESPACE, MetricName: METRIC.staleTargets, Threshold: 1, Dimensions: DIMENSIONS });
-    expect(byName('dt-test-operator-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `\${${operatorId}}` }] });
-    expect(byName('dt-test-ingest-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `\${${ingestId}}` }] });
-    expect(byName('dt-test-tick-errors')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `\${${tickId}}` }] });
-    expect(byName('dt-test-reconciliation-stalled')).toMatchObject({ MetricName: 'Invocations', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+    expect(byName('dt-test-stale-targets')).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: METRIC.staleTargets,
+      Threshold: 1,
+      Dimensions: DIMENSIONS,
+    });
+    expect(byName('dt-test-operator-errors')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: `\${${operatorId}}` }],
+    });
+    expect(byName('dt-test-ingest-errors')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: `\${${ingestId}}` }],
+    });
+    expect(byName('dt-test-tick-errors')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: `\${${tickId}}` }],
+    });
+    expect(byName('dt-test-reconciliation-stalled')).toMatchObject({
+      MetricName: 'Invocations',
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
     // …the four of the sharded tick (sharded-tick.test.ts) and the operator endpoint's errors.
     expect(alarms).toHaveLength(12);
   });
@@ -411,7 +557,15 @@ describe('dashboard and outputs', () => {
     const dashboard = Object.values(flat.Resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard')!;
     expect(dashboard.Properties.DashboardName).toBe('dt-test');
     const body = String(dashboard.Properties.DashboardBody);
-    for (const name of [METRIC.decisionsRecorded, METRIC.actionsApplied, METRIC.actionsFailed, METRIC.decisionLatency, METRIC.driverAge, METRIC.staleTargets, METRIC.allocationChanges]) {
+    for (const name of [
+      METRIC.decisionsRecorded,
+      METRIC.actionsApplied,
+      METRIC.actionsFailed,
+      METRIC.decisionLatency,
+      METRIC.driverAge,
+      METRIC.staleTargets,
+      METRIC.allocationChanges,
+    ]) {
       expect(body).toContain(`"${METRICS_NAMESPACE}","${name}","deployment","dt-test","service","${SERVICE_NAME}"`);
     }
     expect(body).toContain('ApproximateNumberOfMessagesVisible');
@@ -437,7 +591,9 @@ describe('dashboard and outputs', () => {
         'StateTableName',
       ].sort(),
     );
-    expect(outputs.DashboardUrl!.Value).toBe('https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards/dashboard/dt-test');
+    expect(outputs.DashboardUrl!.Value).toBe(
+      'https://${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=${AWS::Region}#dashboards/dashboard/dt-test',
+    );
     expect(outputs.BusinessBusArn!.Value).toBe(`\${${busId}.Arn}`);
     expect(outputs.DecisionsTableName!.Value).toMatch(/^\$\{DrivetrainTablesDecisionsTable\w+\}$/);
   });
@@ -446,7 +602,9 @@ describe('dashboard and outputs', () => {
 describe('cdk-nag AwsSolutions', () => {
   test('no unacknowledged findings (errors or warnings)', () => {
     const report = new AwsSolutionsChecks().validateScope(app);
-    expect(report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(
+      report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
+    ).toEqual([]);
   });
 
   test('the plugin registered as in bin/app.ts lets the synth through', () => {
@@ -467,10 +625,15 @@ describe('cdk-nag AwsSolutions', () => {
   test('every acknowledgement carries a reason', () => {
     const acknowledged = app.node
       .findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => m.data as Record<string, string>))
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .map((m) => m.data as Record<string, string>),
+      )
       .flatMap((data) => Object.entries(data));
     expect(acknowledged.length).toBeGreaterThan(0);
-    for (const [id, reason] of acknowledged) expect({ id, short: reason.trim().length < 40 }).toEqual({ id, short: false });
+    for (const [id, reason] of acknowledged)
+      expect({ id, short: reason.trim().length < 40 }).toEqual({ id, short: false });
   });
 });
 

@@ -30,14 +30,19 @@ export interface SynthResult {
   template: Template;
 }
 
-export function synthStack(props: Partial<Omit<DrivetrainStackProps, 'config'>> & { config?: DrivetrainConfig | DrivetrainConfigInput } = {}): SynthResult {
+export function synthStack(
+  props: Partial<Omit<DrivetrainStackProps, 'config'>> & { config?: DrivetrainConfig | DrivetrainConfigInput } = {},
+): SynthResult {
   const app = appWithoutBundling();
   const stack = new DrivetrainStack(app, 'DrivetrainTest', { config: props.config ?? fixtureConfig(), ...props });
   return { app, stack, template: Template.fromStack(stack) };
 }
 
 /** Resources of one type, by logical id. */
-export function resourcesOf(template: Template, type: string): Record<string, { Properties: Record<string, unknown>; [key: string]: unknown }> {
+export function resourcesOf(
+  template: Template,
+  type: string,
+): Record<string, { Properties: Record<string, unknown>; [key: string]: unknown }> {
   return template.findResources(type) as Record<string, { Properties: Record<string, unknown> }>;
 }
 

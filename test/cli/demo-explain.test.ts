@@ -18,17 +18,27 @@ let demo: DemoResult;
 let flags: string[];
 
 beforeAll(async () => {
-  demo = await runDemo({ dynamoDbEndpoint: localEndpoint(), tablePrefix: prefix, reportDir: mkdtempSync(join(tmpdir(), 'drivetrain-cli-demo-')), wallClock: () => 0 });
+  demo = await runDemo({
+    dynamoDbEndpoint: localEndpoint(),
+    tablePrefix: prefix,
+    reportDir: mkdtempSync(join(tmpdir(), 'drivetrain-cli-demo-')),
+    wallClock: () => 0,
+  });
   flags = ['--local', '--endpoint', localEndpoint(), '--table-prefix', prefix];
 }, 120_000);
 
 const LOST = ['lost-to-higher-demand', 'lost-to-earlier-rule', 'lost-precedence'];
 
 it('lists the demo decisions newest first', async () => {
-  const result = await cli(['decisions', ...flags, '--target', 'web-asg', '--limit', '5', '--json'], { now: () => AFTER_DEMO });
+  const result = await cli(['decisions', ...flags, '--target', 'web-asg', '--limit', '5', '--json'], {
+    now: () => AFTER_DEMO,
+  });
   expect(result.code).toBe(0);
   const listed = JSON.parse(result.stdout) as Array<{ decisionId: string; at: number }>;
-  const newest = demo.decisions.filter((d) => d.targetId === 'web-asg').sort((a, b) => b.at - a.at || b.version - a.version).slice(0, 5);
+  const newest = demo.decisions
+    .filter((d) => d.targetId === 'web-asg')
+    .sort((a, b) => b.at - a.at || b.version - a.version)
+    .slice(0, 5);
   expect(listed.map((d) => d.decisionId)).toEqual(newest.map((d) => d.decisionId));
 });
 

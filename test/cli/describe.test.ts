@@ -16,10 +16,30 @@ const routing = config.targets.find((t) => t.id === 'api-routing')!;
 const lineage = { eventId: 'e', channel: 'eventbridge', receivedAt: NOW };
 
 function alarm(name: string, alarmName: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', age: number): Driver {
-  return { id: alarmName, name, kind: 'alarm', source: 'aws.cloudwatch', targets: ['web-asg', 'api-routing'], observedAt: NOW - age, expiresAt: NOW + 86400, lineage, signal: { alarmName, state } };
+  return {
+    id: alarmName,
+    name,
+    kind: 'alarm',
+    source: 'aws.cloudwatch',
+    targets: ['web-asg', 'api-routing'],
+    observedAt: NOW - age,
+    expiresAt: NOW + 86400,
+    lineage,
+    signal: { alarmName, state },
+  };
 }
 function metric(age: number, expiresIn = 3600): Driver {
-  return { id: 'm', name: 'requests', kind: 'metric', source: 'drivetrain.metrics', targets: ['web-asg'], observedAt: NOW - age, expiresAt: NOW + expiresIn, lineage, signal: { value: 1000 } };
+  return {
+    id: 'm',
+    name: 'requests',
+    kind: 'metric',
+    source: 'drivetrain.metrics',
+    targets: ['web-asg'],
+    observedAt: NOW - age,
+    expiresAt: NOW + expiresIn,
+    lineage,
+    signal: { value: 1000 },
+  };
 }
 function window(start: number, end: number, leadTimeSeconds?: number): Driver {
   return {
@@ -31,7 +51,13 @@ function window(start: number, end: number, leadTimeSeconds?: number): Driver {
     observedAt: NOW - 10,
     expiresAt: NOW + 86400,
     lineage,
-    signal: { type: 'demand', demand: { multiplier: 2 }, windowStart: NOW + start, windowEnd: NOW + end, ...(leadTimeSeconds ? { leadTimeSeconds } : {}) },
+    signal: {
+      type: 'demand',
+      demand: { multiplier: 2 },
+      windowStart: NOW + start,
+      windowEnd: NOW + end,
+      ...(leadTimeSeconds ? { leadTimeSeconds } : {}),
+    },
   };
 }
 
@@ -39,14 +65,56 @@ describe('describeDriver', () => {
   it.each([
     ['fresh metric', web, metric(60), 'live', 'stale in 9m'],
     ['metric past the policy staleness (600s)', web, metric(601), 'stale', 'seen 10m1s ago, limit 10m'],
-    ['expired but not yet deleted by TTL', web, metric(60, -30), 'expired', 'expired 30s ago; awaiting TTL deletion, ignored by decisions'],
-    ['alarm in ALARM never ages', web, alarm('cpu-high', 'web-prod-cpu-high', 'ALARM', 5 * 86400), 'live', 'holds until the next state change'],
-    ['alarm with insufficient data', web, alarm('cpu-high', 'web-prod-cpu-high', 'INSUFFICIENT_DATA', 60), 'insufficient-data', 'web-prod-cpu-high has insufficient data'],
-    ['drain alarm on a routing target', routing, alarm('use1-health', 'api-use1-5xx', 'ALARM', 3600), 'live', 'holds until the next state change'],
-    ['alarm no rule of the target uses', routing, alarm('cpu-high', 'web-prod-cpu-high', 'ALARM', 60), 'unused', 'no rule of api-routing\'s policy uses "cpu-high"'],
-    ['window far ahead (rule lead 15m)', web, window(7200, 10800), 'scheduled', 'window opens in 2h, pre-warm in 1h45m'],
+    [
+      'expired but not yet deleted by TTL',
+      web,
+      metric(60, -30),
+      'expired',
+      'expired 30s ago; awaiting TTL deletion, ignored by decisions',
+    ],
+    [
+      'alarm in ALARM never ages',
+      web,
+      alarm('cpu-high', 'web-prod-cpu-high', 'ALARM', 5 * 86400),
+      'live',
+      'holds until the next state change',
+    ],
+    [
+      'alarm with insufficient data',
+      web,
+      alarm('cpu-high', 'web-prod-cpu-high', 'INSUFFICIENT_DATA', 60),
+      'insufficient-data',
+      'web-prod-cpu-high has insufficient data',
+    ],
+    [
+      'drain alarm on a routing target',
+      routing,
+      alarm('use1-health', 'api-use1-5xx', 'ALARM', 3600),
+      'live',
+      'holds until the next state change',
+    ],
+    [
+      'alarm no rule of the target uses',
+      routing,
+      alarm('cpu-high', 'web-prod-cpu-high', 'ALARM', 60),
+      'unused',
+      'no rule of api-routing\'s policy uses "cpu-high"',
+    ],
+    [
+      'window far ahead (rule lead 15m)',
+      web,
+      window(7200, 10800),
+      'scheduled',
+      'window opens in 2h, pre-warm in 1h45m',
+    ],
     ['window in its lead time', web, window(600, 3600), 'pre-warm', 'window opens in 10m; pre-warming (lead 15m)'],
-    ['event lead longer than the rule\'s', web, window(1800, 3600, 3600), 'pre-warm', 'window opens in 30m; pre-warming (lead 1h)'],
+    [
+      "event lead longer than the rule's",
+      web,
+      window(1800, 3600, 3600),
+      'pre-warm',
+      'window opens in 30m; pre-warming (lead 1h)',
+    ],
     ['open window', web, window(-60, 3600), 'active', 'window open, ends in 1h'],
     ['ended window not yet expired', web, window(-7200, -60), 'ended', 'window ended 1m ago'],
   ])('%s', (_name, target, driver, state, detail) => {
@@ -68,7 +136,9 @@ describe('describeDriver', () => {
 });
 
 describe('explanations cover the engine vocabulary', () => {
-  it.each(REASON_CODES.map((c) => [c]))('reason %s', (code) => expect(REASON_MEANING[code]).toEqual(expect.any(String)));
+  it.each(REASON_CODES.map((c) => [c]))('reason %s', (code) =>
+    expect(REASON_MEANING[code]).toEqual(expect.any(String)),
+  );
   it.each(DRIVER_OUTCOMES.map((c) => [c]))('outcome %s', (outcome) => {
     expect(OUTCOME_MEANING[outcome]).toEqual(expect.any(String));
     expect(outcomeRank(outcome)).toEqual(expect.any(Number));
@@ -105,11 +175,23 @@ describe('explain helpers', () => {
   });
 
   it.each([
-    ['combine max', 'lost-to-higher-demand', 'requests (asked for 5): lost to flash-sale, which asked for 12: the highest demand wins (combine: max)'],
-    ['combine priority', 'lost-to-earlier-rule', 'requests (asked for 5): lost to flash-sale: its rule comes first (combine: priority)'],
+    [
+      'combine max',
+      'lost-to-higher-demand',
+      'requests (asked for 5): lost to flash-sale, which asked for 12: the highest demand wins (combine: max)',
+    ],
+    [
+      'combine priority',
+      'lost-to-earlier-rule',
+      'requests (asked for 5): lost to flash-sale: its rule comes first (combine: priority)',
+    ],
   ] as const)('names what beat a losing driver (%s)', (_name, outcome, line) => {
     const record = { ...base, considered: base.considered.map((c) => (c.name === 'requests' ? { ...c, outcome } : c)) };
-    expect(precedenceLines(record)).toEqual(['flash-sale won asking for 12 (rules[3] business)', line, 'old: ignored: past its expiry (TTL deletion is late) — expired 1m ago']);
+    expect(precedenceLines(record)).toEqual([
+      'flash-sale won asking for 12 (rules[3] business)',
+      line,
+      'old: ignored: past its expiry (TTL deletion is late) — expired 1m ago',
+    ]);
   });
 
   it('names the override that outranked demand', () => {
@@ -128,19 +210,37 @@ describe('explain helpers', () => {
   });
 
   it('says when no driver won', () => {
-    expect(precedenceLines({ ...base, winner: undefined, considered: [] })).toEqual(['no driver won: the allocation came from the policy (hold, fallback or bounds)']);
+    expect(precedenceLines({ ...base, winner: undefined, considered: [] })).toEqual([
+      'no driver won: the allocation came from the policy (hold, fallback or bounds)',
+    ]);
   });
 
   it('describes allocations, actions and decision notes', () => {
     expect(describeAllocation({ kind: 'weights', weights: { a: 80, b: 20 } })).toBe('a=80, b=20');
     expect(describeAction({ type: 'set-weights', weights: { a: 0, b: 100 } })).toBe('set weights: a=0, b=100');
     expect(decisionNote({ ...base, status: 'planned' })).toBe('s [not confirmed yet]');
-    expect(decisionNote({ ...base, status: 'superseded', outcome: { at: NOW, detail: 'not in place when repaired', observed: { kind: 'capacity', desired: 10, floor: 2 } } })).toBe(
-      's [not in place when repaired; decided afresh]',
-    );
-    expect(decisionNote({ ...base, status: 'failed', outcome: { at: NOW, detail: 'd', error: { name: 'ThrottlingException', message: 'Rate exceeded', retryable: true } } })).toBe(
-      's [ThrottlingException: Rate exceeded, will retry]',
-    );
+    expect(
+      decisionNote({
+        ...base,
+        status: 'superseded',
+        outcome: {
+          at: NOW,
+          detail: 'not in place when repaired',
+          observed: { kind: 'capacity', desired: 10, floor: 2 },
+        },
+      }),
+    ).toBe('s [not in place when repaired; decided afresh]');
+    expect(
+      decisionNote({
+        ...base,
+        status: 'failed',
+        outcome: {
+          at: NOW,
+          detail: 'd',
+          error: { name: 'ThrottlingException', message: 'Rate exceeded', retryable: true },
+        },
+      }),
+    ).toBe('s [ThrottlingException: Rate exceeded, will retry]');
   });
 
   it('orders decisions newest first, then by state version', () => {

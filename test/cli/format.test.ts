@@ -72,7 +72,13 @@ describe('renderTable', () => {
   });
 
   it('renders aligned key/value fields and skips empty ones', () => {
-    expect(renderFields([['Decision', 'web-asg:3'], ['By', undefined], ['Summary', 'scale 4→12']])).toBe('Decision: web-asg:3\nSummary:  scale 4→12\n');
+    expect(
+      renderFields([
+        ['Decision', 'web-asg:3'],
+        ['By', undefined],
+        ['Summary', 'scale 4→12'],
+      ]),
+    ).toBe('Decision: web-asg:3\nSummary:  scale 4→12\n');
   });
 });
 
@@ -85,7 +91,9 @@ describe('time flags', () => {
     ['1w', 604800],
   ])('duration %s', (text, seconds) => expect(parseDuration(text)).toBe(seconds));
 
-  it.each(['', '2', 'h', '2x', '-5m', '1.5h', '2h ago'])('not a duration: %j', (text) => expect(parseDuration(text)).toBeUndefined());
+  it.each(['', '2', 'h', '2x', '-5m', '1.5h', '2h ago'])('not a duration: %j', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
 
   it('reads past moments as a duration back from now or an ISO time', () => {
     expect(parsePast('--since', '2h', NOW)).toBe(NOW - 7200);

@@ -19,20 +19,28 @@ describe('help', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: drivetrain <command> \[options\]/);
     for (const command of COMMANDS) expect(result.stdout).toMatch(new RegExp(`^ {2}${command.name}[ <\\[]`, 'm'));
-    expect(result.stdout).toContain('Exit codes: 0 ok, 1 the command failed (or validation found problems), 2 usage error.');
+    expect(result.stdout).toContain(
+      'Exit codes: 0 ok, 1 the command failed (or validation found problems), 2 usage error.',
+    );
   });
 
-  it.each(COMMANDS.map((c) => [c.name]))('%s --help shows its synopsis, options, global options and examples', async (name) => {
-    const command = COMMANDS.find((c) => c.name === name)!;
-    for (const argv of [[name, '--help'], ['help', name]]) {
-      const result = await cli(argv);
-      expect(result.code).toBe(0);
-      expect(result.stdout.startsWith(`Usage: drivetrain ${command.synopsis}\n`)).toBe(true);
-      for (const option of Object.keys(command.options)) expect(result.stdout).toContain(`--${option}`);
-      expect(result.stdout).toContain('Global options:');
-      expect(result.stdout).toContain(command.examples[0]!);
-    }
-  });
+  it.each(COMMANDS.map((c) => [c.name]))(
+    '%s --help shows its synopsis, options, global options and examples',
+    async (name) => {
+      const command = COMMANDS.find((c) => c.name === name)!;
+      for (const argv of [
+        [name, '--help'],
+        ['help', name],
+      ]) {
+        const result = await cli(argv);
+        expect(result.code).toBe(0);
+        expect(result.stdout.startsWith(`Usage: drivetrain ${command.synopsis}\n`)).toBe(true);
+        for (const option of Object.keys(command.options)) expect(result.stdout).toContain(`--${option}`);
+        expect(result.stdout).toContain('Global options:');
+        expect(result.stdout).toContain(command.examples[0]!);
+      }
+    },
+  );
 
   it('help works even with flags a command would reject', async () => {
     expect((await cli(['explain', '--help'])).code).toBe(0);
@@ -42,10 +50,26 @@ describe('help', () => {
 describe('usage errors exit 2 and say what was meant', () => {
   it.each([
     ['no command', [], /^drivetrain: no command given\n\nUsage:/],
-    ['an unknown command', ['explian', 'web-asg:1'], /^drivetrain: unknown command "explian" \(did you mean explain\?\)\nrun `drivetrain --help` for the commands\n$/],
-    ['help on an unknown command', ['help', 'pasue'], /^drivetrain: no help for unknown command "pasue" \(did you mean pause\?\)\n$/],
-    ['a command option before the command', ['--target', 'web-asg', 'drivers'], /unknown option --target before the command; command options go after it/],
-    ['an unknown option', ['drivers', '--targt', 'web-asg'], /^drivetrain drivers: unknown option --targt \(did you mean --target\?\)\nrun `drivetrain drivers --help` for usage\n$/],
+    [
+      'an unknown command',
+      ['explian', 'web-asg:1'],
+      /^drivetrain: unknown command "explian" \(did you mean explain\?\)\nrun `drivetrain --help` for the commands\n$/,
+    ],
+    [
+      'help on an unknown command',
+      ['help', 'pasue'],
+      /^drivetrain: no help for unknown command "pasue" \(did you mean pause\?\)\n$/,
+    ],
+    [
+      'a command option before the command',
+      ['--target', 'web-asg', 'drivers'],
+      /unknown option --target before the command; command options go after it/,
+    ],
+    [
+      'an unknown option',
+      ['drivers', '--targt', 'web-asg'],
+      /^drivetrain drivers: unknown option --targt \(did you mean --target\?\)\nrun `drivetrain drivers --help` for usage\n$/,
+    ],
     ['a value for a switch', ['drivers', '--json=yes'], /--json is a switch and takes no value/],
     ['a missing value', ['decisions', '--target'], /--target needs a value/],
     ['an extra argument', ['drivers', 'web-asg'], /unexpected argument "web-asg"/],
@@ -64,7 +88,9 @@ describe('unexpected errors', () => {
   it('are reported in one line with a hint, exit 1', async () => {
     const result = await cli(['drivers'], broken);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^drivetrain: unexpected error: .+\n {2}set DRIVETRAIN_DEBUG=1 for the stack trace\n$/);
+    expect(result.stderr).toMatch(
+      /^drivetrain: unexpected error: .+\n {2}set DRIVETRAIN_DEBUG=1 for the stack trace\n$/,
+    );
   });
 
   it('print the stack and cause chain with DRIVETRAIN_DEBUG', async () => {
@@ -83,11 +109,27 @@ describe('unexpected errors', () => {
 describe('explainAwsError', () => {
   const context = { where: 'DynamoDB in eu-west-1', local: false, tables: ['p-drivers'] };
   it.each([
-    ['ExpiredTokenException', 'The security token included in the request is expired', /AWS credentials have expired: refresh the session/],
-    ['UnrecognizedClientException', 'The security token included in the request is invalid.', /AWS rejected the credentials \(UnrecognizedClientException\)/],
+    [
+      'ExpiredTokenException',
+      'The security token included in the request is expired',
+      /AWS credentials have expired: refresh the session/,
+    ],
+    [
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+      /AWS rejected the credentials \(UnrecognizedClientException\)/,
+    ],
     ['Error', 'Region is missing', /no AWS region: set AWS_REGION or use --region/],
-    ['AccessDeniedException', 'User: arn:aws:sts::1:assumed-role/dev/x is not authorized to perform: dynamodb:Query', /access denied by DynamoDB in eu-west-1: User: .* dynamodb:Query/],
-    ['ResourceNotFoundException', 'Requested resource not found', /table not found in DynamoDB in eu-west-1 \(looked for p-drivers\)/],
+    [
+      'AccessDeniedException',
+      'User: arn:aws:sts::1:assumed-role/dev/x is not authorized to perform: dynamodb:Query',
+      /access denied by DynamoDB in eu-west-1: User: .* dynamodb:Query/,
+    ],
+    [
+      'ResourceNotFoundException',
+      'Requested resource not found',
+      /table not found in DynamoDB in eu-west-1 \(looked for p-drivers\)/,
+    ],
   ])('%s → an explained error', (name, message, expected) => {
     const explained = explainAwsError(Object.assign(new Error(message), { name }), context);
     expect(explained).toBeInstanceOf(AwsAccessError);
@@ -97,7 +139,9 @@ describe('explainAwsError', () => {
   it('finds the root cause through wrapping errors', () => {
     const root = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
     const wrapped = new Error('store failed', { cause: root });
-    expect((explainAwsError(wrapped, { where: 'DynamoDB Local at http://127.0.0.1:8000', local: true }) as Error).message).toBe('cannot reach DynamoDB Local at http://127.0.0.1:8000');
+    expect(
+      (explainAwsError(wrapped, { where: 'DynamoDB Local at http://127.0.0.1:8000', local: true }) as Error).message,
+    ).toBe('cannot reach DynamoDB Local at http://127.0.0.1:8000');
   });
 
   it('leaves errors it does not recognise alone', () => {
@@ -122,7 +166,10 @@ describe('progress indicator', () => {
     const writes: string[] = [];
     const progress = terminalProgress((t) => writes.push(t));
     let finish!: (value: string) => void;
-    const running = progress.run('reading decisions of web-asg (1/3)', () => new Promise<string>((resolve) => (finish = resolve)));
+    const running = progress.run(
+      'reading decisions of web-asg (1/3)',
+      () => new Promise<string>((resolve) => (finish = resolve)),
+    );
     jest.advanceTimersByTime(249);
     expect(writes).toEqual([]);
     jest.advanceTimersByTime(1 + 80 * 2);
@@ -154,6 +201,9 @@ describe('bin/drivetrain.mjs', () => {
     expect(help.stdout).toMatch(/^Usage: drivetrain <command> \[options\]/);
     const valid = await exec(process.execPath, [bin, 'validate', '--json'], { cwd: REPO_ROOT, env });
     expect(JSON.parse(valid.stdout)).toMatchObject({ ok: true });
-    await expect(exec(process.execPath, [bin, 'drivers', '--bogus'], { cwd: REPO_ROOT, env })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('unknown option --bogus') });
+    await expect(exec(process.execPath, [bin, 'drivers', '--bogus'], { cwd: REPO_ROOT, env })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('unknown option --bogus'),
+    });
   }, 60_000);
 });

@@ -31,5 +31,8 @@ export async function cli(argv: string[], io: Partial<CliIo> = {}): Promise<CliR
 
 /** The shipped config (drivetrain.config.yaml), parsed the way the Lambdas parse it. */
 export function shippedConfig(): DrivetrainConfig {
-  return parseConfig(parse(readFileSync(join(REPO_ROOT, 'drivetrain.config.yaml'), 'utf8')), 'drivetrain.config.yaml') as DrivetrainConfig;
+  return parseConfig(
+    parse(readFileSync(join(REPO_ROOT, 'drivetrain.config.yaml'), 'utf8')),
+    'drivetrain.config.yaml',
+  ) as DrivetrainConfig;
 }

@@ -27,21 +27,27 @@ test('--version prints the package version, from run() and before it', async () 
   expect(quick(['--version'])).toEqual({ code: 0, stdout: `${version}\n` });
 });
 
-test.each([[['--help']], [['-h']], [['help']], ...COMMANDS.flatMap((c) => [[[c.name, '--help']], [[c.name, '-h']], [['help', c.name]]])])(
-  'help request %j: the same page and exit code as run()',
-  async (argv) => {
-    const fromRun = await cli(argv);
-    expect(fromRun.code).toBe(0);
-    expect(quick(argv)).toEqual({ code: 0, stdout: fromRun.stdout });
-  },
-);
+test.each([
+  [['--help']],
+  [['-h']],
+  [['help']],
+  ...COMMANDS.flatMap((c) => [[[c.name, '--help']], [[c.name, '-h']], [['help', c.name]]]),
+])('help request %j: the same page and exit code as run()', async (argv) => {
+  const fromRun = await cli(argv);
+  expect(fromRun.code).toBe(0);
+  expect(quick(argv)).toEqual({ code: 0, stdout: fromRun.stdout });
+});
 
-test.each([[[]], [['decisions']], [['decisions', '--target', 'web-asg', '--help']], [['--local', 'decisions']], [['help', 'no-such-command']], [['nope', '--help']]])(
-  'anything else (%j) is left to run(), which owns the usage errors',
-  (argv) => {
-    expect(quick(argv)).toEqual({ code: undefined, stdout: '' });
-  },
-);
+test.each([
+  [[]],
+  [['decisions']],
+  [['decisions', '--target', 'web-asg', '--help']],
+  [['--local', 'decisions']],
+  [['help', 'no-such-command']],
+  [['nope', '--help']],
+])('anything else (%j) is left to run(), which owns the usage errors', (argv) => {
+  expect(quick(argv)).toEqual({ code: undefined, stdout: '' });
+});
 
 test('without the pages file (a checkout) help goes to run()', () => {
   expect(answerQuickly(['--help'], () => undefined, join(scratch, 'missing.json'))).toBeUndefined();
@@ -49,8 +55,10 @@ test('without the pages file (a checkout) help goes to run()', () => {
 
 test('validate refuses a TypeScript config with what to do instead, exit 1', async () => {
   const file = join(scratch, 'drivetrain.config.ts');
-  writeFileSync(file, "export default { version: 1 };\n");
+  writeFileSync(file, 'export default { version: 1 };\n');
   const result = await cli(['validate', file]);
   expect(result.code).toBe(1);
-  expect(result.stdout + result.stderr).toContain('drivetrain.config.ts: is TypeScript, which drivetrain does not run: compile it to JavaScript');
+  expect(result.stdout + result.stderr).toContain(
+    'drivetrain.config.ts: is TypeScript, which drivetrain does not run: compile it to JavaScript',
+  );
 });

@@ -17,7 +17,13 @@ let localFlags: string[];
 beforeAll(async () => {
   local = await createTestTables();
   seeded = await seed(local, shippedConfig());
-  localFlags = ['--local', '--endpoint', local.endpoint, '--table-prefix', local.names.drivers.replace(/-drivers$/, '')];
+  localFlags = [
+    '--local',
+    '--endpoint',
+    local.endpoint,
+    '--table-prefix',
+    local.names.drivers.replace(/-drivers$/, ''),
+  ];
 });
 afterAll(() => local.client.destroy());
 
@@ -35,11 +41,21 @@ describe('drivers', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const out = lines(result.stdout);
     expect(out[0]).toMatch(/^TARGET +DRIVER +KIND +SOURCE +TARGETS +AGE +EXPIRES +STATE +SIGNAL \/ DETAIL$/);
-    expect(result.stdout).toMatch(/^web-asg +requests +metric +drivetrain\.metrics +web-asg +20m +in 40m +STALE ! +1180 Count\/Second — seen 20m ago, limit 10m$/m);
-    expect(result.stdout).toMatch(/^web-asg +requests +metric +drivetrain\.metrics +web-asg +1h10m +10m ago +EXPIRED ! +900 Count\/Second — expired 10m ago; awaiting TTL deletion, ignored by decisions$/m);
-    expect(result.stdout).toMatch(/^web-asg +cpu-low +alarm +aws\.cloudwatch +web-asg +2h +in 6d +live +web-prod-cpu-low ALARM \(21\.5\) — holds until the next state change$/m);
-    expect(result.stdout).toMatch(/^checkout-fn +flash-sale +business +com\.acme\.marketing +web-asg,checkout-fn +1h +in 2h +active +demand ×3 Black Friday morning — window open, ends in 2h$/m);
-    expect(result.stdout).toMatch(/^api-routing +ops-override +override +drivetrain\.operator +api-routing +10m +in 50m +live +freeze by arn:aws:sts::111122223333:assumed-role\/oncall-alice\/alice: INC-4821: keep eu-west-1 warm/m);
+    expect(result.stdout).toMatch(
+      /^web-asg +requests +metric +drivetrain\.metrics +web-asg +20m +in 40m +STALE ! +1180 Count\/Second — seen 20m ago, limit 10m$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^web-asg +requests +metric +drivetrain\.metrics +web-asg +1h10m +10m ago +EXPIRED ! +900 Count\/Second — expired 10m ago; awaiting TTL deletion, ignored by decisions$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^web-asg +cpu-low +alarm +aws\.cloudwatch +web-asg +2h +in 6d +live +web-prod-cpu-low ALARM \(21\.5\) — holds until the next state change$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^checkout-fn +flash-sale +business +com\.acme\.marketing +web-asg,checkout-fn +1h +in 2h +active +demand ×3 Black Friday morning — window open, ends in 2h$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^api-routing +ops-override +override +drivetrain\.operator +api-routing +10m +in 50m +live +freeze by arn:aws:sts::111122223333:assumed-role\/oncall-alice\/alice: INC-4821: keep eu-west-1 warm/m,
+    );
     const webRows = out.filter((l) => l.startsWith('web-asg '));
     expect(webRows.slice(0, 2).map((l) => /STALE|EXPIRED/.exec(l)?.[0])).toEqual(['STALE', 'EXPIRED']);
     expect(out.at(-1)).toBe('8 driver records at 2026-11-27T10:00:00Z: 1 stale, 1 expired (awaiting TTL deletion)');
@@ -56,7 +72,13 @@ describe('drivers', () => {
   it('gives scripts the state, age and the full driver record as JSON', async () => {
     const result = await run('drivers', '--target', 'web-asg', '--json');
     expect(result.code).toBe(0);
-    const rows = JSON.parse(result.stdout) as Array<{ targetId: string; state: string; ageSeconds: number; expiresInSeconds: number; driver: { id: string; lineage: { eventId: string } } }>;
+    const rows = JSON.parse(result.stdout) as Array<{
+      targetId: string;
+      state: string;
+      ageSeconds: number;
+      expiresInSeconds: number;
+      driver: { id: string; lineage: { eventId: string } };
+    }>;
     expect(Object.fromEntries(rows.map((r) => [r.driver.id, r.state]))).toEqual({
       'requests/alb-web': 'stale',
       'requests/alb-web-old': 'expired',
@@ -65,7 +87,11 @@ describe('drivers', () => {
       'web-prod-cpu-low': 'live',
       'campaign/black-friday-2026/morning': 'active',
     });
-    expect(rows.find((r) => r.driver.id === 'requests/alb-web-old')).toMatchObject({ targetId: 'web-asg', ageSeconds: 4200, expiresInSeconds: -600 });
+    expect(rows.find((r) => r.driver.id === 'requests/alb-web-old')).toMatchObject({
+      targetId: 'web-asg',
+      ageSeconds: 4200,
+      expiresInSeconds: -600,
+    });
     expect(rows.every((r) => r.driver.lineage.eventId.startsWith('evt-'))).toBe(true);
   });
 
@@ -77,7 +103,12 @@ describe('drivers', () => {
 
   it('names the known targets when the target does not exist', async () => {
     const result = await run('drivers', '--target', 'web-asgg');
-    expect(result).toEqual({ code: 1, stdout: '', stderr: 'drivetrain: unknown target "web-asgg" (did you mean "web-asg"?)\n  known targets: web-asg, checkout-fn, api-routing\n' });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'drivetrain: unknown target "web-asgg" (did you mean "web-asg"?)\n  known targets: web-asg, checkout-fn, api-routing\n',
+    });
   });
 
   it('accepts the global options before the command', async () => {
@@ -93,17 +124,35 @@ describe('decisions', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const out = lines(result.stdout);
     expect(out[0]).toMatch(/^TIME +DECISION +TARGET +MODE +STATUS +SUMMARY$/);
-    expect(out.slice(1).map((l) => l.split(/ +/)[1])).toEqual(['api-routing:2', 'checkout-fn:1', 'web-asg:1', 'api-routing:1']);
-    expect(result.stdout).toMatch(/^2026-11-27T09:58:00Z +web-asg:1 +web-asg +enforce +applied +set 12 \(floor 12\): flash-sale outranks cpu-low$/m);
-    expect(result.stdout).toMatch(/^2026-11-27T09:59:00Z +checkout-fn:1 +checkout-fn +enforce +failed +set 60 \(floor 0\): flash-sale \[InvalidParameterValueException: Requested provisioned concurrency exceeds the account's unreserved concurrency\]$/m);
-    expect(result.stdout).toMatch(/^2026-11-27T09:45:00Z +api-routing:1 +api-routing +shadow +skipped +shadow by alice: trying the new drain alarms$/m);
+    expect(out.slice(1).map((l) => l.split(/ +/)[1])).toEqual([
+      'api-routing:2',
+      'checkout-fn:1',
+      'web-asg:1',
+      'api-routing:1',
+    ]);
+    expect(result.stdout).toMatch(
+      /^2026-11-27T09:58:00Z +web-asg:1 +web-asg +enforce +applied +set 12 \(floor 12\): flash-sale outranks cpu-low$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^2026-11-27T09:59:00Z +checkout-fn:1 +checkout-fn +enforce +failed +set 60 \(floor 0\): flash-sale \[InvalidParameterValueException: Requested provisioned concurrency exceeds the account's unreserved concurrency\]$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^2026-11-27T09:45:00Z +api-routing:1 +api-routing +shadow +skipped +shadow by alice: trying the new drain alarms$/m,
+    );
   });
 
   it('filters by target and by --since (a duration back or an ISO time)', async () => {
     const one = await run('decisions', '--target', 'web-asg');
-    expect(lines(one.stdout)).toEqual([expect.stringMatching(/^TIME +DECISION +MODE +STATUS +SUMMARY$/), expect.stringMatching(/^2026-11-27T09:58:00Z +web-asg:1 +enforce +applied /)]);
+    expect(lines(one.stdout)).toEqual([
+      expect.stringMatching(/^TIME +DECISION +MODE +STATUS +SUMMARY$/),
+      expect.stringMatching(/^2026-11-27T09:58:00Z +web-asg:1 +enforce +applied /),
+    ]);
     const recent = await run('decisions', '--since', '90s');
-    expect(lines(recent.stdout).slice(1).map((l) => l.split(/ +/)[1])).toEqual(['api-routing:2', 'checkout-fn:1']);
+    expect(
+      lines(recent.stdout)
+        .slice(1)
+        .map((l) => l.split(/ +/)[1]),
+    ).toEqual(['api-routing:2', 'checkout-fn:1']);
     const iso = await run('decisions', '--since', '2026-11-27T09:58:00Z', '--target', 'web-asg');
     expect(iso.stdout).toContain('web-asg:1');
     const none = await run('decisions', '--target', 'web-asg', '--since', '1m');
@@ -119,7 +168,13 @@ describe('decisions', () => {
   it('gives scripts the full records as JSON', async () => {
     const result = await run('decisions', '--json', '--target', 'checkout-fn');
     const records = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
-    expect(records).toEqual([expect.objectContaining({ decisionId: 'checkout-fn:1', status: 'failed', outcome: seeded.checkoutFailed.outcome })]);
+    expect(records).toEqual([
+      expect.objectContaining({
+        decisionId: 'checkout-fn:1',
+        status: 'failed',
+        outcome: seeded.checkoutFailed.outcome,
+      }),
+    ]);
   });
 
   it.each([
@@ -154,12 +209,19 @@ describe('explain', () => {
         '  business-window: a business demand window is open',
       ].join('\n'),
     );
-    const table = result.stdout.slice(result.stdout.indexOf('Drivers considered:'), result.stdout.indexOf('Precedence:'));
+    const table = result.stdout.slice(
+      result.stdout.indexOf('Drivers considered:'),
+      result.stdout.indexOf('Precedence:'),
+    );
     expect(lines(table).slice(1)).toEqual([
       expect.stringMatching(/^ {2}DRIVER +KIND +RULE +OUTCOME +DEMAND +DETAIL$/),
-      expect.stringMatching(/^ {2}flash-sale +business +rules\[3\] business +won +12 +Black Friday morning window open/),
+      expect.stringMatching(
+        /^ {2}flash-sale +business +rules\[3\] business +won +12 +Black Friday morning window open/,
+      ),
       expect.stringMatching(/^ {2}cost-budget +business +rules\[4\] business +used +- +budget 2\.5\/h$/),
-      expect.stringMatching(/^ {2}cpu-low +alarm +rules\[1\] alarm +lost-to-higher-demand +5 +web-prod-cpu-low in ALARM: -1$/),
+      expect.stringMatching(
+        /^ {2}cpu-low +alarm +rules\[1\] alarm +lost-to-higher-demand +5 +web-prod-cpu-low in ALARM: -1$/,
+      ),
       expect.stringMatching(/^ {2}cpu-high +alarm +rules\[0\] alarm +alarm-ok +- +web-prod-cpu-high is OK$/),
       expect.stringMatching(/^ {2}requests +metric +rules\[2\] metric +stale +- +last seen 18m ago \(limit 10m\)$/),
       expect.stringMatching(/^ {2}requests +metric +- +expired +- +expired 8m ago$/),
@@ -201,18 +263,40 @@ describe('explain', () => {
 
   it('gives scripts the record with the considered drivers ranked winner first', async () => {
     const result = await run('explain', 'web-asg:1', '--json');
-    const record = JSON.parse(result.stdout) as { decisionId: string; considered: Array<{ name: string; outcome: string }> };
+    const record = JSON.parse(result.stdout) as {
+      decisionId: string;
+      considered: Array<{ name: string; outcome: string }>;
+    };
     expect(record.decisionId).toBe('web-asg:1');
-    expect(record.considered.map((c) => c.outcome)).toEqual(['won', 'used', 'lost-to-higher-demand', 'alarm-ok', 'stale', 'expired']);
+    expect(record.considered.map((c) => c.outcome)).toEqual([
+      'won',
+      'used',
+      'lost-to-higher-demand',
+      'alarm-ok',
+      'stale',
+      'expired',
+    ]);
   });
 
   it('explains what is wrong with the id', async () => {
-    expect(await run('explain', 'web-asg')).toMatchObject({ code: 2, stderr: expect.stringContaining('decision ids look like TARGET:VERSION (web-asg:42), got "web-asg"') });
-    expect(await run('explain')).toMatchObject({ code: 2, stderr: expect.stringContaining('drivetrain explain: missing <decision-id>') });
-    expect(await run('explain', 'web:1')).toMatchObject({ code: 1, stderr: 'drivetrain: unknown target "web" (did you mean "web-asg"?)\n  known targets: web-asg, checkout-fn, api-routing\n' });
+    expect(await run('explain', 'web-asg')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('decision ids look like TARGET:VERSION (web-asg:42), got "web-asg"'),
+    });
+    expect(await run('explain')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('drivetrain explain: missing <decision-id>'),
+    });
+    expect(await run('explain', 'web:1')).toMatchObject({
+      code: 1,
+      stderr:
+        'drivetrain: unknown target "web" (did you mean "web-asg"?)\n  known targets: web-asg, checkout-fn, api-routing\n',
+    });
     const missing = await run('explain', 'web-asg:99');
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe('drivetrain: no decision web-asg:99\n  list recent ones: drivetrain decisions --target web-asg --local\n  (decisions expire after 90 days)\n');
+    expect(missing.stderr).toBe(
+      'drivetrain: no decision web-asg:99\n  list recent ones: drivetrain decisions --target web-asg --local\n  (decisions expire after 90 days)\n',
+    );
   });
 });
 
@@ -229,31 +313,55 @@ describe('reading fails clearly', () => {
   it('when DynamoDB Local is not running', async () => {
     const result = await cli(['decisions', '--local', '--endpoint', 'http://127.0.0.1:1']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('drivetrain: cannot reach DynamoDB Local at http://127.0.0.1:1\n  start DynamoDB Local, or pass --endpoint with the address it listens on\n');
+    expect(result.stderr).toBe(
+      'drivetrain: cannot reach DynamoDB Local at http://127.0.0.1:1\n  start DynamoDB Local, or pass --endpoint with the address it listens on\n',
+    );
   });
 
   it('when the credentials provider has nothing (injected client)', async () => {
     const client = new DynamoDBClient({
       region: 'eu-west-1',
       endpoint: local.endpoint,
-      credentials: () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })),
+      credentials: () =>
+        Promise.reject(
+          Object.assign(new Error('Could not load credentials from any providers'), {
+            name: 'CredentialsProviderError',
+          }),
+        ),
     });
     const result = await cli(['drivers'], { clients: { dynamodb: client } });
     client.destroy();
-    expect(result).toEqual({ code: 1, stdout: '', stderr: 'drivetrain: no AWS credentials: set AWS_PROFILE or use --profile, or --local\n' });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'drivetrain: no AWS credentials: set AWS_PROFILE or use --profile, or --local\n',
+    });
   });
 
   it('when the SDK default credential chain finds no credentials at all', async () => {
     const saved = { ...process.env };
-    for (const name of Object.keys(process.env)) if (name.startsWith('AWS_') && name !== 'AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE') delete process.env[name];
+    for (const name of Object.keys(process.env))
+      if (name.startsWith('AWS_') && name !== 'AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE') delete process.env[name];
     Object.assign(process.env, {
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/drivetrain-test/credentials',
       AWS_CONFIG_FILE: '/nonexistent/drivetrain-test/config',
       AWS_EC2_METADATA_DISABLED: 'true',
     });
     try {
-      const result = await cli(['drivers', '--region', 'eu-west-1', '--endpoint', local.endpoint, '--table-prefix', 'any']);
-      expect(result).toEqual({ code: 1, stdout: '', stderr: 'drivetrain: no AWS credentials: set AWS_PROFILE or use --profile, or --local\n' });
+      const result = await cli([
+        'drivers',
+        '--region',
+        'eu-west-1',
+        '--endpoint',
+        local.endpoint,
+        '--table-prefix',
+        'any',
+      ]);
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'drivetrain: no AWS credentials: set AWS_PROFILE or use --profile, or --local\n',
+      });
     } finally {
       process.env = saved;
     }
@@ -263,21 +371,35 @@ describe('reading fails clearly', () => {
     const client = new DynamoDBClient({
       region: 'eu-west-1',
       endpoint: local.endpoint,
-      credentials: () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })),
+      credentials: () =>
+        Promise.reject(
+          Object.assign(new Error('Could not load credentials from any providers'), {
+            name: 'CredentialsProviderError',
+          }),
+        ),
     });
     const result = await cli(['drivers', '--profile', 'prod-ops'], { clients: { dynamodb: client } });
     client.destroy();
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('drivetrain: no AWS credentials for profile "prod-ops": check it exists (aws configure list-profiles) and its session is current (aws sso login --profile prod-ops)\n');
+    expect(result.stderr).toBe(
+      'drivetrain: no AWS credentials for profile "prod-ops": check it exists (aws configure list-profiles) and its session is current (aws sso login --profile prod-ops)\n',
+    );
   });
 
   it('when no region is configured', async () => {
     const saved = { ...process.env };
     for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete process.env[name];
-    Object.assign(process.env, { AWS_CONFIG_FILE: '/nonexistent/drivetrain-test/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/drivetrain-test/credentials' });
+    Object.assign(process.env, {
+      AWS_CONFIG_FILE: '/nonexistent/drivetrain-test/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/drivetrain-test/credentials',
+    });
     try {
       const result = await cli(['decisions', '--table-prefix', 'any']);
-      expect(result).toEqual({ code: 1, stdout: '', stderr: 'drivetrain: no AWS region: set AWS_REGION or use --region (or a profile with a region)\n' });
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'drivetrain: no AWS region: set AWS_REGION or use --region (or a profile with a region)\n',
+      });
     } finally {
       process.env = saved;
     }
@@ -285,7 +407,11 @@ describe('reading fails clearly', () => {
 
   it('when the config cannot be read', async () => {
     const result = await run('drivers', '--config', 'missing.yaml');
-    expect(result).toEqual({ code: 1, stdout: '', stderr: 'drivetrain: cannot use config missing.yaml:\n  missing.yaml: file not found (pass --config FILE)\n' });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'drivetrain: cannot use config missing.yaml:\n  missing.yaml: file not found (pass --config FILE)\n',
+    });
   });
 
   it('refuses --local with --profile', async () => {

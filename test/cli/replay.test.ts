@@ -23,15 +23,27 @@ describe('replay', () => {
   it('gives the full report as JSON and honours --targets', async () => {
     const result = await cli(['replay', '--trace', 'traces/diurnal.csv', '--targets', 'web-asg', '--json']);
     expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as { targets: Array<{ targetId: string; changes: number; decisions: unknown[] }> };
+    const report = JSON.parse(result.stdout) as {
+      targets: Array<{ targetId: string; changes: number; decisions: unknown[] }>;
+    };
     expect(report.targets.map((t) => t.targetId)).toEqual(['web-asg']);
     expect(report.targets[0]!.decisions.length).toBeGreaterThan(0);
   });
 
   it.each([
     ['no history to replay', ['replay'], 2, /give --drivers FILE, --trace FILE, or both/],
-    ['both --policy and --config', ['replay', '--policy', 'a.yaml', '--config', 'b.yaml', '--trace', 'x.csv'], 2, /give --policy or --config, not both/],
-    ['an unknown target', ['replay', '--trace', 'traces/diurnal.csv', '--targets', 'web'], 1, /unknown target "web" \(did you mean "web-asg"\?\)/],
+    [
+      'both --policy and --config',
+      ['replay', '--policy', 'a.yaml', '--config', 'b.yaml', '--trace', 'x.csv'],
+      2,
+      /give --policy or --config, not both/,
+    ],
+    [
+      'an unknown target',
+      ['replay', '--trace', 'traces/diurnal.csv', '--targets', 'web'],
+      1,
+      /unknown target "web" \(did you mean "web-asg"\?\)/,
+    ],
     ['a missing trace file', ['replay', '--trace', 'traces/nope.csv'], 1, /nope\.csv/],
   ])('refuses %s', async (_name, argv, code, message) => {
     const result = await cli(argv);

@@ -15,23 +15,65 @@ import { NOW } from './harness';
 export const ONCALL = 'arn:aws:sts::111122223333:assumed-role/oncall-alice/alice';
 
 /** A driver without its lineage (derived here), distributed over the kinds so each keeps its own fields. */
-type DriverInput = Driver extends infer D ? (D extends Driver ? Omit<D, 'lineage' | 'source'> & { source?: string } : never) : never;
+type DriverInput = Driver extends infer D
+  ? D extends Driver
+    ? Omit<D, 'lineage' | 'source'> & { source?: string }
+    : never
+  : never;
 
 function driver(partial: DriverInput): Driver {
   return {
     source: 'aws.cloudwatch',
-    lineage: { eventId: `evt-${partial.id}-${partial.observedAt}`, channel: 'eventbridge', receivedAt: partial.observedAt },
+    lineage: {
+      eventId: `evt-${partial.id}-${partial.observedAt}`,
+      channel: 'eventbridge',
+      receivedAt: partial.observedAt,
+    },
     ...partial,
   } as Driver;
 }
 
 export const SEEDED_DRIVERS: Driver[] = [
-  driver({ id: 'web-prod-cpu-high', name: 'cpu-high', kind: 'alarm', targets: ['web-asg'], observedAt: NOW - 300, expiresAt: NOW + 7 * 86400, signal: { alarmName: 'web-prod-cpu-high', state: 'OK', previousState: 'ALARM' } }),
-  driver({ id: 'web-prod-cpu-low', name: 'cpu-low', kind: 'alarm', targets: ['web-asg'], observedAt: NOW - 7200, expiresAt: NOW + 6 * 86400, signal: { alarmName: 'web-prod-cpu-low', state: 'ALARM', datapoint: 21.5 } }),
+  driver({
+    id: 'web-prod-cpu-high',
+    name: 'cpu-high',
+    kind: 'alarm',
+    targets: ['web-asg'],
+    observedAt: NOW - 300,
+    expiresAt: NOW + 7 * 86400,
+    signal: { alarmName: 'web-prod-cpu-high', state: 'OK', previousState: 'ALARM' },
+  }),
+  driver({
+    id: 'web-prod-cpu-low',
+    name: 'cpu-low',
+    kind: 'alarm',
+    targets: ['web-asg'],
+    observedAt: NOW - 7200,
+    expiresAt: NOW + 6 * 86400,
+    signal: { alarmName: 'web-prod-cpu-low', state: 'ALARM', datapoint: 21.5 },
+  }),
   // The metric publisher stopped 20 minutes ago: its newest snapshot is stale (policy limit 10 minutes).
-  driver({ id: 'requests/alb-web', name: 'requests', kind: 'metric', source: 'drivetrain.metrics', targets: ['web-asg'], observedAt: NOW - 1200, expiresAt: NOW + 2400, signal: { value: 1180, unit: 'Count/Second' } }),
+  driver({
+    id: 'requests/alb-web',
+    name: 'requests',
+    kind: 'metric',
+    source: 'drivetrain.metrics',
+    targets: ['web-asg'],
+    observedAt: NOW - 1200,
+    expiresAt: NOW + 2400,
+    signal: { value: 1180, unit: 'Count/Second' },
+  }),
   // An hour-old snapshot past its expiry that DynamoDB's TTL has not deleted yet.
-  driver({ id: 'requests/alb-web-old', name: 'requests', kind: 'metric', source: 'drivetrain.metrics', targets: ['web-asg'], observedAt: NOW - 4200, expiresAt: NOW - 600, signal: { value: 900, unit: 'Count/Second' } }),
+  driver({
+    id: 'requests/alb-web-old',
+    name: 'requests',
+    kind: 'metric',
+    source: 'drivetrain.metrics',
+    targets: ['web-asg'],
+    observedAt: NOW - 4200,
+    expiresAt: NOW - 600,
+    signal: { value: 900, unit: 'Count/Second' },
+  }),
   driver({
     id: 'campaign/black-friday-2026/morning',
     name: 'flash-sale',
@@ -40,7 +82,13 @@ export const SEEDED_DRIVERS: Driver[] = [
     targets: ['web-asg', 'checkout-fn'],
     observedAt: NOW - 3600,
     expiresAt: NOW + 7200,
-    signal: { type: 'demand', label: 'Black Friday morning', demand: { multiplier: 3 }, windowStart: NOW - 1800, windowEnd: NOW + 7200 },
+    signal: {
+      type: 'demand',
+      label: 'Black Friday morning',
+      demand: { multiplier: 3 },
+      windowStart: NOW - 1800,
+      windowEnd: NOW + 7200,
+    },
   }),
   driver({
     id: 'finance/q4-cap',
@@ -73,7 +121,12 @@ export interface Seeded {
 
 export async function seed(local: LocalTables, config: DrivetrainConfig): Promise<Seeded> {
   const drivers = new DynamoDriverStore(local.doc, local.names.drivers);
-  const decisions = new DynamoDecisionStore(local.doc, { decisionsTable: local.names.decisions, stateTable: local.names.state, retentionDays: 90, targets: config.targets });
+  const decisions = new DynamoDecisionStore(local.doc, {
+    decisionsTable: local.names.decisions,
+    stateTable: local.names.state,
+    retentionDays: 90,
+    targets: config.targets,
+  });
   for (const d of SEEDED_DRIVERS) expect(await drivers.put(d)).toBe('stored');
   const target = (id: string) => config.targets.find((t) => t.id === id)!;
 
@@ -81,7 +134,10 @@ export async function seed(local: LocalTables, config: DrivetrainConfig): Promis
   const webAt = NOW - 120;
   const webDecision = decide(target('web-asg'), await drivers.all('web-asg'), undefined, webAt);
   const webPlanned = await decisions.record(webDecision, undefined, 'planned');
-  await decisions.markOutcome(webPlanned, 'applied', { at: webAt + 2, detail: 'SetDesiredCapacity web-prod 12, MinSize 12' });
+  await decisions.markOutcome(webPlanned, 'applied', {
+    at: webAt + 2,
+    detail: 'SetDesiredCapacity web-prod 12, MinSize 12',
+  });
   const webApplied = (await decisions.get(webPlanned.decisionId))!;
 
   // checkout-fn: the pre-warm fails permanently (account concurrency).
@@ -91,7 +147,11 @@ export async function seed(local: LocalTables, config: DrivetrainConfig): Promis
   await decisions.markOutcome(checkoutPlanned, 'failed', {
     at: checkoutAt + 1,
     detail: 'PutProvisionedConcurrencyConfig checkout:live 60',
-    error: { name: 'InvalidParameterValueException', message: "Requested provisioned concurrency exceeds the account's unreserved concurrency", retryable: false },
+    error: {
+      name: 'InvalidParameterValueException',
+      message: "Requested provisioned concurrency exceeds the account's unreserved concurrency",
+      retryable: false,
+    },
   });
   const checkoutFailed = (await decisions.get(checkoutPlanned.decisionId))!;
 

@@ -38,7 +38,13 @@ describe('validate', () => {
     expect((await cli(['validate', file])).code).toBe(0);
     const json = await cli(['validate', '--config', file, '--json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, file, issues: [], warnings: [], targets: [{ id: 'web-asg', policyVersion: 'web-2026-11-23' }, { id: 'checkout-fn' }, { id: 'api-routing' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: true,
+      file,
+      issues: [],
+      warnings: [],
+      targets: [{ id: 'web-asg', policyVersion: 'web-2026-11-23' }, { id: 'checkout-fn' }, { id: 'api-routing' }],
+    });
   });
 
   it('reads JSON configs too', async () => {
@@ -72,22 +78,49 @@ describe('validate', () => {
   it('locates schema errors (unknown keys, wrong enum values) at the offending node', async () => {
     const file = writeConfig(
       'schema.yaml',
-      ['version: 1', 'targets:', '  - id: web', '    kind: ec2-asgg', '    resource: { kind: ec2-asg, autoScalingGroupName: web }', '    allowedSources: [x]', '    policy: { version: v1, bounds: { min: 0, max: 3 }, fallback: { allocation: 1 }, combine: maximum }', ''].join('\n'),
+      [
+        'version: 1',
+        'targets:',
+        '  - id: web',
+        '    kind: ec2-asgg',
+        '    resource: { kind: ec2-asg, autoScalingGroupName: web }',
+        '    allowedSources: [x]',
+        '    policy: { version: v1, bounds: { min: 0, max: 3 }, fallback: { allocation: 1 }, combine: maximum }',
+        '',
+      ].join('\n'),
     );
     const result = await cli(['validate', file, '--json']);
     expect(result.code).toBe(1);
-    const report = JSON.parse(result.stdout) as { ok: boolean; issues: Array<{ path: string; line: number; column: number; message: string }> };
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      issues: Array<{ path: string; line: number; column: number; message: string }>;
+    };
     expect(report.ok).toBe(false);
     expect(report.issues).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ path: 'targets[0].kind', line: 4, column: 11, message: expect.stringContaining('got "ec2-asgg"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted"') }),
-        expect.objectContaining({ path: 'targets[0].policy.combine', line: 7, message: expect.stringContaining('allowed: "max", "priority"') }),
+        expect.objectContaining({
+          path: 'targets[0].kind',
+          line: 4,
+          column: 11,
+          message: expect.stringContaining(
+            'got "ec2-asgg"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted"',
+          ),
+        }),
+        expect.objectContaining({
+          path: 'targets[0].policy.combine',
+          line: 7,
+          message: expect.stringContaining('allowed: "max", "priority"'),
+        }),
       ]),
     );
   });
 
   it.each([
-    ['an unclosed flow map', 'version: 1\ntargets:\n  - id: web\n    policy: { version: v1\n', '5:1: Flow map in block collection must be sufficiently indented and end with a }'],
+    [
+      'an unclosed flow map',
+      'version: 1\ntargets:\n  - id: web\n    policy: { version: v1\n',
+      '5:1: Flow map in block collection must be sufficiently indented and end with a }',
+    ],
     ['a duplicate key', 'version: 1\nname: blue\ntargets: []\nname: green\n', '4:1: Map keys must be unique'],
   ])('reports YAML syntax errors with their position: %s', async (_name, text, expected) => {
     const file = writeConfig('syntax.yaml', text);
@@ -112,11 +145,17 @@ describe('validate', () => {
     );
     const result = await cli(['validate', file]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`${file}: drivers[8]: warning: driver "forecast" is declared but no policy uses it`);
+    expect(result.stdout).toContain(
+      `${file}: drivers[8]: warning: driver "forecast" is declared but no policy uses it`,
+    );
   });
 
   it.each([
-    ['a config both as argument and --config', ['validate', 'a.yaml', '--config', 'b.yaml'], /either as an argument or with --config, not both/],
+    [
+      'a config both as argument and --config',
+      ['validate', 'a.yaml', '--config', 'b.yaml'],
+      /either as an argument or with --config, not both/,
+    ],
     ['--traces without --replay', ['validate', '--traces', 'traces'], /--traces only makes sense with --replay/],
     ['two configs', ['validate', 'a.yaml', 'b.yaml'], /unexpected argument "b.yaml"/],
   ])('rejects %s as a usage error', async (_name, argv, message) => {
@@ -131,7 +170,8 @@ describe('validate --replay', () => {
     const result = await cli(['validate', '--replay']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Replay of the traces in traces:');
-    for (const trace of ['flash-sale', 'diurnal', 'unannounced-spike', 'nasa-http-48h', 'azure-functions-24h']) expect(result.stdout).toMatch(new RegExp(`^${trace} +web-asg +.* ok$`, 'm'));
+    for (const trace of ['flash-sale', 'diurnal', 'unannounced-spike', 'nasa-http-48h', 'azure-functions-24h'])
+      expect(result.stdout).toMatch(new RegExp(`^${trace} +web-asg +.* ok$`, 'm'));
     expect(result.stdout).toContain('✓ replay: 5 trace(s) replayed without problems');
   });
 
@@ -145,10 +185,16 @@ describe('validate --replay', () => {
     );
     const result = await cli(['validate', file, '--replay', '--json']);
     expect(result.code).toBe(1);
-    const report = JSON.parse(result.stdout) as { ok: boolean; issues: unknown[]; replay: Array<{ trace: string; problems: string[] }> };
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      issues: unknown[];
+      replay: Array<{ trace: string; problems: string[] }>;
+    };
     expect(report.ok).toBe(false);
     expect(report.issues).toEqual([]);
-    expect(report.replay.find((r) => r.trace === 'flash-sale')!.problems).toEqual([expect.stringMatching(/^checkout-fn: \d+ replayed decisions? failed$/)]);
+    expect(report.replay.find((r) => r.trace === 'flash-sale')!.problems).toEqual([
+      expect.stringMatching(/^checkout-fn: \d+ replayed decisions? failed$/),
+    ]);
   });
 
   it('skips traces the config cannot be fed with, and says why', async () => {

@@ -24,13 +24,22 @@ import {
   ProvisionedConcurrencyConfigNotFoundException,
   PutProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDecisionStore } from '../../functions/adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../../functions/adapters/dynamodb/driver-store';
-import { AwsAutoScalingAdapter, AwsProvisionedConcurrencyAdapter, AwsWeightedRoutingAdapter } from '../../functions/adapters/aws';
+import {
+  AwsAutoScalingAdapter,
+  AwsProvisionedConcurrencyAdapter,
+  AwsWeightedRoutingAdapter,
+} from '../../functions/adapters/aws';
 import { createExecutors } from '../../functions/executors';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
 import { parseConfig, type DrivetrainConfig, type DrivetrainConfigInput } from '../../functions/domain/config';
@@ -62,10 +71,20 @@ export function configInput(overrides: { webMode?: 'enforce' | 'shadow' | 'pause
     version: 1,
     decisionRetentionDays: 30,
     drivers: [
-      { name: 'cpu-high', kind: 'alarm', alarmNames: ['ServerCpuTooHigh', 'lambda-demo-metric-alarm', 'EXAMPLE'], targets: ['web-asg'] },
+      {
+        name: 'cpu-high',
+        kind: 'alarm',
+        alarmNames: ['ServerCpuTooHigh', 'lambda-demo-metric-alarm', 'EXAMPLE'],
+        targets: ['web-asg'],
+      },
       { name: 'net-high', kind: 'alarm', alarmNames: ['TotalNetworkTrafficTooHigh'], targets: ['web-asg'] },
       { name: 'cpu-anomaly', kind: 'alarm', alarmNames: ['EC2 CPU Utilization Anomaly'], targets: ['web-asg'] },
-      { name: 'service-health', kind: 'alarm', alarmNames: ['ServiceAggregatedAlarm', 'CompositeDemo.Main'], targets: ['api-routing'] },
+      {
+        name: 'service-health',
+        kind: 'alarm',
+        alarmNames: ['ServiceAggregatedAlarm', 'CompositeDemo.Main'],
+        targets: ['api-routing'],
+      },
       { name: 'requests', kind: 'metric', unit: 'Count/Second', targets: ['web-asg'] },
       { name: 'flash-sale', kind: 'business', targets: ['web-asg', 'checkout-fn'] },
       { name: 'cost-budget', kind: 'business', targets: ['web-asg'] },
@@ -78,7 +97,14 @@ export function configInput(overrides: { webMode?: 'enforce' | 'shadow' | 'pause
         kind: 'ec2-asg',
         resource: { kind: 'ec2-asg', autoScalingGroupName: 'web-prod' },
         mode: overrides.webMode ?? 'enforce',
-        allowedSources: ['aws.cloudwatch', 'drivetrain.metrics', 'com.acme.marketing', 'com.acme.finance', 'com.acme.change', 'drivetrain.operator'],
+        allowedSources: [
+          'aws.cloudwatch',
+          'drivetrain.metrics',
+          'com.acme.marketing',
+          'com.acme.finance',
+          'com.acme.change',
+          'drivetrain.operator',
+        ],
         overridePrincipals: [ONCALL],
         policy: {
           version: 'web-1',
@@ -132,7 +158,13 @@ export function configInput(overrides: { webMode?: 'enforce' | 'shadow' | 'pause
         mode: 'enforce',
         allowedSources: ['aws.cloudwatch', 'drivetrain.operator'],
         overridePrincipals: [ONCALL],
-        policy: { version: 'routing-1', bounds: { min: 0, max: 255 }, rules: [{ kind: 'override', driver: 'ops-override' }], routing: { restoreAfterSeconds: 300 }, fallback: { allocation: 0 } },
+        policy: {
+          version: 'routing-1',
+          bounds: { min: 0, max: 255 },
+          rules: [{ kind: 'override', driver: 'ops-override' }],
+          routing: { restoreAfterSeconds: 300 },
+          fallback: { allocation: 0 },
+        },
       },
     ],
   };
@@ -229,8 +261,14 @@ export function cpuAlarm(observedAt: number, state: 'ALARM' | 'OK' = 'ALARM'): A
  * sent, and the caller Lambda verified in requestContext.authorizer.iam. `callerArn: null` drops the
  * authorizer block (what a direct invocation with a hand-made event would look like without it).
  */
-export function functionUrlEvent(body: unknown, callerArn: string | null = 'arn:aws:sts::111122223333:assumed-role/oncall-alice/alice', extra: { method?: string } = {}): Record<string, any> {
-  const event = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'operator', 'function-url-iam.json'), 'utf8')) as Record<string, any>;
+export function functionUrlEvent(
+  body: unknown,
+  callerArn: string | null = 'arn:aws:sts::111122223333:assumed-role/oncall-alice/alice',
+  extra: { method?: string } = {},
+): Record<string, any> {
+  const event = JSON.parse(
+    readFileSync(join(__dirname, '..', 'fixtures', 'operator', 'function-url-iam.json'), 'utf8'),
+  ) as Record<string, any>;
   event.body = typeof body === 'string' ? body : JSON.stringify(body);
   event.requestContext.requestId = `req-${Math.random().toString(36).slice(2)}`;
   if (extra.method) event.requestContext.http.method = extra.method;
@@ -242,7 +280,12 @@ export function functionUrlEvent(body: unknown, callerArn: string | null = 'arn:
   return event;
 }
 
-export async function createHarness(options: { config?: DrivetrainConfigInput; now: number; aws?: Partial<AwsFakes>; home?: { account: string; region: string } }): Promise<Harness> {
+export async function createHarness(options: {
+  config?: DrivetrainConfigInput;
+  now: number;
+  aws?: Partial<AwsFakes>;
+  home?: { account: string; region: string };
+}): Promise<Harness> {
   const local = await createTestTables();
   const config = parseConfig(options.config ?? configInput(), 'test/handlers/harness.ts');
   const now = { value: options.now };
@@ -255,7 +298,9 @@ export async function createHarness(options: { config?: DrivetrainConfigInput; n
 
   const autoScaling = mockClient(AutoScalingClient);
   autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((input: { AutoScalingGroupNames?: string[] }) => ({
-    AutoScalingGroups: (input.AutoScalingGroupNames ?? []).includes('web-prod') ? [{ AutoScalingGroupName: 'web-prod', ...aws.group }] : [],
+    AutoScalingGroups: (input.AutoScalingGroupNames ?? []).includes('web-prod')
+      ? [{ AutoScalingGroupName: 'web-prod', ...aws.group }]
+      : [],
   }));
   autoScaling.on(SetDesiredCapacityCommand).callsFake((input: { DesiredCapacity: number }) => {
     aws.group.DesiredCapacity = input.DesiredCapacity;
@@ -269,8 +314,16 @@ export async function createHarness(options: { config?: DrivetrainConfigInput; n
 
   const lambda = mockClient(LambdaClient);
   lambda.on(GetProvisionedConcurrencyConfigCommand).callsFake(() => {
-    if (aws.provisioned === undefined) throw new ProvisionedConcurrencyConfigNotFoundException({ message: 'No Provisioned Concurrency Config found for this function', $metadata: { httpStatusCode: 404 } });
-    return { RequestedProvisionedConcurrentExecutions: aws.provisioned, AllocatedProvisionedConcurrentExecutions: aws.provisioned, Status: 'READY' };
+    if (aws.provisioned === undefined)
+      throw new ProvisionedConcurrencyConfigNotFoundException({
+        message: 'No Provisioned Concurrency Config found for this function',
+        $metadata: { httpStatusCode: 404 },
+      });
+    return {
+      RequestedProvisionedConcurrentExecutions: aws.provisioned,
+      AllocatedProvisionedConcurrentExecutions: aws.provisioned,
+      Status: 'READY',
+    };
   });
   lambda.on(PutProvisionedConcurrencyConfigCommand).callsFake((input: { ProvisionedConcurrentExecutions: number }) => {
     aws.provisioned = input.ProvisionedConcurrentExecutions;
@@ -285,13 +338,23 @@ export async function createHarness(options: { config?: DrivetrainConfigInput; n
   route53.on(ListResourceRecordSetsCommand).callsFake(() => ({
     IsTruncated: false,
     ResourceRecordSets: Object.entries(aws.weights).map(
-      ([id, weight]): ResourceRecordSet => ({ Name: 'api.example.com.', Type: 'CNAME', SetIdentifier: id, Weight: weight, TTL: 60, ResourceRecords: [{ Value: `${id}.api.example.com` }] }),
+      ([id, weight]): ResourceRecordSet => ({
+        Name: 'api.example.com.',
+        Type: 'CNAME',
+        SetIdentifier: id,
+        Weight: weight,
+        TTL: 60,
+        ResourceRecords: [{ Value: `${id}.api.example.com` }],
+      }),
     ),
   }));
-  route53.on(ChangeResourceRecordSetsCommand).callsFake((input: { ChangeBatch: { Changes: Array<{ ResourceRecordSet: ResourceRecordSet }> } }) => {
-    for (const change of input.ChangeBatch.Changes) aws.weights[change.ResourceRecordSet.SetIdentifier!] = change.ResourceRecordSet.Weight!;
-    return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } };
-  });
+  route53
+    .on(ChangeResourceRecordSetsCommand)
+    .callsFake((input: { ChangeBatch: { Changes: Array<{ ResourceRecordSet: ResourceRecordSet }> } }) => {
+      for (const change of input.ChangeBatch.Changes)
+        aws.weights[change.ResourceRecordSet.SetIdentifier!] = change.ResourceRecordSet.Weight!;
+      return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } };
+    });
 
   const region = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const ports = {
@@ -306,7 +369,12 @@ export async function createHarness(options: { config?: DrivetrainConfigInput; n
   });
 
   const drivers = new DynamoDriverStore(local.doc, local.names.drivers);
-  const decisions = new DynamoDecisionStore(local.doc, { decisionsTable: local.names.decisions, stateTable: local.names.state, retentionDays: config.decisionRetentionDays, targets: config.targets });
+  const decisions = new DynamoDecisionStore(local.doc, {
+    decisionsTable: local.names.decisions,
+    stateTable: local.names.state,
+    retentionDays: config.decisionRetentionDays,
+    targets: config.targets,
+  });
   const logger = new Logger({ serviceName: SERVICE_NAME, logLevel: 'SILENT' });
   // Metrics' own warnings (e.g. "No application metrics to publish" for an invocation that only rejected) are
   // not under test; the EMF output is.
@@ -315,17 +383,23 @@ export async function createHarness(options: { config?: DrivetrainConfigInput; n
   const emf: EmfMetric[] = [];
   jest.spyOn(console, 'log').mockImplementation((line: unknown) => {
     if (typeof line !== 'string' || !line.includes('"_aws"')) return;
-    const blob = JSON.parse(line) as { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } } & Record<string, unknown>;
+    const blob = JSON.parse(line) as {
+      _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> };
+    } & Record<string, unknown>;
     for (const directive of blob._aws.CloudWatchMetrics) {
       const dimensions = Object.fromEntries((directive.Dimensions[0] ?? []).map((d) => [d, String(blob[d])]));
       for (const { Name } of directive.Metrics) {
         const raw = blob[Name];
-        for (const value of Array.isArray(raw) ? raw : [raw]) emf.push({ name: Name, value: Number(value), dimensions });
+        for (const value of Array.isArray(raw) ? raw : [raw])
+          emf.push({ name: Name, value: Number(value), dimensions });
       }
     }
   });
 
-  const idempotencyStore = new DynamoDBPersistenceLayer({ tableName: local.names.idempotency, awsSdkV3Client: local.client });
+  const idempotencyStore = new DynamoDBPersistenceLayer({
+    tableName: local.names.idempotency,
+    awsSdkV3Client: local.client,
+  });
   const build = (opts: { decisions?: DecisionStore; idempotency?: boolean; remainingMs?: number } = {}) => {
     const deps = {
       config,
@@ -344,7 +418,8 @@ export async function createHarness(options: { config?: DrivetrainConfigInput; n
     return {
       ingest: (event: unknown) => ingestHandler(event, lambdaContext(opts.remainingMs)),
       tick: (event: unknown = SCHEDULED_EVENT) => tickHandler(event as never, lambdaContext(opts.remainingMs)),
-      operator: (event: unknown) => operatorHandler(event, lambdaContext(opts.remainingMs)) as Promise<OperatorResponse>,
+      operator: (event: unknown) =>
+        operatorHandler(event, lambdaContext(opts.remainingMs)) as Promise<OperatorResponse>,
     };
   };
   const { ingest, tick, operator } = build();
@@ -366,7 +441,10 @@ export async function createHarness(options: { config?: DrivetrainConfigInput; n
     tick,
     operator,
     handlers: build,
-    metric: (name, dimensions) => emf.filter((m) => m.name === name && Object.entries(dimensions ?? {}).every(([k, v]) => m.dimensions[k] === v)).reduce((sum, m) => sum + m.value, 0),
+    metric: (name, dimensions) =>
+      emf
+        .filter((m) => m.name === name && Object.entries(dimensions ?? {}).every(([k, v]) => m.dimensions[k] === v))
+        .reduce((sum, m) => sum + m.value, 0),
     mutatingCalls: () =>
       autoScaling.commandCalls(SetDesiredCapacityCommand).length +
       autoScaling.commandCalls(UpdateAutoScalingGroupCommand).length +

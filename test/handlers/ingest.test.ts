@@ -1,5 +1,9 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import 'aws-sdk-client-mock-jest';
 import { METRIC } from '../../functions/contracts';
@@ -24,13 +28,27 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
     h = await createHarness({ now: ALARM_AT + 2 });
     const summary = (await h.ingest(fixture('eventbridge-alarm-single-metric'))) as IngestSummary;
 
-    expect(summary).toMatchObject({ channel: 'eventbridge', eventIds: ['c4c1c1c9-6542-e61b-6ef0-8c4d36933a92'], accepted: 1, failedTargets: [] });
+    expect(summary).toMatchObject({
+      channel: 'eventbridge',
+      eventIds: ['c4c1c1c9-6542-e61b-6ef0-8c4d36933a92'],
+      accepted: 1,
+      failedTargets: [],
+    });
     const [driver] = await h.drivers.live('web-asg', h.now.value);
-    expect(driver).toMatchObject({ kind: 'alarm', name: 'cpu-high', signal: { alarmName: 'ServerCpuTooHigh', state: 'ALARM' }, lineage: { eventId: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92' } });
+    expect(driver).toMatchObject({
+      kind: 'alarm',
+      name: 'cpu-high',
+      signal: { alarmName: 'ServerCpuTooHigh', state: 'ALARM' },
+      lineage: { eventId: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92' },
+    });
     expect(driver!.expiresAt).toBeGreaterThan(h.now.value);
 
     expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
-    expect(h.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { AutoScalingGroupName: 'web-prod', DesiredCapacity: 6, HonorCooldown: false });
+    expect(h.autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, {
+      AutoScalingGroupName: 'web-prod',
+      DesiredCapacity: 6,
+      HonorCooldown: false,
+    });
     expect(h.autoScaling).not.toHaveReceivedCommand(UpdateAutoScalingGroupCommand);
 
     const [decision] = await h.decisions.list('web-asg');
@@ -44,7 +62,15 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
     const state = await h.decisions.getState('web-asg');
     expect(state).toMatchObject({ current: { desired: 6 }, lastScaleUpAt: h.now.value });
     expect(state?.pending).toBeUndefined();
-    expect(summary.reconciled).toEqual([{ targetId: 'web-asg', outcome: 'recorded', decisionId: decision!.decisionId, status: 'applied', summary: 'scale 4→6: cpu-high' }]);
+    expect(summary.reconciled).toEqual([
+      {
+        targetId: 'web-asg',
+        outcome: 'recorded',
+        decisionId: decision!.decisionId,
+        status: 'applied',
+        summary: 'scale 4→6: cpu-high',
+      },
+    ]);
 
     expect(h.metric(METRIC.driversAccepted)).toBe(1);
     expect(h.metric(METRIC.decisionsRecorded)).toBe(1);
@@ -54,32 +80,107 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
 
   describe('every way a driver arrives is stored and decided on', () => {
     const cases: Array<{ name: string; at: string; target: string; driver: Partial<Driver> & { name: string } }> = [
-      { name: 'eventbridge-alarm-single-metric', at: '2019-10-02T17:04:45Z', target: 'web-asg', driver: { kind: 'alarm', name: 'cpu-high' } },
-      { name: 'eventbridge-alarm-metric-math', at: '2019-10-02T17:20:50Z', target: 'web-asg', driver: { kind: 'alarm', name: 'net-high' } },
-      { name: 'eventbridge-alarm-anomaly-detection', at: '2019-10-03T16:00:10Z', target: 'web-asg', driver: { kind: 'alarm', name: 'cpu-anomaly' } },
-      { name: 'lambda-alarm-action-metric', at: '2023-08-04T12:36:20Z', target: 'web-asg', driver: { kind: 'alarm', name: 'cpu-high' } },
-      { name: 'lambda-alarm-action-composite', at: '2023-08-04T12:56:50Z', target: 'api-routing', driver: { kind: 'alarm', name: 'service-health' } },
-      { name: 'sns-alarm-single-metric', at: '2015-06-03T17:43:30Z', target: 'web-asg', driver: { kind: 'alarm', name: 'cpu-high' } },
-      { name: 'sns-alarm-multiple-metrics', at: '2015-06-03T17:43:30Z', target: 'web-asg', driver: { kind: 'alarm', name: 'cpu-high' } },
-      { name: 'metric-snapshot', at: '2026-11-20T09:00:10Z', target: 'web-asg', driver: { kind: 'metric', name: 'requests' } },
-      { name: 'business-driver-demand', at: '2026-11-20T09:00:10Z', target: 'checkout-fn', driver: { kind: 'business', name: 'flash-sale' } },
-      { name: 'business-driver-budget', at: '2026-11-20T09:00:10Z', target: 'web-asg', driver: { kind: 'business', name: 'cost-budget' } },
-      { name: 'business-driver-freeze', at: '2026-11-20T09:00:10Z', target: 'web-asg', driver: { kind: 'business', name: 'change-freeze' } },
+      {
+        name: 'eventbridge-alarm-single-metric',
+        at: '2019-10-02T17:04:45Z',
+        target: 'web-asg',
+        driver: { kind: 'alarm', name: 'cpu-high' },
+      },
+      {
+        name: 'eventbridge-alarm-metric-math',
+        at: '2019-10-02T17:20:50Z',
+        target: 'web-asg',
+        driver: { kind: 'alarm', name: 'net-high' },
+      },
+      {
+        name: 'eventbridge-alarm-anomaly-detection',
+        at: '2019-10-03T16:00:10Z',
+        target: 'web-asg',
+        driver: { kind: 'alarm', name: 'cpu-anomaly' },
+      },
+      {
+        name: 'lambda-alarm-action-metric',
+        at: '2023-08-04T12:36:20Z',
+        target: 'web-asg',
+        driver: { kind: 'alarm', name: 'cpu-high' },
+      },
+      {
+        name: 'lambda-alarm-action-composite',
+        at: '2023-08-04T12:56:50Z',
+        target: 'api-routing',
+        driver: { kind: 'alarm', name: 'service-health' },
+      },
+      {
+        name: 'sns-alarm-single-metric',
+        at: '2015-06-03T17:43:30Z',
+        target: 'web-asg',
+        driver: { kind: 'alarm', name: 'cpu-high' },
+      },
+      {
+        name: 'sns-alarm-multiple-metrics',
+        at: '2015-06-03T17:43:30Z',
+        target: 'web-asg',
+        driver: { kind: 'alarm', name: 'cpu-high' },
+      },
+      {
+        name: 'metric-snapshot',
+        at: '2026-11-20T09:00:10Z',
+        target: 'web-asg',
+        driver: { kind: 'metric', name: 'requests' },
+      },
+      {
+        name: 'business-driver-demand',
+        at: '2026-11-20T09:00:10Z',
+        target: 'checkout-fn',
+        driver: { kind: 'business', name: 'flash-sale' },
+      },
+      {
+        name: 'business-driver-budget',
+        at: '2026-11-20T09:00:10Z',
+        target: 'web-asg',
+        driver: { kind: 'business', name: 'cost-budget' },
+      },
+      {
+        name: 'business-driver-freeze',
+        at: '2026-11-20T09:00:10Z',
+        target: 'web-asg',
+        driver: { kind: 'business', name: 'change-freeze' },
+      },
       // Overrides: the operator endpoint, with the fixture's `principal` as the caller Lambda verified.
-      { name: 'override-pin', at: '2026-11-20T09:00:10Z', target: 'web-asg', driver: { kind: 'override', name: 'ops-override' } },
-      { name: 'override-freeze', at: '2026-11-20T09:00:10Z', target: 'checkout-fn', driver: { kind: 'override', name: 'ops-override' } },
-      { name: 'override-pin-weights', at: '2026-11-20T09:00:10Z', target: 'api-routing', driver: { kind: 'override', name: 'ops-override' } },
+      {
+        name: 'override-pin',
+        at: '2026-11-20T09:00:10Z',
+        target: 'web-asg',
+        driver: { kind: 'override', name: 'ops-override' },
+      },
+      {
+        name: 'override-freeze',
+        at: '2026-11-20T09:00:10Z',
+        target: 'checkout-fn',
+        driver: { kind: 'override', name: 'ops-override' },
+      },
+      {
+        name: 'override-pin-weights',
+        at: '2026-11-20T09:00:10Z',
+        target: 'api-routing',
+        driver: { kind: 'override', name: 'ops-override' },
+      },
     ];
 
     it.each(cases)('$name → $driver.kind driver for $target', async ({ name, at, target, driver }) => {
       h = await createHarness({ now: t(at) });
       const event = fixture(name);
-      const summary = driver.kind === 'override' ? await viaOperatorEndpoint(h, event) : ((await h.ingest(event)) as IngestSummary);
+      const summary =
+        driver.kind === 'override' ? await viaOperatorEndpoint(h, event) : ((await h.ingest(event)) as IngestSummary);
       expect(summary.accepted).toBeGreaterThanOrEqual(1);
       expect(summary.failedTargets).toEqual([]);
-      expect(await h.drivers.live(target, h.now.value)).toEqual(expect.arrayContaining([expect.objectContaining(driver)]));
+      expect(await h.drivers.live(target, h.now.value)).toEqual(
+        expect.arrayContaining([expect.objectContaining(driver)]),
+      );
       // The affected target was decided on (recorded, or unchanged only if an identical record exists).
-      expect(summary.reconciled).toEqual(expect.arrayContaining([expect.objectContaining({ targetId: target, outcome: 'recorded' })]));
+      expect(summary.reconciled).toEqual(
+        expect.arrayContaining([expect.objectContaining({ targetId: target, outcome: 'recorded' })]),
+      );
       expect((await h.decisions.list(target)).length).toBeGreaterThanOrEqual(1);
     });
   });
@@ -135,7 +236,8 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
 
   it('an executor throttled twice then succeeding leaves exactly one applied record', async () => {
     h = await createHarness({ now: ALARM_AT + 2 });
-    const throttle = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+    const throttle = () =>
+      Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
     let calls = 0;
     h.autoScaling.on(SetDesiredCapacityCommand).callsFake((input: { DesiredCapacity: number }) => {
       calls++;
@@ -147,7 +249,10 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
     expect(calls).toBe(3);
     const records = await h.decisions.list('web-asg');
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ status: 'applied', outcome: { detail: 'SetDesiredCapacity web-prod 4→6 (attempt 3)' } });
+    expect(records[0]).toMatchObject({
+      status: 'applied',
+      outcome: { detail: 'SetDesiredCapacity web-prod 4→6 (attempt 3)' },
+    });
     expect(h.aws.group.DesiredCapacity).toBe(6);
     expect(h.metric(METRIC.actionsApplied)).toBe(1);
     expect(h.metric(METRIC.actionsFailed)).toBe(0);
@@ -155,7 +260,14 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
 
   it('a permanent executor error marks the decision failed with the classified error and leaves the allocation', async () => {
     h = await createHarness({ now: ALARM_AT + 2 });
-    h.autoScaling.on(SetDesiredCapacityCommand).rejects(Object.assign(new Error('User is not authorized to perform autoscaling:SetDesiredCapacity'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    h.autoScaling
+      .on(SetDesiredCapacityCommand)
+      .rejects(
+        Object.assign(new Error('User is not authorized to perform autoscaling:SetDesiredCapacity'), {
+          name: 'AccessDenied',
+          $metadata: { httpStatusCode: 403 },
+        }),
+      );
     const summary = (await h.ingest(fixture('eventbridge-alarm-single-metric'))) as IngestSummary;
     expect(summary.reconciled[0]).toMatchObject({ status: 'failed' });
     const [record] = await h.decisions.list('web-asg');
@@ -169,7 +281,14 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
 
   it('a plan that failed permanently is not retried every tick, only after the back-off (or when the plan changes)', async () => {
     h = await createHarness({ now: ALARM_AT + 2 });
-    h.autoScaling.on(SetDesiredCapacityCommand).rejects(Object.assign(new Error('User is not authorized to perform autoscaling:SetDesiredCapacity'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    h.autoScaling
+      .on(SetDesiredCapacityCommand)
+      .rejects(
+        Object.assign(new Error('User is not authorized to perform autoscaling:SetDesiredCapacity'), {
+          name: 'AccessDenied',
+          $metadata: { httpStatusCode: 403 },
+        }),
+      );
     await h.ingest(fixture('eventbridge-alarm-single-metric'));
     expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
 
@@ -190,11 +309,19 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
 
   it('an out-of-order alarm event is ignored: the newer state stays and nothing is scaled', async () => {
     h = await createHarness({ now: ALARM_AT + 120 });
-    const newer = fixture<{ id: string; time: string; detail: { state: Record<string, unknown>; previousState: Record<string, unknown> } }>('eventbridge-alarm-single-metric');
+    const newer = fixture<{
+      id: string;
+      time: string;
+      detail: { state: Record<string, unknown>; previousState: Record<string, unknown> };
+    }>('eventbridge-alarm-single-metric');
     newer.id = 'newer-ok-event';
     newer.time = '2019-10-02T17:06:40Z';
     newer.detail.previousState = { ...newer.detail.state };
-    newer.detail.state = { value: 'OK', reason: 'Threshold Crossed: back to normal', timestamp: '2019-10-02T17:06:40.000+0000' };
+    newer.detail.state = {
+      value: 'OK',
+      reason: 'Threshold Crossed: back to normal',
+      timestamp: '2019-10-02T17:06:40.000+0000',
+    };
     await h.ingest(newer);
     const older = fixture('eventbridge-alarm-single-metric'); // ALARM at 17:04:40, delivered late
     const summary = (await h.ingest(older)) as IngestSummary;
@@ -210,7 +337,13 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
     h = await createHarness({ now: ALARM_AT + 2, config: configInput({ webMode: 'shadow' }) });
     await h.ingest(fixture('eventbridge-alarm-single-metric'));
     const [decision] = await h.decisions.list('web-asg');
-    expect(decision).toMatchObject({ status: 'shadow', mode: 'shadow', apply: false, desired: { desired: 6 }, summary: 'scale 4→6: cpu-high [shadow: not applied]' });
+    expect(decision).toMatchObject({
+      status: 'shadow',
+      mode: 'shadow',
+      apply: false,
+      desired: { desired: 6 },
+      summary: 'scale 4→6: cpu-high [shadow: not applied]',
+    });
     expect(h.autoScaling).toHaveReceivedCommand(DescribeAutoScalingGroupsCommand);
     expect(h.mutatingCalls()).toBe(0);
     // Same verdict on the next tick: not rewritten.
@@ -230,26 +363,33 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
     expect(h.metric(METRIC.driversRejected, { reason: 'source-not-allowed' })).toBe(1);
     // The dashboard reads DriversRejected by `service` alone (lib/observability.ts); the per-reason count has
     // the dimension set [service, reason], a different CloudWatch metric, so the total is emitted as well.
-    const total = h.emf.filter((m) => m.name === METRIC.driversRejected && Object.keys(m.dimensions).join() === 'service');
+    const total = h.emf.filter(
+      (m) => m.name === METRIC.driversRejected && Object.keys(m.dimensions).join() === 'service',
+    );
     expect(total.reduce((sum, m) => sum + m.value, 0)).toBe(1);
-    for (const table of ['drivers', 'decisions', 'state', 'idempotency'] as const) expect(await count(h, table)).toBe(0);
+    for (const table of ['drivers', 'decisions', 'state', 'idempotency'] as const)
+      expect(await count(h, table)).toBe(0);
     expect(h.mutatingCalls()).toBe(0);
   });
 
   it.each([
     ['an event that is not a driver event at all', () => ({ hello: 'world' })],
     ['an EventBridge event of an unsupported detail-type', () => fixture('eventbridge-ec2-instance-state-change')],
-    ['an alarm state change without its state', () => {
-      const event = fixture<{ detail: Record<string, unknown> }>('eventbridge-alarm-single-metric');
-      delete event.detail.state;
-      return event;
-    }],
+    [
+      'an alarm state change without its state',
+      () => {
+        const event = fixture<{ detail: Record<string, unknown> }>('eventbridge-alarm-single-metric');
+        delete event.detail.state;
+        return event;
+      },
+    ],
     ['an SNS batch with one good and two bad records', () => fixture('variant-sns-batch-one-good-two-bad')],
   ])('poison: %s throws PoisonEventError and writes nothing', async (_label, event) => {
     h = await createHarness({ now: t('2015-06-03T17:43:30Z') });
     const warn = jest.spyOn(h.logger, 'error');
     await expect(h.ingest(event())).rejects.toBeInstanceOf(PoisonEventError);
-    for (const table of ['drivers', 'decisions', 'state', 'idempotency'] as const) expect(await count(h, table)).toBe(0);
+    for (const table of ['drivers', 'decisions', 'state', 'idempotency'] as const)
+      expect(await count(h, table)).toBe(0);
     expect(h.mutatingCalls()).toBe(0);
     expect(h.metric(METRIC.poisonEvents)).toBe(1);
     expect(warn).toHaveBeenCalledWith('poison event', expect.objectContaining({ error: expect.any(PoisonEventError) }));

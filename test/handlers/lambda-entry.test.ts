@@ -9,8 +9,16 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
-import { GetProvisionedConcurrencyConfigCommand, LambdaClient, ProvisionedConcurrencyConfigNotFoundException } from '@aws-sdk/client-lambda';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  GetProvisionedConcurrencyConfigCommand,
+  LambdaClient,
+  ProvisionedConcurrencyConfigNotFoundException,
+} from '@aws-sdk/client-lambda';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -22,7 +30,10 @@ import { buildShardDispatch } from '../../functions/runtime/shards';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
 import { fixture, lambdaContext } from './harness';
 
-const defaultConfig = parseYaml(readFileSync(join(__dirname, '..', '..', 'drivetrain.config.yaml'), 'utf8')) as Record<string, unknown>;
+const defaultConfig = parseYaml(readFileSync(join(__dirname, '..', '..', 'drivetrain.config.yaml'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 
 function env(tables: LocalTables['names'], config: string = JSON.stringify(defaultConfig)): NodeJS.ProcessEnv {
   return {
@@ -62,34 +73,80 @@ describe('parseEnv', () => {
 
   it.each([
     ['a missing variable, by name', { ...env(names), [ENV.stateTable]: undefined }, /STATE_TABLE_NAME is not set/],
-    ['every missing variable at once', {}, /DRIVETRAIN_CONFIG is not set.*DRIVERS_TABLE_NAME is not set.*IDEMPOTENCY_TABLE_NAME is not set/],
-    ['a table name DynamoDB would refuse', { ...env(names), [ENV.driversTable]: 'a b' }, /DRIVERS_TABLE_NAME must be a DynamoDB table name/],
-    ['no home account (alarms could not be checked against it)', { ...env(names), [ENV.homeAccount]: undefined }, /DRIVETRAIN_HOME_ACCOUNT is not set/],
-    ['a home account that is not an account id', { ...env(names), [ENV.homeAccount]: '${Token[AWS.AccountId]}' }, /DRIVETRAIN_HOME_ACCOUNT must be a 12-digit AWS account id/],
+    [
+      'every missing variable at once',
+      {},
+      /DRIVETRAIN_CONFIG is not set.*DRIVERS_TABLE_NAME is not set.*IDEMPOTENCY_TABLE_NAME is not set/,
+    ],
+    [
+      'a table name DynamoDB would refuse',
+      { ...env(names), [ENV.driversTable]: 'a b' },
+      /DRIVERS_TABLE_NAME must be a DynamoDB table name/,
+    ],
+    [
+      'no home account (alarms could not be checked against it)',
+      { ...env(names), [ENV.homeAccount]: undefined },
+      /DRIVETRAIN_HOME_ACCOUNT is not set/,
+    ],
+    [
+      'a home account that is not an account id',
+      { ...env(names), [ENV.homeAccount]: '${Token[AWS.AccountId]}' },
+      /DRIVETRAIN_HOME_ACCOUNT must be a 12-digit AWS account id/,
+    ],
     ['config that is not JSON', env(names, 'version: 1'), /DRIVETRAIN_CONFIG is not valid JSON/],
-    ['a missing pending grace', { ...env(names), [ENV.pendingGraceSeconds]: undefined }, /PENDING_GRACE_SECONDS is not set/],
-    ['a pending grace in milliseconds', { ...env(names), [ENV.pendingGraceSeconds]: '630000' }, /PENDING_GRACE_SECONDS/],
+    [
+      'a missing pending grace',
+      { ...env(names), [ENV.pendingGraceSeconds]: undefined },
+      /PENDING_GRACE_SECONDS is not set/,
+    ],
+    [
+      'a pending grace in milliseconds',
+      { ...env(names), [ENV.pendingGraceSeconds]: '630000' },
+      /PENDING_GRACE_SECONDS/,
+    ],
     ['a pending grace of 0', { ...env(names), [ENV.pendingGraceSeconds]: '0' }, /PENDING_GRACE_SECONDS/],
-    ['a pending grace with a unit', { ...env(names), [ENV.pendingGraceSeconds]: '60s' }, /PENDING_GRACE_SECONDS must be a whole number of seconds/],
-    ['config that fails validation, with the path', env(names, JSON.stringify({ ...defaultConfig, targets: [] })), /DRIVETRAIN_CONFIG does not hold a valid Drivetrain config:[\s\S]*targets/],
+    [
+      'a pending grace with a unit',
+      { ...env(names), [ENV.pendingGraceSeconds]: '60s' },
+      /PENDING_GRACE_SECONDS must be a whole number of seconds/,
+    ],
+    [
+      'config that fails validation, with the path',
+      env(names, JSON.stringify({ ...defaultConfig, targets: [] })),
+      /DRIVETRAIN_CONFIG does not hold a valid Drivetrain config:[\s\S]*targets/,
+    ],
   ])('fails fast on %s', (_label, source, message) => {
     expect(() => parseEnv(source)).toThrow(EnvironmentError);
     expect(() => parseEnv(source)).toThrow(message);
   });
 });
 
-describe('buildShardDispatch (the tick\'s own environment)', () => {
+describe("buildShardDispatch (the tick's own environment)", () => {
   const queue = 'https://sqs.us-east-1.amazonaws.com/111122223333/dt-shards';
 
   it('takes the queue URL and the tick interval', () => {
-    expect(buildShardDispatch({ [ENV.shardQueueUrl]: queue, [ENV.tickIntervalSeconds]: '300' }).intervalSeconds).toBe(300);
+    expect(buildShardDispatch({ [ENV.shardQueueUrl]: queue, [ENV.tickIntervalSeconds]: '300' }).intervalSeconds).toBe(
+      300,
+    );
   });
 
   it.each([
     ['no queue URL, by name', { [ENV.tickIntervalSeconds]: '60' }, /SHARD_QUEUE_URL is not set/],
-    ['a queue URL that is not https', { [ENV.shardQueueUrl]: 'http://sqs.local/q', [ENV.tickIntervalSeconds]: '60' }, /SHARD_QUEUE_URL/],
-    ['an interval below a minute', { [ENV.shardQueueUrl]: queue, [ENV.tickIntervalSeconds]: '30' }, /TICK_INTERVAL_SECONDS/],
-    ['an interval that is not a number', { [ENV.shardQueueUrl]: queue, [ENV.tickIntervalSeconds]: 'soon' }, /TICK_INTERVAL_SECONDS/],
+    [
+      'a queue URL that is not https',
+      { [ENV.shardQueueUrl]: 'http://sqs.local/q', [ENV.tickIntervalSeconds]: '60' },
+      /SHARD_QUEUE_URL/,
+    ],
+    [
+      'an interval below a minute',
+      { [ENV.shardQueueUrl]: queue, [ENV.tickIntervalSeconds]: '30' },
+      /TICK_INTERVAL_SECONDS/,
+    ],
+    [
+      'an interval that is not a number',
+      { [ENV.shardQueueUrl]: queue, [ENV.tickIntervalSeconds]: 'soon' },
+      /TICK_INTERVAL_SECONDS/,
+    ],
   ])('fails fast on %s', (_label, source, message) => {
     expect(() => buildShardDispatch(source)).toThrow(EnvironmentError);
     expect(() => buildShardDispatch(source)).toThrow(message);
@@ -127,24 +184,41 @@ describe('module-scope handlers built from the environment', () => {
   });
 
   it('ingest: an alarm from the embedded default config scales web-prod through the real wiring', async () => {
-    const alarm = fixture<{ time: string; detail: { alarmName: string; state: { timestamp: string } } }>('eventbridge-alarm-single-metric');
+    const alarm = fixture<{ time: string; detail: { alarmName: string; state: { timestamp: string } } }>(
+      'eventbridge-alarm-single-metric',
+    );
     alarm.detail.alarmName = 'web-prod-cpu-high';
     // Events are judged against the wall clock in the deployed handler: make this one current.
     const now = new Date();
     alarm.time = now.toISOString().replace(/\.\d+Z$/, 'Z');
     alarm.detail.state.timestamp = now.toISOString().replace('Z', '+0000');
-    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'web-prod', DesiredCapacity: 6, MinSize: 2, MaxSize: 40 } as never] });
+    autoScaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolves({
+        AutoScalingGroups: [{ AutoScalingGroupName: 'web-prod', DesiredCapacity: 6, MinSize: 2, MaxSize: 40 } as never],
+      });
     autoScaling.on(SetDesiredCapacityCommand).resolves({});
 
     const { handler } = await import('../../functions/handlers/ingest');
     const summary = await handler(alarm, lambdaContext(), () => undefined);
 
-    expect(summary).toMatchObject({ accepted: 1, failedTargets: [], reconciled: [{ targetId: 'web-asg', status: 'applied' }] });
-    expect(autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { AutoScalingGroupName: 'web-prod', DesiredCapacity: 8 });
+    expect(summary).toMatchObject({
+      accepted: 1,
+      failedTargets: [],
+      reconciled: [{ targetId: 'web-asg', status: 'applied' }],
+    });
+    expect(autoScaling).toHaveReceivedCommandWith(SetDesiredCapacityCommand, {
+      AutoScalingGroupName: 'web-prod',
+      DesiredCapacity: 8,
+    });
   });
 
   it('ingest: the same alarm from another account drives nothing (home account from the environment, not the event)', async () => {
-    const alarm = fixture<{ account: string; time: string; detail: { alarmName: string; state: { timestamp: string } } }>('eventbridge-alarm-single-metric');
+    const alarm = fixture<{
+      account: string;
+      time: string;
+      detail: { alarmName: string; state: { timestamp: string } };
+    }>('eventbridge-alarm-single-metric');
     alarm.detail.alarmName = 'web-prod-cpu-high';
     alarm.account = '999999999999';
     const now = new Date();
@@ -165,26 +239,71 @@ describe('module-scope handlers built from the environment', () => {
     const sent: SendMessageBatchRequestEntry[] = [];
     sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => {
       sent.push(...input.Entries);
-      return { Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: 'x' })), Failed: [] };
+      return {
+        Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}`, MD5OfMessageBody: 'x' })),
+        Failed: [],
+      };
     });
-    const scheduled = { version: '0', id: '89d1a02d-5ec7-412e-82f5-13505f849b41', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: '2016-12-30T18:44:49Z', region: 'us-east-1', resources: ['arn:aws:events:us-east-1:123456789012:rule/SampleRule'], detail: {} };
-    lambda.on(GetProvisionedConcurrencyConfigCommand).rejects(new ProvisionedConcurrencyConfigNotFoundException({ message: 'No Provisioned Concurrency Config found for this function', $metadata: {} }));
+    const scheduled = {
+      version: '0',
+      id: '89d1a02d-5ec7-412e-82f5-13505f849b41',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '123456789012',
+      time: '2016-12-30T18:44:49Z',
+      region: 'us-east-1',
+      resources: ['arn:aws:events:us-east-1:123456789012:rule/SampleRule'],
+      detail: {},
+    };
+    lambda
+      .on(GetProvisionedConcurrencyConfigCommand)
+      .rejects(
+        new ProvisionedConcurrencyConfigNotFoundException({
+          message: 'No Provisioned Concurrency Config found for this function',
+          $metadata: {},
+        }),
+      );
     route53.on(ListResourceRecordSetsCommand).resolves({
       IsTruncated: false,
       ResourceRecordSets: [
-        { Name: 'api.example.com.', Type: 'CNAME', SetIdentifier: 'eu-west-1', Weight: 30, TTL: 60, ResourceRecords: [{ Value: 'eu.api.example.com' }] },
-        { Name: 'api.example.com.', Type: 'CNAME', SetIdentifier: 'us-east-1', Weight: 70, TTL: 60, ResourceRecords: [{ Value: 'us.api.example.com' }] },
+        {
+          Name: 'api.example.com.',
+          Type: 'CNAME',
+          SetIdentifier: 'eu-west-1',
+          Weight: 30,
+          TTL: 60,
+          ResourceRecords: [{ Value: 'eu.api.example.com' }],
+        },
+        {
+          Name: 'api.example.com.',
+          Type: 'CNAME',
+          SetIdentifier: 'us-east-1',
+          Weight: 70,
+          TTL: 60,
+          ResourceRecords: [{ Value: 'us.api.example.com' }],
+        },
       ],
     });
     const summary = (await handler(scheduled as never, lambdaContext(), () => undefined)) as TickSummary;
-    expect(summary).toMatchObject({ failed: [], reconciled: [], dispatched: { shards: 1, targets: 3, failedShards: [] } });
-    expect(sqs).toHaveReceivedCommandWith(SendMessageBatchCommand, { QueueUrl: 'https://sqs.us-east-1.amazonaws.com/111122223333/drivetrain-shards' });
+    expect(summary).toMatchObject({
+      failed: [],
+      reconciled: [],
+      dispatched: { shards: 1, targets: 3, failedShards: [] },
+    });
+    expect(sqs).toHaveReceivedCommandWith(SendMessageBatchCommand, {
+      QueueUrl: 'https://sqs.us-east-1.amazonaws.com/111122223333/drivetrain-shards',
+    });
 
     const records = sent.map((entry, i) => ({
       messageId: `00000000-0000-4000-8000-00000000000${i}`,
       receiptHandle: 'AQEBexample',
       body: entry.MessageBody!,
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1545082649183', SenderId: 'AROAEXAMPLE:tick', ApproximateFirstReceiveTimestamp: '1545082649185' },
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '1545082649183',
+        SenderId: 'AROAEXAMPLE:tick',
+        ApproximateFirstReceiveTimestamp: '1545082649185',
+      },
       messageAttributes: {},
       md5OfBody: '098f6bcd4621d373cade4e832627b4f6',
       eventSource: 'aws:sqs',

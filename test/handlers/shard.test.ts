@@ -7,16 +7,29 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import { AwsAutoScalingAdapter, AwsProvisionedConcurrencyAdapter, AwsWeightedRoutingAdapter } from '../../functions/adapters/aws';
+import {
+  AwsAutoScalingAdapter,
+  AwsProvisionedConcurrencyAdapter,
+  AwsWeightedRoutingAdapter,
+} from '../../functions/adapters/aws';
 import { SqsShardQueue } from '../../functions/adapters/aws/shard-queue';
 import { METRIC } from '../../functions/contracts';
 import type { OverrideDriver } from '../../functions/domain/model';
 import { createExecutors } from '../../functions/executors';
-import { createShardHandler, TARGET_START_MARGIN_MS, type ShardBatchResponse, type ShardDeps } from '../../functions/handlers/shard';
+import {
+  createShardHandler,
+  TARGET_START_MARGIN_MS,
+  type ShardBatchResponse,
+  type ShardDeps,
+} from '../../functions/handlers/shard';
 import { createTickHandler, type TickSummary } from '../../functions/handlers/tick';
 import type { ShardMessageBody, DecisionStore } from '../../functions/ports';
 import { cpuAlarm, createHarness, lambdaContext, SCHEDULED_EVENT, ONCALL, type Harness } from './harness';
@@ -24,7 +37,6 @@ import { cpuAlarm, createHarness, lambdaContext, SCHEDULED_EVENT, ONCALL, type H
 const NOW = 1_795_000_000;
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/111122223333/drivetrain-shards';
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:drivetrain-shards';
-
 
 function pin(observedAt: number, allocation: number): OverrideDriver {
   return {
@@ -35,7 +47,12 @@ function pin(observedAt: number, allocation: number): OverrideDriver {
     targets: ['web-asg'],
     observedAt,
     expiresAt: observedAt + 3600,
-    lineage: { eventId: `evt-pin-${observedAt}`, channel: 'eventbridge', receivedAt: observedAt, principal: ONCALL.replace('*', 'alice') },
+    lineage: {
+      eventId: `evt-pin-${observedAt}`,
+      channel: 'eventbridge',
+      receivedAt: observedAt,
+      principal: ONCALL.replace('*', 'alice'),
+    },
     signal: { action: 'pin', allocation },
     reason: 'INC-7: hold',
   };
@@ -47,7 +64,12 @@ function sqsRecord(body: string, messageId = randomUUID()) {
     messageId,
     receiptHandle: `AQEB${messageId.replace(/-/g, '')}`,
     body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '1545082649183', SenderId: 'AROAEXAMPLE:drivetrain-tick', ApproximateFirstReceiveTimestamp: '1545082649185' },
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '1545082649183',
+      SenderId: 'AROAEXAMPLE:drivetrain-tick',
+      ApproximateFirstReceiveTimestamp: '1545082649185',
+    },
     messageAttributes: {},
     md5OfBody: '098f6bcd4621d373cade4e832627b4f6',
     eventSource: 'aws:sqs',
@@ -92,32 +114,63 @@ describe('sharded tick, end to end on DynamoDB Local', () => {
       },
       { retry: { sleep: async () => undefined, random: () => 0.5 }, route53Limiter: { take: async () => 0 } },
     );
-    deps = { config: h.config, drivers: h.drivers, decisions: h.decisions, executors, clock: () => h.now.value, logger: h.logger, metrics: h.metrics };
+    deps = {
+      config: h.config,
+      drivers: h.drivers,
+      decisions: h.decisions,
+      executors,
+      clock: () => h.now.value,
+      logger: h.logger,
+      metrics: h.metrics,
+    };
   }
 
   const worker = (over: Partial<ShardDeps> = {}) => {
     const handler = createShardHandler({ ...deps, ...over });
-    return (event: unknown, context: Context = lambdaContext()) => handler(event as never, context) as Promise<ShardBatchResponse>;
+    return (event: unknown, context: Context = lambdaContext()) =>
+      handler(event as never, context) as Promise<ShardBatchResponse>;
   };
 
   /** The messages the tick sent, as the bodies SQS will deliver. */
-  const sentBodies = (): string[] => sqs.commandCalls(SendMessageBatchCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e: SendMessageBatchRequestEntry) => e.MessageBody!));
+  const sentBodies = (): string[] =>
+    sqs
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((c) => (c.args[0].input.Entries ?? []).map((e: SendMessageBatchRequestEntry) => e.MessageBody!));
 
   it('the tick enqueues every target in exactly one shard, and the workers reconcile them from the SQS events', async () => {
     await setup();
     await h.drivers.put(cpuAlarm(NOW - 5));
-    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: 'x' })), Failed: [] }));
-    const tick = createTickHandler({ ...deps, shards: { queue: new SqsShardQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL), intervalSeconds: 60, size: 2 } });
+    sqs
+      .on(SendMessageBatchCommand)
+      .callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+        Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: 'x' })),
+        Failed: [],
+      }));
+    const tick = createTickHandler({
+      ...deps,
+      shards: {
+        queue: new SqsShardQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL),
+        intervalSeconds: 60,
+        size: 2,
+      },
+    });
     const summary = (await tick(SCHEDULED_EVENT as never, lambdaContext())) as TickSummary;
 
-    expect(summary).toMatchObject({ reconciled: [], failed: [], dispatched: { shards: 2, targets: 3, failedShards: [] } });
+    expect(summary).toMatchObject({
+      reconciled: [],
+      failed: [],
+      dispatched: { shards: 2, targets: 3, failedShards: [] },
+    });
     expect(sqs).toHaveReceivedCommandWith(SendMessageBatchCommand, { QueueUrl: QUEUE_URL });
     // The tick reconciled nothing itself.
     expect(h.mutatingCalls()).toBe(0);
     expect(await h.decisions.list('web-asg')).toEqual([]);
     const bodies = sentBodies().map((b) => JSON.parse(b) as ShardMessageBody);
     expect(bodies.flatMap((b) => b.targetIds).sort()).toEqual(['api-routing', 'checkout-fn', 'web-asg']);
-    expect(bodies.map((b) => b.shard)).toEqual([{ index: 0, count: 2 }, { index: 1, count: 2 }]);
+    expect(bodies.map((b) => b.shard)).toEqual([
+      { index: 0, count: 2 },
+      { index: 1, count: 2 },
+    ]);
     expect(bodies.every((b) => b.tickAt === NOW && b.notAfter === NOW + 60)).toBe(true);
     expect(h.metric(METRIC.shardsDispatched)).toBe(2);
 
@@ -125,17 +178,28 @@ describe('sharded tick, end to end on DynamoDB Local', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
     expect(h.aws.group.DesiredCapacity).toBe(6);
-    for (const id of ['web-asg', 'checkout-fn', 'api-routing']) expect((await h.decisions.list(id)).length).toBeGreaterThan(0);
+    for (const id of ['web-asg', 'checkout-fn', 'api-routing'])
+      expect((await h.decisions.list(id)).length).toBeGreaterThan(0);
     expect(h.emf.filter((m) => m.name === METRIC.shardDuration)).toHaveLength(2);
   });
 
   it('a manual tick ({ targetIds }) is sharded the same way: only the named targets, nothing reconciled inline', async () => {
     await setup();
-    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: 'x' })), Failed: [] }));
-    const tick = createTickHandler({ ...deps, shards: { queue: new SqsShardQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL), intervalSeconds: 60 } });
+    sqs
+      .on(SendMessageBatchCommand)
+      .callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+        Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: 'x' })),
+        Failed: [],
+      }));
+    const tick = createTickHandler({
+      ...deps,
+      shards: { queue: new SqsShardQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL), intervalSeconds: 60 },
+    });
     const summary = (await tick({ targetIds: ['web-asg', 'api-routing'] } as never, lambdaContext())) as TickSummary;
     expect(summary.dispatched).toEqual({ shards: 1, targets: 2, failedShards: [] });
-    expect(sentBodies().map((b) => (JSON.parse(b) as ShardMessageBody).targetIds)).toEqual([['api-routing', 'web-asg']]);
+    expect(sentBodies().map((b) => (JSON.parse(b) as ShardMessageBody).targetIds)).toEqual([
+      ['api-routing', 'web-asg'],
+    ]);
     expect(h.mutatingCalls()).toBe(0);
   });
 
@@ -149,7 +213,9 @@ describe('sharded tick, end to end on DynamoDB Local', () => {
 
     const response = await worker()(sqsEvent(notJson, good, invalid, unknownField));
 
-    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([notJson.messageId, invalid.messageId, unknownField.messageId].sort());
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      [notJson.messageId, invalid.messageId, unknownField.messageId].sort(),
+    );
     expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
     expect(h.metric(METRIC.poisonEvents)).toBe(3);
   });
@@ -157,8 +223,17 @@ describe('sharded tick, end to end on DynamoDB Local', () => {
   it('one failing target never fails its message: the other targets of the shard are not retried through SQS', async () => {
     await setup();
     await h.drivers.put(cpuAlarm(NOW - 5));
-    h.autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(Object.assign(new Error('not authorized to perform autoscaling:DescribeAutoScalingGroups'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
-    const response = await worker()(sqsEvent(sqsRecord(JSON.stringify(shard(['api-routing', 'checkout-fn', 'web-asg'])))));
+    h.autoScaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .rejects(
+        Object.assign(new Error('not authorized to perform autoscaling:DescribeAutoScalingGroups'), {
+          name: 'AccessDenied',
+          $metadata: { httpStatusCode: 403 },
+        }),
+      );
+    const response = await worker()(
+      sqsEvent(sqsRecord(JSON.stringify(shard(['api-routing', 'checkout-fn', 'web-asg'])))),
+    );
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(h.metric(METRIC.reconcileErrors)).toBe(1);
@@ -190,7 +265,10 @@ describe('sharded tick, end to end on DynamoDB Local', () => {
     const overlap = async () => {
       const decisions = racingStore();
       // Two ticks a minute apart both delivered while the first is still running, or one message delivered twice.
-      const [a, b] = await Promise.all([worker({ decisions })(sqsEvent(sqsRecord(body))), worker({ decisions })(sqsEvent(sqsRecord(body)))]);
+      const [a, b] = await Promise.all([
+        worker({ decisions })(sqsEvent(sqsRecord(body))),
+        worker({ decisions })(sqsEvent(sqsRecord(body))),
+      ]);
       expect([a, b]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
     };
 
@@ -274,11 +352,22 @@ describe('sharded tick, end to end on DynamoDB Local', () => {
       // Entry "1" fails on the service side every time (retried once), the rest go through.
       const failed = input.Entries.filter((e) => e.Id === '1');
       return {
-        Successful: input.Entries.filter((e) => e.Id !== '1').map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: 'x' })),
+        Successful: input.Entries.filter((e) => e.Id !== '1').map((e) => ({
+          Id: e.Id,
+          MessageId: randomUUID(),
+          MD5OfMessageBody: 'x',
+        })),
         Failed: failed.map((e) => ({ Id: e.Id, SenderFault: false, Code: 'InternalError', Message: 'try again' })),
       };
     });
-    const tick = createTickHandler({ ...deps, shards: { queue: new SqsShardQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL), intervalSeconds: 60, size: 1 } });
+    const tick = createTickHandler({
+      ...deps,
+      shards: {
+        queue: new SqsShardQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL),
+        intervalSeconds: 60,
+        size: 1,
+      },
+    });
     const summary = (await tick(SCHEDULED_EVENT as never, lambdaContext())) as TickSummary;
     expect(summary.dispatched).toEqual({ shards: 3, targets: 3, failedShards: [1] });
     expect(calls).toBe(2);

@@ -1,4 +1,8 @@
-import { DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { GetProvisionedConcurrencyConfigCommand } from '@aws-sdk/client-lambda';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
@@ -10,7 +14,6 @@ import type { DecisionStore } from '../../functions/ports';
 import { cpuAlarm, createHarness, type Harness } from './harness';
 
 const NOW = 1_795_000_000; // 2026-11-18T...
-
 
 function results(summary: unknown): ReconcileResult[] {
   return (summary as TickSummary).reconciled;
@@ -48,7 +51,9 @@ describe('tick handler, end to end on DynamoDB Local', () => {
     const [ra, rb] = await Promise.all([a.tick({ targetIds: ['web-asg'] }), b.tick({ targetIds: ['web-asg'] })]);
 
     expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
-    const outcomes = [...results(ra), ...results(rb)].map((r) => (r.outcome === 'recorded' ? r.status : r.outcome)).sort();
+    const outcomes = [...results(ra), ...results(rb)]
+      .map((r) => (r.outcome === 'recorded' ? r.status : r.outcome))
+      .sort();
     expect(outcomes[0]).toBe('applied');
     expect(['in-flight', 'skipped']).toContain(outcomes[1]);
     const records = await h.decisions.list('web-asg');
@@ -62,52 +67,63 @@ describe('tick handler, end to end on DynamoDB Local', () => {
     // (the same scale-out, now as a new plan). The write landed: the repair finds it in place and marks it.
     { crash: 'after recording, before acting', at: 'record' as const, expectedWrites: 1, repair: 'superseded' },
     { crash: 'after acting, before marking', at: 'markOutcome' as const, expectedWrites: 0, repair: 'applied' },
-  ])('a crash $crash is repaired by a tick once the grace period has passed', async ({ at, expectedWrites, repair }) => {
-    h = await createHarness({ now: NOW });
-    await h.drivers.put(cpuAlarm(NOW - 5));
-    let crashed = false;
-    const crashing: DecisionStore = Object.create(h.decisions, {
-      [at]: {
-        value: async (...args: unknown[]) => {
-          if (at === 'record') {
-            // The decision is recorded (state.pending set), then the invocation dies before acting.
-            const recorded = await h.decisions.record(...(args as Parameters<DecisionStore['record']>));
-            if (crashed) return recorded;
+  ])(
+    'a crash $crash is repaired by a tick once the grace period has passed',
+    async ({ at, expectedWrites, repair }) => {
+      h = await createHarness({ now: NOW });
+      await h.drivers.put(cpuAlarm(NOW - 5));
+      let crashed = false;
+      const crashing: DecisionStore = Object.create(h.decisions, {
+        [at]: {
+          value: async (...args: unknown[]) => {
+            if (at === 'record') {
+              // The decision is recorded (state.pending set), then the invocation dies before acting.
+              const recorded = await h.decisions.record(...(args as Parameters<DecisionStore['record']>));
+              if (crashed) return recorded;
+              crashed = true;
+              throw new SimulatedCrash('Lambda timed out after recording');
+            }
+            // The action landed, then the invocation dies before it can mark the decision.
             crashed = true;
-            throw new SimulatedCrash('Lambda timed out after recording');
-          }
-          // The action landed, then the invocation dies before it can mark the decision.
-          crashed = true;
-          throw new SimulatedCrash('Lambda timed out before marking');
+            throw new SimulatedCrash('Lambda timed out before marking');
+          },
         },
-      },
-    });
-    const first = (await h.handlers({ decisions: crashing }).tick({ targetIds: ['web-asg'] })) as TickSummary;
-    expect(crashed).toBe(true);
-    expect(first.failed).toEqual([expect.objectContaining({ targetId: 'web-asg' })]);
-    const setCallsAfterCrash = h.autoScaling.commandCalls(SetDesiredCapacityCommand).length;
-    expect(setCallsAfterCrash).toBe(1 - expectedWrites);
-    const planned = (await h.decisions.getState('web-asg'))?.pending;
-    expect(planned).toBeDefined();
+      });
+      const first = (await h.handlers({ decisions: crashing }).tick({ targetIds: ['web-asg'] })) as TickSummary;
+      expect(crashed).toBe(true);
+      expect(first.failed).toEqual([expect.objectContaining({ targetId: 'web-asg' })]);
+      const setCallsAfterCrash = h.autoScaling.commandCalls(SetDesiredCapacityCommand).length;
+      expect(setCallsAfterCrash).toBe(1 - expectedWrites);
+      const planned = (await h.decisions.getState('web-asg'))?.pending;
+      expect(planned).toBeDefined();
 
-    // Young pending: another invocation might still be applying it. Stand back.
-    h.now.value = NOW + 30;
-    expect(results(await h.tick())).toEqual(expect.arrayContaining([expect.objectContaining({ targetId: 'web-asg', outcome: 'in-flight', pendingDecisionId: planned!.decisionId })]));
-    expect(h.metric(METRIC.targetsInFlight)).toBe(1);
-    expect(h.autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(setCallsAfterCrash);
+      // Young pending: another invocation might still be applying it. Stand back.
+      h.now.value = NOW + 30;
+      expect(results(await h.tick())).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            targetId: 'web-asg',
+            outcome: 'in-flight',
+            pendingDecisionId: planned!.decisionId,
+          }),
+        ]),
+      );
+      expect(h.metric(METRIC.targetsInFlight)).toBe(1);
+      expect(h.autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(setCallsAfterCrash);
 
-    // Past the claim's lease: the invocation that wrote it is certainly gone. Observe first, then settle.
-    h.now.value = NOW + DEFAULT_PENDING_GRACE_SECONDS + 1;
-    const repaired = results(await h.tick()).find((r) => r.targetId === 'web-asg');
-    expect(repaired).toMatchObject({ repaired: planned!.decisionId, repair });
-    expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
-    expect(h.aws.group.DesiredCapacity).toBe(6);
-    expect(await h.decisions.get(planned!.decisionId)).toMatchObject({ status: repair });
-    const state = await h.decisions.getState('web-asg');
-    expect(state?.pending).toBeUndefined();
-    expect(state?.current).toMatchObject({ desired: 6 });
-    expect(h.metric(METRIC.pendingRepaired)).toBe(1);
-  });
+      // Past the claim's lease: the invocation that wrote it is certainly gone. Observe first, then settle.
+      h.now.value = NOW + DEFAULT_PENDING_GRACE_SECONDS + 1;
+      const repaired = results(await h.tick()).find((r) => r.targetId === 'web-asg');
+      expect(repaired).toMatchObject({ repaired: planned!.decisionId, repair });
+      expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
+      expect(h.aws.group.DesiredCapacity).toBe(6);
+      expect(await h.decisions.get(planned!.decisionId)).toMatchObject({ status: repair });
+      const state = await h.decisions.getState('web-asg');
+      expect(state?.pending).toBeUndefined();
+      expect(state?.current).toMatchObject({ desired: 6 });
+      expect(h.metric(METRIC.pendingRepaired)).toBe(1);
+    },
+  );
 
   it('ignores driver items past expiresAt that TTL has not deleted yet', async () => {
     h = await createHarness({ now: NOW });
@@ -119,12 +135,22 @@ describe('tick handler, end to end on DynamoDB Local', () => {
       targets: ['web-asg'],
       observedAt: NOW - 7200,
       expiresAt: NOW - 60,
-      lineage: { eventId: 'evt-pin', channel: 'eventbridge', receivedAt: NOW - 7200, principal: 'arn:aws:iam::111122223333:role/oncall-alice' },
+      lineage: {
+        eventId: 'evt-pin',
+        channel: 'eventbridge',
+        receivedAt: NOW - 7200,
+        principal: 'arn:aws:iam::111122223333:role/oncall-alice',
+      },
       signal: { action: 'pin', allocation: 24 },
       reason: 'INC-1: hold',
     };
     // Written as DynamoDB holds it: still there, a minute past its TTL.
-    await h.local.doc.send(new PutCommand({ TableName: h.local.names.drivers, Item: { ...expiredPin, targetId: 'web-asg', driverKey: 'override#ops-override#override:ops-override' } }));
+    await h.local.doc.send(
+      new PutCommand({
+        TableName: h.local.names.drivers,
+        Item: { ...expiredPin, targetId: 'web-asg', driverKey: 'override#ops-override#override:ops-override' },
+      }),
+    );
     await h.tick({ targetIds: ['web-asg'] });
     expect(h.mutatingCalls()).toBe(0);
     const [decision] = await h.decisions.list('web-asg');
@@ -144,7 +170,13 @@ describe('tick handler, end to end on DynamoDB Local', () => {
       observedAt: NOW,
       expiresAt: windowStart + 86400,
       lineage: { eventId: 'evt-sale', channel: 'eventbridge', receivedAt: NOW },
-      signal: { type: 'demand', label: 'Black Friday', demand: { multiplier: 3 }, windowStart, windowEnd: windowStart + 86400 },
+      signal: {
+        type: 'demand',
+        label: 'Black Friday',
+        demand: { multiplier: 3 },
+        windowStart,
+        windowEnd: windowStart + 86400,
+      },
     };
     await h.drivers.put(sale);
     await h.tick({ targetIds: ['web-asg'] });
@@ -152,8 +184,14 @@ describe('tick handler, end to end on DynamoDB Local', () => {
 
     h.now.value = windowStart - 900; // the rule's lead time
     await h.tick({ targetIds: ['web-asg'] });
-    expect(h.autoScaling).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, { AutoScalingGroupName: 'web-prod', DesiredCapacity: 12, MinSize: 12 });
-    expect(await h.decisions.list('web-asg', { limit: 1 })).toEqual([expect.objectContaining({ status: 'applied', reasons: expect.arrayContaining(['business-lead-time']) })]);
+    expect(h.autoScaling).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, {
+      AutoScalingGroupName: 'web-prod',
+      DesiredCapacity: 12,
+      MinSize: 12,
+    });
+    expect(await h.decisions.list('web-asg', { limit: 1 })).toEqual([
+      expect.objectContaining({ status: 'applied', reasons: expect.arrayContaining(['business-lead-time']) }),
+    ]);
   });
 
   it('a steady hold is recorded once, not on every tick', async () => {
@@ -173,23 +211,40 @@ describe('tick handler, end to end on DynamoDB Local', () => {
     await h.drivers.put(cpuAlarm(NOW - 5));
     await h.tick({ targetIds: ['web-asg'] });
     expect(h.aws.group.DesiredCapacity).toBe(6);
-    h.autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    h.autoScaling
+      .on(DescribeAutoScalingGroupsCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
     await h.drivers.put(cpuAlarm(NOW + 10, 'OK'));
     const warn = jest.spyOn(h.logger, 'warn');
     h.now.value = NOW + 60;
     const [result] = results(await h.tick({ targetIds: ['web-asg'] }));
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/could not observe/), expect.objectContaining({ targetId: 'web-asg', fallback: { kind: 'capacity', desired: 6, floor: 2 } }));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/could not observe/),
+      expect.objectContaining({ targetId: 'web-asg', fallback: { kind: 'capacity', desired: 6, floor: 2 } }),
+    );
     expect(result).toMatchObject({ outcome: 'recorded', status: 'skipped' });
-    expect((await h.decisions.list('web-asg', { limit: 1 }))[0]).toMatchObject({ current: { desired: 6 }, actions: [] });
+    expect((await h.decisions.list('web-asg', { limit: 1 }))[0]).toMatchObject({
+      current: { desired: 6 },
+      actions: [],
+    });
     expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
   });
 
   it('one failing target never stops the others', async () => {
     h = await createHarness({ now: NOW });
     await h.drivers.put(cpuAlarm(NOW - 5));
-    h.lambda.on(GetProvisionedConcurrencyConfigCommand).rejects(Object.assign(new Error('not authorized to perform lambda:GetProvisionedConcurrencyConfig'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }));
+    h.lambda
+      .on(GetProvisionedConcurrencyConfigCommand)
+      .rejects(
+        Object.assign(new Error('not authorized to perform lambda:GetProvisionedConcurrencyConfig'), {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 403 },
+        }),
+      );
     const summary = (await h.tick()) as TickSummary;
-    expect(summary.failed).toEqual([{ targetId: 'checkout-fn', error: expect.stringMatching(/AccessDenied/), retryable: false }]);
+    expect(summary.failed).toEqual([
+      { targetId: 'checkout-fn', error: expect.stringMatching(/AccessDenied/), retryable: false },
+    ]);
     expect(summary.reconciled.map((r) => r.targetId).sort()).toEqual(['api-routing', 'web-asg']);
     expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
     expect(h.metric(METRIC.reconcileErrors)).toBe(1);
@@ -203,7 +258,11 @@ describe('tick handler, end to end on DynamoDB Local', () => {
     expect(h.mutatingCalls()).toBe(0);
     const [latest, pause] = await h.decisions.list('web-asg');
     expect(pause).toMatchObject({ summary: 'pause by alice: incident 123', status: 'skipped' });
-    expect(latest).toMatchObject({ status: 'skipped', mode: 'paused', summary: expect.stringContaining('[paused: not applied]') });
+    expect(latest).toMatchObject({
+      status: 'skipped',
+      mode: 'paused',
+      summary: expect.stringContaining('[paused: not applied]'),
+    });
 
     await h.decisions.setMode('web-asg', 'enforce', { by: 'alice', reason: 'resolved' }, NOW + 50);
     h.now.value = NOW + 60;

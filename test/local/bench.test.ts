@@ -1,7 +1,15 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runBenchmark, formatBenchmark, checkGoals, withForecast, DEFAULT_BENCH_CONFIG, DEFAULT_MANIFEST, type StrategyResult } from '../../local/bench/run';
+import {
+  runBenchmark,
+  formatBenchmark,
+  checkGoals,
+  withForecast,
+  DEFAULT_BENCH_CONFIG,
+  DEFAULT_MANIFEST,
+  type StrategyResult,
+} from '../../local/bench/run';
 import { runReplay } from '../../local/replay';
 import { loadManifest } from '../../local/bench/trace';
 import { parse as parseYaml } from 'yaml';
@@ -38,7 +46,13 @@ describe('target tracking model', () => {
   it('resets the breach count when a datapoint is back under the target', () => {
     const { fleet } = group(4);
     const model = new TargetTrackingModel(fleet, { groupName: 'web', targetValue: 200 });
-    expect([model.evaluate(1000), model.evaluate(1000), model.evaluate(700), model.evaluate(1000), model.evaluate(1000)]).toEqual(['hold', 'hold', 'hold', 'hold', 'hold']);
+    expect([
+      model.evaluate(1000),
+      model.evaluate(1000),
+      model.evaluate(700),
+      model.evaluate(1000),
+      model.evaluate(1000),
+    ]).toEqual(['hold', 'hold', 'hold', 'hold', 'hold']);
     expect(model.evaluate(1000)).toBe('scale-out');
   });
 
@@ -82,7 +96,10 @@ describe('static schedule', () => {
     lineage: { eventId: 'e', channel: 'eventbridge', receivedAt: T0 + 9 * 3600 },
     signal: { type: 'demand', demand: { multiplier: 6 }, windowStart: T0 + 12 * 3600, windowEnd: T0 + 13 * 3600 },
   };
-  const policy = { bounds: { min: 2, max: 40 }, rules: [{ kind: 'business' as const, driver: 'flash-sale', baseline: 5, leadTimeSeconds: 600 }] };
+  const policy = {
+    bounds: { min: 2, max: 40 },
+    rules: [{ kind: 'business' as const, driver: 'flash-sale', baseline: 5, leadTimeSeconds: 600 }],
+  };
   const options = { schedule, drivers: [sale], policy, warmupSeconds: 300 };
 
   it.each([
@@ -100,7 +117,9 @@ describe('static schedule', () => {
   });
 
   it('ignores an event nobody has announced yet', () => {
-    expect(staticScheduleCapacity({ ...options, drivers: [{ ...sale, observedAt: T0 + 12 * 3600 + 1800 }] }, T0 + 12 * 3600)).toBe(6);
+    expect(
+      staticScheduleCapacity({ ...options, drivers: [{ ...sale, observedAt: T0 + 12 * 3600 + 1800 }] }, T0 + 12 * 3600),
+    ).toBe(6);
   });
 
   it('applies its plan to the group', () => {
@@ -112,7 +131,15 @@ describe('static schedule', () => {
   });
 
   it('reads HH:MM entries as the UTC day, the last one wrapping past midnight', () => {
-    expect(scheduledCapacity([{ from: '06:00', capacity: 5 }, { from: '18:00', capacity: 2 }], T0 + 3600)).toBe(2);
+    expect(
+      scheduledCapacity(
+        [
+          { from: '06:00', capacity: 5 },
+          { from: '18:00', capacity: 2 },
+        ],
+        T0 + 3600,
+      ),
+    ).toBe(2);
   });
 });
 
@@ -121,7 +148,11 @@ describe('demand traces', () => {
     const dir = mkdtempSync(join(tmpdir(), 'traces-'));
     const manifest = makeTraces(dir);
     const shipped = resolve(__dirname, '../../traces');
-    for (const file of ['manifest.json', 'flash-sale.drivers.json', ...manifest.traces.filter((t) => t.origin === 'synthetic').map((t) => t.file)]) {
+    for (const file of [
+      'manifest.json',
+      'flash-sale.drivers.json',
+      ...manifest.traces.filter((t) => t.origin === 'synthetic').map((t) => t.file),
+    ]) {
       expect(readFileSync(join(dir, file), 'utf8')).toBe(readFileSync(join(shipped, file), 'utf8'));
     }
   });
@@ -132,8 +163,12 @@ describe('demand traces', () => {
     expect(demandAt(trace, T0 + 90)).toBe(200);
     expect(demandAt(trace, T0 + 180)).toBe(0);
     expect(parseTraceCsv(`${T0},1\n${T0 + 60},2\n`).start).toBe(T0);
-    expect(() => parseTraceCsv('time,demand\n0,1\n0,2\n', { startAt: T0, file: 'x.csv' })).toThrow(new TraceFormatError('x.csv', 3, 'time 0 is not after the previous row\'s 0; rows must be in time order'));
-    expect(() => parseTraceCsv('time,demand\n0,1\n60,-2\n', { startAt: T0, file: 'x.csv' })).toThrow(/x\.csv:3: demand "-2"/);
+    expect(() => parseTraceCsv('time,demand\n0,1\n0,2\n', { startAt: T0, file: 'x.csv' })).toThrow(
+      new TraceFormatError('x.csv', 3, "time 0 is not after the previous row's 0; rows must be in time order"),
+    );
+    expect(() => parseTraceCsv('time,demand\n0,1\n60,-2\n', { startAt: T0, file: 'x.csv' })).toThrow(
+      /x\.csv:3: demand "-2"/,
+    );
     expect(() => parseTraceCsv('when,load\n0,1\n60,2\n', { startAt: T0 })).toThrow(/header must be/);
     expect(() => parseTraceCsv('0,1\n60,2\n')).toThrow(/pass the start/);
   });
@@ -154,7 +189,13 @@ describe('elasticity benchmark on the shipped traces', () => {
       ['azure-functions-24h', 'measured', false],
     ]);
     for (const result of results) {
-      const expected = ['drivetrain', 'drivetrain-forecast', 'target-tracking', ...(result.origin === 'synthetic' ? ['static-schedule'] : []), 'oracle'];
+      const expected = [
+        'drivetrain',
+        'drivetrain-forecast',
+        'target-tracking',
+        ...(result.origin === 'synthetic' ? ['static-schedule'] : []),
+        'oracle',
+      ];
       expect(result.results.map((r) => r.strategy)).toEqual(expected);
       const minutes = (result.end - result.start) / 60;
       for (const r of result.results) expect(r.samples).toHaveLength(minutes);
@@ -163,7 +204,9 @@ describe('elasticity benchmark on the shipped traces', () => {
       // four goals for the policy, four for the same policy with its forecast enforced
       expect(table.match(/goal (MET|NOT MET)/g)).toHaveLength(8);
     }
-    expect(results.find((r) => r.trace === 'nasa-http-48h')!.end - results.find((r) => r.trace === 'nasa-http-48h')!.start).toBe(48 * 3600);
+    expect(
+      results.find((r) => r.trace === 'nasa-http-48h')!.end - results.find((r) => r.trace === 'nasa-http-48h')!.start,
+    ).toBe(48 * 3600);
   });
 
   it('rescales a measured trace so its busiest minute is the manifest peak, keeping the shape', () => {
@@ -183,7 +226,9 @@ describe('elasticity benchmark on the shipped traces', () => {
   });
 
   it('prints the verdicts the README reports (default policy): met and not met, nothing hidden', () => {
-    const verdicts = Object.fromEntries(results.map((r) => [r.trace, r.goals.filter((g) => !g.goal.startsWith('forecast:')).map((g) => g.met)]));
+    const verdicts = Object.fromEntries(
+      results.map((r) => [r.trace, r.goals.filter((g) => !g.goal.startsWith('forecast:')).map((g) => g.met)]),
+    );
     // [scale actions ≤ TT, τU ≤ 0.5× (0.2× announced), instance-hours ≤ 1.0× (1.05×) TT, ≤ 1.3× oracle]
     expect(verdicts).toEqual({
       'flash-sale': [true, true, false, false],
@@ -196,7 +241,9 @@ describe('elasticity benchmark on the shipped traces', () => {
 
   it('on the measured web server trace, fewer actions and under half the under-provisioned time of target tracking', () => {
     const nasa = results.find((r) => r.trace === 'nasa-http-48h')!;
-    const [dt, tt] = (['drivetrain', 'target-tracking'] as const).map((s) => nasa.results.find((r) => r.strategy === s)!);
+    const [dt, tt] = (['drivetrain', 'target-tracking'] as const).map(
+      (s) => nasa.results.find((r) => r.strategy === s)!,
+    );
     expect(dt!.scaleActions).toBeLessThan(tt!.scaleActions * 0.6);
     expect(dt!.metrics.timeshareUnder).toBeLessThan(tt!.metrics.timeshareUnder * 0.5);
     expect(dt!.metrics.capacityHours).toBeLessThanOrEqual(tt!.metrics.capacityHours);
@@ -206,13 +253,24 @@ describe('elasticity benchmark on the shipped traces', () => {
     const { manifest, traces } = loadManifest(DEFAULT_MANIFEST);
     const nasa = traces.find((t) => t.entry.name === 'nasa-http-48h')!;
     const raw = parseYaml(readFileSync(DEFAULT_BENCH_CONFIG, 'utf8'));
-    const enforced = withForecast(raw, manifest) as { targets: Array<{ policy: { rules: Array<Record<string, unknown>> } }> };
+    const enforced = withForecast(raw, manifest) as {
+      targets: Array<{ policy: { rules: Array<Record<string, unknown>> } }>;
+    };
     const shadow = structuredClone(enforced);
     shadow.targets[0]!.policy.rules[0]!.forecast = {}; // mode defaults to shadow
     const replay = (config: unknown) =>
-      runReplay({ config, trace: nasa.trace, targets: ['web-asg'], metricDriver: 'requests', perUnitCapacity: 250, instanceWarmupSeconds: 300 });
+      runReplay({
+        config,
+        trace: nasa.trace,
+        targets: ['web-asg'],
+        metricDriver: 'requests',
+        perUnitCapacity: 250,
+        instanceWarmupSeconds: 300,
+      });
     const [plain, shadowed, acting] = await Promise.all([replay(raw), replay(shadow), replay(enforced)]);
-    expect(shadowed.targets[0]!.decisions.map((d) => [d.at, d.desired])).toEqual(plain.targets[0]!.decisions.map((d) => [d.at, d.desired]));
+    expect(shadowed.targets[0]!.decisions.map((d) => [d.at, d.desired])).toEqual(
+      plain.targets[0]!.decisions.map((d) => [d.at, d.desired]),
+    );
     const prewarms = acting.targets[0]!.decisions.filter((d) => d.reasons.includes('forecast'));
     expect(prewarms.length).toBeGreaterThan(0);
     expect(prewarms[0]!.summary).toMatch(/^scale \d+→\d+: requests forecast \(lead 10m\)/);
@@ -230,9 +288,24 @@ describe('elasticity benchmark on the shipped traces', () => {
 
 describe('goal checks', () => {
   const metrics = (m: Partial<ElasticityMetrics>): ElasticityMetrics => ({
-    accuracyUnder: 0, accuracyOver: 0, timeshareUnder: 0, timeshareOver: 0, instability: 0, jitter: 0, supplyAdaptations: 0, demandAdaptations: 0, capacityHours: 0, cost: 1, durationSeconds: 86400, ...m,
+    accuracyUnder: 0,
+    accuracyOver: 0,
+    timeshareUnder: 0,
+    timeshareOver: 0,
+    instability: 0,
+    jitter: 0,
+    supplyAdaptations: 0,
+    demandAdaptations: 0,
+    capacityHours: 0,
+    cost: 1,
+    durationSeconds: 86400,
+    ...m,
   });
-  const results = (dt: Partial<ElasticityMetrics> & { actions?: number }, tt: Partial<ElasticityMetrics> & { actions?: number }, oracleHours = 1): StrategyResult[] => [
+  const results = (
+    dt: Partial<ElasticityMetrics> & { actions?: number },
+    tt: Partial<ElasticityMetrics> & { actions?: number },
+    oracleHours = 1,
+  ): StrategyResult[] => [
     { strategy: 'drivetrain', label: 'd', metrics: metrics(dt), samples: [], scaleActions: dt.actions ?? 0 },
     { strategy: 'target-tracking', label: 't', metrics: metrics(tt), samples: [], scaleActions: tt.actions ?? 0 },
     { strategy: 'oracle', label: 'o', metrics: metrics({ capacityHours: oracleHours }), samples: [], scaleActions: 0 },
@@ -240,11 +313,35 @@ describe('goal checks', () => {
 
   it.each([
     // announced: τU ≤ 0.2×, hours ≤ 1.05× TT
-    [true, { actions: 10, timeshareUnder: 0.2, capacityHours: 10.5 }, { actions: 10, timeshareUnder: 1, capacityHours: 10 }, 9, [true, true, true, true]],
-    [true, { actions: 11, timeshareUnder: 0.21, capacityHours: 10.51 }, { actions: 10, timeshareUnder: 1, capacityHours: 10 }, 8, [false, false, false, false]],
+    [
+      true,
+      { actions: 10, timeshareUnder: 0.2, capacityHours: 10.5 },
+      { actions: 10, timeshareUnder: 1, capacityHours: 10 },
+      9,
+      [true, true, true, true],
+    ],
+    [
+      true,
+      { actions: 11, timeshareUnder: 0.21, capacityHours: 10.51 },
+      { actions: 10, timeshareUnder: 1, capacityHours: 10 },
+      8,
+      [false, false, false, false],
+    ],
     // reactive: τU ≤ 0.5×, hours ≤ 1.0× TT, ≤ 1.3× oracle
-    [false, { actions: 3, timeshareUnder: 0.5, capacityHours: 10 }, { actions: 3, timeshareUnder: 1, capacityHours: 10 }, 10 / 1.3, [true, true, true, true]],
-    [false, { actions: 3, timeshareUnder: 0.51, capacityHours: 10.01 }, { actions: 3, timeshareUnder: 1, capacityHours: 10 }, 7, [true, false, false, false]],
+    [
+      false,
+      { actions: 3, timeshareUnder: 0.5, capacityHours: 10 },
+      { actions: 3, timeshareUnder: 1, capacityHours: 10 },
+      10 / 1.3,
+      [true, true, true, true],
+    ],
+    [
+      false,
+      { actions: 3, timeshareUnder: 0.51, capacityHours: 10.01 },
+      { actions: 3, timeshareUnder: 1, capacityHours: 10 },
+      7,
+      [true, false, false, false],
+    ],
     // nobody under-provisioned: 0 ≤ 0.5 × 0
     [false, { timeshareUnder: 0 }, { timeshareUnder: 0 }, 1, [true, true, true, true]],
   ] as const)('announced %s: %j vs %j', (announced, dt, tt, oracleHours, met) => {

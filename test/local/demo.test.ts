@@ -10,13 +10,21 @@ import { localEndpoint } from '../support/dynamodb';
 const config = loadDemoConfig();
 const web = config.targets.find((t) => t.id === 'web-asg')!;
 const checkout = config.targets.find((t) => t.id === 'checkout-fn')!;
-const leadOf = (target: typeof web) => Math.max(...target.policy.rules.map((r) => (r.kind === 'business' && r.driver === 'flash-sale' ? r.leadTimeSeconds : 0)));
+const leadOf = (target: typeof web) =>
+  Math.max(
+    ...target.policy.rules.map((r) => (r.kind === 'business' && r.driver === 'flash-sale' ? r.leadTimeSeconds : 0)),
+  );
 
 describe('the demo scenario through the real handlers, DynamoDB Local and the executors', () => {
   let result: DemoResult;
   const reportDir = mkdtempSync(join(tmpdir(), 'demo-'));
   beforeAll(async () => {
-    result = await runDemo({ dynamoDbEndpoint: localEndpoint(), reportDir, reportName: 'demo.html', wallClock: () => Date.parse('2026-11-23T12:00:00Z') });
+    result = await runDemo({
+      dynamoDbEndpoint: localEndpoint(),
+      reportDir,
+      reportName: 'demo.html',
+      wallClock: () => Date.parse('2026-11-23T12:00:00Z'),
+    });
   }, 240_000);
 
   const beat = (name: string) => result.beats.find((b) => b.name === name)!.decision!;
@@ -32,7 +40,9 @@ describe('the demo scenario through the real handlers, DynamoDB Local and the ex
     const prewarm = beat('pre-warm before the sale');
     expect(prewarm.at).toBe(SCENARIO.saleStart - leadOf(web));
     expect(beat('checkout concurrency pre-warmed').at).toBe(SCENARIO.saleStart - leadOf(checkout));
-    const atOpening = result.decisions.filter((d) => d.targetId === 'web-asg' && d.actions.length > 0 && d.at < SCENARIO.saleStart).pop()!;
+    const atOpening = result.decisions
+      .filter((d) => d.targetId === 'web-asg' && d.actions.length > 0 && d.at < SCENARIO.saleStart)
+      .pop()!;
     expect(atOpening.desired).toEqual({ kind: 'capacity', desired: 24, floor: 24 }); // 6 × baseline 4
   });
 
@@ -40,15 +50,23 @@ describe('the demo scenario through the real handlers, DynamoDB Local and the ex
     const step = beat('alarm scale-out');
     expect(step.at).toBe(at(10, 5, 40));
     expect(step.winner).toBe('cpu-high');
-    expect(step.desired.kind === 'capacity' && step.current?.kind === 'capacity' && step.desired.desired - step.current.desired).toBe(2);
+    expect(
+      step.desired.kind === 'capacity' &&
+        step.current?.kind === 'capacity' &&
+        step.desired.desired - step.current.desired,
+    ).toBe(2);
   });
 
   it('drains us-east-1 on the region alarm and restores it once the alarm has been quiet', () => {
     const drain = beat('weights shift on region alarm');
     expect(drain.at).toBe(at(10, 31, 20));
     expect(drain.desired).toEqual({ kind: 'weights', weights: { 'us-east-1': 0, 'eu-west-1': 100 } });
-    const restore = result.decisions.find((d) => d.targetId === 'api-routing' && d.at > drain.at && d.actions.length > 0)!;
-    expect(restore.at).toBeGreaterThanOrEqual(at(10, 48, 20) + (config.targets.find((t) => t.id === 'api-routing')!.policy.routing.restoreAfterSeconds));
+    const restore = result.decisions.find(
+      (d) => d.targetId === 'api-routing' && d.at > drain.at && d.actions.length > 0,
+    )!;
+    expect(restore.at).toBeGreaterThanOrEqual(
+      at(10, 48, 20) + config.targets.find((t) => t.id === 'api-routing')!.policy.routing.restoreAfterSeconds,
+    );
     expect(restore.desired).toEqual({ kind: 'weights', weights: { 'us-east-1': 70, 'eu-west-1': 30 } });
   });
 
@@ -83,7 +101,8 @@ describe('the demo scenario through the real handlers, DynamoDB Local and the ex
     expect(formatBeats(result.beats)).not.toContain('✗');
     expect(result.reportPath).toBe(join(reportDir, 'demo.html'));
     const html = readFileSync(result.reportPath, 'utf8');
-    for (const id of ['capacity-web-asg', 'capacity-checkout-fn', 'weights-api-routing']) expect(html).toContain(`data-chart="${id}"`);
+    for (const id of ['capacity-web-asg', 'capacity-checkout-fn', 'weights-api-routing'])
+      expect(html).toContain(`data-chart="${id}"`);
     expect(html.match(/<tr><td class="time">/g)).toHaveLength(result.decisions.length);
   });
 });
@@ -97,6 +116,8 @@ describe('demo setup', () => {
       'version: 1\ndrivers: []\ntargets:\n  - id: web-asg\n    kind: ec2-asg\n    resource: { kind: ec2-asg, autoScalingGroupName: web }\n    allowedSources: [x]\n    policy: { version: v, bounds: { min: 1, max: 2 }, fallback: { allocation: 1 } }\n',
     );
     expect(() => loadDemoConfig(file)).toThrow(DemoSetupError);
-    expect(() => loadDemoConfig(file)).toThrow(/target "checkout-fn".*\n.*target "api-routing"[\s\S]*CloudWatch alarm "web-prod-cpu-high"[\s\S]*metric driver "requests"/);
+    expect(() => loadDemoConfig(file)).toThrow(
+      /target "checkout-fn".*\n.*target "api-routing"[\s\S]*CloudWatch alarm "web-prod-cpu-high"[\s\S]*metric driver "requests"/,
+    );
   });
 });

@@ -10,7 +10,11 @@ const record = { hostedZoneId: 'Z0123456789ABCDEFGHIJ', recordName: 'api.example
 
 function setup() {
   const clock = new VirtualClock(T0);
-  const fleet = new SimulatedFleet({ now: clock.now, instanceWarmupSeconds: 300, provisionedConcurrencyReadySeconds: 180 });
+  const fleet = new SimulatedFleet({
+    now: clock.now,
+    instanceWarmupSeconds: 300,
+    provisionedConcurrencyReadySeconds: 180,
+  });
   fleet.addAutoScalingGroup('web', { min: 1, max: 5, desired: 2 });
   fleet.addFunction('checkout', 'live');
   fleet.addWeightedRecord(record, { 'us-east-1': 70, 'eu-west-1': 30 });
@@ -26,14 +30,24 @@ describe('SimulatedFleet: Auto Scaling group', () => {
     expect(fleet.groupStatus('web').inService).toBe(2);
     clock.advanceBy(1);
     expect(fleet.groupStatus('web')).toMatchObject({ inService: 4, warming: 0 });
-    expect(fleet.calls).toEqual([{ at: T0, api: 'SetDesiredCapacity', resource: 'web', request: { AutoScalingGroupName: 'web', DesiredCapacity: 4 } }]);
+    expect(fleet.calls).toEqual([
+      {
+        at: T0,
+        api: 'SetDesiredCapacity',
+        resource: 'web',
+        request: { AutoScalingGroupName: 'web', DesiredCapacity: 4 },
+      },
+    ]);
     await expect(fleet.autoScaling.describe('web')).resolves.toEqual({ desired: 4, min: 1, max: 5 });
   });
 
   it('moves MinSize with UpdateAutoScalingGroup when a floor is given', async () => {
     const { fleet } = setup();
     await fleet.autoScaling.setCapacity('web', { desired: 4, min: 3 });
-    expect(fleet.calls[0]).toMatchObject({ api: 'UpdateAutoScalingGroup', request: { AutoScalingGroupName: 'web', MinSize: 3, DesiredCapacity: 4 } });
+    expect(fleet.calls[0]).toMatchObject({
+      api: 'UpdateAutoScalingGroup',
+      request: { AutoScalingGroupName: 'web', MinSize: 3, DesiredCapacity: 4 },
+    });
     await expect(fleet.autoScaling.describe('web')).resolves.toEqual({ desired: 4, min: 3, max: 5 });
   });
 
@@ -63,7 +77,9 @@ describe('SimulatedFleet: Auto Scaling group', () => {
   it('reports an unknown group as absent on describe and as a ValidationError on change', async () => {
     const { fleet } = setup();
     await expect(fleet.autoScaling.describe('nope')).resolves.toBeUndefined();
-    await expect(fleet.autoScaling.setCapacity('nope', { desired: 1 })).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(fleet.autoScaling.setCapacity('nope', { desired: 1 })).rejects.toMatchObject({
+      name: 'ValidationError',
+    });
   });
 });
 
@@ -72,12 +88,24 @@ describe('SimulatedFleet: provisioned concurrency', () => {
     const { clock, fleet } = setup();
     await expect(fleet.provisionedConcurrency.get('checkout', 'live')).resolves.toBeUndefined();
     await fleet.provisionedConcurrency.put('checkout', 'live', 50);
-    await expect(fleet.provisionedConcurrency.get('checkout', 'live')).resolves.toEqual({ requested: 50, allocated: 0, status: 'IN_PROGRESS' });
+    await expect(fleet.provisionedConcurrency.get('checkout', 'live')).resolves.toEqual({
+      requested: 50,
+      allocated: 0,
+      status: 'IN_PROGRESS',
+    });
     clock.advanceBy(180);
-    await expect(fleet.provisionedConcurrency.get('checkout', 'live')).resolves.toEqual({ requested: 50, allocated: 50, status: 'READY' });
+    await expect(fleet.provisionedConcurrency.get('checkout', 'live')).resolves.toEqual({
+      requested: 50,
+      allocated: 50,
+      status: 'READY',
+    });
     // Raising it keeps the current allocation serving until the new one is ready.
     await fleet.provisionedConcurrency.put('checkout', 'live', 80);
-    await expect(fleet.provisionedConcurrency.get('checkout', 'live')).resolves.toEqual({ requested: 80, allocated: 50, status: 'IN_PROGRESS' });
+    await expect(fleet.provisionedConcurrency.get('checkout', 'live')).resolves.toEqual({
+      requested: 80,
+      allocated: 50,
+      status: 'IN_PROGRESS',
+    });
     expect(fleet.calls.map((c) => c.request)).toEqual([
       { FunctionName: 'checkout', Qualifier: 'live', ProvisionedConcurrentExecutions: 50 },
       { FunctionName: 'checkout', Qualifier: 'live', ProvisionedConcurrentExecutions: 80 },
@@ -86,17 +114,24 @@ describe('SimulatedFleet: provisioned concurrency', () => {
 
   it('refuses 0 (delete instead) and deletes idempotently', async () => {
     const { fleet } = setup();
-    await expect(fleet.provisionedConcurrency.put('checkout', 'live', 0)).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(fleet.provisionedConcurrency.put('checkout', 'live', 0)).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
     await fleet.provisionedConcurrency.put('checkout', 'live', 5);
     await fleet.provisionedConcurrency.remove('checkout', 'live');
     await fleet.provisionedConcurrency.remove('checkout', 'live');
     await expect(fleet.provisionedConcurrency.get('checkout', 'live')).resolves.toBeUndefined();
-    expect(fleet.calls.map((c) => c.api)).toEqual(['PutProvisionedConcurrencyConfig', 'DeleteProvisionedConcurrencyConfig']);
+    expect(fleet.calls.map((c) => c.api)).toEqual([
+      'PutProvisionedConcurrencyConfig',
+      'DeleteProvisionedConcurrencyConfig',
+    ]);
   });
 
   it('does not know functions it was not given', async () => {
     const { fleet } = setup();
-    await expect(fleet.provisionedConcurrency.put('other', 'live', 1)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(fleet.provisionedConcurrency.put('other', 'live', 1)).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 });
 
@@ -106,7 +141,15 @@ describe('SimulatedFleet: Route 53 weights', () => {
     await fleet.routing.setWeights(record, { 'us-east-1': 0, 'eu-west-1': 30 });
     await expect(fleet.routing.getWeights(record)).resolves.toEqual({ 'us-east-1': 0, 'eu-west-1': 30 });
     expect(fleet.calls).toEqual([
-      { at: T0, api: 'ChangeResourceRecordSets', resource: 'Z0123456789ABCDEFGHIJ/api.example.com/CNAME', request: { HostedZoneId: 'Z0123456789ABCDEFGHIJ', Changes: [{ Action: 'UPSERT', SetIdentifier: 'us-east-1', Weight: 0 }] } },
+      {
+        at: T0,
+        api: 'ChangeResourceRecordSets',
+        resource: 'Z0123456789ABCDEFGHIJ/api.example.com/CNAME',
+        request: {
+          HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+          Changes: [{ Action: 'UPSERT', SetIdentifier: 'us-east-1', Weight: 0 }],
+        },
+      },
     ]);
     await fleet.routing.setWeights(record, { 'us-east-1': 0, 'eu-west-1': 30 });
     expect(fleet.calls).toHaveLength(1);

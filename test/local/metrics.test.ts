@@ -75,17 +75,20 @@ describe('SPEC RG elasticity metrics on hand-computed series', () => {
       jitter: 0,
       hours: 2 / 60,
     },
-  ])('$name', ({ samples, end, accuracy, timeshare, instability: expectedInstability, jitter: expectedJitter, hours }) => {
-    const a = provisioningAccuracy(samples, end);
-    expect(a.under).toBeCloseTo(accuracy.under, 9);
-    expect(a.over).toBeCloseTo(accuracy.over, 9);
-    const ts = provisioningTimeshare(samples, end);
-    expect(ts.under).toBeCloseTo(timeshare.under, 9);
-    expect(ts.over).toBeCloseTo(timeshare.over, 9);
-    expect(instability(samples, end)).toBeCloseTo(expectedInstability, 9);
-    expect(jitter(samples, end).perHour).toBeCloseTo(expectedJitter, 9);
-    expect(capacityHours(samples, end)).toBeCloseTo(hours, 9);
-  });
+  ])(
+    '$name',
+    ({ samples, end, accuracy, timeshare, instability: expectedInstability, jitter: expectedJitter, hours }) => {
+      const a = provisioningAccuracy(samples, end);
+      expect(a.under).toBeCloseTo(accuracy.under, 9);
+      expect(a.over).toBeCloseTo(accuracy.over, 9);
+      const ts = provisioningTimeshare(samples, end);
+      expect(ts.under).toBeCloseTo(timeshare.under, 9);
+      expect(ts.over).toBeCloseTo(timeshare.over, 9);
+      expect(instability(samples, end)).toBeCloseTo(expectedInstability, 9);
+      expect(jitter(samples, end).perHour).toBeCloseTo(expectedJitter, 9);
+      expect(capacityHours(samples, end)).toBeCloseTo(hours, 9);
+    },
+  );
 
   it('bills warming capacity when given, and prices it', () => {
     const samples = series([0, 1800], [2, 2], [2, 2], [2, 4]);

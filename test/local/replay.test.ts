@@ -43,7 +43,12 @@ const config: DrivetrainConfigInput = {
       resource: { kind: 'lambda-provisioned-concurrency', functionName: 'checkout', qualifier: 'live' },
       mode: 'enforce',
       allowedSources: ['com.acme.marketing'],
-      policy: { version: 'fn-v1', bounds: { min: 0, max: 100 }, rules: [{ kind: 'business', driver: 'sale', baseline: 10, leadTimeSeconds: 300 }], fallback: { allocation: 0 } },
+      policy: {
+        version: 'fn-v1',
+        bounds: { min: 0, max: 100 },
+        rules: [{ kind: 'business', driver: 'sale', baseline: 10, leadTimeSeconds: 300 }],
+        fallback: { allocation: 0 },
+      },
     },
     {
       id: 'api',
@@ -60,7 +65,12 @@ const config: DrivetrainConfigInput = {
       },
       mode: 'enforce',
       allowedSources: ['aws.cloudwatch'],
-      policy: { version: 'api-v1', bounds: { min: 0, max: 255 }, fallback: { allocation: 0 }, routing: { restoreAfterSeconds: 300 } },
+      policy: {
+        version: 'api-v1',
+        bounds: { min: 0, max: 255 },
+        fallback: { allocation: 0 },
+        routing: { restoreAfterSeconds: 300 },
+      },
     },
   ],
 };
@@ -75,11 +85,23 @@ function sale(observedAt: number, overrides: Partial<BusinessDriver['signal']> =
     observedAt,
     expiresAt: T0 + 4 * 3600,
     lineage: { eventId: 'evt-1', channel: 'eventbridge', receivedAt: observedAt },
-    signal: { type: 'demand', demand: { multiplier: 5 }, windowStart: T0 + 7200, windowEnd: T0 + 9000, ...overrides } as BusinessDriver['signal'],
+    signal: {
+      type: 'demand',
+      demand: { multiplier: 5 },
+      windowStart: T0 + 7200,
+      windowEnd: T0 + 9000,
+      ...overrides,
+    } as BusinessDriver['signal'],
   };
 }
 
-function alarm(name: string, alarmName: string, target: string, observedAt: number, state: 'OK' | 'ALARM'): AlarmDriver {
+function alarm(
+  name: string,
+  alarmName: string,
+  target: string,
+  observedAt: number,
+  state: 'OK' | 'ALARM',
+): AlarmDriver {
   return {
     id: `alarm/${alarmName}`,
     name,
@@ -94,7 +116,10 @@ function alarm(name: string, alarmName: string, target: string, observedAt: numb
 }
 
 /** Three hours at a flat 300 rps: 3 units at 100 rps/unit. */
-const flatTrace = parseTraceCsv(['time_seconds,demand_rps', ...Array.from({ length: 180 }, (_, i) => `${i * 60},300`)].join('\n'), { startAt: T0, name: 'flat' });
+const flatTrace = parseTraceCsv(
+  ['time_seconds,demand_rps', ...Array.from({ length: 180 }, (_, i) => `${i * 60},300`)].join('\n'),
+  { startAt: T0, name: 'flat' },
+);
 
 function writeDrivers(name: string, drivers: unknown): string {
   const path = join(dir, name);
@@ -110,7 +135,7 @@ describe('runReplay over a demand trace and announced drivers', () => {
     report = await runReplay({ config, trace: flatTrace, driversFile: writeDrivers('sale.json', [sale(T0 + 3600)]) });
   });
 
-  it('starts from the policy\'s answer to the first snapshot', () => {
+  it("starts from the policy's answer to the first snapshot", () => {
     expect(report.from).toBe(T0);
     expect(report.to).toBe(T0 + 180 * 60);
     const first = target(report, 'web').decisions[0]!;
@@ -119,7 +144,12 @@ describe('runReplay over a demand trace and announced drivers', () => {
 
   it('pre-warms one lead time before the window, per target, and comes back down after it', () => {
     const web = target(report, 'web').decisions.slice(1);
-    expect(web[0]).toMatchObject({ at: T0 + 7200 - 600, status: 'applied', desired: { desired: 20, floor: 20 }, winner: 'sale' });
+    expect(web[0]).toMatchObject({
+      at: T0 + 7200 - 600,
+      status: 'applied',
+      desired: { desired: 20, floor: 20 },
+      winner: 'sale',
+    });
     expect(web[0]!.reasons).toContain('business-lead-time');
     expect(web[1]).toMatchObject({ at: T0 + 9000, desired: { desired: 3, floor: 2 } });
     const fn = target(report, 'fn').decisions.slice(1);
@@ -132,7 +162,9 @@ describe('runReplay over a demand trace and announced drivers', () => {
   it('evaluates a shadow target as if enforced unless told otherwise', () => {
     expect(report.modesForced).toBe(true);
     expect(target(report, 'web').configuredMode).toBe('shadow');
-    expect(report.calls.filter((c) => c.resource === 'web-group').map((c) => [c.at - T0, c.api, c.request.DesiredCapacity])).toEqual([
+    expect(
+      report.calls.filter((c) => c.resource === 'web-group').map((c) => [c.at - T0, c.api, c.request.DesiredCapacity]),
+    ).toEqual([
       [6600, 'UpdateAutoScalingGroup', 20],
       [9000, 'UpdateAutoScalingGroup', 3],
     ]);
@@ -151,7 +183,9 @@ describe('runReplay over a demand trace and announced drivers', () => {
     const text = formatReplayReport(report);
     expect(text).toContain('Replay of <config> (deployment "replay-test")');
     expect(text).toMatch(/web \(ec2-asg, policy web-v1, configured shadow\): 2 changes \(1 up, 1 down\), 0 failed/);
-    expect(text).toMatch(/2026-11-27 01:50:00 {2}20 \(floor 20\) {2}applied {2}scale 3→20 \(floor 2→20\): sale \(lead 10m\)/);
+    expect(text).toMatch(
+      /2026-11-27 01:50:00 {2}20 \(floor 20\) {2}applied {2}scale 3→20 \(floor 2→20\): sale \(lead 10m\)/,
+    );
     expect(text).toContain('elasticity vs "requests" at 100/unit: θU 0.0%');
   });
 });
@@ -190,10 +224,17 @@ describe('runReplay over recorded alarms', () => {
       // restored once the alarm has been quiet for restoreAfterSeconds (OK at 900 + 300)
       [1200, { kind: 'weights', weights: { 'us-east-1': 70, 'eu-west-1': 30 } }],
     ]);
-    expect(target(report, 'api').timeline.find((s) => s.t === T0 + 600)!.weights).toEqual({ 'us-east-1': 0, 'eu-west-1': 100 });
+    expect(target(report, 'api').timeline.find((s) => s.t === T0 + 600)!.weights).toEqual({
+      'us-east-1': 0,
+      'eu-west-1': 100,
+    });
     const web = target(report, 'web').decisions;
     expect(web[0]).toMatchObject({ at: T0, desired: { desired: 5 } });
-    expect(web[1]).toMatchObject({ at: T0 + 600, desired: { desired: 7 }, reasons: expect.arrayContaining(['alarm-step']) });
+    expect(web[1]).toMatchObject({
+      at: T0 + 600,
+      desired: { desired: 7 },
+      reasons: expect.arrayContaining(['alarm-step']),
+    });
   });
 
   it('with respectModes, records what a shadow target would do and never touches it', async () => {
@@ -208,7 +249,11 @@ describe('runReplay over recorded alarms', () => {
 describe('runReplay inputs', () => {
   it('replays the shipped flash sale with the embedded config: pre-warm only after the 09:00 announcement', async () => {
     const traces = resolve(__dirname, '../../traces');
-    const report = await runReplay({ traceFile: join(traces, 'flash-sale.csv'), driversFile: join(traces, 'flash-sale.drivers.json'), targets: ['web-asg'] });
+    const report = await runReplay({
+      traceFile: join(traces, 'flash-sale.csv'),
+      driversFile: join(traces, 'flash-sale.drivers.json'),
+      targets: ['web-asg'],
+    });
     const prewarm = target(report, 'web-asg').decisions.filter((d) => d.reasons.includes('business-lead-time'));
     expect(prewarm.length).toBeGreaterThan(0);
     for (const d of prewarm) {
@@ -219,7 +264,9 @@ describe('runReplay inputs', () => {
   });
 
   it('paces virtual time when given a speed', async () => {
-    const short = parseTraceCsv(['time,demand', ...Array.from({ length: 6 }, (_, i) => `${i * 60},300`)].join('\n'), { startAt: T0 });
+    const short = parseTraceCsv(['time,demand', ...Array.from({ length: 6 }, (_, i) => `${i * 60},300`)].join('\n'), {
+      startAt: T0,
+    });
     const report = await runReplay({ config, trace: short, targets: ['web'], speed: 3600 });
     // 6 minutes at an hour per second: 0.1 s of wall time
     expect(report.wallMs).toBeGreaterThanOrEqual(80);
@@ -227,9 +274,24 @@ describe('runReplay inputs', () => {
 
   it.each([
     ['nothing to replay', {}, ReplayInputError, /nothing to replay/],
-    ['an unknown target', { trace: flatTrace, targets: ['nope'] }, ReplayInputError, /unknown target\(s\) nope; configured: web, fn, api/],
-    ['an undeclared metric driver', { trace: flatTrace, metricDriver: 'latency' }, ReplayInputError, /metric driver "latency" is not declared/],
-    ['a trace for a non-metric driver', { trace: flatTrace, metricDriver: 'sale' }, ReplayInputError, /is a business driver/],
+    [
+      'an unknown target',
+      { trace: flatTrace, targets: ['nope'] },
+      ReplayInputError,
+      /unknown target\(s\) nope; configured: web, fn, api/,
+    ],
+    [
+      'an undeclared metric driver',
+      { trace: flatTrace, metricDriver: 'latency' },
+      ReplayInputError,
+      /metric driver "latency" is not declared/,
+    ],
+    [
+      'a trace for a non-metric driver',
+      { trace: flatTrace, metricDriver: 'sale' },
+      ReplayInputError,
+      /is a business driver/,
+    ],
   ])('refuses %s', async (_name, options, type, message) => {
     const error = await runReplay({ config, ...options }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(type);
@@ -249,6 +311,8 @@ describe('runReplay inputs', () => {
     const error = await runReplay({ configPath: file, trace: flatTrace }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidConfigError);
     expect((error as Error).message).toContain(`${file}: targets`);
-    await expect(runReplay({ configPath: join(dir, 'missing.yaml'), trace: flatTrace })).rejects.toThrow(/cannot read policy file/);
+    await expect(runReplay({ configPath: join(dir, 'missing.yaml'), trace: flatTrace })).rejects.toThrow(
+      /cannot read policy file/,
+    );
   });
 });

@@ -65,7 +65,13 @@ const sale: BusinessDriver = {
   observedAt: T0 + 1800,
   expiresAt: T0 + 6 * 3600,
   lineage: { eventId: 'e1', channel: 'eventbridge', receivedAt: T0 + 1800 },
-  signal: { type: 'demand', label: 'noon sale', demand: { multiplier: 6 }, windowStart: T0 + 2 * 3600, windowEnd: T0 + 3 * 3600 },
+  signal: {
+    type: 'demand',
+    label: 'noon sale',
+    demand: { multiplier: 6 },
+    windowStart: T0 + 2 * 3600,
+    windowEnd: T0 + 3 * 3600,
+  },
 };
 const regionAlarm = (observedAt: number, state: 'OK' | 'ALARM'): AlarmDriver => ({
   id: 'api-use1-5xx',
@@ -81,14 +87,31 @@ const regionAlarm = (observedAt: number, state: 'OK' | 'ALARM'): AlarmDriver => 
 
 /** Four hours: 600 rps, a sale hour at 4000 rps, then back. */
 const trace = parseTraceCsv(
-  ['time,demand', ...Array.from({ length: 240 }, (_, m) => `${m * 60},${m >= 120 && m < 180 ? 4000 - (m - 120) * 40 : 550}`)].join('\n'),
+  [
+    'time,demand',
+    ...Array.from({ length: 240 }, (_, m) => `${m * 60},${m >= 120 && m < 180 ? 4000 - (m - 120) * 40 : 550}`),
+  ].join('\n'),
   { startAt: T0, name: 'report-test' },
 );
 
 async function reportData(): Promise<ReportData> {
-  const replay = await runReplay({ config, trace, drivers: [sale, regionAlarm(T0, 'OK'), regionAlarm(T0 + 5400, 'ALARM'), regionAlarm(T0 + 9000, 'OK')], perUnitCapacity: 250 });
-  const data = reportFromReplay(replay, T0 + 4 * 3600, [{ from: T0 + 2 * 3600, to: T0 + 3 * 3600, label: 'noon sale' }]);
-  data.tables = [{ title: 'Elasticity', columns: ['strategy', 'τU %', 'cost $'], rows: [['Drivetrain', '0.00', '1.23']], notes: ['τU: share of time under-provisioned'] }];
+  const replay = await runReplay({
+    config,
+    trace,
+    drivers: [sale, regionAlarm(T0, 'OK'), regionAlarm(T0 + 5400, 'ALARM'), regionAlarm(T0 + 9000, 'OK')],
+    perUnitCapacity: 250,
+  });
+  const data = reportFromReplay(replay, T0 + 4 * 3600, [
+    { from: T0 + 2 * 3600, to: T0 + 3 * 3600, label: 'noon sale' },
+  ]);
+  data.tables = [
+    {
+      title: 'Elasticity',
+      columns: ['strategy', 'τU %', 'cost $'],
+      rows: [['Drivetrain', '0.00', '1.23']],
+      notes: ['τU: share of time under-provisioned'],
+    },
+  ];
   return data;
 }
 
@@ -112,7 +135,9 @@ describe('HTML report (markup)', () => {
       end: T0 + 60,
       capacity: [],
       weights: [],
-      decisions: [{ at: T0, targetId: 'web', status: 'applied', summary: 'override by <img src=x onerror=alert(1)> & "friends"' }],
+      decisions: [
+        { at: T0, targetId: 'web', status: 'applied', summary: 'override by <img src=x onerror=alert(1)> & "friends"' },
+      ],
     });
     expect(html).toContain('override by &lt;img src=x onerror=alert(1)&gt; &amp; &quot;friends&quot;');
     expect(html).not.toContain('<img');
@@ -121,7 +146,8 @@ describe('HTML report (markup)', () => {
 
 // Chosen at load time: a missing browser must show up as a skipped test with a reason, never as a pass.
 const browserIt = existsSync(CHROMIUM) ? it : it.skip;
-if (!existsSync(CHROMIUM)) console.warn(`report.test.ts: ${CHROMIUM} not found, skipping the browser check (apt-get install chromium)`);
+if (!existsSync(CHROMIUM))
+  console.warn(`report.test.ts: ${CHROMIUM} not found, skipping the browser check (apt-get install chromium)`);
 
 describe('HTML report (in Chromium)', () => {
   let browser: Browser | undefined;
@@ -135,7 +161,15 @@ describe('HTML report (in Chromium)', () => {
       const file = writeReport(join(dir, 'report.html'), data);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
       });
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const failed: string[] = [];

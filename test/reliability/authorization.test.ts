@@ -25,7 +25,8 @@ function withNetopsRouting(): DrivetrainConfigInput {
 
 async function storedTargets(h: Harness, driverId: string): Promise<string[]> {
   const ids: string[] = [];
-  for (const target of h.config.targets) if ((await h.drivers.all(target.id)).some((d) => d.id === driverId)) ids.push(target.id);
+  for (const target of h.config.targets)
+    if ((await h.drivers.all(target.id)).some((d) => d.id === driverId)) ids.push(target.id);
   return ids;
 }
 
@@ -41,14 +42,40 @@ describe('only allow-listed sources drive a target (ingest handler)', () => {
     h.close();
   });
 
-  const SOURCES = ['drivetrain.metrics', 'com.acme.marketing', 'com.acme.change', 'drivetrain.operator', 'com.example.untrusted', 'aws.events', 'Com.Acme.Marketing'];
+  const SOURCES = [
+    'drivetrain.metrics',
+    'com.acme.marketing',
+    'com.acme.change',
+    'drivetrain.operator',
+    'com.example.untrusted',
+    'aws.events',
+    'Com.Acme.Marketing',
+  ];
 
   // A metric snapshot fans out to the `requests` declaration's targets; a campaign without `targets` to
   // `flash-sale`'s. Each declared target takes the driver only if it allows the source.
   it.each(
     SOURCES.flatMap((source) => [
-      ['metric snapshot', source, () => metricEvent({ id: `m-${source}`, at: T0, value: 3000 }), 'metric:requests'] as const,
-      ['business demand', source, () => demandEvent({ id: `b-${source}`, at: T0, campaign: 'c1', demand: { absolute: 30 }, windowStart: T0 - 60, windowEnd: T0 + 3600 }), 'business:flash-sale:c1'] as const,
+      [
+        'metric snapshot',
+        source,
+        () => metricEvent({ id: `m-${source}`, at: T0, value: 3000 }),
+        'metric:requests',
+      ] as const,
+      [
+        'business demand',
+        source,
+        () =>
+          demandEvent({
+            id: `b-${source}`,
+            at: T0,
+            campaign: 'c1',
+            demand: { absolute: 30 },
+            windowStart: T0 - 60,
+            windowEnd: T0 + 3600,
+          }),
+        'business:flash-sale:c1',
+      ] as const,
     ]),
   )('%s from %s', async (_kind, source, build, driverId) => {
     const event = { ...build(), source };
@@ -59,7 +86,9 @@ describe('only allow-listed sources drive a target (ingest handler)', () => {
     expect(await storedTargets(h, driverId)).toEqual(allowed);
     expect(summary.reconciled.map((r) => r.targetId).sort()).toEqual([...allowed].sort());
     expect(summary.rejected).toEqual(
-      declared.filter((id) => !allowed.includes(id)).map((id) => expect.objectContaining({ reason: 'source-not-allowed', targetId: id })),
+      declared
+        .filter((id) => !allowed.includes(id))
+        .map((id) => expect.objectContaining({ reason: 'source-not-allowed', targetId: id })),
     );
     for (const id of declared.filter((x) => !allowed.includes(x))) {
       expect(await h.decisions.list(id)).toEqual([]);
@@ -89,13 +118,62 @@ describe('overrides: an expiry, and configured principals only (ingest handler)'
   });
 
   it.each<[string, Parameters<typeof overrideEvent>[0], string]>([
-    ['without expiresAt', { id: 'o1', at: T0, targets: ['web-asg'], action: 'pin', allocation: 30, expiresAt: null }, 'override-without-expiry'],
-    ['expiring in the past', { id: 'o2', at: T0, targets: ['web-asg'], action: 'pin', allocation: 30, expiresAt: T0 - 1 }, 'expired-on-arrival'],
-    ['lasting more than 7 days', { id: 'o3', at: T0, targets: ['web-asg'], action: 'pin', allocation: 30, expiresAt: T0 + 7 * 86400 + 60 }, 'override-not-permitted'],
-    ['from a principal no target lists', { id: 'o4', at: T0, targets: ['web-asg'], action: 'pin', allocation: 30, principal: 'arn:aws:sts::111122223333:assumed-role/developer/dev' }, 'override-not-permitted'],
-    ['from a look-alike role in another account', { id: 'o5', at: T0, targets: ['web-asg'], action: 'pin', allocation: 30, principal: 'arn:aws:sts::999999999999:assumed-role/oncall-mallory/m' }, 'override-not-permitted'],
-    ['naming a target whose principals exclude the sender (all or nothing)', { id: 'o6', at: T0, targets: ['web-asg', 'api-routing'], action: 'freeze', principal: ONCALL_SESSION }, 'override-not-permitted'],
-    ['from a source the target does not allow', { id: 'o7', at: T0, targets: ['api-routing'], action: 'freeze', principal: 'arn:aws:sts::111122223333:assumed-role/netops/nina', source: 'com.acme.marketing' }, 'source-not-allowed'],
+    [
+      'without expiresAt',
+      { id: 'o1', at: T0, targets: ['web-asg'], action: 'pin', allocation: 30, expiresAt: null },
+      'override-without-expiry',
+    ],
+    [
+      'expiring in the past',
+      { id: 'o2', at: T0, targets: ['web-asg'], action: 'pin', allocation: 30, expiresAt: T0 - 1 },
+      'expired-on-arrival',
+    ],
+    [
+      'lasting more than 7 days',
+      { id: 'o3', at: T0, targets: ['web-asg'], action: 'pin', allocation: 30, expiresAt: T0 + 7 * 86400 + 60 },
+      'override-not-permitted',
+    ],
+    [
+      'from a principal no target lists',
+      {
+        id: 'o4',
+        at: T0,
+        targets: ['web-asg'],
+        action: 'pin',
+        allocation: 30,
+        principal: 'arn:aws:sts::111122223333:assumed-role/developer/dev',
+      },
+      'override-not-permitted',
+    ],
+    [
+      'from a look-alike role in another account',
+      {
+        id: 'o5',
+        at: T0,
+        targets: ['web-asg'],
+        action: 'pin',
+        allocation: 30,
+        principal: 'arn:aws:sts::999999999999:assumed-role/oncall-mallory/m',
+      },
+      'override-not-permitted',
+    ],
+    [
+      'naming a target whose principals exclude the sender (all or nothing)',
+      { id: 'o6', at: T0, targets: ['web-asg', 'api-routing'], action: 'freeze', principal: ONCALL_SESSION },
+      'override-not-permitted',
+    ],
+    [
+      'from a source the target does not allow',
+      {
+        id: 'o7',
+        at: T0,
+        targets: ['api-routing'],
+        action: 'freeze',
+        principal: 'arn:aws:sts::111122223333:assumed-role/netops/nina',
+        source: 'com.acme.marketing',
+      },
+      'source-not-allowed',
+    ],
   ])('refused %s: nothing stored, nothing decided', async (_label, options, reason) => {
     const summary = await viaOperatorEndpoint(h, overrideEvent(options));
     expect(summary.accepted).toBe(0);
@@ -110,7 +188,18 @@ describe('overrides: an expiry, and configured principals only (ingest handler)'
     await h.ingest(metricEvent({ id: 'load', at: T0, value: 1350 }));
     expect(h.aws.group.DesiredCapacity).toBe(6);
     h.now.value = T0 + 10;
-    const summary = await viaOperatorEndpoint(h, overrideEvent({ id: 'pin', at: T0 + 10, targets: ['web-asg'], action: 'pin', allocation: 20, expiresAt: T0 + 610, principal: ONCALL_SESSION }));
+    const summary = await viaOperatorEndpoint(
+      h,
+      overrideEvent({
+        id: 'pin',
+        at: T0 + 10,
+        targets: ['web-asg'],
+        action: 'pin',
+        allocation: 20,
+        expiresAt: T0 + 610,
+        principal: ONCALL_SESSION,
+      }),
+    );
     expect(summary.accepted).toBe(1);
     expect(h.aws.group.DesiredCapacity).toBe(20);
 

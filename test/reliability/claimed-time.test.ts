@@ -9,7 +9,18 @@
  */
 import type { IngestSummary } from '../../functions/handlers/ingest';
 import { createHarness, type Harness } from '../handlers/harness';
-import { T0, alarmEvent, auditTarget, AwsFaults, cloudWatchTime, isoZ, metricEvent, overrideEvent, seededRandom, viaOperatorEndpoint } from './support';
+import {
+  T0,
+  alarmEvent,
+  auditTarget,
+  AwsFaults,
+  cloudWatchTime,
+  isoZ,
+  metricEvent,
+  overrideEvent,
+  seededRandom,
+  viaOperatorEndpoint,
+} from './support';
 
 type Json = Record<string, any>;
 
@@ -28,25 +39,28 @@ describe('the alarm step is timed by the decider’s clock (violation 5)', () =>
     h?.close();
   });
 
-  it.each([0, 3, 60, 240])('state timestamp %i s in the future, then five snapshots within 10 s: one write, 4→6', async (ahead) => {
-    h = await createHarness({ now: T0 });
-    faults = new AwsFaults(h);
-    await h.ingest(forgedAlarm('cpu-alarm', T0, T0 + ahead));
-    expect(h.aws.group.DesiredCapacity).toBe(6);
-    for (let i = 1; i <= 5; i++) {
-      h.now.value = T0 + 2 * i;
-      // 750 req/s at 250 per unit asks for 3: the alarm step is the only thing that could scale out.
-      await h.ingest(metricEvent({ id: `req-${i}`, at: T0 + 2 * i, value: 750 }));
-    }
-    expect(faults.writesOf('web-asg')).toHaveLength(1);
-    expect(h.aws.group.DesiredCapacity).toBe(6);
-    expect((await auditTarget(h, faults, 'web-asg')).violations).toEqual([]);
+  it.each([0, 3, 60, 240])(
+    'state timestamp %i s in the future, then five snapshots within 10 s: one write, 4→6',
+    async (ahead) => {
+      h = await createHarness({ now: T0 });
+      faults = new AwsFaults(h);
+      await h.ingest(forgedAlarm('cpu-alarm', T0, T0 + ahead));
+      expect(h.aws.group.DesiredCapacity).toBe(6);
+      for (let i = 1; i <= 5; i++) {
+        h.now.value = T0 + 2 * i;
+        // 750 req/s at 250 per unit asks for 3: the alarm step is the only thing that could scale out.
+        await h.ingest(metricEvent({ id: `req-${i}`, at: T0 + 2 * i, value: 750 }));
+      }
+      expect(faults.writesOf('web-asg')).toHaveLength(1);
+      expect(h.aws.group.DesiredCapacity).toBe(6);
+      expect((await auditTarget(h, faults, 'web-asg')).violations).toEqual([]);
 
-    // The claimed time is kept for the audit; ordering and episodes use the time Drivetrain received it.
-    const alarm = (await h.drivers.all('web-asg')).find((d) => d.kind === 'alarm')!;
-    expect(alarm.observedAt).toBeLessThanOrEqual(T0);
-    if (ahead > 0) expect(alarm.lineage.claimedAt).toBeCloseTo(T0 + ahead, 3);
-  });
+      // The claimed time is kept for the audit; ordering and episodes use the time Drivetrain received it.
+      const alarm = (await h.drivers.all('web-asg')).find((d) => d.kind === 'alarm')!;
+      expect(alarm.observedAt).toBeLessThanOrEqual(T0);
+      if (ahead > 0) expect(alarm.lineage.claimedAt).toBeCloseTo(T0 + ahead, 3);
+    },
+  );
 
   it('the repeat still comes, once a minute, while the alarm stays in ALARM', async () => {
     h = await createHarness({ now: T0 });
@@ -71,7 +85,11 @@ describe('a future-dated driver never shadows honest later ones', () => {
     for (let i = 1; i <= 4; i++) {
       h.now.value = T0 + 10 * i;
       const summary = (await h.ingest(metricEvent({ id: `req-${i}`, at: T0 + 10 * i, value: 1000 }))) as IngestSummary;
-      expect({ i, accepted: summary.accepted, outOfOrder: summary.outOfOrder }).toEqual({ i, accepted: 1, outOfOrder: 0 });
+      expect({ i, accepted: summary.accepted, outOfOrder: summary.outOfOrder }).toEqual({
+        i,
+        accepted: 1,
+        outOfOrder: 0,
+      });
     }
     const [stored] = await h.drivers.live('web-asg', h.now.value);
     expect(stored).toMatchObject({ lineage: { eventId: 'req-4' }, signal: { value: 1000 } });
@@ -87,8 +105,17 @@ describe('ties within one second are broken by arrival', () => {
     const random = seededRandom(30);
     const pins = Array.from({ length: 30 }, (_, i) => {
       // Random event ids, as EventBridge assigns them: their sort order says nothing about arrival.
-      const id = `${Math.floor(random() * 0xffffffff).toString(16).padStart(8, '0')}-pin-${i}`;
-      return overrideEvent({ id, at: T0, targets: ['web-asg'], action: 'pin', allocation: 5 + (i % 30), expiresAt: T0 + 3600 });
+      const id = `${Math.floor(random() * 0xffffffff)
+        .toString(16)
+        .padStart(8, '0')}-pin-${i}`;
+      return overrideEvent({
+        id,
+        at: T0,
+        targets: ['web-asg'],
+        action: 'pin',
+        allocation: 5 + (i % 30),
+        expiresAt: T0 + 3600,
+      });
     });
     // Overrides are taken only by the operator endpoint; each request gets its own event id there.
     let lastEventId: string | undefined;

@@ -8,12 +8,26 @@
 import { SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { METRIC } from '../../functions/contracts';
-import { DEFAULT_PENDING_GRACE_SECONDS, PERMANENT_FAILURE_RETRY_SECONDS, type ReconcileResult } from '../../functions/app/reconcile';
+import {
+  DEFAULT_PENDING_GRACE_SECONDS,
+  PERMANENT_FAILURE_RETRY_SECONDS,
+  type ReconcileResult,
+} from '../../functions/app/reconcile';
 import type { IngestSummary } from '../../functions/handlers/ingest';
 import type { TickSummary } from '../../functions/handlers/tick';
 import type { DecisionStore } from '../../functions/ports';
 import { cpuAlarm, createHarness, type Harness } from '../handlers/harness';
-import { T0, alarmEvent, auditTarget, AwsFaults, expectConverged, metricEvent, overrideEvent, sdkErrors, viaOperatorEndpoint } from './support';
+import {
+  T0,
+  alarmEvent,
+  auditTarget,
+  AwsFaults,
+  expectConverged,
+  metricEvent,
+  overrideEvent,
+  sdkErrors,
+  viaOperatorEndpoint,
+} from './support';
 
 class SimulatedCrash extends Error {
   override readonly name = 'SimulatedCrash';
@@ -50,11 +64,12 @@ function crashingStore(h: Harness, at: 'after-record' | 'before-mark'): Decision
   return store as DecisionStore & { crashed: () => boolean };
 }
 
-
 /** Plans web-asg 4→6 (1,500 requests/s at 250 per instance) through an ingest that dies at `at`. */
 async function crashedPlan(h: Harness, at: 'after-record' | 'before-mark'): Promise<string> {
   const store = crashingStore(h, at);
-  const summary = (await h.handlers({ decisions: store }).ingest(metricEvent({ id: 'snap-crash', at: T0, value: 1500 }))) as IngestSummary;
+  const summary = (await h
+    .handlers({ decisions: store })
+    .ingest(metricEvent({ id: 'snap-crash', at: T0, value: 1500 }))) as IngestSummary;
   expect(store.crashed()).toBe(true);
   expect(summary.failedTargets).toEqual([{ targetId: 'web-asg', error: expect.stringMatching(/Lambda timed out/) }]);
   const pending = (await h.decisions.getState('web-asg'))?.pending;
@@ -63,7 +78,9 @@ async function crashedPlan(h: Harness, at: 'after-record' | 'before-mark'): Prom
 }
 
 function webResults(summaries: unknown[]): ReconcileResult[] {
-  return summaries.flatMap((s) => ((s as TickSummary).reconciled ?? (s as IngestSummary).reconciled).filter((r) => r.targetId === 'web-asg'));
+  return summaries.flatMap((s) =>
+    ((s as TickSummary).reconciled ?? (s as IngestSummary).reconciled).filter((r) => r.targetId === 'web-asg'),
+  );
 }
 
 describe('crash repair through the handlers', () => {
@@ -90,7 +107,10 @@ describe('crash repair through the handlers', () => {
       envs[1]!.ingest(metricEvent({ id: 'snap-late', at, value: 1500 })),
       envs[2]!.ingest(alarmEvent({ id: 'cpu-ok', at, state: 'OK' })),
       // The operator's pin arrives through the operator endpoint, the only path overrides take.
-      viaOperatorEndpoint(envs[3]!, overrideEvent({ id: 'pin-12', at, targets: ['web-asg'], action: 'pin', allocation: 12 })),
+      viaOperatorEndpoint(
+        envs[3]!,
+        overrideEvent({ id: 'pin-12', at, targets: ['web-asg'], action: 'pin', allocation: 12 }),
+      ),
     ]);
     const results = webResults(summaries);
     expect(summaries.flatMap((s) => (s as TickSummary).failed ?? (s as IngestSummary).failedTargets)).toEqual([]);
@@ -149,7 +169,10 @@ describe('crash repair through the handlers', () => {
     expect(h.aws.group.DesiredCapacity).toBe(12);
     expect(h.autoScaling.commandCalls(SetDesiredCapacityCommand)).toHaveLength(0);
     expect(result).toMatchObject({ repaired: planId, repair: 'superseded' });
-    expect(await h.decisions.get(planId)).toMatchObject({ status: 'superseded', outcome: { detail: expect.stringMatching(/moved to desired 12/) } });
+    expect(await h.decisions.get(planId)).toMatchObject({
+      status: 'superseded',
+      outcome: { detail: expect.stringMatching(/moved to desired 12/) },
+    });
     expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
   });
 
@@ -162,7 +185,9 @@ describe('crash repair through the handlers', () => {
     expect(await h.decisions.get(planId)).toMatchObject({ status: 'applied' });
     expect((await h.decisions.getState('web-asg'))?.current).toMatchObject({ desired: 6 });
     expect(result).toMatchObject({ repaired: planId, repair: 'applied' });
-    expect(await h.decisions.get(planId)).toMatchObject({ outcome: { detail: expect.stringMatching(/in place when repaired/) } });
+    expect(await h.decisions.get(planId)).toMatchObject({
+      outcome: { detail: expect.stringMatching(/in place when repaired/) },
+    });
     const state = await h.decisions.getState('web-asg');
     expect(state?.current).toMatchObject({ desired: 6 });
     expect(state?.pending).toBeUndefined();
@@ -199,8 +224,12 @@ describe('crash repair through the handlers', () => {
       release();
     }
     const tick = (await slowTick) as TickSummary;
-    expect(ingested.reconciled).toEqual([expect.objectContaining({ targetId: 'web-asg', outcome: 'in-flight', pendingDecisionId: planId })]);
-    expect(tick.reconciled).toEqual([expect.objectContaining({ outcome: 'recorded', decisionId: planId, status: 'applied' })]);
+    expect(ingested.reconciled).toEqual([
+      expect.objectContaining({ targetId: 'web-asg', outcome: 'in-flight', pendingDecisionId: planId }),
+    ]);
+    expect(tick.reconciled).toEqual([
+      expect.objectContaining({ outcome: 'recorded', decisionId: planId, status: 'applied' }),
+    ]);
     expect(calls).toBe(1);
     expect(h.aws.group.DesiredCapacity).toBe(6);
   });
@@ -227,12 +256,19 @@ describe('crash repair through the handlers', () => {
   it('an orphaned pending plan (its record deleted) is cleared by the repair, counted, and the target is decided afresh', async () => {
     const planId = await crashedPlan(h, 'after-record');
     const plan = (await h.decisions.get(planId))!;
-    await h.local.doc.send(new DeleteCommand({ TableName: h.local.names.decisions, Key: { targetId: 'web-asg', decisionKey: plan.decisionKey } }));
+    await h.local.doc.send(
+      new DeleteCommand({
+        TableName: h.local.names.decisions,
+        Key: { targetId: 'web-asg', decisionKey: plan.decisionKey },
+      }),
+    );
 
     h.now.value = T0 + DEFAULT_PENDING_GRACE_SECONDS + 1;
     const tick = (await h.tick({ targetIds: ['web-asg'] })) as TickSummary;
     expect(tick.failed).toEqual([]);
-    expect(tick.reconciled).toEqual([expect.objectContaining({ repaired: planId, repair: 'orphaned', outcome: 'recorded', status: 'applied' })]);
+    expect(tick.reconciled).toEqual([
+      expect.objectContaining({ repaired: planId, repair: 'orphaned', outcome: 'recorded', status: 'applied' }),
+    ]);
     expect(h.metric(METRIC.pendingOrphaned)).toBe(1);
     expect(h.aws.group.DesiredCapacity).toBe(6);
     h.now.value += 60;

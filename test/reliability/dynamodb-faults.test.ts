@@ -5,7 +5,11 @@
  * nor fails: those faults come from a thin wrapper around the document client's `send` that fails the
  * matching calls (DynamoFaults below), and the wrapper is used for nothing else.
  */
-import { InternalServerError, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { METRIC } from '../../functions/contracts';
 import { DEFAULT_PENDING_GRACE_SECONDS } from '../../functions/app/reconcile';
@@ -14,7 +18,12 @@ import type { TickSummary } from '../../functions/handlers/tick';
 import { createHarness, type Harness } from '../handlers/harness';
 import { T0, auditTarget, AwsFaults, expectConverged, metricEvent } from './support';
 
-const meta = (httpStatusCode: number) => ({ httpStatusCode, requestId: 'EXAMPLE0REQUEST0ID0000000000000000000000000000000000', attempts: 1, totalRetryDelay: 0 });
+const meta = (httpStatusCode: number) => ({
+  httpStatusCode,
+  requestId: 'EXAMPLE0REQUEST0ID0000000000000000000000000000000000',
+  attempts: 1,
+  totalRetryDelay: 0,
+});
 
 /** DynamoDB's answers, built with the SDK's own exception classes and the messages DynamoDB sends. */
 const dynamoErrors = {
@@ -22,12 +31,16 @@ const dynamoErrors = {
     new TransactionCanceledException({
       $metadata: meta(400),
       message: `Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict${', None'.repeat(items - 1)}]`,
-      CancellationReasons: [{ Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }, ...Array.from({ length: items - 1 }, () => ({ Code: 'None' }))],
+      CancellationReasons: [
+        { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' },
+        ...Array.from({ length: items - 1 }, () => ({ Code: 'None' })),
+      ],
     }),
   throughputExceeded: () =>
     new ProvisionedThroughputExceededException({
       $metadata: meta(400),
-      message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+      message:
+        'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
     }),
   internal: () => new InternalServerError({ $metadata: meta(500), message: 'Internal server error' }),
 };
@@ -37,7 +50,11 @@ type Match = (command: DocCommand) => boolean;
 
 /** Fails (or holds back) the document-client calls a matcher picks; every other call goes through untouched. */
 class DynamoFaults {
-  private readonly rules: Array<{ match: Match; act: (send: () => Promise<unknown>) => Promise<unknown>; left: number }> = [];
+  private readonly rules: Array<{
+    match: Match;
+    act: (send: () => Promise<unknown>) => Promise<unknown>;
+    left: number;
+  }> = [];
   readonly failed: string[] = [];
 
   constructor(h: Harness) {
@@ -87,13 +104,19 @@ class DynamoFaults {
 
 const is = {
   /** DecisionStore.record: the decision Put and the state Update in one transaction. */
-  record: (h: Harness) => (c: DocCommand) => c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Put?.TableName === h.local.names.decisions,
+  record: (h: Harness) => (c: DocCommand) =>
+    c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Put?.TableName === h.local.names.decisions,
   /** DecisionStore.markOutcome: the decision (still `planned`) and the state, in one transaction. */
-  markOutcome: () => (c: DocCommand) => c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Update?.ConditionExpression === '#status = :planned',
+  markOutcome: () => (c: DocCommand) =>
+    c instanceof TransactWriteCommand &&
+    c.input.TransactItems?.[0]?.Update?.ConditionExpression === '#status = :planned',
   /** DriverStore.put: one item per target of the driver, in one transaction. */
-  driverPut: (h: Harness) => (c: DocCommand) => c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Put?.TableName === h.local.names.drivers,
-  stateRead: (h: Harness, targetId: string) => (c: DocCommand) => c instanceof GetCommand && c.input.TableName === h.local.names.state && c.input.Key?.targetId === targetId,
-  driversQuery: (h: Harness) => (c: DocCommand) => c instanceof QueryCommand && c.input.TableName === h.local.names.drivers,
+  driverPut: (h: Harness) => (c: DocCommand) =>
+    c instanceof TransactWriteCommand && c.input.TransactItems?.[0]?.Put?.TableName === h.local.names.drivers,
+  stateRead: (h: Harness, targetId: string) => (c: DocCommand) =>
+    c instanceof GetCommand && c.input.TableName === h.local.names.state && c.input.Key?.targetId === targetId,
+  driversQuery: (h: Harness) => (c: DocCommand) =>
+    c instanceof QueryCommand && c.input.TableName === h.local.names.drivers,
 };
 
 async function scan(h: Harness, table: 'drivers' | 'idempotency'): Promise<Record<string, unknown>[]> {
@@ -120,7 +143,9 @@ describe('DynamoDB faults through the handlers', () => {
       const environments = Array.from({ length: 6 }, () => h.handlers({ idempotency: false }));
       // Alternately more and less load: every snapshot changes the demand, so each decider has something to plan.
       const summaries = (await Promise.all(
-        environments.map((env, i) => env.ingest(metricEvent({ id: `snap-${i}`, at: T0 - 6 + i, value: (i % 2 ? 12 : 6) * 250 + i }))),
+        environments.map((env, i) =>
+          env.ingest(metricEvent({ id: `snap-${i}`, at: T0 - 6 + i, value: (i % 2 ? 12 : 6) * 250 + i })),
+        ),
       )) as IngestSummary[];
       expect(summaries.flatMap((s) => s.failedTargets)).toEqual([]);
       // The six met on the target: a decider lost the version race (conflict) or found another's claimed plan
@@ -162,7 +187,10 @@ describe('DynamoDB faults through the handlers', () => {
       expect(planned?.pending).toBeDefined();
 
       h.now.value = T0 + 2 + DEFAULT_PENDING_GRACE_SECONDS + 1;
-      const [ingested, tick] = (await Promise.all([slow, h.tick({ targetIds: ['web-asg'] })])) as [IngestSummary, TickSummary];
+      const [ingested, tick] = (await Promise.all([slow, h.tick({ targetIds: ['web-asg'] })])) as [
+        IngestSummary,
+        TickSummary,
+      ];
       expect(repairMarks).toBe(2);
       expect(ingested.failedTargets).toEqual([]);
       // The stalled invocation lost its claim to the repair: it says so and marks nothing.
@@ -193,11 +221,15 @@ describe('DynamoDB faults through the handlers', () => {
     });
 
     it("a lost response of record(): the plan landed under this invocation's claim, so it is applied at once, not left pending for the grace", async () => {
-      dynamo.loseResponse(is.record(h), () => Object.assign(new Error('Request did not complete within 5000 ms'), { name: 'TimeoutError' }));
+      dynamo.loseResponse(is.record(h), () =>
+        Object.assign(new Error('Request did not complete within 5000 ms'), { name: 'TimeoutError' }),
+      );
       const summary = (await h.ingest(metricEvent({ id: 'snap-1', at: T0, value: 1500 }))) as IngestSummary;
       expect(dynamo.failed).toEqual(['TimeoutError']);
       expect(summary.failedTargets).toEqual([]);
-      expect(summary.reconciled).toEqual([expect.objectContaining({ targetId: 'web-asg', outcome: 'recorded', status: 'applied' })]);
+      expect(summary.reconciled).toEqual([
+        expect.objectContaining({ targetId: 'web-asg', outcome: 'recorded', status: 'applied' }),
+      ]);
       expect((await h.decisions.getState('web-asg'))?.pending).toBeUndefined();
       expect(aws.writesOf('web-asg')).toHaveLength(1);
       expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
@@ -206,13 +238,17 @@ describe('DynamoDB faults through the handlers', () => {
     it('TransactionConflict while marking after the write landed: left planned, repaired after the grace period without a second write', async () => {
       dynamo.fail(is.markOutcome(), () => dynamoErrors.transactionConflict(2));
       const summary = (await h.ingest(metricEvent({ id: 'snap-1', at: T0, value: 1500 }))) as IngestSummary;
-      expect(summary.failedTargets).toEqual([{ targetId: 'web-asg', error: expect.stringMatching(/TransactionConflict/) }]);
+      expect(summary.failedTargets).toEqual([
+        { targetId: 'web-asg', error: expect.stringMatching(/TransactionConflict/) },
+      ]);
       expect(h.aws.group.DesiredCapacity).toBe(6);
       const { pending } = (await h.decisions.getState('web-asg'))!;
       expect(pending).toBeDefined();
 
       h.now.value += 60;
-      expect(((await h.tick({ targetIds: ['web-asg'] })) as TickSummary).reconciled).toEqual([expect.objectContaining({ outcome: 'in-flight' })]);
+      expect(((await h.tick({ targetIds: ['web-asg'] })) as TickSummary).reconciled).toEqual([
+        expect.objectContaining({ outcome: 'in-flight' }),
+      ]);
       h.now.value += DEFAULT_PENDING_GRACE_SECONDS;
       const tick = (await h.tick({ targetIds: ['web-asg'] })) as TickSummary;
       expect(tick.reconciled).toEqual([expect.objectContaining({ repaired: pending!.decisionId })]);
@@ -225,21 +261,24 @@ describe('DynamoDB faults through the handlers', () => {
     it.each([
       ['ProvisionedThroughputExceededException', dynamoErrors.throughputExceeded],
       ['TransactionConflict', () => dynamoErrors.transactionConflict(1)],
-    ])('%s on the driver write: the event fails whole (Lambda retries it), nothing is half-stored, the retry acts once', async (_name, error) => {
-      dynamo.fail(is.driverPut(h), error);
-      const event = metricEvent({ id: 'snap-1', at: T0, value: 1500 });
-      await expect(h.ingest(event)).rejects.toThrow();
-      expect(await scan(h, 'drivers')).toEqual([]);
-      expect(h.mutatingCalls()).toBe(0);
-      // Powertools deletes the in-progress idempotency record when the handler fails, so the retry is not refused.
-      expect(await scan(h, 'idempotency')).toEqual([]);
+    ])(
+      '%s on the driver write: the event fails whole (Lambda retries it), nothing is half-stored, the retry acts once',
+      async (_name, error) => {
+        dynamo.fail(is.driverPut(h), error);
+        const event = metricEvent({ id: 'snap-1', at: T0, value: 1500 });
+        await expect(h.ingest(event)).rejects.toThrow();
+        expect(await scan(h, 'drivers')).toEqual([]);
+        expect(h.mutatingCalls()).toBe(0);
+        // Powertools deletes the in-progress idempotency record when the handler fails, so the retry is not refused.
+        expect(await scan(h, 'idempotency')).toEqual([]);
 
-      h.now.value += 60;
-      const retried = (await h.ingest(event)) as IngestSummary;
-      expect(retried).toMatchObject({ accepted: 1, failedTargets: [] });
-      expect(aws.writesOf('web-asg')).toHaveLength(1);
-      expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
-    });
+        h.now.value += 60;
+        const retried = (await h.ingest(event)) as IngestSummary;
+        expect(retried).toMatchObject({ accepted: 1, failedTargets: [] });
+        expect(aws.writesOf('web-asg')).toHaveLength(1);
+        expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
+      },
+    );
 
     it('a DynamoDB error reading one target fails that target only, reported as retryable; the next tick converges', async () => {
       await h.drivers.put({
@@ -255,14 +294,18 @@ describe('DynamoDB faults through the handlers', () => {
       });
       dynamo.fail(is.stateRead(h, 'web-asg'), dynamoErrors.internal);
       const first = (await h.tick()) as TickSummary;
-      expect(first.failed).toEqual([{ targetId: 'web-asg', error: expect.stringMatching(/Internal server error/), retryable: true }]);
+      expect(first.failed).toEqual([
+        { targetId: 'web-asg', error: expect.stringMatching(/Internal server error/), retryable: true },
+      ]);
       expect(first.reconciled.map((r) => r.targetId).sort()).toEqual(['api-routing', 'checkout-fn']);
       expect(h.mutatingCalls()).toBe(0);
 
       dynamo.fail(is.driversQuery(h), dynamoErrors.throughputExceeded);
       h.now.value += 60;
       const second = (await h.tick({ targetIds: ['web-asg'] })) as TickSummary;
-      expect(second.failed).toEqual([{ targetId: 'web-asg', error: expect.stringMatching(/provisioned throughput/), retryable: true }]);
+      expect(second.failed).toEqual([
+        { targetId: 'web-asg', error: expect.stringMatching(/provisioned throughput/), retryable: true },
+      ]);
       expect(await h.decisions.list('web-asg')).toEqual([]);
 
       h.now.value += 60;

@@ -44,7 +44,9 @@ describe('hostile numbers at the edge (violation 6)', () => {
     h = await createHarness({ now: T0 + 5 });
     const result = await outcome(h, metricEvent({ id: `req-${value}`, at: T0, value }));
     expect(result).toBeInstanceOf(PoisonEventError);
-    expect((result as PoisonEventError).rejections).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('detail.value') })]);
+    expect((result as PoisonEventError).rejections).toEqual([
+      expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('detail.value') }),
+    ]);
     expect(h.metric(METRIC.driversRejected, { reason: 'malformed' })).toBe(1);
     expect(await h.drivers.all('web-asg')).toEqual([]);
     expect(h.mutatingCalls()).toBe(0);
@@ -55,7 +57,15 @@ describe('hostile numbers at the edge (violation 6)', () => {
     ['an absolute demand of 1e-131', { absolute: 1e-131 }, 'detail.signal.demand'],
   ])('a business event with %s is refused with a counted reason', async (_label, demand, path) => {
     h = await createHarness({ now: T0 + 5 });
-    const event = demandEvent({ id: 'sale', at: T0, campaign: 'tiny', demand, windowStart: T0 - 60, windowEnd: T0 + 3600, targets: ['web-asg'] });
+    const event = demandEvent({
+      id: 'sale',
+      at: T0,
+      campaign: 'tiny',
+      demand,
+      windowStart: T0 - 60,
+      windowEnd: T0 + 3600,
+      targets: ['web-asg'],
+    });
     const result = await outcome(h, event);
     expect(result).toBeInstanceOf(PoisonEventError);
     expect((result as PoisonEventError).message).toContain(path);
@@ -65,7 +75,15 @@ describe('hostile numbers at the edge (violation 6)', () => {
 
   it('a business window starting at 5e-324 is read at millisecond precision (0), not sent to DynamoDB as an underflow', async () => {
     h = await createHarness({ now: T0 + 5 });
-    const event = demandEvent({ id: 'sale', at: T0, campaign: 'since-ever', demand: { absolute: 6 }, windowStart: 5e-324, windowEnd: T0 + 3600, targets: ['web-asg'] });
+    const event = demandEvent({
+      id: 'sale',
+      at: T0,
+      campaign: 'since-ever',
+      demand: { absolute: 6 },
+      windowStart: 5e-324,
+      windowEnd: T0 + 3600,
+      targets: ['web-asg'],
+    });
     const summary = (await h.ingest(event)) as IngestSummary;
     expect(summary).toMatchObject({ accepted: 1, rejected: [] });
     const [stored] = await h.drivers.all('web-asg');
@@ -76,24 +94,33 @@ describe('hostile numbers at the edge (violation 6)', () => {
     ['1.2e16', 1.2e16],
     ['5e-324', 5e-324],
     ['-1e308', -1e308],
-  ])('a genuine CloudWatch ALARM whose reasonData datapoint is %s degrades to its state and is acted on', async (_label, datapoint) => {
-    h = await createHarness({ now: T0 + 2 });
-    const summary = await outcome(h, alarmWithDatapoint(datapoint, T0));
-    expect(summary).not.toBeInstanceOf(Error);
-    expect(summary).toMatchObject({ accepted: 1, rejected: [], failedTargets: [] });
-    const [stored] = await h.drivers.all('web-asg');
-    expect(stored).toMatchObject({ kind: 'alarm', signal: { state: 'ALARM', alarmName: 'ServerCpuTooHigh' } });
-    expect(stored!.signal).not.toHaveProperty('datapoint');
-    // cpu-high is +2 urgent: the ALARM was not lost.
-    expect(h.aws.group.DesiredCapacity).toBe(6);
-  });
+  ])(
+    'a genuine CloudWatch ALARM whose reasonData datapoint is %s degrades to its state and is acted on',
+    async (_label, datapoint) => {
+      h = await createHarness({ now: T0 + 2 });
+      const summary = await outcome(h, alarmWithDatapoint(datapoint, T0));
+      expect(summary).not.toBeInstanceOf(Error);
+      expect(summary).toMatchObject({ accepted: 1, rejected: [], failedTargets: [] });
+      const [stored] = await h.drivers.all('web-asg');
+      expect(stored).toMatchObject({ kind: 'alarm', signal: { state: 'ALARM', alarmName: 'ServerCpuTooHigh' } });
+      expect(stored!.signal).not.toHaveProperty('datapoint');
+      // cpu-high is +2 urgent: the ALARM was not lost.
+      expect(h.aws.group.DesiredCapacity).toBe(6);
+    },
+  );
 
   it('the same through a Lambda alarm action (the documented payload, reasonData datapoint 1.2e16)', async () => {
     h = await createHarness({ now: T0 + 2 });
     const payload = fixture<Json>('lambda-alarm-action-metric');
     payload.time = cloudWatchTime(T0);
     payload.alarmData.state.timestamp = cloudWatchTime(T0);
-    payload.alarmData.state.reasonData = JSON.stringify({ version: '1.0', statistic: 'Average', period: 60, recentDatapoints: [1.2e16], threshold: 5.0 });
+    payload.alarmData.state.reasonData = JSON.stringify({
+      version: '1.0',
+      statistic: 'Average',
+      period: 60,
+      recentDatapoints: [1.2e16],
+      threshold: 5.0,
+    });
     const summary = await outcome(h, payload);
     expect(summary).toMatchObject({ accepted: 1, rejected: [], failedTargets: [] });
     const [stored] = await h.drivers.all('web-asg');
@@ -118,7 +145,9 @@ describe('whatever the engine records is storable (violation 7)', () => {
   function fineGrainedConfig() {
     const input = configInput();
     const web = input.targets.find((t) => t.id === 'web-asg')!;
-    web.policy.rules = web.policy.rules!.map((rule) => (rule.kind === 'metric' ? { ...rule, targetPerUnit: 0.001 } : rule));
+    web.policy.rules = web.policy.rules!.map((rule) =>
+      rule.kind === 'metric' ? { ...rule, targetPerUnit: 0.001 } : rule,
+    );
     return input;
   }
 

@@ -8,7 +8,17 @@ import fc from 'fast-check';
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { IngestSummary } from '../../functions/handlers/ingest';
 import { createHarness, type Harness } from '../handlers/harness';
-import { T0, alarmEvent, auditTarget, AwsFaults, demandEvent, expectConverged, metricEvent, overrideEvent, seededRandom } from './support';
+import {
+  T0,
+  alarmEvent,
+  auditTarget,
+  AwsFaults,
+  demandEvent,
+  expectConverged,
+  metricEvent,
+  overrideEvent,
+  seededRandom,
+} from './support';
 
 const HOUR = 3600;
 
@@ -59,8 +69,32 @@ const LATE_CASES: LateCase[] = [
   },
   {
     name: 'an earlier version of the same campaign, sent 3 h before the stored one',
-    onTime: [[demandEvent({ id: 'sale-v2', at: T0, campaign: 'c1', demand: { absolute: 30 }, windowStart: T0 - 60, windowEnd: T0 + 6 * HOUR, targets: ['web-asg'] }), T0 + 2]],
-    late: [demandEvent({ id: 'sale-v1', at: T0 - 3 * HOUR, campaign: 'c1', demand: { absolute: 8 }, windowStart: T0 - 60, windowEnd: T0 + 6 * HOUR, targets: ['web-asg'] }), T0 + 400],
+    onTime: [
+      [
+        demandEvent({
+          id: 'sale-v2',
+          at: T0,
+          campaign: 'c1',
+          demand: { absolute: 30 },
+          windowStart: T0 - 60,
+          windowEnd: T0 + 6 * HOUR,
+          targets: ['web-asg'],
+        }),
+        T0 + 2,
+      ],
+    ],
+    late: [
+      demandEvent({
+        id: 'sale-v1',
+        at: T0 - 3 * HOUR,
+        campaign: 'c1',
+        demand: { absolute: 8 },
+        windowStart: T0 - 60,
+        windowEnd: T0 + 6 * HOUR,
+        targets: ['web-asg'],
+      }),
+      T0 + 400,
+    ],
     refused: 'out-of-order',
     driverId: 'business:flash-sale:c1',
     keeps: 'sale-v2',
@@ -171,10 +205,18 @@ describe('ordering: shuffled, duplicated delivery ends where in-order delivery e
     const faults = new AwsFaults(h);
     try {
       const random = seededRandom(42);
-      const environments = [h.handlers({ idempotency: false }), h.handlers({ idempotency: false }), h.handlers({ idempotency: false })];
-      const events = Array.from({ length: 15 }, (_, i) => metricEvent({ id: `race-${i}`, at: T0 + 10 * i, value: 250 * (2 + Math.floor(random() * 30)) }));
+      const environments = [
+        h.handlers({ idempotency: false }),
+        h.handlers({ idempotency: false }),
+        h.handlers({ idempotency: false }),
+      ];
+      const events = Array.from({ length: 15 }, (_, i) =>
+        metricEvent({ id: `race-${i}`, at: T0 + 10 * i, value: 250 * (2 + Math.floor(random() * 30)) }),
+      );
       const shuffled = [...events].sort(() => random() - 0.5);
-      const summaries = (await Promise.all(shuffled.map((event, i) => environments[i % 3]!.ingest(event)))) as IngestSummary[];
+      const summaries = (await Promise.all(
+        shuffled.map((event, i) => environments[i % 3]!.ingest(event)),
+      )) as IngestSummary[];
       expect(summaries.every((s) => s.failedTargets.length === 0)).toBe(true);
       expect(summaries.reduce((n, s) => n + s.accepted + s.outOfOrder, 0)).toBe(events.length);
 
@@ -223,7 +265,9 @@ describe('at-least-once: the same event delivered concurrently', () => {
     try {
       const event = metricEvent({ id: 'dup-2', at: T0, value: 3000 });
       const environments = Array.from({ length: 4 }, () => h.handlers({ idempotency: false }));
-      const summaries = (await Promise.all(environments.map((e) => e.ingest(structuredClone(event))))) as IngestSummary[];
+      const summaries = (await Promise.all(
+        environments.map((e) => e.ingest(structuredClone(event))),
+      )) as IngestSummary[];
       expect(summaries.map((s) => s.accepted).reduce((a, b) => a + b)).toBe(1);
       expect(summaries.map((s) => s.duplicates).reduce((a, b) => a + b)).toBe(3);
       expect(faults.writes).toHaveLength(1);

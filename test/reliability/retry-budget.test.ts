@@ -9,13 +9,26 @@
  * for the whole grace period.
  */
 import type { Context } from 'aws-lambda';
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { AwsAutoScalingAdapter, AwsProvisionedConcurrencyAdapter, AwsWeightedRoutingAdapter } from '../../functions/adapters/aws';
+import {
+  AwsAutoScalingAdapter,
+  AwsProvisionedConcurrencyAdapter,
+  AwsWeightedRoutingAdapter,
+} from '../../functions/adapters/aws';
 import { METRIC } from '../../functions/contracts';
 import type { DrivetrainConfigInput } from '../../functions/domain/config';
-import { createExecutors, createInvocationExecutors, INVOCATION_RETRY_BUDGET_MS, type RetryOptions } from '../../functions/executors';
+import {
+  createExecutors,
+  createInvocationExecutors,
+  INVOCATION_RETRY_BUDGET_MS,
+  type RetryOptions,
+} from '../../functions/executors';
 import { createIngestHandler, type IngestSummary } from '../../functions/handlers/ingest';
 import { createTickHandler, type TickSummary } from '../../functions/handlers/tick';
 import type { HandlerDeps } from '../../functions/handlers/common';
@@ -48,7 +61,15 @@ function virtualSleep(h: Harness) {
 }
 
 function deps(h: Harness, executors: HandlerDeps['executors'], config = h.config): HandlerDeps {
-  return { config, drivers: h.drivers, decisions: h.decisions, executors, clock: () => h.now.value, logger: h.logger, metrics: h.metrics };
+  return {
+    config,
+    drivers: h.drivers,
+    decisions: h.decisions,
+    executors,
+    clock: () => h.now.value,
+    logger: h.logger,
+    metrics: h.metrics,
+  };
 }
 
 describe('one action’s retries stay within its budget (violation 9)', () => {
@@ -66,7 +87,15 @@ describe('one action’s retries stay within its budget (violation 9)', () => {
     const ingest = createIngestHandler(deps(h, createExecutors(ports(), { retry: virtual.retry })));
     faults.fail('PutProvisionedConcurrencyConfig', () => sdkErrors.lambdaTooManyRequests('10'), { times: 100 });
 
-    const sale = demandEvent({ id: 'sale', at: T0, campaign: 'c1', demand: { absolute: 40 }, windowStart: T0 - 60, windowEnd: T0 + 3600, targets: ['checkout-fn'] });
+    const sale = demandEvent({
+      id: 'sale',
+      at: T0,
+      campaign: 'c1',
+      demand: { absolute: 40 },
+      windowStart: T0 - 60,
+      windowEnd: T0 + 3600,
+      targets: ['checkout-fn'],
+    });
     const summary = (await ingest(sale, lambdaContext())) as IngestSummary;
 
     expect(virtual.slept()).toBeLessThanOrEqual(3_000);
@@ -81,7 +110,10 @@ describe('one action’s retries stay within its budget (violation 9)', () => {
     // The next reconcile is the retry the hint asked for.
     faults.heal();
     h.now.value += 60;
-    await createTickHandler(deps(h, createExecutors(ports(), { retry: virtual.retry })))({ targetIds: ['checkout-fn'] } as never, lambdaContext());
+    await createTickHandler(deps(h, createExecutors(ports(), { retry: virtual.retry })))(
+      { targetIds: ['checkout-fn'] } as never,
+      lambdaContext(),
+    );
     expect(h.aws.provisioned).toBe(40);
     expect((await auditTarget(h, faults, 'checkout-fn')).violations).toEqual([]);
   });
@@ -92,7 +124,15 @@ describe('one action’s retries stay within its budget (violation 9)', () => {
     const virtual = virtualSleep(h);
     const ingest = createIngestHandler(deps(h, createExecutors(ports(), { retry: virtual.retry })));
     faults.fail('PutProvisionedConcurrencyConfig', () => sdkErrors.lambdaTooManyRequests('2'), { times: 1 });
-    const sale = demandEvent({ id: 'sale', at: T0, campaign: 'c1', demand: { absolute: 40 }, windowStart: T0 - 60, windowEnd: T0 + 3600, targets: ['checkout-fn'] });
+    const sale = demandEvent({
+      id: 'sale',
+      at: T0,
+      campaign: 'c1',
+      demand: { absolute: 40 },
+      windowStart: T0 - 60,
+      windowEnd: T0 + 3600,
+      targets: ['checkout-fn'],
+    });
     const summary = (await ingest(sale, lambdaContext())) as IngestSummary;
     expect(summary.reconciled).toEqual([expect.objectContaining({ status: 'applied' })]);
     expect(virtual.clock.sleeps).toEqual([2_000]);
@@ -111,7 +151,12 @@ function fleetConfig(count: number): DrivetrainConfigInput {
       resource: { kind: 'ec2-asg' as const, autoScalingGroupName: `group-${i}` },
       mode: 'enforce' as const,
       allowedSources: ['drivetrain.operator'],
-      policy: { version: 'fleet-1', bounds: { min: 2, max: 40 }, rules: [{ kind: 'override' as const, driver: 'ops-override' }], fallback: { allocation: 4 } },
+      policy: {
+        version: 'fleet-1',
+        bounds: { min: 2, max: 40 },
+        rules: [{ kind: 'override' as const, driver: 'ops-override' }],
+        fallback: { allocation: 4 },
+      },
     })),
   };
 }
@@ -123,22 +168,31 @@ describe('every Auto Scaling call throttled near the deadline', () => {
   it('24 targets: none left pending, each plan closed failed (retryable) within the budgets; the next tick applies all 24', async () => {
     const COUNT = 24;
     h = await createHarness({ config: fleetConfig(COUNT), now: T0 });
-    const groups = new Map(Array.from({ length: COUNT }, (_, i) => [`group-${i}`, { DesiredCapacity: 2, MinSize: 2, MaxSize: 40 }]));
+    const groups = new Map(
+      Array.from({ length: COUNT }, (_, i) => [`group-${i}`, { DesiredCapacity: 2, MinSize: 2, MaxSize: 40 }]),
+    );
     let throttled = true;
     const writes: string[] = [];
     h.autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((input: { AutoScalingGroupNames?: string[] }) => {
       if (throttled) throw sdkErrors.autoScalingThrottling();
-      return { AutoScalingGroups: (input.AutoScalingGroupNames ?? []).filter((n) => groups.has(n)).map((n) => ({ AutoScalingGroupName: n, ...groups.get(n)! })) };
+      return {
+        AutoScalingGroups: (input.AutoScalingGroupNames ?? [])
+          .filter((n) => groups.has(n))
+          .map((n) => ({ AutoScalingGroupName: n, ...groups.get(n)! })),
+      };
     });
-    h.autoScaling.on(SetDesiredCapacityCommand).callsFake((input: { AutoScalingGroupName: string; DesiredCapacity: number }) => {
-      if (throttled) throw sdkErrors.autoScalingThrottling();
-      groups.get(input.AutoScalingGroupName)!.DesiredCapacity = input.DesiredCapacity;
-      writes.push(input.AutoScalingGroupName);
-      return {};
-    });
+    h.autoScaling
+      .on(SetDesiredCapacityCommand)
+      .callsFake((input: { AutoScalingGroupName: string; DesiredCapacity: number }) => {
+        if (throttled) throw sdkErrors.autoScalingThrottling();
+        groups.get(input.AutoScalingGroupName)!.DesiredCapacity = input.DesiredCapacity;
+        writes.push(input.AutoScalingGroupName);
+        return {};
+      });
 
     const virtual = virtualSleep(h);
-    const executors: HandlerDeps['executors'] = (invocation) => createInvocationExecutors(ports(), invocation, { retry: virtual.retry });
+    const executors: HandlerDeps['executors'] = (invocation) =>
+      createInvocationExecutors(ports(), invocation, { retry: virtual.retry });
     const tick = createTickHandler(deps(h, executors));
     // 12 s left of the invocation: 7 s for AWS calls after the safety margin for marking.
     const context: Context = lambdaContext(12_000);
@@ -150,7 +204,11 @@ describe('every Auto Scaling call throttled near the deadline', () => {
       const state = await h.decisions.getState(`asg-${i}`);
       expect({ target: i, pending: state?.pending }).toEqual({ target: i, pending: undefined });
       const [decision] = await h.decisions.list(`asg-${i}`, { limit: 1 });
-      expect({ target: i, status: decision?.status, retryable: decision?.outcome?.error?.retryable }).toEqual({ target: i, status: 'failed', retryable: true });
+      expect({ target: i, status: decision?.status, retryable: decision?.outcome?.error?.retryable }).toEqual({
+        target: i,
+        status: 'failed',
+        retryable: true,
+      });
     }
     expect(writes).toEqual([]);
     expect(h.metric(METRIC.actionsFailed)).toBe(COUNT);
@@ -181,12 +239,16 @@ describe('Route 53 pacing is per process: what the account-wide limit does to th
     h = await createHarness({ now: T0 + 2 });
     faults = new AwsFaults(h);
     const virtual = virtualSleep(h);
-    const executors: HandlerDeps['executors'] = (invocation) => createInvocationExecutors(ports(), invocation, { retry: virtual.retry, route53Limiter: { take: async () => 0 } });
+    const executors: HandlerDeps['executors'] = (invocation) =>
+      createInvocationExecutors(ports(), invocation, { retry: virtual.retry, route53Limiter: { take: async () => 0 } });
     // Every call throttled, reads included: the decision is made from the last known allocation.
     faults.fail('ListResourceRecordSets', sdkErrors.route53Throttling, { times: 100 });
     faults.fail('ChangeResourceRecordSets', sdkErrors.route53Throttling, { times: 100 });
     const ingest = createIngestHandler(deps(h, executors));
-    const summary = (await ingest(alarmEvent({ id: 'use1-alarm', at: T0, state: 'ALARM', alarmName: 'ServiceAggregatedAlarm' }), lambdaContext())) as IngestSummary;
+    const summary = (await ingest(
+      alarmEvent({ id: 'use1-alarm', at: T0, state: 'ALARM', alarmName: 'ServiceAggregatedAlarm' }),
+      lambdaContext(),
+    )) as IngestSummary;
 
     expect(summary.reconciled).toEqual([expect.objectContaining({ targetId: 'api-routing', status: 'failed' })]);
     expect((await h.decisions.getState('api-routing'))?.pending).toBeUndefined();

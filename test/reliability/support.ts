@@ -14,13 +14,21 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import {
   DeleteProvisionedConcurrencyConfigCommand,
   GetProvisionedConcurrencyConfigCommand,
   PutProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
 import { decide } from '../../functions/domain/engine';
 import type { Allocation, Decision, Target } from '../../functions/domain/model';
 import type { DecisionRecord } from '../../functions/ports';
@@ -57,14 +65,24 @@ export function cloudWatchTime(seconds: number): string {
 type Json = Record<string, any>;
 
 /** A CloudWatch Alarm State Change as EventBridge delivers it (the single-metric example of the CloudWatch guide). */
-export function alarmEvent(options: { id: string; at: number; state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA'; alarmName?: string; deliveredAt?: number }): Json {
+export function alarmEvent(options: {
+  id: string;
+  at: number;
+  state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
+  alarmName?: string;
+  deliveredAt?: number;
+}): Json {
   const event = fixture<Json>('eventbridge-alarm-single-metric');
   const alarmName = options.alarmName ?? 'ServerCpuTooHigh';
   event.id = options.id;
   event.time = isoZ(options.deliveredAt ?? options.at);
   event.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`];
   event.detail.alarmName = alarmName;
-  event.detail.previousState = { ...event.detail.previousState, value: options.state === 'ALARM' ? 'OK' : 'ALARM', timestamp: cloudWatchTime(options.at - 300) };
+  event.detail.previousState = {
+    ...event.detail.previousState,
+    value: options.state === 'ALARM' ? 'OK' : 'ALARM',
+    timestamp: cloudWatchTime(options.at - 300),
+  };
   event.detail.state = { ...event.detail.state, value: options.state, timestamp: cloudWatchTime(options.at) };
   return event;
 }
@@ -74,7 +92,12 @@ export function metricEvent(options: { id: string; at: number; value: number; dr
   const event = fixture<Json>('metric-snapshot');
   event.id = options.id;
   event.time = isoZ(options.at);
-  event.detail = { ...event.detail, driver: options.driver ?? 'requests', value: options.value, timestamp: isoZ(options.at) };
+  event.detail = {
+    ...event.detail,
+    driver: options.driver ?? 'requests',
+    value: options.value,
+    timestamp: isoZ(options.at),
+  };
   return event;
 }
 
@@ -136,7 +159,10 @@ export function overrideEvent(options: {
  * as a SigV4-verified function-URL request whose caller is the event's `principal` (the body no longer
  * carries one). Returns the ingest-style summary the endpoint answers with, so tests read it like ingest's.
  */
-export async function viaOperatorEndpoint(h: Pick<Harness, 'operator'>, event: Json): Promise<IngestSummary & { statusCode: number }> {
+export async function viaOperatorEndpoint(
+  h: Pick<Harness, 'operator'>,
+  event: Json,
+): Promise<IngestSummary & { statusCode: number }> {
   const { principal, ...detail } = event.detail as Json;
   const request = { action: 'put-driver', detailType: event['detail-type'], source: event.source, detail };
   const response = await h.operator(functionUrlEvent(request, typeof principal === 'string' ? principal : null));
@@ -154,7 +180,6 @@ export async function viaOperatorEndpoint(h: Pick<Harness, 'operator'>, event: J
   };
 }
 
-
 // ---------------------------------------------------------------------------------------------------------
 // AWS faults at the SDK boundary
 // ---------------------------------------------------------------------------------------------------------
@@ -171,7 +196,13 @@ export const AWS_OPS = [
 ] as const;
 export type AwsOp = (typeof AWS_OPS)[number];
 
-const WRITE_OPS: ReadonlySet<AwsOp> = new Set(['SetDesiredCapacity', 'UpdateAutoScalingGroup', 'PutProvisionedConcurrencyConfig', 'DeleteProvisionedConcurrencyConfig', 'ChangeResourceRecordSets']);
+const WRITE_OPS: ReadonlySet<AwsOp> = new Set([
+  'SetDesiredCapacity',
+  'UpdateAutoScalingGroup',
+  'PutProvisionedConcurrencyConfig',
+  'DeleteProvisionedConcurrencyConfig',
+  'ChangeResourceRecordSets',
+]);
 
 /** The harness config's three resources, by the target that owns each. */
 const TARGET_OF: Record<AwsOp, string> = {
@@ -230,7 +261,8 @@ export class AwsFaults {
   /** Queues `times` failures of `op`, used before any storm failure. */
   fail(op: AwsOp, error: () => unknown, options: { times?: number; landed?: boolean; then?: () => void } = {}): this {
     const list = this.queued.get(op) ?? [];
-    for (let i = 0; i < (options.times ?? 1); i++) list.push({ error, landed: options.landed ?? false, ...(options.then ? { then: options.then } : {}) });
+    for (let i = 0; i < (options.times ?? 1); i++)
+      list.push({ error, landed: options.landed ?? false, ...(options.then ? { then: options.then } : {}) });
     this.queued.set(op, list);
     return this;
   }
@@ -254,7 +286,10 @@ export class AwsFaults {
   }
 
   mutatingCommands(targetId?: string): number {
-    return AWS_OPS.filter((op) => WRITE_OPS.has(op) && (targetId === undefined || TARGET_OF[op] === targetId)).reduce((sum, op) => sum + this.calls[op], 0);
+    return AWS_OPS.filter((op) => WRITE_OPS.has(op) && (targetId === undefined || TARGET_OF[op] === targetId)).reduce(
+      (sum, op) => sum + this.calls[op],
+      0,
+    );
   }
 
   private next(op: AwsOp): Fault | undefined {
@@ -278,9 +313,17 @@ export class AwsFaults {
     if (WRITE_OPS.has(op)) {
       const targetId = TARGET_OF[op];
       const allocation = this.allocationOf(targetId);
-      const { Item } = await this.attribution.send(new GetCommand({ TableName: this.h.local.names.state, Key: { targetId }, ConsistentRead: true }));
+      const { Item } = await this.attribution.send(
+        new GetCommand({ TableName: this.h.local.names.state, Key: { targetId }, ConsistentRead: true }),
+      );
       const pending = (Item as { pending?: { decisionId?: string } } | undefined)?.pending;
-      this.writes.push({ op, targetId, decisionId: pending?.decisionId, allocation, reportedFailure: fault !== undefined });
+      this.writes.push({
+        op,
+        targetId,
+        decisionId: pending?.decisionId,
+        allocation,
+        reportedFailure: fault !== undefined,
+      });
     }
     if (fault) throw fault.error();
     return output;
@@ -289,7 +332,8 @@ export class AwsFaults {
   /** The resource as the engine sees it (what the executors' observe returns), for the harness targets. */
   allocationOf(targetId: string): Allocation {
     const aws = this.h.aws;
-    if (targetId === 'web-asg') return { kind: 'capacity', desired: aws.group.DesiredCapacity, floor: aws.group.MinSize };
+    if (targetId === 'web-asg')
+      return { kind: 'capacity', desired: aws.group.DesiredCapacity, floor: aws.group.MinSize };
     if (targetId === 'checkout-fn') return { kind: 'capacity', desired: aws.provisioned ?? 0, floor: 0 };
     return { kind: 'weights', weights: { ...aws.weights } };
   }
@@ -299,7 +343,9 @@ export class AwsFaults {
     const aws = h.aws;
     h.autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((input: { AutoScalingGroupNames?: string[] }) =>
       this.call('DescribeAutoScalingGroups', () => ({
-        AutoScalingGroups: (input.AutoScalingGroupNames ?? []).includes('web-prod') ? [{ AutoScalingGroupName: 'web-prod', ...aws.group }] : [],
+        AutoScalingGroups: (input.AutoScalingGroupNames ?? []).includes('web-prod')
+          ? [{ AutoScalingGroupName: 'web-prod', ...aws.group }]
+          : [],
       })),
     );
     h.autoScaling.on(SetDesiredCapacityCommand).callsFake((input: { DesiredCapacity: number }) =>
@@ -318,15 +364,21 @@ export class AwsFaults {
     h.lambda.on(GetProvisionedConcurrencyConfigCommand).callsFake(() =>
       this.call('GetProvisionedConcurrencyConfig', () => {
         if (aws.provisioned === undefined) throw sdkErrors.provisionedConcurrencyConfigNotFound();
-        return { RequestedProvisionedConcurrentExecutions: aws.provisioned, AllocatedProvisionedConcurrentExecutions: aws.provisioned, Status: 'READY' };
+        return {
+          RequestedProvisionedConcurrentExecutions: aws.provisioned,
+          AllocatedProvisionedConcurrentExecutions: aws.provisioned,
+          Status: 'READY',
+        };
       }),
     );
-    h.lambda.on(PutProvisionedConcurrencyConfigCommand).callsFake((input: { ProvisionedConcurrentExecutions: number }) =>
-      this.call('PutProvisionedConcurrencyConfig', () => {
-        aws.provisioned = input.ProvisionedConcurrentExecutions;
-        return { Status: 'IN_PROGRESS', RequestedProvisionedConcurrentExecutions: aws.provisioned };
-      }),
-    );
+    h.lambda
+      .on(PutProvisionedConcurrencyConfigCommand)
+      .callsFake((input: { ProvisionedConcurrentExecutions: number }) =>
+        this.call('PutProvisionedConcurrencyConfig', () => {
+          aws.provisioned = input.ProvisionedConcurrentExecutions;
+          return { Status: 'IN_PROGRESS', RequestedProvisionedConcurrentExecutions: aws.provisioned };
+        }),
+      );
     h.lambda.on(DeleteProvisionedConcurrencyConfigCommand).callsFake(() =>
       this.call('DeleteProvisionedConcurrencyConfig', () => {
         if (aws.provisioned === undefined) throw sdkErrors.provisionedConcurrencyConfigNotFound();
@@ -338,16 +390,26 @@ export class AwsFaults {
       this.call('ListResourceRecordSets', () => ({
         IsTruncated: false,
         ResourceRecordSets: Object.entries(aws.weights).map(
-          ([id, weight]): ResourceRecordSet => ({ Name: 'api.example.com.', Type: 'CNAME', SetIdentifier: id, Weight: weight, TTL: 60, ResourceRecords: [{ Value: `${id}.api.example.com` }] }),
+          ([id, weight]): ResourceRecordSet => ({
+            Name: 'api.example.com.',
+            Type: 'CNAME',
+            SetIdentifier: id,
+            Weight: weight,
+            TTL: 60,
+            ResourceRecords: [{ Value: `${id}.api.example.com` }],
+          }),
         ),
       })),
     );
-    h.route53.on(ChangeResourceRecordSetsCommand).callsFake((input: { ChangeBatch: { Changes: Array<{ ResourceRecordSet: ResourceRecordSet }> } }) =>
-      this.call('ChangeResourceRecordSets', () => {
-        for (const change of input.ChangeBatch.Changes) aws.weights[change.ResourceRecordSet.SetIdentifier!] = change.ResourceRecordSet.Weight!;
-        return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } };
-      }),
-    );
+    h.route53
+      .on(ChangeResourceRecordSetsCommand)
+      .callsFake((input: { ChangeBatch: { Changes: Array<{ ResourceRecordSet: ResourceRecordSet }> } }) =>
+        this.call('ChangeResourceRecordSets', () => {
+          for (const change of input.ChangeBatch.Changes)
+            aws.weights[change.ResourceRecordSet.SetIdentifier!] = change.ResourceRecordSet.Weight!;
+          return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } };
+        }),
+      );
   }
 }
 
@@ -390,20 +452,31 @@ export async function auditTarget(h: Harness, faults: AwsFaults, targetId: strin
       continue;
     }
     if (!sameAllocation(decision.desired, write.allocation)) {
-      violations.push(`${write.op} for ${write.decisionId} left ${JSON.stringify(write.allocation)}, the decision wanted ${JSON.stringify(decision.desired)}`);
+      violations.push(
+        `${write.op} for ${write.decisionId} left ${JSON.stringify(write.allocation)}, the decision wanted ${JSON.stringify(decision.desired)}`,
+      );
     }
   }
   let appliedWithWrite = 0;
   for (const decision of decisions) {
     const landed = perDecision.get(decision.decisionId) ?? 0;
-    if (landed > decision.actions.length) violations.push(`${decision.decisionId} landed ${landed} writes for ${decision.actions.length} action(s)`);
+    if (landed > decision.actions.length)
+      violations.push(`${decision.decisionId} landed ${landed} writes for ${decision.actions.length} action(s)`);
     // A superseded plan may have landed before the resource moved on (the repair found it elsewhere).
-    if (decision.status !== 'applied' && decision.status !== 'planned' && decision.status !== 'superseded' && landed > 0) {
+    if (
+      decision.status !== 'applied' &&
+      decision.status !== 'planned' &&
+      decision.status !== 'superseded' &&
+      landed > 0
+    ) {
       violations.push(`${decision.decisionId} is ${decision.status} but ${landed} write(s) landed for it`);
     }
     if (decision.status === 'applied' && decision.outcome && !NOTHING_WRITTEN.test(decision.outcome.detail)) {
       appliedWithWrite++;
-      if (landed !== 1) violations.push(`${decision.decisionId} is applied with "${decision.outcome.detail}" but ${landed} write(s) landed for it`);
+      if (landed !== 1)
+        violations.push(
+          `${decision.decisionId} is applied with "${decision.outcome.detail}" but ${landed} write(s) landed for it`,
+        );
     }
   }
   return { targetId, decisions, writes, appliedWithWrite, violations };
@@ -422,11 +495,20 @@ function sameAllocation(a: Allocation, b: Allocation): boolean {
  * What the engine would do now from the stored state and the resource as it is. Converged means no action:
  * the resource already holds the allocation the engine wants, and the state agrees with the resource.
  */
-async function engineVerdict(h: Harness, faults: AwsFaults, target: Target): Promise<{ decision: Decision; resource: Allocation; stateCurrent: Allocation | undefined; pending: boolean }> {
+async function engineVerdict(
+  h: Harness,
+  faults: AwsFaults,
+  target: Target,
+): Promise<{ decision: Decision; resource: Allocation; stateCurrent: Allocation | undefined; pending: boolean }> {
   const state = await h.decisions.getState(target.id);
   const resource = faults.allocationOf(target.id);
   const drivers = await h.drivers.live(target.id, h.now.value);
-  const decision = decide(target, drivers, { targetId: target.id, version: 0, ...state, current: resource }, h.now.value);
+  const decision = decide(
+    target,
+    drivers,
+    { targetId: target.id, version: 0, ...state, current: resource },
+    h.now.value,
+  );
   return { decision, resource, stateCurrent: state?.current, pending: state?.pending !== undefined };
 }
 
@@ -438,7 +520,11 @@ export async function expectConverged(h: Harness, faults: AwsFaults, targetId: s
   const target = h.config.targets.find((x) => x.id === targetId);
   if (!target) throw new Error(`test bug: no target ${targetId}`);
   const verdict = await engineVerdict(h, faults, target);
-  expect({ targetId, actions: verdict.decision.actions, pending: verdict.pending }).toEqual({ targetId, actions: [], pending: false });
+  expect({ targetId, actions: verdict.decision.actions, pending: verdict.pending }).toEqual({
+    targetId,
+    actions: [],
+    pending: false,
+  });
   if (verdict.stateCurrent) expect(verdict.stateCurrent).toEqual(verdict.resource);
 }
 

@@ -25,7 +25,12 @@ interface Change {
  * Runs `minutes` minutes of the pipeline: at each minute the scheduled events are ingested, then the
  * scheduled tick runs. Returns every allocation change with the minute it happened in.
  */
-async function run(h: Harness, faults: AwsFaults, minutes: number, events: (minute: number, at: number) => unknown[]): Promise<Change[]> {
+async function run(
+  h: Harness,
+  faults: AwsFaults,
+  minutes: number,
+  events: (minute: number, at: number) => unknown[],
+): Promise<Change[]> {
   const changes: Change[] = [];
   for (let minute = 0; minute <= minutes; minute++) {
     const at = T0 + minute * 60;
@@ -34,7 +39,12 @@ async function run(h: Harness, faults: AwsFaults, minutes: number, events: (minu
     for (const event of events(minute, at)) await h.ingest(event);
     const tick = (await h.tick({ targetIds: ['web-asg'] })) as TickSummary;
     expect(tick.failed).toEqual([]);
-    for (const write of faults.writes.slice(before)) changes.push({ minute, desired: (write.allocation as { desired: number }).desired, decisionId: write.decisionId });
+    for (const write of faults.writes.slice(before))
+      changes.push({
+        minute,
+        desired: (write.allocation as { desired: number }).desired,
+        decisionId: write.decisionId,
+      });
   }
   return changes;
 }
@@ -42,7 +52,8 @@ async function run(h: Harness, faults: AwsFaults, minutes: number, events: (minu
 /** No scale-in within the scale-down window of the change before it. */
 function expectNoThrash(changes: Change[]): void {
   for (let i = 1; i < changes.length; i++) {
-    if (changes[i]!.desired < changes[i - 1]!.desired) expect((changes[i]!.minute - changes[i - 1]!.minute) * 60).toBeGreaterThanOrEqual(SCALE_DOWN_WINDOW);
+    if (changes[i]!.desired < changes[i - 1]!.desired)
+      expect((changes[i]!.minute - changes[i - 1]!.minute) * 60).toBeGreaterThanOrEqual(SCALE_DOWN_WINDOW);
   }
 }
 
@@ -72,7 +83,11 @@ describe('telemetry outage', () => {
       { minute: recovery, desired: 12 },
     ]);
     const fallback = await h.decisions.get(changes[1]!.decisionId!);
-    expect(fallback).toMatchObject({ status: 'applied', reasons: expect.arrayContaining(['fallback-stale-drivers']), summary: expect.stringContaining('fallback (drivers stale)') });
+    expect(fallback).toMatchObject({
+      status: 'applied',
+      reasons: expect.arrayContaining(['fallback-stale-drivers']),
+      summary: expect.stringContaining('fallback (drivers stale)'),
+    });
     expect(h.metric(METRIC.staleTargets)).toBe(recovery - staleAt);
     expectNoThrash(changes);
     await expectConverged(h, faults, 'web-asg');
@@ -93,7 +108,9 @@ describe('telemetry outage', () => {
       // Drivers back at minute 24, but the scale-in waits for the window that the fallback change opened.
       { minute: staleAt + SCALE_DOWN_WINDOW / 60, desired: 2 },
     ]);
-    const held = (await h.decisions.list('web-asg', { limit: 100 })).filter((d) => d.reasons.includes('cooldown-scale-down'));
+    const held = (await h.decisions.list('web-asg', { limit: 100 })).filter((d) =>
+      d.reasons.includes('cooldown-scale-down'),
+    );
     expect(held.length).toBeGreaterThanOrEqual(1);
     expectNoThrash(changes);
     await expectConverged(h, faults, 'web-asg');
@@ -109,7 +126,9 @@ describe('telemetry outage', () => {
     });
     expect(changes.map(({ minute, desired }) => ({ minute, desired }))).toEqual([{ minute: 5, desired: 4 }]);
     const [latest] = await h.decisions.list('web-asg', { limit: 1 });
-    expect(latest?.considered).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'cpu-high', outcome: 'alarm-ok' })]));
+    expect(latest?.considered).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'cpu-high', outcome: 'alarm-ok' })]),
+    );
     await expectConverged(h, faults, 'web-asg');
   });
 });

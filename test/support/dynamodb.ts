@@ -15,7 +15,8 @@ export interface LocalTables {
 
 export function localEndpoint(): string {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
-  if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run the tests through jest (global-setup starts DynamoDB Local)');
+  if (!endpoint)
+    throw new Error('DYNAMODB_ENDPOINT is not set: run the tests through jest (global-setup starts DynamoDB Local)');
   return endpoint;
 }
 

@@ -8,7 +8,12 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 
 export const STACK_ACCOUNT = '111122223333';
 export const STACK_REGION = 'us-east-1';
-const PSEUDO: Record<string, string> = { 'AWS::AccountId': STACK_ACCOUNT, 'AWS::Partition': 'aws', 'AWS::Region': STACK_REGION, 'AWS::URLSuffix': 'amazonaws.com' };
+const PSEUDO: Record<string, string> = {
+  'AWS::AccountId': STACK_ACCOUNT,
+  'AWS::Partition': 'aws',
+  'AWS::Region': STACK_REGION,
+  'AWS::URLSuffix': 'amazonaws.com',
+};
 
 /**
  * Resolves the intrinsics CloudFormation would (pseudo parameters, Fn::Join, Ref/Fn::GetAtt Arn of
@@ -27,7 +32,8 @@ export function resolveIntrinsics(value: unknown, refs: Record<string, string> =
     if ('Fn::GetAtt' in record) {
       const [id, attribute] = record['Fn::GetAtt'] as [string, string];
       const resolved = refs[`${id}.${attribute}`];
-      if (resolved === undefined) throw new Error(`policy refers to ${id}.${attribute}, which this resolver does not know`);
+      if (resolved === undefined)
+        throw new Error(`policy refers to ${id}.${attribute}, which this resolver does not know`);
       return resolved;
     }
     if ('Fn::Join' in record) {
@@ -56,7 +62,10 @@ export interface SimulatedRequest {
   identityPolicy?: unknown;
 }
 
-const ALLOW_EVERYTHING_FOR = (action: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+const ALLOW_EVERYTHING_FOR = (action: string) => ({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }],
+});
 
 export async function simulate(request: SimulatedRequest): Promise<Verdict> {
   const isService = request.principal.endsWith('.amazonaws.com');
@@ -69,9 +78,16 @@ export async function simulate(request: SimulatedRequest): Promise<Verdict> {
         // What AWS itself puts in every request of an IAM principal: the simulator takes context as given.
         contextVariables: isService
           ? { 'aws:PrincipalServiceName': request.principal, ...request.context }
-          : { 'aws:PrincipalArn': request.principal, 'aws:PrincipalAccount': request.principal.split(':')[4]!, 'aws:PrincipalIsAWSService': 'false', ...request.context },
+          : {
+              'aws:PrincipalArn': request.principal,
+              'aws:PrincipalAccount': request.principal.split(':')[4]!,
+              'aws:PrincipalIsAWSService': 'false',
+              ...request.context,
+            },
       },
-      identityPolicies: isService ? [] : [{ name: 'caller', policy: request.identityPolicy ?? ALLOW_EVERYTHING_FOR(request.action) }],
+      identityPolicies: isService
+        ? []
+        : [{ name: 'caller', policy: request.identityPolicy ?? ALLOW_EVERYTHING_FOR(request.action) }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       resourcePolicy: request.resourcePolicy,
@@ -82,6 +98,7 @@ export async function simulate(request: SimulatedRequest): Promise<Verdict> {
   if (result.resultType !== 'single') throw new Error(`unexpected simulation result ${result.resultType}`);
   const ignored = result.result.ignoredContextKeys ?? [];
   // A context key the simulator drops would make a condition vacuous: fail instead of passing by accident.
-  if (ignored.length > 0) throw new Error(`the simulator ignored context keys ${ignored.join(', ')} for ${request.action}`);
+  if (ignored.length > 0)
+    throw new Error(`the simulator ignored context keys ${ignored.join(', ')} for ${request.action}`);
   return result.overallResult as Verdict;
 }

@@ -40,7 +40,11 @@ export class AwsAutoScalingAdapter implements AutoScalingPort {
     }
     // Both in one request so the group is never in an in-between state (see executors/auto-scaling.ts).
     await this.client.send(
-      new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: groupName, MinSize: change.min, DesiredCapacity: change.desired }),
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: groupName,
+        MinSize: change.min,
+        DesiredCapacity: change.desired,
+      }),
     );
   }
 }

@@ -46,7 +46,10 @@ export class CloudWatchMetricHistory implements MetricHistoryPort {
     this.#metrics = metrics;
   }
 
-  async forTarget(target: Target, now: number): Promise<{ histories: Record<string, MetricHistory>; failures: MetricHistoryFailure[] }> {
+  async forTarget(
+    target: Target,
+    now: number,
+  ): Promise<{ histories: Record<string, MetricHistory>; failures: MetricHistoryFailure[] }> {
     const histories: Record<string, MetricHistory> = {};
     const failures: MetricHistoryFailure[] = [];
     for (const rule of target.policy.rules) {
@@ -72,7 +75,9 @@ export class CloudWatchMetricHistory implements MetricHistoryPort {
     // Concurrent reconciles of targets sharing a metric wait for one request instead of sending their own.
     const pending = this.#inFlight.get(driver);
     if (pending) return pending;
-    const request = this.#fetch(metric, Math.max(span, cached?.span ?? 0), now).finally(() => this.#inFlight.delete(driver));
+    const request = this.#fetch(metric, Math.max(span, cached?.span ?? 0), now).finally(() =>
+      this.#inFlight.delete(driver),
+    );
     this.#inFlight.set(driver, request);
     const fresh = await request;
     this.#cache.set(driver, fresh);
@@ -91,7 +96,11 @@ export class CloudWatchMetricHistory implements MetricHistoryPort {
             {
               Id: 'history',
               MetricStat: {
-                Metric: { Namespace: metric.namespace, MetricName: metric.metricName, Dimensions: metric.dimensions.map((d) => ({ Name: d.name, Value: d.value })) },
+                Metric: {
+                  Namespace: metric.namespace,
+                  MetricName: metric.metricName,
+                  Dimensions: metric.dimensions.map((d) => ({ Name: d.name, Value: d.value })),
+                },
                 Period: HISTORY_PERIOD_SECONDS,
                 Stat: metric.statistic,
               },
@@ -119,7 +128,14 @@ function place(values: Float64Array, result: MetricDataResult, start: number, pe
     const t = timestamps[i]!.getTime() / 1000;
     const index = (t - start) / HISTORY_PERIOD_SECONDS;
     const value = data[i];
-    if (!Number.isInteger(index) || index < 0 || index >= values.length || value === undefined || !Number.isFinite(value)) continue;
+    if (
+      !Number.isInteger(index) ||
+      index < 0 ||
+      index >= values.length ||
+      value === undefined ||
+      !Number.isFinite(value)
+    )
+      continue;
     values[index] = perSecond ? value / HISTORY_PERIOD_SECONDS : value;
   }
 }

@@ -18,10 +18,18 @@ export class AwsProvisionedConcurrencyAdapter implements ProvisionedConcurrencyP
 
   async get(functionName: string, qualifier: string): Promise<ProvisionedConcurrency | undefined> {
     try {
-      const output = await this.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: qualifier }));
+      const output = await this.client.send(
+        new GetProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: qualifier }),
+      );
       const status = output.Status as ProvisionedConcurrency['status'] | undefined;
-      if (output.RequestedProvisionedConcurrentExecutions === undefined || status === undefined || !STATUSES.has(status)) {
-        throw new Error(`GetProvisionedConcurrencyConfig returned ${functionName}:${qualifier} without a requested count or a known status (${String(output.Status)})`);
+      if (
+        output.RequestedProvisionedConcurrentExecutions === undefined ||
+        status === undefined ||
+        !STATUSES.has(status)
+      ) {
+        throw new Error(
+          `GetProvisionedConcurrencyConfig returned ${functionName}:${qualifier} without a requested count or a known status (${String(output.Status)})`,
+        );
       }
       const config: ProvisionedConcurrency = {
         requested: output.RequestedProvisionedConcurrentExecutions,
@@ -40,16 +48,25 @@ export class AwsProvisionedConcurrencyAdapter implements ProvisionedConcurrencyP
 
   async put(functionName: string, qualifier: string, units: number): Promise<void> {
     await this.client.send(
-      new PutProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: qualifier, ProvisionedConcurrentExecutions: units }),
+      new PutProvisionedConcurrencyConfigCommand({
+        FunctionName: functionName,
+        Qualifier: qualifier,
+        ProvisionedConcurrentExecutions: units,
+      }),
     );
   }
 
   async remove(functionName: string, qualifier: string): Promise<void> {
-    await this.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: qualifier }));
+    await this.client.send(
+      new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: functionName, Qualifier: qualifier }),
+    );
   }
 }
 
 function isConfigNotFound(error: unknown): boolean {
   // By name too: a second copy of the SDK (or a test double built like one) fails instanceof.
-  return error instanceof ProvisionedConcurrencyConfigNotFoundException || (error instanceof Error && error.name === 'ProvisionedConcurrencyConfigNotFoundException');
+  return (
+    error instanceof ProvisionedConcurrencyConfigNotFoundException ||
+    (error instanceof Error && error.name === 'ProvisionedConcurrencyConfigNotFoundException')
+  );
 }

@@ -37,19 +37,32 @@ export class SqsShardQueue implements ShardQueue {
       }
     }
     if (failed.length > 0) {
-      throw new ShardDispatchError(failed, retryable, `${failed.length} of ${shards.length} shard(s) could not be queued: shard(s) ${failed.join(', ')}`, { cause });
+      throw new ShardDispatchError(
+        failed,
+        retryable,
+        `${failed.length} of ${shards.length} shard(s) could not be queued: shard(s) ${failed.join(', ')}`,
+        { cause },
+      );
     }
   }
 
   /** Returns the shards still not accepted after SERVICE_FAULT_ATTEMPTS. */
-  private async sendBatch(batch: readonly ShardMessageBody[]): Promise<Array<{ shard: ShardMessageBody['shard']; senderFault: boolean }>> {
+  private async sendBatch(
+    batch: readonly ShardMessageBody[],
+  ): Promise<Array<{ shard: ShardMessageBody['shard']; senderFault: boolean }>> {
     let pending = batch.map((body, i) => ({ body, id: String(i) }));
     const refused: Array<{ shard: ShardMessageBody['shard']; senderFault: boolean }> = [];
     for (let attempt = 1; attempt <= SERVICE_FAULT_ATTEMPTS && pending.length > 0; attempt++) {
-      const entries: SendMessageBatchRequestEntry[] = pending.map(({ body, id }) => ({ Id: id, MessageBody: JSON.stringify(body) }));
-      const response = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+      const entries: SendMessageBatchRequestEntry[] = pending.map(({ body, id }) => ({
+        Id: id,
+        MessageBody: JSON.stringify(body),
+      }));
+      const response = await this.client.send(
+        new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
+      );
       const failures = new Map((response.Failed ?? []).map((f) => [f.Id, f.SenderFault === true]));
-      for (const { body, id } of pending) if (failures.get(id) === true) refused.push({ shard: body.shard, senderFault: true });
+      for (const { body, id } of pending)
+        if (failures.get(id) === true) refused.push({ shard: body.shard, senderFault: true });
       pending = pending.filter(({ id }) => failures.get(id) === false);
     }
     return [...refused, ...pending.map(({ body }) => ({ shard: body.shard, senderFault: false }))];

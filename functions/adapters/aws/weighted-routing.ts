@@ -42,14 +42,22 @@ export class AwsWeightedRoutingAdapter implements WeightedRoutingPort {
     return Object.fromEntries([...set.weighted].map(([id, rrs]) => [id, rrs.Weight]));
   }
 
-  async setWeights(record: WeightedRecord, weights: Record<string, number>, options: { comment?: string } = {}): Promise<void> {
+  async setWeights(
+    record: WeightedRecord,
+    weights: Record<string, number>,
+    options: { comment?: string } = {},
+  ): Promise<void> {
     const set = await this.readSet(record);
     const missing = Object.keys(weights).filter((id) => !set.weighted.has(id));
     if (missing.length) {
-      const notWeighted = set.others.map((r) => r.SetIdentifier).filter((id): id is string => id !== undefined && missing.includes(id));
+      const notWeighted = set.others
+        .map((r) => r.SetIdentifier)
+        .filter((id): id is string => id !== undefined && missing.includes(id));
       throw new PermanentExecutorError(
         `${record.recordName} ${record.recordType} in ${record.hostedZoneId}: no weighted record with SetIdentifier ${missing.join(', ')}` +
-          (notWeighted.length ? ` (${notWeighted.join(', ')} exist${notWeighted.length === 1 ? 's' : ''} with another routing policy)` : '') +
+          (notWeighted.length
+            ? ` (${notWeighted.join(', ')} exist${notWeighted.length === 1 ? 's' : ''} with another routing policy)`
+            : '') +
           `; Route 53 has ${set.weighted.size ? [...set.weighted.keys()].join(', ') : 'no weighted records for this name and type'}`,
         { code: EXECUTOR_ERROR_CODES.unknownSetIdentifier },
       );
@@ -105,7 +113,9 @@ export class AwsWeightedRoutingAdapter implements WeightedRoutingPort {
         ...(output.NextRecordIdentifier !== undefined ? { StartRecordIdentifier: output.NextRecordIdentifier } : {}),
       };
     }
-    throw new Error(`ListResourceRecordSets for ${record.recordName} ${record.recordType} in ${record.hostedZoneId} was still truncated after ${MAX_PAGES} pages`);
+    throw new Error(
+      `ListResourceRecordSets for ${record.recordName} ${record.recordType} in ${record.hostedZoneId} was still truncated after ${MAX_PAGES} pages`,
+    );
   }
 }
 

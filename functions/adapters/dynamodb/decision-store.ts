@@ -6,7 +6,13 @@
  * Decision items are laid out for the DynamoDB console: `summary`, `status`, `decidedAt` (ISO) and the
  * decision's fields are top-level attributes, newest last in the partition.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { sameAllocation } from '../../domain/allocation';
 import { z } from 'zod';
 import {
@@ -74,9 +80,19 @@ export const decisionRecordSchema = decisionSchema.extend({
 });
 
 export const storedTargetStateSchema = targetStateSchema.extend({
-  pending: z.object({ decisionId: z.string(), decisionKey: z.string(), at: z.number(), owner: z.string().optional(), leaseUntil: z.number().optional() }).optional(),
+  pending: z
+    .object({
+      decisionId: z.string(),
+      decisionKey: z.string(),
+      at: z.number(),
+      owner: z.string().optional(),
+      leaseUntil: z.number().optional(),
+    })
+    .optional(),
   lastSummary: z.string().optional(),
-  lastPermanentFailure: z.object({ decisionId: z.string(), desired: allocationSchema, at: z.number(), error: errorSchema }).optional(),
+  lastPermanentFailure: z
+    .object({ decisionId: z.string(), desired: allocationSchema, at: z.number(), error: errorSchema })
+    .optional(),
 });
 
 export function decisionId(targetId: string, version: number): string {
@@ -123,7 +139,9 @@ export class DynamoDecisionStore implements DecisionStore {
 
   async getState(targetId: string): Promise<StoredTargetState | undefined> {
     // Strongly consistent: the version read here is the one the next conditional write is checked against.
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.stateTable, Key: { targetId }, ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.stateTable, Key: { targetId }, ConsistentRead: true }),
+    );
     if (!Item) return undefined;
     const parsed = storedTargetStateSchema.safeParse(Item);
     // A state that does not parse cannot be decided on safely; the caller fails this target only.
@@ -131,7 +149,12 @@ export class DynamoDecisionStore implements DecisionStore {
     return parsed.data;
   }
 
-  async record(decision: Decision, expectedVersion: number | undefined, status: 'planned' | 'shadow' | 'skipped', claim?: PlanClaim): Promise<DecisionRecord> {
+  async record(
+    decision: Decision,
+    expectedVersion: number | undefined,
+    status: 'planned' | 'shadow' | 'skipped',
+    claim?: PlanClaim,
+  ): Promise<DecisionRecord> {
     const record = this.toRecord(decision, expectedVersion, status);
     const values: Record<string, unknown> = {
       ':version': record.version,
@@ -144,21 +167,48 @@ export class DynamoDecisionStore implements DecisionStore {
     if (expectedVersion !== undefined) values[':expected'] = expectedVersion;
     if (status === 'planned') {
       update += ', pending = :pending';
-      values[':pending'] = { decisionId: record.decisionId, decisionKey: record.decisionKey, at: decision.at, ...(claim ? { owner: claim.owner, leaseUntil: claim.leaseUntil } : {}) };
+      values[':pending'] = {
+        decisionId: record.decisionId,
+        decisionKey: record.decisionKey,
+        at: decision.at,
+        ...(claim ? { owner: claim.owner, leaseUntil: claim.leaseUntil } : {}),
+      };
       // Never plan over an unconfirmed plan: that one must be repaired (or marked) first.
       condition = `(${condition}) AND attribute_not_exists(pending)`;
     }
     try {
       await this.transact(decision.targetId, expectedVersion, [
-        { Put: { TableName: this.decisionsTable, Item: this.toItem(record), ConditionExpression: 'attribute_not_exists(decisionKey)' } },
-        { Update: { TableName: this.stateTable, Key: { targetId: decision.targetId }, UpdateExpression: update, ConditionExpression: condition, ExpressionAttributeValues: values } },
+        {
+          Put: {
+            TableName: this.decisionsTable,
+            Item: this.toItem(record),
+            ConditionExpression: 'attribute_not_exists(decisionKey)',
+          },
+        },
+        {
+          Update: {
+            TableName: this.stateTable,
+            Key: { targetId: decision.targetId },
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeValues: values,
+          },
+        },
       ]);
     } catch (error) {
       // A lost response (or the SDK's retry of a transaction that had landed, refused by its own condition)
       // would leave this invocation's own plan pending until its lease ran out. The claim's owner is unique
       // to this invocation, so a pending plan carrying it proves the transaction landed.
-      if (status === 'planned' && claim && (await this.pendingOwnedBy(decision.targetId, record.decisionId, claim.owner))) {
-        this.logger.warn('recording looked failed but the plan is stored under this invocation; continuing with it', { targetId: decision.targetId, decisionId: record.decisionId, error: (error as Error).name });
+      if (
+        status === 'planned' &&
+        claim &&
+        (await this.pendingOwnedBy(decision.targetId, record.decisionId, claim.owner))
+      ) {
+        this.logger.warn('recording looked failed but the plan is stored under this invocation; continuing with it', {
+          targetId: decision.targetId,
+          decisionId: record.decisionId,
+          error: (error as Error).name,
+        });
         return record;
       }
       throw error;
@@ -166,9 +216,17 @@ export class DynamoDecisionStore implements DecisionStore {
     return record;
   }
 
-  async claimPending(targetId: string, seen: NonNullable<StoredTargetState['pending']>, claim: PlanClaim): Promise<boolean> {
+  async claimPending(
+    targetId: string,
+    seen: NonNullable<StoredTargetState['pending']>,
+    claim: PlanClaim,
+  ): Promise<boolean> {
     const names: Record<string, string> = { '#owner': 'owner', '#lease': 'leaseUntil' };
-    const values: Record<string, unknown> = { ':decisionId': seen.decisionId, ':owner': claim.owner, ':lease': claim.leaseUntil };
+    const values: Record<string, unknown> = {
+      ':decisionId': seen.decisionId,
+      ':owner': claim.owner,
+      ':lease': claim.leaseUntil,
+    };
     const conditions = ['pending.decisionId = :decisionId'];
     // Compare-and-swap on the claim exactly as read: of several invocations that saw the same expired lease,
     // the first write wins and every other one fails its condition.
@@ -200,7 +258,12 @@ export class DynamoDecisionStore implements DecisionStore {
     }
   }
 
-  async markOutcome(record: DecisionRecord, status: PlanOutcomeStatus, outcome: DecisionOutcome, owner?: string): Promise<MarkResult> {
+  async markOutcome(
+    record: DecisionRecord,
+    status: PlanOutcomeStatus,
+    outcome: DecisionOutcome,
+    owner?: string,
+  ): Promise<MarkResult> {
     const stored = withoutUndefined({ ...outcome, ...(owner === undefined ? {} : { by: owner }) });
     const decisionUpdate = {
       TableName: this.decisionsTable,
@@ -229,7 +292,9 @@ export class DynamoDecisionStore implements DecisionStore {
       ExpressionAttributeValues: values,
     };
     try {
-      await this.doc.send(new TransactWriteCommand({ TransactItems: [{ Update: decisionUpdate }, { Update: stateUpdate }] }));
+      await this.doc.send(
+        new TransactWriteCommand({ TransactItems: [{ Update: decisionUpdate }, { Update: stateUpdate }] }),
+      );
       return 'marked';
     } catch (error) {
       const reasons = cancellationReasons(error);
@@ -237,7 +302,7 @@ export class DynamoDecisionStore implements DecisionStore {
       // Settled already: by this owner (a retry of a transaction whose response was lost), or by someone else.
       const current = await this.getByKey(record.targetId, record.decisionKey);
       if (owner !== undefined && current?.status === status && current.outcome?.by === owner) return 'marked';
-      this.logger.warn('plan is no longer this invocation\'s to settle; nothing marked', {
+      this.logger.warn("plan is no longer this invocation's to settle; nothing marked", {
         targetId: record.targetId,
         decisionId: record.decisionId,
         status,
@@ -257,7 +322,12 @@ export class DynamoDecisionStore implements DecisionStore {
           UpdateExpression: 'SET version = version + :one, updatedAt = :updatedAt REMOVE pending',
           ConditionExpression: 'pending.decisionId = :decisionId AND pending.#owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':one': 1, ':updatedAt': isoSeconds(at), ':decisionId': decisionId, ':owner': owner },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':updatedAt': isoSeconds(at),
+            ':decisionId': decisionId,
+            ':owner': owner,
+          },
         }),
       );
       return 'marked';
@@ -277,7 +347,9 @@ export class DynamoDecisionStore implements DecisionStore {
   }
 
   private async getByKey(targetId: string, key: string): Promise<DecisionRecord | undefined> {
-    const { Item } = await this.doc.send(new GetCommand({ TableName: this.decisionsTable, Key: { targetId, decisionKey: key }, ConsistentRead: true }));
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.decisionsTable, Key: { targetId, decisionKey: key }, ConsistentRead: true }),
+    );
     const parsed = Item ? decisionRecordSchema.safeParse(Item) : undefined;
     return parsed?.success ? parsed.data : undefined;
   }
@@ -294,7 +366,8 @@ export class DynamoDecisionStore implements DecisionStore {
     const item = Items?.[0];
     if (!item) return undefined;
     const parsed = decisionRecordSchema.safeParse(item);
-    if (!parsed.success) throw new CorruptItemError(this.decisionsTable, { decisionId: id }, formatIssues(parsed.error));
+    if (!parsed.success)
+      throw new CorruptItemError(this.decisionsTable, { decisionId: id }, formatIssues(parsed.error));
     return parsed.data;
   }
 
@@ -306,8 +379,12 @@ export class DynamoDecisionStore implements DecisionStore {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.decisionsTable,
-          KeyConditionExpression: options.since === undefined ? 'targetId = :t' : 'targetId = :t AND decisionKey >= :since',
-          ExpressionAttributeValues: { ':t': targetId, ...(options.since === undefined ? {} : { ':since': isoSeconds(options.since) }) },
+          KeyConditionExpression:
+            options.since === undefined ? 'targetId = :t' : 'targetId = :t AND decisionKey >= :since',
+          ExpressionAttributeValues: {
+            ':t': targetId,
+            ...(options.since === undefined ? {} : { ':since': isoSeconds(options.since) }),
+          },
           ScanIndexForward: false,
           Limit: limit - records.length,
           ExclusiveStartKey: startKey,
@@ -316,14 +393,25 @@ export class DynamoDecisionStore implements DecisionStore {
       for (const item of page.Items ?? []) {
         const parsed = decisionRecordSchema.safeParse(item);
         if (parsed.success) records.push(parsed.data);
-        else this.logger.warn('skipping corrupt decision item', { table: this.decisionsTable, targetId, decisionKey: item.decisionKey, issues: formatIssues(parsed.error) });
+        else
+          this.logger.warn('skipping corrupt decision item', {
+            table: this.decisionsTable,
+            targetId,
+            decisionKey: item.decisionKey,
+            issues: formatIssues(parsed.error),
+          });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey && records.length < limit);
     return records;
   }
 
-  async setMode(targetId: string, mode: TargetMode, actor: { by: string; reason: string }, now: number): Promise<DecisionRecord> {
+  async setMode(
+    targetId: string,
+    mode: TargetMode,
+    actor: { by: string; reason: string },
+    now: number,
+  ): Promise<DecisionRecord> {
     targetModeSchema.parse(mode);
     if (!actor.by.trim() || !actor.reason.trim()) throw new TypeError('a mode change needs who (by) and why (reason)');
     for (let attempt = 1; ; attempt++) {
@@ -348,7 +436,10 @@ export class DynamoDecisionStore implements DecisionStore {
         considered: [],
       };
       if (current) decision.current = current;
-      const record: DecisionRecord = { ...this.toRecord(decision, state?.version, 'skipped'), actor: { by: actor.by, reason: actor.reason } };
+      const record: DecisionRecord = {
+        ...this.toRecord(decision, state?.version, 'skipped'),
+        actor: { by: actor.by, reason: actor.reason },
+      };
       const values: Record<string, unknown> = {
         ':version': record.version,
         ':decisionId': record.decisionId,
@@ -359,12 +450,19 @@ export class DynamoDecisionStore implements DecisionStore {
       if (state) values[':expected'] = state.version;
       try {
         await this.transact(targetId, state?.version, [
-          { Put: { TableName: this.decisionsTable, Item: this.toItem(record), ConditionExpression: 'attribute_not_exists(decisionKey)' } },
+          {
+            Put: {
+              TableName: this.decisionsTable,
+              Item: this.toItem(record),
+              ConditionExpression: 'attribute_not_exists(decisionKey)',
+            },
+          },
           {
             Update: {
               TableName: this.stateTable,
               Key: { targetId },
-              UpdateExpression: 'SET version = :version, lastDecisionId = :decisionId, lastSummary = :summary, updatedAt = :updatedAt, modeOverride = :override',
+              UpdateExpression:
+                'SET version = :version, lastDecisionId = :decisionId, lastSummary = :summary, updatedAt = :updatedAt, modeOverride = :override',
               ConditionExpression: state ? 'version = :expected' : 'attribute_not_exists(targetId)',
               ExpressionAttributeValues: values,
             },
@@ -379,7 +477,13 @@ export class DynamoDecisionStore implements DecisionStore {
 
   private toRecord(decision: Decision, expectedVersion: number | undefined, status: DecisionStatus): DecisionRecord {
     const version = (expectedVersion ?? 0) + 1;
-    return { ...decision, decisionId: decisionId(decision.targetId, version), decisionKey: decisionKey(decision.at, version), version, status };
+    return {
+      ...decision,
+      decisionId: decisionId(decision.targetId, version),
+      decisionKey: decisionKey(decision.at, version),
+      version,
+      status,
+    };
   }
 
   private toItem(record: DecisionRecord): Record<string, unknown> {
@@ -395,14 +499,20 @@ export class DynamoDecisionStore implements DecisionStore {
   }
 
   /** Runs a decision+state transaction; a lost optimistic-lock race becomes ConcurrentDecisionError. */
-  private async transact(targetId: string, expectedVersion: number | undefined, items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>): Promise<void> {
+  private async transact(
+    targetId: string,
+    expectedVersion: number | undefined,
+    items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>,
+  ): Promise<void> {
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
       const reasons = cancellationReasons(error);
       // Condition failed: the version moved. TransactionConflict: another transaction is writing the same
       // state item right now. Both mean another decider is ahead of us.
-      const lost = reasons?.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict') || (error as Error).name === 'TransactionConflictException';
+      const lost =
+        reasons?.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict') ||
+        (error as Error).name === 'TransactionConflictException';
       if (lost) throw new ConcurrentDecisionError(targetId, expectedVersion, { cause: error });
       throw error;
     }
@@ -452,7 +562,12 @@ function settledStateChanges(
   } else if (status === 'superseded' && outcome.observed) moveTo(record.current, outcome.observed);
   else if (status === 'failed' && outcome.error && !outcome.error.retryable) {
     sets.push('lastPermanentFailure = :failure');
-    values[':failure'] = { decisionId: record.decisionId, desired: record.desired, at: outcome.at, error: outcome.error };
+    values[':failure'] = {
+      decisionId: record.decisionId,
+      desired: record.desired,
+      at: outcome.at,
+      error: outcome.error,
+    };
   }
   return { sets, removes, values, names };
 }
@@ -463,7 +578,10 @@ function settledStateChanges(
  */
 function initialAllocation(target: Pick<Target, 'resource' | 'policy'> | undefined): Allocation {
   if (target?.resource.kind === 'route53-weighted') {
-    return allocationSchema.parse({ kind: 'weights', weights: Object.fromEntries(target.resource.endpoints.map((e) => [e.setIdentifier, e.weight])) });
+    return allocationSchema.parse({
+      kind: 'weights',
+      weights: Object.fromEntries(target.resource.endpoints.map((e) => [e.setIdentifier, e.weight])),
+    });
   }
   const allocation = target?.policy.fallback.allocation ?? 0;
   return { kind: 'capacity', desired: allocation, floor: Math.min(allocation, target?.policy.bounds.min ?? 0) };

@@ -8,7 +8,13 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { driverSchema, type Driver } from '../../domain/model';
 import type { DriverStore, PutDriverResult } from '../../ports';
 import { withoutUndefined } from './items';
-import { cancellationReasons, isConditionFailure, onlyConditionFailures, silentLogger, type StoreLogger } from './errors';
+import {
+  cancellationReasons,
+  isConditionFailure,
+  onlyConditionFailures,
+  silentLogger,
+  type StoreLogger,
+} from './errors';
 
 export function driverKey(driver: Pick<Driver, 'kind' | 'name' | 'id'>): string {
   return `${driver.kind}#${driver.name}#${driver.id}`;
@@ -61,7 +67,9 @@ export class DynamoDriverStore implements DriverStore {
       const reasons = cancellationReasons(error);
       if (!reasons || !onlyConditionFailures(reasons)) throw error;
       const refused = reasons.filter(isConditionFailure).map((r) => storedObservation(r.Item));
-      const same = refused.every((old) => old?.observedAt === driver.observedAt && old.eventId === driver.lineage.eventId);
+      const same = refused.every(
+        (old) => old?.observedAt === driver.observedAt && old.eventId === driver.lineage.eventId,
+      );
       return same ? 'duplicate' : 'out-of-order';
     }
   }
@@ -85,7 +93,10 @@ export class DynamoDriverStore implements DriverStore {
         KeyConditionExpression: 'targetId = :targetId',
         ...(now === undefined
           ? { ExpressionAttributeValues: { ':targetId': targetId } }
-          : { FilterExpression: 'expiresAt > :now', ExpressionAttributeValues: { ':targetId': targetId, ':now': now } }),
+          : {
+              FilterExpression: 'expiresAt > :now',
+              ExpressionAttributeValues: { ':targetId': targetId, ':now': now },
+            }),
       },
     );
     for await (const page of pages) {
@@ -107,7 +118,9 @@ export class DynamoDriverStore implements DriverStore {
 }
 
 /** The old item returned by ReturnValuesOnConditionCheckFailure (raw AttributeValues: errors bypass the document client's unmarshalling). */
-function storedObservation(item: Record<string, unknown> | undefined): { observedAt: unknown; eventId: unknown } | undefined {
+function storedObservation(
+  item: Record<string, unknown> | undefined,
+): { observedAt: unknown; eventId: unknown } | undefined {
   if (!item) return undefined;
   const plain = isAttributeValueMap(item) ? unmarshall(item as Record<string, AttributeValue>) : item;
   const lineage = plain.lineage as { eventId?: unknown } | undefined;

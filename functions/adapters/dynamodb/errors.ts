@@ -11,7 +11,10 @@ export class ConcurrentDecisionError extends Error {
     readonly expectedVersion: number | undefined,
     options?: { cause?: unknown },
   ) {
-    super(`target ${targetId}: state is no longer at version ${expectedVersion ?? '(none)'}; another decider recorded first`, options);
+    super(
+      `target ${targetId}: state is no longer at version ${expectedVersion ?? '(none)'}; another decider recorded first`,
+      options,
+    );
   }
 }
 
@@ -33,7 +36,9 @@ export class UnknownTargetError extends Error {
   override readonly name = 'UnknownTargetError';
   readonly retryable = false;
   constructor(readonly targetId: string) {
-    super(`unknown target "${targetId}": it is not in the configuration given to the decision store and has no recorded decision`);
+    super(
+      `unknown target "${targetId}": it is not in the configuration given to the decision store and has no recorded decision`,
+    );
   }
 }
 

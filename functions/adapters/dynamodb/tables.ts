@@ -60,7 +60,12 @@ export const TABLES = [DRIVERS_TABLE, DECISIONS_TABLE, STATE_TABLE, IDEMPOTENCY_
 export type TableNames = Record<TableDefinition['id'], string>;
 
 export function tableNames(prefix: string): TableNames {
-  return { drivers: `${prefix}-drivers`, decisions: `${prefix}-decisions`, state: `${prefix}-state`, idempotency: `${prefix}-idempotency` };
+  return {
+    drivers: `${prefix}-drivers`,
+    decisions: `${prefix}-decisions`,
+    state: `${prefix}-state`,
+    idempotency: `${prefix}-idempotency`,
+  };
 }
 
 /** CreateTable input (on-demand) for DynamoDB Local and any SDK-created table. */

@@ -17,8 +17,13 @@ function describeOutput(group: { desired: number; min: number; max: number }): D
     AutoScalingGroups: [
       {
         AutoScalingGroupName: 'web-prod',
-        AutoScalingGroupARN: 'arn:aws:autoscaling:us-east-1:111122223333:autoScalingGroup:930d940e-891e-4781-a11a-7b0acd480f03:autoScalingGroupName/web-prod',
-        LaunchTemplate: { LaunchTemplateName: 'web-prod', LaunchTemplateId: 'lt-0123456789abcdef0', Version: '$Default' },
+        AutoScalingGroupARN:
+          'arn:aws:autoscaling:us-east-1:111122223333:autoScalingGroup:930d940e-891e-4781-a11a-7b0acd480f03:autoScalingGroupName/web-prod',
+        LaunchTemplate: {
+          LaunchTemplateName: 'web-prod',
+          LaunchTemplateId: 'lt-0123456789abcdef0',
+          Version: '$Default',
+        },
         MinSize: group.min,
         MaxSize: group.max,
         DesiredCapacity: group.desired,
@@ -46,7 +51,8 @@ function describeOutput(group: { desired: number; min: number; max: number }): D
         Tags: [],
         TerminationPolicies: ['Default'],
         NewInstancesProtectedFromScaleIn: false,
-        ServiceLinkedRoleARN: 'arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+        ServiceLinkedRoleARN:
+          'arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
       },
     ],
   };

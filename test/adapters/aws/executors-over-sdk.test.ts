@@ -2,17 +2,30 @@
  * The executors on the real AWS adapters, with the SDK mocked at the client boundary: what the reconcile
  * service will run in production, minus the network.
  */
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, SetDesiredCapacityCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import {
   DeleteProvisionedConcurrencyConfigCommand,
   GetProvisionedConcurrencyConfigCommand,
   LambdaClient,
   PutProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AwsAutoScalingAdapter, AwsProvisionedConcurrencyAdapter, AwsWeightedRoutingAdapter } from '../../../functions/adapters/aws';
+import {
+  AwsAutoScalingAdapter,
+  AwsProvisionedConcurrencyAdapter,
+  AwsWeightedRoutingAdapter,
+} from '../../../functions/adapters/aws';
 import { createExecutors } from '../../../functions/executors';
 import { TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
 import { asgTarget, FakeClock, instantRetry, lambdaTarget, routingTarget } from '../../unit/executors/fakes';
@@ -22,7 +35,11 @@ describe('executors over the AWS SDK adapters', () => {
   const autoScalingMock = mockClient(AutoScalingClient);
   const lambdaMock = mockClient(LambdaClient);
   const route53Mock = mockClient(Route53Client);
-  const clients = [new AutoScalingClient({ region: 'us-east-1' }), new LambdaClient({ region: 'us-east-1' }), new Route53Client({ region: 'us-east-1' })] as const;
+  const clients = [
+    new AutoScalingClient({ region: 'us-east-1' }),
+    new LambdaClient({ region: 'us-east-1' }),
+    new Route53Client({ region: 'us-east-1' }),
+  ] as const;
   let clock: FakeClock;
   let executors: ReturnType<typeof createExecutors>;
 
@@ -45,7 +62,16 @@ describe('executors over the AWS SDK adapters', () => {
   it('ec2-asg: throttled twice, then one SetDesiredCapacity lands', async () => {
     autoScalingMock.on(DescribeAutoScalingGroupsCommand).resolves({
       AutoScalingGroups: [
-        { AutoScalingGroupName: 'web-prod', MinSize: 2, MaxSize: 40, DesiredCapacity: 4, DefaultCooldown: 300, AvailabilityZones: ['us-east-1a'], HealthCheckType: 'EC2', CreatedTime: new Date('2026-11-01T08:00:00Z') },
+        {
+          AutoScalingGroupName: 'web-prod',
+          MinSize: 2,
+          MaxSize: 40,
+          DesiredCapacity: 4,
+          DefaultCooldown: 300,
+          AvailabilityZones: ['us-east-1a'],
+          HealthCheckType: 'EC2',
+          CreatedTime: new Date('2026-11-01T08:00:00Z'),
+        },
       ],
     });
     autoScalingMock
@@ -53,20 +79,39 @@ describe('executors over the AWS SDK adapters', () => {
       .rejectsOnce(sdkErrors.autoScalingThrottling())
       .rejectsOnce(sdkErrors.autoScalingThrottling())
       .resolves({});
-    await expect(executors['ec2-asg'].apply(asgTarget(), { type: 'set-capacity', desired: 12, floor: 2 }, 'web-asg:42#0')).resolves.toEqual({
+    await expect(
+      executors['ec2-asg'].apply(asgTarget(), { type: 'set-capacity', desired: 12, floor: 2 }, 'web-asg:42#0'),
+    ).resolves.toEqual({
       status: 'applied',
       detail: 'SetDesiredCapacity web-prod 4→12 (attempt 3)',
     });
     expect(autoScalingMock).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 3);
-    expect(autoScalingMock).toHaveReceivedCommandWith(SetDesiredCapacityCommand, { AutoScalingGroupName: 'web-prod', DesiredCapacity: 12, HonorCooldown: false });
+    expect(autoScalingMock).toHaveReceivedCommandWith(SetDesiredCapacityCommand, {
+      AutoScalingGroupName: 'web-prod',
+      DesiredCapacity: 12,
+      HonorCooldown: false,
+    });
     expect(autoScalingMock).not.toHaveReceivedCommand(UpdateAutoScalingGroupCommand);
   });
 
   it('ec2-asg: desired above MaxSize fails permanently without any write', async () => {
     autoScalingMock.on(DescribeAutoScalingGroupsCommand).resolves({
-      AutoScalingGroups: [{ AutoScalingGroupName: 'web-prod', MinSize: 2, MaxSize: 40, DesiredCapacity: 30, DefaultCooldown: 300, AvailabilityZones: ['us-east-1a'], HealthCheckType: 'EC2', CreatedTime: new Date() }],
+      AutoScalingGroups: [
+        {
+          AutoScalingGroupName: 'web-prod',
+          MinSize: 2,
+          MaxSize: 40,
+          DesiredCapacity: 30,
+          DefaultCooldown: 300,
+          AvailabilityZones: ['us-east-1a'],
+          HealthCheckType: 'EC2',
+          CreatedTime: new Date(),
+        },
+      ],
     });
-    await expect(executors['ec2-asg'].apply(asgTarget(), { type: 'set-capacity', desired: 41, floor: 2 }, 'web-asg:43#0')).rejects.toMatchObject({
+    await expect(
+      executors['ec2-asg'].apply(asgTarget(), { type: 'set-capacity', desired: 41, floor: 2 }, 'web-asg:43#0'),
+    ).rejects.toMatchObject({
       retryable: false,
       code: 'DesiredAboveMaxSize',
     });
@@ -75,35 +120,66 @@ describe('executors over the AWS SDK adapters', () => {
   });
 
   it('lambda: pre-warm puts a config on a qualifier that has none; the window end deletes it', async () => {
-    lambdaMock.on(GetProvisionedConcurrencyConfigCommand).rejectsOnce(sdkErrors.provisionedConcurrencyConfigNotFound()).resolves({
-      RequestedProvisionedConcurrentExecutions: 20,
-      AllocatedProvisionedConcurrentExecutions: 20,
-      AvailableProvisionedConcurrentExecutions: 20,
-      Status: 'READY',
-    });
-    lambdaMock.on(PutProvisionedConcurrencyConfigCommand).resolves({ RequestedProvisionedConcurrentExecutions: 20, Status: 'IN_PROGRESS' });
+    lambdaMock
+      .on(GetProvisionedConcurrencyConfigCommand)
+      .rejectsOnce(sdkErrors.provisionedConcurrencyConfigNotFound())
+      .resolves({
+        RequestedProvisionedConcurrentExecutions: 20,
+        AllocatedProvisionedConcurrentExecutions: 20,
+        AvailableProvisionedConcurrentExecutions: 20,
+        Status: 'READY',
+      });
+    lambdaMock
+      .on(PutProvisionedConcurrencyConfigCommand)
+      .resolves({ RequestedProvisionedConcurrentExecutions: 20, Status: 'IN_PROGRESS' });
     lambdaMock.on(DeleteProvisionedConcurrencyConfigCommand).resolves({});
     const executor = executors['lambda-provisioned-concurrency'];
-    await expect(executor.apply(lambdaTarget(), { type: 'set-capacity', desired: 20, floor: 0 }, 'checkout-fn:7#0')).resolves.toMatchObject({ status: 'applied' });
-    await expect(executor.apply(lambdaTarget(), { type: 'set-capacity', desired: 0, floor: 0 }, 'checkout-fn:8#0')).resolves.toEqual({
+    await expect(
+      executor.apply(lambdaTarget(), { type: 'set-capacity', desired: 20, floor: 0 }, 'checkout-fn:7#0'),
+    ).resolves.toMatchObject({ status: 'applied' });
+    await expect(
+      executor.apply(lambdaTarget(), { type: 'set-capacity', desired: 0, floor: 0 }, 'checkout-fn:8#0'),
+    ).resolves.toEqual({
       status: 'applied',
       detail: 'DeleteProvisionedConcurrencyConfig checkout:live 20→0',
     });
-    expect(lambdaMock).toHaveReceivedCommandWith(PutProvisionedConcurrencyConfigCommand, { FunctionName: 'checkout', Qualifier: 'live', ProvisionedConcurrentExecutions: 20 });
+    expect(lambdaMock).toHaveReceivedCommandWith(PutProvisionedConcurrencyConfigCommand, {
+      FunctionName: 'checkout',
+      Qualifier: 'live',
+      ProvisionedConcurrentExecutions: 20,
+    });
     expect(lambdaMock).toHaveReceivedCommandTimes(DeleteProvisionedConcurrencyConfigCommand, 1);
   });
 
   it('route53: PriorRequestNotComplete once, then the batch lands; every attempt re-reads', async () => {
-    const record = (id: string, weight: number) => ({ Name: 'api.example.com.', Type: 'CNAME' as const, SetIdentifier: id, Weight: weight, TTL: 60, ResourceRecords: [{ Value: `api-${id}.example.com` }] });
-    route53Mock.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [record('us-east-1', 70), record('eu-west-1', 30)], IsTruncated: false, MaxItems: 300 });
+    const record = (id: string, weight: number) => ({
+      Name: 'api.example.com.',
+      Type: 'CNAME' as const,
+      SetIdentifier: id,
+      Weight: weight,
+      TTL: 60,
+      ResourceRecords: [{ Value: `api-${id}.example.com` }],
+    });
+    route53Mock
+      .on(ListResourceRecordSetsCommand)
+      .resolves({
+        ResourceRecordSets: [record('us-east-1', 70), record('eu-west-1', 30)],
+        IsTruncated: false,
+        MaxItems: 300,
+      });
     route53Mock
       .on(ChangeResourceRecordSetsCommand)
       .rejectsOnce(sdkErrors.priorRequestNotComplete())
       .resolves({ ChangeInfo: { Id: '/change/C2682N5HXP0BZ4', Status: 'PENDING', SubmittedAt: new Date() } });
-    const result = await executors['route53-weighted'].apply(routingTarget(), { type: 'set-weights', weights: { 'us-east-1': 0, 'eu-west-1': 100 } }, 'api-routing:3#0');
+    const result = await executors['route53-weighted'].apply(
+      routingTarget(),
+      { type: 'set-weights', weights: { 'us-east-1': 0, 'eu-west-1': 100 } },
+      'api-routing:3#0',
+    );
     expect(result).toEqual({
       status: 'applied',
-      detail: 'ChangeResourceRecordSets api.example.com CNAME in Z0123456789ABCDEFGHIJ UPSERT us-east-1 70→0, eu-west-1 30→100 (attempt 2)',
+      detail:
+        'ChangeResourceRecordSets api.example.com CNAME in Z0123456789ABCDEFGHIJ UPSERT us-east-1 70→0, eu-west-1 30→100 (attempt 2)',
     });
     expect(route53Mock).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 2);
     // per attempt: getWeights lists once, setWeights lists again to copy the records

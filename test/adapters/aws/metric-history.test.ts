@@ -6,7 +6,11 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { CloudWatchMetricHistory, HISTORY_REFRESH_SECONDS, HISTORY_STALE_AFTER_SECONDS } from '../../../functions/adapters/aws/metric-history';
+import {
+  CloudWatchMetricHistory,
+  HISTORY_REFRESH_SECONDS,
+  HISTORY_STALE_AFTER_SECONDS,
+} from '../../../functions/adapters/aws/metric-history';
 import { parseConfig } from '../../../functions/domain/config';
 import { decide } from '../../../functions/domain/engine';
 import { capacityState, metric } from '../../unit/domain/builders';
@@ -22,7 +26,13 @@ const config = parseConfig(
         name: 'requests',
         kind: 'metric',
         targets: ['web-asg'],
-        cloudwatch: { namespace: 'AWS/ApplicationELB', metricName: 'RequestCount', dimensions: [{ name: 'LoadBalancer', value: 'app/web/123' }], statistic: 'Sum', perSecond: true },
+        cloudwatch: {
+          namespace: 'AWS/ApplicationELB',
+          metricName: 'RequestCount',
+          dimensions: [{ name: 'LoadBalancer', value: 'app/web/123' }],
+          statistic: 'Sum',
+          perSecond: true,
+        },
       },
       { name: 'queue', kind: 'metric', targets: ['web-asg'] },
     ],
@@ -51,7 +61,10 @@ const target = config.targets[0]!;
 
 function minutes(count: number, perMinute: (i: number) => number, end = END): { Timestamps: Date[]; Values: number[] } {
   const start = end - count * 60;
-  return { Timestamps: Array.from({ length: count }, (_, i) => new Date((start + i * 60) * 1000)), Values: Array.from({ length: count }, (_, i) => perMinute(i)) };
+  return {
+    Timestamps: Array.from({ length: count }, (_, i) => new Date((start + i * 60) * 1000)),
+    Values: Array.from({ length: count }, (_, i) => perMinute(i)),
+  };
 }
 
 describe('CloudWatchMetricHistory', () => {
@@ -82,7 +95,15 @@ describe('CloudWatchMetricHistory', () => {
         {
           Id: 'history',
           ReturnData: true,
-          MetricStat: { Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: [{ Name: 'LoadBalancer', Value: 'app/web/123' }] }, Period: 60, Stat: 'Sum' },
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/ApplicationELB',
+              MetricName: 'RequestCount',
+              Dimensions: [{ Name: 'LoadBalancer', Value: 'app/web/123' }],
+            },
+            Period: 60,
+            Stat: 'Sum',
+          },
         },
       ],
     });
@@ -99,9 +120,26 @@ describe('CloudWatchMetricHistory', () => {
   });
 
   it('follows NextToken and asks for more than a week when the rule forecasts', async () => {
-    const forecasting = { ...target, policy: { ...target.policy, rules: [{ kind: 'metric' as const, driver: 'requests', targetPerUnit: 250, scaleInTolerance: 0.1, forecast: { mode: 'shadow' as const, leadTimeSeconds: 600 } }] } };
+    const forecasting = {
+      ...target,
+      policy: {
+        ...target.policy,
+        rules: [
+          {
+            kind: 'metric' as const,
+            driver: 'requests',
+            targetPerUnit: 250,
+            scaleInTolerance: 0.1,
+            forecast: { mode: 'shadow' as const, leadTimeSeconds: 600 },
+          },
+        ],
+      },
+    };
     cw.on(GetMetricDataCommand)
-      .resolvesOnce({ MetricDataResults: [{ Id: 'history', ...minutes(60, () => 600, END - 60 * 60) }], NextToken: 'page-2' })
+      .resolvesOnce({
+        MetricDataResults: [{ Id: 'history', ...minutes(60, () => 600, END - 60 * 60) }],
+        NextToken: 'page-2',
+      })
       .resolvesOnce({ MetricDataResults: [{ Id: 'history', ...minutes(60, () => 1200) }] });
     const port = new CloudWatchMetricHistory(new CloudWatchClient({}), config);
     const { histories } = await port.forTarget(forecasting, NOW);
@@ -113,15 +151,22 @@ describe('CloudWatchMetricHistory', () => {
   });
 
   it('a failed read leaves the metric out (or keeps a recent cache) and reports it; it never throws', async () => {
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'Throttling',
+      $metadata: { httpStatusCode: 400 },
+    });
     cw.on(GetMetricDataCommand).rejectsOnce(throttled);
     const port = new CloudWatchMetricHistory(new CloudWatchClient({}), config);
     const cold = await port.forTarget(target, NOW);
     expect(cold.histories).toEqual({});
-    expect(cold.failures).toEqual([{ driver: 'requests', error: expect.stringContaining('Throttling'), retryable: true }]);
+    expect(cold.failures).toEqual([
+      { driver: 'requests', error: expect.stringContaining('Throttling'), retryable: true },
+    ]);
 
     cw.reset();
-    cw.on(GetMetricDataCommand).resolvesOnce({ MetricDataResults: [{ Id: 'history', ...minutes(120, () => 60_000) }] }).rejects(throttled);
+    cw.on(GetMetricDataCommand)
+      .resolvesOnce({ MetricDataResults: [{ Id: 'history', ...minutes(120, () => 60_000) }] })
+      .rejects(throttled);
     const warm = new CloudWatchMetricHistory(new CloudWatchClient({}), config);
     await warm.forTarget(target, NOW);
     const soon = await warm.forTarget(target, NOW + HISTORY_REFRESH_SECONDS);
@@ -132,11 +177,15 @@ describe('CloudWatchMetricHistory', () => {
 
   it('the history it returns is what the engine stabilizes on', async () => {
     // 1000 rps for two hours with one busy minute 3 minutes ago: a scale-in to 4 is held at what that minute needs.
-    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'history', ...minutes(120, (i) => 60 * (i === 117 ? 1400 : 1000)) }] });
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'history', ...minutes(120, (i) => 60 * (i === 117 ? 1400 : 1000)) }],
+    });
     const port = new CloudWatchMetricHistory(new CloudWatchClient({}), config);
     const { histories } = await port.forTarget(target, NOW);
     const snapshot = metric('requests', 1000, { id: 'req', at: END, targets: ['web-asg'] });
-    const decision = decide(target, [snapshot], capacityState(8, { lastChangeAt: NOW - 30 }), NOW, { history: histories });
+    const decision = decide(target, [snapshot], capacityState(8, { lastChangeAt: NOW - 30 }), NOW, {
+      history: histories,
+    });
     expect(decision.reasons).toContain('stabilized-scale-down');
     expect(decision.desired).toMatchObject({ desired: 7 });
   });

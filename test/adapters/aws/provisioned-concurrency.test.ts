@@ -26,7 +26,10 @@ describe('AwsProvisionedConcurrencyAdapter', () => {
       LastModified: '2019-12-31T20:28:49+0000',
     });
     await expect(adapter.get('checkout', 'live')).resolves.toEqual({ requested: 100, allocated: 100, status: 'READY' });
-    expect(mock).toHaveReceivedCommandWith(GetProvisionedConcurrencyConfigCommand, { FunctionName: 'checkout', Qualifier: 'live' });
+    expect(mock).toHaveReceivedCommandWith(GetProvisionedConcurrencyConfigCommand, {
+      FunctionName: 'checkout',
+      Qualifier: 'live',
+    });
   });
 
   it('keeps the reason of a FAILED config', async () => {
@@ -39,7 +42,12 @@ describe('AwsProvisionedConcurrencyAdapter', () => {
       StatusReason: 'Function initialization failed',
       LastModified: '2026-11-23T10:00:00+0000',
     });
-    await expect(adapter.get('checkout', 'live')).resolves.toEqual({ requested: 50, allocated: 0, status: 'FAILED', statusReason: 'Function initialization failed' });
+    await expect(adapter.get('checkout', 'live')).resolves.toEqual({
+      requested: 50,
+      allocated: 0,
+      status: 'FAILED',
+      statusReason: 'Function initialization failed',
+    });
   });
 
   it('answers undefined when the qualifier has no config (404 ProvisionedConcurrencyConfigNotFoundException)', async () => {
@@ -73,7 +81,10 @@ describe('AwsProvisionedConcurrencyAdapter', () => {
   it('deletes the config of the qualifier', async () => {
     mock.on(DeleteProvisionedConcurrencyConfigCommand).resolves({ $metadata: { httpStatusCode: 204 } });
     await adapter.remove('checkout', 'live');
-    expect(mock.commandCalls(DeleteProvisionedConcurrencyConfigCommand)[0]!.args[0].input).toEqual({ FunctionName: 'checkout', Qualifier: 'live' });
+    expect(mock.commandCalls(DeleteProvisionedConcurrencyConfigCommand)[0]!.args[0].input).toEqual({
+      FunctionName: 'checkout',
+      Qualifier: 'live',
+    });
   });
 
   it('lets a conflicting update through for the executors to retry', async () => {

@@ -33,21 +33,39 @@ const euwest1: ResourceRecordSet = {
   ResourceRecords: [{ Value: 'api-euw1.example.com' }],
 };
 /** The next record in the zone's order: same name, later type. Must end the set. */
-const followingTxt: ResourceRecordSet = { Name: 'api.example.com.', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: '"v=spf1 -all"' }] };
+const followingTxt: ResourceRecordSet = {
+  Name: 'api.example.com.',
+  Type: 'TXT',
+  TTL: 300,
+  ResourceRecords: [{ Value: '"v=spf1 -all"' }],
+};
 
-function page(records: ResourceRecordSet[], next?: { name: string; type: 'CNAME' | 'TXT' | 'A'; identifier?: string }): ListResourceRecordSetsCommandOutput {
+function page(
+  records: ResourceRecordSet[],
+  next?: { name: string; type: 'CNAME' | 'TXT' | 'A'; identifier?: string },
+): ListResourceRecordSetsCommandOutput {
   return {
     $metadata: { httpStatusCode: 200 },
     ResourceRecordSets: records,
     IsTruncated: next !== undefined,
     MaxItems: 300,
-    ...(next ? { NextRecordName: next.name, NextRecordType: next.type, ...(next.identifier ? { NextRecordIdentifier: next.identifier } : {}) } : {}),
+    ...(next
+      ? {
+          NextRecordName: next.name,
+          NextRecordType: next.type,
+          ...(next.identifier ? { NextRecordIdentifier: next.identifier } : {}),
+        }
+      : {}),
   };
 }
 
 const changeOutput = {
   $metadata: { httpStatusCode: 200 },
-  ChangeInfo: { Id: '/change/C2682N5HXP0BZ4', Status: 'PENDING' as const, SubmittedAt: new Date('2026-11-23T10:00:00.000Z') },
+  ChangeInfo: {
+    Id: '/change/C2682N5HXP0BZ4',
+    Status: 'PENDING' as const,
+    SubmittedAt: new Date('2026-11-23T10:00:00.000Z'),
+  },
 };
 
 describe('AwsWeightedRoutingAdapter', () => {
@@ -85,17 +103,25 @@ describe('AwsWeightedRoutingAdapter', () => {
     });
 
     it('returns nothing when the zone has no such record', async () => {
-      mock.on(ListResourceRecordSetsCommand).resolves(page([{ Name: 'www.example.com.', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '192.0.2.44' }] }]));
+      mock
+        .on(ListResourceRecordSetsCommand)
+        .resolves(
+          page([{ Name: 'www.example.com.', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '192.0.2.44' }] }]),
+        );
       await expect(adapter.getWeights(RECORD)).resolves.toEqual({});
     });
 
     it('matches a wildcard name that Route 53 returns octal-escaped', async () => {
       mock.on(ListResourceRecordSetsCommand).resolves(page([{ ...useast1, Name: '\\052.example.com.' }]));
-      await expect(adapter.getWeights({ ...RECORD, recordName: '*.example.com' })).resolves.toEqual({ 'us-east-1': 70 });
+      await expect(adapter.getWeights({ ...RECORD, recordName: '*.example.com' })).resolves.toEqual({
+        'us-east-1': 70,
+      });
     });
 
     it('gives up on a listing that never ends', async () => {
-      mock.on(ListResourceRecordSetsCommand).resolves(page([useast1], { name: 'api.example.com.', type: 'CNAME', identifier: 'us-east-1' }));
+      mock
+        .on(ListResourceRecordSetsCommand)
+        .resolves(page([useast1], { name: 'api.example.com.', type: 'CNAME', identifier: 'us-east-1' }));
       await expect(adapter.getWeights(RECORD)).rejects.toThrow('still truncated after 10 pages');
     });
   });
@@ -134,7 +160,11 @@ describe('AwsWeightedRoutingAdapter', () => {
         Type: 'A',
         SetIdentifier: id,
         Weight: weight,
-        AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: `dualstack.${id}-alb-1234567890.${id}.elb.amazonaws.com.`, EvaluateTargetHealth: true },
+        AliasTarget: {
+          HostedZoneId: 'Z35SXDOTRQ7X7K',
+          DNSName: `dualstack.${id}-alb-1234567890.${id}.elb.amazonaws.com.`,
+          EvaluateTargetHealth: true,
+        },
       });
       mock.on(ListResourceRecordSetsCommand).resolves(page([alias('eu-west-1', 30), alias('us-east-1', 70)]));
       mock.on(ChangeResourceRecordSetsCommand).resolves(changeOutput);
@@ -158,7 +188,9 @@ describe('AwsWeightedRoutingAdapter', () => {
 
     it('refuses a SetIdentifier Route 53 does not have, before sending any change', async () => {
       mock.on(ListResourceRecordSetsCommand).resolves(page([useast1]));
-      const error = (await adapter.setWeights(RECORD, { 'us-east-1': 0, 'eu-west-1': 100 }).catch((e: unknown) => e)) as PermanentExecutorError;
+      const error = (await adapter
+        .setWeights(RECORD, { 'us-east-1': 0, 'eu-west-1': 100 })
+        .catch((e: unknown) => e)) as PermanentExecutorError;
       expect(error).toBeInstanceOf(PermanentExecutorError);
       expect(error.code).toBe(EXECUTOR_ERROR_CODES.unknownSetIdentifier);
       expect(error.message).toContain('no weighted record with SetIdentifier eu-west-1; Route 53 has us-east-1');
@@ -169,12 +201,18 @@ describe('AwsWeightedRoutingAdapter', () => {
       const failover: ResourceRecordSet = { ...euwest1, Weight: undefined, Failover: 'SECONDARY' };
       delete failover.Weight;
       mock.on(ListResourceRecordSetsCommand).resolves(page([useast1, failover]));
-      await expect(adapter.setWeights(RECORD, { 'eu-west-1': 100 })).rejects.toThrow('(eu-west-1 exists with another routing policy)');
+      await expect(adapter.setWeights(RECORD, { 'eu-west-1': 100 })).rejects.toThrow(
+        '(eu-west-1 exists with another routing policy)',
+      );
     });
 
     it('refuses to edit a record owned by a traffic policy instance', async () => {
-      mock.on(ListResourceRecordSetsCommand).resolves(page([{ ...useast1, TrafficPolicyInstanceId: '12345678-abcd-1234-abcd-123456789012' }, euwest1]));
-      await expect(adapter.setWeights(RECORD, { 'us-east-1': 0 })).rejects.toMatchObject({ code: EXECUTOR_ERROR_CODES.trafficPolicyRecord });
+      mock
+        .on(ListResourceRecordSetsCommand)
+        .resolves(page([{ ...useast1, TrafficPolicyInstanceId: '12345678-abcd-1234-abcd-123456789012' }, euwest1]));
+      await expect(adapter.setWeights(RECORD, { 'us-east-1': 0 })).rejects.toMatchObject({
+        code: EXECUTOR_ERROR_CODES.trafficPolicyRecord,
+      });
       expect(mock).not.toHaveReceivedCommand(ChangeResourceRecordSetsCommand);
     });
 

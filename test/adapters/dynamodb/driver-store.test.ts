@@ -41,7 +41,9 @@ describe('DynamoDriverStore (DynamoDB Local)', () => {
 
   beforeAll(async () => {
     local = await createTestTables();
-    store = new DynamoDriverStore(local.doc, local.names.drivers, { logger: { warn: (_m, attrs) => warnings.push(attrs) } });
+    store = new DynamoDriverStore(local.doc, local.names.drivers, {
+      logger: { warn: (_m, attrs) => warnings.push(attrs) },
+    });
   });
   afterAll(() => local.client.destroy());
 
@@ -55,14 +57,36 @@ describe('DynamoDriverStore (DynamoDB Local)', () => {
     expect(driverKey(driver)).toBe('alarm#flash-sale#multi');
   });
 
-  it.each<{ label: string; overrides: Partial<AlarmDriver>; signal: Partial<AlarmDriver['signal']>; expected: string }>([
-    { label: 'same event again', overrides: {}, signal: {}, expected: 'duplicate' },
-    { label: 'older observation', overrides: { observedAt: T0 - 60, lineage: { eventId: 'evt-0', channel: 'eventbridge', receivedAt: T0 + 5 } }, signal: { state: 'OK' }, expected: 'out-of-order' },
-    // Equal times: the later arrival wins whatever its event id (arrival order, not the sort of random ids).
-    { label: 'same second, lower event id, arriving later', overrides: { lineage: { eventId: 'evt-0', channel: 'sns', receivedAt: T0 + 5 } }, signal: { state: 'OK' }, expected: 'stored' },
-    { label: 'same second, higher event id, arriving later', overrides: { lineage: { eventId: 'evt-9', channel: 'sns', receivedAt: T0 + 5 } }, signal: { state: 'OK' }, expected: 'stored' },
-    { label: 'newer observation', overrides: { observedAt: T0 + 60, lineage: { eventId: 'evt-2', channel: 'eventbridge', receivedAt: T0 + 61 } }, signal: { state: 'OK' }, expected: 'stored' },
-  ])('$label → $expected', async ({ label, overrides, signal, expected }) => {
+  it.each<{ label: string; overrides: Partial<AlarmDriver>; signal: Partial<AlarmDriver['signal']>; expected: string }>(
+    [
+      { label: 'same event again', overrides: {}, signal: {}, expected: 'duplicate' },
+      {
+        label: 'older observation',
+        overrides: { observedAt: T0 - 60, lineage: { eventId: 'evt-0', channel: 'eventbridge', receivedAt: T0 + 5 } },
+        signal: { state: 'OK' },
+        expected: 'out-of-order',
+      },
+      // Equal times: the later arrival wins whatever its event id (arrival order, not the sort of random ids).
+      {
+        label: 'same second, lower event id, arriving later',
+        overrides: { lineage: { eventId: 'evt-0', channel: 'sns', receivedAt: T0 + 5 } },
+        signal: { state: 'OK' },
+        expected: 'stored',
+      },
+      {
+        label: 'same second, higher event id, arriving later',
+        overrides: { lineage: { eventId: 'evt-9', channel: 'sns', receivedAt: T0 + 5 } },
+        signal: { state: 'OK' },
+        expected: 'stored',
+      },
+      {
+        label: 'newer observation',
+        overrides: { observedAt: T0 + 60, lineage: { eventId: 'evt-2', channel: 'eventbridge', receivedAt: T0 + 61 } },
+        signal: { state: 'OK' },
+        expected: 'stored',
+      },
+    ],
+  )('$label → $expected', async ({ label, overrides, signal, expected }) => {
     const id = `order-${label.replace(/\W+/g, '-')}`;
     await store.put(alarm({ id }));
     expect(await store.put(alarm({ id, ...overrides }, signal))).toBe(expected);
@@ -91,7 +115,16 @@ describe('DynamoDriverStore (DynamoDB Local)', () => {
     const targetId = 'corrupt-target';
     await store.put({ ...metric('good', T0, T0 + 3600), targets: [targetId] });
     await local.doc.send(
-      new PutCommand({ TableName: local.names.drivers, Item: { targetId, driverKey: 'metric#requests#bad', kind: 'metric', expiresAt: T0 + 3600, signal: { value: 'lots' } } }),
+      new PutCommand({
+        TableName: local.names.drivers,
+        Item: {
+          targetId,
+          driverKey: 'metric#requests#bad',
+          kind: 'metric',
+          expiresAt: T0 + 3600,
+          signal: { value: 'lots' },
+        },
+      }),
     );
     const live: Driver[] = await store.live(targetId, T0);
     expect(live.map((d) => d.id)).toEqual(['good']);

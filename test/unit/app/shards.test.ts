@@ -16,14 +16,18 @@ const ids = (n: number) => Array.from({ length: n }, (_, i) => `target-${String(
 describe('planShards', () => {
   test('every target in exactly one shard, no shard above the size, sizes within one of each other (fast-check)', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), { maxLength: 400 }), fc.integer({ min: 1, max: 60 }), (targets, size) => {
-        const shards = planShards(targets, size);
-        expect(shards.flat().sort()).toEqual([...targets].sort());
-        expect(shards.every((s) => s.length >= 1 && s.length <= size)).toBe(true);
-        const lengths = shards.map((s) => s.length);
-        if (lengths.length > 0) expect(Math.max(...lengths) - Math.min(...lengths)).toBeLessThanOrEqual(1);
-        expect(shards).toHaveLength(Math.ceil(targets.length / size));
-      }),
+      fc.property(
+        fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), { maxLength: 400 }),
+        fc.integer({ min: 1, max: 60 }),
+        (targets, size) => {
+          const shards = planShards(targets, size);
+          expect(shards.flat().sort()).toEqual([...targets].sort());
+          expect(shards.every((s) => s.length >= 1 && s.length <= size)).toBe(true);
+          const lengths = shards.map((s) => s.length);
+          if (lengths.length > 0) expect(Math.max(...lengths) - Math.min(...lengths)).toBeLessThanOrEqual(1);
+          expect(shards).toHaveLength(Math.ceil(targets.length / size));
+        },
+      ),
     );
   });
 

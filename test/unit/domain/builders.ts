@@ -104,7 +104,13 @@ type Common = {
 };
 
 let sequence = 0;
-function build(kind: Driver['kind'], name: string, signal: unknown, source: string, opts: Common & Record<string, unknown>): Driver {
+function build(
+  kind: Driver['kind'],
+  name: string,
+  signal: unknown,
+  source: string,
+  opts: Common & Record<string, unknown>,
+): Driver {
   const { id, at = T0 - 60, ttl = 3600, targets, ...rest } = opts;
   sequence++;
   return driverSchema.parse({
@@ -121,9 +127,19 @@ function build(kind: Driver['kind'], name: string, signal: unknown, source: stri
   });
 }
 
-export function alarm(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', opts: Common & { alarmName?: string } = {}): Driver {
+export function alarm(
+  name: string,
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA',
+  opts: Common & { alarmName?: string } = {},
+): Driver {
   const { alarmName = `${name}-alarm`, ttl = 7 * 86_400, ...rest } = opts;
-  return build('alarm', name, { alarmName, state, previousState: state === 'ALARM' ? 'OK' : 'ALARM' }, 'aws.cloudwatch', { ttl, ...rest });
+  return build(
+    'alarm',
+    name,
+    { alarmName, state, previousState: state === 'ALARM' ? 'OK' : 'ALARM' },
+    'aws.cloudwatch',
+    { ttl, ...rest },
+  );
 }
 
 export function metric(name: string, value: number, opts: Common = {}): Driver {
@@ -138,21 +154,45 @@ export function demand(
   opts: Common & { label?: string; leadTimeSeconds?: number } = {},
 ): Driver {
   const { label, leadTimeSeconds, ttl = 30 * 86_400, ...rest } = opts;
-  const signal = { type: 'demand', demand: amount, windowStart, windowEnd, ...(label ? { label } : {}), ...(leadTimeSeconds !== undefined ? { leadTimeSeconds } : {}) };
+  const signal = {
+    type: 'demand',
+    demand: amount,
+    windowStart,
+    windowEnd,
+    ...(label ? { label } : {}),
+    ...(leadTimeSeconds !== undefined ? { leadTimeSeconds } : {}),
+  };
   return build('business', name, signal, 'com.acme.marketing', { ttl, at: T0 - 86_400, ...rest });
 }
 
-export function budget(name: string, maxHourlyCost: number, windowStart: number, windowEnd: number, opts: Common = {}): Driver {
-  return build('business', name, { type: 'budget', maxHourlyCost, windowStart, windowEnd }, 'com.acme.finance', { ttl: 30 * 86_400, at: T0 - 86_400, ...opts });
+export function budget(
+  name: string,
+  maxHourlyCost: number,
+  windowStart: number,
+  windowEnd: number,
+  opts: Common = {},
+): Driver {
+  return build('business', name, { type: 'budget', maxHourlyCost, windowStart, windowEnd }, 'com.acme.finance', {
+    ttl: 30 * 86_400,
+    at: T0 - 86_400,
+    ...opts,
+  });
 }
 
 export function freeze(name: string, windowStart: number, windowEnd: number, opts: Common = {}): Driver {
-  return build('business', name, { type: 'freeze', windowStart, windowEnd }, 'com.acme.change-management', { ttl: 30 * 86_400, at: T0 - 86_400, ...opts });
+  return build('business', name, { type: 'freeze', windowStart, windowEnd }, 'com.acme.change-management', {
+    ttl: 30 * 86_400,
+    at: T0 - 86_400,
+    ...opts,
+  });
 }
 
 export function override(
   name: string,
-  signal: { action: 'pin'; allocation: number } | { action: 'pin-weights'; weights: Record<string, number> } | { action: 'freeze' },
+  signal:
+    | { action: 'pin'; allocation: number }
+    | { action: 'pin-weights'; weights: Record<string, number> }
+    | { action: 'freeze' },
   opts: Common & { reason?: string } = {},
 ): Driver {
   const { reason = 'INC-4711 load test', at = T0 - 60, ...rest } = opts;

@@ -27,20 +27,38 @@ function broken(change: (doc: Doc) => void): Doc {
 }
 
 const DECLARED = 'cpu-high, cpu-low, requests, flash-sale, cost-budget, ops-override, use1-health, euw1-health';
-const TIMESTAMP_MESSAGE = 'must be epoch seconds or an ISO 8601 timestamp with a UTC offset, e.g. 2026-11-27T08:00:00Z or 2026-11-27T09:00:00+01:00';
-const window = (name: string, start: string, end: string, extra: Doc = {}) => ({ name, start, end, action: 'freeze', reason: 'release train', ...extra });
+const TIMESTAMP_MESSAGE =
+  'must be epoch seconds or an ISO 8601 timestamp with a UTC offset, e.g. 2026-11-27T08:00:00Z or 2026-11-27T09:00:00+01:00';
+const window = (name: string, start: string, end: string, extra: Doc = {}) => ({
+  name,
+  start,
+  end,
+  action: 'freeze',
+  reason: 'release train',
+  ...extra,
+});
 
 const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, message: string]>]> = [
   // ---- structure (zod), with what is allowed
   [
     'unknown target kind',
     (d) => (d.targets[0].kind = 'ecs-service'),
-    [['targets[0].kind', 'got "ecs-service"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted"']],
+    [
+      [
+        'targets[0].kind',
+        'got "ecs-service"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted"',
+      ],
+    ],
   ],
   [
     'unknown resource kind',
     (d) => (d.targets[1].resource.kind = 'fargate'),
-    [['targets[1].resource.kind', 'got "fargate"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted"']],
+    [
+      [
+        'targets[1].resource.kind',
+        'got "fargate"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted"',
+      ],
+    ],
   ],
   [
     'unknown rule kind',
@@ -52,9 +70,21 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
     (d) => (d.targets[0].mode = 'dry-run'),
     [['targets[0].mode', 'got "dry-run"; allowed: "enforce", "shadow", "paused"']],
   ],
-  ['misspelt key', (d) => (d.targets[0].policy.bounds.maxx = 4), [['targets[0].policy.bounds', 'unknown key(s) "maxx"; remove them or check the spelling']]],
-  ['missing fallback', (d) => delete d.targets[0].policy.fallback, [['targets[0].policy.fallback', 'required: expected object']]],
-  ['alarm step of 0', (d) => (d.targets[0].policy.rules[0].step = 0), [['targets[0].policy.rules[0].step', 'step must not be 0']]],
+  [
+    'misspelt key',
+    (d) => (d.targets[0].policy.bounds.maxx = 4),
+    [['targets[0].policy.bounds', 'unknown key(s) "maxx"; remove them or check the spelling']],
+  ],
+  [
+    'missing fallback',
+    (d) => delete d.targets[0].policy.fallback,
+    [['targets[0].policy.fallback', 'required: expected object']],
+  ],
+  [
+    'alarm step of 0',
+    (d) => (d.targets[0].policy.rules[0].step = 0),
+    [['targets[0].policy.rules[0].step', 'step must not be 0']],
+  ],
   [
     'provisioned concurrency on $LATEST',
     (d) => (d.targets[1].resource.qualifier = '$LATEST'),
@@ -82,13 +112,21 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
     (d) => (d.targets[0].policy.bounds.min = 50),
     [
       ['targets[0].policy.bounds.min', 'min (50) is greater than max (40); allowed: min <= max'],
-      ['targets[0].policy.budget.maxHourlyCost', 'cap 2.5/h is below the cost of the minimum capacity (50 × 0.0832 = 4.16/h); allowed: >= 4.16'],
+      [
+        'targets[0].policy.budget.maxHourlyCost',
+        'cap 2.5/h is below the cost of the minimum capacity (50 × 0.0832 = 4.16/h); allowed: >= 4.16',
+      ],
     ],
   ],
   [
     'budget cap below the cost of min',
     (d) => (d.targets[0].policy.budget.maxHourlyCost = 0.1),
-    [['targets[0].policy.budget.maxHourlyCost', 'cap 0.1/h is below the cost of the minimum capacity (2 × 0.0832 = 0.1664/h); allowed: >= 0.1664']],
+    [
+      [
+        'targets[0].policy.budget.maxHourlyCost',
+        'cap 0.1/h is below the cost of the minimum capacity (2 × 0.0832 = 0.1664/h); allowed: >= 0.1664',
+      ],
+    ],
   ],
   [
     'fallback outside bounds',
@@ -113,7 +151,12 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   [
     'rule for a driver that does not feed the target',
     (d) => d.targets[1].policy.rules.push({ kind: 'metric', driver: 'requests', targetPerUnit: 100 }),
-    [['targets[1].policy.rules[2].driver', 'driver "requests" does not list target "checkout-fn" in drivers[2].targets']],
+    [
+      [
+        'targets[1].policy.rules[2].driver',
+        'driver "requests" does not list target "checkout-fn" in drivers[2].targets',
+      ],
+    ],
   ],
   [
     'two rules for one driver',
@@ -123,7 +166,12 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   [
     'urgent on a scale-in step',
     (d) => (d.targets[0].policy.rules[1].urgent = true),
-    [['targets[0].policy.rules[1].urgent', 'urgent only applies to scale-out steps (step > 0), this step is -1; allowed: urgent: false or a positive step']],
+    [
+      [
+        'targets[0].policy.rules[1].urgent',
+        'urgent only applies to scale-out steps (step > 0), this step is -1; allowed: urgent: false or a positive step',
+      ],
+    ],
   ],
   [
     'driver declared for an unknown target',
@@ -133,20 +181,39 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   ['duplicate target id', (d) => (d.targets[1].id = 'web-asg'), expectDuplicateTarget()],
   [
     'duplicate driver name',
-    (d) => d.drivers.push({ name: 'cpu-high', kind: 'alarm', alarmNames: ['web-prod-cpu-high-2'], targets: ['web-asg'] }),
+    (d) =>
+      d.drivers.push({ name: 'cpu-high', kind: 'alarm', alarmNames: ['web-prod-cpu-high-2'], targets: ['web-asg'] }),
     [['drivers[8].name', 'duplicate driver name "cpu-high" (also drivers[0])']],
   ],
-  ['alarm driver without alarms', (d) => delete d.drivers[0].alarmNames, [['drivers[0].alarmNames', 'an alarm driver needs at least one CloudWatch alarm name']]],
-  ['alarmNames on a metric driver', (d) => (d.drivers[2].alarmNames = ['x']), [['drivers[2].alarmNames', 'only alarm drivers take alarmNames (this one is "metric")']]],
+  [
+    'alarm driver without alarms',
+    (d) => delete d.drivers[0].alarmNames,
+    [['drivers[0].alarmNames', 'an alarm driver needs at least one CloudWatch alarm name']],
+  ],
+  [
+    'alarmNames on a metric driver',
+    (d) => (d.drivers[2].alarmNames = ['x']),
+    [['drivers[2].alarmNames', 'only alarm drivers take alarmNames (this one is "metric")']],
+  ],
   [
     'one alarm feeding two drivers',
     (d) => d.drivers[1].alarmNames.push('web-prod-cpu-high'),
-    [['drivers[1].alarmNames[1]', 'alarm "web-prod-cpu-high" already feeds "cpu-high" (drivers[0]); allowed: one driver per alarm']],
+    [
+      [
+        'drivers[1].alarmNames[1]',
+        'alarm "web-prod-cpu-high" already feeds "cpu-high" (drivers[0]); allowed: one driver per alarm',
+      ],
+    ],
   ],
   [
     'target kind and resource kind disagree',
     (d) => (d.targets[1].kind = 'ec2-asg'),
-    [['targets[1].resource.kind', 'resource kind "lambda-provisioned-concurrency" does not match target kind "ec2-asg"']],
+    [
+      [
+        'targets[1].resource.kind',
+        'resource kind "lambda-provisioned-concurrency" does not match target kind "ec2-asg"',
+      ],
+    ],
   ],
 
   // ---- schedules (scheduled overrides)
@@ -172,7 +239,12 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   [
     'window ending before it starts',
     (d) => (d.targets[0].policy.schedule = [window('release', '2026-11-27T10:00:00Z', '2026-11-27T09:00:00Z')]),
-    [['targets[0].policy.schedule[0].end', 'window ends (2026-11-27T09:00:00.000Z) before or when it starts (2026-11-27T10:00:00.000Z); allowed: end after start']],
+    [
+      [
+        'targets[0].policy.schedule[0].end',
+        'window ends (2026-11-27T09:00:00.000Z) before or when it starts (2026-11-27T10:00:00.000Z); allowed: end after start',
+      ],
+    ],
   ],
   [
     'pin without an allocation, freeze with one',
@@ -188,14 +260,25 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   ],
   [
     'scheduled pin outside bounds',
-    (d) => (d.targets[0].policy.schedule = [window('bf', '2026-11-27T08:00:00Z', '2026-11-27T09:00:00Z', { action: 'pin', allocation: 60 })]),
+    (d) =>
+      (d.targets[0].policy.schedule = [
+        window('bf', '2026-11-27T08:00:00Z', '2026-11-27T09:00:00Z', { action: 'pin', allocation: 60 }),
+      ]),
     [['targets[0].policy.schedule[0].allocation', '60 is outside bounds; allowed: 2..40']],
   ],
   [
     'duplicate schedule name',
     (d) =>
-      (d.targets[0].policy.schedule = [window('release', '2026-11-27T08:00:00Z', '2026-11-27T09:00:00Z'), window('release', '2026-11-28T08:00:00Z', '2026-11-28T09:00:00Z')]),
-    [['targets[0].policy.schedule[1].name', 'duplicate schedule name "release" (also schedule[0]); names identify windows in the audit trail']],
+      (d.targets[0].policy.schedule = [
+        window('release', '2026-11-27T08:00:00Z', '2026-11-27T09:00:00Z'),
+        window('release', '2026-11-28T08:00:00Z', '2026-11-28T09:00:00Z'),
+      ]),
+    [
+      [
+        'targets[0].policy.schedule[1].name',
+        'duplicate schedule name "release" (also schedule[0]); names identify windows in the audit trail',
+      ],
+    ],
   ],
 
   // ---- routing
@@ -207,7 +290,12 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   [
     'drainOn a metric driver',
     (d) => (d.targets[2].resource.endpoints[0].drainOn = ['requests']),
-    [['targets[2].resource.endpoints[0].drainOn[0]', 'driver "requests" is "metric"; only alarm drivers can drain an endpoint']],
+    [
+      [
+        'targets[2].resource.endpoints[0].drainOn[0]',
+        'driver "requests" is "metric"; only alarm drivers can drain an endpoint',
+      ],
+    ],
   ],
   [
     'drainOn an alarm that does not feed the target',
@@ -225,7 +313,12 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
       d.targets[2].resource.endpoints.push({ setIdentifier: 'ap-southeast-2', weight: 0 });
       d.targets[2].resource.endpoints.forEach((e: Doc) => (e.minShare = 0.333));
     },
-    [['targets[2].resource.endpoints', 'minimum shares need 102 of 100 weight points once rounded up to whole points; allowed: at most 100 (use shares with at most 2 decimals)']],
+    [
+      [
+        'targets[2].resource.endpoints',
+        'minimum shares need 102 of 100 weight points once rounded up to whole points; allowed: at most 100 (use shares with at most 2 decimals)',
+      ],
+    ],
   ],
   [
     'duplicate setIdentifier',
@@ -240,12 +333,24 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   [
     'an alarm rule on a routing target',
     (d) => d.targets[2].policy.rules.push({ kind: 'alarm', driver: 'use1-health', step: 1 }),
-    [['targets[2].policy.rules[1].kind', 'routing targets are driven by resource.endpoints[].drainOn and overrides; allowed rule kinds: "override"']],
+    [
+      [
+        'targets[2].policy.rules[1].kind',
+        'routing targets are driven by resource.endpoints[].drainOn and overrides; allowed rule kinds: "override"',
+      ],
+    ],
   ],
-  ['a budget on a routing target', (d) => (d.targets[2].policy.budget = { unitHourlyPrice: 1, maxHourlyCost: 10 }), [['targets[2].policy.budget', 'a budget caps capacity; routing targets have none; remove budget']]],
+  [
+    'a budget on a routing target',
+    (d) => (d.targets[2].policy.budget = { unitHourlyPrice: 1, maxHourlyCost: 10 }),
+    [['targets[2].policy.budget', 'a budget caps capacity; routing targets have none; remove budget']],
+  ],
   [
     'a scheduled pin on a routing target',
-    (d) => (d.targets[2].policy.schedule = [window('dr-test', '2026-11-27T08:00:00Z', '2026-11-27T09:00:00Z', { action: 'pin', allocation: 1 })]),
+    (d) =>
+      (d.targets[2].policy.schedule = [
+        window('dr-test', '2026-11-27T08:00:00Z', '2026-11-27T09:00:00Z', { action: 'pin', allocation: 1 }),
+      ]),
     [['targets[2].policy.schedule[0].action', 'routing targets cannot pin a count on a schedule; allowed: "freeze"']],
   ],
 ];
@@ -280,7 +385,10 @@ describe('validateConfig', () => {
         d.targets[0].policy.schedule = [
           window('release', '2026-11-27T08:00:00Z', '2026-11-27T09:00:00Z'),
           // Touching windows do not overlap: windows are half-open [start, end).
-          window('black-friday', '2026-11-27T10:00:00+01:00', '2026-11-27T23:30:00.5-01:00', { action: 'pin', allocation: 30 }),
+          window('black-friday', '2026-11-27T10:00:00+01:00', '2026-11-27T23:30:00.5-01:00', {
+            action: 'pin',
+            allocation: 30,
+          }),
           { name: 'epoch', start: 1_795_900_000, end: 1_795_903_600, action: 'freeze', reason: 'numbers work too' },
         ];
       }),
@@ -311,7 +419,9 @@ describe('validateConfig', () => {
   it('reports a root-level problem with <root> as the path', () => {
     const result = validateConfig('version: 1', 'inline.yaml');
     expect(result.ok).toBe(false);
-    expect(result.issues.map(formatIssue)).toEqual(['inline.yaml: <root>: Invalid input: expected object, received string']);
+    expect(result.issues.map(formatIssue)).toEqual([
+      'inline.yaml: <root>: Invalid input: expected object, received string',
+    ]);
   });
 
   it('names <inline> when no file is given', () => {
@@ -320,10 +430,18 @@ describe('validateConfig', () => {
   });
 
   it('applies documented defaults', () => {
-    const result = validateConfig(broken((d) => delete d.targets[1].policy.stabilization), FILE);
+    const result = validateConfig(
+      broken((d) => delete d.targets[1].policy.stabilization),
+      FILE,
+    );
     if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
     expect(result.config.targets[1]!.policy.stabilization).toEqual({ scaleUpSeconds: 0, scaleDownSeconds: 600 });
-    expect(result.config.targets[0]!.policy.rules[1]).toEqual({ kind: 'alarm', driver: 'cpu-low', step: -1, urgent: false });
+    expect(result.config.targets[0]!.policy.rules[1]).toEqual({
+      kind: 'alarm',
+      driver: 'cpu-low',
+      step: -1,
+      urgent: false,
+    });
   });
 });
 

@@ -4,7 +4,13 @@
  * verdict — allocation, exact reason codes, who won, why each other driver lost — and the key rows pin the
  * one-line summary an operator reads.
  */
-import { ALARM_STEP_MIN_REPEAT_SECONDS, budgetCapacity, decide, formatDuration, shareWeights } from '../../../functions/domain/engine';
+import {
+  ALARM_STEP_MIN_REPEAT_SECONDS,
+  budgetCapacity,
+  decide,
+  formatDuration,
+  shareWeights,
+} from '../../../functions/domain/engine';
 import {
   DRIVER_OUTCOMES,
   REASON_CODES,
@@ -73,12 +79,22 @@ const capacityCases: Case[] = [
     name: 'first decision without any driver falls back (telemetry rules, none fresh)',
     target: web,
     drivers: [],
-    expect: { desired: 6, floor: 2, changed: true, reasons: ['fallback-stale-drivers'], winner: 'fallback', summary: 'set 6 (floor 2): fallback (drivers stale)' },
+    expect: {
+      desired: 6,
+      floor: 2,
+      changed: true,
+      reasons: ['fallback-stale-drivers'],
+      winner: 'fallback',
+      summary: 'set 6 (floor 2): fallback (drivers stale)',
+    },
   },
   {
     name: 'every telemetry driver stale or without data → fallback, even when that scales in',
     target: web,
-    drivers: [metric('requests', 5000, { id: 'req', at: T0 - 601 }), alarm('cpu-high', 'INSUFFICIENT_DATA', { id: 'ins', at: T0 - 30 })],
+    drivers: [
+      metric('requests', 5000, { id: 'req', at: T0 - 601 }),
+      alarm('cpu-high', 'INSUFFICIENT_DATA', { id: 'ins', at: T0 - 30 }),
+    ],
     state: capacityState(10, LONG_AGO),
     expect: {
       desired: 6,
@@ -99,7 +115,10 @@ const capacityCases: Case[] = [
   {
     name: 'alarms in OK with no other demand hold the allocation',
     target: web,
-    drivers: [metric('requests', 9000, { id: 'req', at: T0 - 700 }), alarm('cpu-high', 'OK', { id: 'ok', at: T0 - 9000 })],
+    drivers: [
+      metric('requests', 9000, { id: 'req', at: T0 - 700 }),
+      alarm('cpu-high', 'OK', { id: 'ok', at: T0 - 9000 }),
+    ],
     state: capacityState(8, LONG_AGO),
     expect: {
       desired: 8,
@@ -114,13 +133,27 @@ const capacityCases: Case[] = [
     name: 'before the first decision an alarm step starts from the fallback allocation',
     target: web,
     drivers: [alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 30 })],
-    expect: { desired: 8, floor: 2, changed: true, reasons: ['alarm-step'], winner: 'cpu-high', summary: 'set 8 (floor 2): cpu-high' },
+    expect: {
+      desired: 8,
+      floor: 2,
+      changed: true,
+      reasons: ['alarm-step'],
+      winner: 'cpu-high',
+      summary: 'set 8 (floor 2): cpu-high',
+    },
   },
   {
     name: 'a policy without telemetry and no current allocation starts at the fallback',
     target: lambdaTarget(),
     drivers: [],
-    expect: { desired: 0, floor: 0, changed: true, reasons: ['initial-allocation'], winner: null, summary: 'set 0 (floor 0): no driver demands capacity yet: fallback allocation 0' },
+    expect: {
+      desired: 0,
+      floor: 0,
+      changed: true,
+      reasons: ['initial-allocation'],
+      winner: null,
+      summary: 'set 0 (floor 0): no driver demands capacity yet: fallback allocation 0',
+    },
   },
   {
     name: 'a policy without telemetry returns to its fallback once the business window is over',
@@ -156,21 +189,44 @@ const capacityCases: Case[] = [
     target: web,
     drivers: [metric('requests', 2600, { id: 'req' }), alarm('cpu-low', 'OK', { id: 'low', at: T0 - 5000 })],
     state: capacityState(8, LONG_AGO),
-    expect: { desired: 11, changed: true, reasons: ['target-tracking'], winner: 'requests', summary: 'scale 8→11: requests', outcomes: { req: 'won', low: 'alarm-ok' } },
+    expect: {
+      desired: 11,
+      changed: true,
+      reasons: ['target-tracking'],
+      winner: 'requests',
+      summary: 'scale 8→11: requests',
+      outcomes: { req: 'won', low: 'alarm-ok' },
+    },
   },
   {
     name: 'target tracking does not round an exact multiple up',
     target: web,
     drivers: [metric('requests', 2500, { id: 'req' })],
     state: capacityState(10, LONG_AGO),
-    expect: { desired: 10, changed: false, apply: false, reasons: ['target-tracking', 'no-change'], winner: 'requests', summary: 'hold 10: requests' },
+    expect: {
+      desired: 10,
+      changed: false,
+      apply: false,
+      reasons: ['target-tracking', 'no-change'],
+      winner: 'requests',
+      summary: 'hold 10: requests',
+    },
   },
   {
     name: 'the newest snapshot of a metric supersedes older ones',
     target: web,
-    drivers: [metric('requests', 5000, { id: 'old', at: T0 - 300 }), metric('requests', 1000, { id: 'new', at: T0 - 30 })],
+    drivers: [
+      metric('requests', 5000, { id: 'old', at: T0 - 300 }),
+      metric('requests', 1000, { id: 'new', at: T0 - 30 }),
+    ],
     state: capacityState(8, LONG_AGO),
-    expect: { desired: 4, changed: true, reasons: ['target-tracking'], summary: 'scale 8→4: requests', outcomes: { old: 'superseded', new: 'won' } },
+    expect: {
+      desired: 4,
+      changed: true,
+      reasons: ['target-tracking'],
+      summary: 'scale 8→4: requests',
+      outcomes: { old: 'superseded', new: 'won' },
+    },
   },
 
   // ---- target tracking scale-in tolerance (hysteresis)
@@ -179,21 +235,39 @@ const capacityCases: Case[] = [
     target: trackingOnly,
     drivers: [metric('requests', 1000, { id: 'req' })],
     state: capacityState(5, LONG_AGO),
-    expect: { desired: 5, changed: false, reasons: ['target-tracking', 'no-change'], summary: 'hold 5: requests', outcomes: { req: 'won' } },
+    expect: {
+      desired: 5,
+      changed: false,
+      reasons: ['target-tracking', 'no-change'],
+      summary: 'hold 5: requests',
+      outcomes: { req: 'won' },
+    },
   },
   {
     name: 'scale-in tolerance: shrinks once the smaller fleet keeps 10% headroom',
     target: trackingOnly,
     drivers: [metric('requests', 900, { id: 'req' })],
     state: capacityState(5, LONG_AGO),
-    expect: { desired: 4, changed: true, reasons: ['target-tracking'], summary: 'scale 5→4: requests', outcomes: { req: 'won' } },
+    expect: {
+      desired: 4,
+      changed: true,
+      reasons: ['target-tracking'],
+      summary: 'scale 5→4: requests',
+      outcomes: { req: 'won' },
+    },
   },
   {
     name: 'scale-in tolerance never delays a scale-out',
     target: trackingOnly,
     drivers: [metric('requests', 1300, { id: 'req' })],
     state: capacityState(5, LONG_AGO),
-    expect: { desired: 6, changed: true, reasons: ['target-tracking'], summary: 'scale 5→6: requests', outcomes: { req: 'won' } },
+    expect: {
+      desired: 6,
+      changed: true,
+      reasons: ['target-tracking'],
+      summary: 'scale 5→6: requests',
+      outcomes: { req: 'won' },
+    },
   },
 
   // ---- alarm steps and stabilization
@@ -274,7 +348,13 @@ const capacityCases: Case[] = [
     target: web,
     drivers: [alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 300 })],
     state: capacityState(12, { lastChangeAt: T0 - 200, lastScaleUpAt: T0 - 200 }),
-    expect: { desired: 14, changed: true, reasons: ['alarm-step'], summary: 'scale 12→14: cpu-high', outcomes: { hi: 'won' } },
+    expect: {
+      desired: 14,
+      changed: true,
+      reasons: ['alarm-step'],
+      summary: 'scale 12→14: cpu-high',
+      outcomes: { hi: 'won' },
+    },
   },
   {
     name: `a repeated step waits at least ${ALARM_STEP_MIN_REPEAT_SECONDS}s even without a scale-up window`,
@@ -307,21 +387,47 @@ const capacityCases: Case[] = [
     target: web,
     drivers: [alarm('cpu-low', 'ALARM', { id: 'lo', at: T0 - 100 })],
     state: capacityState(10, { lastChangeAt: T0 - 700 }),
-    expect: { desired: 9, changed: true, reasons: ['alarm-step'], summary: 'scale 10→9: cpu-low', outcomes: { lo: 'won' } },
+    expect: {
+      desired: 9,
+      changed: true,
+      reasons: ['alarm-step'],
+      summary: 'scale 10→9: cpu-low',
+      outcomes: { lo: 'won' },
+    },
   },
   {
     name: 'two alarms of one driver in ALARM ask for one step, not two',
     target: web,
-    drivers: [alarm('cpu-high', 'ALARM', { id: 'a', alarmName: 'cpu-a', at: T0 - 20 }), alarm('cpu-high', 'ALARM', { id: 'b', alarmName: 'cpu-b', at: T0 - 10 })],
+    drivers: [
+      alarm('cpu-high', 'ALARM', { id: 'a', alarmName: 'cpu-a', at: T0 - 20 }),
+      alarm('cpu-high', 'ALARM', { id: 'b', alarmName: 'cpu-b', at: T0 - 10 }),
+    ],
     state: capacityState(10, LONG_AGO),
-    expect: { desired: 12, changed: true, reasons: ['alarm-step'], winner: 'cpu-high', summary: 'scale 10→12: cpu-high', outcomes: { a: 'won', b: 'superseded' } },
+    expect: {
+      desired: 12,
+      changed: true,
+      reasons: ['alarm-step'],
+      winner: 'cpu-high',
+      summary: 'scale 10→12: cpu-high',
+      outcomes: { a: 'won', b: 'superseded' },
+    },
   },
   {
     name: 'equal demands: the earlier rule wins',
     target: web,
-    drivers: [demand('flash-sale', { absolute: 12 }, T0 - 600, T0 + 3600, { id: 'sale' }), alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 10 })],
+    drivers: [
+      demand('flash-sale', { absolute: 12 }, T0 - 600, T0 + 3600, { id: 'sale' }),
+      alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 10 }),
+    ],
     state: capacityState(10, LONG_AGO),
-    expect: { desired: 12, floor: 12, changed: true, reasons: ['alarm-step'], winner: 'cpu-high', outcomes: { hi: 'won', sale: 'lost-to-earlier-rule' } },
+    expect: {
+      desired: 12,
+      floor: 12,
+      changed: true,
+      reasons: ['alarm-step'],
+      winner: 'cpu-high',
+      outcomes: { hi: 'won', sale: 'lost-to-earlier-rule' },
+    },
   },
   {
     name: 'combine: priority — the first rule with a demand wins even when another asks for more',
@@ -344,21 +450,37 @@ const capacityCases: Case[] = [
     target: web,
     drivers: [demand('flash-sale', { absolute: 30 }, T0 - 600, T0 + 3600, { id: 'sale', label: 'flash-sale' })],
     state: capacityState(10, LONG_AGO),
-    expect: { desired: 22, floor: 22, changed: true, reasons: ['business-window', 'step-limited-up'], summary: 'scale 10→22 (floor 2→22): flash-sale outranks fallback; step-limited to +12' },
+    expect: {
+      desired: 22,
+      floor: 22,
+      changed: true,
+      reasons: ['business-window', 'step-limited-up'],
+      summary: 'scale 10→22 (floor 2→22): flash-sale outranks fallback; step-limited to +12',
+    },
   },
   {
     name: 'step limit down',
     target: web,
     drivers: [metric('requests', 700, { id: 'req' })],
     state: capacityState(12, LONG_AGO),
-    expect: { desired: 8, changed: true, reasons: ['target-tracking', 'step-limited-down'], summary: 'scale 12→8: requests; step-limited to -4' },
+    expect: {
+      desired: 8,
+      changed: true,
+      reasons: ['target-tracking', 'step-limited-down'],
+      summary: 'scale 12→8: requests; step-limited to -4',
+    },
   },
   {
     name: 'clamped to min',
     target: web,
     drivers: [metric('requests', 0, { id: 'req' })],
     state: capacityState(3, LONG_AGO),
-    expect: { desired: 2, changed: true, reasons: ['target-tracking', 'clamped-to-min'], summary: 'scale 3→2: requests; raised to min 2' },
+    expect: {
+      desired: 2,
+      changed: true,
+      reasons: ['target-tracking', 'clamped-to-min'],
+      summary: 'scale 3→2: requests; raised to min 2',
+    },
   },
   {
     name: 'clamped to max (guardrails outrank an override pin)',
@@ -383,7 +505,10 @@ const capacityCases: Case[] = [
       ],
       budget: { unitHourlyPrice: 0.5, maxHourlyCost: 6 },
     }),
-    drivers: [demand('flash-sale', { multiplier: 4 }, T0 + 600, T0 + 4200, { id: 'sale' }), alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 30 })],
+    drivers: [
+      demand('flash-sale', { multiplier: 4 }, T0 + 600, T0 + 4200, { id: 'sale' }),
+      alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 30 }),
+    ],
     state: capacityState(4, { ...LONG_AGO, floor: 0 }),
     expect: {
       desired: 12,
@@ -398,7 +523,10 @@ const capacityCases: Case[] = [
   {
     name: 'the same on an ASG also raises the floor (MinSize) for the pre-warm, within the cap',
     target: capacityTarget({ budget: { unitHourlyPrice: 0.5, maxHourlyCost: 6 } }),
-    drivers: [demand('flash-sale', { multiplier: 4 }, T0 + 600, T0 + 4200, { id: 'sale' }), alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 30 })],
+    drivers: [
+      demand('flash-sale', { multiplier: 4 }, T0 + 600, T0 + 4200, { id: 'sale' }),
+      alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 30 }),
+    ],
     state: capacityState(4, LONG_AGO),
     expect: {
       desired: 12,
@@ -425,9 +553,17 @@ const capacityCases: Case[] = [
   {
     name: 'a budget cut lands at once: inside the scale-down window and past the step limit',
     target: web,
-    drivers: [budget('cost-budget', 2, T0 - 3600, T0 + 3600, { id: 'bud' }), alarm('cpu-high', 'OK', { id: 'ok', at: T0 - 9000 })],
+    drivers: [
+      budget('cost-budget', 2, T0 - 3600, T0 + 3600, { id: 'bud' }),
+      alarm('cpu-high', 'OK', { id: 'ok', at: T0 - 9000 }),
+    ],
     state: capacityState(10, { lastChangeAt: T0 - 60 }),
-    expect: { desired: 4, changed: true, reasons: ['no-demand-hold', 'budget-capped'], summary: 'scale 10→4: no driver demands a change; capped by budget at 4 (cost-budget 2/h)' },
+    expect: {
+      desired: 4,
+      changed: true,
+      reasons: ['no-demand-hold', 'budget-capped'],
+      summary: 'scale 10→4: no driver demands a change; capped by budget at 4 (cost-budget 2/h)',
+    },
   },
   {
     name: 'a budget below the cost of min keeps min',
@@ -450,7 +586,13 @@ const capacityCases: Case[] = [
       metric('requests', 5000, { id: 'req' }),
     ],
     state: capacityState(10, LONG_AGO),
-    expect: { desired: 12, changed: true, reasons: ['target-tracking', 'budget-capped'], summary: 'scale 10→12: requests; capped by budget at 12', outcomes: { rich: 'used', later: 'out-of-window' } },
+    expect: {
+      desired: 12,
+      changed: true,
+      reasons: ['target-tracking', 'budget-capped'],
+      summary: 'scale 10→12: requests; capped by budget at 12',
+      outcomes: { rich: 'used', later: 'out-of-window' },
+    },
   },
   {
     name: 'a budget driver on a policy without a unit price has no rule to apply',
@@ -466,35 +608,71 @@ const capacityCases: Case[] = [
     target: web,
     drivers: [demand('flash-sale', { multiplier: 3 }, T0 - 600, T0 + 3000, { id: 'sale', label: 'flash-sale' })],
     state: capacityState(6, LONG_AGO),
-    expect: { desired: 12, floor: 12, changed: true, reasons: ['business-window'], winner: 'flash-sale', summary: 'scale 6→12 (floor 2→12): flash-sale outranks fallback', outcomes: { sale: 'won' } },
+    expect: {
+      desired: 12,
+      floor: 12,
+      changed: true,
+      reasons: ['business-window'],
+      winner: 'flash-sale',
+      summary: 'scale 6→12 (floor 2→12): flash-sale outranks fallback',
+      outcomes: { sale: 'won' },
+    },
   },
   {
     name: 'lead time starts a pre-warm early (exactly windowStart - leadTime)',
     target: web,
     drivers: [demand('flash-sale', { multiplier: 3 }, T0 + 900, T0 + 4500, { id: 'sale' })],
     state: capacityState(6, LONG_AGO),
-    expect: { desired: 12, floor: 12, changed: true, reasons: ['business-lead-time'], summary: 'scale 6→12 (floor 2→12): flash-sale (lead 15m) outranks fallback', outcomes: { sale: 'won' } },
+    expect: {
+      desired: 12,
+      floor: 12,
+      changed: true,
+      reasons: ['business-lead-time'],
+      summary: 'scale 6→12 (floor 2→12): flash-sale (lead 15m) outranks fallback',
+      outcomes: { sale: 'won' },
+    },
   },
   {
     name: 'one second before the lead time the window is not open yet',
     target: web,
     drivers: [demand('flash-sale', { multiplier: 3 }, T0 + 901, T0 + 4500, { id: 'sale' })],
     state: capacityState(6, LONG_AGO),
-    expect: { desired: 6, changed: false, reasons: ['fallback-stale-drivers', 'no-change'], outcomes: { sale: 'out-of-window' } },
+    expect: {
+      desired: 6,
+      changed: false,
+      reasons: ['fallback-stale-drivers', 'no-change'],
+      outcomes: { sale: 'out-of-window' },
+    },
   },
   {
     name: "the signal's own lead time wins when it is longer than the rule's",
     target: web,
     drivers: [demand('flash-sale', { absolute: 14 }, T0 + 1800, T0 + 5400, { id: 'sale', leadTimeSeconds: 3600 })],
     state: capacityState(6, LONG_AGO),
-    expect: { desired: 14, floor: 14, changed: true, reasons: ['business-lead-time'], summary: 'scale 6→14 (floor 2→14): flash-sale (lead 1h) outranks fallback' },
+    expect: {
+      desired: 14,
+      floor: 14,
+      changed: true,
+      reasons: ['business-lead-time'],
+      summary: 'scale 6→14 (floor 2→14): flash-sale (lead 1h) outranks fallback',
+    },
   },
   {
     name: 'after the window telemetry takes over and the floor comes back down',
     target: web,
-    drivers: [demand('flash-sale', { multiplier: 3 }, T0 - 7200, T0, { id: 'sale' }), metric('requests', 2000, { id: 'req' })],
+    drivers: [
+      demand('flash-sale', { multiplier: 3 }, T0 - 7200, T0, { id: 'sale' }),
+      metric('requests', 2000, { id: 'req' }),
+    ],
     state: capacityState(12, { ...LONG_AGO, floor: 12 }),
-    expect: { desired: 8, floor: 2, changed: true, reasons: ['target-tracking'], summary: 'scale 12→8 (floor 12→2): requests', outcomes: { sale: 'out-of-window' } },
+    expect: {
+      desired: 8,
+      floor: 2,
+      changed: true,
+      reasons: ['target-tracking'],
+      summary: 'scale 12→8 (floor 12→2): requests',
+      outcomes: { sale: 'out-of-window' },
+    },
   },
   {
     name: 'a change freeze holds a scale-in',
@@ -512,7 +690,11 @@ const capacityCases: Case[] = [
   {
     name: 'a change freeze holds a non-urgent scale-out but lets an urgent alarm step through',
     target: web,
-    drivers: [freeze('change-freeze', T0 - 3600, T0 + 3600, { id: 'frz' }), metric('requests', 4000, { id: 'req' }), alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 10 })],
+    drivers: [
+      freeze('change-freeze', T0 - 3600, T0 + 3600, { id: 'frz' }),
+      metric('requests', 4000, { id: 'req' }),
+      alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 10 }),
+    ],
     state: capacityState(10, LONG_AGO),
     expect: {
       desired: 12,
@@ -526,7 +708,10 @@ const capacityCases: Case[] = [
   {
     name: 'a planned pre-warm is not held by a change freeze',
     target: web,
-    drivers: [freeze('change-freeze', T0 - 3600, T0 + 3600, { id: 'frz' }), demand('flash-sale', { multiplier: 3 }, T0 + 600, T0 + 4200, { id: 'sale' })],
+    drivers: [
+      freeze('change-freeze', T0 - 3600, T0 + 3600, { id: 'frz' }),
+      demand('flash-sale', { multiplier: 3 }, T0 + 600, T0 + 4200, { id: 'sale' }),
+    ],
     state: capacityState(6, LONG_AGO),
     expect: { desired: 12, floor: 12, changed: true, reasons: ['business-lead-time'], winner: 'flash-sale' },
   },
@@ -535,7 +720,12 @@ const capacityCases: Case[] = [
     target: web,
     drivers: [freeze('change-freeze', T0 + 3600, T0 + 7200, { id: 'frz' }), metric('requests', 1000, { id: 'req' })],
     state: capacityState(10, LONG_AGO),
-    expect: { desired: 6, changed: true, reasons: ['target-tracking', 'step-limited-down'], outcomes: { frz: 'out-of-window' } },
+    expect: {
+      desired: 6,
+      changed: true,
+      reasons: ['target-tracking', 'step-limited-down'],
+      outcomes: { frz: 'out-of-window' },
+    },
   },
 
   // ---- overrides and schedules
@@ -567,14 +757,27 @@ const capacityCases: Case[] = [
     ],
     state: capacityState(10, { lastChangeAt: T0 - 30, lastScaleUpAt: T0 - 30 }),
     now: T0 + 600,
-    expect: { desired: 12, changed: true, reasons: ['alarm-step'], winner: 'cpu-high', outcomes: { pin: 'expired', req: 'stale', hi: 'won' } },
+    expect: {
+      desired: 12,
+      changed: true,
+      reasons: ['alarm-step'],
+      winner: 'cpu-high',
+      outcomes: { pin: 'expired', req: 'stale', hi: 'won' },
+    },
   },
   {
     name: 'an override freeze holds against any demand',
     target: web,
     drivers: [override('ops-override', { action: 'freeze' }, { id: 'frz' }), metric('requests', 4000, { id: 'req' })],
     state: capacityState(10, LONG_AGO),
-    expect: { desired: 10, changed: false, reasons: ['override-freeze', 'no-change'], winner: 'ops-override', summary: `hold 10: ${BY} outranks requests`, outcomes: { frz: 'won', req: 'lost-precedence' } },
+    expect: {
+      desired: 10,
+      changed: false,
+      reasons: ['override-freeze', 'no-change'],
+      winner: 'ops-override',
+      summary: `hold 10: ${BY} outranks requests`,
+      outcomes: { frz: 'won', req: 'lost-precedence' },
+    },
   },
   {
     name: 'the newest override supersedes older ones; an override scale-in skips the cooldown',
@@ -598,12 +801,26 @@ const capacityCases: Case[] = [
     target: web,
     drivers: [override('ops-override', { action: 'pin-weights', weights: { a: 1 } }, { id: 'pw' })],
     state: capacityState(10, LONG_AGO),
-    expect: { desired: 10, changed: false, reasons: ['override-freeze', 'no-change'], summary: `hold 10: ${BY} outranks fallback; pin-weights does not apply to a capacity target; treated as freeze` },
+    expect: {
+      desired: 10,
+      changed: false,
+      reasons: ['override-freeze', 'no-change'],
+      summary: `hold 10: ${BY} outranks fallback; pin-weights does not apply to a capacity target; treated as freeze`,
+    },
   },
   {
     name: 'a scheduled pin outranks demand (ISO timestamps in the policy)',
     target: capacityTarget({
-      schedule: [{ name: 'black-friday', start: '2026-11-27T07:00:00Z', end: '2026-11-27T10:00:00+01:00', action: 'pin', allocation: 30, reason: 'BF floor' }],
+      schedule: [
+        {
+          name: 'black-friday',
+          start: '2026-11-27T07:00:00Z',
+          end: '2026-11-27T10:00:00+01:00',
+          action: 'pin',
+          allocation: 30,
+          reason: 'BF floor',
+        },
+      ],
     }),
     drivers: [metric('requests', 1000, { id: 'req' })],
     state: capacityState(20, LONG_AGO),
@@ -618,21 +835,27 @@ const capacityCases: Case[] = [
   },
   {
     name: 'a scheduled freeze holds the allocation',
-    target: capacityTarget({ schedule: [{ name: 'release', start: T0 - 60, end: T0 + 60, action: 'freeze', reason: 'release train' }] }),
+    target: capacityTarget({
+      schedule: [{ name: 'release', start: T0 - 60, end: T0 + 60, action: 'freeze', reason: 'release train' }],
+    }),
     drivers: [metric('requests', 1000, { id: 'req' })],
     state: capacityState(20, LONG_AGO),
     expect: { desired: 20, changed: false, reasons: ['scheduled-freeze', 'no-change'], winner: 'schedule:release' },
   },
   {
     name: 'a schedule window is half-open: inactive at its end',
-    target: capacityTarget({ schedule: [{ name: 'release', start: T0 - 60, end: T0, action: 'freeze', reason: 'release train' }] }),
+    target: capacityTarget({
+      schedule: [{ name: 'release', start: T0 - 60, end: T0, action: 'freeze', reason: 'release train' }],
+    }),
     drivers: [metric('requests', 2500, { id: 'req' })],
     state: capacityState(20, LONG_AGO),
     expect: { desired: 16, changed: true, reasons: ['target-tracking', 'step-limited-down'], winner: 'requests' },
   },
   {
     name: 'a live override outranks an active schedule',
-    target: capacityTarget({ schedule: [{ name: 'black-friday', start: T0 - 60, end: T0 + 60, action: 'pin', allocation: 30, reason: 'BF' }] }),
+    target: capacityTarget({
+      schedule: [{ name: 'black-friday', start: T0 - 60, end: T0 + 60, action: 'pin', allocation: 30, reason: 'BF' }],
+    }),
     drivers: [override('ops-override', { action: 'pin', allocation: 12 }, { id: 'pin' })],
     state: capacityState(20, LONG_AGO),
     expect: { desired: 16, changed: true, reasons: ['override-pin', 'step-limited-down'], winner: 'ops-override' },
@@ -667,7 +890,12 @@ const capacityCases: Case[] = [
     }),
     drivers: [alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 301 }), metric('requests', 2000, { id: 'req' })],
     state: capacityState(8, LONG_AGO),
-    expect: { desired: 8, changed: false, reasons: ['target-tracking', 'no-change'], outcomes: { hi: 'stale', req: 'won' } },
+    expect: {
+      desired: 8,
+      changed: false,
+      reasons: ['target-tracking', 'no-change'],
+      outcomes: { hi: 'stale', req: 'won' },
+    },
   },
 
   // ---- modes
@@ -676,20 +904,38 @@ const capacityCases: Case[] = [
     target: capacityTarget({}, { mode: 'shadow' }),
     drivers: [metric('requests', 4000, { id: 'req' })],
     state: capacityState(10, LONG_AGO),
-    expect: { desired: 16, changed: true, apply: false, reasons: ['target-tracking', 'shadow-mode'], summary: 'scale 10→16: requests [shadow: not applied]' },
+    expect: {
+      desired: 16,
+      changed: true,
+      apply: false,
+      reasons: ['target-tracking', 'shadow-mode'],
+      summary: 'scale 10→16: requests [shadow: not applied]',
+    },
   },
   {
     name: 'paused by an operator: decided, recorded, not applied',
     target: web,
     drivers: [metric('requests', 4000, { id: 'req' })],
-    state: capacityState(10, { ...LONG_AGO, modeOverride: { mode: 'paused', by: ONCALL, reason: 'INC-4711', at: T0 - 600 } }),
-    expect: { desired: 16, changed: true, apply: false, reasons: ['target-tracking', 'paused'], summary: 'scale 10→16: requests [paused: not applied]' },
+    state: capacityState(10, {
+      ...LONG_AGO,
+      modeOverride: { mode: 'paused', by: ONCALL, reason: 'INC-4711', at: T0 - 600 },
+    }),
+    expect: {
+      desired: 16,
+      changed: true,
+      apply: false,
+      reasons: ['target-tracking', 'paused'],
+      summary: 'scale 10→16: requests [paused: not applied]',
+    },
   },
   {
     name: "an operator's enforce wins over the configured shadow mode",
     target: capacityTarget({}, { mode: 'shadow' }),
     drivers: [metric('requests', 4000, { id: 'req' })],
-    state: capacityState(10, { ...LONG_AGO, modeOverride: { mode: 'enforce', by: ONCALL, reason: 'promoted after review', at: T0 - 600 } }),
+    state: capacityState(10, {
+      ...LONG_AGO,
+      modeOverride: { mode: 'enforce', by: ONCALL, reason: 'promoted after review', at: T0 - 600 },
+    }),
     expect: { desired: 16, changed: true, apply: true, reasons: ['target-tracking'] },
   },
   {
@@ -697,7 +943,13 @@ const capacityCases: Case[] = [
     target: lambdaTarget(),
     drivers: [demand('flash-sale', { multiplier: 5 }, T0 + 600, T0 + 4200, { id: 'sale' })],
     state: capacityState(0, { ...LONG_AGO, floor: 0 }),
-    expect: { desired: 100, floor: 0, changed: true, reasons: ['business-lead-time'], summary: 'scale 0→100: flash-sale (lead 10m)' },
+    expect: {
+      desired: 100,
+      floor: 0,
+      changed: true,
+      reasons: ['business-lead-time'],
+      summary: 'scale 0→100: flash-sale (lead 10m)',
+    },
   },
 ];
 
@@ -709,13 +961,26 @@ const routingCases: Case[] = [
   {
     name: 'first decision routes the configured weights',
     target: routing,
-    drivers: [alarm('use1-health', 'OK', { id: 'u', at: T0 - 3600 }), alarm('euw1-health', 'OK', { id: 'e', at: T0 - 3600 })],
-    expect: { weights: ROUTED, changed: true, reasons: [], winner: null, summary: 'route us-east-1 70, eu-west-1 30: configured weights', outcomes: { u: 'alarm-ok', e: 'alarm-ok' } },
+    drivers: [
+      alarm('use1-health', 'OK', { id: 'u', at: T0 - 3600 }),
+      alarm('euw1-health', 'OK', { id: 'e', at: T0 - 3600 }),
+    ],
+    expect: {
+      weights: ROUTED,
+      changed: true,
+      reasons: [],
+      winner: null,
+      summary: 'route us-east-1 70, eu-west-1 30: configured weights',
+      outcomes: { u: 'alarm-ok', e: 'alarm-ok' },
+    },
   },
   {
     name: 'an alarm drains its endpoint, below its minimum share',
     target: routing,
-    drivers: [alarm('use1-health', 'ALARM', { id: 'u', at: T0 - 60 }), alarm('euw1-health', 'OK', { id: 'e', at: T0 - 3600 })],
+    drivers: [
+      alarm('use1-health', 'ALARM', { id: 'u', at: T0 - 60 }),
+      alarm('euw1-health', 'OK', { id: 'e', at: T0 - 3600 }),
+    ],
     state: weightsState(ROUTED, LONG_AGO),
     expect: {
       weights: USE1_DRAINED,
@@ -729,7 +994,10 @@ const routingCases: Case[] = [
   {
     name: 'a drained endpoint stays drained until its alarm has been quiet for restoreAfterSeconds',
     target: routing,
-    drivers: [alarm('use1-health', 'OK', { id: 'u', at: T0 - 100 }), alarm('euw1-health', 'OK', { id: 'e', at: T0 - 3600 })],
+    drivers: [
+      alarm('use1-health', 'OK', { id: 'u', at: T0 - 100 }),
+      alarm('euw1-health', 'OK', { id: 'e', at: T0 - 3600 }),
+    ],
     state: weightsState(USE1_DRAINED, { lastChangeAt: T0 - 2000 }),
     expect: {
       weights: USE1_DRAINED,
@@ -741,42 +1009,61 @@ const routingCases: Case[] = [
   {
     name: '… and comes back once it has',
     target: routing,
-    drivers: [alarm('use1-health', 'OK', { id: 'u', at: T0 - 300 }), alarm('euw1-health', 'OK', { id: 'e', at: T0 - 3600 })],
+    drivers: [
+      alarm('use1-health', 'OK', { id: 'u', at: T0 - 300 }),
+      alarm('euw1-health', 'OK', { id: 'e', at: T0 - 3600 }),
+    ],
     state: weightsState(USE1_DRAINED, { lastChangeAt: T0 - 2000 }),
-    expect: { weights: ROUTED, changed: true, reasons: ['endpoint-restored'], summary: 'route us-east-1 0→70, eu-west-1 100→30: restored us-east-1' },
+    expect: {
+      weights: ROUTED,
+      changed: true,
+      reasons: ['endpoint-restored'],
+      summary: 'route us-east-1 0→70, eu-west-1 100→30: restored us-east-1',
+    },
   },
   {
     name: 'INSUFFICIENT_DATA on a drained endpoint counts as quiet (no traffic, no data)',
     target: routing,
-    drivers: [alarm('use1-health', 'INSUFFICIENT_DATA', { id: 'u', at: T0 - 400 }), alarm('euw1-health', 'OK', { id: 'e', at: T0 - 3600 })],
+    drivers: [
+      alarm('use1-health', 'INSUFFICIENT_DATA', { id: 'u', at: T0 - 400 }),
+      alarm('euw1-health', 'OK', { id: 'e', at: T0 - 3600 }),
+    ],
     state: weightsState(USE1_DRAINED, { lastChangeAt: T0 - 2000 }),
     expect: { weights: ROUTED, changed: true, reasons: ['endpoint-restored'], outcomes: { u: 'insufficient-data' } },
   },
   {
     name: 'every endpoint in ALARM: fail open to the configured weights',
     target: routing,
-    drivers: [alarm('use1-health', 'ALARM', { id: 'u', at: T0 - 60 }), alarm('euw1-health', 'ALARM', { id: 'e', at: T0 - 60 })],
+    drivers: [
+      alarm('use1-health', 'ALARM', { id: 'u', at: T0 - 60 }),
+      alarm('euw1-health', 'ALARM', { id: 'e', at: T0 - 60 }),
+    ],
     state: weightsState(ROUTED, LONG_AGO),
     expect: {
       weights: ROUTED,
       changed: false,
       reasons: ['all-endpoints-drained-fail-open', 'no-change'],
       winner: null,
-      summary: 'hold us-east-1 70, eu-west-1 30: configured weights; every endpoint is in ALARM: failing open to configured weights',
+      summary:
+        'hold us-east-1 70, eu-west-1 30: configured weights; every endpoint is in ALARM: failing open to configured weights',
       outcomes: { u: 'lost-precedence', e: 'lost-precedence' },
     },
   },
   {
     name: 'a recovering endpoint comes back early rather than leave traffic nowhere',
     target: routing,
-    drivers: [alarm('use1-health', 'OK', { id: 'u', at: T0 - 60 }), alarm('euw1-health', 'ALARM', { id: 'e', at: T0 - 30 })],
+    drivers: [
+      alarm('use1-health', 'OK', { id: 'u', at: T0 - 60 }),
+      alarm('euw1-health', 'ALARM', { id: 'e', at: T0 - 30 }),
+    ],
     state: weightsState(USE1_DRAINED, { lastChangeAt: T0 - 2000 }),
     expect: {
       weights: { 'us-east-1': 100, 'eu-west-1': 0 },
       changed: true,
       reasons: ['endpoint-drained', 'endpoint-restored'],
       winner: 'euw1-health',
-      summary: 'route us-east-1 0→100, eu-west-1 100→0: euw1-health in ALARM drained eu-west-1; us-east-1 restored early: every other endpoint is draining',
+      summary:
+        'route us-east-1 0→100, eu-west-1 100→0: euw1-health in ALARM drained eu-west-1; us-east-1 restored early: every other endpoint is draining',
     },
   },
   {
@@ -797,7 +1084,10 @@ const routingCases: Case[] = [
   {
     name: 'a pin-weights override outranks a drain alarm but not the minimum share',
     target: routing,
-    drivers: [override('ops-override', { action: 'pin-weights', weights: { 'us-east-1': 100, 'eu-west-1': 0 } }, { id: 'pw' }), alarm('use1-health', 'ALARM', { id: 'u', at: T0 - 60 })],
+    drivers: [
+      override('ops-override', { action: 'pin-weights', weights: { 'us-east-1': 100, 'eu-west-1': 0 } }, { id: 'pw' }),
+      alarm('use1-health', 'ALARM', { id: 'u', at: T0 - 60 }),
+    ],
     state: weightsState(ROUTED, LONG_AGO),
     expect: {
       weights: { 'us-east-1': 80, 'eu-west-1': 20 },
@@ -811,9 +1101,18 @@ const routingCases: Case[] = [
   {
     name: 'a freeze override keeps the current weights despite an alarm',
     target: routing,
-    drivers: [override('ops-override', { action: 'freeze' }, { id: 'frz' }), alarm('euw1-health', 'ALARM', { id: 'e', at: T0 - 60 })],
+    drivers: [
+      override('ops-override', { action: 'freeze' }, { id: 'frz' }),
+      alarm('euw1-health', 'ALARM', { id: 'e', at: T0 - 60 }),
+    ],
     state: weightsState(ROUTED, LONG_AGO),
-    expect: { weights: ROUTED, changed: false, reasons: ['override-freeze', 'no-change'], winner: 'ops-override', outcomes: { frz: 'won', e: 'lost-precedence' } },
+    expect: {
+      weights: ROUTED,
+      changed: false,
+      reasons: ['override-freeze', 'no-change'],
+      winner: 'ops-override',
+      outcomes: { frz: 'won', e: 'lost-precedence' },
+    },
   },
   {
     name: 'a freeze override lifts frozen weights that sit below a minimum share (guardrails outrank overrides)',
@@ -831,10 +1130,18 @@ const routingCases: Case[] = [
   },
   {
     name: 'a scheduled freeze keeps the current weights',
-    target: routingTarget({ schedule: [{ name: 'migration', start: T0 - 60, end: T0 + 3600, action: 'freeze', reason: 'DNS migration' }] }),
+    target: routingTarget({
+      schedule: [{ name: 'migration', start: T0 - 60, end: T0 + 3600, action: 'freeze', reason: 'DNS migration' }],
+    }),
     drivers: [alarm('use1-health', 'ALARM', { id: 'u', at: T0 - 60 })],
     state: weightsState({ 'us-east-1': 50, 'eu-west-1': 50 }, LONG_AGO),
-    expect: { weights: { 'us-east-1': 50, 'eu-west-1': 50 }, changed: false, reasons: ['scheduled-freeze', 'no-change'], winner: 'schedule:migration', outcomes: { u: 'lost-precedence' } },
+    expect: {
+      weights: { 'us-east-1': 50, 'eu-west-1': 50 },
+      changed: false,
+      reasons: ['scheduled-freeze', 'no-change'],
+      winner: 'schedule:migration',
+      outcomes: { u: 'lost-precedence' },
+    },
   },
   {
     name: 'weights are integers adding up to 100 (largest remainder, ties by setIdentifier)',
@@ -850,7 +1157,10 @@ const routingCases: Case[] = [
     name: 'routing in shadow mode',
     target: routingTarget({}, undefined),
     drivers: [alarm('use1-health', 'ALARM', { id: 'u', at: T0 - 60 })],
-    state: weightsState(ROUTED, { ...LONG_AGO, modeOverride: { mode: 'shadow', by: ONCALL, reason: 'trial', at: T0 - 600 } }),
+    state: weightsState(ROUTED, {
+      ...LONG_AGO,
+      modeOverride: { mode: 'shadow', by: ONCALL, reason: 'trial', at: T0 - 600 },
+    }),
     expect: { weights: USE1_DRAINED, changed: true, apply: false, reasons: ['endpoint-drained', 'shadow-mode'] },
   },
 ];
@@ -863,8 +1173,14 @@ const noise = Array.from({ length: 30 }, (_, i) => (i % 2 ? 1100 : 900));
 const noisy = (tail: number[] = []) => history([...noise.slice(tail.length), ...tail]);
 const calm = (tail: number[]) => history([...Array.from({ length: 30 - tail.length }, () => 1000), ...tail]);
 /** Two days of ~1000 rps with a 3000 rps burst yesterday from 08:05 to 08:15 (T0 is 08:00). */
-const seasonal = history(Array.from({ length: 2 * 1440 }, (_, i) => (i >= 1440 + 5 && i < 1440 + 15 ? 3000 : 1000 + (i % 3) * 10)), T0);
-const forecastTarget = (mode: 'shadow' | 'enforce') => capacityTarget({ rules: [{ kind: 'metric', driver: 'requests', targetPerUnit: 250, forecast: { mode, leadTimeSeconds: 600 } }] });
+const seasonal = history(
+  Array.from({ length: 2 * 1440 }, (_, i) => (i >= 1440 + 5 && i < 1440 + 15 ? 3000 : 1000 + (i % 3) * 10)),
+  T0,
+);
+const forecastTarget = (mode: 'shadow' | 'enforce') =>
+  capacityTarget({
+    rules: [{ kind: 'metric', driver: 'requests', targetPerUnit: 250, forecast: { mode, leadTimeSeconds: 600 } }],
+  });
 const windowed = capacityTarget({ bounds: { min: 2, max: 40, maxStepUp: 12, stepWindowSeconds: 300 } });
 
 const stabilityCases: Case[] = [
@@ -874,7 +1190,13 @@ const stabilityCases: Case[] = [
     drivers: [metric('requests', 1100, { id: 'req' })],
     state: capacityState(4, LONG_AGO),
     history: { requests: noisy() },
-    expect: { desired: 4, changed: false, reasons: ['target-tracking', 'within-noise-band', 'no-change'], winner: 'requests', summary: 'hold 4: requests' },
+    expect: {
+      desired: 4,
+      changed: false,
+      reasons: ['target-tracking', 'within-noise-band', 'no-change'],
+      winner: 'requests',
+      summary: 'hold 4: requests',
+    },
   },
   {
     name: 'a single datapoint beyond the noise band (an outlier) waits for a second one',
@@ -882,7 +1204,12 @@ const stabilityCases: Case[] = [
     drivers: [metric('requests', 1500, { id: 'req' })],
     state: capacityState(4, LONG_AGO),
     history: { requests: noisy([1500]) },
-    expect: { desired: 4, changed: false, reasons: ['target-tracking', 'within-noise-band', 'no-change'], winner: 'requests' },
+    expect: {
+      desired: 4,
+      changed: false,
+      reasons: ['target-tracking', 'within-noise-band', 'no-change'],
+      winner: 'requests',
+    },
   },
   {
     name: 'two datapoints beyond the noise band scale out, proportionally to the lower one',
@@ -906,14 +1233,25 @@ const stabilityCases: Case[] = [
     drivers: [metric('requests', 1000, { id: 'req' })],
     state: capacityState(8, { lastChangeAt: T0 - 60, lastScaleUpAt: T0 - 60 }),
     history: { requests: calm([1400, 1000, 1000, 1000]) },
-    expect: { desired: 7, changed: true, reasons: ['target-tracking', 'stabilized-scale-down'], winner: 'requests', summary: 'scale 8→7: requests' },
+    expect: {
+      desired: 7,
+      changed: true,
+      reasons: ['target-tracking', 'stabilized-scale-down'],
+      winner: 'requests',
+      summary: 'scale 8→7: requests',
+    },
   },
   {
     name: 'without history, the same scale-in waits for the after-change cooldown as before',
     target: trackingOnly,
     drivers: [metric('requests', 1000, { id: 'req' })],
     state: capacityState(8, { lastChangeAt: T0 - 60, lastScaleUpAt: T0 - 60 }),
-    expect: { desired: 8, changed: false, reasons: ['target-tracking', 'cooldown-scale-down', 'no-change'], outcomes: { req: 'held-by-cooldown' } },
+    expect: {
+      desired: 8,
+      changed: false,
+      reasons: ['target-tracking', 'cooldown-scale-down', 'no-change'],
+      outcomes: { req: 'held-by-cooldown' },
+    },
   },
   {
     name: 'an enforced forecast pre-warms for the burst yesterday had at this time',
@@ -921,7 +1259,13 @@ const stabilityCases: Case[] = [
     drivers: [metric('requests', 1000, { id: 'req' })],
     state: capacityState(4, LONG_AGO),
     history: { requests: seasonal },
-    expect: { desired: 12, changed: true, reasons: ['forecast'], winner: 'requests', summary: 'scale 4→12: requests forecast (lead 10m)' },
+    expect: {
+      desired: 12,
+      changed: true,
+      reasons: ['forecast'],
+      winner: 'requests',
+      summary: 'scale 4→12: requests forecast (lead 10m)',
+    },
   },
   {
     name: 'a shadow forecast is explained, not acted on',
@@ -937,7 +1281,15 @@ const stabilityCases: Case[] = [
     drivers: [demand('flash-sale', { multiplier: 6 }, T0 + 600, T0 + 4200, { id: 'sale' })],
     state: capacityState(16, { lastChangeAt: T0 - 5, lastScaleUpAt: T0 - 5 }),
     // the pre-warm floor (MinSize) still follows, up to the capacity held
-    expect: { desired: 16, floor: 16, changed: true, reasons: ['business-lead-time', 'step-limited-up'], winner: 'flash-sale', summary: 'hold 16 (floor 2→16): flash-sale (lead 15m) outranks fallback; scale-out to 24 waits for the step window until 08:04:55Z (+12 per 5m)' },
+    expect: {
+      desired: 16,
+      floor: 16,
+      changed: true,
+      reasons: ['business-lead-time', 'step-limited-up'],
+      winner: 'flash-sale',
+      summary:
+        'hold 16 (floor 2→16): flash-sale (lead 15m) outranks fallback; scale-out to 24 waits for the step window until 08:04:55Z (+12 per 5m)',
+    },
   },
   {
     name: 'after the step window has passed the next step goes',
@@ -969,7 +1321,9 @@ function check(c: Case): void {
     if (decision.desired.kind !== 'capacity') return;
     if (e.desired !== undefined) expect(decision.desired.desired).toBe(e.desired);
     if (e.floor !== undefined) expect(decision.desired.floor).toBe(e.floor);
-    expect(decision.actions).toEqual(e.changed ? [{ type: 'set-capacity', desired: decision.desired.desired, floor: decision.desired.floor }] : []);
+    expect(decision.actions).toEqual(
+      e.changed ? [{ type: 'set-capacity', desired: decision.desired.desired, floor: decision.desired.floor }] : [],
+    );
   }
   if (e.weights) {
     expect(decision.desired).toEqual({ kind: 'weights', weights: e.weights });
@@ -979,7 +1333,9 @@ function check(c: Case): void {
   if (e.winner !== undefined) expect(decision.winner).toBe(e.winner ?? undefined);
   if (e.summary !== undefined) expect(decision.summary).toBe(e.summary);
   expect(decision.considered).toHaveLength(c.drivers.length);
-  c.drivers.forEach((driver, i) => expect(decision.considered[i]).toMatchObject({ driverId: driver.id, name: driver.name, kind: driver.kind }));
+  c.drivers.forEach((driver, i) =>
+    expect(decision.considered[i]).toMatchObject({ driverId: driver.id, name: driver.name, kind: driver.kind }),
+  );
   for (const [id, outcome] of Object.entries(e.outcomes ?? {})) {
     expect({ id, outcome: decision.considered.find((d) => d.driverId === id)?.outcome }).toEqual({ id, outcome });
   }
@@ -1004,47 +1360,108 @@ describe('decision explanations', () => {
     const c = capacityCases.find((x) => x.name.startsWith('an override pin wins'))!;
     const decision = decide(c.target, c.drivers, c.state, T0);
     expect(decision.considered).toEqual([
-      expect.objectContaining({ driverId: 'pin', outcome: 'won', rule: 'rules[6] override', demand: 20, detail: 'pin: INC-4711 load test (expires in 10m)' }),
+      expect.objectContaining({
+        driverId: 'pin',
+        outcome: 'won',
+        rule: 'rules[6] override',
+        demand: 20,
+        detail: 'pin: INC-4711 load test (expires in 10m)',
+      }),
       expect.objectContaining({ driverId: 'hi', outcome: 'lost-precedence', rule: 'rules[0] alarm', demand: 12 }),
       expect.objectContaining({ driverId: 'req', outcome: 'lost-precedence', rule: 'rules[2] metric', demand: 8 }),
     ]);
   });
 
   it('a pre-warm explains when the window opens', () => {
-    const decision = decide(web, [demand('flash-sale', { multiplier: 3 }, T0 + 900, T0 + 4500, { id: 'sale', label: 'black-friday' })], capacityState(6, LONG_AGO), T0);
-    expect(decision.considered[0]).toMatchObject({ outcome: 'won', demand: 12, detail: 'black-friday pre-warm: window opens in 15m (lead 15m)' });
-    const early = decide(web, [demand('flash-sale', { multiplier: 3 }, T0 + 2700, T0 + 4500, { id: 'sale' })], capacityState(6, LONG_AGO), T0);
-    expect(early.considered[0]).toMatchObject({ outcome: 'out-of-window', detail: 'window opens in 45m, pre-warm starts in 30m' });
+    const decision = decide(
+      web,
+      [demand('flash-sale', { multiplier: 3 }, T0 + 900, T0 + 4500, { id: 'sale', label: 'black-friday' })],
+      capacityState(6, LONG_AGO),
+      T0,
+    );
+    expect(decision.considered[0]).toMatchObject({
+      outcome: 'won',
+      demand: 12,
+      detail: 'black-friday pre-warm: window opens in 15m (lead 15m)',
+    });
+    const early = decide(
+      web,
+      [demand('flash-sale', { multiplier: 3 }, T0 + 2700, T0 + 4500, { id: 'sale' })],
+      capacityState(6, LONG_AGO),
+      T0,
+    );
+    expect(early.considered[0]).toMatchObject({
+      outcome: 'out-of-window',
+      detail: 'window opens in 45m, pre-warm starts in 30m',
+    });
   });
 
   it('budget and freeze labels appear in the explanation', () => {
     const drivers = [
       { ...budget('cost-budget', 5, T0 - 3600, T0 + 3600, { id: 'bud' }) },
       { ...freeze('change-freeze', T0 - 3600, T0 + 3600, { id: 'frz' }) },
-    ].map((d) => (d.kind === 'business' && d.signal.type !== 'demand' ? { ...d, signal: { ...d.signal, label: d.signal.type === 'budget' ? 'Q4 spend cap' : 'year-end freeze' } } : d));
+    ].map((d) =>
+      d.kind === 'business' && d.signal.type !== 'demand'
+        ? { ...d, signal: { ...d.signal, label: d.signal.type === 'budget' ? 'Q4 spend cap' : 'year-end freeze' } }
+        : d,
+    );
     const decision = decide(web, drivers, capacityState(10, LONG_AGO), T0);
-    expect(decision.considered.map((d) => d.detail)).toEqual(['Q4 spend cap: budget 5/h', 'year-end freeze: change freeze: no scale-in, only urgent scale-out']);
+    expect(decision.considered.map((d) => d.detail)).toEqual([
+      'Q4 spend cap: budget 5/h',
+      'year-end freeze: change freeze: no scale-in, only urgent scale-out',
+    ]);
   });
 
   it('a repeated alarm step is labelled as a repeat', () => {
-    const decision = decide(web, [alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 300, alarmName: 'web-prod-cpu-high' })], capacityState(12, { lastChangeAt: T0 - 200, lastScaleUpAt: T0 - 200 }), T0);
+    const decision = decide(
+      web,
+      [alarm('cpu-high', 'ALARM', { id: 'hi', at: T0 - 300, alarmName: 'web-prod-cpu-high' })],
+      capacityState(12, { lastChangeAt: T0 - 200, lastScaleUpAt: T0 - 200 }),
+      T0,
+    );
     expect(decision.considered[0]).toMatchObject({ outcome: 'won', detail: 'web-prod-cpu-high in ALARM: +2 (repeat)' });
   });
 
   it('a forecast explains what it predicts, when, from how much history and how sure', () => {
-    const decision = decide(forecastTarget('enforce'), [metric('requests', 1000, { id: 'req' })], capacityState(4, LONG_AGO), T0, { history: { requests: seasonal } });
-    expect(decision.considered[0]).toMatchObject({ outcome: 'won', demand: 12, detail: '1000 / 250 per unit; forecast 3000 by 08:10:00Z from 1d of history ±0% → 12' });
-    const abstains = decide(forecastTarget('enforce'), [metric('requests', 1000, { id: 'req' })], capacityState(4, LONG_AGO), T0, { history: { requests: history([1000, 1000]) } });
-    expect(abstains.considered[0]).toMatchObject({ outcome: 'won', demand: 4, detail: '1000 / 250 per unit; forecast abstains: history too short: 2 of 60 minutes' });
+    const decision = decide(
+      forecastTarget('enforce'),
+      [metric('requests', 1000, { id: 'req' })],
+      capacityState(4, LONG_AGO),
+      T0,
+      { history: { requests: seasonal } },
+    );
+    expect(decision.considered[0]).toMatchObject({
+      outcome: 'won',
+      demand: 12,
+      detail: '1000 / 250 per unit; forecast 3000 by 08:10:00Z from 1d of history ±0% → 12',
+    });
+    const abstains = decide(
+      forecastTarget('enforce'),
+      [metric('requests', 1000, { id: 'req' })],
+      capacityState(4, LONG_AGO),
+      T0,
+      { history: { requests: history([1000, 1000]) } },
+    );
+    expect(abstains.considered[0]).toMatchObject({
+      outcome: 'won',
+      demand: 4,
+      detail: '1000 / 250 per unit; forecast abstains: history too short: 2 of 60 minutes',
+    });
     expect(abstains.reasons).toEqual(['target-tracking', 'no-change']);
   });
 
   it('a long list of losers is abbreviated in the summary', () => {
     const target = capacityTarget({
-      rules: ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => ({ kind: 'metric' as const, driver: `m-${n}`, targetPerUnit: 1 })),
+      rules: ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => ({
+        kind: 'metric' as const,
+        driver: `m-${n}`,
+        targetPerUnit: 1,
+      })),
     });
     const drivers = ['a', 'b', 'c', 'd', 'e', 'f'].map((n, i) => metric(`m-${n}`, 10 + i, { id: n }));
-    expect(decide(target, drivers, capacityState(10, LONG_AGO), T0).summary).toBe('scale 10→15: m-f outranks m-a, m-b, m-c, 2 more');
+    expect(decide(target, drivers, capacityState(10, LONG_AGO), T0).summary).toBe(
+      'scale 10→15: m-f outranks m-a, m-b, m-c, 2 more',
+    );
   });
 });
 

@@ -6,7 +6,13 @@
 import fc from 'fast-check';
 import { decide } from '../../../functions/domain/engine';
 import { driverSchema, type Driver } from '../../../functions/domain/model';
-import { firstUnstorableNumber, isStorableNumber, MEASUREMENT_MAX, saturate, STORABLE_MAX } from '../../../functions/domain/numbers';
+import {
+  firstUnstorableNumber,
+  isStorableNumber,
+  MEASUREMENT_MAX,
+  saturate,
+  STORABLE_MAX,
+} from '../../../functions/domain/numbers';
 import { storableDecision } from '../../../functions/domain/storable';
 import { capacityTarget, T0 } from './builders';
 
@@ -47,7 +53,12 @@ describe('storable numbers', () => {
 
   it('saturates a considered demand and says so; leaves a storable decision as it is', () => {
     const target = capacityTarget({ rules: [{ kind: 'metric', driver: 'requests', targetPerUnit: 1e-9 }] });
-    const decision = decide(target, [snapshot(MEASUREMENT_MAX)], { targetId: 'web-asg', version: 1, current: { kind: 'capacity', desired: 6, floor: 2 } }, T0 + 1);
+    const decision = decide(
+      target,
+      [snapshot(MEASUREMENT_MAX)],
+      { targetId: 'web-asg', version: 1, current: { kind: 'capacity', desired: 6, floor: 2 } },
+      T0 + 1,
+    );
     const entry = decision.considered[0]!;
     expect(entry.demand).toBe(STORABLE_MAX);
     expect(entry.detail).toMatch(/saturated to 9007199254740991/);
@@ -65,7 +76,12 @@ describe('storable numbers', () => {
         (value, targetPerUnit, desired) => {
           const target = capacityTarget({ rules: [{ kind: 'metric', driver: 'requests', targetPerUnit }] });
           const drivers = Math.abs(value) > 0 && Math.abs(value) < 1e-100 ? [] : [snapshot(value)];
-          const decision = decide(target, drivers, { targetId: 'web-asg', version: 1, current: { kind: 'capacity', desired, floor: 2 } }, T0 + 1);
+          const decision = decide(
+            target,
+            drivers,
+            { targetId: 'web-asg', version: 1, current: { kind: 'capacity', desired, floor: 2 } },
+            T0 + 1,
+          );
           expect(firstUnstorableNumber(decision)).toBeUndefined();
         },
       ),

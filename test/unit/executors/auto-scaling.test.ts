@@ -1,6 +1,10 @@
 import type { Action } from '../../../functions/domain/model';
 import { createExecutors } from '../../../functions/executors';
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError, RetryableExecutorError } from '../../../functions/executors/errors';
+import {
+  EXECUTOR_ERROR_CODES,
+  PermanentExecutorError,
+  RetryableExecutorError,
+} from '../../../functions/executors/errors';
 import { TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
 import type { AutoScalingGroupCapacity } from '../../../functions/ports';
 import {
@@ -21,7 +25,11 @@ function setup(group: AutoScalingGroupCapacity | undefined) {
   const autoScaling = new FakeAutoScaling();
   if (group) autoScaling.groups.set('web-prod', group);
   const executors = createExecutors(
-    { autoScaling, provisionedConcurrency: new FakeProvisionedConcurrency(), weightedRouting: new FakeWeightedRouting() },
+    {
+      autoScaling,
+      provisionedConcurrency: new FakeProvisionedConcurrency(),
+      weightedRouting: new FakeWeightedRouting(),
+    },
     { retry: instantRetry(clock), route53Limiter: new TokenBucketLimiter({ ratePerSecond: 5, burst: 1, clock }) },
   );
   return { executor: executors['ec2-asg'], autoScaling, clock };
@@ -30,7 +38,9 @@ function setup(group: AutoScalingGroupCapacity | undefined) {
 const setCapacity = (desired: number, floor: number): Action => ({ type: 'set-capacity', desired, floor });
 
 describe('ec2-asg executor: apply', () => {
-  it.each<[string, AutoScalingGroupCapacity, Action, string[], 'applied' | 'unchanged', string, AutoScalingGroupCapacity]>([
+  it.each<
+    [string, AutoScalingGroupCapacity, Action, string[], 'applied' | 'unchanged', string, AutoScalingGroupCapacity]
+  >([
     [
       'skips when desired and floor already match',
       { desired: 4, min: 2, max: 40 },
@@ -105,7 +115,9 @@ describe('ec2-asg executor: apply', () => {
 
   it('refuses desired above MaxSize with a permanent error and never raises MaxSize', async () => {
     const { executor, autoScaling } = setup({ desired: 30, min: 2, max: 40 });
-    const error = (await executor.apply(asgTarget(), setCapacity(50, 2), ACTION_ID).catch((e: unknown) => e)) as PermanentExecutorError;
+    const error = (await executor
+      .apply(asgTarget(), setCapacity(50, 2), ACTION_ID)
+      .catch((e: unknown) => e)) as PermanentExecutorError;
     expect(error).toBeInstanceOf(PermanentExecutorError);
     expect(error.code).toBe(EXECUTOR_ERROR_CODES.desiredAboveMaxSize);
     expect(error.message).toContain('desired 50 exceeds MaxSize 40 of Auto Scaling group web-prod');
@@ -141,7 +153,9 @@ describe('ec2-asg executor: apply', () => {
 
   it('rejects a target of another kind', async () => {
     const { executor, autoScaling } = setup({ desired: 4, min: 2, max: 40 });
-    await expect(executor.apply(lambdaTarget(), setCapacity(12, 2), ACTION_ID)).rejects.toMatchObject({ code: EXECUTOR_ERROR_CODES.wrongTargetKind });
+    await expect(executor.apply(lambdaTarget(), setCapacity(12, 2), ACTION_ID)).rejects.toMatchObject({
+      code: EXECUTOR_ERROR_CODES.wrongTargetKind,
+    });
     expect(autoScaling.calls).toEqual([]);
   });
 
@@ -169,14 +183,18 @@ describe('ec2-asg executor: apply', () => {
     autoScaling.failures.add('setCapacity', sdkErrors.requestTimeout(), { landed: true });
     const result = await executor.apply(asgTarget(), setCapacity(12, 12), ACTION_ID);
     expect(result.status).toBe('applied');
-    expect(result.detail).toBe('UpdateAutoScalingGroup web-prod DesiredCapacity 4→12, MinSize 2→12 (in place on attempt 2, after an earlier attempt\'s write failed or timed out)');
+    expect(result.detail).toBe(
+      "UpdateAutoScalingGroup web-prod DesiredCapacity 4→12, MinSize 2→12 (in place on attempt 2, after an earlier attempt's write failed or timed out)",
+    );
     expect(autoScaling.calls.filter((c) => c.startsWith('Update'))).toHaveLength(1);
   });
 
   it('gives up on a long scaling activity with a retryable error for the next tick', async () => {
     const { executor, autoScaling } = setup({ desired: 4, min: 2, max: 40 });
     autoScaling.failures.add('setCapacity', sdkErrors.scalingActivityInProgress(), { times: 5 });
-    const error = (await executor.apply(asgTarget(), setCapacity(12, 2), ACTION_ID).catch((e: unknown) => e)) as RetryableExecutorError;
+    const error = (await executor
+      .apply(asgTarget(), setCapacity(12, 2), ACTION_ID)
+      .catch((e: unknown) => e)) as RetryableExecutorError;
     expect(error).toBeInstanceOf(RetryableExecutorError);
     expect(error.code).toBe('ScalingActivityInProgressFault');
     expect(error.attempts).toBe(5);
@@ -187,14 +205,19 @@ describe('ec2-asg executor: apply', () => {
   it('does not retry a permanent AWS error', async () => {
     const { executor, autoScaling } = setup({ desired: 4, min: 2, max: 40 });
     autoScaling.failures.add('setCapacity', sdkErrors.autoScalingAccessDenied());
-    await expect(executor.apply(asgTarget(), setCapacity(12, 2), ACTION_ID)).rejects.toMatchObject({ retryable: false, code: 'AccessDenied' });
+    await expect(executor.apply(asgTarget(), setCapacity(12, 2), ACTION_ID)).rejects.toMatchObject({
+      retryable: false,
+      code: 'AccessDenied',
+    });
     expect(autoScaling.calls).toEqual(['describe web-prod', 'SetDesiredCapacity web-prod 12']);
   });
 
   it('is idempotent: applying the same action again is unchanged', async () => {
     const { executor, autoScaling } = setup({ desired: 4, min: 2, max: 40 });
     await executor.apply(asgTarget(), setCapacity(12, 12), ACTION_ID);
-    await expect(executor.apply(asgTarget(), setCapacity(12, 12), ACTION_ID)).resolves.toMatchObject({ status: 'unchanged' });
+    await expect(executor.apply(asgTarget(), setCapacity(12, 12), ACTION_ID)).resolves.toMatchObject({
+      status: 'unchanged',
+    });
     expect(autoScaling.calls.filter((c) => !c.startsWith('describe'))).toHaveLength(1);
   });
 });
@@ -219,7 +242,11 @@ describe('ec2-asg executor: observe', () => {
 
   it('observes shadow targets too (reading is always safe)', async () => {
     const { executor } = setup({ desired: 6, min: 3, max: 40 });
-    await expect(executor.observe(asgTarget({ mode: 'shadow' }))).resolves.toEqual({ kind: 'capacity', desired: 6, floor: 3 });
+    await expect(executor.observe(asgTarget({ mode: 'shadow' }))).resolves.toEqual({
+      kind: 'capacity',
+      desired: 6,
+      floor: 3,
+    });
   });
 });
 
@@ -232,7 +259,9 @@ describe('ec2-asg executor: what a give-up says about the resource', () => {
   ])('%s → notApplied %s', async (_label, error, notApplied) => {
     const { executor, autoScaling } = setup({ desired: 4, min: 2, max: 40 });
     autoScaling.failures.add('setCapacity', error(), { times: 100 });
-    const thrown = (await executor.apply(asgTarget(), setCapacity(6, 2), ACTION_ID).catch((e: unknown) => e)) as RetryableExecutorError;
+    const thrown = (await executor
+      .apply(asgTarget(), setCapacity(6, 2), ACTION_ID)
+      .catch((e: unknown) => e)) as RetryableExecutorError;
     expect(thrown).toBeInstanceOf(RetryableExecutorError);
     expect(thrown.notApplied).toBe(notApplied);
   });
@@ -240,7 +269,9 @@ describe('ec2-asg executor: what a give-up says about the resource', () => {
   it('reads that never succeed: no write was sent, so notApplied', async () => {
     const { executor, autoScaling } = setup({ desired: 4, min: 2, max: 40 });
     autoScaling.failures.add('describe', sdkErrors.requestTimeout(), { times: 100 });
-    const thrown = (await executor.apply(asgTarget(), setCapacity(6, 2), ACTION_ID).catch((e: unknown) => e)) as RetryableExecutorError;
+    const thrown = (await executor
+      .apply(asgTarget(), setCapacity(6, 2), ACTION_ID)
+      .catch((e: unknown) => e)) as RetryableExecutorError;
     expect(thrown.notApplied).toBe(true);
     expect(autoScaling.calls.filter((c) => c.startsWith('Set'))).toEqual([]);
   });

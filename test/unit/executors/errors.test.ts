@@ -11,12 +11,27 @@ describe('classifyAwsError', () => {
   it.each([
     // [case, error, retryable, code]
     ['Auto Scaling Throttling (unmodeled, Query protocol)', sdkErrors.autoScalingThrottling(), true, 'Throttling'],
-    ['Auto Scaling ScalingActivityInProgress', sdkErrors.scalingActivityInProgress(), true, 'ScalingActivityInProgressFault'],
+    [
+      'Auto Scaling ScalingActivityInProgress',
+      sdkErrors.scalingActivityInProgress(),
+      true,
+      'ScalingActivityInProgressFault',
+    ],
     ['Auto Scaling ResourceContention', sdkErrors.resourceContention(), true, 'ResourceContentionFault'],
     ['Route 53 ThrottlingException', sdkErrors.route53Throttling(), true, 'ThrottlingException'],
-    ['Route 53 PriorRequestNotComplete (HTTP 400)', sdkErrors.priorRequestNotComplete(), true, 'PriorRequestNotComplete'],
+    [
+      'Route 53 PriorRequestNotComplete (HTTP 400)',
+      sdkErrors.priorRequestNotComplete(),
+      true,
+      'PriorRequestNotComplete',
+    ],
     ['Lambda TooManyRequestsException', sdkErrors.lambdaTooManyRequests(), true, 'TooManyRequestsException'],
-    ['Lambda ResourceConflictException (update in progress)', sdkErrors.lambdaResourceConflict(), true, 'ResourceConflictException'],
+    [
+      'Lambda ResourceConflictException (update in progress)',
+      sdkErrors.lambdaResourceConflict(),
+      true,
+      'ResourceConflictException',
+    ],
     ['Lambda ServiceException (500)', sdkErrors.lambdaService(), true, 'ServiceException'],
     ['request timeout', sdkErrors.requestTimeout(), true, 'TimeoutError'],
     ['socket reset', sdkErrors.connectionReset(), true, 'ECONNRESET'],
@@ -26,7 +41,12 @@ describe('classifyAwsError', () => {
     ['Auto Scaling AccessDenied', sdkErrors.autoScalingAccessDenied(), false, 'AccessDenied'],
     ['Route 53 InvalidChangeBatch', sdkErrors.invalidChangeBatch(), false, 'InvalidChangeBatch'],
     ['Route 53 NoSuchHostedZone', sdkErrors.noSuchHostedZone(), false, 'NoSuchHostedZone'],
-    ['Lambda InvalidParameterValueException', sdkErrors.lambdaInvalidParameter(), false, 'InvalidParameterValueException'],
+    [
+      'Lambda InvalidParameterValueException',
+      sdkErrors.lambdaInvalidParameter(),
+      false,
+      'InvalidParameterValueException',
+    ],
     ['Lambda function not found', sdkErrors.lambdaFunctionNotFound(), false, 'ResourceNotFoundException'],
     ['unknown 400', sdkErrors.unknown400(), false, 'Unknown'],
     ['a bug (TypeError)', sdkErrors.bug(), false, 'TypeError'],
@@ -41,7 +61,10 @@ describe('classifyAwsError', () => {
   });
 
   it('keeps the AWS message and status in its own message', () => {
-    const classified = classifyAwsError(sdkErrors.priorRequestNotComplete(), 'ChangeResourceRecordSets api.example.com');
+    const classified = classifyAwsError(
+      sdkErrors.priorRequestNotComplete(),
+      'ChangeResourceRecordSets api.example.com',
+    );
     expect(classified.message).toBe(
       'ChangeResourceRecordSets api.example.com: PriorRequestNotComplete: The request was rejected because Route 53 was still processing a prior request. (HTTP 400) [retryable: PriorRequestNotComplete]',
     );
@@ -58,7 +81,9 @@ describe('classifyAwsError', () => {
   });
 
   it('passes an ExecutorError through untouched', () => {
-    const own = new PermanentExecutorError('desired 50 exceeds MaxSize 40', { code: EXECUTOR_ERROR_CODES.desiredAboveMaxSize });
+    const own = new PermanentExecutorError('desired 50 exceeds MaxSize 40', {
+      code: EXECUTOR_ERROR_CODES.desiredAboveMaxSize,
+    });
     expect(classifyAwsError(own, 'ignored context')).toBe(own);
   });
 

@@ -71,7 +71,11 @@ export class FakeAutoScaling implements AutoScalingPort {
   }
 
   async setCapacity(groupName: string, change: { desired: number; min?: number }): Promise<void> {
-    this.calls.push(change.min === undefined ? `SetDesiredCapacity ${groupName} ${change.desired}` : `UpdateAutoScalingGroup ${groupName} min=${change.min} desired=${change.desired}`);
+    this.calls.push(
+      change.min === undefined
+        ? `SetDesiredCapacity ${groupName} ${change.desired}`
+        : `UpdateAutoScalingGroup ${groupName} min=${change.min} desired=${change.desired}`,
+    );
     const failure = this.failures.next('setCapacity');
     if (failure && !failure.landed) throw failure.error;
     const group = this.groups.get(groupName);
@@ -142,8 +146,16 @@ export class FakeWeightedRouting implements WeightedRoutingPort {
     return Object.fromEntries(this.weights);
   }
 
-  async setWeights(record: WeightedRecord, weights: Record<string, number>, options?: { comment?: string }): Promise<void> {
-    this.calls.push(`setWeights ${record.recordName} ${Object.entries(weights).map(([id, w]) => `${id}=${w}`).join(',')}`);
+  async setWeights(
+    record: WeightedRecord,
+    weights: Record<string, number>,
+    options?: { comment?: string },
+  ): Promise<void> {
+    this.calls.push(
+      `setWeights ${record.recordName} ${Object.entries(weights)
+        .map(([id, w]) => `${id}=${w}`)
+        .join(',')}`,
+    );
     this.comments.push(options?.comment);
     if (this.clock) this.timeline.push(`setWeights@${this.clock.time}`);
     const failure = this.failures.next('setWeights');

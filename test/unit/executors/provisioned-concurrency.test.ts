@@ -3,7 +3,14 @@ import { createExecutors } from '../../../functions/executors';
 import { EXECUTOR_ERROR_CODES } from '../../../functions/executors/errors';
 import { TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
 import type { ProvisionedConcurrency } from '../../../functions/ports';
-import { FakeAutoScaling, FakeClock, FakeProvisionedConcurrency, FakeWeightedRouting, instantRetry, lambdaTarget } from './fakes';
+import {
+  FakeAutoScaling,
+  FakeClock,
+  FakeProvisionedConcurrency,
+  FakeWeightedRouting,
+  instantRetry,
+  lambdaTarget,
+} from './fakes';
 import { sdkErrors } from './sdk-errors';
 
 const ACTION_ID = 'checkout-fn:7#0';
@@ -24,10 +31,38 @@ const ready = (n: number): ProvisionedConcurrency => ({ requested: n, allocated:
 
 describe('lambda-provisioned-concurrency executor: apply', () => {
   it.each<[string, ProvisionedConcurrency | undefined, number, string[], 'applied' | 'unchanged', string]>([
-    ['pre-warms a qualifier without a config', undefined, 20, ['put checkout:live 20'], 'applied', 'PutProvisionedConcurrencyConfig checkout:live 0→20'],
-    ['raises an existing config', ready(20), 50, ['put checkout:live 50'], 'applied', 'PutProvisionedConcurrencyConfig checkout:live 20→50'],
-    ['lowers an existing config', ready(50), 20, ['put checkout:live 20'], 'applied', 'PutProvisionedConcurrencyConfig checkout:live 50→20'],
-    ['skips a config that already requests the number', ready(20), 20, [], 'unchanged', 'checkout:live already requests 20 (READY, 20 allocated)'],
+    [
+      'pre-warms a qualifier without a config',
+      undefined,
+      20,
+      ['put checkout:live 20'],
+      'applied',
+      'PutProvisionedConcurrencyConfig checkout:live 0→20',
+    ],
+    [
+      'raises an existing config',
+      ready(20),
+      50,
+      ['put checkout:live 50'],
+      'applied',
+      'PutProvisionedConcurrencyConfig checkout:live 20→50',
+    ],
+    [
+      'lowers an existing config',
+      ready(50),
+      20,
+      ['put checkout:live 20'],
+      'applied',
+      'PutProvisionedConcurrencyConfig checkout:live 50→20',
+    ],
+    [
+      'skips a config that already requests the number',
+      ready(20),
+      20,
+      [],
+      'unchanged',
+      'checkout:live already requests 20 (READY, 20 allocated)',
+    ],
     [
       'skips a config still allocating the same number (putting again would only conflict)',
       { requested: 20, allocated: 5, status: 'IN_PROGRESS' },
@@ -44,8 +79,22 @@ describe('lambda-provisioned-concurrency executor: apply', () => {
       'applied',
       'PutProvisionedConcurrencyConfig checkout:live 20→20 (previous config FAILED: Function initialization failed)',
     ],
-    ['removes the config when the window ends (0)', ready(20), 0, ['remove checkout:live'], 'applied', 'DeleteProvisionedConcurrencyConfig checkout:live 20→0'],
-    ['has nothing to remove at 0 without a config', undefined, 0, [], 'unchanged', 'checkout:live has no provisioned concurrency config'],
+    [
+      'removes the config when the window ends (0)',
+      ready(20),
+      0,
+      ['remove checkout:live'],
+      'applied',
+      'DeleteProvisionedConcurrencyConfig checkout:live 20→0',
+    ],
+    [
+      'has nothing to remove at 0 without a config',
+      undefined,
+      0,
+      [],
+      'unchanged',
+      'checkout:live has no provisioned concurrency config',
+    ],
   ])('%s', async (_case, config, desired, writes, status, detail) => {
     const { executor, port } = setup(config);
     await expect(executor.apply(lambdaTarget(), units(desired), ACTION_ID)).resolves.toEqual({ status, detail });
@@ -81,20 +130,28 @@ describe('lambda-provisioned-concurrency executor: apply', () => {
   it('fails permanently when the function or alias does not exist', async () => {
     const { executor, port } = setup();
     port.failures.add('get', sdkErrors.lambdaFunctionNotFound());
-    await expect(executor.apply(lambdaTarget(), units(20), ACTION_ID)).rejects.toMatchObject({ retryable: false, code: 'ResourceNotFoundException' });
+    await expect(executor.apply(lambdaTarget(), units(20), ACTION_ID)).rejects.toMatchObject({
+      retryable: false,
+      code: 'ResourceNotFoundException',
+    });
     expect(port.calls).toEqual(['get checkout:live']);
   });
 
   it('fails permanently when the account cannot give the concurrency', async () => {
     const { executor, port } = setup();
     port.failures.add('put', sdkErrors.lambdaInvalidParameter());
-    await expect(executor.apply(lambdaTarget(), units(20), ACTION_ID)).rejects.toMatchObject({ retryable: false, code: 'InvalidParameterValueException' });
+    await expect(executor.apply(lambdaTarget(), units(20), ACTION_ID)).rejects.toMatchObject({
+      retryable: false,
+      code: 'InvalidParameterValueException',
+    });
     expect(port.calls).toEqual(['get checkout:live', 'put checkout:live 20']);
   });
 
   it('rejects a set-weights action and a shadow target before touching Lambda', async () => {
     const { executor, port } = setup(ready(20));
-    await expect(executor.apply(lambdaTarget(), { type: 'set-weights', weights: { a: 1 } }, ACTION_ID)).rejects.toMatchObject({
+    await expect(
+      executor.apply(lambdaTarget(), { type: 'set-weights', weights: { a: 1 } }, ACTION_ID),
+    ).rejects.toMatchObject({
       code: EXECUTOR_ERROR_CODES.wrongActionType,
     });
     await expect(executor.apply(lambdaTarget({ mode: 'shadow' }), units(50), ACTION_ID)).rejects.toMatchObject({
@@ -106,13 +163,23 @@ describe('lambda-provisioned-concurrency executor: apply', () => {
 
 describe('lambda-provisioned-concurrency executor: observe', () => {
   it('reports the requested units, 0 without a config', async () => {
-    await expect(setup(ready(20)).executor.observe(lambdaTarget())).resolves.toEqual({ kind: 'capacity', desired: 20, floor: 0 });
+    await expect(setup(ready(20)).executor.observe(lambdaTarget())).resolves.toEqual({
+      kind: 'capacity',
+      desired: 20,
+      floor: 0,
+    });
     await expect(setup().executor.observe(lambdaTarget())).resolves.toEqual({ kind: 'capacity', desired: 0, floor: 0 });
   });
 
   it('reports the floor the engine would compute: min(bounds.min, requested)', async () => {
-    const target = lambdaTarget({ policy: { version: 't', bounds: { min: 5, max: 200 }, fallback: { allocation: 5 } } });
-    await expect(setup(ready(20)).executor.observe(target)).resolves.toEqual({ kind: 'capacity', desired: 20, floor: 5 });
+    const target = lambdaTarget({
+      policy: { version: 't', bounds: { min: 5, max: 200 }, fallback: { allocation: 5 } },
+    });
+    await expect(setup(ready(20)).executor.observe(target)).resolves.toEqual({
+      kind: 'capacity',
+      desired: 20,
+      floor: 5,
+    });
     await expect(setup(ready(3)).executor.observe(target)).resolves.toEqual({ kind: 'capacity', desired: 3, floor: 3 });
   });
 });

@@ -6,7 +6,11 @@ import { FakeClock } from './fakes';
  * Runs takes as concurrent callers would: every take() is issued at its arrival time, and each caller's
  * send time is arrival + the wait the limiter asked for.
  */
-async function sendTimes(limiter: TokenBucketLimiter, clock: FakeClock, arrivals: Array<{ at: number; requests?: number }>): Promise<number[]> {
+async function sendTimes(
+  limiter: TokenBucketLimiter,
+  clock: FakeClock,
+  arrivals: Array<{ at: number; requests?: number }>,
+): Promise<number[]> {
   const sent: number[] = [];
   for (const { at, requests = 1 } of arrivals) {
     clock.time = at;
@@ -61,7 +65,10 @@ describe('TokenBucketLimiter (Route 53 pacing)', () => {
   it('never lets more than 5 requests into any one-second window, whatever the arrival pattern', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 700 }), requests: fc.integer({ min: 1, max: 2 }) }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 700 }), requests: fc.integer({ min: 1, max: 2 }) }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
         async (arrivals) => {
           const clock = new FakeClock(0);
           const limiter = new TokenBucketLimiter({ ...ROUTE53_RATE_LIMIT, clock });

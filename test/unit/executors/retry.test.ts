@@ -1,5 +1,16 @@
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError, RetryableExecutorError } from '../../../functions/executors/errors';
-import { backoffDelay, DEFAULT_RETRY_OPTIONS, RetryBudget, withRetry, type RetryInfo, type RetryOptions } from '../../../functions/executors/retry';
+import {
+  EXECUTOR_ERROR_CODES,
+  PermanentExecutorError,
+  RetryableExecutorError,
+} from '../../../functions/executors/errors';
+import {
+  backoffDelay,
+  DEFAULT_RETRY_OPTIONS,
+  RetryBudget,
+  withRetry,
+  type RetryInfo,
+  type RetryOptions,
+} from '../../../functions/executors/retry';
 import { sdkErrors } from './sdk-errors';
 
 /** Instant, deterministic retry options: sleeps are recorded against a fake clock, never awaited for real. */
@@ -57,7 +68,10 @@ describe('withRetry', () => {
   it('gives up after the attempt budget with a RetryableExecutorError that keeps the cause', async () => {
     const { options, sleeps } = fakeRetry({ attempts: 3 });
     const last = sdkErrors.scalingActivityInProgress();
-    const fn = failingThen([sdkErrors.scalingActivityInProgress(), sdkErrors.scalingActivityInProgress(), last], 'never');
+    const fn = failingThen(
+      [sdkErrors.scalingActivityInProgress(), sdkErrors.scalingActivityInProgress(), last],
+      'never',
+    );
     const error = (await withRetry(fn, options).catch((e: unknown) => e)) as RetryableExecutorError;
     expect(error).toBeInstanceOf(RetryableExecutorError);
     expect(error.retryable).toBe(true);
@@ -71,7 +85,9 @@ describe('withRetry', () => {
 
   it('passes its own typed errors through: a permanent one thrown by fn is not retried', async () => {
     const { options } = fakeRetry();
-    const own = new PermanentExecutorError('desired 50 exceeds MaxSize 40', { code: EXECUTOR_ERROR_CODES.desiredAboveMaxSize });
+    const own = new PermanentExecutorError('desired 50 exceeds MaxSize 40', {
+      code: EXECUTOR_ERROR_CODES.desiredAboveMaxSize,
+    });
     const fn = jest.fn(async () => {
       throw own;
     });
@@ -96,7 +112,9 @@ describe('withRetry', () => {
     const fn = jest.fn(async () => {
       throw sdkErrors.autoScalingThrottling();
     });
-    await expect(withRetry(fn, { ...options, attempts: DEFAULT_RETRY_OPTIONS.attempts })).rejects.toBeInstanceOf(RetryableExecutorError);
+    await expect(withRetry(fn, { ...options, attempts: DEFAULT_RETRY_OPTIONS.attempts })).rejects.toBeInstanceOf(
+      RetryableExecutorError,
+    );
     expect(fn).toHaveBeenCalledTimes(5);
     expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3_000);
   });
@@ -117,7 +135,10 @@ describe('withRetry', () => {
     const fn = jest.fn(async () => {
       throw sdkErrors.lambdaTooManyRequests('10');
     });
-    await expect(withRetry(fn, options)).rejects.toMatchObject({ code: EXECUTOR_ERROR_CODES.retryBudgetExhausted, retryable: true });
+    await expect(withRetry(fn, options)).rejects.toMatchObject({
+      code: EXECUTOR_ERROR_CODES.retryBudgetExhausted,
+      retryable: true,
+    });
     expect(sleeps).toEqual([]);
     expect(fn).toHaveBeenCalledTimes(1);
   });
@@ -152,14 +173,19 @@ describe('withRetry', () => {
   it('sends nothing once the deadline has passed', async () => {
     const { options, clock } = fakeRetry();
     const fn = jest.fn(async () => 'never');
-    await expect(withRetry(fn, { ...options, deadlineAt: clock.now })).rejects.toMatchObject({ code: EXECUTOR_ERROR_CODES.deadlineExceeded, attempts: 0 });
+    await expect(withRetry(fn, { ...options, deadlineAt: clock.now })).rejects.toMatchObject({
+      code: EXECUTOR_ERROR_CODES.deadlineExceeded,
+      attempts: 0,
+    });
     expect(fn).not.toHaveBeenCalled();
   });
 
   it('does not sleep past the deadline', async () => {
     const { options, sleeps, clock } = fakeRetry();
     const fn = failingThen([sdkErrors.route53Throttling(), sdkErrors.route53Throttling()], 'ok');
-    const error = (await withRetry(fn, { ...options, deadlineAt: clock.now + 150 }).catch((e: unknown) => e)) as RetryableExecutorError;
+    const error = (await withRetry(fn, { ...options, deadlineAt: clock.now + 150 }).catch(
+      (e: unknown) => e,
+    )) as RetryableExecutorError;
     expect(error).toBeInstanceOf(RetryableExecutorError);
     expect(error.code).toBe(EXECUTOR_ERROR_CODES.deadlineExceeded);
     expect(error.attempts).toBe(2);

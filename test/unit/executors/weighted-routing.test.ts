@@ -2,7 +2,14 @@ import type { Action } from '../../../functions/domain/model';
 import { createExecutors } from '../../../functions/executors';
 import { EXECUTOR_ERROR_CODES } from '../../../functions/executors/errors';
 import { defaultRoute53Limiter, TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
-import { FakeAutoScaling, FakeClock, FakeProvisionedConcurrency, FakeWeightedRouting, instantRetry, routingTarget } from './fakes';
+import {
+  FakeAutoScaling,
+  FakeClock,
+  FakeProvisionedConcurrency,
+  FakeWeightedRouting,
+  instantRetry,
+  routingTarget,
+} from './fakes';
 import { sdkErrors } from './sdk-errors';
 
 const ACTION_ID = 'api-routing:3#0';
@@ -22,7 +29,9 @@ const weights = (w: Record<string, number>): Action => ({ type: 'set-weights', w
 describe('route53-weighted executor: apply', () => {
   it('UPSERTs only the endpoints whose weight differs', async () => {
     const { executor, port } = setup({ 'us-east-1': 70, 'eu-west-1': 30 });
-    await expect(executor.apply(routingTarget(), weights({ 'us-east-1': 70, 'eu-west-1': 60 }), ACTION_ID)).resolves.toEqual({
+    await expect(
+      executor.apply(routingTarget(), weights({ 'us-east-1': 70, 'eu-west-1': 60 }), ACTION_ID),
+    ).resolves.toEqual({
       status: 'applied',
       detail: 'ChangeResourceRecordSets api.example.com CNAME in Z0123456789ABCDEFGHIJ UPSERT eu-west-1 30→60',
     });
@@ -33,13 +42,19 @@ describe('route53-weighted executor: apply', () => {
   it('drains one region and shifts its traffic in one batch', async () => {
     const { executor, port } = setup({ 'us-east-1': 70, 'eu-west-1': 30 });
     const result = await executor.apply(routingTarget(), weights({ 'us-east-1': 0, 'eu-west-1': 100 }), ACTION_ID);
-    expect(result.detail).toBe('ChangeResourceRecordSets api.example.com CNAME in Z0123456789ABCDEFGHIJ UPSERT us-east-1 70→0, eu-west-1 30→100');
-    expect(port.calls.filter((c) => c.startsWith('setWeights'))).toEqual(['setWeights api.example.com us-east-1=0,eu-west-1=100']);
+    expect(result.detail).toBe(
+      'ChangeResourceRecordSets api.example.com CNAME in Z0123456789ABCDEFGHIJ UPSERT us-east-1 70→0, eu-west-1 30→100',
+    );
+    expect(port.calls.filter((c) => c.startsWith('setWeights'))).toEqual([
+      'setWeights api.example.com us-east-1=0,eu-west-1=100',
+    ]);
   });
 
   it('skips when Route 53 already has every weight', async () => {
     const { executor, port } = setup({ 'us-east-1': 70, 'eu-west-1': 30 });
-    await expect(executor.apply(routingTarget(), weights({ 'us-east-1': 70, 'eu-west-1': 30 }), ACTION_ID)).resolves.toEqual({
+    await expect(
+      executor.apply(routingTarget(), weights({ 'us-east-1': 70, 'eu-west-1': 30 }), ACTION_ID),
+    ).resolves.toEqual({
       status: 'unchanged',
       detail: 'api.example.com CNAME in Z0123456789ABCDEFGHIJ already weighted us-east-1 70, eu-west-1 30',
     });
@@ -48,9 +63,13 @@ describe('route53-weighted executor: apply', () => {
 
   it('fails permanently when a configured SetIdentifier is not in Route 53', async () => {
     const { executor, port } = setup({ 'us-east-1': 70 });
-    const error = await executor.apply(routingTarget(), weights({ 'us-east-1': 70, 'eu-west-1': 30 }), ACTION_ID).catch((e: unknown) => e);
+    const error = await executor
+      .apply(routingTarget(), weights({ 'us-east-1': 70, 'eu-west-1': 30 }), ACTION_ID)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ retryable: false, code: EXECUTOR_ERROR_CODES.unknownSetIdentifier });
-    expect((error as Error).message).toContain('no weighted record with SetIdentifier eu-west-1 (Route 53 has: us-east-1)');
+    expect((error as Error).message).toContain(
+      'no weighted record with SetIdentifier eu-west-1 (Route 53 has: us-east-1)',
+    );
     expect(port.calls).toEqual(['getWeights api.example.com']);
   });
 
@@ -75,7 +94,9 @@ describe('route53-weighted executor: apply', () => {
 
   it('never calls Route 53 for a shadow target', async () => {
     const { executor, port } = setup({ 'us-east-1': 70, 'eu-west-1': 30 });
-    await expect(executor.apply(routingTarget({ mode: 'shadow' }), weights({ 'us-east-1': 0 }), ACTION_ID)).rejects.toMatchObject({
+    await expect(
+      executor.apply(routingTarget({ mode: 'shadow' }), weights({ 'us-east-1': 0 }), ACTION_ID),
+    ).rejects.toMatchObject({
       code: EXECUTOR_ERROR_CODES.targetNotEnforced,
     });
     expect(port.calls).toEqual([]);
@@ -84,7 +105,9 @@ describe('route53-weighted executor: apply', () => {
   it('retries PriorRequestNotComplete, re-reading and re-pacing each attempt', async () => {
     const { executor, port } = setup({ 'us-east-1': 70, 'eu-west-1': 30 });
     port.failures.add('setWeights', sdkErrors.priorRequestNotComplete());
-    await expect(executor.apply(routingTarget(), weights({ 'us-east-1': 0, 'eu-west-1': 100 }), ACTION_ID)).resolves.toMatchObject({ status: 'applied' });
+    await expect(
+      executor.apply(routingTarget(), weights({ 'us-east-1': 0, 'eu-west-1': 100 }), ACTION_ID),
+    ).resolves.toMatchObject({ status: 'applied' });
     // attempt 1: get@0, set@400 (fails), backoff 100 → attempt 2: get@800, set@1200
     expect(port.timeline).toEqual(['getWeights@0', 'setWeights@400', 'getWeights@800', 'setWeights@1200']);
     expect(Object.fromEntries(port.weights)).toEqual({ 'us-east-1': 0, 'eu-west-1': 100 });
@@ -99,13 +122,21 @@ describe('route53-weighted executor: apply', () => {
     ] as const) {
       await executor.apply(routingTarget(), weights({ 'us-east-1': us, 'eu-west-1': eu }), ACTION_ID);
     }
-    expect(port.timeline).toEqual(['getWeights@0', 'setWeights@400', 'getWeights@800', 'setWeights@1200', 'getWeights@1600', 'setWeights@2000']);
+    expect(port.timeline).toEqual([
+      'getWeights@0',
+      'setWeights@400',
+      'getWeights@800',
+      'setWeights@1200',
+      'getWeights@1600',
+      'setWeights@2000',
+    ]);
     // requests as Route 53 sees them (a setWeights is a list + a change)
     const requests = port.timeline.flatMap((entry) => {
       const [call, at] = entry.split('@') as [string, string];
       return call === 'setWeights' ? [Number(at), Number(at)] : [Number(at)];
     });
-    for (const start of requests) expect(requests.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(5);
+    for (const start of requests)
+      expect(requests.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(5);
     expect(clock.time).toBe(2000);
   });
 });
@@ -113,7 +144,10 @@ describe('route53-weighted executor: apply', () => {
 describe('route53-weighted executor: observe', () => {
   it('reports the weights of the configured endpoints only', async () => {
     const { executor } = setup({ 'us-east-1': 70, 'eu-west-1': 30, 'canary-by-hand': 5 });
-    await expect(executor.observe(routingTarget())).resolves.toEqual({ kind: 'weights', weights: { 'us-east-1': 70, 'eu-west-1': 30 } });
+    await expect(executor.observe(routingTarget())).resolves.toEqual({
+      kind: 'weights',
+      weights: { 'us-east-1': 70, 'eu-west-1': 30 },
+    });
   });
 
   it('returns undefined when the record set does not exist', async () => {
@@ -121,14 +155,20 @@ describe('route53-weighted executor: observe', () => {
   });
 
   it('fails permanently when a configured endpoint is missing', async () => {
-    await expect(setup({ 'us-east-1': 70 }).executor.observe(routingTarget())).rejects.toMatchObject({ code: EXECUTOR_ERROR_CODES.unknownSetIdentifier });
+    await expect(setup({ 'us-east-1': 70 }).executor.observe(routingTarget())).rejects.toMatchObject({
+      code: EXECUTOR_ERROR_CODES.unknownSetIdentifier,
+    });
   });
 });
 
 describe('createExecutors', () => {
   it('shares one Route 53 limiter per process by default', () => {
     expect(defaultRoute53Limiter()).toBe(defaultRoute53Limiter());
-    const executors = createExecutors({ autoScaling: new FakeAutoScaling(), provisionedConcurrency: new FakeProvisionedConcurrency(), weightedRouting: new FakeWeightedRouting() });
+    const executors = createExecutors({
+      autoScaling: new FakeAutoScaling(),
+      provisionedConcurrency: new FakeProvisionedConcurrency(),
+      weightedRouting: new FakeWeightedRouting(),
+    });
     expect(Object.keys(executors).sort()).toEqual(['ec2-asg', 'lambda-provisioned-concurrency', 'route53-weighted']);
   });
 });

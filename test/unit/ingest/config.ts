@@ -10,10 +10,20 @@ const capacityPolicy = (version: string) => ({
 export const ingestConfigInput: DrivetrainConfigInput = {
   version: 1,
   drivers: [
-    { name: 'cpu-high', kind: 'alarm', alarmNames: ['ServerCpuTooHigh', 'lambda-demo-metric-alarm'], targets: ['web-asg', 'checkout-fn'] },
+    {
+      name: 'cpu-high',
+      kind: 'alarm',
+      alarmNames: ['ServerCpuTooHigh', 'lambda-demo-metric-alarm'],
+      targets: ['web-asg', 'checkout-fn'],
+    },
     { name: 'net-high', kind: 'alarm', alarmNames: ['TotalNetworkTrafficTooHigh'], targets: ['web-asg'] },
     { name: 'cpu-anomaly', kind: 'alarm', alarmNames: ['EC2 CPU Utilization Anomaly'], targets: ['web-asg'] },
-    { name: 'service-health', kind: 'alarm', alarmNames: ['ServiceAggregatedAlarm', 'CompositeDemo.Main'], targets: ['api-routing'] },
+    {
+      name: 'service-health',
+      kind: 'alarm',
+      alarmNames: ['ServiceAggregatedAlarm', 'CompositeDemo.Main'],
+      targets: ['api-routing'],
+    },
     { name: 'example-sns', kind: 'alarm', alarmNames: ['EXAMPLE'], targets: ['web-asg'] },
     { name: 'requests', kind: 'metric', unit: 'Count/Second', targets: ['web-asg'] },
     { name: 'queue-depth', kind: 'metric', targets: ['web-asg'] },
@@ -29,7 +39,14 @@ export const ingestConfigInput: DrivetrainConfigInput = {
       id: 'web-asg',
       kind: 'ec2-asg',
       resource: { kind: 'ec2-asg', autoScalingGroupName: 'web-prod' },
-      allowedSources: ['aws.cloudwatch', 'drivetrain.metrics', 'com.acme.marketing', 'com.acme.finance', 'com.acme.change', 'drivetrain.operator'],
+      allowedSources: [
+        'aws.cloudwatch',
+        'drivetrain.metrics',
+        'com.acme.marketing',
+        'com.acme.finance',
+        'com.acme.change',
+        'drivetrain.operator',
+      ],
       overridePrincipals: ['arn:aws:iam::111122223333:role/oncall-*'],
       policy: capacityPolicy('web-1'),
     },

@@ -18,31 +18,45 @@ describe('docs/events.md', () => {
     expect(readFileSync(DOC, 'utf8')).toBe(rendered);
   });
 
-  const shipped = parseConfig(parse(readFileSync(join(ROOT, 'drivetrain.config.yaml'), 'utf8')), 'drivetrain.config.yaml');
-  const examples = EVENT_DOCS.flatMap((doc) => doc.examples.map((example) => [`${doc.detailType}: ${example.caption}`, doc, example] as const));
+  const shipped = parseConfig(
+    parse(readFileSync(join(ROOT, 'drivetrain.config.yaml'), 'utf8')),
+    'drivetrain.config.yaml',
+  );
+  const examples = EVENT_DOCS.flatMap((doc) =>
+    doc.examples.map((example) => [`${doc.detailType}: ${example.caption}`, doc, example] as const),
+  );
 
-  it.each(examples)('example "%s" becomes drivers under the shipped config, with no rejection', (_name, doc, example) => {
-    expect(doc.schema.safeParse(example.detail).success).toBe(true);
-    const event = {
-      version: '0',
-      id: 'docs-example',
-      'detail-type': doc.detailType,
-      source: example.source ?? doc.source,
-      account: '111122223333',
-      time: '2026-11-20T09:00:00Z',
-      region: 'us-east-1',
-      resources: [],
-      detail: example.detail,
-    };
-    // Overrides arrive only through the operator endpoint, with the caller AWS verified.
-    const caller = doc.detailType === DETAIL_TYPES.override ? { caller: verifiedCaller('arn:aws:sts::111122223333:assumed-role/oncall-alice/alice')! } : {};
-    const result = normalize(event, { config: shipped, receivedAt: t('2026-11-20T09:00:01Z'), ...caller });
-    expect(result.rejected).toEqual([]);
-    expect(result.drivers.length).toBe(1);
-  });
+  it.each(examples)(
+    'example "%s" becomes drivers under the shipped config, with no rejection',
+    (_name, doc, example) => {
+      expect(doc.schema.safeParse(example.detail).success).toBe(true);
+      const event = {
+        version: '0',
+        id: 'docs-example',
+        'detail-type': doc.detailType,
+        source: example.source ?? doc.source,
+        account: '111122223333',
+        time: '2026-11-20T09:00:00Z',
+        region: 'us-east-1',
+        resources: [],
+        detail: example.detail,
+      };
+      // Overrides arrive only through the operator endpoint, with the caller AWS verified.
+      const caller =
+        doc.detailType === DETAIL_TYPES.override
+          ? { caller: verifiedCaller('arn:aws:sts::111122223333:assumed-role/oncall-alice/alice')! }
+          : {};
+      const result = normalize(event, { config: shipped, receivedAt: t('2026-11-20T09:00:01Z'), ...caller });
+      expect(result.rejected).toEqual([]);
+      expect(result.drivers.length).toBe(1);
+    },
+  );
 
   it('publishes the mandatory override fields as required in every action', () => {
-    const schema = jsonSchemaOf(EVENT_DOCS.find((doc) => doc.title === 'Override')!.schema) as { oneOf?: Array<{ required: string[] }>; anyOf?: Array<{ required: string[] }> };
+    const schema = jsonSchemaOf(EVENT_DOCS.find((doc) => doc.title === 'Override')!.schema) as {
+      oneOf?: Array<{ required: string[] }>;
+      anyOf?: Array<{ required: string[] }>;
+    };
     const branches = schema.oneOf ?? schema.anyOf ?? [];
     expect(branches).toHaveLength(3);
     for (const branch of branches) {

@@ -26,7 +26,8 @@ const receivedAt = fc.constantFrom(...RECEIVE_TIMES);
 
 // Overrides are taken only with a verified caller (the operator endpoint): give the override-shaped ones one.
 const caller = verifiedCaller('arn:aws:sts::111122223333:assumed-role/oncall-x/x')!;
-const isOverride = (event: unknown) => (event as Record<string, unknown> | null)?.['detail-type'] === DETAIL_TYPES.override;
+const isOverride = (event: unknown) =>
+  (event as Record<string, unknown> | null)?.['detail-type'] === DETAIL_TYPES.override;
 // ... and without the `principal` claim the fixtures carry (a claim is refused by design).
 const asEndpointRequest = (event: unknown) => {
   const detail = (event as { detail?: unknown }).detail;
@@ -37,7 +38,9 @@ const asEndpointRequest = (event: unknown) => {
 
 /** How the normalizer is called for an event: overrides as the operator endpoint passes them. */
 const normalizeAsDeployed = (event: unknown, at: number) =>
-  isOverride(event) ? normalize(asEndpointRequest(event), { config: ingestConfig, receivedAt: at, caller }) : normalize(event, { config: ingestConfig, receivedAt: at });
+  isOverride(event)
+    ? normalize(asEndpointRequest(event), { config: ingestConfig, receivedAt: at, caller })
+    : normalize(event, { config: ingestConfig, receivedAt: at });
 
 const fixtures = readdirSync(FIXTURES)
   .filter((file) => file.endsWith('.json'))
@@ -75,7 +78,20 @@ const hostileString = fc.constantFrom(
 );
 
 const hostileNumber = fc.oneof(
-  fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 0, 1e308, -1e308, Number.MAX_SAFE_INTEGER, 2 ** 53 + 1, 1e11, 1e11 + 1, 5e-324),
+  fc.constantFrom(
+    Number.NaN,
+    Infinity,
+    -Infinity,
+    -0,
+    0,
+    1e308,
+    -1e308,
+    Number.MAX_SAFE_INTEGER,
+    2 ** 53 + 1,
+    1e11,
+    1e11 + 1,
+    5e-324,
+  ),
   fc.double(),
   fc.integer(),
 );
@@ -90,7 +106,10 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** A fixture with one to three values replaced by something hostile, nested JSON strings included. */
 const mutatedFixture: fc.Arbitrary<[unknown, number]> = fc
-  .tuple(fc.nat({ max: fixtures.length - 1 }), fc.array(fc.tuple(fc.nat(), hostileValue), { minLength: 0, maxLength: 3 }))
+  .tuple(
+    fc.nat({ max: fixtures.length - 1 }),
+    fc.array(fc.tuple(fc.nat(), hostileValue), { minLength: 0, maxLength: 3 }),
+  )
   .map(([index, edits]) => {
     const { event: original, at } = fixtures[index]!;
     let event: unknown = original;
@@ -114,28 +133,60 @@ const mutatedSnsMessage = fc.tuple(fc.nat(), hostileValue).map(([choice, value])
 const randomBusEvent = fc
   .record({
     detailType: fc.constantFrom(...Object.values(DETAIL_TYPES), 'Something Else'),
-    source: fc.constantFrom('com.acme.marketing', 'drivetrain.operator', 'drivetrain.metrics', 'aws.cloudwatch', 'com.unknown'),
+    source: fc.constantFrom(
+      'com.acme.marketing',
+      'drivetrain.operator',
+      'drivetrain.metrics',
+      'aws.cloudwatch',
+      'com.unknown',
+    ),
     detail: fc.oneof(
       fc.jsonValue({ maxDepth: 4 }),
       fc.record(
         {
-          driver: fc.oneof(fc.constantFrom('flash-sale', 'requests', 'ops-override', 'cpu-high', 'nope'), hostileString),
+          driver: fc.oneof(
+            fc.constantFrom('flash-sale', 'requests', 'ops-override', 'cpu-high', 'nope'),
+            hostileString,
+          ),
           id: fc.oneof(fc.constantFrom('a', 'campaign-1'), hostileString),
           value: hostileNumber,
-          targets: fc.oneof(fc.constant(['web-asg']), fc.array(fc.oneof(fc.constantFrom('web-asg', 'checkout-fn', 'api-routing'), hostileString), { maxLength: 4 })),
+          targets: fc.oneof(
+            fc.constant(['web-asg']),
+            fc.array(fc.oneof(fc.constantFrom('web-asg', 'checkout-fn', 'api-routing'), hostileString), {
+              maxLength: 4,
+            }),
+          ),
           action: fc.constantFrom('pin', 'pin-weights', 'freeze', 'unpin'),
           allocation: hostileNumber,
-          weights: fc.dictionary(fc.oneof(fc.constantFrom('us-east-1', 'eu-west-1'), hostileString), hostileNumber, { maxKeys: 3 }),
-          expiresAt: fc.oneof(hostileNumber, hostileString, fc.integer({ min: t('2026-11-20T09:00:02Z'), max: t('2026-11-28T09:00:00Z') })),
+          weights: fc.dictionary(fc.oneof(fc.constantFrom('us-east-1', 'eu-west-1'), hostileString), hostileNumber, {
+            maxKeys: 3,
+          }),
+          expiresAt: fc.oneof(
+            hostileNumber,
+            hostileString,
+            fc.integer({ min: t('2026-11-20T09:00:02Z'), max: t('2026-11-28T09:00:00Z') }),
+          ),
           reason: hostileString,
           // A claim of identity: refused on the bus (unverified-principal), stripped for endpoint requests below.
           principal: fc.oneof(fc.constant('arn:aws:iam::111122223333:role/oncall-x'), hostileString),
           signal: fc.record(
             {
               type: fc.constantFrom('demand', 'budget', 'freeze', 'bogus'),
-              demand: fc.oneof(fc.record({ multiplier: hostileNumber }), fc.record({ absolute: hostileNumber }), hostileValue),
-              windowStart: fc.oneof(hostileNumber, hostileString, fc.integer({ min: t('2026-11-21T00:00:00Z'), max: t('2026-11-25T00:00:00Z') })),
-              windowEnd: fc.oneof(hostileNumber, hostileString, fc.integer({ min: t('2026-11-25T00:00:01Z'), max: t('2026-11-30T00:00:00Z') })),
+              demand: fc.oneof(
+                fc.record({ multiplier: hostileNumber }),
+                fc.record({ absolute: hostileNumber }),
+                hostileValue,
+              ),
+              windowStart: fc.oneof(
+                hostileNumber,
+                hostileString,
+                fc.integer({ min: t('2026-11-21T00:00:00Z'), max: t('2026-11-25T00:00:00Z') }),
+              ),
+              windowEnd: fc.oneof(
+                hostileNumber,
+                hostileString,
+                fc.integer({ min: t('2026-11-25T00:00:01Z'), max: t('2026-11-30T00:00:00Z') }),
+              ),
               maxHourlyCost: hostileNumber,
               leadTimeSeconds: hostileNumber,
             },

@@ -22,7 +22,11 @@ function fixture(name: string): Record<string, any> {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
 }
 
-function run(event: unknown, receivedAt: number, context: Omit<NormalizeContext, 'config' | 'receivedAt'> = {}): NormalizeResult {
+function run(
+  event: unknown,
+  receivedAt: number,
+  context: Omit<NormalizeContext, 'config' | 'receivedAt'> = {},
+): NormalizeResult {
   return normalize(event, { config: ingestConfig, receivedAt, ...context });
 }
 
@@ -45,9 +49,17 @@ interface FixtureCase {
   rejected: Array<Partial<Rejection> & { reason: RejectionReason }>;
 }
 
-const alarmLineage = (eventId: string, receivedAt: number, channel = 'eventbridge') => ({ eventId, channel, receivedAt });
+const alarmLineage = (eventId: string, receivedAt: number, channel = 'eventbridge') => ({
+  eventId,
+  channel,
+  receivedAt,
+});
 
-const cpuHighSingleMetric = (eventId: string, receivedAt: number, extra: { datapoint?: number; observedAt?: number } = {}): Driver => {
+const cpuHighSingleMetric = (
+  eventId: string,
+  receivedAt: number,
+  extra: { datapoint?: number; observedAt?: number } = {},
+): Driver => {
   const observedAt = extra.observedAt ?? t('2019-10-02T17:04:40.989Z');
   return {
     id: 'alarm:ServerCpuTooHigh',
@@ -101,7 +113,11 @@ const CASES: Record<string, FixtureCase> = {
   'eventbridge-alarm-single-metric.json': {
     receivedAt: t('2019-10-02T17:04:45Z'),
     channel: 'eventbridge',
-    drivers: [cpuHighSingleMetric('c4c1c1c9-6542-e61b-6ef0-8c4d36933a92', t('2019-10-02T17:04:45Z'), { datapoint: 99.50160229693434 })],
+    drivers: [
+      cpuHighSingleMetric('c4c1c1c9-6542-e61b-6ef0-8c4d36933a92', t('2019-10-02T17:04:45Z'), {
+        datapoint: 99.50160229693434,
+      }),
+    ],
     rejected: [checkoutRefusesAlarms('c4c1c1c9-6542-e61b-6ef0-8c4d36933a92')],
   },
   'eventbridge-alarm-metric-math.json': {
@@ -117,7 +133,12 @@ const CASES: Record<string, FixtureCase> = {
         observedAt: t('2019-10-02T17:20:48.554Z'),
         expiresAt: Math.ceil(t('2019-10-02T17:20:48.554Z') + WEEK),
         lineage: alarmLineage('2dde0eb1-528b-d2d5-9ca6-6d590caf2329', t('2019-10-02T17:21:00Z')),
-        signal: { alarmName: 'TotalNetworkTrafficTooHigh', state: 'ALARM', previousState: 'INSUFFICIENT_DATA', datapoint: 45628 },
+        signal: {
+          alarmName: 'TotalNetworkTrafficTooHigh',
+          state: 'ALARM',
+          previousState: 'INSUFFICIENT_DATA',
+          datapoint: 45628,
+        },
       },
     ],
     rejected: [],
@@ -146,7 +167,13 @@ const CASES: Record<string, FixtureCase> = {
     receivedAt: t('2022-07-22T15:58:00Z'),
     channel: 'eventbridge',
     drivers: [],
-    rejected: [{ reason: 'alarm-suppressed', eventId: 'd3dfc86d-384d-24c8-0345-9f7986db0b80', message: expect.stringContaining('actions suppressed by WaitPeriod') }],
+    rejected: [
+      {
+        reason: 'alarm-suppressed',
+        eventId: 'd3dfc86d-384d-24c8-0345-9f7986db0b80',
+        message: expect.stringContaining('actions suppressed by WaitPeriod'),
+      },
+    ],
   },
   'lambda-alarm-action-metric.json': {
     receivedAt: t('2023-08-04T12:36:20Z'),
@@ -161,7 +188,11 @@ const CASES: Record<string, FixtureCase> = {
         // "2023-08-04T12: 36: 15.490+0000" in the AWS documentation's example payload.
         observedAt: t('2023-08-04T12:36:15.490Z'),
         expiresAt: Math.ceil(t('2023-08-04T12:36:15.490Z') + WEEK),
-        lineage: { eventId: expect.stringMatching(/^alarm-action-[0-9a-f]{32}$/), channel: 'lambda-alarm-action', receivedAt: t('2023-08-04T12:36:20Z') },
+        lineage: {
+          eventId: expect.stringMatching(/^alarm-action-[0-9a-f]{32}$/),
+          channel: 'lambda-alarm-action',
+          receivedAt: t('2023-08-04T12:36:20Z'),
+        },
         // state has no reasonData in this payload: no datapoint, and no rejection.
         signal: { alarmName: 'lambda-demo-metric-alarm', state: 'ALARM', previousState: 'INSUFFICIENT_DATA' },
       },
@@ -181,7 +212,11 @@ const CASES: Record<string, FixtureCase> = {
         targets: ['api-routing'],
         observedAt: t('2023-08-04T12:56:46.138Z'),
         expiresAt: Math.ceil(t('2023-08-04T12:56:46.138Z') + WEEK),
-        lineage: { eventId: expect.stringMatching(/^alarm-action-[0-9a-f]{32}$/), channel: 'lambda-alarm-action', receivedAt: t('2023-08-04T12:57:00Z') },
+        lineage: {
+          eventId: expect.stringMatching(/^alarm-action-[0-9a-f]{32}$/),
+          channel: 'lambda-alarm-action',
+          receivedAt: t('2023-08-04T12:57:00Z'),
+        },
         signal: { alarmName: 'CompositeDemo.Main', state: 'ALARM', previousState: 'ALARM' },
       },
     ],
@@ -228,7 +263,11 @@ const CASES: Record<string, FixtureCase> = {
     receivedAt: t('2019-10-02T17:04:45Z'),
     channel: 'eventbridge',
     // state.timestamp is prose: observedAt falls back to the event time; the last datapoint is a string: none.
-    drivers: [cpuHighSingleMetric('c4c1c1c9-6542-e61b-6ef0-8c4d36933a95', t('2019-10-02T17:04:45Z'), { observedAt: t('2019-10-02T17:04:40Z') })],
+    drivers: [
+      cpuHighSingleMetric('c4c1c1c9-6542-e61b-6ef0-8c4d36933a95', t('2019-10-02T17:04:45Z'), {
+        observedAt: t('2019-10-02T17:04:40Z'),
+      }),
+    ],
     rejected: [checkoutRefusesAlarms('c4c1c1c9-6542-e61b-6ef0-8c4d36933a95')],
   },
   'variant-sns-batch-one-good-two-bad.json': {
@@ -288,7 +327,12 @@ const CASES: Record<string, FixtureCase> = {
         // windowEnd "2026-12-31T23:00:00+01:00"; a 41-day record is fine without ttlSeconds (it carries its end).
         expiresAt: t('2026-12-31T22:00:00Z'),
         lineage: busLineage('0b5d7e0e-5c53-4a70-b3a4-1d5b0f0c2e21'),
-        signal: { type: 'budget', maxHourlyCost: 2, windowStart: t('2026-12-01T00:00:00Z'), windowEnd: t('2026-12-31T22:00:00Z') },
+        signal: {
+          type: 'budget',
+          maxHourlyCost: 2,
+          windowStart: t('2026-12-01T00:00:00Z'),
+          windowEnd: t('2026-12-31T22:00:00Z'),
+        },
       },
     ],
     rejected: [],
@@ -306,7 +350,12 @@ const CASES: Record<string, FixtureCase> = {
         observedAt: t('2026-11-20T09:00:00Z'),
         expiresAt: t('2027-01-04T00:00:00Z'),
         lineage: busLineage('a3a0f0de-8f57-4c5e-9e0b-5f4b6e7d8c31'),
-        signal: { type: 'freeze', label: 'year-end change freeze', windowStart: t('2026-12-20T00:00:00Z'), windowEnd: t('2027-01-04T00:00:00Z') },
+        signal: {
+          type: 'freeze',
+          label: 'year-end change freeze',
+          windowStart: t('2026-12-20T00:00:00Z'),
+          windowEnd: t('2027-01-04T00:00:00Z'),
+        },
       },
     ],
     rejected: [],
@@ -334,26 +383,46 @@ const CASES: Record<string, FixtureCase> = {
     receivedAt: BUSINESS_RECEIVED,
     channel: 'eventbridge',
     drivers: [],
-    rejected: [{ reason: 'unverified-principal', eventId: '9e8d7c6b-5a49-4382-b716-a5f4e3d2c151', message: expect.stringContaining('is a claim, not an identity') }],
+    rejected: [
+      {
+        reason: 'unverified-principal',
+        eventId: '9e8d7c6b-5a49-4382-b716-a5f4e3d2c151',
+        message: expect.stringContaining('is a claim, not an identity'),
+      },
+    ],
   },
   // On the bus, with a `principal` claim in the detail: the claim is refused, never recorded as an identity.
   'override-pin-weights.json': {
     receivedAt: BUSINESS_RECEIVED,
     channel: 'eventbridge',
     drivers: [],
-    rejected: [{ reason: 'unverified-principal', eventId: '7c6b5a49-3827-4161-9e8d-f5e4d3c2b161', message: expect.stringContaining('is a claim, not an identity') }],
+    rejected: [
+      {
+        reason: 'unverified-principal',
+        eventId: '7c6b5a49-3827-4161-9e8d-f5e4d3c2b161',
+        message: expect.stringContaining('is a claim, not an identity'),
+      },
+    ],
   },
   // On the bus, with a `principal` claim in the detail: the claim is refused, never recorded as an identity.
   'override-freeze.json': {
     receivedAt: BUSINESS_RECEIVED,
     channel: 'eventbridge',
     drivers: [],
-    rejected: [{ reason: 'unverified-principal', eventId: '5a493827-1615-4e8d-a7c6-b5a4e3d2c171', message: expect.stringContaining('is a claim, not an identity') }],
+    rejected: [
+      {
+        reason: 'unverified-principal',
+        eventId: '5a493827-1615-4e8d-a7c6-b5a4e3d2c171',
+        message: expect.stringContaining('is a claim, not an identity'),
+      },
+    ],
   },
 };
 
 describe('normalize: every fixture in test/fixtures/events', () => {
-  const files = readdirSync(FIXTURES).filter((file) => file.endsWith('.json')).sort();
+  const files = readdirSync(FIXTURES)
+    .filter((file) => file.endsWith('.json'))
+    .sort();
 
   it('has an expectation for every fixture file (a new fixture cannot go untested)', () => {
     expect(files).toEqual(Object.keys(CASES).sort());
@@ -405,7 +474,12 @@ function busEvent(detailType: string, source: string, detail: unknown, extra: Re
 const demandDetail = (overrides: Record<string, unknown> = {}) => ({
   driver: 'flash-sale',
   id: 'cyber-monday',
-  signal: { type: 'demand', demand: { absolute: 30 }, windowStart: '2026-11-30T08:00:00Z', windowEnd: '2026-12-01T08:00:00Z' },
+  signal: {
+    type: 'demand',
+    demand: { absolute: 30 },
+    windowStart: '2026-11-30T08:00:00Z',
+    windowEnd: '2026-12-01T08:00:00Z',
+  },
   ...overrides,
 });
 
@@ -434,12 +508,34 @@ const withAlarm = (mutate: (event: Record<string, any>) => void) => {
 const operator = { caller: callerOf(ONCALL_DAVE) };
 const home = { home: { account: '123456789012', region: 'us-east-1' } };
 
-const REASON_CASES: Record<RejectionReason, { event: unknown; receivedAt?: number; context?: Omit<NormalizeContext, 'config' | 'receivedAt'>; message: string | RegExp }> = {
+const REASON_CASES: Record<
+  RejectionReason,
+  {
+    event: unknown;
+    receivedAt?: number;
+    context?: Omit<NormalizeContext, 'config' | 'receivedAt'>;
+    message: string | RegExp;
+  }
+> = {
   malformed: {
-    event: busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail({ signal: { type: 'demand', demand: { absolute: 30 }, windowStart: 'tomorrow', windowEnd: '2026-12-01T08:00:00Z' } })),
+    event: busEvent(
+      DETAIL_TYPES.businessDriver,
+      'com.acme.marketing',
+      demandDetail({
+        signal: {
+          type: 'demand',
+          demand: { absolute: 30 },
+          windowStart: 'tomorrow',
+          windowEnd: '2026-12-01T08:00:00Z',
+        },
+      }),
+    ),
     message: 'detail.signal.windowStart: must be epoch seconds or an ISO 8601 timestamp with an offset',
   },
-  'unsupported-event': { event: { hello: 'world' }, message: 'not an EventBridge event, a Lambda alarm-action payload or an SNS event (top-level keys: "hello")' },
+  'unsupported-event': {
+    event: { hello: 'world' },
+    message: 'not an EventBridge event, a Lambda alarm-action payload or an SNS event (top-level keys: "hello")',
+  },
   'unknown-alarm': {
     event: withAlarm((e) => (e.detail.alarmName = 'SomebodyElsesAlarm')),
     receivedAt: t('2019-10-02T17:04:45Z'),
@@ -447,11 +543,17 @@ const REASON_CASES: Record<RejectionReason, { event: unknown; receivedAt?: numbe
   },
   'unknown-driver': {
     event: busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail({ driver: 'summer-sale' })),
-    message: 'driver "summer-sale" is not declared; declared business drivers: flash-sale, cost-budget, change-freeze, short-campaign',
+    message:
+      'driver "summer-sale" is not declared; declared business drivers: flash-sale, cost-budget, change-freeze, short-campaign',
   },
   'unknown-target': {
-    event: busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail({ targets: ['web-asg', 'api-routing'] })),
-    message: 'target "api-routing" is not a target of driver "flash-sale" (declared: web-asg, checkout-fn); nothing applied',
+    event: busEvent(
+      DETAIL_TYPES.businessDriver,
+      'com.acme.marketing',
+      demandDetail({ targets: ['web-asg', 'api-routing'] }),
+    ),
+    message:
+      'target "api-routing" is not a target of driver "flash-sale" (declared: web-asg, checkout-fn); nothing applied',
   },
   'source-not-allowed': {
     event: busEvent(DETAIL_TYPES.businessDriver, 'com.acme.finance', demandDetail({ targets: ['checkout-fn'] })),
@@ -468,7 +570,11 @@ const REASON_CASES: Record<RejectionReason, { event: unknown; receivedAt?: numbe
     message: 'detail.expiresAt is required',
   },
   'expired-on-arrival': {
-    event: busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail({ expiresAt: '2026-11-20T08:00:00Z' })),
+    event: busEvent(
+      DETAIL_TYPES.businessDriver,
+      'com.acme.marketing',
+      demandDetail({ expiresAt: '2026-11-20T08:00:00Z' }),
+    ),
     message: 'expired at 2026-11-20T08:00:00.000Z, before it was received at 2026-11-20T09:00:01.000Z',
   },
   'driver-kind-mismatch': {
@@ -479,7 +585,8 @@ const REASON_CASES: Record<RejectionReason, { event: unknown; receivedAt?: numbe
     event: withAlarm((e) => (e.account = '999999999999')),
     receivedAt: t('2019-10-02T17:04:45Z'),
     context: home,
-    message: 'comes from account "999999999999" region "us-east-1"; this deployment acts only on alarms of account 123456789012 in us-east-1',
+    message:
+      'comes from account "999999999999" region "us-east-1"; this deployment acts only on alarms of account 123456789012 in us-east-1',
   },
   'alarm-suppressed': {
     event: withAlarm((e) => (e.detail.muteDetail = { muteRuleName: 'maintenance' })),
@@ -526,7 +633,10 @@ describe('normalize: CloudWatch alarms', () => {
     ['a number: falls back', 1570035880, t('2019-10-02T17:04:40Z')],
     ['days in the future: falls back', '2019-10-09T17:04:40.989+0000', t('2019-10-02T17:04:40Z')],
   ] as const)('state timestamp %s', (_label, timestamp, observedAt) => {
-    const result = run(withAlarm((e) => (e.detail.state.timestamp = timestamp)), RECEIVED);
+    const result = run(
+      withAlarm((e) => (e.detail.state.timestamp = timestamp)),
+      RECEIVED,
+    );
     expect(result.drivers[0]?.observedAt).toBe(observedAt);
   });
 
@@ -534,11 +644,20 @@ describe('normalize: CloudWatch alarms', () => {
     ['3 s', 3],
     ['240 s', 240],
     ['299 s', 299],
-  ])('a state timestamp %s ahead of the receipt is dated at the receipt, the claim kept for the audit', (_label, ahead) => {
-    const claimed = RECEIVED + ahead + 0.989;
-    const result = run(withAlarm((e) => (e.detail.state.timestamp = new Date(claimed * 1000).toISOString().replace('Z', '+0000'))), RECEIVED);
-    expect(result.drivers[0]).toMatchObject({ observedAt: RECEIVED, lineage: { receivedAt: RECEIVED, claimedAt: claimed } });
-  });
+  ])(
+    'a state timestamp %s ahead of the receipt is dated at the receipt, the claim kept for the audit',
+    (_label, ahead) => {
+      const claimed = RECEIVED + ahead + 0.989;
+      const result = run(
+        withAlarm((e) => (e.detail.state.timestamp = new Date(claimed * 1000).toISOString().replace('Z', '+0000'))),
+        RECEIVED,
+      );
+      expect(result.drivers[0]).toMatchObject({
+        observedAt: RECEIVED,
+        lineage: { receivedAt: RECEIVED, claimedAt: claimed },
+      });
+    },
+  );
 
   it('falls back to receivedAt when neither the state nor the event time is usable', () => {
     const result = run(
@@ -561,7 +680,10 @@ describe('normalize: CloudWatch alarms', () => {
     ['several datapoints: the last is the newest', '{"recentDatapoints":[10,20,30.5]}', 30.5],
     ['a number that overflows to Infinity', '{"recentDatapoints":[1e999]}', undefined],
   ] as const)('reasonData that is %s', (_label, reasonData, datapoint) => {
-    const result = run(withAlarm((e) => (e.detail.state.reasonData = reasonData)), RECEIVED);
+    const result = run(
+      withAlarm((e) => (e.detail.state.reasonData = reasonData)),
+      RECEIVED,
+    );
     expect(result.rejected.filter((r) => r.reason !== 'source-not-allowed')).toEqual([]);
     expect(result.drivers).toHaveLength(1);
     expect(result.drivers[0]).toMatchObject({ kind: 'alarm', signal: { state: 'ALARM' } });
@@ -569,19 +691,42 @@ describe('normalize: CloudWatch alarms', () => {
   });
 
   it('keeps the current state when previousState is malformed', () => {
-    const result = run(withAlarm((e) => (e.detail.previousState = 'OK')), RECEIVED);
-    expect(result.drivers[0]?.signal).toEqual({ alarmName: 'ServerCpuTooHigh', state: 'ALARM', datapoint: 99.50160229693434 });
+    const result = run(
+      withAlarm((e) => (e.detail.previousState = 'OK')),
+      RECEIVED,
+    );
+    expect(result.drivers[0]?.signal).toEqual({
+      alarmName: 'ServerCpuTooHigh',
+      state: 'ALARM',
+      datapoint: 99.50160229693434,
+    });
   });
 
   it('rejects an unknown state value as malformed, naming the path', () => {
-    const result = run(withAlarm((e) => (e.detail.state.value = 'ALARMING')), RECEIVED);
+    const result = run(
+      withAlarm((e) => (e.detail.state.value = 'ALARMING')),
+      RECEIVED,
+    );
     expect(result.drivers).toEqual([]);
-    expect(result.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('detail.state.value: Invalid option') })]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({
+        reason: 'malformed',
+        message: expect.stringContaining('detail.state.value: Invalid option'),
+      }),
+    ]);
   });
 
   it('refuses an alarm state change that does not come from aws.cloudwatch', () => {
-    const result = run(withAlarm((e) => (e.source = 'com.acme.marketing')), RECEIVED);
-    expect(result.rejected).toEqual([expect.objectContaining({ reason: 'source-not-allowed', message: expect.stringContaining('accepted only from aws.cloudwatch') })]);
+    const result = run(
+      withAlarm((e) => (e.source = 'com.acme.marketing')),
+      RECEIVED,
+    );
+    expect(result.rejected).toEqual([
+      expect.objectContaining({
+        reason: 'source-not-allowed',
+        message: expect.stringContaining('accepted only from aws.cloudwatch'),
+      }),
+    ]);
   });
 
   it('rejects a replayed alarm older than its TTL as expired on arrival', () => {
@@ -591,7 +736,10 @@ describe('normalize: CloudWatch alarms', () => {
   });
 
   it('records events re-sent from an EventBridge archive as channel "replay"', () => {
-    const result = run(withAlarm((e) => (e['replay-name'] = 'nightly-replay')), RECEIVED);
+    const result = run(
+      withAlarm((e) => (e['replay-name'] = 'nightly-replay')),
+      RECEIVED,
+    );
     expect(result.channel).toBe('eventbridge');
     expect(result.drivers[0]?.lineage.channel).toBe('replay');
   });
@@ -602,7 +750,10 @@ describe('normalize: CloudWatch alarms', () => {
     const result = run(sns, RECEIVED);
     expect(result.channel).toBe('sns');
     expect(result.drivers).toEqual([
-      { ...cpuHighSingleMetric('95df01b4-ee98-5cb9-9903-4c221d41eb5e', RECEIVED, { datapoint: 99.50160229693434 }), lineage: alarmLineage('95df01b4-ee98-5cb9-9903-4c221d41eb5e', RECEIVED, 'sns') },
+      {
+        ...cpuHighSingleMetric('95df01b4-ee98-5cb9-9903-4c221d41eb5e', RECEIVED, { datapoint: 99.50160229693434 }),
+        lineage: alarmLineage('95df01b4-ee98-5cb9-9903-4c221d41eb5e', RECEIVED, 'sns'),
+      },
     ]);
   });
 
@@ -610,7 +761,11 @@ describe('normalize: CloudWatch alarms', () => {
     const payload = fixture('lambda-alarm-action-metric.json');
     payload.source = 'com.acme.marketing';
     expect(run(payload, t('2023-08-04T12:36:20Z')).rejected).toEqual([
-      expect.objectContaining({ reason: 'source-not-allowed', source: 'com.acme.marketing', message: expect.stringContaining('accepted only from aws.cloudwatch') }),
+      expect.objectContaining({
+        reason: 'source-not-allowed',
+        source: 'com.acme.marketing',
+        message: expect.stringContaining('accepted only from aws.cloudwatch'),
+      }),
     ]);
   });
 
@@ -619,7 +774,12 @@ describe('normalize: CloudWatch alarms', () => {
     delete payload.alarmData.alarmName;
     const result = run(payload, t('2023-08-04T12:36:20Z'));
     expect(result.channel).toBe('lambda-alarm-action');
-    expect(result.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('alarmData.alarmName: required (expected string)') })]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({
+        reason: 'malformed',
+        message: expect.stringContaining('alarmData.alarmName: required (expected string)'),
+      }),
+    ]);
   });
 });
 
@@ -646,7 +806,9 @@ describe('normalize: SNS', () => {
   ])('rejects %s as malformed', (_label, event, message) => {
     const result = run(event, RECEIVED);
     expect(result.channel).toBe('sns');
-    expect(result.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining(message) })]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ reason: 'malformed', message: expect.stringContaining(message) }),
+    ]);
   });
 
   // The business bus's resource policy is what checks who sent an override or a business driver; anyone who
@@ -654,7 +816,10 @@ describe('normalize: SNS', () => {
   it.each([
     ['an override', busEvent(DETAIL_TYPES.override, 'drivetrain.operator', overrideDetail())],
     ['a business driver', busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail())],
-    ['a metric snapshot', busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 3000 })],
+    [
+      'a metric snapshot',
+      busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 3000 }),
+    ],
   ])('refuses %s relayed through SNS: only alarm state changes may arrive that way', (_label, inner) => {
     const sns = fixture('sns-alarm-single-metric.json');
     sns.Records[0].Sns.Message = JSON.stringify(inner);
@@ -662,14 +827,20 @@ describe('normalize: SNS', () => {
     expect(result.channel).toBe('sns');
     expect(result.drivers).toEqual([]);
     expect(result.rejected).toEqual([
-      expect.objectContaining({ reason: 'unsupported-event', eventId: sns.Records[0].Sns.MessageId, message: expect.stringContaining('business bus') }),
+      expect.objectContaining({
+        reason: 'unsupported-event',
+        eventId: sns.Records[0].Sns.MessageId,
+        message: expect.stringContaining('business bus'),
+      }),
     ]);
   });
 
   it('calls an SNS message that is JSON but not an alarm unsupported', () => {
     const event = fixture('sns-alarm-single-metric.json');
     event.Records[0].Sns.Message = '{"notificationType":"Delivery"}';
-    expect(run(event, RECEIVED).rejected).toEqual([expect.objectContaining({ reason: 'unsupported-event', message: expect.stringContaining('no AlarmName') })]);
+    expect(run(event, RECEIVED).rejected).toEqual([
+      expect.objectContaining({ reason: 'unsupported-event', message: expect.stringContaining('no AlarmName') }),
+    ]);
   });
 });
 
@@ -679,79 +850,206 @@ describe('normalize: SNS', () => {
 
 describe('normalize: business drivers', () => {
   it('defaults targets to the declaration and drops (with a rejection) the ones that refuse the source', () => {
-    const result = run(busEvent(DETAIL_TYPES.businessDriver, 'com.acme.change', { ...demandDetail(), driver: 'change-freeze' }), NOW);
+    const result = run(
+      busEvent(DETAIL_TYPES.businessDriver, 'com.acme.change', { ...demandDetail(), driver: 'change-freeze' }),
+      NOW,
+    );
     expect(result.drivers.map((d) => d.targets)).toEqual([['web-asg']]);
-    expect(result.rejected).toEqual([expect.objectContaining({ reason: 'source-not-allowed', targetId: 'checkout-fn' })]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ reason: 'source-not-allowed', targetId: 'checkout-fn' }),
+    ]);
   });
 
   it('applies explicitly named targets all together or not at all', () => {
-    const result = run(busEvent(DETAIL_TYPES.businessDriver, 'com.acme.change', { ...demandDetail(), driver: 'change-freeze', targets: ['web-asg', 'checkout-fn'] }), NOW);
+    const result = run(
+      busEvent(DETAIL_TYPES.businessDriver, 'com.acme.change', {
+        ...demandDetail(),
+        driver: 'change-freeze',
+        targets: ['web-asg', 'checkout-fn'],
+      }),
+      NOW,
+    );
     expect(result.drivers).toEqual([]);
     expect(result.rejected).toEqual([
-      expect.objectContaining({ reason: 'source-not-allowed', targetId: 'checkout-fn', message: expect.stringContaining('all of them or none') }),
+      expect.objectContaining({
+        reason: 'source-not-allowed',
+        targetId: 'checkout-fn',
+        message: expect.stringContaining('all of them or none'),
+      }),
     ]);
   });
 
   it('takes an explicit expiresAt over windowEnd', () => {
-    const result = run(busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail({ expiresAt: 1796000000 })), NOW);
+    const result = run(
+      busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail({ expiresAt: 1796000000 })),
+      NOW,
+    );
     expect(result.drivers[0]?.expiresAt).toBe(1796000000);
   });
 
   it.each([
-    ['windowEnd before windowStart', { signal: { type: 'freeze', windowStart: '2026-12-02T00:00:00Z', windowEnd: '2026-12-01T00:00:00Z' } }, 'detail.signal.windowEnd: must be after windowStart'],
-    ['epoch milliseconds', { signal: { type: 'freeze', windowStart: 1796083200000, windowEnd: 1796169600000 } }, 'looks like epoch milliseconds'],
-    ['a misspelt key', { signal: { type: 'freeze', windowStart: 1796083200, windowend: 1796169600 } }, 'unknown key(s) "windowend"'],
-    ['an unknown signal type', { signal: { type: 'surge' } }, 'detail.signal.type: expected one of "demand", "budget", "freeze"'],
-    ['both demand forms', { signal: { type: 'demand', demand: { multiplier: 2, absolute: 4 }, windowStart: 1796083200, windowEnd: 1796169600 } }, 'detail.signal.demand'],
-    ['an uppercase correlation key with a space', { id: 'Black Friday' }, 'detail.id: must start with a letter or digit'],
+    [
+      'windowEnd before windowStart',
+      { signal: { type: 'freeze', windowStart: '2026-12-02T00:00:00Z', windowEnd: '2026-12-01T00:00:00Z' } },
+      'detail.signal.windowEnd: must be after windowStart',
+    ],
+    [
+      'epoch milliseconds',
+      { signal: { type: 'freeze', windowStart: 1796083200000, windowEnd: 1796169600000 } },
+      'looks like epoch milliseconds',
+    ],
+    [
+      'a misspelt key',
+      { signal: { type: 'freeze', windowStart: 1796083200, windowend: 1796169600 } },
+      'unknown key(s) "windowend"',
+    ],
+    [
+      'an unknown signal type',
+      { signal: { type: 'surge' } },
+      'detail.signal.type: expected one of "demand", "budget", "freeze"',
+    ],
+    [
+      'both demand forms',
+      {
+        signal: {
+          type: 'demand',
+          demand: { multiplier: 2, absolute: 4 },
+          windowStart: 1796083200,
+          windowEnd: 1796169600,
+        },
+      },
+      'detail.signal.demand',
+    ],
+    [
+      'an uppercase correlation key with a space',
+      { id: 'Black Friday' },
+      'detail.id: must start with a letter or digit',
+    ],
     ['101 targets', { targets: Array.from({ length: 101 }, (_, i) => `t${i}`) }, 'detail.targets'],
   ])('rejects %s as malformed with the path', (_label, overrides, message) => {
     const result = run(busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail(overrides)), NOW);
     expect(result.drivers).toEqual([]);
-    expect(result.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining(message) })]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ reason: 'malformed', message: expect.stringContaining(message) }),
+    ]);
   });
 
   it('refuses a record that would live beyond the bound: a year by default, ttlSeconds when declared', () => {
-    const typo = run(busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail({ signal: { type: 'freeze', windowStart: '2062-11-27T00:00:00Z', windowEnd: '2062-11-28T00:00:00Z' } })), NOW);
-    expect(typo.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('may live at most 365d') })]);
-    const declared = run(busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', { ...demandDetail(), driver: 'short-campaign' }), NOW);
-    expect(declared.drivers).toHaveLength(1);
-    const tooFar = run(
-      busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', { ...demandDetail(), driver: 'short-campaign', signal: { type: 'freeze', windowStart: '2026-12-10T00:00:00Z', windowEnd: '2026-12-11T00:00:00Z' } }),
+    const typo = run(
+      busEvent(
+        DETAIL_TYPES.businessDriver,
+        'com.acme.marketing',
+        demandDetail({
+          signal: { type: 'freeze', windowStart: '2062-11-27T00:00:00Z', windowEnd: '2062-11-28T00:00:00Z' },
+        }),
+      ),
       NOW,
     );
-    expect(tooFar.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('at most 14d (drivers[].ttlSeconds)') })]);
+    expect(typo.rejected).toEqual([
+      expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('may live at most 365d') }),
+    ]);
+    const declared = run(
+      busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', { ...demandDetail(), driver: 'short-campaign' }),
+      NOW,
+    );
+    expect(declared.drivers).toHaveLength(1);
+    const tooFar = run(
+      busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', {
+        ...demandDetail(),
+        driver: 'short-campaign',
+        signal: { type: 'freeze', windowStart: '2026-12-10T00:00:00Z', windowEnd: '2026-12-11T00:00:00Z' },
+      }),
+      NOW,
+    );
+    expect(tooFar.rejected).toEqual([
+      expect.objectContaining({
+        reason: 'malformed',
+        message: expect.stringContaining('at most 14d (drivers[].ttlSeconds)'),
+      }),
+    ]);
   });
 
   it('dates a business driver by the event time, but never in the future', () => {
-    const future = run(busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail(), { time: '2027-01-01T00:00:00Z' }), NOW);
+    const future = run(
+      busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail(), { time: '2027-01-01T00:00:00Z' }),
+      NOW,
+    );
     expect(future.drivers[0]?.observedAt).toBe(NOW);
   });
 });
 
 describe('normalize: metric snapshots', () => {
   it('uses the declared unit when the snapshot has none', () => {
-    const result = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 12 }), NOW);
-    expect(result.drivers[0]).toMatchObject({ id: 'metric:requests', observedAt: t('2026-11-20T09:00:00Z'), signal: { value: 12, unit: 'Count/Second' } });
+    const result = run(
+      busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 12 }),
+      NOW,
+    );
+    expect(result.drivers[0]).toMatchObject({
+      id: 'metric:requests',
+      observedAt: t('2026-11-20T09:00:00Z'),
+      signal: { value: 12, unit: 'Count/Second' },
+    });
   });
 
   it('rejects a unit that is not the declared one', () => {
-    const result = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 12, unit: 'Count/Minute' }), NOW);
-    expect(result.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('"Count/Minute" does not match the unit "Count/Second"') })]);
+    const result = run(
+      busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', {
+        driver: 'requests',
+        value: 12,
+        unit: 'Count/Minute',
+      }),
+      NOW,
+    );
+    expect(result.rejected).toEqual([
+      expect.objectContaining({
+        reason: 'malformed',
+        message: expect.stringContaining('"Count/Minute" does not match the unit "Count/Second"'),
+      }),
+    ]);
   });
 
   it('dates a snapshot claimed a little ahead (inside the skew) at its receipt, and keeps the claim', () => {
-    const result = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 12, timestamp: NOW + 290 }), NOW);
+    const result = run(
+      busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', {
+        driver: 'requests',
+        value: 12,
+        timestamp: NOW + 290,
+      }),
+      NOW,
+    );
     expect(result.drivers[0]).toMatchObject({ observedAt: NOW, lineage: { receivedAt: NOW, claimedAt: NOW + 290 } });
-    const honest = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 12, timestamp: NOW - 5 }), NOW);
+    const honest = run(
+      busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', {
+        driver: 'requests',
+        value: 12,
+        timestamp: NOW - 5,
+      }),
+      NOW,
+    );
     expect(honest.drivers[0]!.observedAt).toBe(NOW - 5);
     expect(honest.drivers[0]!.lineage).not.toHaveProperty('claimedAt');
   });
 
   it('rejects a snapshot measured in the future, and one already older than its TTL', () => {
-    const ahead = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'queue-depth', value: 1, timestamp: NOW + 3600 }), NOW);
-    expect(ahead.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('in the future') })]);
-    const old = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'queue-depth', value: 1, timestamp: NOW - 7200 }), NOW);
+    const ahead = run(
+      busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', {
+        driver: 'queue-depth',
+        value: 1,
+        timestamp: NOW + 3600,
+      }),
+      NOW,
+    );
+    expect(ahead.rejected).toEqual([
+      expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('in the future') }),
+    ]);
+    const old = run(
+      busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', {
+        driver: 'queue-depth',
+        value: 1,
+        timestamp: NOW - 7200,
+      }),
+      NOW,
+    );
     expect(old.rejected).toEqual([expect.objectContaining({ reason: 'expired-on-arrival' })]);
   });
 
@@ -765,7 +1063,9 @@ describe('normalize: metric snapshots', () => {
     ['a subnormal', 5e-324],
   ])('rejects %s', (_label, value) => {
     const result = run(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value }), NOW);
-    expect(result.rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('detail.value') })]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('detail.value') }),
+    ]);
   });
 
   it.each([0, 1e-100, -1e-100, 1e15, -1e15, 12.5])('accepts %d, inside the measurement range', (value) => {
@@ -777,12 +1077,17 @@ describe('normalize: metric snapshots', () => {
 describe('normalize: overrides', () => {
   /** Through the operator endpoint: `principal` here is the caller Lambda verified, not a field of the event. */
   const override = ({ principal, ...overrides }: Record<string, unknown>) =>
-    run(busEvent(DETAIL_TYPES.override, 'drivetrain.operator', overrideDetail(overrides)), NOW, { caller: callerOf(typeof principal === 'string' ? principal : ONCALL_DAVE) });
+    run(busEvent(DETAIL_TYPES.override, 'drivetrain.operator', overrideDetail(overrides)), NOW, {
+      caller: callerOf(typeof principal === 'string' ? principal : ONCALL_DAVE),
+    });
 
   it('accepts an expiry exactly 7 days away and refuses one a second later', () => {
     expect(override({ expiresAt: NOW + 7 * 86400 }).drivers).toHaveLength(1);
     expect(override({ expiresAt: NOW + 7 * 86400 + 1 }).rejected).toEqual([
-      expect.objectContaining({ reason: 'override-not-permitted', message: expect.stringContaining('an override may last at most 7d') }),
+      expect.objectContaining({
+        reason: 'override-not-permitted',
+        message: expect.stringContaining('an override may last at most 7d'),
+      }),
     ]);
   });
 
@@ -803,21 +1108,42 @@ describe('normalize: overrides', () => {
   });
 
   it('requires a reason', () => {
-    expect(override({ reason: '   ' }).rejected).toEqual([expect.objectContaining({ reason: 'malformed', message: expect.stringContaining('detail.reason: an override needs a reason') })]);
+    expect(override({ reason: '   ' }).rejected).toEqual([
+      expect.objectContaining({
+        reason: 'malformed',
+        message: expect.stringContaining('detail.reason: an override needs a reason'),
+      }),
+    ]);
   });
 
   it('refuses the whole override when one named target does not permit the principal', () => {
     const result = override({ targets: ['web-asg', 'api-routing'], action: 'freeze', allocation: undefined });
     expect(result.drivers).toEqual([]);
-    expect(result.rejected).toEqual([expect.objectContaining({ reason: 'override-not-permitted', targetId: 'api-routing' })]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ reason: 'override-not-permitted', targetId: 'api-routing' }),
+    ]);
   });
 
   it.each([
-    ['pin on a routing target', { targets: ['api-routing'], principal: 'arn:aws:sts::111122223333:assumed-role/oncall-bob/bob' }, 'action "pin" sets capacity'],
-    ['pin-weights on a capacity target', { action: 'pin-weights', allocation: undefined, weights: { a: 1 } }, 'action "pin-weights" sets Route 53 weights'],
+    [
+      'pin on a routing target',
+      { targets: ['api-routing'], principal: 'arn:aws:sts::111122223333:assumed-role/oncall-bob/bob' },
+      'action "pin" sets capacity',
+    ],
+    [
+      'pin-weights on a capacity target',
+      { action: 'pin-weights', allocation: undefined, weights: { a: 1 } },
+      'action "pin-weights" sets Route 53 weights',
+    ],
     [
       'weights for an unknown SetIdentifier',
-      { targets: ['api-routing'], principal: 'arn:aws:sts::111122223333:assumed-role/oncall-bob/bob', action: 'pin-weights', allocation: undefined, weights: { 'ap-south-1': 10 } },
+      {
+        targets: ['api-routing'],
+        principal: 'arn:aws:sts::111122223333:assumed-role/oncall-bob/bob',
+        action: 'pin-weights',
+        allocation: undefined,
+        weights: { 'ap-south-1': 10 },
+      },
       'unknown SetIdentifier(s) "ap-south-1"',
     ],
     ['pin with weights', { weights: { a: 1 } }, 'unknown key(s) "weights"'],
@@ -830,17 +1156,41 @@ describe('normalize: overrides', () => {
 
   it('records the verified caller (role ARN, and the session for the audit) and the reason on the driver', () => {
     const [driver] = override({}).drivers;
-    expect(driver).toMatchObject({ kind: 'override', reason: 'INC-1: hold', lineage: { principal: 'arn:aws:iam::111122223333:role/oncall-dave', session: 'dave', channel: 'operator-endpoint' } });
+    expect(driver).toMatchObject({
+      kind: 'override',
+      reason: 'INC-1: hold',
+      lineage: {
+        principal: 'arn:aws:iam::111122223333:role/oncall-dave',
+        session: 'dave',
+        channel: 'operator-endpoint',
+      },
+    });
   });
 
   it.each([
     ['on the bus, without a claim', {}, undefined, 'accepted only through the operator endpoint'],
-    ['on the bus, claiming an allowed principal', { principal: 'arn:aws:iam::111122223333:role/oncall-dave' }, undefined, 'is a claim, not an identity'],
-    ['at the endpoint, claiming someone else than the verified caller', { principal: 'arn:aws:iam::111122223333:role/oncall-dave' }, callerOf('arn:aws:sts::111122223333:assumed-role/intern/ivy'), 'is a claim, not an identity'],
+    [
+      'on the bus, claiming an allowed principal',
+      { principal: 'arn:aws:iam::111122223333:role/oncall-dave' },
+      undefined,
+      'is a claim, not an identity',
+    ],
+    [
+      'at the endpoint, claiming someone else than the verified caller',
+      { principal: 'arn:aws:iam::111122223333:role/oncall-dave' },
+      callerOf('arn:aws:sts::111122223333:assumed-role/intern/ivy'),
+      'is a claim, not an identity',
+    ],
   ])('refuses an override %s (unverified-principal), nothing emitted', (_label, extra, caller, message) => {
-    const result = run(busEvent(DETAIL_TYPES.override, 'drivetrain.operator', { ...overrideDetail(), ...extra }), NOW, caller ? { caller } : {});
+    const result = run(
+      busEvent(DETAIL_TYPES.override, 'drivetrain.operator', { ...overrideDetail(), ...extra }),
+      NOW,
+      caller ? { caller } : {},
+    );
     expect(result.drivers).toEqual([]);
-    expect(result.rejected).toEqual([expect.objectContaining({ reason: 'unverified-principal', message: expect.stringContaining(message) })]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ reason: 'unverified-principal', message: expect.stringContaining(message) }),
+    ]);
   });
 });
 
@@ -856,14 +1206,17 @@ describe('normalize: alarms only from this account and region, and only when the
   ] as const)('%s', (_label, event, receivedAt, drivers) => {
     const result = run(event, receivedAt, HOME);
     expect(result.drivers).toHaveLength(drivers);
-    if (drivers === 0) expect(result.rejected.map((r) => r.reason)).toEqual([expect.stringMatching(/^(foreign-alarm|malformed)$/)]);
+    if (drivers === 0)
+      expect(result.rejected.map((r) => r.reason)).toEqual([expect.stringMatching(/^(foreign-alarm|malformed)$/)]);
   });
 
   it('a Lambda alarm action of another account (accountId / alarmArn) drives nothing', () => {
     const payload = fixture('lambda-alarm-action-metric.json'); // account 444455556666 in AWS's sample
     const received = t('2023-08-04T12:36:20Z');
     expect(run(payload, received, { home: { account: '444455556666', region: 'us-east-1' } }).drivers).toHaveLength(1);
-    expect(run(payload, received, HOME).rejected).toEqual([expect.objectContaining({ reason: 'foreign-alarm', message: expect.stringContaining('"444455556666"') })]);
+    expect(run(payload, received, HOME).rejected).toEqual([
+      expect.objectContaining({ reason: 'foreign-alarm', message: expect.stringContaining('"444455556666"') }),
+    ]);
     const noAccountId = { ...payload, accountId: undefined, region: undefined };
     expect(run(noAccountId, received, HOME).rejected).toEqual([expect.objectContaining({ reason: 'foreign-alarm' })]);
   });
@@ -873,7 +1226,11 @@ describe('normalize: alarms only from this account and region, and only when the
     const received = t('2015-06-03T17:43:30Z');
     expect(run(sns, received, HOME).drivers).toHaveLength(1);
     const message = JSON.parse(sns.Records[0].Sns.Message);
-    sns.Records[0].Sns.Message = JSON.stringify({ ...message, AWSAccountId: '999999999999', AlarmArn: 'arn:aws:cloudwatch:us-east-1:999999999999:alarm:EXAMPLE' });
+    sns.Records[0].Sns.Message = JSON.stringify({
+      ...message,
+      AWSAccountId: '999999999999',
+      AlarmArn: 'arn:aws:cloudwatch:us-east-1:999999999999:alarm:EXAMPLE',
+    });
     expect(run(sns, received, HOME).rejected).toEqual([expect.objectContaining({ reason: 'foreign-alarm' })]);
   });
 
@@ -885,17 +1242,33 @@ describe('normalize: alarms only from this account and region, and only when the
     delete composite.detail.state.actionsSuppressedReason;
     const [driver] = run(composite, received).drivers;
     // A composite's reasonData lists triggering alarms, not datapoints: the state alone.
-    expect(driver).toMatchObject({ id: 'alarm:ServiceAggregatedAlarm', signal: { alarmName: 'ServiceAggregatedAlarm', state: 'ALARM', previousState: 'OK' } });
+    expect(driver).toMatchObject({
+      id: 'alarm:ServiceAggregatedAlarm',
+      signal: { alarmName: 'ServiceAggregatedAlarm', state: 'ALARM', previousState: 'OK' },
+    });
   });
 
   it.each([
-    ['a mute rule (muteDetail)', (e: Record<string, any>) => (e.detail.muteDetail = { muteRuleArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm-mute-rule:maintenance' }), 'alarm-suppressed'],
+    [
+      'a mute rule (muteDetail)',
+      (e: Record<string, any>) =>
+        (e.detail.muteDetail = {
+          muteRuleArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm-mute-rule:maintenance',
+        }),
+      'alarm-suppressed',
+    ],
     ['an empty muteDetail', (e: Record<string, any>) => (e.detail.muteDetail = {}), undefined],
-    ['actionsSuppressedBy Alarm', (e: Record<string, any>) => (e.detail.state.actionsSuppressedBy = 'Alarm'), 'alarm-suppressed'],
+    [
+      'actionsSuppressedBy Alarm',
+      (e: Record<string, any>) => (e.detail.state.actionsSuppressedBy = 'Alarm'),
+      'alarm-suppressed',
+    ],
     ['an empty actionsSuppressedBy', (e: Record<string, any>) => (e.detail.state.actionsSuppressedBy = ''), undefined],
   ])('%s', (_label, mutate, reason) => {
     const result = run(withAlarm(mutate), RECEIVED);
-    expect(result.rejected.filter((r) => r.reason === 'alarm-suppressed').map((r) => r.reason)).toEqual(reason ? [reason] : []);
+    expect(result.rejected.filter((r) => r.reason === 'alarm-suppressed').map((r) => r.reason)).toEqual(
+      reason ? [reason] : [],
+    );
     expect(result.drivers).toHaveLength(reason ? 0 : 1);
   });
 });
@@ -908,23 +1281,46 @@ describe('normalize: who may send a business source (sourcePrincipals)', () => {
       'drivetrain.metrics': ['arn:aws:iam::111122223333:role/metrics-publisher'],
     },
   });
-  const send = (event: unknown, context: Omit<NormalizeContext, 'config' | 'receivedAt'> = {}) => normalize(event, { config: withSenders, receivedAt: NOW, ...context });
-  const demand = (account: string) => busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail(), { account });
+  const send = (event: unknown, context: Omit<NormalizeContext, 'config' | 'receivedAt'> = {}) =>
+    normalize(event, { config: withSenders, receivedAt: NOW, ...context });
+  const demand = (account: string) =>
+    busEvent(DETAIL_TYPES.businessDriver, 'com.acme.marketing', demandDetail(), { account });
 
-  it('on the bus: the sending account must be one of the source\'s senders\' accounts', () => {
+  it("on the bus: the sending account must be one of the source's senders' accounts", () => {
     expect(send(demand('444455556666')).drivers).toHaveLength(1);
     expect(send(demand('111122223333')).drivers).toHaveLength(1);
-    expect(send(demand('999999999999')).rejected).toEqual([expect.objectContaining({ reason: 'sender-not-permitted', message: expect.stringContaining('put on the bus by account "999999999999"') })]);
+    expect(send(demand('999999999999')).rejected).toEqual([
+      expect.objectContaining({
+        reason: 'sender-not-permitted',
+        message: expect.stringContaining('put on the bus by account "999999999999"'),
+      }),
+    ]);
   });
 
-  it('at the endpoint: the verified caller must match the source\'s senders, and is recorded', () => {
-    const ok = send(demand('111122223333'), { caller: callerOf('arn:aws:sts::111122223333:assumed-role/oncall-erin/erin') });
-    expect(ok.drivers[0]?.lineage).toMatchObject({ principal: 'arn:aws:iam::111122223333:role/oncall-erin', session: 'erin', channel: 'operator-endpoint' });
-    const refused = send(busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 3 }), { caller: callerOf('arn:aws:sts::111122223333:assumed-role/oncall-erin/erin') });
+  it("at the endpoint: the verified caller must match the source's senders, and is recorded", () => {
+    const ok = send(demand('111122223333'), {
+      caller: callerOf('arn:aws:sts::111122223333:assumed-role/oncall-erin/erin'),
+    });
+    expect(ok.drivers[0]?.lineage).toMatchObject({
+      principal: 'arn:aws:iam::111122223333:role/oncall-erin',
+      session: 'erin',
+      channel: 'operator-endpoint',
+    });
+    const refused = send(
+      busEvent(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', { driver: 'requests', value: 3 }),
+      { caller: callerOf('arn:aws:sts::111122223333:assumed-role/oncall-erin/erin') },
+    );
     expect(refused.drivers).toEqual([]);
     expect(refused.rejected).toEqual([expect.objectContaining({ reason: 'sender-not-permitted' })]);
-    const noSenders = send(busEvent(DETAIL_TYPES.businessDriver, 'drivetrain.operator', demandDetail()), { caller: callerOf('arn:aws:sts::111122223333:assumed-role/oncall-erin/erin') });
-    expect(noSenders.rejected).toEqual([expect.objectContaining({ reason: 'sender-not-permitted', message: expect.stringContaining('(none: nobody may send it)') })]);
+    const noSenders = send(busEvent(DETAIL_TYPES.businessDriver, 'drivetrain.operator', demandDetail()), {
+      caller: callerOf('arn:aws:sts::111122223333:assumed-role/oncall-erin/erin'),
+    });
+    expect(noSenders.rejected).toEqual([
+      expect.objectContaining({
+        reason: 'sender-not-permitted',
+        message: expect.stringContaining('(none: nobody may send it)'),
+      }),
+    ]);
   });
 });
 
@@ -933,9 +1329,13 @@ describe('principalMatches', () => {
   it.each([
     ['exact ARN', 'arn:aws:iam::111122223333:user/alice', true],
     ['pattern prefix', 'arn:aws:iam::111122223333:role/oncall-bob', true],
-    ['assumed-role session of a matching role (normalized by verifiedCaller)', 'arn:aws:sts::111122223333:assumed-role/oncall-bob/bob@example.com', true],
+    [
+      'assumed-role session of a matching role (normalized by verifiedCaller)',
+      'arn:aws:sts::111122223333:assumed-role/oncall-bob/bob@example.com',
+      true,
+    ],
     ['assumed-role session in another partition', 'arn:aws-cn:sts::111122223333:assumed-role/oncall-bob/bob', false],
-    ['a role whose name only starts like the pattern\'s prefix', 'arn:aws:iam::111122223333:role/oncall', false],
+    ["a role whose name only starts like the pattern's prefix", 'arn:aws:iam::111122223333:role/oncall', false],
     ['another account', 'arn:aws:iam::444455556666:role/oncall-bob', false],
     ['a longer user name', 'arn:aws:iam::111122223333:user/alice2', false],
     ['a wildcard in the principal is literal', 'arn:aws:iam::111122223333:role/*', false],
@@ -960,12 +1360,18 @@ describe('normalize: bad envelopes', () => {
     ['a string', 'ALARM'],
     ['a number', 42],
   ])('rejects %s as malformed', (_label, event) => {
-    expect(run(event, NOW)).toEqual({ drivers: [], channel: 'unknown', rejected: [expect.objectContaining({ reason: 'malformed' })] });
+    expect(run(event, NOW)).toEqual({
+      drivers: [],
+      channel: 'unknown',
+      rejected: [expect.objectContaining({ reason: 'malformed' })],
+    });
   });
 
   it('names every missing envelope field', () => {
     const result = run({ 'detail-type': DETAIL_TYPES.businessDriver }, NOW);
-    expect(result.rejected[0]!.message).toMatch(/^EventBridge event: version: required \(expected string\); id: required \(expected string\); source: required .*\(and 2 more\)$/);
+    expect(result.rejected[0]!.message).toMatch(
+      /^EventBridge event: version: required \(expected string\); id: required \(expected string\); source: required .*\(and 2 more\)$/,
+    );
   });
 
   it('quotes hostile strings so they cannot forge log lines', () => {

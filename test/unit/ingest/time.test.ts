@@ -43,7 +43,9 @@ describe('parseAwsTimestamp', () => {
 describe('observedAtFrom', () => {
   const received = t('2023-08-04T12:00:00Z');
   it('takes the first usable candidate', () => {
-    expect(observedAtFrom(['garbage', '2023-08-04T11:59:00Z', '2023-08-04T11:58:00Z'], received)).toBe(t('2023-08-04T11:59:00Z'));
+    expect(observedAtFrom(['garbage', '2023-08-04T11:59:00Z', '2023-08-04T11:58:00Z'], received)).toBe(
+      t('2023-08-04T11:59:00Z'),
+    );
   });
   it('accepts a few minutes of clock skew but not a future date', () => {
     expect(observedAtFrom(['2023-08-04T12:04:00Z'], received)).toBe(t('2023-08-04T12:04:00Z'));
