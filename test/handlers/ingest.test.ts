@@ -260,14 +260,12 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
 
   it('a permanent executor error marks the decision failed with the classified error and leaves the allocation', async () => {
     h = await createHarness({ now: ALARM_AT + 2 });
-    h.autoScaling
-      .on(SetDesiredCapacityCommand)
-      .rejects(
-        Object.assign(new Error('User is not authorized to perform autoscaling:SetDesiredCapacity'), {
-          name: 'AccessDenied',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    h.autoScaling.on(SetDesiredCapacityCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform autoscaling:SetDesiredCapacity'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     const summary = (await h.ingest(fixture('eventbridge-alarm-single-metric'))) as IngestSummary;
     expect(summary.reconciled[0]).toMatchObject({ status: 'failed' });
     const [record] = await h.decisions.list('web-asg');
@@ -281,14 +279,12 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
 
   it('a plan that failed permanently is not retried every tick, only after the back-off (or when the plan changes)', async () => {
     h = await createHarness({ now: ALARM_AT + 2 });
-    h.autoScaling
-      .on(SetDesiredCapacityCommand)
-      .rejects(
-        Object.assign(new Error('User is not authorized to perform autoscaling:SetDesiredCapacity'), {
-          name: 'AccessDenied',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    h.autoScaling.on(SetDesiredCapacityCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform autoscaling:SetDesiredCapacity'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     await h.ingest(fixture('eventbridge-alarm-single-metric'));
     expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
 

@@ -192,11 +192,9 @@ describe('module-scope handlers built from the environment', () => {
     const now = new Date();
     alarm.time = now.toISOString().replace(/\.\d+Z$/, 'Z');
     alarm.detail.state.timestamp = now.toISOString().replace('Z', '+0000');
-    autoScaling
-      .on(DescribeAutoScalingGroupsCommand)
-      .resolves({
-        AutoScalingGroups: [{ AutoScalingGroupName: 'web-prod', DesiredCapacity: 6, MinSize: 2, MaxSize: 40 } as never],
-      });
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [{ AutoScalingGroupName: 'web-prod', DesiredCapacity: 6, MinSize: 2, MaxSize: 40 } as never],
+    });
     autoScaling.on(SetDesiredCapacityCommand).resolves({});
 
     const { handler } = await import('../../functions/handlers/ingest');
@@ -255,14 +253,12 @@ describe('module-scope handlers built from the environment', () => {
       resources: ['arn:aws:events:us-east-1:123456789012:rule/SampleRule'],
       detail: {},
     };
-    lambda
-      .on(GetProvisionedConcurrencyConfigCommand)
-      .rejects(
-        new ProvisionedConcurrencyConfigNotFoundException({
-          message: 'No Provisioned Concurrency Config found for this function',
-          $metadata: {},
-        }),
-      );
+    lambda.on(GetProvisionedConcurrencyConfigCommand).rejects(
+      new ProvisionedConcurrencyConfigNotFoundException({
+        message: 'No Provisioned Concurrency Config found for this function',
+        $metadata: {},
+      }),
+    );
     route53.on(ListResourceRecordSetsCommand).resolves({
       IsTruncated: false,
       ResourceRecordSets: [

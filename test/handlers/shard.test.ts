@@ -140,12 +140,10 @@ describe('sharded tick, end to end on DynamoDB Local', () => {
   it('the tick enqueues every target in exactly one shard, and the workers reconcile them from the SQS events', async () => {
     await setup();
     await h.drivers.put(cpuAlarm(NOW - 5));
-    sqs
-      .on(SendMessageBatchCommand)
-      .callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
-        Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: 'x' })),
-        Failed: [],
-      }));
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: 'x' })),
+      Failed: [],
+    }));
     const tick = createTickHandler({
       ...deps,
       shards: {
@@ -185,12 +183,10 @@ describe('sharded tick, end to end on DynamoDB Local', () => {
 
   it('a manual tick ({ targetIds }) is sharded the same way: only the named targets, nothing reconciled inline', async () => {
     await setup();
-    sqs
-      .on(SendMessageBatchCommand)
-      .callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
-        Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: 'x' })),
-        Failed: [],
-      }));
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: 'x' })),
+      Failed: [],
+    }));
     const tick = createTickHandler({
       ...deps,
       shards: { queue: new SqsShardQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL), intervalSeconds: 60 },
@@ -223,14 +219,12 @@ describe('sharded tick, end to end on DynamoDB Local', () => {
   it('one failing target never fails its message: the other targets of the shard are not retried through SQS', async () => {
     await setup();
     await h.drivers.put(cpuAlarm(NOW - 5));
-    h.autoScaling
-      .on(DescribeAutoScalingGroupsCommand)
-      .rejects(
-        Object.assign(new Error('not authorized to perform autoscaling:DescribeAutoScalingGroups'), {
-          name: 'AccessDenied',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    h.autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(
+      Object.assign(new Error('not authorized to perform autoscaling:DescribeAutoScalingGroups'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     const response = await worker()(
       sqsEvent(sqsRecord(JSON.stringify(shard(['api-routing', 'checkout-fn', 'web-asg'])))),
     );

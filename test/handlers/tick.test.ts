@@ -233,14 +233,12 @@ describe('tick handler, end to end on DynamoDB Local', () => {
   it('one failing target never stops the others', async () => {
     h = await createHarness({ now: NOW });
     await h.drivers.put(cpuAlarm(NOW - 5));
-    h.lambda
-      .on(GetProvisionedConcurrencyConfigCommand)
-      .rejects(
-        Object.assign(new Error('not authorized to perform lambda:GetProvisionedConcurrencyConfig'), {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    h.lambda.on(GetProvisionedConcurrencyConfigCommand).rejects(
+      Object.assign(new Error('not authorized to perform lambda:GetProvisionedConcurrencyConfig'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     const summary = (await h.tick()) as TickSummary;
     expect(summary.failed).toEqual([
       { targetId: 'checkout-fn', error: expect.stringMatching(/AccessDenied/), retryable: false },

@@ -160,13 +160,11 @@ describe('executors over the AWS SDK adapters', () => {
       TTL: 60,
       ResourceRecords: [{ Value: `api-${id}.example.com` }],
     });
-    route53Mock
-      .on(ListResourceRecordSetsCommand)
-      .resolves({
-        ResourceRecordSets: [record('us-east-1', 70), record('eu-west-1', 30)],
-        IsTruncated: false,
-        MaxItems: 300,
-      });
+    route53Mock.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [record('us-east-1', 70), record('eu-west-1', 30)],
+      IsTruncated: false,
+      MaxItems: 300,
+    });
     route53Mock
       .on(ChangeResourceRecordSetsCommand)
       .rejectsOnce(sdkErrors.priorRequestNotComplete())

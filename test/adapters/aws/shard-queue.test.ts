@@ -20,12 +20,10 @@ describe('SqsShardQueue', () => {
   afterAll(() => sqs.restore());
 
   test('sends ten shards per SendMessageBatch, each body the shard message as JSON', async () => {
-    sqs
-      .on(SendMessageBatchCommand)
-      .callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
-        Successful: accepted(input.Entries),
-        Failed: [],
-      }));
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+      Successful: accepted(input.Entries),
+      Failed: [],
+    }));
     const shards = shardMessages(ids(23), 100, 60, 1);
     await queue.send(shards);
     const calls = sqs.commandCalls(SendMessageBatchCommand);

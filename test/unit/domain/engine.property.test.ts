@@ -535,17 +535,15 @@ describe('decide: invariants (fast-check)', () => {
   it('an expired driver never influences the result, however many are added and wherever', () => {
     fc.assert(
       fc.property(
-        fc
-          .oneof(capacityScenario, routingScenario)
-          .chain((s) =>
-            fc.tuple(
-              fc.constant(s),
-              fc.array(fc.tuple(driverSpecArb(ALL_KINDS, { expired: true, target: s.target }), fc.nat()), {
-                minLength: 1,
-                maxLength: 10,
-              }),
-            ),
+        fc.oneof(capacityScenario, routingScenario).chain((s) =>
+          fc.tuple(
+            fc.constant(s),
+            fc.array(fc.tuple(driverSpecArb(ALL_KINDS, { expired: true, target: s.target }), fc.nat()), {
+              minLength: 1,
+              maxLength: 10,
+            }),
           ),
+        ),
         ([{ target, drivers, state, now }, expired]) => {
           const mixed = [...drivers];
           expired.forEach(([spec, position], i) => {
