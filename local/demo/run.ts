@@ -20,11 +20,20 @@ import { DynamoDecisionStore, DynamoDriverStore } from '../../functions/adapters
 import { createExecutors } from '../../functions/executors';
 import { createIngestHandler, type IngestSummary } from '../../functions/handlers/ingest';
 import { createTickHandler, type TickSummary } from '../../functions/handlers/tick';
-import type { DecisionRecord } from '../../functions/ports';
+import type { Driver } from '../../functions/domain/model';
+import type { DecisionRecord, DriverStore } from '../../functions/ports';
 import { LOCAL_CLIENT_CONFIG } from '../dynamodb-local';
 import { createLocalTables } from '../tables';
 import { requiredUnits } from '../bench/metrics';
-import { markerKind, writeReport, type ChartMarker, type ReportData } from '../report';
+import {
+  alarmEpisodes,
+  budgetInForce,
+  markerKind,
+  writeReport,
+  type ChartBand,
+  type ChartMarker,
+  type ReportData,
+} from '../report';
 import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, recordKey, type FleetCall } from '../simulator/fleet';
 import { BEATS, REQUIRED, SCENARIO, demoLoad, scenarioEvents, scheduledEvent, type Beat } from './scenario';
@@ -162,9 +171,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       retentionDays: config.decisionRetentionDays,
       targets: config.targets,
     });
+    // The drivers table keeps the latest observation of each driver; the report shades every alarm episode.
+    const observed: Driver[] = [];
     const deps = {
       config,
-      drivers: new DynamoDriverStore(doc, names.drivers),
+      drivers: recordingDriverStore(new DynamoDriverStore(doc, names.drivers), observed),
       decisions,
       executors: createExecutors({
         autoScaling: fleet.autoScaling,
@@ -243,7 +254,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const reportName = options.reportName ?? `demo-${stamp(wallClock())}.html`;
     const reportPath = writeReport(
       resolve(options.reportDir ?? DEFAULT_REPORT_DIR, reportName),
-      demoReport(config, samples, trail, beats, fleet.calls, Math.floor(wallClock() / 1000)),
+      demoReport(config, samples, trail, beats, fleet.calls, observed, Math.floor(wallClock() / 1000)),
     );
     return {
       decisions: trail,
@@ -259,6 +270,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   } finally {
     dynamodb.destroy();
   }
+}
+
+/** Keeps every driver the ingest handler stores, in order, besides storing it. */
+function recordingDriverStore(store: DriverStore, sink: Driver[]): DriverStore {
+  return {
+    put: async (driver) => {
+      const result = await store.put(driver);
+      if (result === 'stored') sink.push(driver);
+      return result;
+    },
+    live: (targetId, now) => store.live(targetId, now),
+    all: (targetId) => store.all(targetId),
+  };
 }
 
 function webPerUnit(config: Readonly<DrivetrainConfig>): number {
@@ -311,6 +335,7 @@ function demoReport(
   trail: DecisionRecord[],
   beats: BeatResult[],
   calls: FleetCall[],
+  drivers: readonly Driver[],
   generatedAt: number,
 ): ReportData {
   const perUnit = webPerUnit(config);
@@ -329,10 +354,10 @@ function demoReport(
                 d.status,
               ),
       }));
-  const bands = [
-    { from: SCENARIO.saleStart, to: SCENARIO.saleEnd, label: 'flash sale' },
-    { from: SCENARIO.budgetStart, to: SCENARIO.budgetEnd, label: 'budget cap' },
-    { from: SCENARIO.outageStart, to: SCENARIO.outageEnd, label: 'telemetry outage' },
+  const bands: ChartBand[] = [
+    { from: SCENARIO.saleStart, to: SCENARIO.saleEnd, label: 'flash sale', kind: 'window' },
+    { from: SCENARIO.budgetStart, to: SCENARIO.budgetEnd, label: 'budget cap', kind: 'budget' },
+    { from: SCENARIO.outageStart, to: SCENARIO.outageEnd, label: 'telemetry outage', kind: 'outage' },
   ];
   const data: ReportData = {
     title: 'Drivetrain demo — Black Friday morning',
@@ -350,7 +375,14 @@ function demoReport(
     ],
     capacity: [],
     weights: [],
-    decisions: trail.map((d) => ({ at: d.at, targetId: d.targetId, status: d.status, summary: d.summary })),
+    decisions: trail.map((d) => ({
+      at: d.at,
+      targetId: d.targetId,
+      status: d.status,
+      summary: d.summary,
+      decisionId: d.decisionId,
+      change: d.actions.length > 0 || d.status === 'failed',
+    })),
     tables: [
       {
         title: 'Scenario beats',
@@ -376,9 +408,13 @@ function demoReport(
           desired: s.groups[target.id]?.desired,
           floor: s.groups[target.id]?.min,
           supply: s.groups[target.id]?.inService,
+          ...(target.policy.budget ? { budget: budgetInForce(target.policy, drivers, target.id, s.t) } : {}),
         })),
         markers: markersFor(target.id),
-        bands,
+        bands: [...bands, ...alarmEpisodes(drivers, target.id, SCENARIO.end)],
+        ...(target.policy.budget
+          ? { cost: { unitHourlyPrice: target.policy.budget.unitHourlyPrice, policy: target.policy } }
+          : {}),
       });
     } else if (target.kind === 'lambda-provisioned-concurrency') {
       data.capacity.push({
@@ -391,7 +427,7 @@ function demoReport(
           supply: s.functions[target.id]?.allocated,
         })),
         markers: markersFor(target.id),
-        bands: bands.slice(0, 1),
+        bands: [...bands.slice(0, 1), ...alarmEpisodes(drivers, target.id, SCENARIO.end)],
       });
     } else if (target.resource.kind === 'route53-weighted') {
       data.weights.push({
@@ -399,6 +435,7 @@ function demoReport(
         title: `${target.id} — ${target.resource.recordName} weights (${recordKey(target.resource).split('/')[0]})`,
         samples: samples.map((s) => ({ t: s.t, weights: s.records[target.id] ?? {} })),
         markers: markersFor(target.id),
+        bands: alarmEpisodes(drivers, target.id, SCENARIO.end),
       });
     }
   }
