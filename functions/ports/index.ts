@@ -197,6 +197,21 @@ export interface WeightedRoutingPort {
   setWeights(record: WeightedRecord, weights: Record<string, number>, options?: { comment?: string }): Promise<void>;
 }
 
+/** What Lambda lets an account (and a function) have: the ceiling for provisioned concurrency. */
+export interface LambdaAccountConcurrency {
+  /** The account's concurrent executions quota in this region (Service Quotas L-B99A9384). */
+  limit: number;
+  /** What no function reserves: the pool provisioned concurrency of unreserved functions comes from. */
+  unreserved: number;
+}
+
+/** Read-only limits for `validate --live` (GetAccountSettings, GetFunctionConcurrency). */
+export interface LambdaLimitsPort {
+  account(): Promise<LambdaAccountConcurrency>;
+  /** The function's reserved concurrency (`null`: none reserved), or undefined when there is no such function. */
+  reservedConcurrency(functionName: string): Promise<number | null | undefined>;
+}
+
 // ---- metric history (CloudWatch GetMetricData) -----------------------------------------------------------
 
 /** One metric whose history could not be read: its rules decide from snapshots alone this time. */
