@@ -36,7 +36,7 @@ import {
 } from '../report';
 import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, recordKey, type FleetCall } from '../simulator/fleet';
-import { BEATS, REQUIRED, SCENARIO, demoLoad, scenarioEvents, scheduledEvent, type Beat } from './scenario';
+import { DEMO_DAY, REQUIRED, demoScenario, scheduledEvent, type Beat, type ScenarioTimes } from './scenario';
 
 export const EMBEDDED_CONFIG = resolve(__dirname, '../../drivetrain.config.yaml');
 export const DEFAULT_REPORT_DIR = resolve(__dirname, '../../reports');
@@ -67,8 +67,31 @@ export interface DemoOptions {
   provisionedConcurrencyReadySeconds?: number;
   onProgress?: (progress: DemoProgress) => void;
   onNarration?: (at: number, text: string) => void;
-  /** Wall clock (ms) for the report name and footer; injectable for tests. */
+  /** Wall clock (ms) for the report name and footer, and the kept playground's ticks; injectable for tests. */
   wallClock?: () => number;
+  /**
+   * The scenario's day (epoch seconds at its 00:00); default 2026-11-27, which the tests pin. `npm run demo`
+   * passes demoDayEndingAt(now) so the scenario ends now and a kept playground continues in real time.
+   */
+  day?: number;
+  /** Keep the tables and the handlers for a playground that ticks on (see DemoResult.playground). */
+  keep?: boolean;
+}
+
+export interface KeepTickingOptions {
+  /** Real seconds between two ticks of the kept playground. */
+  intervalSeconds: number;
+  /** Ends the loop (Ctrl-C in `npm run demo -- --keep`). */
+  signal: AbortSignal;
+  onTick?: (at: number, summary: TickSummary) => void | Promise<void>;
+}
+
+/** The demo's pipeline left running: the same tick handler, on the real clock from now on. */
+export interface Playground {
+  /** Ticks every intervalSeconds until the signal aborts; resolves with the number of ticks. */
+  keepTicking(options: KeepTickingOptions): Promise<number>;
+  /** Releases the DynamoDB client (the tables stay). */
+  close(): void;
 }
 
 export interface BeatResult extends Beat {
@@ -85,6 +108,8 @@ export interface DemoResult {
   rejectedDrivers: number;
   failedReconciles: number;
   wallMs: number;
+  /** With `keep`: the pipeline, ready to tick on in real time; close it when done. */
+  playground?: Playground;
 }
 
 export class DemoSetupError extends Error {
@@ -152,18 +177,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const started = performance.now();
   const wallClock = options.wallClock ?? Date.now;
   const config = loadDemoConfig(options.configPath);
+  const scenario = demoScenario(options.day ?? DEMO_DAY);
+  const SCENARIO = scenario.times;
   const dynamodb = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint: options.dynamoDbEndpoint });
   const doc = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  let handedOver = false;
   try {
     const names = await createLocalTables(dynamodb, options.tablePrefix ?? `demo-${randomUUID().slice(0, 8)}`);
-    const events = scenarioEvents();
+    const events = scenario.events();
     const clock = new VirtualClock(Math.min(SCENARIO.start, events[0]?.at ?? SCENARIO.start));
     const fleet = SimulatedFleet.fromConfig(config, {
       now: clock.now,
       instanceWarmupSeconds: options.instanceWarmupSeconds ?? 180,
       provisionedConcurrencyReadySeconds: options.provisionedConcurrencyReadySeconds ?? 240,
       // The web fleet starts where the morning's traffic has it: what the request metric asks for.
-      initial: { 'web-asg': requiredUnits(demoLoad(SCENARIO.start), webPerUnit(config)) },
+      initial: { 'web-asg': requiredUnits(scenario.load(SCENARIO.start), webPerUnit(config)) },
     });
     const decisions = new DynamoDecisionStore(doc, {
       decisionsTable: names.decisions,
@@ -221,7 +249,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       failedReconciles += summary.failed.length;
       recorded += summary.reconciled.filter((r) => r.outcome === 'recorded').length;
       tickCount++;
-      const sample = sampleFleet(fleet, config, step.at);
+      const sample = sampleFleet(fleet, config, step.at, scenario.load);
       samples.push(sample);
       options.onProgress?.({
         step: tickCount,
@@ -240,7 +268,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const trail = (await Promise.all(config.targets.map((t) => decisions.list(t.id, { limit: 1000 }))))
       .flat()
       .sort((a, b) => a.at - b.at || a.decisionKey.localeCompare(b.decisionKey));
-    const beats = BEATS.map((beat) => ({
+    const beats = scenario.beats.map((beat) => ({
       ...beat,
       decision: trail.find(
         (d) =>
@@ -254,9 +282,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const reportName = options.reportName ?? `demo-${stamp(wallClock())}.html`;
     const reportPath = writeReport(
       resolve(options.reportDir ?? DEFAULT_REPORT_DIR, reportName),
-      demoReport(config, samples, trail, beats, fleet.calls, observed, Math.floor(wallClock() / 1000)),
+      demoReport(config, SCENARIO, samples, trail, beats, fleet.calls, observed, Math.floor(wallClock() / 1000)),
     );
+    const playground: Playground | undefined = options.keep
+      ? {
+          keepTicking: (keep) =>
+            tickLoop({
+              ...keep,
+              clock,
+              wallClock,
+              tick: (at) => tick(scheduledEvent(at) as never, lambdaContext('drivetrain-tick')) as Promise<TickSummary>,
+            }),
+          close: () => dynamodb.destroy(),
+        }
+      : undefined;
+    handedOver = playground !== undefined;
     return {
+      ...(playground ? { playground } : {}),
       decisions: trail,
       beats,
       reportPath,
@@ -268,8 +310,46 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       wallMs: performance.now() - started,
     };
   } finally {
-    dynamodb.destroy();
+    // A kept playground owns the client from here (Playground.close); anything else, or a failure, ends it.
+    if (!handedOver) dynamodb.destroy();
   }
+}
+
+/**
+ * The kept playground's tick loop: the virtual clock catches up with the real one and the same tick handler
+ * runs every interval, so a driver put with `drivetrain --local put-driver` is decided on by the next tick
+ * (and shows up in `drivetrain --local decisions`). Ticks are at whole seconds of the wall clock.
+ */
+export async function tickLoop(
+  options: KeepTickingOptions & {
+    clock: VirtualClock;
+    wallClock: () => number;
+    tick: (at: number) => Promise<TickSummary>;
+  },
+): Promise<number> {
+  let ticks = 0;
+  while (!options.signal.aborted) {
+    const at = Math.max(Math.floor(options.wallClock() / 1000), Math.ceil(options.clock.now()));
+    options.clock.advanceTo(at);
+    const summary = await options.tick(at);
+    ticks++;
+    await options.onTick?.(at, summary);
+    await sleep(options.intervalSeconds * 1000, options.signal);
+  }
+  return ticks;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    if (signal.aborted) return done();
+    const timer = setTimeout(finish, ms);
+    function finish() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', finish);
+      done();
+    }
+    signal.addEventListener('abort', finish, { once: true });
+  });
 }
 
 /** Keeps every driver the ingest handler stores, in order, besides storing it. */
@@ -300,8 +380,13 @@ interface Sample {
   records: Record<string, Record<string, number>>;
 }
 
-function sampleFleet(fleet: SimulatedFleet, config: Readonly<DrivetrainConfig>, t: number): Sample {
-  const sample: Sample = { t, load: demoLoad(t), groups: {}, functions: {}, records: {} };
+function sampleFleet(
+  fleet: SimulatedFleet,
+  config: Readonly<DrivetrainConfig>,
+  t: number,
+  load: (t: number) => number,
+): Sample {
+  const sample: Sample = { t, load: load(t), groups: {}, functions: {}, records: {} };
   for (const target of config.targets) {
     const r = target.resource;
     if (r.kind === 'ec2-asg') sample.groups[target.id] = fleet.groupStatus(r.autoScalingGroupName);
@@ -331,6 +416,7 @@ function stamp(ms: number): string {
 
 function demoReport(
   config: Readonly<DrivetrainConfig>,
+  SCENARIO: ScenarioTimes,
   samples: Sample[],
   trail: DecisionRecord[],
   beats: BeatResult[],

@@ -15,7 +15,9 @@
  *   12:40  telemetry is back
  *   13:00  end
  *
- * Pure data: no clock, no I/O. Times are epoch seconds on 2026-11-27 (UTC).
+ * Pure data: no clock, no I/O. Times are epoch seconds on the scenario's day: 2026-11-27 (UTC) by default
+ * (the tests and the shipped traces), or the day `demoDayEndingAt(now)` gives, which the demo uses so the
+ * kept playground's history is recent (`drivetrain --local decisions --since 2h` shows it).
  */
 import { createHash } from 'node:crypto';
 import { DETAIL_TYPES } from '../../functions/contracts';
@@ -25,42 +27,12 @@ export const DEMO_DAY = Date.parse('2026-11-27T00:00:00Z') / 1000;
 const ACCOUNT = '111122223333';
 const REGION = 'us-east-1';
 
-export const at = (hh: number, mm = 0, ss = 0): number => DEMO_DAY + hh * 3600 + mm * 60 + ss;
-
-export const SCENARIO = {
-  start: at(9, 30),
-  end: at(13, 0),
-  tickSeconds: 60,
-  saleStart: at(11, 0),
-  saleEnd: at(11, 45),
-  budgetStart: at(11, 12),
-  budgetEnd: at(12, 15),
-  outageStart: at(12, 8),
-  outageEnd: at(12, 40),
-} as const;
-
 /** What the demo needs from the config it runs on (the embedded drivetrain.config.yaml has all of it). */
 export const REQUIRED = {
   targets: { 'web-asg': 'ec2-asg', 'checkout-fn': 'lambda-provisioned-concurrency', 'api-routing': 'route53-weighted' },
   alarms: ['web-prod-cpu-high', 'web-prod-cpu-low', 'api-use1-5xx', 'api-euw1-5xx'],
   drivers: { requests: 'metric', 'flash-sale': 'business', 'cost-budget': 'business' },
 } as const;
-
-/** Requests per second on the web fleet at `t` (the load the snapshots report and the report charts). */
-export function demoLoad(t: number): number {
-  const minute = Math.floor((t - DEMO_DAY) / 60);
-  // Deterministic wobble so the line looks like traffic, not a ruler.
-  const wobble = ((minute * 37) % 11) * 9 - 45;
-  let load = 900 + (minute - 570) * 0.8 + wobble;
-  if (t >= SCENARIO.saleStart && t < SCENARIO.saleEnd) {
-    const m = (t - SCENARIO.saleStart) / 60;
-    load += 4100 * Math.min(1, (m + 1) / 2) * (0.4 + 0.6 * Math.exp(-m / 15));
-  } else if (t >= SCENARIO.saleEnd && t < SCENARIO.saleEnd + 1200) {
-    const m = (t - SCENARIO.saleEnd) / 60;
-    load += 4100 * (0.4 + 0.6 * Math.exp(-3)) * Math.exp(-m / 4);
-  }
-  return Math.round(Math.max(0, load));
-}
 
 export interface ScenarioEvent {
   at: number;
@@ -215,10 +187,10 @@ export function alarmStateChange(
 }
 
 /** "Drivetrain Metric Snapshot": the value of the minute that just ended, sent 5 s after it. */
-export function metricSnapshot(minuteEnd: number): Record<string, unknown> {
+export function metricSnapshot(minuteEnd: number, value: number): Record<string, unknown> {
   return envelope(DETAIL_TYPES.metricSnapshot, 'drivetrain.metrics', minuteEnd + 5, {
     driver: 'requests',
-    value: demoLoad(minuteEnd - 60),
+    value,
     unit: 'Count/Second',
     timestamp: iso(minuteEnd),
   });
@@ -228,7 +200,32 @@ export function businessDriver(source: string, t: number, detail: Record<string,
   return envelope(DETAIL_TYPES.businessDriver, source, t, detail);
 }
 
-export function scenarioEvents(): ScenarioEvent[] {
+export interface Beat {
+  name: string;
+  targetId: string;
+  reason: ReasonCode;
+  /** The beat only counts inside [after, before) (a pre-warm after the sale opened is no pre-warm). */
+  before?: number;
+  after?: number;
+}
+
+/** Requests per second on the web fleet at `t` (the load the snapshots report and the report charts). */
+function loadOn(day: number, SCENARIO: ScenarioTimes, t: number): number {
+  const minute = Math.floor((t - day) / 60);
+  // Deterministic wobble so the line looks like traffic, not a ruler.
+  const wobble = ((minute * 37) % 11) * 9 - 45;
+  let load = 900 + (minute - 570) * 0.8 + wobble;
+  if (t >= SCENARIO.saleStart && t < SCENARIO.saleEnd) {
+    const m = (t - SCENARIO.saleStart) / 60;
+    load += 4100 * Math.min(1, (m + 1) / 2) * (0.4 + 0.6 * Math.exp(-m / 15));
+  } else if (t >= SCENARIO.saleEnd && t < SCENARIO.saleEnd + 1200) {
+    const m = (t - SCENARIO.saleEnd) / 60;
+    load += 4100 * (0.4 + 0.6 * Math.exp(-3)) * Math.exp(-m / 4);
+  }
+  return Math.round(Math.max(0, load));
+}
+
+function eventsOf(SCENARIO: ScenarioTimes, at: At, load: (t: number) => number): ScenarioEvent[] {
   const events: ScenarioEvent[] = [
     // Before the first tick: the alarms' current states (as after a deploy) and the last minute's snapshot.
     ...['web-prod-cpu-high', 'web-prod-cpu-low', 'api-use1-5xx', 'api-euw1-5xx'].map((alarm, i) => ({
@@ -243,7 +240,7 @@ export function scenarioEvents(): ScenarioEvent[] {
     })),
     {
       at: at(9, 40),
-      narration: 'marketing announces a flash sale 11:00–11:45 at 6× normal demand',
+      narration: `marketing announces a flash sale ${clock(SCENARIO.saleStart)}–${clock(SCENARIO.saleEnd)} at 6× normal demand`,
       event: businessDriver('com.acme.marketing', at(9, 40), {
         driver: 'flash-sale',
         id: 'black-friday-2026/noon-flash-sale',
@@ -278,7 +275,7 @@ export function scenarioEvents(): ScenarioEvent[] {
     },
     {
       at: SCENARIO.budgetStart,
-      narration: 'finance caps web spend at $1.50/h until 12:15',
+      narration: `finance caps web spend at $1.50/h until ${clock(SCENARIO.budgetEnd)}`,
       event: businessDriver('com.acme.finance', SCENARIO.budgetStart, {
         driver: 'cost-budget',
         id: 'black-friday-2026/spend-cap',
@@ -306,37 +303,92 @@ export function scenarioEvents(): ScenarioEvent[] {
   ];
   for (let minuteEnd = SCENARIO.start - 60; minuteEnd < SCENARIO.end; minuteEnd += 60) {
     if (minuteEnd > SCENARIO.outageStart && minuteEnd <= SCENARIO.outageEnd) continue; // the publisher is down
-    events.push({ at: minuteEnd + 5, event: metricSnapshot(minuteEnd) });
+    events.push({ at: minuteEnd + 5, event: metricSnapshot(minuteEnd, load(minuteEnd - 60)) });
   }
   return events.sort((a, b) => a.at - b.at);
 }
 
-export interface Beat {
-  name: string;
-  targetId: string;
-  reason: ReasonCode;
-  /** The beat only counts inside [after, before) (a pre-warm after the sale opened is no pre-warm). */
-  before?: number;
-  after?: number;
+/** What the demo must show; the demo test and the end-of-run summary check each against the audit trail. */
+function beatsOf(SCENARIO: ScenarioTimes): Beat[] {
+  return [
+    { name: 'pre-warm before the sale', targetId: 'web-asg', reason: 'business-lead-time', before: SCENARIO.saleStart },
+    {
+      name: 'checkout concurrency pre-warmed',
+      targetId: 'checkout-fn',
+      reason: 'business-lead-time',
+      before: SCENARIO.saleStart,
+    },
+    { name: 'alarm scale-out', targetId: 'web-asg', reason: 'alarm-step' },
+    { name: 'weights shift on region alarm', targetId: 'api-routing', reason: 'endpoint-drained' },
+    { name: 'budget cap', targetId: 'web-asg', reason: 'budget-capped' },
+    {
+      name: 'fallback on stale drivers',
+      targetId: 'web-asg',
+      reason: 'fallback-stale-drivers',
+      after: SCENARIO.outageStart,
+      before: SCENARIO.outageEnd,
+    },
+  ];
 }
 
-/** What the demo must show; the demo test and the end-of-run summary check each against the audit trail. */
-export const BEATS: Beat[] = [
-  { name: 'pre-warm before the sale', targetId: 'web-asg', reason: 'business-lead-time', before: SCENARIO.saleStart },
-  {
-    name: 'checkout concurrency pre-warmed',
-    targetId: 'checkout-fn',
-    reason: 'business-lead-time',
-    before: SCENARIO.saleStart,
-  },
-  { name: 'alarm scale-out', targetId: 'web-asg', reason: 'alarm-step' },
-  { name: 'weights shift on region alarm', targetId: 'api-routing', reason: 'endpoint-drained' },
-  { name: 'budget cap', targetId: 'web-asg', reason: 'budget-capped' },
-  {
-    name: 'fallback on stale drivers',
-    targetId: 'web-asg',
-    reason: 'fallback-stale-drivers',
-    after: SCENARIO.outageStart,
-    before: SCENARIO.outageEnd,
-  },
-];
+type At = (hh: number, mm?: number, ss?: number) => number;
+
+function clock(t: number): string {
+  return new Date(t * 1000).toISOString().slice(11, 16);
+}
+
+export interface ScenarioTimes {
+  start: number;
+  end: number;
+  tickSeconds: number;
+  saleStart: number;
+  saleEnd: number;
+  budgetStart: number;
+  budgetEnd: number;
+  outageStart: number;
+  outageEnd: number;
+}
+
+/** The whole scenario on one day: its times, its load, its events and the beats it must show. */
+export interface DemoScenario {
+  day: number;
+  at: At;
+  times: ScenarioTimes;
+  load: (t: number) => number;
+  events: () => ScenarioEvent[];
+  beats: Beat[];
+}
+
+export function demoScenario(day: number = DEMO_DAY): DemoScenario {
+  const at: At = (hh, mm = 0, ss = 0) => day + hh * 3600 + mm * 60 + ss;
+  const SCENARIO = {
+    start: at(9, 30),
+    end: at(13, 0),
+    tickSeconds: 60,
+    saleStart: at(11, 0),
+    saleEnd: at(11, 45),
+    budgetStart: at(11, 12),
+    budgetEnd: at(12, 15),
+    outageStart: at(12, 8),
+    outageEnd: at(12, 40),
+  } as const;
+  const load = (t: number) => loadOn(day, SCENARIO, t);
+  return { day, at, times: SCENARIO, load, events: () => eventsOf(SCENARIO, at, load), beats: beatsOf(SCENARIO) };
+}
+
+/**
+ * The day whose scenario ends at `now` (rounded down to the minute, so every tick stays on a minute): the
+ * kept playground then continues from the scenario's end in real time, and its history is the last hours.
+ */
+export function demoDayEndingAt(now: number): number {
+  return Math.floor(now / 60) * 60 - 13 * 3600;
+}
+
+const DEFAULT_SCENARIO = demoScenario();
+/** The scenario on 2026-11-27 (what the tests and the traces use). */
+export const at = DEFAULT_SCENARIO.at;
+export const SCENARIO = DEFAULT_SCENARIO.times;
+/** Requests per second on the web fleet at `t` (the load the snapshots report and the report charts). */
+export const demoLoad = DEFAULT_SCENARIO.load;
+export const scenarioEvents = DEFAULT_SCENARIO.events;
+export const BEATS = DEFAULT_SCENARIO.beats;

@@ -103,7 +103,13 @@ describe('the demo scenario through the real handlers, DynamoDB Local and the ex
     const html = readFileSync(result.reportPath, 'utf8');
     for (const id of ['capacity-web-asg', 'capacity-checkout-fn', 'weights-api-routing'])
       expect(html).toContain(`data-chart="${id}"`);
-    expect(html.match(/<tr><td class="time">/g)).toHaveLength(result.decisions.length);
+    expect(html.match(/<tr class="(change|hold)"><td class="time">/g)).toHaveLength(result.decisions.length);
+    // Each alarm episode shaded on its target's chart, the cost against the budget, ids for `explain`.
+    expect(html.match(/<g class="band band-alarm"/g)).toHaveLength(2);
+    expect(html).toContain('web-prod-cpu-high ALARM');
+    expect(html).toContain('api-use1-5xx ALARM');
+    expect(html).toContain('data-chart="cost-web-asg"');
+    for (const d of result.decisions) expect(html).toContain(`<code>${d.decisionId}</code>`);
   });
 });
 
