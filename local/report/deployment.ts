@@ -7,7 +7,7 @@
 import type { DrivetrainConfig } from '../../functions/domain/config';
 import type { Driver, Target } from '../../functions/domain/model';
 import type { DecisionRecord, DecisionStore, DriverStore } from '../../functions/ports';
-import { alarmEpisodesFromDecisions, budgetBands, budgetInForce } from './episodes';
+import { alarmEpisodesFromDecisions, businessBands, budgetInForce } from './episodes';
 import { markerKind, type CapacityPanel, type ReportData, type WeightsPanel } from './index';
 import type { ChartMarker } from './svg';
 
@@ -91,7 +91,7 @@ function capacityPanel(
     unit,
     samples,
     markers: markers(target, decisions),
-    bands: [...budgetBands(drivers, target.id), ...alarmEpisodesFromDecisions(decisions, window.to)],
+    bands: [...businessBands(drivers, target.id), ...alarmEpisodesFromDecisions(decisions, window.to)],
     ...(target.policy.budget
       ? { cost: { unitHourlyPrice: target.policy.budget.unitHourlyPrice, policy: target.policy } }
       : {}),

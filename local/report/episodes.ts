@@ -97,18 +97,25 @@ export function budgetInForce(
   return cap;
 }
 
-/** Budget drivers of a target as shaded bands (their window, clipped to when they were known). */
-export function budgetBands(drivers: readonly Driver[], targetId: string): ChartBand[] {
-  return drivers.flatMap((d): ChartBand[] =>
-    d.kind === 'business' && d.signal.type === 'budget' && d.targets.includes(targetId)
-      ? [
-          {
-            from: Math.max(d.signal.windowStart, d.observedAt),
-            to: Math.min(d.signal.windowEnd, d.expiresAt),
-            label: d.signal.label ?? `budget ${d.signal.maxHourlyCost}/h`,
-            kind: 'budget',
-          },
-        ]
-      : [],
-  );
+/**
+ * Business drivers of a target as shaded bands: budget windows (clipped to when the budget was known: it
+ * binds only from then) and demand windows (a sale, a campaign: shaded as announced).
+ */
+export function businessBands(drivers: readonly Driver[], targetId: string): ChartBand[] {
+  return drivers.flatMap((d): ChartBand[] => {
+    if (d.kind !== 'business' || !d.targets.includes(targetId)) return [];
+    const { signal } = d;
+    if (signal.type === 'budget')
+      return [
+        {
+          from: Math.max(signal.windowStart, d.observedAt),
+          to: Math.min(signal.windowEnd, d.expiresAt),
+          label: signal.label ?? `budget ${signal.maxHourlyCost}/h`,
+          kind: 'budget',
+        },
+      ];
+    if (signal.type === 'demand')
+      return [{ from: signal.windowStart, to: signal.windowEnd, label: signal.label ?? d.name, kind: 'window' }];
+    return [];
+  });
 }

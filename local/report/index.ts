@@ -9,11 +9,11 @@ import { budgetCapacity } from '../../functions/domain/engine';
 import type { DrivetrainConfig } from '../../functions/domain/config';
 import type { Driver, Target } from '../../functions/domain/model';
 import type { ReplayReport } from '../replay';
-import { alarmEpisodes, budgetBands, budgetInForce } from './episodes';
+import { alarmEpisodes, businessBands, budgetInForce } from './episodes';
 import { escapeHtml, stepChart, weightsChart, type ChartBand, type ChartMarker, type StepSeries } from './svg';
 
 export type { BandKind, ChartBand, ChartMarker, MarkerKind } from './svg';
-export { alarmEpisodes, alarmEpisodesFromDecisions, budgetBands, budgetInForce } from './episodes';
+export { alarmEpisodes, alarmEpisodesFromDecisions, businessBands, budgetInForce } from './episodes';
 
 export interface CapacityPanel {
   targetId: string;
@@ -358,7 +358,7 @@ export function reportFromReplay(
       markers,
       bands: [
         ...(options.bands ?? []),
-        ...budgetBands(drivers, target.targetId),
+        ...businessBands(drivers, target.targetId),
         ...alarmEpisodes(drivers, target.targetId, replay.to),
       ],
       ...(policy?.budget ? { cost: { unitHourlyPrice: policy.budget.unitHourlyPrice, policy } } : {}),

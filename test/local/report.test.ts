@@ -127,7 +127,7 @@ const recorded = [sale, spendCap, regionAlarm(T0, 'OK'), regionAlarm(T0 + 5400, 
 async function reportData(): Promise<ReportData> {
   const replay = await runReplay({ config, trace, drivers: recorded, perUnitCapacity: 250 });
   const data = reportFromReplay(replay, T0 + 4 * 3600, {
-    bands: [{ from: T0 + 2 * 3600, to: T0 + 3 * 3600, label: 'noon sale', kind: 'window' }],
+    bands: [{ from: T0 + 2 * 3600, to: T0 + 3 * 3600, label: 'lunch peak', kind: 'window' }],
     config: parseConfig(config),
     drivers: recorded,
   });
@@ -306,7 +306,7 @@ describe('HTML report (in Chromium)', () => {
       }
       // The sale window and the spend cap start together: both labels are drawn, one above the other.
       const sameStart = await capacity.locator('g.band text').allTextContents();
-      expect(sameStart).toEqual(expect.arrayContaining(['noon sale', 'finance spend cap']));
+      expect(sameStart).toEqual(expect.arrayContaining(['lunch peak', 'noon sale', 'finance spend cap']));
 
       // Every kind of marker a chart draws has a legend entry, and so does every kind of shaded band.
       for (const id of ['capacity-web', 'weights-api']) {
