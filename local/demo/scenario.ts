@@ -7,7 +7,7 @@
  *   09:40  marketing announces a flash sale 11:00–11:45 at 6× normal demand
  *   10:05  web-prod-cpu-high → ALARM: a cache flush makes every request expensive, the request rate does not
  *          move, so only the alarm sees it; OK at 10:09 once the added instances serve
- *   10:2x  (no event) the web fleet is pre-warmed on the forecast: every day at 10:30 the daily-deals email
+ *   10:22  (no event) the web fleet is pre-warmed on the forecast: every day at 10:30 the daily-deals email
  *          goes out and the request rate more than doubles for ~20 minutes; 7 days of history say so
  *   10:31  api-use1-5xx → ALARM: us-east-1 is drained from api.example.com; OK at 10:48, restored later
  *   10:45  (no event) the web fleet is pre-warmed one lead time before the sale; checkout at 10:50
