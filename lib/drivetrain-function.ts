@@ -4,7 +4,7 @@
  * group with a retention, a role that starts with nothing but writing its own logs, and async-invocation
  * failures kept in a dead-letter queue.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';

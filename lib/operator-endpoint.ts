@@ -14,7 +14,7 @@
  * needs lambda:InvokeFunction, granted only with lambda:InvokedViaFunctionUrl so it opens no direct
  * invocation path.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';

@@ -492,7 +492,7 @@ async function repairPending(
   };
   deps.metrics.addMetric(METRIC.pendingRepaired, MetricUnit.Count, 1);
   const record = await deps.decisions.get(pending.decisionId);
-  if (!record || record.status !== 'planned') {
+  if (record?.status !== 'planned') {
     deps.metrics.addMetric(METRIC.pendingOrphaned, MetricUnit.Count, 1);
     deps.logger.error('the unconfirmed plan cannot be settled (its record is gone or no longer planned); clearing it', {
       ...repairLog,
