@@ -13,21 +13,23 @@ import { METRIC } from '../contracts';
 import { decide, type DecisionInputs } from '../domain/engine';
 import { sameAllocation } from '../domain/allocation';
 import type { Allocation, Decision, Driver, Target, TargetKind } from '../domain/model';
-import type {
-  AllocationExecutor,
-  ApplyResult,
-  DecisionOutcome,
-  DecisionRecord,
-  DecisionStatus,
-  DecisionStore,
-  DriverStore,
-  MetricHistoryPort,
-  PermanentFailure,
-  PlanClaim,
-  StoredTargetState,
+import {
+  ConcurrentDecisionError,
+  classifyAwsError,
+  EXECUTOR_ERROR_CODES,
+  isExecutorError,
+  type AllocationExecutor,
+  type ApplyResult,
+  type DecisionOutcome,
+  type DecisionRecord,
+  type DecisionStatus,
+  type DecisionStore,
+  type DriverStore,
+  type MetricHistoryPort,
+  type PermanentFailure,
+  type PlanClaim,
+  type StoredTargetState,
 } from '../ports';
-import { ConcurrentDecisionError } from '../adapters/dynamodb/errors';
-import { classifyAwsError, EXECUTOR_ERROR_CODES, isExecutorError } from '../executors/errors';
 
 /**
  * The pending grace: how long a plan may stay unconfirmed before a repair may take it over when its claim

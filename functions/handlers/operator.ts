@@ -20,7 +20,8 @@ import { changeMode, type ModeChange } from '../app/mode';
 import { describeCaller, principalMatches, verifiedCaller, type VerifiedCaller } from '../ingest/caller';
 import { normalize } from '../ingest/normalize';
 import { buildLambdaDeps } from '../runtime/deps';
-import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, targetsById, withPowertools, type HandlerDeps } from './common';
+import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, targetsById, withPowertools } from './common';
+import type { HandlerDeps } from '../app/deps';
 import { operatorRequestSchema, type OperatorRequest, type OperatorResponse } from '../operator-contract';
 import { countRejections, storeDriversAndReconcile, type Stored } from './store-drivers';
 
