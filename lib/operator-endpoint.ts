@@ -26,12 +26,13 @@ import { operatorEndpointPrincipals } from './resource-arns';
 
 export interface OperatorEndpointProps {
   /** The operator handler's pre-built bundle directory (lib/handlers.ts). */
-  bundleDir: string;
-  config: Readonly<DrivetrainConfig>;
-  environment: Record<string, string>;
-  failureQueue: sqs.IQueue;
-  logRetention?: logs.RetentionDays;
-  logRemovalPolicy: RemovalPolicy;
+  readonly bundleDir: string;
+  readonly config: Readonly<DrivetrainConfig>;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly failureQueue: sqs.IQueue;
+  /** @default logs.RetentionDays.ONE_MONTH (DrivetrainFunction's) */
+  readonly logRetention?: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
 }
 
 export class OperatorEndpoint extends Construct {
