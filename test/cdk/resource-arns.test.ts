@@ -3,7 +3,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { DrivetrainStack } from '../../lib/drivetrain-stack';
 import type { ConfigIssue } from '../../functions/domain/config';
 import { businessBusPolicy } from '../../lib/bus-policy';
-import { chunkByLength } from '../../lib/drivetrain';
+import { chunkByLength } from '../../lib/ingress';
 import {
   allocationResources,
   businessSources,
