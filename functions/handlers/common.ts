@@ -1,6 +1,7 @@
 /**
- * What the Lambda entry points share: their dependencies, the Powertools middleware stack and the
- * module-scope wiring from environment + real clients.
+ * What the Lambda entry points share: the Powertools middleware stack, the per-invocation reconcile wiring
+ * and the module-scope entry. Their dependencies (HandlerDeps) are defined in app/deps.ts and built by the
+ * runtime, which must not import this module.
  */
 import middy from '@middy/core';
 import type { Context, Handler } from 'aws-lambda';
