@@ -69,7 +69,6 @@ export class Context {
   readonly local: boolean;
   readonly progress: Progress;
   private configPromise: Promise<DrivetrainConfig> | undefined;
-  private dynamoClient: DynamoDBClient | undefined;
   private documentClient: DynamoDBDocumentClient | undefined;
   private eventBridgeClient: EventBridgeClient | undefined;
   private stsClient: STSClient | undefined;
@@ -217,7 +216,6 @@ export class Context {
           : new DynamoDBClient({ ...this.awsClientConfig(), ...(endpoint ? { endpoint } : {}) });
         this.owned.push(client);
       }
-      this.dynamoClient = client;
       this.documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     }
     return this.documentClient;

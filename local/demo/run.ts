@@ -14,7 +14,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { parse as parseYaml } from 'yaml';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
+import { DETAIL_TYPES, METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
 import { parseConfig, type DrivetrainConfig } from '../../functions/domain/config';
 import { DynamoDecisionStore, DynamoDriverStore } from '../../functions/adapters/dynamodb';
 import { createExecutors } from '../../functions/executors';
@@ -36,6 +36,7 @@ import {
 } from '../report';
 import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, recordKey, type FleetCall } from '../simulator/fleet';
+import { SimulatedMetricHistory } from '../simulator/metric-history';
 import { DEMO_DAY, REQUIRED, demoScenario, scheduledEvent, type Beat, type ScenarioTimes } from './scenario';
 
 export const EMBEDDED_CONFIG = resolve(__dirname, '../../drivetrain.config.yaml');
@@ -201,8 +202,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     // The drivers table keeps the latest observation of each driver; the report shades every alarm episode.
     const observed: Driver[] = [];
+    // CloudWatch's view of the request rate: the week before (seeded), then every snapshot as it is sent.
+    const metricHistory = new SimulatedMetricHistory(config);
+    for (const { periodStart, value } of scenario.seededHistory()) metricHistory.record('requests', periodStart, value);
     const deps = {
       config,
+      metricHistory,
       drivers: recordingDriverStore(new DynamoDriverStore(doc, names.drivers), observed),
       decisions,
       executors: createExecutors({
@@ -239,6 +244,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       if (step.kind === 'event') {
         const scenarioEvent = events[step.index]!;
         if (scenarioEvent.narration) options.onNarration?.(step.at, scenarioEvent.narration);
+        recordSnapshot(metricHistory, scenarioEvent.event);
         const summary = (await ingest(scenarioEvent.event, lambdaContext('drivetrain-ingest'))) as IngestSummary;
         rejectedDrivers += summary.rejected.length;
         failedReconciles += summary.failedTargets.length;
@@ -350,6 +356,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', finish, { once: true });
   });
+}
+
+/** A metric snapshot's value is CloudWatch's datapoint for the minute it describes (the one ending at its timestamp). */
+function recordSnapshot(history: SimulatedMetricHistory, event: Record<string, unknown>): void {
+  if (event['detail-type'] !== DETAIL_TYPES.metricSnapshot) return;
+  const detail = event.detail as { driver: string; value: number; timestamp: string };
+  history.record(detail.driver, Date.parse(detail.timestamp) / 1000 - 60, detail.value);
 }
 
 /** Keeps every driver the ingest handler stores, in order, besides storing it. */
