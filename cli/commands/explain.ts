@@ -8,6 +8,7 @@ import type { Command } from '../command';
 import { unknownTarget, type Context } from '../context';
 import { outcomeMeaning, outcomeRank, reasonMeaning } from '../describe';
 import { CommandError, EXIT, UsageError, type ExitCode } from '../errors';
+import { formatDuration } from '../../functions/domain/engine';
 import { isoSeconds, relative, renderFields, renderTable } from '../format';
 
 const DECISION_ID = /^(.+):(\d+)$/;
@@ -166,13 +167,27 @@ export const explainCommand: Command = {
     } else {
       context.out(`  ${OUTCOME_OF_STATUS[record.status]}\n`);
     }
+    context.out(servingLines(record, now));
     return EXIT.ok;
   },
 };
 
+/** The follow-through of an applied plan: serving after how long, or why not (nothing for other plans). */
+export function servingLines(record: DecisionRecord, now: number): string {
+  const { serving } = record;
+  if (serving) {
+    const time = serving.timeToServeSeconds === undefined ? '' : ` (time to serve ${formatDuration(serving.timeToServeSeconds)})`;
+    return `  ${record.status} at ${isoSeconds(serving.at)}${time}: ${serving.detail}\n`;
+  }
+  if (record.status !== 'applied' || !record.outcome) return '';
+  return `  not yet confirmed serving (applied ${relative(now, record.outcome.at)}); the follow-through checks each tick\n`;
+}
+
 const OUTCOME_OF_STATUS: Record<DecisionRecord['status'], string> = {
   planned: 'planned: the executor has not recorded an outcome yet (a later tick repairs an interrupted apply)',
   applied: 'applied',
+  settled: 'settled: applied and serving as planned',
+  degraded: 'degraded: applied, but it does not serve as planned',
   failed: 'failed (no detail recorded)',
   superseded:
     'superseded: the plan was not in place when its interrupted apply was repaired; a fresh decision followed it',
