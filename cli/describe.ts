@@ -119,7 +119,12 @@ export function describeDriver(
   if (driver.kind === 'business') {
     const s = driver.signal;
     const lead =
-      s.type === 'demand' ? Math.max(rule?.kind === 'business' ? leadTimeOf(rule.leadTimeSeconds, undefined).seconds : 0, s.leadTimeSeconds ?? 0) : 0;
+      s.type === 'demand'
+        ? Math.max(
+            rule?.kind === 'business' ? leadTimeOf(rule.leadTimeSeconds, undefined).seconds : 0,
+            s.leadTimeSeconds ?? 0,
+          )
+        : 0;
     if (now >= s.windowEnd) return view('ended', `window ended ${formatDuration(now - s.windowEnd)} ago`);
     if (now >= s.windowStart) return view('active', `window open, ends in ${formatDuration(s.windowEnd - now)}`);
     if (now >= s.windowStart - lead)

@@ -176,7 +176,8 @@ export const explainCommand: Command = {
 export function servingLines(record: DecisionRecord, now: number): string {
   const { serving } = record;
   if (serving) {
-    const time = serving.timeToServeSeconds === undefined ? '' : ` (time to serve ${formatDuration(serving.timeToServeSeconds)})`;
+    const time =
+      serving.timeToServeSeconds === undefined ? '' : ` (time to serve ${formatDuration(serving.timeToServeSeconds)})`;
     return `  ${record.status} at ${isoSeconds(serving.at)}${time}: ${serving.detail}\n`;
   }
   if (record.status !== 'applied' || !record.outcome) return '';

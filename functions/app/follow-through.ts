@@ -84,7 +84,11 @@ export function judge(
   if (seen.state === 'serving')
     return {
       status: 'settled',
-      serving: { at: now, detail: `serving after ${formatDuration(elapsed)}: ${seen.detail}`, timeToServeSeconds: elapsed },
+      serving: {
+        at: now,
+        detail: `serving after ${formatDuration(elapsed)}: ${seen.detail}`,
+        timeToServeSeconds: elapsed,
+      },
     };
   if (seen.state === 'failed')
     return { status: 'degraded', serving: { at: now, detail: `degraded: ${seen.cause}`, cause: seen.cause } };

@@ -354,7 +354,10 @@ export class DynamoDecisionStore implements DecisionStore {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':status': status, ':serving': withoutUndefined({ ...serving }), ':from': from },
     };
-    const values: Record<string, unknown> = { ':decisionId': following.decisionId, ':updatedAt': isoSeconds(serving.at) };
+    const values: Record<string, unknown> = {
+      ':decisionId': following.decisionId,
+      ':updatedAt': isoSeconds(serving.at),
+    };
     let update = 'SET updatedAt = :updatedAt';
     if (timeToServe) {
       update += ', timeToServe = :samples';
