@@ -30,7 +30,9 @@ export class AwsAutoScalingAdapter implements AutoScalingPort {
     if (desired === undefined || min === undefined || max === undefined) {
       throw new Error(`DescribeAutoScalingGroups returned ${groupName} without DesiredCapacity/MinSize/MaxSize`);
     }
-    const inService = group.Instances?.filter((i) => i.LifecycleState === 'InService').length ?? 0;
+    // The API always lists Instances; a response without the list cannot tell, and says nothing about serving.
+    if (!group.Instances) return { desired, min, max };
+    const inService = group.Instances.filter((i) => i.LifecycleState === 'InService').length;
     return { desired, min, max, inService };
   }
 

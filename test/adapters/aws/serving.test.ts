@@ -32,6 +32,14 @@ const following = (desired: number): Following => ({
   scaleOut: true,
 });
 
+const instance = (id: string, state: 'InService' | 'Pending') => ({
+  InstanceId: id,
+  AvailabilityZone: 'us-east-1a',
+  LifecycleState: state,
+  HealthStatus: 'Healthy',
+  ProtectedFromScaleIn: false,
+});
+
 const group = (inService: number, pending: number) => ({
   AutoScalingGroups: [
     {
@@ -39,12 +47,13 @@ const group = (inService: number, pending: number) => ({
       DesiredCapacity: inService + pending,
       MinSize: 2,
       MaxSize: 40,
+      DefaultCooldown: 300,
+      AvailabilityZones: ['us-east-1a'],
+      HealthCheckType: 'EC2',
+      CreatedTime: new Date('2026-11-01T08:00:00Z'),
       Instances: [
-        ...Array.from({ length: inService }, (_, i) => ({
-          InstanceId: `i-${i}`,
-          LifecycleState: 'InService' as const,
-        })),
-        ...Array.from({ length: pending }, (_, i) => ({ InstanceId: `i-p${i}`, LifecycleState: 'Pending' as const })),
+        ...Array.from({ length: inService }, (_, i) => instance(`i-${i}`, 'InService')),
+        ...Array.from({ length: pending }, (_, i) => instance(`i-p${i}`, 'Pending')),
       ],
     },
   ],
