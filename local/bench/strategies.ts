@@ -99,7 +99,10 @@ export function staticScheduleCapacity(options: Omit<StaticScheduleOptions, 'gro
     if (driver.kind !== 'business' || driver.signal.type !== 'demand' || driver.observedAt > t) continue;
     const signal = driver.signal;
     const rule = policy.rules.find((r) => r.kind === 'business' && r.driver === driver.name);
-    const lead = Math.max(signal.leadTimeSeconds ?? 0, rule?.kind === 'business' ? leadTimeOf(rule.leadTimeSeconds, undefined).seconds : 0);
+    const lead = Math.max(
+      signal.leadTimeSeconds ?? 0,
+      rule?.kind === 'business' ? leadTimeOf(rule.leadTimeSeconds, undefined).seconds : 0,
+    );
     if (t < signal.windowStart - lead || t >= signal.windowEnd) continue;
     const baseline = rule?.kind === 'business' ? (rule.baseline ?? policy.bounds.min) : policy.bounds.min;
     const planned =

@@ -188,7 +188,13 @@ export class SimulatedFleet {
       );
     }
     const instances = Array.from({ length: capacity.desired }, () => this.#launch(-Infinity));
-    this.#groups.set(name, { min: capacity.min, max: capacity.max, instances, launchFailures: [], failedActivities: [] });
+    this.#groups.set(name, {
+      min: capacity.min,
+      max: capacity.max,
+      instances,
+      launchFailures: [],
+      failedActivities: [],
+    });
   }
 
   /** Registers a function alias; `initial` creates a provisioned concurrency config that is already READY. */

@@ -12,7 +12,9 @@ const web = config.targets.find((t) => t.id === 'web-asg')!;
 const checkout = config.targets.find((t) => t.id === 'checkout-fn')!;
 const leadOf = (target: typeof web) =>
   Math.max(
-    ...target.policy.rules.map((r) => (r.kind === 'business' && r.driver === 'flash-sale' && r.leadTimeSeconds !== 'auto' ? r.leadTimeSeconds : 0)),
+    ...target.policy.rules.map((r) =>
+      r.kind === 'business' && r.driver === 'flash-sale' && r.leadTimeSeconds !== 'auto' ? r.leadTimeSeconds : 0,
+    ),
   );
 
 describe('the demo scenario through the real handlers, DynamoDB Local and the executors', () => {
