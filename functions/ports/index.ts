@@ -66,6 +66,11 @@ export type PlanOutcomeStatus = (typeof DECISION_TRANSITIONS)['planned'][number]
 /** The statuses that end the follow-through of an applied plan (markServing). */
 export type ServingStatus = (typeof DECISION_TRANSITIONS)['applied'][number];
 
+/** Whether the plan's writes were accepted: `applied`, or a status the follow-through moved it to from there. */
+export function wasApplied(status: DecisionStatus): boolean {
+  return status === 'applied' || canTransition('applied', status);
+}
+
 export function canTransition(from: DecisionStatus, to: DecisionStatus): boolean {
   return (DECISION_TRANSITIONS[from] as readonly DecisionStatus[]).includes(to);
 }

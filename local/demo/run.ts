@@ -27,7 +27,16 @@ import { requiredUnits } from '../bench/metrics';
 import { markerKind, writeReport, type ChartMarker, type ReportData } from '../report';
 import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, recordKey, type FleetCall } from '../simulator/fleet';
-import { BEATS, REQUIRED, SCENARIO, demoLoad, scenarioEvents, scheduledEvent, type Beat } from './scenario';
+import {
+  BEATS,
+  LAUNCH_FAILURE,
+  REQUIRED,
+  SCENARIO,
+  demoLoad,
+  scenarioEvents,
+  scheduledEvent,
+  type Beat,
+} from './scenario';
 
 export const EMBEDDED_CONFIG = resolve(__dirname, '../../drivetrain.config.yaml');
 export const DEFAULT_REPORT_DIR = resolve(__dirname, '../../reports');
@@ -195,8 +204,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     let failedReconciles = 0;
     let tickCount = 0;
     const wallStart = performance.now();
+    let launchFailureInjected = false;
     for (const step of steps) {
       clock.advanceTo(step.at);
+      if (!launchFailureInjected && step.at >= SCENARIO.launchFailureAt) {
+        launchFailureInjected = true;
+        const web = config.targets.find((t) => t.id === 'web-asg')?.resource;
+        if (web?.kind === 'ec2-asg') fleet.failLaunches(web.autoScalingGroupName, 1, LAUNCH_FAILURE);
+      }
       if (step.kind === 'event') {
         const scenarioEvent = events[step.index]!;
         if (scenarioEvent.narration) options.onNarration?.(step.at, scenarioEvent.narration);

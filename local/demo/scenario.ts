@@ -37,7 +37,17 @@ export const SCENARIO = {
   budgetEnd: at(12, 15),
   outageStart: at(12, 8),
   outageEnd: at(12, 40),
+  /**
+   * From here the next web-asg launch fails (an insufficient-capacity error, the commonest real cause):
+   * the scale-out that asked for it is followed through to `degraded`, with AWS's message as the cause.
+   */
+  launchFailureAt: at(10, 50),
 } as const;
+
+/** The StatusMessage of the injected failed launch (as EC2 Auto Scaling words it). */
+export const LAUNCH_FAILURE =
+  'We currently do not have sufficient m5.large capacity in the Availability Zone you requested (us-east-1a). ' +
+  'Launching EC2 instance failed.';
 
 /** What the demo needs from the config it runs on (the embedded drivetrain.config.yaml has all of it). */
 export const REQUIRED = {
