@@ -3,7 +3,7 @@
  * that used or ignored it, how precedence settled it, the action and what happened when it was applied.
  */
 import type { Action, Allocation, ConsideredDriver } from '../../functions/domain/model';
-import type { DecisionRecord } from '../../functions/ports';
+import { wasApplied, type DecisionRecord } from '../../functions/ports';
 import type { Command } from '../command';
 import { unknownTarget, type Context } from '../context';
 import { outcomeMeaning, outcomeRank, reasonMeaning } from '../describe';
@@ -155,7 +155,9 @@ export const explainCommand: Command = {
     }
     context.out('\nOutcome:\n');
     if (record.outcome) {
-      context.out(`  ${record.status} at ${isoSeconds(record.outcome.at)}: ${record.outcome.detail}\n`);
+      // The apply's own outcome; the follow-through's (settled/degraded) has its own line below.
+      const applied = wasApplied(record.status) ? 'applied' : record.status;
+      context.out(`  ${applied} at ${isoSeconds(record.outcome.at)}: ${record.outcome.detail}\n`);
       if (record.outcome.observed)
         context.out(`  resource observed at ${describeAllocation(record.outcome.observed)}\n`);
       if (record.outcome.error) {
