@@ -82,7 +82,9 @@ describe('observeServing over the AWS SDK adapters', () => {
       { retry: instantRetry(clock), route53Limiter: new TokenBucketLimiter({ ratePerSecond: 5, burst: 1, clock }) },
     );
   });
-  afterAll(() => clients.forEach((c) => c.destroy()));
+  afterAll(() => {
+    for (const c of clients) c.destroy();
+  });
 
   const asg = () => executors['ec2-asg'];
   const lambda = () => executors['lambda-provisioned-concurrency'];
