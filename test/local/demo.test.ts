@@ -66,7 +66,7 @@ describe('the demo scenario through the real handlers, DynamoDB Local and the ex
     const changes = result.decisions.filter(
       (d) =>
         d.targetId === 'web-asg' &&
-        d.status === 'applied' &&
+        wasApplied(d.status) &&
         d.actions.length > 0 &&
         d.current?.kind === 'capacity' &&
         // Money outranks step limits: a budget cut lands at once, however large (applyGuardrails).
