@@ -3,6 +3,7 @@
  * use it (stale, expired but not yet deleted by TTL, outside its window) and plain-English meanings of the
  * engine's outcome and reason codes. No I/O; the commands render these as tables or JSON.
  */
+import { leadTimeOf } from '../functions/domain/warmup';
 import { formatDuration, isExpired, staleAfter } from '../functions/domain/engine';
 import type { Driver, DriverOutcome, ReasonCode, Target } from '../functions/domain/model';
 
@@ -118,7 +119,12 @@ export function describeDriver(
   if (driver.kind === 'business') {
     const s = driver.signal;
     const lead =
-      s.type === 'demand' ? Math.max(rule?.kind === 'business' ? rule.leadTimeSeconds : 0, s.leadTimeSeconds ?? 0) : 0;
+      s.type === 'demand'
+        ? Math.max(
+            rule?.kind === 'business' ? leadTimeOf(rule.leadTimeSeconds, undefined).seconds : 0,
+            s.leadTimeSeconds ?? 0,
+          )
+        : 0;
     if (now >= s.windowEnd) return view('ended', `window ended ${formatDuration(now - s.windowEnd)} ago`);
     if (now >= s.windowStart) return view('active', `window open, ends in ${formatDuration(s.windowEnd - now)}`);
     if (now >= s.windowStart - lead)

@@ -12,6 +12,7 @@ import { enforceCommand, pauseCommand, resumeCommand, shadowCommand } from './co
 import { putDriverCommand } from './commands/put-driver';
 import { replayCommand } from './commands/replay';
 import { reportCommand } from './commands/report';
+import { statusCommand } from './commands/status';
 import { validateCommand } from './commands/validate';
 import { Context, type CliIo } from './context';
 import { AwsAccessError, CommandError, EXIT, UsageError, causeChain, messageOf, type ExitCode } from './errors';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   putDriverCommand,
   replayCommand,
   reportCommand,
+  statusCommand,
   driversCommand,
   decisionsCommand,
   explainCommand,

@@ -34,7 +34,7 @@ export class AllocationPolicy extends Construct {
       Validations.of(this.policy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Only autoscaling:DescribeAutoScalingGroups is granted on "*": Describe* actions of EC2 Auto Scaling support no resource-level permissions. Every mutating action is scoped to the configured group names.',
+          'Only autoscaling:DescribeAutoScalingGroups and DescribeScalingActivities (the follow-through: failed launches) are granted on "*": Describe* actions of EC2 Auto Scaling support no resource-level permissions. Every mutating action is scoped to the configured group names.',
       });
       for (const group of resources.autoScalingGroups) {
         Validations.of(this.policy).acknowledge({
@@ -52,7 +52,8 @@ export function allocationStatements(resources: AllocationResources): iam.Policy
     statements.push(
       new iam.PolicyStatement({
         sid: 'DescribeAutoScalingGroups',
-        actions: ['autoscaling:DescribeAutoScalingGroups'],
+        // DescribeScalingActivities: the follow-through reads failed launches of an applied plan.
+        actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities'],
         resources: ['*'],
       }),
       new iam.PolicyStatement({

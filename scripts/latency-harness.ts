@@ -80,6 +80,9 @@ class InMemoryAutoScaling implements AutoScalingPort {
     this.calls++;
     this.group = { ...this.group, desired: change.desired, min: change.min ?? this.group.min };
   }
+  async failedActivities(): Promise<[]> {
+    return [];
+  }
 }
 
 const unused = (what: string) => () => Promise.reject(new Error(`${what} is not part of this harness`));

@@ -329,6 +329,7 @@ class FakeAws {
         },
         () => undefined,
       ),
+    failedActivities: (name) => this.call(name, undefined, () => []),
   };
 
   readonly provisionedConcurrency: ProvisionedConcurrencyPort = {
@@ -366,6 +367,7 @@ class FakeAws {
   instrument(executors: Record<TargetKind, AllocationExecutor>): Record<TargetKind, AllocationExecutor> {
     const wrap = (executor: AllocationExecutor): AllocationExecutor => ({
       observe: (target) => executor.observe(target),
+      observeServing: (target, following) => executor.observeServing(target, following),
       apply: async (target, action, actionId) => {
         if (this.inFlight.has(target.id)) this.concurrentApplies++;
         this.inFlight.set(target.id, actionId);

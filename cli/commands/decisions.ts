@@ -25,6 +25,7 @@ export function decisionNote(record: DecisionRecord): string {
     note += ` [${record.outcome.error.name}: ${record.outcome.error.message}${record.outcome.error.retryable ? ', will retry' : ''}]`;
   else if (record.status === 'planned') note += ' [not confirmed yet]';
   else if (record.status === 'superseded') note += ' [not in place when repaired; decided afresh]';
+  else if (record.status === 'degraded' && record.serving?.cause) note += ` [${record.serving.cause}]`;
   return note;
 }
 
@@ -33,8 +34,10 @@ export const decisionsCommand: Command = {
   synopsis: 'decisions [--target ID] [--since TIME] [--limit N]',
   summary: 'the decision table, newest first, with summary and status',
   description: [
-    'STATUS: applied (the action ran), failed (it did not; see the note), planned (decided, outcome not',
-    'recorded yet), shadow (shadow mode: decided, not applied), skipped (nothing to apply, or a mode change).',
+    'STATUS: applied (AWS accepted the action), settled (applied and serving), degraded (applied but not',
+    'serving: a failed launch, FAILED provisioned concurrency, or too slow), failed (it did not run; see the',
+    'note), planned (decided, outcome not recorded yet), shadow (shadow mode: decided, not applied), skipped',
+    '(nothing to apply, or a mode change).',
     'Run `drivetrain explain DECISION` for the full lineage of one row.',
   ].join('\n'),
   options: {

@@ -3,11 +3,12 @@
  * that used or ignored it, how precedence settled it, the action and what happened when it was applied.
  */
 import type { Action, Allocation, ConsideredDriver } from '../../functions/domain/model';
-import type { DecisionRecord } from '../../functions/ports';
+import { wasApplied, type DecisionRecord } from '../../functions/ports';
 import type { Command } from '../command';
 import { unknownTarget, type Context } from '../context';
 import { outcomeMeaning, outcomeRank, reasonMeaning } from '../describe';
 import { CommandError, EXIT, UsageError, type ExitCode } from '../errors';
+import { formatDuration } from '../../functions/domain/engine';
 import { isoSeconds, relative, renderFields, renderTable } from '../format';
 
 const DECISION_ID = /^(.+):(\d+)$/;
@@ -154,7 +155,9 @@ export const explainCommand: Command = {
     }
     context.out('\nOutcome:\n');
     if (record.outcome) {
-      context.out(`  ${record.status} at ${isoSeconds(record.outcome.at)}: ${record.outcome.detail}\n`);
+      // The apply's own outcome; the follow-through's (settled/degraded) has its own line below.
+      const applied = wasApplied(record.status) ? 'applied' : record.status;
+      context.out(`  ${applied} at ${isoSeconds(record.outcome.at)}: ${record.outcome.detail}\n`);
       if (record.outcome.observed)
         context.out(`  resource observed at ${describeAllocation(record.outcome.observed)}\n`);
       if (record.outcome.error) {
@@ -166,13 +169,28 @@ export const explainCommand: Command = {
     } else {
       context.out(`  ${OUTCOME_OF_STATUS[record.status]}\n`);
     }
+    context.out(servingLines(record, now));
     return EXIT.ok;
   },
 };
 
+/** The follow-through of an applied plan: serving after how long, or why not (nothing for other plans). */
+export function servingLines(record: DecisionRecord, now: number): string {
+  const { serving } = record;
+  if (serving) {
+    const time =
+      serving.timeToServeSeconds === undefined ? '' : ` (time to serve ${formatDuration(serving.timeToServeSeconds)})`;
+    return `  ${record.status} at ${isoSeconds(serving.at)}${time}: ${serving.detail}\n`;
+  }
+  if (record.status !== 'applied' || !record.outcome) return '';
+  return `  not yet confirmed serving (applied ${relative(now, record.outcome.at)}); the follow-through checks each tick\n`;
+}
+
 const OUTCOME_OF_STATUS: Record<DecisionRecord['status'], string> = {
   planned: 'planned: the executor has not recorded an outcome yet (a later tick repairs an interrupted apply)',
   applied: 'applied',
+  settled: 'settled: applied and serving as planned',
+  degraded: 'degraded: applied, but it does not serve as planned',
   failed: 'failed (no detail recorded)',
   superseded:
     'superseded: the plan was not in place when its interrupted apply was repaired; a fresh decision followed it',

@@ -30,6 +30,7 @@ import {
   type PlanClaim,
   type StoredTargetState,
 } from '../ports';
+import { followThrough } from './follow-through';
 
 /**
  * The pending grace: how long a plan may stay unconfirmed before a repair may take it over when its claim
@@ -137,9 +138,17 @@ export async function reconcileTarget(
         return standDown(deps, target.id, state.pending, log, 'another invocation planned right after the repair');
     }
 
+    // Once per reconcile: an applied plan is followed until it serves (or degrades) before deciding again.
+    if (attempt === 1) {
+      const followed = await followThrough(deps, target, state, log);
+      if ('state' in followed) state = followed.state;
+    }
     const current = await observe(deps, target, state);
     const drivers = await deps.drivers.live(target.id, now);
-    const inputs = await readMetricHistory(deps, target, now, log);
+    const inputs = {
+      ...(await readMetricHistory(deps, target, now, log)),
+      ...(state?.timeToServe ? { timeToServe: state.timeToServe } : {}),
+    };
     const decision = decide(
       target,
       drivers,

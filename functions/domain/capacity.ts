@@ -41,11 +41,14 @@ import type {
   TargetState,
 } from './model';
 import { trackTarget, unitsFor } from './tracking';
+import { leadTimeOf } from './warmup';
 
 /** Inputs beside the drivers that a decision may use; all optional, all read-only. */
 export interface DecisionInputs {
   /** Recent history of metric drivers, by driver name (stabilization, dead band, forecast). */
   history?: MetricHistories;
+  /** The target's measured times to serve, seconds, oldest first: `leadTimeSeconds: auto` (warmup.ts). */
+  timeToServe?: readonly number[];
 }
 
 export interface Candidate {
@@ -282,7 +285,9 @@ export function metricDemand(ctx: CapacityContext, entry: LiveDriver, demand: De
   const asked = forecast?.demand ?? tracking.demand;
   const detail = tracking.detail + (forecast?.detail ?? '');
   const reason: ReasonCode = forecast?.won ? 'forecast' : 'target-tracking';
-  const summaryDetail = forecast?.won ? ` forecast (lead ${formatDuration(rule.forecast!.leadTimeSeconds)})` : '';
+  const summaryDetail = forecast?.won
+    ? ` forecast (${leadTimeOf(rule.forecast!.leadTimeSeconds, ctx.inputs.timeToServe).explain})`
+    : '';
   ctx.considered[index] = consider(driver, 'used', ruleLabel(rule, ruleIndex), detail, asked);
   demand.candidates.push({
     demand: asked,
@@ -311,7 +316,8 @@ function forecastDemand(
 ): { demand: number; detail: string; won: boolean } {
   const options = rule.forecast!;
   const window = ctx.policy.stabilization.scaleDownSeconds;
-  const result = forecastMetric(history, ctx.now, options.leadTimeSeconds, window);
+  const lead = leadTimeOf(options.leadTimeSeconds, ctx.inputs.timeToServe).seconds;
+  const result = forecastMetric(history, ctx.now, lead, window);
   if (!result.ok) return { demand: reactive, detail: `; forecast abstains: ${result.abstain}`, won: false };
   const { forecast } = result;
   const units = unitsFor(forecast.value, rule);
@@ -377,7 +383,10 @@ function plannedDemand(ctx: CapacityContext, entry: LiveDriver, demand: Demand):
   if (rule.kind !== 'business' || signal.type !== 'demand') return;
   const { now } = ctx;
   const label = ruleLabel(rule, ruleIndex);
-  const lead = Math.max(rule.leadTimeSeconds, signal.leadTimeSeconds ?? 0);
+  const ruleLead = leadTimeOf(rule.leadTimeSeconds, ctx.inputs.timeToServe);
+  const lead = Math.max(ruleLead.seconds, signal.leadTimeSeconds ?? 0);
+  // The rule's own explanation when its lead is the one used (auto says where it comes from).
+  const leadText = lead === ruleLead.seconds ? ruleLead.explain : `lead ${formatDuration(lead)}`;
   if (!inWindow(signal, now, lead)) {
     ctx.considered[index] = consider(driver, 'out-of-window', label, windowDetail(signal, now, lead));
     return;
@@ -390,14 +399,14 @@ function plannedDemand(ctx: CapacityContext, entry: LiveDriver, demand: Demand):
   const early = now < signal.windowStart;
   const what = signal.label ? `${signal.label} ` : '';
   const detail = early
-    ? `${what}pre-warm: window opens in ${formatDuration(signal.windowStart - now)} (lead ${formatDuration(lead)})`
+    ? `${what}pre-warm: window opens in ${formatDuration(signal.windowStart - now)} (${leadText})`
     : `${what}window open, closes in ${formatDuration(signal.windowEnd - now)}`;
   ctx.considered[index] = consider(driver, 'used', label, detail, asked);
   // Planned demand is urgent: being held by a scale-up window or a freeze would defeat the pre-warm.
   demand.candidates.push({
     demand: asked,
     label: driver.name,
-    detail: early ? ` (lead ${formatDuration(lead)})` : '',
+    detail: early ? ` (${leadText})` : '',
     driverIndex: index,
     driverId: driver.id,
     ruleIndex,

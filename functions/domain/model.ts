@@ -231,10 +231,15 @@ export const forecastSchema = z
      * plus the 300 s default instance warmup Auto Scaling documents; set your own measured time to serve.
      */
     leadTimeSeconds: z
-      .number()
-      .int()
-      .min(60)
-      .max(6 * 3600)
+      .union([
+        z
+          .number()
+          .int()
+          .min(60)
+          .max(6 * 3600),
+        /** The target's measured p90 time to serve (functions/domain/warmup.ts). */
+        z.literal('auto'),
+      ])
       .default(600),
   })
   .strict();
@@ -284,12 +289,19 @@ export const ruleSchema = z.discriminatedUnion('kind', [
       driver: identifier,
       /** Capacity at normal demand; a `multiplier` demand scales it. Defaults to bounds.min. */
       baseline: z.number().int().nonnegative().optional(),
-      /** Warm-up of the resource: capacity is requested this long before the window opens. */
+      /**
+       * Warm-up of the resource: capacity is requested this long before the window opens. `auto`: the
+       * target's measured p90 time to serve (functions/domain/warmup.ts), a default until it has enough samples.
+       */
       leadTimeSeconds: z
-        .number()
-        .int()
-        .nonnegative()
-        .max(7 * 24 * 3600)
+        .union([
+          z
+            .number()
+            .int()
+            .nonnegative()
+            .max(7 * 24 * 3600),
+          z.literal('auto'),
+        ])
         .default(0),
     })
     .strict(),

@@ -9,6 +9,8 @@ import {
   type AllocationExecutor,
   type AutoScalingGroupCapacity,
   type AutoScalingPort,
+  type Following,
+  type ServingObservation,
 } from '../ports';
 import { assertEnforced, capacityAction, converge, resourceOf, type Plan } from './converge';
 import { type RetryOptions, withRetry } from './retry';
@@ -27,6 +29,24 @@ export function createAutoScalingExecutor(
       return group && { kind: 'capacity', desired: group.desired, floor: group.min };
     },
 
+    async observeServing(target, following) {
+      const { autoScalingGroupName: name } = resourceOf(target, 'ec2-asg');
+      const group = await withRetry(() => port.describe(name), {
+        ...retry,
+        label: `DescribeAutoScalingGroups ${name}`,
+      });
+      // The scaling activities are read only while instances are missing: a serving group costs one call.
+      const serving = servingGroup(name, group, following);
+      if (serving) return serving;
+      const failed = await withRetry(() => port.failedActivities(name, following.appliedAt), {
+        ...retry,
+        label: `DescribeScalingActivities ${name}`,
+      });
+      const inService = `${group!.inService ?? group!.desired} of ${wantedUnits(following)} instances InService`;
+      if (failed.length > 0) return { state: 'failed', cause: `launch failed (${inService}): ${failed[0]!.cause}` };
+      return { state: 'in-progress', detail: inService };
+    },
+
     async apply(target, action, actionId) {
       const { autoScalingGroupName: name } = resourceOf(target, 'ec2-asg');
       const wanted = capacityAction(target, action, actionId);
@@ -38,6 +58,24 @@ export function createAutoScalingExecutor(
       );
     },
   };
+}
+
+function wantedUnits(following: Following): number {
+  return following.desired.kind === 'capacity' ? following.desired.desired : 0;
+}
+
+/** The answer when the group alone tells it (gone, or enough instances InService); undefined otherwise. */
+function servingGroup(
+  name: string,
+  group: AutoScalingGroupCapacity | undefined,
+  following: Following,
+): ServingObservation | undefined {
+  if (!group) return { state: 'failed', cause: `Auto Scaling group ${name} not found (deleted since the apply?)` };
+  const wanted = wantedUnits(following);
+  // A source that cannot count instances (inService absent) serves what it was asked for.
+  const inService = group.inService ?? group.desired;
+  if (inService >= wanted) return { state: 'serving', detail: `${inService} of ${wanted} instances InService` };
+  return undefined;
 }
 
 export function planCapacity(

@@ -5,7 +5,13 @@
  * requested), exactly what the engine computes for this kind, so observed and decided allocations compare.
  */
 import type { Target } from '../domain/model';
-import type { AllocationExecutor, ProvisionedConcurrency, ProvisionedConcurrencyPort } from '../ports';
+import type {
+  AllocationExecutor,
+  Following,
+  ProvisionedConcurrency,
+  ProvisionedConcurrencyPort,
+  ServingObservation,
+} from '../ports';
 import { assertEnforced, capacityAction, converge, resourceOf, type Plan } from './converge';
 import { type RetryOptions, withRetry } from './retry';
 
@@ -22,6 +28,15 @@ export function createProvisionedConcurrencyExecutor(
       });
       const requested = config?.requested ?? 0;
       return { kind: 'capacity', desired: requested, floor: Math.min(target.policy.bounds.min, requested) };
+    },
+
+    async observeServing(target, following) {
+      const { functionName, qualifier } = resourceOf(target, 'lambda-provisioned-concurrency');
+      const config = await withRetry(() => port.get(functionName, qualifier), {
+        ...retry,
+        label: `GetProvisionedConcurrencyConfig ${functionName}:${qualifier}`,
+      });
+      return servingConcurrency(`${functionName}:${qualifier}`, config, following);
     },
 
     async apply(target, action, actionId) {
@@ -66,4 +81,27 @@ export function planProvisionedConcurrency(
     detail: `PutProvisionedConcurrencyConfig ${where} ${previous}→${desired}${replacing}`,
     write: () => port.put(functionName, qualifier, desired),
   };
+}
+
+/** READY with the planned units allocated serves; FAILED carries Lambda's StatusReason. */
+export function servingConcurrency(
+  where: string,
+  config: ProvisionedConcurrency | undefined,
+  following: Following,
+): ServingObservation {
+  const wanted = following.desired.kind === 'capacity' ? following.desired.desired : 0;
+  if (wanted === 0)
+    return config
+      ? { state: 'in-progress', detail: `${where} config still present (${config.status})` }
+      : { state: 'serving', detail: `${where} has no provisioned concurrency, as planned` };
+  if (!config)
+    return { state: 'failed', cause: `${where} has no provisioned concurrency config (removed since the apply?)` };
+  if (config.status === 'FAILED')
+    return {
+      state: 'failed',
+      cause: `provisioned concurrency FAILED: ${config.statusReason ?? 'no StatusReason given'}`,
+    };
+  const detail = `${config.allocated} of ${wanted} provisioned executions allocated (${config.status})`;
+  if (config.status === 'READY' && config.allocated >= wanted) return { state: 'serving', detail };
+  return { state: 'in-progress', detail };
 }

@@ -7,7 +7,8 @@
  * type, a page holds up to 300), setWeights is two — the AWS adapter lists the set again to copy each
  * record verbatim, then sends one ChangeResourceRecordSets batch.
  */
-import type { Target } from '../domain/model';
+import { sameAllocation } from '../domain/allocation';
+import type { Allocation, Target } from '../domain/model';
 import {
   EXECUTOR_ERROR_CODES,
   PermanentExecutorError,
@@ -34,19 +35,35 @@ export function createWeightedRoutingExecutor(
     return port.getWeights(record);
   };
 
+  const observe = async (target: Target): Promise<Allocation | undefined> => {
+    const resource = resourceOf(target, 'route53-weighted');
+    const record = weightedRecord(resource);
+    const current = await withRetry(() => getWeights(record), {
+      ...retry,
+      label: `ListResourceRecordSets ${describeRecord(record)}`,
+    });
+    if (Object.keys(current).length === 0) return undefined;
+    const configured = resource.endpoints.map((e) => e.setIdentifier);
+    const missing = configured.filter((id) => current[id] === undefined);
+    if (missing.length) throw unknownSetIdentifiers(record, missing, current);
+    return { kind: 'weights', weights: Object.fromEntries(configured.map((id) => [id, current[id]!])) };
+  };
+
   return {
-    async observe(target: Target) {
-      const resource = resourceOf(target, 'route53-weighted');
-      const record = weightedRecord(resource);
-      const current = await withRetry(() => getWeights(record), {
-        ...retry,
-        label: `ListResourceRecordSets ${describeRecord(record)}`,
-      });
-      if (Object.keys(current).length === 0) return undefined;
-      const configured = resource.endpoints.map((e) => e.setIdentifier);
-      const missing = configured.filter((id) => current[id] === undefined);
-      if (missing.length) throw unknownSetIdentifiers(record, missing, current);
-      return { kind: 'weights', weights: Object.fromEntries(configured.map((id) => [id, current[id]!])) };
+    observe,
+
+    async observeServing(target, following) {
+      // The weights are read back; the change's propagation (GetChange INSYNC) is not followed yet.
+      const observed = await observe(target);
+      if (!observed) return { state: 'failed', cause: 'the weighted record set is gone' };
+      const inPlace = sameAllocation(observed, following.desired);
+      const weights = observed.kind === 'weights' ? observed.weights : {};
+      const detail = `weights ${Object.entries(weights)
+        .map(([id, w]) => `${id}=${w}`)
+        .join(' ')}`;
+      return inPlace
+        ? { state: 'serving', detail }
+        : { state: 'in-progress', detail: `${detail} (not as planned yet)` };
     },
 
     async apply(target, action, actionId) {

@@ -35,10 +35,58 @@ export interface DriverStore {
  * landed, or the resource was moved elsewhere since); it was not applied as planned, and a fresh decision
  * follows it.
  */
-export const DECISION_STATUSES = ['planned', 'applied', 'failed', 'superseded', 'shadow', 'skipped'] as const;
+export const DECISION_STATUSES = [
+  'planned',
+  'applied',
+  'settled',
+  'degraded',
+  'failed',
+  'superseded',
+  'shadow',
+  'skipped',
+] as const;
 export type DecisionStatus = (typeof DECISION_STATUSES)[number];
+
+/**
+ * The one definition of how a decision's status may move (stores condition their writes on it, so a
+ * concurrent reconcile can never regress a status). `applied` means AWS accepted the call; the follow-through
+ * then moves it to `settled` (the planned allocation serves: instances InService, provisioned concurrency
+ * READY, the Route 53 change INSYNC) or `degraded` (a failed launch, FAILED provisioned concurrency, or not
+ * serving within SERVING_TIMEOUT_SECONDS), with the cause. Every other status is final.
+ */
+export const DECISION_TRANSITIONS = {
+  planned: ['applied', 'failed', 'superseded'],
+  applied: ['settled', 'degraded'],
+  settled: [],
+  degraded: [],
+  failed: [],
+  superseded: [],
+  shadow: [],
+  skipped: [],
+} as const satisfies Record<DecisionStatus, readonly DecisionStatus[]>;
 /** The statuses that settle a plan (markOutcome). */
-export type PlanOutcomeStatus = Extract<DecisionStatus, 'applied' | 'failed' | 'superseded'>;
+export type PlanOutcomeStatus = (typeof DECISION_TRANSITIONS)['planned'][number];
+/** The statuses that end the follow-through of an applied plan (markServing). */
+export type ServingStatus = (typeof DECISION_TRANSITIONS)['applied'][number];
+
+/** Whether the plan's writes were accepted: `applied`, or a status the follow-through moved it to from there. */
+export function wasApplied(status: DecisionStatus): boolean {
+  return status === 'applied' || canTransition('applied', status);
+}
+
+export function canTransition(from: DecisionStatus, to: DecisionStatus): boolean {
+  return (DECISION_TRANSITIONS[from] as readonly DecisionStatus[]).includes(to);
+}
+
+/** What the follow-through found when it ended: recorded on the decision as `serving`. */
+export interface ServingOutcome {
+  at: number;
+  detail: string;
+  /** Applied → serving, in seconds (settled only). */
+  timeToServeSeconds?: number;
+  /** Why it did not serve (degraded only): the AWS status message or the timeout. */
+  cause?: string;
+}
 
 export interface DecisionOutcome {
   at: number;
@@ -48,6 +96,8 @@ export interface DecisionOutcome {
   observed?: Allocation;
   /** The claim owner (invocation) that settled the plan. */
   by?: string;
+  /** Route 53 change ids the apply produced, followed to INSYNC. */
+  changeIds?: string[];
 }
 
 export interface DecisionRecord extends Decision {
@@ -59,6 +109,8 @@ export interface DecisionRecord extends Decision {
   version: number;
   status: DecisionStatus;
   outcome?: DecisionOutcome;
+  /** How the follow-through of an applied plan ended (settled or degraded). */
+  serving?: ServingOutcome;
   /** Operator actions (mode changes) record who and why. */
   actor?: { by: string; reason: string };
 }
@@ -84,6 +136,23 @@ export interface PermanentFailure {
   error: { name: string; message: string; retryable: boolean };
 }
 
+/**
+ * An applied plan whose allocation is not yet known to serve. Kept on the state so a reconcile knows, without
+ * reading the decisions table, that there is something to follow (and that nothing else needs an AWS call).
+ */
+export interface Following {
+  decisionId: string;
+  decisionKey: string;
+  /** When the plan was marked applied: time to serve counts from here. */
+  appliedAt: number;
+  /** The allocation that must serve. */
+  desired: Allocation;
+  /** Capacity went up: its time to serve is a warmup sample. */
+  scaleOut: boolean;
+  /** Route 53 change ids (ChangeInfo.Id) to follow to INSYNC. */
+  changeIds?: string[];
+}
+
 /** Target state as stored: the domain state plus bookkeeping the pipeline needs. */
 export interface StoredTargetState extends TargetState {
   /**
@@ -95,6 +164,10 @@ export interface StoredTargetState extends TargetState {
   lastSummary?: string;
   /** The last plan that failed permanently (permanent-failure back-off). */
   lastPermanentFailure?: PermanentFailure;
+  /** The applied plan being followed until it serves. */
+  following?: Following;
+  /** Time to serve (seconds) of the most recent settled scale-outs, oldest first (TIME_TO_SERVE_SAMPLES). */
+  timeToServe?: number[];
 }
 
 /**
@@ -139,6 +212,19 @@ export interface DecisionStore {
     owner?: string,
   ): Promise<MarkResult>;
   /**
+   * Ends the follow-through of `following` (as read by getState): the decision moves applied → `status` with
+   * `serving`, and state.following is cleared, in one transaction conditioned on both (a decision already
+   * settled, or a state now following another plan, changes nothing: claim-lost). `timeToServe` replaces the
+   * state's samples when given.
+   */
+  markServing(
+    targetId: string,
+    following: Following,
+    status: ServingStatus,
+    serving: ServingOutcome,
+    timeToServe?: readonly number[],
+  ): Promise<MarkResult>;
+  /**
    * Clears a pending plan whose decision record is gone or already settled (nothing to mark), for the owner
    * of its claim. Returns claim-lost when the plan is no longer this owner's.
    */
@@ -161,12 +247,22 @@ export interface AutoScalingGroupCapacity {
   desired: number;
   min: number;
   max: number;
+  /** Instances in LifecycleState InService (serving); absent when the source cannot tell. */
+  inService?: number;
+}
+
+/** A scaling activity that did not succeed (StatusCode Failed or Cancelled), with AWS's StatusMessage. */
+export interface FailedScalingActivity {
+  at: number;
+  cause: string;
 }
 
 export interface AutoScalingPort {
   describe(groupName: string): Promise<AutoScalingGroupCapacity | undefined>;
   /** SetDesiredCapacity, or UpdateAutoScalingGroup when MinSize must move (pre-warm floor). */
   setCapacity(groupName: string, change: { desired: number; min?: number }): Promise<void>;
+  /** DescribeScalingActivities: the activities started at or after `since` that failed or were cancelled. */
+  failedActivities(groupName: string, since: number): Promise<FailedScalingActivity[]>;
 }
 
 export interface ProvisionedConcurrency {
@@ -236,9 +332,21 @@ export interface MetricHistoryPort {
 
 export type ApplyResult = { status: 'applied' | 'unchanged'; detail: string };
 
+/**
+ * Whether an applied allocation serves. `serving`: it does (instances InService ≥ desired, provisioned
+ * concurrency READY, the DNS change INSYNC). `in-progress`: not yet, nothing failed. `failed`: AWS says it
+ * will not without help (a failed launch, FAILED provisioned concurrency), or the resource is gone.
+ */
+export type ServingObservation =
+  | { state: 'serving'; detail: string }
+  | { state: 'in-progress'; detail: string }
+  | { state: 'failed'; cause: string };
+
 /** One per target kind: observes the resource and applies a decision's actions idempotently. */
 export interface AllocationExecutor {
   observe(target: Target): Promise<Allocation | undefined>;
+  /** Whether the applied plan `following` serves yet (one or two read calls; never writes). */
+  observeServing(target: Target, following: Following): Promise<ServingObservation>;
   /** `actionId` is derived from the decision (`${decisionId}#${index}`) and used for idempotency/logs. */
   apply(target: Target, action: Action, actionId: string): Promise<ApplyResult>;
 }

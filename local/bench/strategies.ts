@@ -25,6 +25,7 @@
  * applied one warmup ahead of each boundary so the capacity is warm on time, plus a scheduled action for
  * each announced business event (the same notice Drivetrain gets), starting one lead time ahead.
  */
+import { leadTimeOf } from '../../functions/domain/warmup';
 import type { Driver, Policy } from '../../functions/domain/model';
 import type { SimulatedFleet } from '../simulator/fleet';
 import { scheduledCapacity } from './trace';
@@ -98,7 +99,10 @@ export function staticScheduleCapacity(options: Omit<StaticScheduleOptions, 'gro
     if (driver.kind !== 'business' || driver.signal.type !== 'demand' || driver.observedAt > t) continue;
     const signal = driver.signal;
     const rule = policy.rules.find((r) => r.kind === 'business' && r.driver === driver.name);
-    const lead = Math.max(signal.leadTimeSeconds ?? 0, rule?.kind === 'business' ? rule.leadTimeSeconds : 0);
+    const lead = Math.max(
+      signal.leadTimeSeconds ?? 0,
+      rule?.kind === 'business' ? leadTimeOf(rule.leadTimeSeconds, undefined).seconds : 0,
+    );
     if (t < signal.windowStart - lead || t >= signal.windowEnd) continue;
     const baseline = rule?.kind === 'business' ? (rule.baseline ?? policy.bounds.min) : policy.bounds.min;
     const planned =

@@ -37,7 +37,15 @@ import {
 import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, recordKey, type FleetCall } from '../simulator/fleet';
 import { SimulatedMetricHistory } from '../simulator/metric-history';
-import { DEMO_DAY, REQUIRED, demoScenario, scheduledEvent, type Beat, type ScenarioTimes } from './scenario';
+import {
+  DEMO_DAY,
+  LAUNCH_FAILURE,
+  REQUIRED,
+  demoScenario,
+  scheduledEvent,
+  type Beat,
+  type ScenarioTimes,
+} from './scenario';
 
 export const EMBEDDED_CONFIG = resolve(__dirname, '../../drivetrain.config.yaml');
 export const DEFAULT_REPORT_DIR = resolve(__dirname, '../../reports');
@@ -239,8 +247,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     let failedReconciles = 0;
     let tickCount = 0;
     const wallStart = performance.now();
+    let launchFailureInjected = false;
     for (const step of steps) {
       clock.advanceTo(step.at);
+      if (!launchFailureInjected && step.at >= SCENARIO.launchFailureAt) {
+        launchFailureInjected = true;
+        const web = config.targets.find((t) => t.id === 'web-asg')?.resource;
+        if (web?.kind === 'ec2-asg') fleet.failLaunches(web.autoScalingGroupName, 1, LAUNCH_FAILURE);
+      }
       if (step.kind === 'event') {
         const scenarioEvent = events[step.index]!;
         if (scenarioEvent.narration) options.onNarration?.(step.at, scenarioEvent.narration);

@@ -32,6 +32,11 @@ const REGION = 'us-east-1';
 /** How busy each of the 7 days before the demo was, relative to the demo day (yesterday first). */
 const DAY_LEVELS = [0.97, 1.04, 0.95, 1.02, 1.05, 0.98, 1.01];
 
+/** The StatusMessage of the injected failed launch (as EC2 Auto Scaling words it). */
+export const LAUNCH_FAILURE =
+  'We currently do not have sufficient m5.large capacity in the Availability Zone you requested (us-east-1a). ' +
+  'Launching EC2 instance failed.';
+
 /** What the demo needs from the config it runs on (the embedded drivetrain.config.yaml has all of it). */
 export const REQUIRED = {
   targets: { 'web-asg': 'ec2-asg', 'checkout-fn': 'lambda-provisioned-concurrency', 'api-routing': 'route53-weighted' },
@@ -230,6 +235,7 @@ export interface ScenarioTimes {
   budgetEnd: number;
   outageStart: number;
   outageEnd: number;
+  launchFailureAt: number;
   dailyEmail: number;
   historyDays: number;
 }
@@ -262,6 +268,11 @@ export function demoScenario(day: number = DEMO_DAY): DemoScenario {
     budgetEnd: at(12, 15),
     outageStart: at(12, 8),
     outageEnd: at(12, 40),
+    /**
+     * From here the next web-asg launch fails (an insufficient-capacity error, the commonest real cause):
+     * the scale-out that asked for it is followed through to `degraded`, with AWS's message as the cause.
+     */
+    launchFailureAt: at(10, 50),
     /** The daily-deals email: every day at 10:30 (what the forecast learns from the history). */
     dailyEmail: at(10, 30),
     /** Days of request-rate history CloudWatch holds before the demo starts: the forecast's longest season. */

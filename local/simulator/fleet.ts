@@ -11,6 +11,7 @@
 import type {
   AutoScalingGroupCapacity,
   AutoScalingPort,
+  FailedScalingActivity,
   ProvisionedConcurrency,
   ProvisionedConcurrencyPort,
   WeightedRecord,
@@ -68,6 +69,7 @@ export interface FleetOptions {
 interface Instance {
   id: string;
   launchedAt: number;
+  /** Infinity for a launch that failed: it never serves. */
   readyAt: number;
 }
 
@@ -75,6 +77,9 @@ interface Group {
   min: number;
   max: number;
   instances: Instance[];
+  /** Launches still to fail (failLaunches), with the StatusMessage AWS would give. */
+  launchFailures: string[];
+  failedActivities: FailedScalingActivity[];
 }
 
 interface ConcurrencyConfig {
@@ -136,6 +141,8 @@ export class SimulatedFleet {
     this.autoScaling = {
       describe: async (groupName) => this.describeGroup(groupName),
       setCapacity: async (groupName, change) => this.setGroupCapacity(groupName, change),
+      failedActivities: async (groupName, since) =>
+        this.#group(groupName).failedActivities.filter((a) => a.at >= since),
     };
     this.provisionedConcurrency = {
       get: async (functionName, qualifier) => this.concurrency(functionName, qualifier),
@@ -181,7 +188,13 @@ export class SimulatedFleet {
       );
     }
     const instances = Array.from({ length: capacity.desired }, () => this.#launch(-Infinity));
-    this.#groups.set(name, { min: capacity.min, max: capacity.max, instances });
+    this.#groups.set(name, {
+      min: capacity.min,
+      max: capacity.max,
+      instances,
+      launchFailures: [],
+      failedActivities: [],
+    });
   }
 
   /** Registers a function alias; `initial` creates a provisioned concurrency config that is already READY. */
@@ -199,6 +212,15 @@ export class SimulatedFleet {
   /** The next call to `api` throws `error` (throttling, outages): for testing the executors' error paths. */
   failNext(api: FleetApi, error: Error): void {
     this.#failures.push({ api, error });
+  }
+
+  /**
+   * The next `count` instance launches of the group fail with `cause` (e.g. an insufficient-capacity error):
+   * the instances stay counted in DesiredCapacity but never serve, and a failed scaling activity is recorded.
+   */
+  failLaunches(name: string, count: number, cause: string): void {
+    const group = this.#group(name);
+    for (let i = 0; i < count; i++) group.launchFailures.push(cause);
   }
 
   groupStatus(name: string): GroupStatus {
@@ -231,7 +253,10 @@ export class SimulatedFleet {
 
   describeGroup(name: string): AutoScalingGroupCapacity | undefined {
     const group = this.#groups.get(name);
-    return group ? { desired: group.instances.length, min: group.min, max: group.max } : undefined;
+    if (!group) return undefined;
+    const now = this.#now();
+    const inService = group.instances.filter((i) => i.readyAt <= now).length;
+    return { desired: group.instances.length, min: group.min, max: group.max, inService };
   }
 
   setGroupCapacity(name: string, change: { desired: number; min?: number }): void {
@@ -273,7 +298,7 @@ export class SimulatedFleet {
     });
     group.min = min;
     const now = this.#now();
-    while (group.instances.length < change.desired) group.instances.push(this.#launch(now));
+    while (group.instances.length < change.desired) group.instances.push(this.#launchInto(group, now));
     if (group.instances.length > change.desired) {
       // Instances still warming serve nothing yet, so they go first; then the newest.
       group.instances.sort((a, b) => a.readyAt - b.readyAt || a.launchedAt - b.launchedAt);
@@ -385,6 +410,14 @@ export class SimulatedFleet {
   #launch(now: number): Instance {
     const id = `i-${(this.#nextInstance++).toString(16).padStart(17, '0')}`;
     return { id, launchedAt: now, readyAt: now + this.instanceWarmupSeconds };
+  }
+
+  #launchInto(group: Group, now: number): Instance {
+    const instance = this.#launch(now);
+    const cause = group.launchFailures.shift();
+    if (cause === undefined) return instance;
+    group.failedActivities.unshift({ at: now, cause });
+    return { ...instance, readyAt: Infinity };
   }
 
   #maybeFail(api: FleetApi): void {

@@ -375,6 +375,8 @@ describe('IAM least privilege', () => {
   // The only actions granted on "*", each because the service has no resource-level permissions for it.
   const ALLOWED_ON_STAR = new Set([
     'autoscaling:DescribeAutoScalingGroups',
+    // The follow-through's failed launches; no resource-level permissions either.
+    'autoscaling:DescribeScalingActivities',
     'xray:PutTraceSegments',
     'xray:PutTelemetryRecords',
   ]);
@@ -402,6 +404,14 @@ describe('IAM least privilege', () => {
         'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/web-fleet',
       ]);
     }
+  });
+
+  test('the follow-through may read scaling activities (failed launches), and nothing else is added for it', () => {
+    expect(allow('autoscaling:DescribeScalingActivities').map((s) => s.Resource)).toEqual(['*']);
+    expect(allow('autoscaling:DescribeScalingActivities').flatMap(actionsOf)).toEqual([
+      'autoscaling:DescribeAutoScalingGroups',
+      'autoscaling:DescribeScalingActivities',
+    ]);
   });
 
   test("provisioned concurrency only on the configured function alias, in the stack's account and region", () => {

@@ -231,7 +231,8 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
     expect(h.autoScaling).toHaveReceivedCommandTimes(SetDesiredCapacityCommand, 1);
     // The re-decision holds (the alarm's next step waits for the scale-up cooldown): no second action.
     const [latest, first] = await h.decisions.list('web-asg');
-    expect(first).toMatchObject({ status: 'applied', summary: 'scale 4→6: cpu-high' });
+    // Applied, then followed through by the re-decision's reconcile: the group serves it.
+    expect(first).toMatchObject({ status: 'settled', summary: 'scale 4→6: cpu-high' });
     expect(latest).toMatchObject({ status: 'skipped', actions: [] });
   });
 

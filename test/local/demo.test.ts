@@ -1,3 +1,4 @@
+import { wasApplied } from '../../functions/ports';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,9 @@ const web = config.targets.find((t) => t.id === 'web-asg')!;
 const checkout = config.targets.find((t) => t.id === 'checkout-fn')!;
 const leadOf = (target: typeof web) =>
   Math.max(
-    ...target.policy.rules.map((r) => (r.kind === 'business' && r.driver === 'flash-sale' ? r.leadTimeSeconds : 0)),
+    ...target.policy.rules.map((r) =>
+      r.kind === 'business' && r.driver === 'flash-sale' && r.leadTimeSeconds !== 'auto' ? r.leadTimeSeconds : 0,
+    ),
   );
 
 const size = (allocation: DemoResult['decisions'][number]['desired']) =>
@@ -35,8 +38,16 @@ describe('the demo scenario through the real handlers, DynamoDB Local and the ex
   it.each(BEATS.map((b) => b.name))('shows "%s" in the audit trail', (name) => {
     const decision = beat(name);
     expect(decision).toBeDefined();
-    expect(decision.status).toBe('applied');
+    expect(wasApplied(decision.status)).toBe(true);
     expect(decision.actions.length).toBeGreaterThan(0);
+  });
+
+  it('follows applied changes through: settled ones, and the scale-out whose launch failed is degraded', async () => {
+    const statuses = result.decisions.filter((d) => d.actions.length > 0).map((d) => d.status);
+    expect(statuses).toContain('settled');
+    const degraded = result.decisions.filter((d) => d.status === 'degraded');
+    expect(degraded.map((d) => d.targetId)).toEqual(['web-asg']);
+    expect(degraded[0]!.at).toBeGreaterThanOrEqual(SCENARIO.launchFailureAt);
   });
 
   it('pre-warms one lead time before the sale, and the capacity is in place when it opens', () => {
@@ -55,7 +66,7 @@ describe('the demo scenario through the real handlers, DynamoDB Local and the ex
     const changes = result.decisions.filter(
       (d) =>
         d.targetId === 'web-asg' &&
-        d.status === 'applied' &&
+        wasApplied(d.status) &&
         d.actions.length > 0 &&
         d.current?.kind === 'capacity' &&
         // Money outranks step limits: a budget cut lands at once, however large (applyGuardrails).
@@ -145,7 +156,7 @@ describe('the demo scenario through the real handlers, DynamoDB Local and the ex
     expect(result.events).toBe(scenarioEvents().length);
     expect(result.rejectedDrivers).toBe(0);
     expect(result.failedReconciles).toBe(0);
-    const applied = result.decisions.filter((d) => d.status === 'applied' && d.actions.length > 0);
+    const applied = result.decisions.filter((d) => wasApplied(d.status) && d.actions.length > 0);
     expect(result.calls.map((c) => c.at)).toEqual(applied.map((d) => d.at));
     expect(result.decisions.every((d) => d.at >= SCENARIO.start - 60 && d.at <= SCENARIO.end)).toBe(true);
   });

@@ -38,7 +38,7 @@ describe('SimulatedFleet: Auto Scaling group', () => {
         request: { AutoScalingGroupName: 'web', DesiredCapacity: 4 },
       },
     ]);
-    await expect(fleet.autoScaling.describe('web')).resolves.toEqual({ desired: 4, min: 1, max: 5 });
+    await expect(fleet.autoScaling.describe('web')).resolves.toEqual({ desired: 4, min: 1, max: 5, inService: 4 });
   });
 
   it('moves MinSize with UpdateAutoScalingGroup when a floor is given', async () => {
@@ -48,7 +48,7 @@ describe('SimulatedFleet: Auto Scaling group', () => {
       api: 'UpdateAutoScalingGroup',
       request: { AutoScalingGroupName: 'web', MinSize: 3, DesiredCapacity: 4 },
     });
-    await expect(fleet.autoScaling.describe('web')).resolves.toEqual({ desired: 4, min: 3, max: 5 });
+    await expect(fleet.autoScaling.describe('web')).resolves.toEqual({ desired: 4, min: 3, max: 5, inService: 2 });
   });
 
   it('terminates warming instances first on scale-in', async () => {

@@ -182,7 +182,8 @@ describe('crash repair through the handlers', () => {
 
     h.now.value = T0 + DEFAULT_PENDING_GRACE_SECONDS + 1;
     const [result] = webResults([await h.tick({ targetIds: ['web-asg'] })]);
-    expect(await h.decisions.get(planId)).toMatchObject({ status: 'applied' });
+    // Applied by the repair, then followed through in the same reconcile: the group serves it (settled).
+    expect(await h.decisions.get(planId)).toMatchObject({ status: 'settled' });
     expect((await h.decisions.getState('web-asg'))?.current).toMatchObject({ desired: 6 });
     expect(result).toMatchObject({ repaired: planId, repair: 'applied' });
     expect(await h.decisions.get(planId)).toMatchObject({

@@ -209,7 +209,8 @@ describe('DynamoDB faults through the handlers', () => {
       expect(tick.reconciled).toEqual([expect.objectContaining({ repaired: planned!.pending!.decisionId })]);
 
       const decision = await h.decisions.get(planned!.pending!.decisionId);
-      expect(decision?.status).toBe('applied');
+      // Applied (once), then settled by the same reconcile's follow-through.
+      expect(decision?.status).toBe('settled');
       const state = await h.decisions.getState('web-asg');
       expect(state?.pending).toBeUndefined();
       expect(state?.current).toMatchObject({ desired: 6 });
@@ -261,7 +262,8 @@ describe('DynamoDB faults through the handlers', () => {
       h.now.value += DEFAULT_PENDING_GRACE_SECONDS;
       const tick = (await h.tick({ targetIds: ['web-asg'] })) as TickSummary;
       expect(tick.reconciled).toEqual([expect.objectContaining({ repaired: pending!.decisionId })]);
-      expect(await h.decisions.get(pending!.decisionId)).toMatchObject({ status: 'applied' });
+      // Repaired as applied, then settled by the same reconcile's follow-through.
+      expect(await h.decisions.get(pending!.decisionId)).toMatchObject({ status: 'settled' });
       expect(aws.writesOf('web-asg')).toHaveLength(1);
       expect((await auditTarget(h, aws, 'web-asg')).violations).toEqual([]);
       await expectConverged(h, aws, 'web-asg');

@@ -31,7 +31,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { decide } from '../../functions/domain/engine';
 import type { Allocation, Decision, Target } from '../../functions/domain/model';
-import type { DecisionRecord } from '../../functions/ports';
+import { wasApplied, type DecisionRecord } from '../../functions/ports';
 import { LOCAL_CLIENT_CONFIG } from '../../local/dynamodb-local';
 import type { IngestSummary } from '../../functions/handlers/ingest';
 import { fixture, functionUrlEvent, type Harness } from '../handlers/harness';
@@ -473,14 +473,14 @@ export async function auditTarget(h: Harness, faults: AwsFaults, targetId: strin
       violations.push(`${decision.decisionId} landed ${landed} writes for ${decision.actions.length} action(s)`);
     // A superseded plan may have landed before the resource moved on (the repair found it elsewhere).
     if (
-      decision.status !== 'applied' &&
+      !wasApplied(decision.status) &&
       decision.status !== 'planned' &&
       decision.status !== 'superseded' &&
       landed > 0
     ) {
       violations.push(`${decision.decisionId} is ${decision.status} but ${landed} write(s) landed for it`);
     }
-    if (decision.status === 'applied' && decision.outcome && !NOTHING_WRITTEN.test(decision.outcome.detail)) {
+    if (wasApplied(decision.status) && decision.outcome && !NOTHING_WRITTEN.test(decision.outcome.detail)) {
       appliedWithWrite++;
       if (landed !== 1)
         violations.push(

@@ -84,7 +84,8 @@ describe('telemetry outage', () => {
     ]);
     const fallback = await h.decisions.get(changes[1]!.decisionId!);
     expect(fallback).toMatchObject({
-      status: 'applied',
+      // Applied, then followed through by the next tick: the group serves it.
+      status: 'settled',
       reasons: expect.arrayContaining(['fallback-stale-drivers']),
       summary: expect.stringContaining('fallback (drivers stale)'),
     });

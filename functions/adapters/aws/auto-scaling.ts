@@ -4,10 +4,19 @@
 import {
   type AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
   SetDesiredCapacityCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import type { AutoScalingGroupCapacity, AutoScalingPort } from '../../ports';
+import type { AutoScalingGroupCapacity, AutoScalingPort, FailedScalingActivity } from '../../ports';
+
+/**
+ * Activities are listed newest first; a follow-through looks at the window since its plan was applied
+ * (bounded by SERVING_TIMEOUT_SECONDS), in which a group starts a handful of activities. One page of 50
+ * (the API's maximum) keeps it one request however many older activities the group has.
+ */
+const ACTIVITIES_PAGE = 50;
+const UNSUCCESSFUL = new Set(['Failed', 'Cancelled']);
 
 export class AwsAutoScalingAdapter implements AutoScalingPort {
   constructor(private readonly client: AutoScalingClient) {}
@@ -21,7 +30,24 @@ export class AwsAutoScalingAdapter implements AutoScalingPort {
     if (desired === undefined || min === undefined || max === undefined) {
       throw new Error(`DescribeAutoScalingGroups returned ${groupName} without DesiredCapacity/MinSize/MaxSize`);
     }
-    return { desired, min, max };
+    // The API always lists Instances; a response without the list cannot tell, and says nothing about serving.
+    if (!group.Instances) return { desired, min, max };
+    const inService = group.Instances.filter((i) => i.LifecycleState === 'InService').length;
+    return { desired, min, max, inService };
+  }
+
+  async failedActivities(groupName: string, since: number): Promise<FailedScalingActivity[]> {
+    const output = await this.client.send(
+      new DescribeScalingActivitiesCommand({ AutoScalingGroupName: groupName, MaxRecords: ACTIVITIES_PAGE }),
+    );
+    const failed: FailedScalingActivity[] = [];
+    for (const activity of output.Activities ?? []) {
+      const at = activity.StartTime ? activity.StartTime.getTime() / 1000 : undefined;
+      if (at === undefined || at < since || !UNSUCCESSFUL.has(activity.StatusCode ?? '')) continue;
+      const cause = activity.StatusMessage || activity.Description || `activity ${activity.StatusCode}`;
+      failed.push({ at, cause });
+    }
+    return failed;
   }
 
   async setCapacity(groupName: string, change: { desired: number; min?: number }): Promise<void> {

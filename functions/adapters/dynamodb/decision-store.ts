@@ -34,8 +34,13 @@ import {
   type DecisionOutcome,
   type DecisionRecord,
   type DecisionStatus,
+  DECISION_TRANSITIONS,
+  canTransition,
   type DecisionStore,
+  type Following,
   type MarkResult,
+  type ServingOutcome,
+  type ServingStatus,
   type PlanClaim,
   type PlanOutcomeStatus,
   type StoredTargetState,
@@ -63,6 +68,14 @@ const outcomeSchema = z.object({
   error: errorSchema.optional(),
   observed: allocationSchema.optional(),
   by: z.string().optional(),
+  changeIds: z.array(z.string()).optional(),
+});
+
+const servingSchema = z.object({
+  at: z.number(),
+  detail: z.string(),
+  timeToServeSeconds: z.number().nonnegative().optional(),
+  cause: z.string().optional(),
 });
 
 export const decisionRecordSchema = decisionSchema.extend({
@@ -71,6 +84,7 @@ export const decisionRecordSchema = decisionSchema.extend({
   version: z.number().int().positive(),
   status: z.enum(DECISION_STATUSES),
   outcome: outcomeSchema.optional(),
+  serving: servingSchema.optional(),
   actor: z.object({ by: z.string(), reason: z.string() }).optional(),
 });
 
@@ -88,6 +102,17 @@ export const storedTargetStateSchema = targetStateSchema.extend({
   lastPermanentFailure: z
     .object({ decisionId: z.string(), desired: allocationSchema, at: z.number(), error: errorSchema })
     .optional(),
+  following: z
+    .object({
+      decisionId: z.string(),
+      decisionKey: z.string(),
+      appliedAt: z.number(),
+      desired: allocationSchema,
+      scaleOut: z.boolean(),
+      changeIds: z.array(z.string()).optional(),
+    })
+    .optional(),
+  timeToServe: z.array(z.number().nonnegative()).optional(),
 });
 
 export function decisionId(targetId: string, version: number): string {
@@ -302,6 +327,59 @@ export class DynamoDecisionStore implements DecisionStore {
         decisionId: record.decisionId,
         status,
         owner: owner ?? null,
+        decisionStatus: current?.status ?? null,
+      });
+      return 'claim-lost';
+    }
+  }
+
+  async markServing(
+    targetId: string,
+    following: Following,
+    status: ServingStatus,
+    serving: ServingOutcome,
+    timeToServe?: readonly number[],
+  ): Promise<MarkResult> {
+    const from = (Object.keys(DECISION_TRANSITIONS) as DecisionStatus[]).find((s) => canTransition(s, status))!;
+    const decisionUpdate = {
+      TableName: this.decisionsTable,
+      Key: { targetId, decisionKey: following.decisionKey },
+      UpdateExpression: 'SET #status = :status, serving = :serving',
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status, ':serving': withoutUndefined({ ...serving }), ':from': from },
+    };
+    const values: Record<string, unknown> = {
+      ':decisionId': following.decisionId,
+      ':updatedAt': isoSeconds(serving.at),
+    };
+    let update = 'SET updatedAt = :updatedAt';
+    if (timeToServe) {
+      update += ', timeToServe = :samples';
+      values[':samples'] = [...timeToServe];
+    }
+    const stateUpdate = {
+      TableName: this.stateTable,
+      Key: { targetId },
+      UpdateExpression: `${update} REMOVE following`,
+      ConditionExpression: 'following.decisionId = :decisionId',
+      ExpressionAttributeValues: values,
+    };
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({ TransactItems: [{ Update: decisionUpdate }, { Update: stateUpdate }] }),
+      );
+      return 'marked';
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons || !(isConditionFailure(reasons[0]) || isConditionFailure(reasons[1]))) throw error;
+      // A retry of this very transaction whose response was lost finds it done: same status, same time.
+      const current = await this.getByKey(targetId, following.decisionKey);
+      if (current?.status === status && current.serving?.at === serving.at) return 'marked';
+      this.logger.warn('follow-through already ended elsewhere; nothing marked', {
+        targetId,
+        decisionId: following.decisionId,
+        status,
         decisionStatus: current?.status ?? null,
       });
       return 'claim-lost';
@@ -554,6 +632,16 @@ function settledStateChanges(
   if (status === 'applied') {
     moveTo(record.current, record.desired);
     removes.push('lastPermanentFailure');
+    // Followed until it serves (the reconcile's follow-through); a newer applied plan replaces an older one.
+    sets.push('following = :following');
+    values[':following'] = withoutUndefined({
+      decisionId: record.decisionId,
+      decisionKey: record.decisionKey,
+      appliedAt: outcome.at,
+      desired: record.desired,
+      scaleOut: scaleDirection(record.current, record.desired) === 'up',
+      changeIds: outcome.changeIds?.length ? outcome.changeIds : undefined,
+    });
   } else if (status === 'superseded' && outcome.observed) moveTo(record.current, outcome.observed);
   else if (status === 'failed' && outcome.error && !outcome.error.retryable) {
     sets.push('lastPermanentFailure = :failure');

@@ -67,7 +67,8 @@ describe('AwsAutoScalingAdapter', () => {
 
   it('describes one group by name', async () => {
     mock.on(DescribeAutoScalingGroupsCommand).resolves(describeOutput({ desired: 4, min: 2, max: 40 }));
-    await expect(adapter.describe('web-prod')).resolves.toEqual({ desired: 4, min: 2, max: 40 });
+    // inService: the one listed instance in LifecycleState InService (what the follow-through counts).
+    await expect(adapter.describe('web-prod')).resolves.toEqual({ desired: 4, min: 2, max: 40, inService: 1 });
     expect(mock).toHaveReceivedCommandTimes(DescribeAutoScalingGroupsCommand, 1);
     expect(mock).toHaveReceivedCommandWith(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['web-prod'] });
   });

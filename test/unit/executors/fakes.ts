@@ -10,6 +10,7 @@ import { targetSchema, type Target, type TargetInput } from '../../../functions/
 import type {
   AutoScalingGroupCapacity,
   AutoScalingPort,
+  FailedScalingActivity,
   ProvisionedConcurrency,
   ProvisionedConcurrencyPort,
   WeightedRecord,
@@ -61,6 +62,13 @@ export class FakeAutoScaling implements AutoScalingPort {
   readonly groups = new Map<string, AutoScalingGroupCapacity>();
   readonly calls: string[] = [];
   readonly failures = new FailureQueue<'describe' | 'setCapacity'>();
+  /** Failed or cancelled scaling activities, per group, newest first. */
+  readonly activities = new Map<string, FailedScalingActivity[]>();
+
+  async failedActivities(groupName: string, since: number): Promise<FailedScalingActivity[]> {
+    this.calls.push(`activities ${groupName}`);
+    return (this.activities.get(groupName) ?? []).filter((a) => a.at >= since);
+  }
 
   async describe(groupName: string): Promise<AutoScalingGroupCapacity | undefined> {
     this.calls.push(`describe ${groupName}`);

@@ -1,0 +1,212 @@
+/**
+ * The follow-through's observeServing on the real AWS adapters, with the SDK mocked at the client boundary:
+ * Auto Scaling instances InService and failed scaling activities, provisioned concurrency READY/FAILED,
+ * throttling retried, a resource that vanished.
+ */
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { GetProvisionedConcurrencyConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import {
+  AwsAutoScalingAdapter,
+  AwsProvisionedConcurrencyAdapter,
+  AwsWeightedRoutingAdapter,
+} from '../../../functions/adapters/aws';
+import { createExecutors } from '../../../functions/executors';
+import { TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
+import type { Following } from '../../../functions/ports';
+import { asgTarget, FakeClock, instantRetry, lambdaTarget } from '../../unit/executors/fakes';
+import { sdkErrors } from '../../unit/executors/sdk-errors';
+
+const APPLIED_AT = 1_764_230_400; // 2025-11-27T08:00:00Z
+const following = (desired: number): Following => ({
+  decisionId: 'x:2',
+  decisionKey: 'k',
+  appliedAt: APPLIED_AT,
+  desired: { kind: 'capacity', desired, floor: 0 },
+  scaleOut: true,
+});
+
+const instance = (id: string, state: 'InService' | 'Pending') => ({
+  InstanceId: id,
+  AvailabilityZone: 'us-east-1a',
+  LifecycleState: state,
+  HealthStatus: 'Healthy',
+  ProtectedFromScaleIn: false,
+});
+
+const group = (inService: number, pending: number) => ({
+  AutoScalingGroups: [
+    {
+      AutoScalingGroupName: 'web-prod',
+      DesiredCapacity: inService + pending,
+      MinSize: 2,
+      MaxSize: 40,
+      DefaultCooldown: 300,
+      AvailabilityZones: ['us-east-1a'],
+      HealthCheckType: 'EC2',
+      CreatedTime: new Date('2026-11-01T08:00:00Z'),
+      Instances: [
+        ...Array.from({ length: inService }, (_, i) => instance(`i-${i}`, 'InService')),
+        ...Array.from({ length: pending }, (_, i) => instance(`i-p${i}`, 'Pending')),
+      ],
+    },
+  ],
+});
+
+describe('observeServing over the AWS SDK adapters', () => {
+  const autoScalingMock = mockClient(AutoScalingClient);
+  const lambdaMock = mockClient(LambdaClient);
+  const clients = [
+    new AutoScalingClient({ region: 'us-east-1' }),
+    new LambdaClient({ region: 'us-east-1' }),
+    new Route53Client({ region: 'us-east-1' }),
+  ] as const;
+  let executors: ReturnType<typeof createExecutors>;
+
+  beforeEach(() => {
+    autoScalingMock.reset();
+    lambdaMock.reset();
+    const clock = new FakeClock(0);
+    executors = createExecutors(
+      {
+        autoScaling: new AwsAutoScalingAdapter(clients[0]),
+        provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(clients[1]),
+        weightedRouting: new AwsWeightedRoutingAdapter(clients[2]),
+      },
+      { retry: instantRetry(clock), route53Limiter: new TokenBucketLimiter({ ratePerSecond: 5, burst: 1, clock }) },
+    );
+  });
+  afterAll(() => {
+    for (const c of clients) c.destroy();
+  });
+
+  const asg = () => executors['ec2-asg'];
+  const lambda = () => executors['lambda-provisioned-concurrency'];
+
+  test('a group with the planned instances InService serves, in one call (no activity read)', async () => {
+    autoScalingMock.on(DescribeAutoScalingGroupsCommand).resolves(group(12, 0));
+    await expect(asg().observeServing(asgTarget(), following(12))).resolves.toEqual({
+      state: 'serving',
+      detail: '12 of 12 instances InService',
+    });
+    expect(autoScalingMock).not.toHaveReceivedCommand(DescribeScalingActivitiesCommand);
+  });
+
+  test('instances still Pending with no failed activity: in progress', async () => {
+    autoScalingMock.on(DescribeAutoScalingGroupsCommand).resolves(group(8, 4));
+    autoScalingMock.on(DescribeScalingActivitiesCommand).resolves({
+      Activities: [
+        {
+          ActivityId: 'a1',
+          AutoScalingGroupName: 'web-prod',
+          Cause: 'set desired',
+          StartTime: new Date((APPLIED_AT + 5) * 1000),
+          StatusCode: 'InProgress',
+        },
+      ],
+    });
+    await expect(asg().observeServing(asgTarget(), following(12))).resolves.toEqual({
+      state: 'in-progress',
+      detail: '8 of 12 instances InService',
+    });
+  });
+
+  test('a failed launch since the apply degrades it with the StatusMessage; older failures do not count', async () => {
+    autoScalingMock.on(DescribeAutoScalingGroupsCommand).resolves(group(8, 4));
+    autoScalingMock.on(DescribeScalingActivitiesCommand).resolves({
+      Activities: [
+        {
+          ActivityId: 'a2',
+          AutoScalingGroupName: 'web-prod',
+          Cause: 'launching',
+          StartTime: new Date((APPLIED_AT + 30) * 1000),
+          StatusCode: 'Failed',
+          StatusMessage:
+            'We currently do not have sufficient m5.large capacity in the Availability Zone you requested.',
+        },
+        {
+          ActivityId: 'a0',
+          AutoScalingGroupName: 'web-prod',
+          Cause: 'old',
+          StartTime: new Date((APPLIED_AT - 3600) * 1000),
+          StatusCode: 'Failed',
+          StatusMessage: 'an old failure',
+        },
+      ],
+    });
+    await expect(asg().observeServing(asgTarget(), following(12))).resolves.toEqual({
+      state: 'failed',
+      cause:
+        'launch failed (8 of 12 instances InService): We currently do not have sufficient m5.large capacity in the Availability Zone you requested.',
+    });
+    expect(autoScalingMock).toHaveReceivedCommandWith(DescribeScalingActivitiesCommand, {
+      AutoScalingGroupName: 'web-prod',
+    });
+  });
+
+  test('throttling is retried like every other read', async () => {
+    autoScalingMock
+      .on(DescribeAutoScalingGroupsCommand)
+      .rejectsOnce(sdkErrors.autoScalingThrottling())
+      .resolves(group(4, 0));
+    await expect(asg().observeServing(asgTarget(), following(4))).resolves.toMatchObject({ state: 'serving' });
+    expect(autoScalingMock).toHaveReceivedCommandTimes(DescribeAutoScalingGroupsCommand, 2);
+  });
+
+  test('a group that vanished since the apply is a failure with that cause', async () => {
+    autoScalingMock.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+    await expect(asg().observeServing(asgTarget(), following(4))).resolves.toEqual({
+      state: 'failed',
+      cause: 'Auto Scaling group web-prod not found (deleted since the apply?)',
+    });
+  });
+
+  test('provisioned concurrency: READY with the units allocated serves, IN_PROGRESS waits, FAILED says why', async () => {
+    lambdaMock
+      .on(GetProvisionedConcurrencyConfigCommand)
+      .resolvesOnce({
+        RequestedProvisionedConcurrentExecutions: 50,
+        AllocatedProvisionedConcurrentExecutions: 20,
+        Status: 'IN_PROGRESS',
+      })
+      .resolvesOnce({
+        RequestedProvisionedConcurrentExecutions: 50,
+        AllocatedProvisionedConcurrentExecutions: 50,
+        Status: 'READY',
+      })
+      .resolvesOnce({
+        RequestedProvisionedConcurrentExecutions: 50,
+        AllocatedProvisionedConcurrentExecutions: 0,
+        Status: 'FAILED',
+        StatusReason: 'FUNCTION_ERROR_INIT_FAILURE',
+      });
+    await expect(lambda().observeServing(lambdaTarget(), following(50))).resolves.toEqual({
+      state: 'in-progress',
+      detail: '20 of 50 provisioned executions allocated (IN_PROGRESS)',
+    });
+    await expect(lambda().observeServing(lambdaTarget(), following(50))).resolves.toMatchObject({
+      state: 'serving',
+    });
+    await expect(lambda().observeServing(lambdaTarget(), following(50))).resolves.toEqual({
+      state: 'failed',
+      cause: 'provisioned concurrency FAILED: FUNCTION_ERROR_INIT_FAILURE',
+    });
+  });
+
+  test('provisioned concurrency removed since the apply is a failure; a planned 0 with no config serves', async () => {
+    lambdaMock.on(GetProvisionedConcurrencyConfigCommand).rejects(
+      Object.assign(new Error('No Provisioned Concurrency Config found for this function'), {
+        name: 'ProvisionedConcurrencyConfigNotFoundException',
+        $metadata: { httpStatusCode: 404 },
+      }),
+    );
+    await expect(lambda().observeServing(lambdaTarget(), following(50))).resolves.toMatchObject({ state: 'failed' });
+    await expect(lambda().observeServing(lambdaTarget(), following(0))).resolves.toMatchObject({ state: 'serving' });
+  });
+});
