@@ -12,7 +12,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contracts';
@@ -130,9 +139,10 @@ export function lambdaEntrySource(config: Readonly<DrivetrainConfig>): string {
 }
 
 /**
- * The asset directory of one function: the bundle and its entry module, in a directory named by their
- * content hash. Named by content, it is written once and reused by every synth (and by parallel ones: each
- * writes a private copy and renames it into place, and a losing rename leaves the winner's identical copy).
+ * The asset directory of one function: the bundle's modules (the handler and the chunks it loads on demand,
+ * not their source maps) and the entry module, in a directory named by their content hash. Named by content,
+ * it is written once and reused by every synth (and by parallel ones: each writes a private copy and renames
+ * it into place, and a losing rename leaves the winner's identical copy).
  */
 export function stageLambdaCode(bundleDir: string, config: Readonly<DrivetrainConfig>): string {
   const bundle = join(bundleDir, BUNDLE_FILE);
@@ -141,13 +151,17 @@ export function stageLambdaCode(bundleDir: string, config: Readonly<DrivetrainCo
       `${bundle} is missing: the Lambda bundles are built by \`npm run build\` (in a checkout of Drivetrain; an installed package ships them)`,
     );
   }
+  const modules = readdirSync(bundleDir)
+    .filter((name) => name.endsWith('.mjs') && name !== 'index.mjs')
+    .sort();
   const entry = lambdaEntrySource(config);
-  const hash = createHash('sha256').update(readFileSync(bundle)).update('\0').update(entry).digest('hex').slice(0, 32);
-  const staged = join(tmpdir(), 'drivetrain-lambda-code', hash);
+  const hash = createHash('sha256');
+  for (const name of modules) hash.update(name).update('\0').update(readFileSync(join(bundleDir, name))).update('\0');
+  const staged = join(tmpdir(), 'drivetrain-lambda-code', hash.update(entry).digest('hex').slice(0, 32));
   if (existsSync(join(staged, 'index.mjs'))) return staged;
   const scratch = `${staged}.${process.pid}.${randomBytes(4).toString('hex')}`;
   mkdirSync(scratch, { recursive: true });
-  copyFileSync(bundle, join(scratch, BUNDLE_FILE));
+  for (const name of modules) copyFileSync(join(bundleDir, name), join(scratch, name));
   writeFileSync(join(scratch, 'index.mjs'), entry);
   try {
     renameSync(scratch, staged);

@@ -16,9 +16,9 @@
  *   would make the bundle smaller but its cold import slower (the runtime's SDK is whole CommonJS packages),
  *   and the deployed code would run an SDK version nobody tested.
  */
-import { build, type Plugin } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { BUNDLE_FILE, BUNDLES_DIR, HANDLER_NAMES, HANDLER_SOURCES, PACKAGE_ROOT } from '../lib/handlers';
 
 /**
@@ -54,6 +54,21 @@ export const zodNamespaceImports: Plugin = {
 };
 
 /**
+ * Resolves the X-Ray SDK's patcher for the AWS SDK v2 to functions/runtime/xray-sdk-v2-patcher.ts (that
+ * module says why nothing can reach it). The SDK's entry module requires every patcher eagerly.
+ */
+export const xraySdkV2PatcherStub: Plugin = {
+  name: 'xray-sdk-v2-patcher-stub',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\.\/patchers\/aws_p$/ }, (args) =>
+      args.importer.split(sep).includes('aws-xray-sdk-core')
+        ? { path: join(PACKAGE_ROOT, 'functions/runtime/xray-sdk-v2-patcher.ts') }
+        : undefined,
+    );
+  },
+};
+
+/**
  * Per bundle, as a regression guard (bundle.test.ts holds every handler to it). Node parses and compiles
  * every byte of an ES module before the handler's first line runs, so bytes are cold-start time. The goal is
  * 600 KB; what every handler needs (six SDK clients on @smithy/core — the three executors', DynamoDB,
@@ -65,18 +80,30 @@ export const zodNamespaceImports: Plugin = {
 export const LAMBDA_BUNDLE_BUDGET_BYTES = 880 * 1024;
 
 export interface BundleResult {
+  /** The entry module, `outdir/handler.mjs`. */
   file: string;
+  /** What Node loads at cold start: the entry module and every chunk it imports statically, transitively. */
   bytes: number;
+  /** Every module of the bundle, the chunks loaded on first use included. */
+  totalBytes: number;
 }
 
-/** Bundles one handler entry into `outdir/handler.mjs` (and its source map, `handler.mjs.map`). */
+/**
+ * Bundles one handler entry into `outdir/handler.mjs`, plus the chunks it imports on demand (`import()`,
+ * e.g. an SDK client only some targets need: functions/runtime/clients.ts) and a source map per module.
+ */
 export async function buildHandlerBundle(entry: string, outdir: string): Promise<BundleResult> {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
-  const file = join(outdir, BUNDLE_FILE);
-  await build({
-    entryPoints: [entry],
-    outfile: file,
+  const result = await build({
+    entryPoints: { [BUNDLE_FILE.replace(/\.mjs$/, '')]: entry },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]',
+    // A dynamic import() becomes a chunk of its own, loaded when it first runs; what the entry and a chunk
+    // share goes to a chunk both import statically.
+    splitting: true,
+    metafile: true,
     absWorkingDir: PACKAGE_ROOT,
     bundle: true,
     platform: 'node',
@@ -88,11 +115,28 @@ export async function buildHandlerBundle(entry: string, outdir: string): Promise
     sourcesContent: false,
     mainFields: ['module', 'main'],
     banner: { js: BUNDLE_BANNER },
-    plugins: [zodNamespaceImports],
+    plugins: [zodNamespaceImports, xraySdkV2PatcherStub],
     alias: { '@aws-sdk/credential-provider-node': join(PACKAGE_ROOT, 'functions/runtime/lambda-credentials.ts') },
     logLevel: 'warning',
   });
-  return { file, bytes: statSync(file).size };
+  const file = join(outdir, BUNDLE_FILE);
+  return { file, ...moduleBytes(result.metafile, relative(PACKAGE_ROOT, file)) };
+}
+
+/** The bytes of the modules loaded at cold start (the entry's static imports, transitively) and of all. */
+export function moduleBytes(metafile: Metafile, entryOutput: string): { bytes: number; totalBytes: number } {
+  const outputs = metafile.outputs;
+  const atColdStart = new Set<string>();
+  const visit = (path: string) => {
+    if (atColdStart.has(path) || !outputs[path]) return;
+    atColdStart.add(path);
+    for (const imported of outputs[path].imports) if (imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit(entryOutput.split(sep).join('/'));
+  if (atColdStart.size === 0) throw new Error(`${entryOutput} is not an output of the build`);
+  const code = Object.entries(outputs).filter(([path]) => !path.endsWith('.map'));
+  const sum = (entries: typeof code) => entries.reduce((total, [, output]) => total + output.bytes, 0);
+  return { bytes: sum(code.filter(([path]) => atColdStart.has(path))), totalBytes: sum(code) };
 }
 
 export async function buildLambdaBundles(outRoot = BUNDLES_DIR): Promise<Record<string, BundleResult>> {

@@ -6,10 +6,9 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { DynamoDecisionStore } from '../adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../adapters/dynamodb/driver-store';
-import { CloudWatchMetricHistory } from '../adapters/aws/metric-history';
 import { createInvocationExecutors } from '../executors';
 import type { HandlerDeps } from '../handlers/common';
-import { awsExecutorPorts, createAwsClients } from './clients';
+import { awsExecutorPorts, awsMetricHistory, createAwsClients, traceClient } from './clients';
 import { DEPLOYMENT_DIMENSION } from '../contracts';
 import { parseEnv } from './env';
 import { logger, metrics, tracer } from './powertools';
@@ -22,8 +21,9 @@ export interface LambdaDeps extends HandlerDeps {
 export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
   // Every metric of this deployment carries its name, so deployments sharing an account stay apart.
   metrics.setDefaultDimensions({ [DEPLOYMENT_DIMENSION]: env.config.name });
-  const clients = createAwsClients(tracer);
-  const ports = awsExecutorPorts(clients);
+  const trace = traceClient(tracer);
+  const clients = createAwsClients(trace);
+  const ports = awsExecutorPorts(trace);
   const storeLogger = {
     warn: (message: string, attributes: Record<string, unknown>) => logger.warn(message, attributes),
   };
@@ -53,7 +53,7 @@ export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
     }),
     // Module scope, like the clients: the history cache lives as long as the execution environment.
     ...(env.config.drivers.some((d) => d.kind === 'metric' && d.cloudwatch)
-      ? { metricHistory: new CloudWatchMetricHistory(clients.cloudWatch, env.config) }
+      ? { metricHistory: awsMetricHistory(trace, env.config) }
       : {}),
   };
 }
