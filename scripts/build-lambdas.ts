@@ -17,9 +17,10 @@
  *   and the deployed code would run an SDK version nobody tested.
  */
 import { build, type Metafile, type Plugin } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { BUNDLE_FILE, BUNDLES_DIR, HANDLER_NAMES, HANDLER_SOURCES, PACKAGE_ROOT } from '../lib/handlers';
+import { BUILD_ID_FILE, BUNDLE_FILE, BUNDLES_DIR, HANDLER_NAMES, HANDLER_SOURCES, PACKAGE_ROOT } from '../lib/handlers';
 
 /**
  * Runs before the bundled code. ESM output lets handlers use top-level await, but CommonJS dependencies
@@ -79,6 +80,27 @@ export const xraySdkV2PatcherStub: Plugin = {
  */
 export const LAMBDA_BUNDLE_BUDGET_BYTES = 880 * 1024;
 
+/**
+ * The id of what the bundles are built from: every source under functions/ and the locked dependency
+ * versions. Compiled into each bundle and written next to it (BUILD_ID_FILE), so the construct can seal a
+ * config for the bundles of its own build (functions/runtime/config-seal.ts). Derived from content, not the
+ * clock, so an unchanged tree builds byte-identical bundles (and CDK assets that need no redeploy).
+ */
+export function sourceBuildId(root = PACKAGE_ROOT): string {
+  const hash = createHash('sha256');
+  const files = readdirSync(join(root, 'functions'), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .sort();
+  for (const file of [...files, 'package-lock.json'])
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(root, file)))
+      .update('\0');
+  return hash.digest('hex').slice(0, 32);
+}
+
 export interface BundleResult {
   /** The entry module, `outdir/handler.mjs`. */
   file: string;
@@ -92,10 +114,15 @@ export interface BundleResult {
  * Bundles one handler entry into `outdir/handler.mjs`, plus the chunks it imports on demand (`import()`,
  * e.g. an SDK client only some targets need: functions/runtime/clients.ts) and a source map per module.
  */
-export async function buildHandlerBundle(entry: string, outdir: string): Promise<BundleResult> {
+export async function buildHandlerBundle(
+  entry: string,
+  outdir: string,
+  buildId = sourceBuildId(),
+): Promise<BundleResult> {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const result = await build({
+    define: { __DRIVETRAIN_BUILD_ID__: JSON.stringify(buildId) },
     entryPoints: { [BUNDLE_FILE.replace(/\.mjs$/, '')]: entry },
     outdir,
     outExtension: { '.js': '.mjs' },
@@ -119,6 +146,7 @@ export async function buildHandlerBundle(entry: string, outdir: string): Promise
     alias: { '@aws-sdk/credential-provider-node': join(PACKAGE_ROOT, 'functions/runtime/lambda-credentials.ts') },
     logLevel: 'warning',
   });
+  writeFileSync(join(outdir, BUILD_ID_FILE), `${buildId}\n`);
   const file = join(outdir, BUNDLE_FILE);
   return { file, ...moduleBytes(result.metafile, relative(PACKAGE_ROOT, file)) };
 }
@@ -140,10 +168,14 @@ export function moduleBytes(metafile: Metafile, entryOutput: string): { bytes: n
 }
 
 export async function buildLambdaBundles(outRoot = BUNDLES_DIR): Promise<Record<string, BundleResult>> {
+  const buildId = sourceBuildId();
   const results = await Promise.all(
     HANDLER_NAMES.map(
       async (name) =>
-        [name, await buildHandlerBundle(join(PACKAGE_ROOT, HANDLER_SOURCES[name]), join(outRoot, name))] as const,
+        [
+          name,
+          await buildHandlerBundle(join(PACKAGE_ROOT, HANDLER_SOURCES[name]), join(outRoot, name), buildId),
+        ] as const,
     ),
   );
   return Object.fromEntries(results);

@@ -37,10 +37,10 @@ export function createAwsClients(trace: TraceClient): AwsClients {
 
 export function awsExecutorPorts(trace: TraceClient): ExecutorPorts {
   return {
-    autoScaling: loadedOnFirstUse(
-      async () => (await import('./on-demand/auto-scaling')).createAutoScalingPort(trace),
-      { describe: true, setCapacity: true },
-    ),
+    autoScaling: loadedOnFirstUse(async () => (await import('./on-demand/auto-scaling')).createAutoScalingPort(trace), {
+      describe: true,
+      setCapacity: true,
+    }),
     provisionedConcurrency: loadedOnFirstUse(
       async () => (await import('./on-demand/provisioned-concurrency')).createProvisionedConcurrencyPort(trace),
       { get: true, put: true, remove: true },
