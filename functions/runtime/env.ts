@@ -105,7 +105,10 @@ export function parseEnv(
   source: NodeJS.ProcessEnv = process.env,
   buildId: string | undefined = BUNDLE_BUILD_ID,
 ): Readonly<DrivetrainEnv> {
-  const parsed = envSchema.safeParse(source);
+  // Without zod's JIT, as for the config: the environment is parsed once per process, and compiling a fast
+  // path for its object schema cost more than the parse itself (most of zod's share of a cold start in a
+  // CPU profile of the ingest bundle).
+  const parsed = envSchema.safeParse(source, { jitless: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
