@@ -85,7 +85,8 @@ export function configFromVariable(
   if (seal !== undefined) {
     if (buildId === undefined || seal !== configSeal(buildId, raw)) {
       throw new EnvironmentError(
-        `${ENV.configSeal} does not match ${ENV.config}: the config was sealed for another build of the functions or changed after synth`,
+        `${ENV.configSeal} does not match ${ENV.config}: ` +
+          'the config was sealed for another build of the functions or changed after synth',
       );
     }
     return deepFreeze(decodeConfigVariable(raw) as DrivetrainConfig);
