@@ -18,7 +18,7 @@ export const OPERATOR_SOURCE = 'drivetrain.operator';
 /** Environment of every Drivetrain Lambda (parsed once at cold start, see functions/runtime/env.ts). */
 export const ENV = {
   config: 'DRIVETRAIN_CONFIG',
-  /** Set with the config by the deployed entry module: the config is already validated (runtime/config-seal.ts). */
+  /** Set with the config by the deployed entry module: the config is already validated (config-seal.ts). */
   configSeal: 'DRIVETRAIN_CONFIG_SEAL',
   driversTable: 'DRIVERS_TABLE_NAME',
   decisionsTable: 'DECISIONS_TABLE_NAME',

@@ -4,7 +4,7 @@
  * group with a retention, a role that starts with nothing but writing its own logs, and async-invocation
  * failures kept in a dead-letter queue.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contracts';
 import type { DrivetrainConfig } from '../functions/domain/config';
-import { configSeal } from '../functions/runtime/config-seal';
+import { configSeal } from '../functions/config-seal';
 import { BUNDLE_FILE, bundleBuildId, ownBuildId } from './handlers';
 
 /** The runtime the handlers are built and tested for; cdk-nag's "latest runtime" rule is acknowledged below. */
@@ -34,29 +34,43 @@ export const DRIVETRAIN_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 export interface DrivetrainFunctionProps {
   /** Directory holding the pre-built bundle (`handler.mjs`, exporting `handler`), e.g. `handlerBundleDir('ingest')`. */
-  bundleDir: string;
-  description: string;
+  readonly bundleDir: string;
+  readonly description: string;
   /** The validated config, written into the deployed code (see `lambdaEntrySource`). */
-  config: Readonly<DrivetrainConfig>;
-  environment?: Record<string, string>;
-  timeout: Duration;
+  readonly config: Readonly<DrivetrainConfig>;
+  /**
+   * Added to the Powertools service name and metrics namespace every function gets.
+   * @default - no other variables
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly timeout: Duration;
   /** @default 512 — on ARM64 memory also buys CPU, which zod parsing and cold starts are bound by. */
-  memorySize?: number;
+  readonly memorySize?: number;
   /** @default logs.RetentionDays.ONE_MONTH */
-  logRetention?: logs.RetentionDays;
+  readonly logRetention?: logs.RetentionDays;
   /** What happens to the log group when the stack is deleted. @default RemovalPolicy.RETAIN */
-  logRemovalPolicy?: RemovalPolicy;
-  /** Only where overlapping invocations are harmful; leave unset otherwise (it carves the account pool). */
-  reservedConcurrentExecutions?: number;
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Only where overlapping invocations are harmful; leave unset otherwise (it carves the account pool).
+   * @default - unreserved: the function draws on the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
   /**
    * Where failed asynchronous invocations go after `retryAttempts`. Unset (with the two below) for a function
    * only an event source mapping invokes: those invocations are synchronous and its queue has the DLQ.
+   * @default - no on-failure destination
    */
-  failureQueue?: sqs.IQueue;
-  /** Lambda's own retries of a failed asynchronous invocation (0-2). */
-  retryAttempts?: number;
-  /** Asynchronous events older than this are dropped to the failure queue instead of being run. */
-  maxEventAge?: Duration;
+  readonly failureQueue?: sqs.IQueue;
+  /**
+   * Lambda's own retries of a failed asynchronous invocation (0-2).
+   * @default 2 (Lambda's default)
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Asynchronous events older than this are dropped to the failure queue instead of being run.
+   * @default Duration.hours(6) (Lambda's default)
+   */
+  readonly maxEventAge?: Duration;
 }
 
 export class DrivetrainFunction extends Construct {
@@ -128,7 +142,7 @@ export class DrivetrainFunction extends Construct {
  * The validated config is written into the code rather than passed as an environment variable: it can
  * outgrow Lambda's 4 KB environment limit, and the code always carries the config it was validated with.
  * With the bundle's build id it is sealed, so the handler uses it without validating it again at every cold
- * start (functions/runtime/config-seal.ts). The handler is imported dynamically so that the config is on
+ * start (functions/config-seal.ts). The handler is imported dynamically so that the config is on
  * process.env before any of its modules initialise (static imports would run first), so the runtime reads it
  * exactly as the tests set it.
  */

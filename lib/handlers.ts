@@ -27,7 +27,7 @@ export const BUNDLE_FILE = 'handler.mjs';
 /**
  * Next to each bundle: the id of the sources and dependency versions it was built from, which is also compiled
  * into it (scripts/build-lambdas.ts). Not deployed; the construct seals a config with it
- * (functions/runtime/config-seal.ts).
+ * (functions/config-seal.ts).
  */
 export const BUILD_ID_FILE = 'build-id';
 

@@ -9,7 +9,7 @@
  * - Code splitting: an SDK client only some targets or configs need (Auto Scaling, Lambda, Route 53,
  *   CloudWatch) is a chunk loaded on its first use (functions/runtime/clients.ts), not at every cold start.
  * - The config is validated at synth and sealed for the bundles of this build, so a cold start neither builds
- *   the config schemas nor parses the config (functions/runtime/config-seal.ts).
+ *   the config schemas nor parses the config (functions/config-seal.ts).
  * - zod is imported as a namespace (`import * as z`), see `zodNamespaceImports`.
  * - The X-Ray SDK's patcher for the AWS SDK v2 (and `semver` with it) is left out, see `xraySdkV2PatcherStub`.
  * - The AWS SDK's default credential chain is replaced by the environment provider Lambda actually uses
@@ -89,7 +89,7 @@ export const LAMBDA_BUNDLE_BUDGET_BYTES = 620 * 1024;
 /**
  * The id of what the bundles are built from: every source under functions/ and the locked dependency
  * versions. Compiled into each bundle and written next to it (BUILD_ID_FILE), so the construct can seal a
- * config for the bundles of its own build (functions/runtime/config-seal.ts). Derived from content, not the
+ * config for the bundles of its own build (functions/config-seal.ts). Derived from content, not the
  * clock, so an unchanged tree builds byte-identical bundles (and CDK assets that need no redeploy).
  */
 export function sourceBuildId(root = PACKAGE_ROOT): string {

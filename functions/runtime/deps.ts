@@ -6,7 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDecisionStore } from '../adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../adapters/dynamodb/driver-store';
 import { createInvocationExecutors } from '../executors';
-import type { HandlerDeps } from '../handlers/common';
+import type { HandlerDeps } from '../app/deps';
 import { awsExecutorPorts, awsMetricHistory, createAwsClients, traceClient } from './clients';
 import { DEPLOYMENT_DIMENSION } from '../contracts';
 import { parseEnv, type DrivetrainEnv } from './env';

@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { ENV } from '../contracts';
 import { deepFreeze, parseConfig, type DrivetrainConfig } from '../domain/config';
-import { BUNDLE_BUILD_ID, configSeal } from './config-seal';
+import { BUNDLE_BUILD_ID, configSeal } from '../config-seal';
 
 export interface DrivetrainEnv {
   config: Readonly<DrivetrainConfig>;
@@ -75,7 +75,7 @@ export function decodeConfigVariable(raw: string): unknown {
 
 /**
  * The config from its variable: used as it is when sealed at synth for this build, refused when sealed for
- * another, validated in full when not sealed (functions/runtime/config-seal.ts says why that is safe).
+ * another, validated in full when not sealed (functions/config-seal.ts says why that is safe).
  */
 export function configFromVariable(
   raw: string,

@@ -1,5 +1,5 @@
 /**
- * The config sealed at synth (functions/runtime/config-seal.ts): used as it is by the bundle of the build it
+ * The config sealed at synth (functions/config-seal.ts): used as it is by the bundle of the build it
  * was sealed for, refused by any other, and exactly what validating it again would have produced.
  */
 import { readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ENV } from '../../../functions/contracts';
 import { parseConfig } from '../../../functions/domain/config';
-import { configSeal } from '../../../functions/runtime/config-seal';
+import { configSeal } from '../../../functions/config-seal';
 import { EnvironmentError, parseEnv } from '../../../functions/runtime/env';
 import { lambdaEntrySource } from '../../../lib/drivetrain-function';
 
