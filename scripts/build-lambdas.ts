@@ -23,7 +23,7 @@
  */
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { BUILD_ID_FILE, BUNDLE_FILE, BUNDLES_DIR, HANDLER_NAMES, HANDLER_SOURCES, PACKAGE_ROOT } from '../lib/handlers';
 
@@ -88,7 +88,7 @@ export const LAMBDA_BUNDLE_BUDGET_BYTES = 620 * 1024;
 
 /**
  * The id of what the bundles are built from: every source under functions/ and the locked dependency
- * versions. Compiled into each bundle and written next to it (BUILD_ID_FILE), so the construct can seal a
+ * versions (the lock file, when there is one). Compiled into each bundle and written next to it (BUILD_ID_FILE), so the construct can seal a
  * config for the bundles of its own build (functions/config-seal.ts). Derived from content, not the
  * clock, so an unchanged tree builds byte-identical bundles (and CDK assets that need no redeploy).
  */
@@ -98,7 +98,10 @@ export function sourceBuildId(root = PACKAGE_ROOT): string {
     .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
     .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
     .sort();
-  for (const file of [...files, 'package-lock.json'])
+  // The lock file pins what node_modules holds; a copy of the tree without one (the package test builds from
+  // the files npm packs) falls back to the declared ranges.
+  const manifests = ['package.json', 'package-lock.json'].filter((file) => existsSync(join(root, file)));
+  for (const file of [...files, ...manifests])
     hash
       .update(file)
       .update('\0')
