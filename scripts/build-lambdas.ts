@@ -79,7 +79,7 @@ export const xraySdkV2PatcherStub: Plugin = {
  * cold start: the entry module and the chunks it imports statically, not the chunks loaded on first use. Node
  * parses and compiles every byte of an ES module before the handler's first line runs, so bytes are
  * cold-start time. The goal is 600 KB: tick, shard and operator are within it (538-567 KB); ingest, which
- * alone carries Powertools idempotency, is 600.3 KB. What every handler needs (DynamoDB on @smithy/core,
+ * alone carries Powertools idempotency, is 600.7 KB. What every handler needs (DynamoDB on @smithy/core,
  * zod, Powertools with the X-Ray SDK) is most of it, and the README ("Lean Lambdas") says what is left. The
  * margin lets a handler grow by a feature, not by an accidentally bundled dependency (an SDK client is
  * 20-70 KB, zod's locales were 355 KB).
