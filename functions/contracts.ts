@@ -18,6 +18,8 @@ export const OPERATOR_SOURCE = 'drivetrain.operator';
 /** Environment of every Drivetrain Lambda (parsed once at cold start, see functions/runtime/env.ts). */
 export const ENV = {
   config: 'DRIVETRAIN_CONFIG',
+  /** Set with the config by the deployed entry module: the config is already validated (config-seal.ts). */
+  configSeal: 'DRIVETRAIN_CONFIG_SEAL',
   driversTable: 'DRIVERS_TABLE_NAME',
   decisionsTable: 'DECISIONS_TABLE_NAME',
   stateTable: 'STATE_TABLE_NAME',

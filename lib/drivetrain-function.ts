@@ -12,12 +12,22 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contracts';
 import type { DrivetrainConfig } from '../functions/domain/config';
-import { BUNDLE_FILE } from './handlers';
+import { configSeal } from '../functions/config-seal';
+import { BUNDLE_FILE, bundleBuildId, ownBuildId } from './handlers';
 
 /** The runtime the handlers are built and tested for; cdk-nag's "latest runtime" rule is acknowledged below. */
 export const DRIVETRAIN_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -131,22 +141,36 @@ export class DrivetrainFunction extends Construct {
  *
  * The validated config is written into the code rather than passed as an environment variable: it can
  * outgrow Lambda's 4 KB environment limit, and the code always carries the config it was validated with.
- * The handler is imported dynamically so that the config is on process.env before any of its modules
- * initialise (static imports would run first), so the runtime reads it exactly as the tests set it.
+ * With the bundle's build id it is sealed, so the handler uses it without validating it again at every cold
+ * start (functions/config-seal.ts). The handler is imported dynamically so that the config is on
+ * process.env before any of its modules initialise (static imports would run first), so the runtime reads it
+ * exactly as the tests set it.
  */
-export function lambdaEntrySource(config: Readonly<DrivetrainConfig>): string {
+export function lambdaEntrySource(config: Readonly<DrivetrainConfig>, buildId?: string): string {
+  const json = JSON.stringify(config);
   return [
     '// Written by the Drivetrain construct at synth time.',
-    `process.env.${ENV.config} = ${JSON.stringify(JSON.stringify(config))};`,
+    `process.env.${ENV.config} = ${JSON.stringify(json)};`,
+    ...(buildId === undefined ? [] : [`process.env.${ENV.configSeal} = ${JSON.stringify(configSeal(buildId, json))};`]),
     `export const { handler } = await import('./${BUNDLE_FILE}');`,
     '',
   ].join('\n');
 }
 
 /**
- * The asset directory of one function: the bundle and its entry module, in a directory named by their
- * content hash. Named by content, it is written once and reused by every synth (and by parallel ones: each
- * writes a private copy and renames it into place, and a losing rename leaves the winner's identical copy).
+ * The build id to seal a config for the bundle in `bundleDir` with: only a bundle of this package's own build
+ * (same sources as the validator the construct ran). Any other bundle validates its config at cold start.
+ */
+export function sealingBuildId(bundleDir: string): string | undefined {
+  const id = bundleBuildId(bundleDir);
+  return id !== undefined && id === ownBuildId() ? id : undefined;
+}
+
+/**
+ * The asset directory of one function: the bundle's modules (the handler and the chunks it loads on demand,
+ * not their source maps) and the entry module, in a directory named by their content hash. Named by content,
+ * it is written once and reused by every synth (and by parallel ones: each writes a private copy and renames
+ * it into place, and a losing rename leaves the winner's identical copy).
  */
 export function stageLambdaCode(bundleDir: string, config: Readonly<DrivetrainConfig>): string {
   const bundle = join(bundleDir, BUNDLE_FILE);
@@ -155,13 +179,22 @@ export function stageLambdaCode(bundleDir: string, config: Readonly<DrivetrainCo
       `${bundle} is missing: the Lambda bundles are built by \`npm run build\` (in a checkout of Drivetrain; an installed package ships them)`,
     );
   }
-  const entry = lambdaEntrySource(config);
-  const hash = createHash('sha256').update(readFileSync(bundle)).update('\0').update(entry).digest('hex').slice(0, 32);
-  const staged = join(tmpdir(), 'drivetrain-lambda-code', hash);
+  const modules = readdirSync(bundleDir)
+    .filter((name) => name.endsWith('.mjs') && name !== 'index.mjs')
+    .sort();
+  const entry = lambdaEntrySource(config, sealingBuildId(bundleDir));
+  const hash = createHash('sha256');
+  for (const name of modules)
+    hash
+      .update(name)
+      .update('\0')
+      .update(readFileSync(join(bundleDir, name)))
+      .update('\0');
+  const staged = join(tmpdir(), 'drivetrain-lambda-code', hash.update(entry).digest('hex').slice(0, 32));
   if (existsSync(join(staged, 'index.mjs'))) return staged;
   const scratch = `${staged}.${process.pid}.${randomBytes(4).toString('hex')}`;
   mkdirSync(scratch, { recursive: true });
-  copyFileSync(bundle, join(scratch, BUNDLE_FILE));
+  for (const name of modules) copyFileSync(join(bundleDir, name), join(scratch, name));
   writeFileSync(join(scratch, 'index.mjs'), entry);
   try {
     renameSync(scratch, staged);

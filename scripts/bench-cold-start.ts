@@ -33,7 +33,10 @@ const BASELINE = 'baseline';
 interface Subject {
   name: string;
   entry: string;
+  /** The modules Node loads at cold start: the entry module and the chunks it imports statically. */
   bytes: number;
+  /** The chunks loaded on first use (an SDK client only some targets need), not at cold start. */
+  onDemandBytes: number;
 }
 
 /** What the stack puts in a function's environment, plus what Lambda itself sets; no NODE_OPTIONS (the stack sets none). */
@@ -88,11 +91,12 @@ async function subjects(scratch: string): Promise<Subject[]> {
   // Staged exactly as the construct deploys them: the bundle plus the entry module that sets the config.
   const staged = (dir: string) => join(stageLambdaCode(dir, loaded.config), 'index.mjs');
   return [
-    { name: BASELINE, entry: staged(baselineDir), bytes: baseline.bytes },
+    { name: BASELINE, entry: staged(baselineDir), bytes: baseline.bytes, onDemandBytes: 0 },
     ...HANDLER_NAMES.map((name) => ({
       name,
       entry: staged(join(bundles[name]!.file, '..')),
       bytes: bundles[name]!.bytes,
+      onDemandBytes: bundles[name]!.totalBytes - bundles[name]!.bytes,
     })),
   ];
 }
@@ -122,7 +126,9 @@ async function main(): Promise<number> {
       const sorted = [...samples.get(subject.name)!].sort((a, b) => a - b);
       return {
         name: subject.name,
+        bytes: subject.bytes,
         kilobytes: Math.round(subject.bytes / 1024),
+        onDemandKilobytes: Math.round(subject.onDemandBytes / 1024),
         medianMs: quantile(sorted, 0.5),
         p25Ms: quantile(sorted, 0.25),
         p75Ms: quantile(sorted, 0.75),
@@ -131,7 +137,7 @@ async function main(): Promise<number> {
     const baselineMedian = stats[0]!.medianMs;
     const rows = stats.map((s) => ({ ...s, ratio: s.medianMs / baselineMedian }));
     const over = rows.filter(
-      (r) => r.name !== BASELINE && (r.ratio > MAX_COLD_IMPORT_RATIO || r.kilobytes * 1024 > LAMBDA_BUNDLE_GOAL_BYTES),
+      (r) => r.name !== BASELINE && (r.ratio > MAX_COLD_IMPORT_RATIO || r.bytes > LAMBDA_BUNDLE_GOAL_BYTES),
     );
     if (values.json) {
       process.stdout.write(
@@ -142,11 +148,23 @@ async function main(): Promise<number> {
         `cold import, ${runs} fresh processes per bundle, node ${process.version}, NODE_OPTIONS as the stack sets them (none)\n\n`,
       );
       process.stdout.write(
-        `${'bundle'.padEnd(10)}${'size'.padStart(9)}${'median'.padStart(10)}${'p25–p75'.padStart(16)}${'× baseline'.padStart(12)}\n`,
+        'size: the modules loaded at cold start (the entry and the chunks it imports); ' +
+          'on demand: the chunks loaded on first use\n\n',
       );
+      const line = (cells: readonly string[]) =>
+        `${cells[0]!.padEnd(10)}${cells[1]!.padStart(9)}${cells[2]!.padStart(11)}` +
+        `${cells[3]!.padStart(10)}${cells[4]!.padStart(16)}${cells[5]!.padStart(12)}\n`;
+      process.stdout.write(line(['bundle', 'size', 'on demand', 'median', 'p25–p75', '× baseline']));
       for (const r of rows) {
         process.stdout.write(
-          `${r.name.padEnd(10)}${`${r.kilobytes} KB`.padStart(9)}${`${r.medianMs.toFixed(1)} ms`.padStart(10)}${`${r.p25Ms.toFixed(0)}–${r.p75Ms.toFixed(0)} ms`.padStart(16)}${r.ratio.toFixed(2).padStart(12)}\n`,
+          line([
+            r.name,
+            `${r.kilobytes} KB`,
+            `${r.onDemandKilobytes} KB`,
+            `${r.medianMs.toFixed(1)} ms`,
+            `${r.p25Ms.toFixed(0)}–${r.p75Ms.toFixed(0)} ms`,
+            r.ratio.toFixed(2),
+          ]),
         );
       }
       const goal = `goal: ≤ ${LAMBDA_BUNDLE_GOAL_BYTES / 1024} KB and ≤ ${MAX_COLD_IMPORT_RATIO}× the baseline's median`;

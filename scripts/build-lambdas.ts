@@ -6,7 +6,12 @@
  *   tsx scripts/build-lambdas.ts [--quiet]   (cdk.json's app runs it before every synth)
  *
  * What keeps the bundles lean (numbers from `npm run bench:cold-start`, see the README):
+ * - Code splitting: an SDK client only some targets or configs need (Auto Scaling, Lambda, Route 53,
+ *   CloudWatch) is a chunk loaded on its first use (functions/runtime/clients.ts), not at every cold start.
+ * - The config is validated at synth and sealed for the bundles of this build, so a cold start neither builds
+ *   the config schemas nor parses the config (functions/config-seal.ts).
  * - zod is imported as a namespace (`import * as z`), see `zodNamespaceImports`.
+ * - The X-Ray SDK's patcher for the AWS SDK v2 (and `semver` with it) is left out, see `xraySdkV2PatcherStub`.
  * - The AWS SDK's default credential chain is replaced by the environment provider Lambda actually uses
  *   (functions/runtime/lambda-credentials.ts says why that is exact, not a shortcut).
  * - No source map on the runtime path: `--enable-source-maps` made Node parse a multi-megabyte map at every
@@ -16,10 +21,11 @@
  *   would make the bundle smaller but its cold import slower (the runtime's SDK is whole CommonJS packages),
  *   and the deployed code would run an SDK version nobody tested.
  */
-import { build, type Plugin } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { BUNDLE_FILE, BUNDLES_DIR, HANDLER_NAMES, HANDLER_SOURCES, PACKAGE_ROOT } from '../lib/handlers';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { BUILD_ID_FILE, BUNDLE_FILE, BUNDLES_DIR, HANDLER_NAMES, HANDLER_SOURCES, PACKAGE_ROOT } from '../lib/handlers';
 
 /**
  * Runs before the bundled code. ESM output lets handlers use top-level await, but CommonJS dependencies
@@ -54,29 +60,86 @@ export const zodNamespaceImports: Plugin = {
 };
 
 /**
- * Per bundle, as a regression guard (bundle.test.ts holds every handler to it). Node parses and compiles
- * every byte of an ES module before the handler's first line runs, so bytes are cold-start time. The goal is
- * 600 KB; what every handler needs (six SDK clients on @smithy/core — the three executors', DynamoDB,
- * CloudWatch for metric history, SQS for shard dispatch — zod, Powertools with the X-Ray SDK) bundles to
- * 815-850 KB today, and the README ("Lean Lambdas") says what the rest would cost. The
- * margin lets a handler grow by a feature, not by an accidentally bundled dependency (zod's locales alone
- * were 355 KB).
+ * Resolves the X-Ray SDK's patcher for the AWS SDK v2 to functions/runtime/xray-sdk-v2-patcher.ts (that
+ * module says why nothing can reach it). The SDK's entry module requires every patcher eagerly.
  */
-export const LAMBDA_BUNDLE_BUDGET_BYTES = 880 * 1024;
+export const xraySdkV2PatcherStub: Plugin = {
+  name: 'xray-sdk-v2-patcher-stub',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\.\/patchers\/aws_p$/ }, (args) =>
+      args.importer.split(sep).includes('aws-xray-sdk-core')
+        ? { path: join(PACKAGE_ROOT, 'functions/runtime/xray-sdk-v2-patcher.ts') }
+        : undefined,
+    );
+  },
+};
 
-export interface BundleResult {
-  file: string;
-  bytes: number;
+/**
+ * Per bundle, as a regression guard (bundle.test.ts holds every handler to it), counting what Node loads at
+ * cold start: the entry module and the chunks it imports statically, not the chunks loaded on first use. Node
+ * parses and compiles every byte of an ES module before the handler's first line runs, so bytes are
+ * cold-start time. The goal is 600 KB: tick, shard and operator are within it (538-567 KB); ingest, which
+ * alone carries Powertools idempotency, is 600.7 KB. What every handler needs (DynamoDB on @smithy/core,
+ * zod, Powertools with the X-Ray SDK) is most of it, and the README ("Lean Lambdas") says what is left. The
+ * margin lets a handler grow by a feature, not by an accidentally bundled dependency (an SDK client is
+ * 20-70 KB, zod's locales were 355 KB).
+ */
+export const LAMBDA_BUNDLE_BUDGET_BYTES = 620 * 1024;
+
+/**
+ * The id of what the bundles are built from: every source under functions/ and the locked dependency
+ * versions (the lock file, when there is one). Compiled into each bundle and written next to it (BUILD_ID_FILE), so the construct can seal a
+ * config for the bundles of its own build (functions/config-seal.ts). Derived from content, not the
+ * clock, so an unchanged tree builds byte-identical bundles (and CDK assets that need no redeploy).
+ */
+export function sourceBuildId(root = PACKAGE_ROOT): string {
+  const hash = createHash('sha256');
+  const files = readdirSync(join(root, 'functions'), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .sort();
+  // The lock file pins what node_modules holds; a copy of the tree without one (the package test builds from
+  // the files npm packs) falls back to the declared ranges.
+  const manifests = ['package.json', 'package-lock.json'].filter((file) => existsSync(join(root, file)));
+  for (const file of [...files, ...manifests])
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(root, file)))
+      .update('\0');
+  return hash.digest('hex').slice(0, 32);
 }
 
-/** Bundles one handler entry into `outdir/handler.mjs` (and its source map, `handler.mjs.map`). */
-export async function buildHandlerBundle(entry: string, outdir: string): Promise<BundleResult> {
+export interface BundleResult {
+  /** The entry module, `outdir/handler.mjs`. */
+  file: string;
+  /** What Node loads at cold start: the entry module and every chunk it imports statically, transitively. */
+  bytes: number;
+  /** Every module of the bundle, the chunks loaded on first use included. */
+  totalBytes: number;
+}
+
+/**
+ * Bundles one handler entry into `outdir/handler.mjs`, plus the chunks it imports on demand (`import()`,
+ * e.g. an SDK client only some targets need: functions/runtime/clients.ts) and a source map per module.
+ */
+export async function buildHandlerBundle(
+  entry: string,
+  outdir: string,
+  buildId = sourceBuildId(),
+): Promise<BundleResult> {
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
-  const file = join(outdir, BUNDLE_FILE);
-  await build({
-    entryPoints: [entry],
-    outfile: file,
+  const result = await build({
+    define: { __DRIVETRAIN_BUILD_ID__: JSON.stringify(buildId) },
+    entryPoints: { [BUNDLE_FILE.replace(/\.mjs$/, '')]: entry },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]',
+    // A dynamic import() becomes a chunk of its own, loaded when it first runs; what the entry and a chunk
+    // share goes to a chunk both import statically.
+    splitting: true,
+    metafile: true,
     absWorkingDir: PACKAGE_ROOT,
     bundle: true,
     platform: 'node',
@@ -88,18 +151,40 @@ export async function buildHandlerBundle(entry: string, outdir: string): Promise
     sourcesContent: false,
     mainFields: ['module', 'main'],
     banner: { js: BUNDLE_BANNER },
-    plugins: [zodNamespaceImports],
+    plugins: [zodNamespaceImports, xraySdkV2PatcherStub],
     alias: { '@aws-sdk/credential-provider-node': join(PACKAGE_ROOT, 'functions/runtime/lambda-credentials.ts') },
     logLevel: 'warning',
   });
-  return { file, bytes: statSync(file).size };
+  writeFileSync(join(outdir, BUILD_ID_FILE), `${buildId}\n`);
+  const file = join(outdir, BUNDLE_FILE);
+  return { file, ...moduleBytes(result.metafile, relative(PACKAGE_ROOT, file)) };
+}
+
+/** The bytes of the modules loaded at cold start (the entry's static imports, transitively) and of all. */
+export function moduleBytes(metafile: Metafile, entryOutput: string): { bytes: number; totalBytes: number } {
+  const outputs = metafile.outputs;
+  const atColdStart = new Set<string>();
+  const visit = (path: string) => {
+    if (atColdStart.has(path) || !outputs[path]) return;
+    atColdStart.add(path);
+    for (const imported of outputs[path].imports) if (imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit(entryOutput.split(sep).join('/'));
+  if (atColdStart.size === 0) throw new Error(`${entryOutput} is not an output of the build`);
+  const code = Object.entries(outputs).filter(([path]) => !path.endsWith('.map'));
+  const sum = (entries: typeof code) => entries.reduce((total, [, output]) => total + output.bytes, 0);
+  return { bytes: sum(code.filter(([path]) => atColdStart.has(path))), totalBytes: sum(code) };
 }
 
 export async function buildLambdaBundles(outRoot = BUNDLES_DIR): Promise<Record<string, BundleResult>> {
+  const buildId = sourceBuildId();
   const results = await Promise.all(
     HANDLER_NAMES.map(
       async (name) =>
-        [name, await buildHandlerBundle(join(PACKAGE_ROOT, HANDLER_SOURCES[name]), join(outRoot, name))] as const,
+        [
+          name,
+          await buildHandlerBundle(join(PACKAGE_ROOT, HANDLER_SOURCES[name]), join(outRoot, name), buildId),
+        ] as const,
     ),
   );
   return Object.fromEntries(results);

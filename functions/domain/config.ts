@@ -22,72 +22,78 @@ const DEFAULT_TTL_SECONDS: Record<(typeof DRIVER_KINDS)[number], number> = {
  * (GetMetricData, cached, read at most every few minutes). Optional: without it the driver has no history
  * and its rules decide from snapshots alone.
  */
-export const cloudWatchMetricSchema = z
-  .object({
-    namespace: z.string().min(1).max(255),
-    metricName: z.string().min(1).max(255),
-    dimensions: z
-      .array(z.object({ name: z.string().min(1).max(255), value: z.string().min(1).max(1024) }).strict())
-      .max(30)
-      .default([]),
-    statistic: z.enum(['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount']).default('Average'),
-    /** Sum of counts per period (e.g. ALB RequestCount) → a rate per second, the unit snapshots carry. */
-    perSecond: z.boolean().default(false),
-  })
-  .strict();
+export const cloudWatchMetricSchema = z.lazy(() =>
+  z
+    .object({
+      namespace: z.string().min(1).max(255),
+      metricName: z.string().min(1).max(255),
+      dimensions: z
+        .array(z.object({ name: z.string().min(1).max(255), value: z.string().min(1).max(1024) }).strict())
+        .max(30)
+        .default([]),
+      statistic: z.enum(['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount']).default('Average'),
+      /** Sum of counts per period (e.g. ALB RequestCount) → a rate per second, the unit snapshots carry. */
+      perSecond: z.boolean().default(false),
+    })
+    .strict(),
+);
 export type CloudWatchMetric = z.infer<typeof cloudWatchMetricSchema>;
 
-export const driverDeclarationSchema = z
-  .object({
-    name: identifier,
-    kind: z.enum(DRIVER_KINDS),
-    targets: z.array(identifier).min(1),
-    /** For alarm drivers: the CloudWatch alarm names whose state changes feed this driver. */
-    alarmNames: z.array(z.string().min(1).max(255)).optional(),
-    /** For metric drivers: unit expected on snapshots (informational, checked on ingest when set). */
-    unit: z.string().max(64).optional(),
-    /** For metric drivers: the CloudWatch metric whose history stabilization and forecasts may read. */
-    cloudwatch: cloudWatchMetricSchema.optional(),
-    /** Record lifetime; also the DynamoDB TTL. */
-    ttlSeconds: z
-      .number()
-      .int()
-      .positive()
-      .max(365 * 24 * 3600)
-      .optional(),
-    description: z.string().max(512).optional(),
-  })
-  .strict();
+export const driverDeclarationSchema = z.lazy(() =>
+  z
+    .object({
+      name: identifier,
+      kind: z.enum(DRIVER_KINDS),
+      targets: z.array(identifier).min(1),
+      /** For alarm drivers: the CloudWatch alarm names whose state changes feed this driver. */
+      alarmNames: z.array(z.string().min(1).max(255)).optional(),
+      /** For metric drivers: unit expected on snapshots (informational, checked on ingest when set). */
+      unit: z.string().max(64).optional(),
+      /** For metric drivers: the CloudWatch metric whose history stabilization and forecasts may read. */
+      cloudwatch: cloudWatchMetricSchema.optional(),
+      /** Record lifetime; also the DynamoDB TTL. */
+      ttlSeconds: z
+        .number()
+        .int()
+        .positive()
+        .max(365 * 24 * 3600)
+        .optional(),
+      description: z.string().max(512).optional(),
+    })
+    .strict(),
+);
 export type DriverDeclaration = z.infer<typeof driverDeclarationSchema>;
 
-export const configSchema = z
-  .object({
-    version: z.literal(1),
-    /**
-     * Deployment name; prefixes resource names so several deployments can share an account, and is the
-     * `deployment` dimension of every metric. Checked against every service it ends up in (naming.ts).
-     */
-    name: identifier
-      .superRefine((name, ctx) => {
-        for (const message of deploymentNameProblems(name)) ctx.addIssue({ code: 'custom', message });
-      })
-      .default('drivetrain'),
-    drivers: z.array(driverDeclarationSchema).default([]),
-    targets: z.array(targetSchema).min(1),
-    /** AWS account ids allowed to put business drivers on the custom bus (besides this account). */
-    businessBusAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')).default([]),
-    /**
-     * Who may send each business `source` (business drivers and metric snapshots): IAM role/user ARNs, or
-     * patterns ending in `*`. The bus policy lets only these principals put events with that source, and the
-     * operator endpoint checks its AWS-verified caller against the same list. `aws.*` sources are AWS's own.
-     */
-    sourcePrincipals: z
-      .record(z.string().min(1).max(256), z.array(z.string().min(1).max(2048)).min(1).max(50))
-      .default({}),
-    /** Retention of decision records (DynamoDB TTL). */
-    decisionRetentionDays: z.number().int().positive().max(3650).default(90),
-  })
-  .strict();
+export const configSchema = z.lazy(() =>
+  z
+    .object({
+      version: z.literal(1),
+      /**
+       * Deployment name; prefixes resource names so several deployments can share an account, and is the
+       * `deployment` dimension of every metric. Checked against every service it ends up in (naming.ts).
+       */
+      name: identifier
+        .superRefine((name, ctx) => {
+          for (const message of deploymentNameProblems(name)) ctx.addIssue({ code: 'custom', message });
+        })
+        .default('drivetrain'),
+      drivers: z.array(driverDeclarationSchema).default([]),
+      targets: z.array(targetSchema).min(1),
+      /** AWS account ids allowed to put business drivers on the custom bus (besides this account). */
+      businessBusAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id')).default([]),
+      /**
+       * Who may send each business `source` (business drivers and metric snapshots): IAM role/user ARNs, or
+       * patterns ending in `*`. The bus policy lets only these principals put events with that source, and the
+       * operator endpoint checks its AWS-verified caller against the same list. `aws.*` sources are AWS's own.
+       */
+      sourcePrincipals: z
+        .record(z.string().min(1).max(256), z.array(z.string().min(1).max(2048)).min(1).max(50))
+        .default({}),
+      /** Retention of decision records (DynamoDB TTL). */
+      decisionRetentionDays: z.number().int().positive().max(3650).default(90),
+    })
+    .strict(),
+);
 export type DrivetrainConfig = z.infer<typeof configSchema>;
 export type DrivetrainConfigInput = z.input<typeof configSchema>;
 

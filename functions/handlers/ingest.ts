@@ -16,7 +16,7 @@ import { METRIC } from '../contracts';
 import type { Driver } from '../domain/model';
 import type { ReconcileResult } from '../app/reconcile';
 import { normalize, type IngestChannel, type Rejection, type RejectionReason } from '../ingest/normalize';
-import { buildLambdaDeps } from '../runtime/deps';
+import { buildIngestDeps } from '../runtime/ingest-deps';
 import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, targetsById, withPowertools } from './common';
 import type { HandlerDeps } from '../app/deps';
 import { countRejections, storeDriversAndReconcile, type Stored } from './store-drivers';
@@ -121,4 +121,4 @@ export function createIngestHandler(deps: IngestDeps) {
   return withPowertools(deps, ingest);
 }
 
-export const handler = lambdaEntry(() => createIngestHandler(buildLambdaDeps()));
+export const handler = lambdaEntry(() => createIngestHandler(buildIngestDeps()));

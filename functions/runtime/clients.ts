@@ -1,61 +1,62 @@
 /**
- * AWS SDK clients of the deployed Lambdas, built once per execution environment (module scope) and
- * injected into the adapters, so connections and credentials are reused across warm invocations.
+ * AWS SDK clients of the deployed Lambdas, built once per execution environment and injected into the
+ * adapters, so connections and credentials are reused across warm invocations.
+ *
+ * DynamoDB is on every path and built at module scope. The executors' clients (Auto Scaling, Lambda,
+ * Route 53) and CloudWatch for metric history are each needed only by some targets and some configs, so
+ * each is a chunk of its own, imported on its port's first call (lazy-port.ts): a cold start pays for the
+ * code of one SDK client instead of five, and a config without a target kind never loads its client.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import {
-  AWS_EXECUTOR_CLIENT_CONFIG,
-  AwsAutoScalingAdapter,
-  AwsProvisionedConcurrencyAdapter,
-  AwsWeightedRoutingAdapter,
-} from '../adapters/aws';
+import type { DrivetrainConfig } from '../domain/config';
 import type { ExecutorPorts } from '../executors';
+import type { MetricHistoryPort } from '../ports';
+import { loadedOnFirstUse } from './lazy-port';
+import type { TraceClient } from './on-demand/client-config';
 
 export interface AwsClients {
   dynamodb: DynamoDBClient;
   doc: DynamoDBDocumentClient;
-  autoScaling: AutoScalingClient;
-  lambda: LambdaClient;
-  route53: Route53Client;
-  /** Metric history reads (GetMetricData): the SDK's own retries, a short timeout (a decision waits on it). */
-  cloudWatch: CloudWatchClient;
 }
 
 /** `tracer` (when given) records every SDK call as an X-Ray subsegment. */
-export function createAwsClients(tracer?: Tracer): AwsClients {
-  // The executors retry on their own (see AWS_EXECUTOR_CLIENT_CONFIG); each client gets its own copy of the
-  // request-handler options because the SDK keeps a reference to them.
-  const executorConfig = () => ({
-    ...AWS_EXECUTOR_CLIENT_CONFIG,
-    requestHandler: { ...AWS_EXECUTOR_CLIENT_CONFIG.requestHandler },
-  });
-  const trace = <C>(client: C): C => (tracer ? tracer.captureAWSv3Client(client) : client);
+export function traceClient(tracer?: Tracer): TraceClient {
+  return <C>(client: C): C => (tracer ? tracer.captureAWSv3Client(client) : client);
+}
+
+export function createAwsClients(trace: TraceClient): AwsClients {
   const dynamodb = trace(new DynamoDBClient({}));
   return {
     dynamodb,
     // removeUndefinedValues: optional fields of the domain model are absent, never stored as NULL.
     doc: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-    autoScaling: trace(new AutoScalingClient(executorConfig())),
-    lambda: trace(new LambdaClient(executorConfig())),
-    route53: trace(new Route53Client(executorConfig())),
-    cloudWatch: trace(
-      new CloudWatchClient({
-        requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
-      }),
+  };
+}
+
+export function awsExecutorPorts(trace: TraceClient): ExecutorPorts {
+  return {
+    autoScaling: loadedOnFirstUse(async () => (await import('./on-demand/auto-scaling')).createAutoScalingPort(trace), {
+      describe: true,
+      setCapacity: true,
+      failedActivities: true,
+    }),
+    provisionedConcurrency: loadedOnFirstUse(
+      async () => (await import('./on-demand/provisioned-concurrency')).createProvisionedConcurrencyPort(trace),
+      { get: true, put: true, remove: true },
+    ),
+    weightedRouting: loadedOnFirstUse(
+      async () => (await import('./on-demand/weighted-routing')).createWeightedRoutingPort(trace),
+      { getWeights: true, setWeights: true },
     ),
   };
 }
 
-export function awsExecutorPorts(clients: AwsClients): ExecutorPorts {
-  return {
-    autoScaling: new AwsAutoScalingAdapter(clients.autoScaling),
-    provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(clients.lambda),
-    weightedRouting: new AwsWeightedRoutingAdapter(clients.route53),
-  };
+/** Metric history (CloudWatch GetMetricData); one instance per execution environment, so its cache lives as long. */
+export function awsMetricHistory(trace: TraceClient, config: Readonly<DrivetrainConfig>): MetricHistoryPort {
+  return loadedOnFirstUse(
+    async () => (await import('./on-demand/metric-history')).createMetricHistoryPort(trace, config),
+    { forTarget: true },
+  );
 }

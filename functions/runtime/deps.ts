@@ -2,28 +2,29 @@
  * Dependencies of the deployed Lambdas, built from the environment and real clients. Called once per
  * execution environment (module scope of each handler).
  */
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDecisionStore } from '../adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../adapters/dynamodb/driver-store';
-import { CloudWatchMetricHistory } from '../adapters/aws/metric-history';
 import { createInvocationExecutors } from '../executors';
 import type { HandlerDeps } from '../app/deps';
-import { awsExecutorPorts, createAwsClients } from './clients';
+import { awsExecutorPorts, awsMetricHistory, createAwsClients, traceClient } from './clients';
 import { DEPLOYMENT_DIMENSION } from '../contracts';
-import { parseEnv } from './env';
+import { parseEnv, type DrivetrainEnv } from './env';
 import { logger, metrics, tracer } from './powertools';
 
 export interface LambdaDeps extends HandlerDeps {
-  idempotencyStore: BasePersistenceLayer;
   home: { account: string; region: string };
+  /** The environment the dependencies were built from, and its DynamoDB client (ingest's idempotency store). */
+  env: Readonly<DrivetrainEnv>;
+  dynamodb: DynamoDBClient;
 }
 
 export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
   // Every metric of this deployment carries its name, so deployments sharing an account stay apart.
   metrics.setDefaultDimensions({ [DEPLOYMENT_DIMENSION]: env.config.name });
-  const clients = createAwsClients(tracer);
-  const ports = awsExecutorPorts(clients);
+  const trace = traceClient(tracer);
+  const clients = createAwsClients(trace);
+  const ports = awsExecutorPorts(trace);
   const storeLogger = {
     warn: (message: string, attributes: Record<string, unknown>) => logger.warn(message, attributes),
   };
@@ -47,13 +48,11 @@ export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
     metrics,
     tracer,
     pendingGraceSeconds: env.pendingGraceSeconds,
-    idempotencyStore: new DynamoDBPersistenceLayer({
-      tableName: env.tables.idempotency,
-      awsSdkV3Client: clients.dynamodb,
-    }),
+    env,
+    dynamodb: clients.dynamodb,
     // Module scope, like the clients: the history cache lives as long as the execution environment.
     ...(env.config.drivers.some((d) => d.kind === 'metric' && d.cloudwatch)
-      ? { metricHistory: new CloudWatchMetricHistory(clients.cloudWatch, env.config) }
+      ? { metricHistory: awsMetricHistory(trace, env.config) }
       : {}),
   };
 }

@@ -5,7 +5,8 @@
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { ENV } from '../contracts';
-import { parseConfig, type DrivetrainConfig } from '../domain/config';
+import { deepFreeze, parseConfig, type DrivetrainConfig } from '../domain/config';
+import { BUNDLE_BUILD_ID, configSeal } from '../config-seal';
 
 export interface DrivetrainEnv {
   config: Readonly<DrivetrainConfig>;
@@ -72,8 +73,43 @@ export function decodeConfigVariable(raw: string): unknown {
   }
 }
 
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): Readonly<DrivetrainEnv> {
-  const parsed = envSchema.safeParse(source);
+/**
+ * The config from its variable: used as it is when sealed at synth for this build, refused when sealed for
+ * another, validated in full when not sealed (functions/config-seal.ts says why that is safe).
+ */
+export function configFromVariable(
+  raw: string,
+  seal: string | undefined,
+  buildId: string | undefined,
+): Readonly<DrivetrainConfig> {
+  if (seal !== undefined) {
+    if (buildId === undefined || seal !== configSeal(buildId, raw)) {
+      throw new EnvironmentError(
+        `${ENV.configSeal} does not match ${ENV.config}: ` +
+          'the config was sealed for another build of the functions or changed after synth',
+      );
+    }
+    return deepFreeze(decodeConfigVariable(raw) as DrivetrainConfig);
+  }
+  try {
+    return parseConfig(decodeConfigVariable(raw), `$${ENV.config}`);
+  } catch (error) {
+    if (error instanceof EnvironmentError) throw error;
+    throw new EnvironmentError(`${ENV.config} does not hold a valid Drivetrain config: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** `buildId`: the bundle's own (BUNDLE_BUILD_ID); a parameter so the sealed path can be tested unbundled. */
+export function parseEnv(
+  source: NodeJS.ProcessEnv = process.env,
+  buildId: string | undefined = BUNDLE_BUILD_ID,
+): Readonly<DrivetrainEnv> {
+  // Without zod's JIT, as for the config: the environment is parsed once per process, and compiling a fast
+  // path for its object schema cost more than the parse itself (most of zod's share of a cold start in a
+  // CPU profile of the ingest bundle).
+  const parsed = envSchema.safeParse(source, { jitless: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
@@ -82,15 +118,7 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Readonly<Driv
     throw new EnvironmentError(`invalid Lambda environment: ${problems.join('; ')}`);
   }
   const vars = parsed.data;
-  let config: Readonly<DrivetrainConfig>;
-  try {
-    config = parseConfig(decodeConfigVariable(vars[ENV.config]), `$${ENV.config}`);
-  } catch (error) {
-    if (error instanceof EnvironmentError) throw error;
-    throw new EnvironmentError(`${ENV.config} does not hold a valid Drivetrain config: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  const config = configFromVariable(vars[ENV.config], source[ENV.configSeal], buildId);
   return Object.freeze({
     config,
     home: Object.freeze({ account: vars[ENV.homeAccount], region: vars.AWS_REGION }),

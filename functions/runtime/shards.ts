@@ -21,7 +21,8 @@ const shardEnvSchema = z.object({
 });
 
 export function buildShardDispatch(source: NodeJS.ProcessEnv = process.env): ShardDispatch {
-  const parsed = shardEnvSchema.safeParse(source);
+  // Parsed once per process: without zod's JIT (see parseEnv).
+  const parsed = shardEnvSchema.safeParse(source, { jitless: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) =>

@@ -4,7 +4,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV } from '../../functions/contracts';
@@ -92,19 +92,63 @@ describe('the config travels inside the deployed code', () => {
     },
   );
 
-  test('deployed: the entry module and the minified bundle, without its source map', () => {
+  test('deployed: the entry module and the minified bundle with its chunks, without source maps', () => {
+    const real = bundle().ingest;
+    const files = readdirSync(real).sort();
+    expect(files).toEqual(expect.arrayContaining([BUNDLE_FILE, 'index.mjs']));
+    expect(files.filter((name) => name !== BUNDLE_FILE && name !== 'index.mjs')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^chunk-\w+\.mjs$/)]),
+    );
+    expect(files.every((name) => name.endsWith('.mjs'))).toBe(true);
+    for (const name of files.filter((f) => f !== 'index.mjs')) {
+      const code = readFileSync(join(real, name), 'utf8');
+      expect(code.startsWith("import { createRequire as __drivetrainCreateRequire } from 'node:module';")).toBe(true);
+      expect(code).not.toContain('sourceMappingURL');
+    }
     expect(readdirSync(dirs.ingest).sort()).toEqual([BUNDLE_FILE, 'index.mjs']);
-    const code = readFileSync(join(dirs.ingest, BUNDLE_FILE), 'utf8');
-    expect(code.startsWith("import { createRequire as __drivetrainCreateRequire } from 'node:module';")).toBe(true);
-    expect(code).not.toContain('sourceMappingURL');
-    expect(code.split('\n').length).toBeLessThan(10);
+    expect(readFileSync(join(dirs.ingest, BUNDLE_FILE), 'utf8').split('\n').length).toBeLessThan(10);
     expect(existsSync(join(fixtureBundle, `${BUNDLE_FILE}.map`))).toBe(true);
   });
 });
 
+/**
+ * The modules Node loads before the handler runs: the entry and, transitively, every module it imports
+ * statically (esbuild writes `import{…}from"./chunk-….mjs"`); a chunk reached only by `import("./chunk-….mjs")`
+ * loads when that code first runs. Read from the files, independently of the build's own count.
+ */
+function coldStartModules(dir: string, name = BUNDLE_FILE, seen = new Set<string>()): Set<string> {
+  if (seen.has(name)) return seen;
+  seen.add(name);
+  const code = readFileSync(join(dir, name), 'utf8');
+  for (const [, imported] of code.matchAll(/(?:^|[;}\n])import\s*(?:[^"'();]*?from\s*)?["']\.\/([\w-]+\.mjs)["']/g))
+    coldStartModules(dir, imported!, seen);
+  return seen;
+}
+
 describe('bundle size', () => {
-  test.each(HANDLER_NAMES)('%s: within LAMBDA_BUNDLE_BUDGET_BYTES', (name) => {
-    expect(statSync(join(handlerBundleDir(name), BUNDLE_FILE)).size).toBeLessThanOrEqual(LAMBDA_BUNDLE_BUDGET_BYTES);
+  test.each(HANDLER_NAMES)('%s: what loads at cold start is within LAMBDA_BUNDLE_BUDGET_BYTES', (name) => {
+    const dir = handlerBundleDir(name);
+    const bytes = [...coldStartModules(dir)].reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);
+    expect(bytes).toBeLessThanOrEqual(LAMBDA_BUNDLE_BUDGET_BYTES);
+  });
+
+  test("the executors' SDK clients are chunks loaded on first use, not at cold start", () => {
+    const dir = handlerBundleDir('tick');
+    const atColdStart = [...coldStartModules(dir)].map((file) => readFileSync(join(dir, file), 'utf8')).join('');
+    const everything = readdirSync(dir)
+      .filter((file) => file.endsWith('.mjs'))
+      .map((file) => readFileSync(join(dir, file), 'utf8'))
+      .join('');
+    // Each SDK client's runtime config names its service: `serviceId ?? "Route 53"` (minified).
+    for (const service of ['Auto Scaling', 'Lambda', 'Route 53', 'CloudWatch']) {
+      const marker = `serviceId??"${service}"`;
+      expect({ service, bundled: everything.includes(marker), atColdStart: atColdStart.includes(marker) }).toEqual({
+        service,
+        bundled: true,
+        atColdStart: false,
+      });
+    }
+    expect(atColdStart).toContain('serviceId??"DynamoDB"');
   });
 });
 
@@ -125,12 +169,26 @@ describe('the real handlers', () => {
     ['operator', dirs.operator],
   ])('%s: initialises as in a Lambda execution environment, from the bundled config alone', (_, dir) => {
     // With AWS_LAMBDA_FUNCTION_NAME set the handler modules build their dependencies at import (cold start):
-    // environment parsing, config validation, SDK clients. No AWS call is made before an invocation.
+    // environment parsing, the sealed config, SDK clients. No AWS call is made before an invocation.
     const result = runBundle(dir, 'console.log(typeof m.handler);', lambdaEnv);
     expect({ status: result.status, stdout: result.stdout.trim(), stderr: result.stderr.trim() }).toEqual({
       status: 0,
       stdout: 'function',
       stderr: '',
     });
+  });
+
+  test('the config is sealed for the bundle, and a config changed after synth is refused at init', () => {
+    const entry = readFileSync(join(dirs.ingest, 'index.mjs'), 'utf8');
+    expect(entry).toContain(`process.env.${ENV.configSeal} = `);
+    const edited = mkdtempSync(join(tmpdir(), 'drivetrain-edited-'));
+    outdirs.push(edited);
+    cpSync(dirs.ingest, edited, { recursive: true });
+    const changed = entry.replace('{\\"version\\":1,', '{\\"version\\":1,\\"decisionRetentionDays\\":0,');
+    expect(changed).not.toBe(entry);
+    writeFileSync(join(edited, 'index.mjs'), changed);
+    const result = runBundle(edited, 'console.log(typeof m.handler);', lambdaEnv);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`${ENV.configSeal} does not match ${ENV.config}`);
   });
 });
