@@ -8,6 +8,7 @@
 import { Aws, Token } from 'aws-cdk-lib';
 import type { ConfigIssue, DrivetrainConfig } from '../functions/domain/config';
 import type { Target } from '../functions/domain/model';
+import { assertNever } from '../functions/domain/target-kinds';
 
 /**
  * Auto Scaling group ARNs embed a UUID that changes when a group is re-created and is unknown at synth,
@@ -297,6 +298,8 @@ export function allocationResources(
           recordType: resource.recordType,
         });
         break;
+      default:
+        assertNever(resource, 'target resource');
     }
   });
   return {

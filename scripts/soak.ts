@@ -169,7 +169,6 @@ export function soakConfig(count: number): DrivetrainConfigInput {
       drivers.push({ name: `health-${id}-b`, kind: 'alarm', alarmNames: [`soak-${id}-b-5xx`], targets: [id] });
       targets.push({
         ...common,
-        kind,
         resource: {
           kind,
           hostedZoneId: 'Z0SOAK0000000000000',
@@ -196,7 +195,6 @@ export function soakConfig(count: number): DrivetrainConfigInput {
     if (asg) drivers.push({ name: `cpu-${id}`, kind: 'alarm', alarmNames: [`soak-${id}-cpu-high`], targets: [id] });
     targets.push({
       ...common,
-      kind,
       resource: asg
         ? { kind: 'ec2-asg', autoScalingGroupName: `soak-${id}` }
         : { kind: 'lambda-provisioned-concurrency', functionName: `soak-${id}`, qualifier: 'live' },
@@ -560,9 +558,9 @@ class Workload {
     const target = this.config.targets[Math.floor(this.random() * this.config.targets.length)]!;
     const pick = this.random();
     let job: Job;
-    if (target.kind === 'route53-weighted') {
+    if (target.resource.kind === 'route53-weighted') {
       job = pick < 0.92 ? this.alarm(target, at) : this.override(target, at);
-    } else if (pick < (target.kind === 'ec2-asg' ? 0.7 : 0.82)) {
+    } else if (pick < (target.resource.kind === 'ec2-asg' ? 0.7 : 0.82)) {
       const level = this.walk(target);
       const perUnit = target.policy.rules.find((rule) => rule.kind === 'metric')!;
       const value = Math.round(
@@ -570,7 +568,7 @@ class Workload {
       );
       this.lastMetric.set(target.id, { at, value });
       job = { event: this.metric(target.id, at, value), kind: 'metric', retries: 0 };
-    } else if (target.kind === 'ec2-asg' && pick < 0.85) {
+    } else if (target.resource.kind === 'ec2-asg' && pick < 0.85) {
       job = this.alarm(target, at);
     } else if (pick < 0.97) {
       job = this.business(target, at);
@@ -644,7 +642,7 @@ class Workload {
       reason: 'soak: operator override',
     };
     let detail: Json;
-    if (target.kind === 'route53-weighted') {
+    if (target.resource.kind === 'route53-weighted') {
       const a = Math.floor(this.random() * 101);
       detail =
         this.random() < 0.5
@@ -942,7 +940,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       truncated: false,
       ok: false,
     };
-    for (const target of config.targets) report.targets.byKind[target.kind]++;
+    for (const target of config.targets) report.targets.byKind[target.resource.kind]++;
 
     // Enough events per virtual second that each target sees about one a minute.
     const secondsPerEvent = 60 / options.targets;

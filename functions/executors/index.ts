@@ -12,7 +12,7 @@
  * - Create executors per invocation when you want `retry.deadlineAt` set from the Lambda context: they are
  *   cheap closures, and the Route 53 limiter is shared per process unless you inject one.
  */
-import type { TargetKind } from '../domain/model';
+import { TARGET_KINDS, type TargetKind } from '../domain/target-kinds';
 import type { AllocationExecutor, AutoScalingPort, ProvisionedConcurrencyPort, WeightedRoutingPort } from '../ports';
 import { createAutoScalingExecutor } from './auto-scaling';
 import { createProvisionedConcurrencyExecutor } from './provisioned-concurrency';
@@ -38,16 +38,28 @@ export function createExecutors(
   options: ExecutorOptions = {},
 ): Record<TargetKind, AllocationExecutor> {
   const retry = options.retry ?? {};
-  return {
-    'ec2-asg': createAutoScalingExecutor(ports.autoScaling, retry),
-    'lambda-provisioned-concurrency': createProvisionedConcurrencyExecutor(ports.provisionedConcurrency, retry),
-    'route53-weighted': createWeightedRoutingExecutor(
-      ports.weightedRouting,
-      options.route53Limiter ?? defaultRoute53Limiter(),
-      retry,
-    ),
-  };
+  return Object.fromEntries(
+    TARGET_KINDS.map((kind) => [kind, EXECUTOR_FACTORIES[kind](ports, options, retry)]),
+  ) as Record<TargetKind, AllocationExecutor>;
 }
+
+type ExecutorFactory = (
+  ports: ExecutorPorts,
+  options: ExecutorOptions,
+  retry: Partial<RetryOptions>,
+) => AllocationExecutor;
+
+/**
+ * The target-kind registry, executor layer: the executor (and so the SDK adapter, through its port) of each
+ * kind. Keyed by every kind, so a kind without an executor does not compile.
+ */
+export const EXECUTOR_FACTORIES = {
+  'ec2-asg': (ports, _options, retry) => createAutoScalingExecutor(ports.autoScaling, retry),
+  'lambda-provisioned-concurrency': (ports, _options, retry) =>
+    createProvisionedConcurrencyExecutor(ports.provisionedConcurrency, retry),
+  'route53-weighted': (ports, options, retry) =>
+    createWeightedRoutingExecutor(ports.weightedRouting, options.route53Limiter ?? defaultRoute53Limiter(), retry),
+} satisfies Record<TargetKind, ExecutorFactory>;
 
 /**
  * The executors of one Lambda invocation: every retry shares the invocation's budget

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ReplayReport } from '../replay';
 import { escapeHtml, stepChart, weightsChart, type ChartBand, type ChartMarker, type StepSeries } from './svg';
+import { isRoutingKind, kindTraits } from '../../functions/domain/target-kinds';
 
 export type { ChartBand, ChartMarker } from './svg';
 
@@ -232,10 +233,10 @@ export function reportFromReplay(replay: ReplayReport, generatedAt: number, band
       return {
         t: d.at,
         label: d.summary,
-        kind: target.kind === 'route53-weighted' ? 'routing' : markerKind(before, after, d.status),
+        kind: isRoutingKind(target.kind) ? 'routing' : markerKind(before, after, d.status),
       };
     });
-    if (target.kind === 'route53-weighted') {
+    if (isRoutingKind(target.kind)) {
       weights.push({
         targetId: target.targetId,
         title: `${target.targetId} — weights by endpoint`,
@@ -243,7 +244,7 @@ export function reportFromReplay(replay: ReplayReport, generatedAt: number, band
         markers,
       });
     } else {
-      const unit = target.kind === 'ec2-asg' ? 'instances' : 'provisioned concurrency';
+      const unit = kindTraits(target.kind).unit.plural;
       capacity.push({
         targetId: target.targetId,
         title: `${target.targetId} — ${unit}`,

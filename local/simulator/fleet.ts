@@ -17,6 +17,8 @@ import type {
   WeightedRoutingPort,
 } from '../../functions/ports';
 import type { DrivetrainConfig } from '../../functions/domain/config';
+import type { Allocation } from '../../functions/domain/model';
+import { simulatorModel } from './models';
 
 /** The AWS API each mutating call stands for. */
 export type FleetApi =
@@ -156,20 +158,10 @@ export class SimulatedFleet {
     const fleet = new SimulatedFleet(options);
     for (const target of config.targets) {
       const { resource, policy } = target;
-      if (resource.kind === 'ec2-asg') {
-        fleet.addAutoScalingGroup(resource.autoScalingGroupName, {
-          min: policy.bounds.min,
-          max: policy.bounds.max,
-          desired: options.initial?.[target.id] ?? policy.bounds.min,
-        });
-      } else if (resource.kind === 'lambda-provisioned-concurrency') {
-        fleet.addFunction(resource.functionName, resource.qualifier, options.initial?.[target.id]);
-      } else {
-        fleet.addWeightedRecord(
-          resource,
-          Object.fromEntries(resource.endpoints.map((e) => [e.setIdentifier, e.weight])),
-        );
-      }
+      const initial = options.initial?.[target.id];
+      const allocation: Allocation | undefined =
+        initial === undefined ? undefined : { kind: 'capacity', desired: initial, floor: policy.bounds.min };
+      simulatorModel(resource).seed(fleet, resource, policy, allocation);
     }
     return fleet;
   }
