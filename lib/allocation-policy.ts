@@ -31,11 +31,20 @@ export class AllocationPolicy extends Construct {
   }
 
   private acknowledgeWildcards(resources: AllocationResources): void {
+    if (resources.albListenerRules.length > 0 && resources.autoScalingGroups.length === 0) {
+      Validations.of(this.policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only elasticloadbalancing:DescribeRules is granted on "*": the service authorization reference lists no resource type for it. ModifyRule is scoped to the configured listener rule ARNs.',
+      });
+    }
     if (resources.autoScalingGroups.length > 0) {
       Validations.of(this.policy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Only autoscaling:DescribeAutoScalingGroups is granted on "*": Describe* actions of EC2 Auto Scaling support no resource-level permissions. Every mutating action is scoped to the configured group names.',
+          resources.albListenerRules.length > 0
+            ? 'Only autoscaling:DescribeAutoScalingGroups and elasticloadbalancing:DescribeRules are granted on "*": neither supports resource-level permissions (service authorization reference). Every mutating action is scoped to the configured groups and listener rules.'
+            : 'Only autoscaling:DescribeAutoScalingGroups is granted on "*": Describe* actions of EC2 Auto Scaling support no resource-level permissions. Every mutating action is scoped to the configured group names.',
       });
       for (const group of resources.autoScalingGroups) {
         Validations.of(this.policy).acknowledge({
@@ -55,6 +64,7 @@ export const KIND_STATEMENTS = {
   'ec2-asg': autoScalingStatements,
   'lambda-provisioned-concurrency': provisionedConcurrencyStatements,
   'route53-weighted': weightedRecordStatements,
+  'alb-weighted': albRuleStatements,
 } satisfies Record<TargetKind, (resources: AllocationResources) => iam.PolicyStatement[]>;
 
 export function allocationStatements(resources: AllocationResources): iam.PolicyStatement[] {
@@ -88,6 +98,22 @@ function provisionedConcurrencyStatements(resources: AllocationResources): iam.P
         'lambda:DeleteProvisionedConcurrencyConfig',
       ],
       resources: resources.provisionedConcurrency.map((fn) => fn.arn),
+    }),
+  ];
+}
+
+function albRuleStatements(resources: AllocationResources): iam.PolicyStatement[] {
+  if (resources.albListenerRules.length === 0) return [];
+  return [
+    new iam.PolicyStatement({
+      sid: 'DescribeListenerRules',
+      actions: ['elasticloadbalancing:DescribeRules'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ModifyConfiguredListenerRules',
+      actions: ['elasticloadbalancing:ModifyRule'],
+      resources: resources.albListenerRules.map((rule) => rule.arn),
     }),
   ];
 }

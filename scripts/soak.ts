@@ -147,7 +147,13 @@ function kindOf(index: number): TargetKind {
 }
 
 function targetId(index: number): string {
-  const prefix = { 'ec2-asg': 'asg', 'lambda-provisioned-concurrency': 'fn', 'route53-weighted': 'dns' }[kindOf(index)];
+  const prefixes: Record<TargetKind, string> = {
+    'ec2-asg': 'asg',
+    'lambda-provisioned-concurrency': 'fn',
+    'route53-weighted': 'dns',
+    'alb-weighted': 'alb',
+  };
+  const prefix = prefixes[kindOf(index)];
   return `${prefix}-${String(index).padStart(4, '0')}`;
 }
 
@@ -257,9 +263,12 @@ class FakeAws {
         this.targetOfResource.set(r.autoScalingGroupName, target.id);
       } else if (r.kind === 'lambda-provisioned-concurrency') {
         this.targetOfResource.set(`${r.functionName}:${r.qualifier}`, target.id);
-      } else {
+      } else if (r.kind === 'route53-weighted') {
         this.weights.set(r.recordName, Object.fromEntries(r.endpoints.map((e) => [e.setIdentifier, e.weight])));
         this.targetOfResource.set(r.recordName, target.id);
+      } else {
+        // The soak's fleet has no ALB rules (kindOf never makes one); a config that has one is a soak bug.
+        throw new TypeError(`the soak does not simulate ${r.kind} targets (${target.id})`);
       }
     }
   }
@@ -275,7 +284,8 @@ class FakeAws {
       const requested = this.provisioned.get(`${r.functionName}:${r.qualifier}`)?.requested ?? 0;
       return { kind: 'capacity', desired: requested, floor: Math.min(target.policy.bounds.min, requested) };
     }
-    return { kind: 'weights', weights: { ...this.weights.get(r.recordName)! } };
+    if (r.kind === 'route53-weighted') return { kind: 'weights', weights: { ...this.weights.get(r.recordName)! } };
+    throw new TypeError(`the soak does not simulate ${r.kind} targets (${target.id})`);
   }
 
   /** Throttling before the call, or (for a share of failed writes) a response lost after the write landed. */
@@ -378,6 +388,7 @@ class FakeAws {
       'ec2-asg': wrap(executors['ec2-asg']),
       'lambda-provisioned-concurrency': wrap(executors['lambda-provisioned-concurrency']),
       'route53-weighted': wrap(executors['route53-weighted']),
+      'alb-weighted': wrap(executors['alb-weighted']),
     };
   }
 }
@@ -903,7 +914,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       },
       targets: {
         total: config.targets.length,
-        byKind: { 'ec2-asg': 0, 'lambda-provisioned-concurrency': 0, 'route53-weighted': 0 },
+        byKind: { 'ec2-asg': 0, 'lambda-provisioned-concurrency': 0, 'route53-weighted': 0, 'alb-weighted': 0 },
       },
       events: { drivers: 0, duplicates: 0, late: 0, total: 0, idempotencyRetries: 0 },
       drivers: { accepted: 0, duplicates: 0, outOfOrder: 0, rejected: 0 },

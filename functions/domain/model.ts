@@ -197,6 +197,22 @@ export const routingEndpointSchema = z.object({
   drainOn: z.array(identifier).default([]),
 });
 
+export const albTargetGroupSchema = z.object({
+  arn: z
+    .string()
+    .max(1024)
+    .regex(
+      /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/,
+      'must be a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)',
+    ),
+  /** Weight when nothing is drained (the engine shares 100 points, within ALB's 0-999). */
+  weight: z.number().int().min(0).max(255),
+  /** Share of traffic (0-1) this target group keeps unless an alarm drains it. */
+  minShare: z.number().min(0).max(1).default(0),
+  /** Alarm driver names that drain this target group (weight 0) while in ALARM. */
+  drainOn: z.array(identifier).default([]),
+});
+
 /** The resource schema of each kind (the registry's resource column): a kind without one does not compile. */
 export const TARGET_RESOURCE_SCHEMAS = {
   'ec2-asg': z.object({ kind: z.literal('ec2-asg'), autoScalingGroupName: z.string().min(1).max(255) }),
@@ -216,6 +232,19 @@ export const TARGET_RESOURCE_SCHEMAS = {
     recordName: z.string().min(1).max(255),
     recordType: z.enum(['A', 'AAAA', 'CNAME', 'TXT']),
     endpoints: z.array(routingEndpointSchema).min(2).max(32),
+  }),
+  'alb-weighted': z.object({
+    kind: z.literal('alb-weighted'),
+    /** The listener rule whose forward action shares traffic between the target groups. */
+    listenerRuleArn: z
+      .string()
+      .max(1024)
+      .regex(
+        /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+$/,
+        'must be an Application Load Balancer listener rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/…); the default rule of a listener has no rule ARN Drivetrain can modify',
+      ),
+    // ALB forwards to at most 5 target groups per action (weights 0-999); Drivetrain's 0-255 weights fit.
+    targetGroups: z.array(albTargetGroupSchema).min(2).max(5),
   }),
 } satisfies { [K in TargetKind]: z.ZodObject<{ kind: z.ZodLiteral<K> }> };
 

@@ -24,6 +24,8 @@ export const EXECUTOR_ERROR_CODES = {
   desiredAboveMaxSize: 'DesiredAboveMaxSize',
   /** A SetIdentifier the configuration names is missing from (or not weighted in) Route 53. */
   unknownSetIdentifier: 'UnknownSetIdentifier',
+  /** A target group the configuration names is not in the ALB rule's forward action (or the rule has none). */
+  unknownTargetGroup: 'UnknownTargetGroup',
   /** The record belongs to a Route 53 traffic policy instance, which would overwrite any direct edit. */
   trafficPolicyRecord: 'TrafficPolicyRecord',
   /** Retrying would run past the invocation's deadline. */
@@ -164,6 +166,12 @@ const PERMANENT_NAMES = new Set([
   'InvalidArgument',
   'NoSuchHostedZone',
   'ResourceNotFoundException',
+  'RuleNotFoundException', // ELBv2: the listener rule is gone
+  'RuleNotFound',
+  'TargetGroupNotFoundException', // ELBv2: a target group of the forward action is gone
+  'TargetGroupNotFound',
+  'ListenerNotFoundException',
+  'OperationNotPermittedException', // ELBv2: e.g. the default rule, or a target group of another load balancer type
   'ProvisionedConcurrencyConfigNotFoundException',
   'LimitExceededFault', // Auto Scaling quota, not a rate
   'ServiceLinkedRoleFailure',

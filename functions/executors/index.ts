@@ -13,8 +13,16 @@
  *   cheap closures, and the Route 53 limiter is shared per process unless you inject one.
  */
 import { TARGET_KINDS, type TargetKind } from '../domain/target-kinds';
-import type { AllocationExecutor, AutoScalingPort, ProvisionedConcurrencyPort, WeightedRoutingPort } from '../ports';
+import { createAlbRoutingExecutor } from './alb-routing';
+import type {
+  AlbRoutingPort,
+  AllocationExecutor,
+  AutoScalingPort,
+  ProvisionedConcurrencyPort,
+  WeightedRoutingPort,
+} from '../ports';
 import { createAutoScalingExecutor } from './auto-scaling';
+import { PermanentExecutorError } from './errors';
 import { createProvisionedConcurrencyExecutor } from './provisioned-concurrency';
 import { defaultRoute53Limiter, type RequestLimiter } from './rate-limiter';
 import { INVOCATION_RETRY_BUDGET_MS, RetryBudget, type RetryOptions } from './retry';
@@ -24,6 +32,11 @@ export interface ExecutorPorts {
   autoScaling: AutoScalingPort;
   provisionedConcurrency: ProvisionedConcurrencyPort;
   weightedRouting: WeightedRoutingPort;
+  /**
+   * ALB listener rules. Optional so callers without alb-weighted targets need not build an ELBv2 client;
+   * without it, acting on an alb-weighted target fails permanently and says why.
+   */
+  albRouting?: AlbRoutingPort;
 }
 
 export interface ExecutorOptions {
@@ -59,7 +72,17 @@ export const EXECUTOR_FACTORIES = {
     createProvisionedConcurrencyExecutor(ports.provisionedConcurrency, retry),
   'route53-weighted': (ports, options, retry) =>
     createWeightedRoutingExecutor(ports.weightedRouting, options.route53Limiter ?? defaultRoute53Limiter(), retry),
+  'alb-weighted': (ports, _options, retry) => createAlbRoutingExecutor(ports.albRouting ?? MISSING_ALB_PORT, retry),
 } satisfies Record<TargetKind, ExecutorFactory>;
+
+const MISSING_ALB_PORT: AlbRoutingPort = {
+  getWeights: async () => {
+    throw new PermanentExecutorError('no ALB port was given to the executors (ExecutorPorts.albRouting)');
+  },
+  setWeights: async () => {
+    throw new PermanentExecutorError('no ALB port was given to the executors (ExecutorPorts.albRouting)');
+  },
+};
 
 /**
  * The executors of one Lambda invocation: every retry shares the invocation's budget

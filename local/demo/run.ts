@@ -29,6 +29,7 @@ import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, recordKey, type FleetCall } from '../simulator/fleet';
 import { BEATS, REQUIRED, SCENARIO, demoLoad, scenarioEvents, scheduledEvent, type Beat } from './scenario';
 import { assertNever, isRoutingKind } from '../../functions/domain/target-kinds';
+import { simulatorModel } from '../simulator/models';
 
 export const EMBEDDED_CONFIG = resolve(__dirname, '../../drivetrain.config.yaml');
 export const DEFAULT_REPORT_DIR = resolve(__dirname, '../../reports');
@@ -293,6 +294,9 @@ function sampleFleet(fleet: SimulatedFleet, config: Readonly<DrivetrainConfig>, 
       case 'route53-weighted':
         sample.records[target.id] = fleet.weights(r);
         break;
+      case 'alb-weighted':
+        sample.records[target.id] = simulatorModel(r).sample(fleet, r, undefined, t).weights ?? {};
+        break;
       default:
         assertNever(r, 'target resource');
     }
@@ -408,6 +412,13 @@ function demoReport(
       data.weights.push({
         targetId: target.id,
         title: `${target.id} — ${resource.recordName} weights (${recordKey(resource).split('/')[0]})`,
+        samples: samples.map((s) => ({ t: s.t, weights: s.records[target.id] ?? {} })),
+        markers: markersFor(target.id),
+      });
+    } else if (resource.kind === 'alb-weighted') {
+      data.weights.push({
+        targetId: target.id,
+        title: `${target.id} — ALB target group weights`,
         samples: samples.map((s) => ({ t: s.t, weights: s.records[target.id] ?? {} })),
         markers: markersFor(target.id),
       });
