@@ -13,7 +13,7 @@ import { TARGET_KINDS, type TargetKind } from '../functions/domain/target-kinds'
 import { autoScalingGroupArn, hostedZoneArn, normalizedRecordName, type AllocationResources } from './resource-arns';
 
 export interface AllocationPolicyProps {
-  resources: AllocationResources;
+  readonly resources: AllocationResources;
 }
 
 export class AllocationPolicy extends Construct {

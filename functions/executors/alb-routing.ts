@@ -11,7 +11,7 @@ import type { Target } from '../domain/model';
 import { routingEndpoints } from '../domain/target-kinds';
 import type { AlbRoutingPort, AllocationExecutor } from '../ports';
 import { assertEnforced, converge, resourceOf, weightsAction, type Plan } from './converge';
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from './errors';
+import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from '../ports/errors';
 import { type RetryOptions, withRetry } from './retry';
 
 interface RuleGroups {

@@ -22,7 +22,7 @@ import type {
   WeightedRoutingPort,
 } from '../ports';
 import { createAutoScalingExecutor } from './auto-scaling';
-import { PermanentExecutorError } from './errors';
+import { PermanentExecutorError } from '../ports/errors';
 import { createProvisionedConcurrencyExecutor } from './provisioned-concurrency';
 import { defaultRoute53Limiter, type RequestLimiter } from './rate-limiter';
 import { INVOCATION_RETRY_BUDGET_MS, RetryBudget, type RetryOptions } from './retry';
@@ -101,14 +101,6 @@ export function createInvocationExecutors(
   return createExecutors(ports, { ...options, retry });
 }
 
-export {
-  classifyAwsError,
-  EXECUTOR_ERROR_CODES,
-  ExecutorError,
-  isExecutorError,
-  PermanentExecutorError,
-  RetryableExecutorError,
-} from './errors';
 export {
   DEFAULT_RETRY_OPTIONS,
   INVOCATION_RETRY_BUDGET_MS,

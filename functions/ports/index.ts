@@ -6,6 +6,9 @@
 import type { MetricHistories } from '../domain/history';
 import type { Action, Allocation, Decision, Driver, Target, TargetMode, TargetState } from '../domain/model';
 
+export * from './aws-errors';
+export * from './errors';
+
 // ---- driver store -----------------------------------------------------------------------------------------
 
 /** `out-of-order`: the store already holds a newer observation of the same driver instance (late event). */

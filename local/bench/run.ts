@@ -103,7 +103,7 @@ export async function benchmarkTrace(
 ): Promise<TraceBenchmark> {
   const { trace, drivers, entry } = loaded;
   const target = config.targets.find((t) => t.id === manifest.targetId);
-  if (!target || target.resource.kind !== 'ec2-asg')
+  if (target?.resource.kind !== 'ec2-asg')
     throw new Error(`${configPath} must define the ec2-asg target "${manifest.targetId}" the traces drive`);
   const rule = target.policy.rules.find((r) => r.kind === 'metric' && r.driver === manifest.metricDriver);
   if (rule?.kind !== 'metric')

@@ -7,6 +7,7 @@
 import { DescribeRulesCommand, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import 'aws-sdk-client-mock-jest';
 import type { DrivetrainConfigInput } from '../../functions/domain/config';
+import type { LooseJson } from '../support/loose-json';
 import { configInput, createHarness, fixture, t, type Harness } from './harness';
 
 const ACCOUNT = '111122223333';
@@ -50,7 +51,7 @@ function config(): DrivetrainConfigInput {
 
 /** The shipped EventBridge alarm fixture, for the blue target group's alarm, in `state` at `at`. */
 function blueAlarm(state: 'ALARM' | 'OK', at: number, id: string): Record<string, unknown> {
-  const event = fixture<Record<string, any>>('eventbridge-alarm-single-metric');
+  const event = fixture<LooseJson>('eventbridge-alarm-single-metric');
   const iso = new Date(at * 1000).toISOString();
   event.id = id;
   event.time = iso.replace(/\.\d+Z$/, 'Z');

@@ -14,7 +14,7 @@ import {
   ModifyRuleCommand,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from '../../executors/errors';
+import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from '../../ports/errors';
 import type { AlbRoutingPort } from '../../ports';
 
 const RULE_NOT_FOUND = new Set(['RuleNotFoundException', 'RuleNotFound']);

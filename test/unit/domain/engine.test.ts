@@ -1333,9 +1333,9 @@ function check(c: Case): void {
   if (e.winner !== undefined) expect(decision.winner).toBe(e.winner ?? undefined);
   if (e.summary !== undefined) expect(decision.summary).toBe(e.summary);
   expect(decision.considered).toHaveLength(c.drivers.length);
-  c.drivers.forEach((driver, i) =>
-    expect(decision.considered[i]).toMatchObject({ driverId: driver.id, name: driver.name, kind: driver.kind }),
-  );
+  c.drivers.forEach((driver, i) => {
+    expect(decision.considered[i]).toMatchObject({ driverId: driver.id, name: driver.name, kind: driver.kind });
+  });
   for (const [id, outcome] of Object.entries(e.outcomes ?? {})) {
     expect({ id, outcome: decision.considered.find((d) => d.driverId === id)?.outcome }).toEqual({ id, outcome });
   }
