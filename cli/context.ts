@@ -7,6 +7,7 @@ import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -46,6 +47,7 @@ export interface CliIo {
     autoScaling?: AutoScalingClient;
     lambda?: LambdaClient;
     route53?: Route53Client;
+    elbv2?: ElasticLoadBalancingV2Client;
   };
 }
 
@@ -291,12 +293,14 @@ export class Context {
    * every other command; the SDK clients load only then (no other command pays for them).
    */
   async livePorts(): Promise<LivePorts> {
-    const [{ AutoScalingClient }, { LambdaClient }, { Route53Client }, adapters] = await Promise.all([
-      import('@aws-sdk/client-auto-scaling'),
-      import('@aws-sdk/client-lambda'),
-      import('@aws-sdk/client-route-53'),
-      import('../functions/adapters/aws'),
-    ]);
+    const [{ AutoScalingClient }, { LambdaClient }, { Route53Client }, { ElasticLoadBalancingV2Client }, adapters] =
+      await Promise.all([
+        import('@aws-sdk/client-auto-scaling'),
+        import('@aws-sdk/client-lambda'),
+        import('@aws-sdk/client-route-53'),
+        import('@aws-sdk/client-elastic-load-balancing-v2'),
+        import('../functions/adapters/aws'),
+      ]);
     const own = <T extends { destroy(): void }>(injected: T | undefined, make: () => T): T => {
       if (injected) return injected;
       const client = make();
@@ -312,6 +316,9 @@ export class Context {
       // Route 53 is global; its API lives in us-east-1 whatever the profile's region.
       routing: new adapters.AwsWeightedRoutingAdapter(
         own(this.io.clients?.route53, () => new Route53Client({ ...config, region: 'us-east-1' })),
+      ),
+      alb: new adapters.AwsAlbRoutingAdapter(
+        own(this.io.clients?.elbv2, () => new ElasticLoadBalancingV2Client(config)),
       ),
     };
   }

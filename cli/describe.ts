@@ -6,6 +6,7 @@
 import { leadTimeOf } from '../functions/domain/warmup';
 import { formatDuration, isExpired, staleAfter } from '../functions/domain/engine';
 import type { Driver, DriverOutcome, ReasonCode, Target } from '../functions/domain/model';
+import { isRoutingTarget, routingEndpoints } from '../functions/domain/target-kinds';
 
 export const DRIVER_STATES = [
   'live',
@@ -74,7 +75,7 @@ export function describeSignal(driver: Driver): string {
  */
 export function describeDriver(
   driver: Driver,
-  target: Pick<Target, 'id' | 'kind' | 'resource' | 'policy'>,
+  target: Pick<Target, 'id' | 'resource' | 'policy'>,
   now: number,
 ): DriverView {
   const base = {
@@ -91,9 +92,7 @@ export function describeDriver(
     );
 
   const rule = target.policy.rules.find((r) => r.driver === driver.name);
-  const drains =
-    target.resource.kind === 'route53-weighted' &&
-    target.resource.endpoints.some((e) => e.drainOn.includes(driver.name));
+  const drains = routingEndpoints(target.resource)?.some((e) => e.drainOn.includes(driver.name)) ?? false;
   if (!rule && !drains) return view('unused', `no rule of ${target.id}'s policy uses "${driver.name}"`);
   if (rule && rule.kind !== driver.kind)
     return view('unused', `the rule for "${driver.name}" expects a ${rule.kind} driver`);
@@ -102,12 +101,11 @@ export function describeDriver(
     if (driver.kind === 'alarm' && driver.signal.state === 'INSUFFICIENT_DATA')
       return view('insufficient-data', `${driver.signal.alarmName} has insufficient data`);
     // Routing targets only age drain alarms when their rule says so (the engine does the same).
-    const limit =
-      target.kind === 'route53-weighted'
-        ? rule?.kind === 'alarm'
-          ? rule.staleAfterSeconds
-          : undefined
-        : staleAfter(rule, target.policy);
+    const limit = isRoutingTarget(target)
+      ? rule?.kind === 'alarm'
+        ? rule.staleAfterSeconds
+        : undefined
+      : staleAfter(rule, target.policy);
     const seen = now - driver.observedAt;
     if (limit !== undefined && seen > limit)
       return view('stale', `seen ${formatDuration(seen)} ago, limit ${formatDuration(limit)}`);

@@ -5,11 +5,13 @@
  * could not run (access denied, throttled) says so and why instead of passing silently.
  *
  * IAM for the operator running it: autoscaling:DescribeAutoScalingGroups, lambda:GetAccountSettings,
- * lambda:GetFunctionConcurrency, route53:ListResourceRecordSets (all read-only).
+ * lambda:GetFunctionConcurrency, route53:ListResourceRecordSets, elasticloadbalancing:DescribeRules (all read-only).
  */
 import type { DrivetrainConfig } from '../functions/domain/config';
 import type { Target } from '../functions/domain/model';
+import { type TargetKind, targetGroupName, targetKind } from '../functions/domain/target-kinds';
 import type {
+  AlbRoutingPort,
   AutoScalingPort,
   LambdaAccountConcurrency,
   LambdaLimitsPort,
@@ -28,6 +30,7 @@ export interface LivePorts {
   autoScaling: AutoScalingPort;
   lambda: LambdaLimitsPort;
   routing: WeightedRoutingPort;
+  alb: AlbRoutingPort;
 }
 
 /** `error`: this policy can never be applied as written. `unchecked`: the check could not run (see message). */
@@ -45,7 +48,8 @@ const ACTIONS = {
   'ec2-asg': 'autoscaling:DescribeAutoScalingGroups',
   'lambda-provisioned-concurrency': 'lambda:GetAccountSettings and lambda:GetFunctionConcurrency',
   'route53-weighted': 'route53:ListResourceRecordSets',
-} as const satisfies Record<Target['kind'], string>;
+  'alb-weighted': 'elasticloadbalancing:DescribeRules',
+} as const satisfies Record<TargetKind, string>;
 
 export async function checkLive(config: DrivetrainConfig, ports: LivePorts): Promise<LiveFinding[]> {
   let account: Promise<LambdaAccountConcurrency> | undefined;
@@ -121,6 +125,17 @@ async function checkTarget(
         );
       return finding('ok', `${r.recordName} ${r.recordType}: every endpoint has its weighted record`);
     }
+    case 'alb-weighted': {
+      // A rule that is gone, or has no forward action, is refused by the adapter with what to fix.
+      const byArn = await ports.alb.getWeights(r.listenerRuleArn);
+      const missing = r.targetGroups.map((g) => g.arn).filter((arn) => byArn[arn] === undefined);
+      if (missing.length)
+        return finding(
+          'error',
+          `listener rule ${r.listenerRuleArn} does not forward to ${missing.map(targetGroupName).join(', ')} (it forwards to ${Object.keys(byArn).map(targetGroupName).join(', ') || 'no target group'}): ModifyRule would be refused`,
+        );
+      return finding('ok', `listener rule forwards to every configured target group`);
+    }
   }
 }
 
@@ -145,7 +160,7 @@ export function explainLiveError(error: unknown, target: Target): Pick<LiveFindi
     if (/AccessDenied|UnauthorizedOperation|AuthorizationError/.test(name))
       return {
         verdict: 'unchecked',
-        message: `access denied: the operator needs ${ACTIONS[target.kind]} (${message})`,
+        message: `access denied: the operator needs ${ACTIONS[targetKind(target)]} (${message})`,
       };
     if (/Throttl|TooManyRequests|RequestLimitExceeded|Rate exceeded|PriorRequestNotComplete/.test(`${name} ${message}`))
       return { verdict: 'unchecked', message: `throttled by AWS (${name}): not checked; run again in a minute` };

@@ -11,6 +11,7 @@ import { loadManifest } from '../local/bench/trace';
 import { ReplayInputError, formatReplayReport, runReplay, type ReplayReport } from '../local/replay/index';
 import { CommandError } from './errors';
 import { renderTable } from './format';
+import { isRoutingKind, isRoutingTarget } from '../functions/domain/target-kinds';
 
 /** The repository's traces/ (next to cli/), where the benchmark traces ship. */
 export const SHIPPED_TRACES_DIR = resolve(__dirname, '..', 'traces');
@@ -40,7 +41,7 @@ export function replayProblems(report: ReplayReport, config: DrivetrainConfig): 
     const configured = config.targets.find((t) => t.id === target.targetId);
     if (target.failed > 0)
       problems.push(`${target.targetId}: ${target.failed} replayed decision${target.failed === 1 ? '' : 's'} failed`);
-    if (!configured || configured.kind === 'route53-weighted') continue;
+    if (!configured || isRoutingTarget(configured)) continue;
     const { min, max } = configured.policy.bounds;
     const outside = target.decisions.filter(
       (d) => d.desired.kind === 'capacity' && (d.desired.desired < min || d.desired.desired > max),
@@ -125,7 +126,7 @@ function summarize(verdicts: TraceVerdict[], dir: string): string {
         {
           header: 'CHANGES',
           value: (r) =>
-            r.target.kind === 'route53-weighted'
+            isRoutingKind(r.target.kind)
               ? r.target.changes
               : `${r.target.changes} (${r.target.scaleUps}↑ ${r.target.scaleDowns}↓)`,
           align: 'right',

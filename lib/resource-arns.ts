@@ -8,6 +8,7 @@
 import { Aws, Token } from 'aws-cdk-lib';
 import type { ConfigIssue, DrivetrainConfig } from '../functions/domain/config';
 import type { Target } from '../functions/domain/model';
+import { assertNever } from '../functions/domain/target-kinds';
 
 /**
  * Auto Scaling group ARNs embed a UUID that changes when a group is re-created and is unknown at synth,
@@ -217,6 +218,8 @@ export interface AllocationResources {
   autoScalingGroups: string[];
   provisionedConcurrency: Array<{ targetId: string; arn: string }>;
   weightedRecords: Array<{ targetId: string; hostedZoneId: string; recordName: string; recordType: string }>;
+  /** ALB listener rule ARNs whose forward weights the executors change (the ARN names its account and region). */
+  albListenerRules: Array<{ targetId: string; arn: string }>;
 }
 
 /** The stack's own account and region: concrete strings, or tokens in an environment-agnostic stack. */
@@ -250,6 +253,21 @@ function foreignFunctionProblem(functionName: string, stack: StackEnvironment): 
   return undefined;
 }
 
+/**
+ * The executors call ELB with the function's own role in the stack's account and region, so a listener rule
+ * elsewhere could never be changed: refused at synth, like a foreign Lambda function. In an
+ * environment-agnostic stack the rule's account and region cannot be checked, and pass (the ARN is always
+ * qualified, so refusing it would refuse every rule).
+ */
+function foreignArnProblem(arn: string, stack: StackEnvironment, what: string): string | undefined {
+  const [, , , region, account] = arn.split(':');
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) return undefined;
+  if (account !== stack.account || region !== stack.region) {
+    return `"${arn}" is in account ${account} and region ${region}, the stack in account ${stack.account} and region ${stack.region}; Drivetrain ${what} only in its own account and region (deploy a Drivetrain there)`;
+  }
+  return undefined;
+}
+
 export function allocationResources(
   targets: readonly Target[],
   report: (issue: Omit<ConfigIssue, 'file'>) => void,
@@ -258,6 +276,7 @@ export function allocationResources(
   const groups = new Set<string>();
   const functions = new Map<string, { targetId: string; arn: string }>();
   const records: AllocationResources['weightedRecords'] = [];
+  const rules = new Map<string, { targetId: string; arn: string }>();
   targets.forEach((target, t) => {
     const { resource } = target;
     switch (resource.kind) {
@@ -297,12 +316,21 @@ export function allocationResources(
           recordType: resource.recordType,
         });
         break;
+      case 'alb-weighted': {
+        const foreign = foreignArnProblem(resource.listenerRuleArn, stack, 'changes ALB listener rules');
+        if (foreign) report({ path: `targets[${t}].resource.listenerRuleArn`, message: foreign });
+        else rules.set(resource.listenerRuleArn, { targetId: target.id, arn: resource.listenerRuleArn });
+        break;
+      }
+      default:
+        assertNever(resource, 'target resource');
     }
   });
   return {
     autoScalingGroups: [...groups].sort(),
     provisionedConcurrency: [...functions.values()].sort((a, b) => a.targetId.localeCompare(b.targetId)),
     weightedRecords: records.sort((a, b) => a.targetId.localeCompare(b.targetId)),
+    albListenerRules: [...rules.values()].sort((a, b) => a.targetId.localeCompare(b.targetId)),
   };
 }
 

@@ -42,7 +42,6 @@ const T0 = 1_795_766_400; // 2026-11-27T08:00:00Z
 
 const target: EngineTarget = targetSchema.parse({
   id: 'web-asg',
-  kind: 'ec2-asg',
   resource: { kind: 'ec2-asg', autoScalingGroupName: 'web-prod' },
   mode: 'enforce',
   allowedSources: [

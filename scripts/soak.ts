@@ -147,7 +147,13 @@ function kindOf(index: number): TargetKind {
 }
 
 function targetId(index: number): string {
-  const prefix = { 'ec2-asg': 'asg', 'lambda-provisioned-concurrency': 'fn', 'route53-weighted': 'dns' }[kindOf(index)];
+  const prefixes: Record<TargetKind, string> = {
+    'ec2-asg': 'asg',
+    'lambda-provisioned-concurrency': 'fn',
+    'route53-weighted': 'dns',
+    'alb-weighted': 'alb',
+  };
+  const prefix = prefixes[kindOf(index)];
   return `${prefix}-${String(index).padStart(4, '0')}`;
 }
 
@@ -169,7 +175,6 @@ export function soakConfig(count: number): DrivetrainConfigInput {
       drivers.push({ name: `health-${id}-b`, kind: 'alarm', alarmNames: [`soak-${id}-b-5xx`], targets: [id] });
       targets.push({
         ...common,
-        kind,
         resource: {
           kind,
           hostedZoneId: 'Z0SOAK0000000000000',
@@ -196,7 +201,6 @@ export function soakConfig(count: number): DrivetrainConfigInput {
     if (asg) drivers.push({ name: `cpu-${id}`, kind: 'alarm', alarmNames: [`soak-${id}-cpu-high`], targets: [id] });
     targets.push({
       ...common,
-      kind,
       resource: asg
         ? { kind: 'ec2-asg', autoScalingGroupName: `soak-${id}` }
         : { kind: 'lambda-provisioned-concurrency', functionName: `soak-${id}`, qualifier: 'live' },
@@ -259,9 +263,12 @@ class FakeAws {
         this.targetOfResource.set(r.autoScalingGroupName, target.id);
       } else if (r.kind === 'lambda-provisioned-concurrency') {
         this.targetOfResource.set(`${r.functionName}:${r.qualifier}`, target.id);
-      } else {
+      } else if (r.kind === 'route53-weighted') {
         this.weights.set(r.recordName, Object.fromEntries(r.endpoints.map((e) => [e.setIdentifier, e.weight])));
         this.targetOfResource.set(r.recordName, target.id);
+      } else {
+        // The soak's fleet has no ALB rules (kindOf never makes one); a config that has one is a soak bug.
+        throw new TypeError(`the soak does not simulate ${r.kind} targets (${target.id})`);
       }
     }
   }
@@ -277,7 +284,8 @@ class FakeAws {
       const requested = this.provisioned.get(`${r.functionName}:${r.qualifier}`)?.requested ?? 0;
       return { kind: 'capacity', desired: requested, floor: Math.min(target.policy.bounds.min, requested) };
     }
-    return { kind: 'weights', weights: { ...this.weights.get(r.recordName)! } };
+    if (r.kind === 'route53-weighted') return { kind: 'weights', weights: { ...this.weights.get(r.recordName)! } };
+    throw new TypeError(`the soak does not simulate ${r.kind} targets (${target.id})`);
   }
 
   /** Throttling before the call, or (for a share of failed writes) a response lost after the write landed. */
@@ -382,6 +390,7 @@ class FakeAws {
       'ec2-asg': wrap(executors['ec2-asg']),
       'lambda-provisioned-concurrency': wrap(executors['lambda-provisioned-concurrency']),
       'route53-weighted': wrap(executors['route53-weighted']),
+      'alb-weighted': wrap(executors['alb-weighted']),
     };
   }
 }
@@ -562,9 +571,9 @@ class Workload {
     const target = this.config.targets[Math.floor(this.random() * this.config.targets.length)]!;
     const pick = this.random();
     let job: Job;
-    if (target.kind === 'route53-weighted') {
+    if (target.resource.kind === 'route53-weighted') {
       job = pick < 0.92 ? this.alarm(target, at) : this.override(target, at);
-    } else if (pick < (target.kind === 'ec2-asg' ? 0.7 : 0.82)) {
+    } else if (pick < (target.resource.kind === 'ec2-asg' ? 0.7 : 0.82)) {
       const level = this.walk(target);
       const perUnit = target.policy.rules.find((rule) => rule.kind === 'metric')!;
       const value = Math.round(
@@ -572,7 +581,7 @@ class Workload {
       );
       this.lastMetric.set(target.id, { at, value });
       job = { event: this.metric(target.id, at, value), kind: 'metric', retries: 0 };
-    } else if (target.kind === 'ec2-asg' && pick < 0.85) {
+    } else if (target.resource.kind === 'ec2-asg' && pick < 0.85) {
       job = this.alarm(target, at);
     } else if (pick < 0.97) {
       job = this.business(target, at);
@@ -646,7 +655,7 @@ class Workload {
       reason: 'soak: operator override',
     };
     let detail: Json;
-    if (target.kind === 'route53-weighted') {
+    if (target.resource.kind === 'route53-weighted') {
       const a = Math.floor(this.random() * 101);
       detail =
         this.random() < 0.5
@@ -907,7 +916,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       },
       targets: {
         total: config.targets.length,
-        byKind: { 'ec2-asg': 0, 'lambda-provisioned-concurrency': 0, 'route53-weighted': 0 },
+        byKind: { 'ec2-asg': 0, 'lambda-provisioned-concurrency': 0, 'route53-weighted': 0, 'alb-weighted': 0 },
       },
       events: { drivers: 0, duplicates: 0, late: 0, total: 0, idempotencyRetries: 0 },
       drivers: { accepted: 0, duplicates: 0, outOfOrder: 0, rejected: 0 },
@@ -944,7 +953,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       truncated: false,
       ok: false,
     };
-    for (const target of config.targets) report.targets.byKind[target.kind]++;
+    for (const target of config.targets) report.targets.byKind[target.resource.kind]++;
 
     // Enough events per virtual second that each target sees about one a minute.
     const secondsPerEvent = 60 / options.targets;

@@ -29,6 +29,7 @@ import { CommandError, EXIT, UsageError, type ExitCode } from '../errors';
 import { OPERATOR_URL_ENV, refusalLines } from '../operator-client';
 import { isoSeconds } from '../format';
 import { parseFuture, parseLength } from '../time';
+import { routingEndpoints } from '../../functions/domain/target-kinds';
 
 export const PUT_KINDS = ['demand', 'budget', 'freeze', 'override', 'metric'] as const;
 export type PutKind = (typeof PUT_KINDS)[number];
@@ -166,17 +167,20 @@ export function buildDriverEvent(parsed: Parsed, config: DrivetrainConfig, now: 
     validated = check(overrideDetailSchema, detail);
     for (const targetId of targets) {
       const target = config.targets.find((t) => t.id === targetId)!;
-      if (pin !== undefined && target.kind === 'route53-weighted')
+      const endpoints = routingEndpoints(target.resource);
+      if (pin !== undefined && endpoints)
         throw new CommandError(`--pin sets a capacity; target "${targetId}" is a routing target (use --weights)`);
-      if (weights !== undefined && target.kind !== 'route53-weighted')
-        throw new CommandError(`--weights is for routing targets; target "${targetId}" is ${target.kind} (use --pin)`);
+      if (weights !== undefined && !endpoints)
+        throw new CommandError(
+          `--weights is for routing targets; target "${targetId}" is ${target.resource.kind} (use --pin)`,
+        );
       if (pin !== undefined && (pin < target.policy.bounds.min || pin > target.policy.bounds.max)) {
         warnings.push(
           `pin ${pin} is outside ${targetId}'s bounds ${target.policy.bounds.min}..${target.policy.bounds.max}: the decision will clamp it`,
         );
       }
-      if (weights !== undefined && target.resource.kind === 'route53-weighted') {
-        const known = target.resource.endpoints.map((e) => e.setIdentifier);
+      if (weights !== undefined && endpoints) {
+        const known = endpoints.map((e) => e.setIdentifier);
         const unknown = Object.keys(weights).filter((id) => !known.includes(id));
         if (unknown.length)
           throw new CommandError(`--weights: ${unknown.join(', ')} not an endpoint of "${targetId}"`, [

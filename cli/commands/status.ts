@@ -6,6 +6,7 @@
  */
 import { p90 } from '../../functions/domain/warmup';
 import type { Allocation, Target } from '../../functions/domain/model';
+import { type TargetKind, targetKind } from '../../functions/domain/target-kinds';
 import type { DecisionRecord, StoredTargetState } from '../../functions/ports';
 import { formatDuration } from '../../functions/domain/engine';
 import { stringOption } from '../args';
@@ -27,7 +28,7 @@ const DRIVER_COLUMN: Partial<Record<DriverState, 'active' | 'stale'>> = {
 
 export interface TargetStatus {
   targetId: string;
-  kind: Target['kind'];
+  kind: TargetKind;
   mode: Target['mode'];
   current?: Allocation;
   desired?: Allocation;
@@ -76,7 +77,7 @@ async function statusOf(context: Context, target: Target, now: number): Promise<
   const warm = p90(samples);
   return {
     targetId: target.id,
-    kind: target.kind,
+    kind: targetKind(target),
     mode: state?.modeOverride?.mode ?? target.mode,
     ...(state?.current ? { current: state.current } : {}),
     ...(last ? { desired: last.desired } : {}),

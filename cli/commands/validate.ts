@@ -13,6 +13,7 @@ import { EXIT, UsageError, type ExitCode } from '../errors';
 import { renderTable } from '../format';
 import { checkLive, type LiveFinding } from '../live-check';
 import { SHIPPED_TRACES_DIR, runPolicyReplay, type ReplayOutcome } from '../replay';
+import { routingEndpoints } from '../../functions/domain/target-kinds';
 
 /** What a capacity target can cost at its bounds, known before anything is applied. */
 export interface TargetCost {
@@ -62,8 +63,7 @@ export function configWarnings(config: DrivetrainConfig): ConfigWarning[] {
   const used = new Set<string>();
   for (const target of config.targets) {
     for (const rule of target.policy.rules) used.add(rule.driver);
-    if (target.resource.kind === 'route53-weighted')
-      for (const e of target.resource.endpoints) for (const d of e.drainOn) used.add(d);
+    for (const e of routingEndpoints(target.resource) ?? []) for (const d of e.drainOn) used.add(d);
   }
   config.drivers.forEach((driver, i) => {
     if (!used.has(driver.name))
@@ -180,7 +180,7 @@ function report(
         ? {
             targets: config.targets.map((t) => ({
               id: t.id,
-              kind: t.kind,
+              kind: t.resource.kind,
               mode: t.mode,
               policyVersion: t.policy.version,
             })),
@@ -207,7 +207,7 @@ function report(
         config.targets,
         [
           { header: 'TARGET', value: (t) => t.id },
-          { header: 'KIND', value: (t) => t.kind },
+          { header: 'KIND', value: (t) => t.resource.kind },
           { header: 'MODE', value: (t) => t.mode },
           { header: 'POLICY', value: (t) => t.policy.version },
           { header: 'BOUNDS', value: (t) => `${t.policy.bounds.min}..${t.policy.bounds.max}` },

@@ -7,6 +7,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { formatDuration } from '../domain/decision-common';
 import type { Target } from '../domain/model';
+import { type TargetKind, targetKind } from '../domain/target-kinds';
 import { addTimeToServe } from '../domain/warmup';
 import type {
   AllocationExecutor,
@@ -28,7 +29,7 @@ export const SERVING_TIMEOUT_SECONDS = 1800;
 
 export interface FollowThroughDeps {
   decisions: DecisionStore;
-  executors: Readonly<Record<Target['kind'], AllocationExecutor>>;
+  executors: Readonly<Record<TargetKind, AllocationExecutor>>;
   clock: () => number;
   logger: Logger;
 }
@@ -49,7 +50,7 @@ export async function followThrough(
   const followLog = { ...log, decisionId: following.decisionId };
   let seen: ServingObservation | { state: 'unreadable'; error: string };
   try {
-    seen = await deps.executors[target.kind].observeServing(target, following);
+    seen = await deps.executors[targetKind(target)].observeServing(target, following);
   } catch (error) {
     // Unreadable now (throttled, denied): try again next reconcile; past the timeout it degrades with this error.
     seen = { state: 'unreadable', error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };

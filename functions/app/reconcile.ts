@@ -299,7 +299,7 @@ async function observe(
   state: StoredTargetState | undefined,
 ): Promise<Allocation | undefined> {
   try {
-    return (await deps.executors[target.kind].observe(target)) ?? state?.current;
+    return (await deps.executors[target.resource.kind].observe(target)) ?? state?.current;
   } catch (error) {
     if (!isRetryable(error)) throw error;
     deps.logger.warn('could not observe the resource; deciding from the last applied allocation', {
@@ -345,7 +345,7 @@ async function applyPlanned(
   // Executors check the mode of the target they are given: pass the effective mode the plan was made in
   // (an operator's override may differ from the configured one). Only enforce plans get this far.
   const enforced: Target = { ...target, mode: record.mode };
-  const executor = deps.executors[target.kind];
+  const executor = deps.executors[target.resource.kind];
   const results: ApplyResult[] = [];
   let outcome: DecisionOutcome;
   let status: 'applied' | 'failed' = 'applied';
@@ -473,7 +473,7 @@ async function settleUncertainApply(
   record: DecisionRecord,
 ): Promise<'in-place' | 'not-in-place' | 'unknown'> {
   try {
-    const observed = await deps.executors[target.kind].observe(target);
+    const observed = await deps.executors[target.resource.kind].observe(target);
     return observed !== undefined && sameAllocation(observed, record.desired) ? 'in-place' : 'not-in-place';
   } catch {
     return 'unknown';
@@ -516,7 +516,7 @@ async function repairPending(
   }
   let observed: Allocation | undefined;
   try {
-    observed = await deps.executors[target.kind].observe(target);
+    observed = await deps.executors[target.resource.kind].observe(target);
   } catch (error) {
     if (!isRetryable(error)) throw error;
     deps.logger.warn('cannot observe the resource to settle an unconfirmed plan; a later reconcile tries again', {

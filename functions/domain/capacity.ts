@@ -40,6 +40,7 @@ import type {
   Rule,
   TargetState,
 } from './model';
+import { kindTraits } from './target-kinds';
 import { trackTarget, unitsFor } from './tracking';
 import { leadTimeOf } from './warmup';
 
@@ -658,7 +659,7 @@ export function budgetCapacity(policy: Policy, maxHourlyCost: number | undefined
 
 export function prewarmFloor(ctx: CapacityContext, demand: Demand, proposal: Proposal, desired: number): number {
   let floor = ctx.policy.bounds.min;
-  if (ctx.target.kind === 'ec2-asg' && demand.businessFloor > floor && !proposal.overrideLabel)
+  if (kindTraits(ctx.target.resource.kind).businessFloor && demand.businessFloor > floor && !proposal.overrideLabel)
     floor = demand.businessFloor;
   return Math.min(floor, desired);
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ROUTING_WEIGHT_TOTAL, budgetCapacity } from './engine';
 import { deploymentNameProblems } from './naming';
 import { DRIVER_KINDS, identifier, targetSchema, type Target, type TargetInput } from './model';
+import { isRoutingTarget, kindTraits, routingEndpoints } from './target-kinds';
 
 const DEFAULT_TTL_SECONDS: Record<(typeof DRIVER_KINDS)[number], number> = {
   // Alarms only emit on state change, so their last state stays true until the next event arrives.
@@ -243,10 +244,7 @@ function checkTarget(
   report: (path: string, message: string) => void,
 ): void {
   const { policy, resource } = target;
-  if (target.kind !== resource.kind) {
-    report(`${at}.resource.kind`, `resource kind "${resource.kind}" does not match target kind "${target.kind}"`);
-  }
-  const isRouting = target.kind === 'route53-weighted';
+  const isRouting = isRoutingTarget(target);
   const { min, max } = policy.bounds;
   if (min > max) report(`${at}.policy.bounds.min`, `min (${min}) is greater than max (${max}); allowed: min <= max`);
   // Checks against the bounds only make sense once the bounds themselves are valid.
@@ -368,13 +366,15 @@ function checkTarget(
     if (next.entry.end > prev.entry.end) reach = next;
   }
 
-  if (resource.kind === 'route53-weighted') {
+  const endpoints = routingEndpoints(resource);
+  const routing = kindTraits(resource.kind).routing;
+  if (endpoints && routing) {
     const ids = new Set<string>();
     let minShares = 0;
-    resource.endpoints.forEach((endpoint, e) => {
-      const path = `${at}.resource.endpoints[${e}]`;
+    endpoints.forEach((endpoint, e) => {
+      const path = `${at}.resource.${routing.endpointsField}[${e}]`;
       if (ids.has(endpoint.setIdentifier))
-        report(`${path}.setIdentifier`, `duplicate setIdentifier "${endpoint.setIdentifier}"`);
+        report(`${path}.${routing.keyField}`, `duplicate ${routing.keyField} "${endpoint.setIdentifier}"`);
       ids.add(endpoint.setIdentifier);
       minShares += endpoint.minShare;
       endpoint.drainOn.forEach((name, d) => {
@@ -395,20 +395,20 @@ function checkTarget(
     });
     // The engine writes integer weights adding up to ROUTING_WEIGHT_TOTAL, so each minimum is honoured as
     // a whole number of weight points, rounded up: 3 × 0.333 fits in 1 but needs 3 × 34 = 102 of 100.
-    const minPoints = resource.endpoints.reduce(
-      (sum, e) => sum + Math.ceil(e.minShare * ROUTING_WEIGHT_TOTAL - 1e-9),
-      0,
-    );
+    const minPoints = endpoints.reduce((sum, e) => sum + Math.ceil(e.minShare * ROUTING_WEIGHT_TOTAL - 1e-9), 0);
     if (minShares > 1 + 1e-9)
-      report(`${at}.resource.endpoints`, `minimum shares add up to ${round(minShares)}; allowed: at most 1`);
+      report(
+        `${at}.resource.${routing.endpointsField}`,
+        `minimum shares add up to ${round(minShares)}; allowed: at most 1`,
+      );
     else if (minPoints > ROUTING_WEIGHT_TOTAL) {
       report(
-        `${at}.resource.endpoints`,
+        `${at}.resource.${routing.endpointsField}`,
         `minimum shares need ${minPoints} of ${ROUTING_WEIGHT_TOTAL} weight points once rounded up to whole points; allowed: at most ${ROUTING_WEIGHT_TOTAL} (use shares with at most ${Math.log10(ROUTING_WEIGHT_TOTAL)} decimals)`,
       );
     }
-    if (resource.endpoints.every((e) => e.weight === 0))
-      report(`${at}.resource.endpoints`, 'every weight is 0; at least one endpoint must take traffic');
+    if (endpoints.every((e) => e.weight === 0))
+      report(`${at}.resource.${routing.endpointsField}`, 'every weight is 0; at least one endpoint must take traffic');
   }
 }
 

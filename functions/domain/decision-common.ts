@@ -18,8 +18,9 @@ import type {
   TargetMode,
   TargetState,
 } from './model';
+import { routingEndpoints } from './target-kinds';
 
-export type EngineTarget = Pick<Target, 'id' | 'kind' | 'mode' | 'resource' | 'policy'>;
+export type EngineTarget = Pick<Target, 'id' | 'mode' | 'resource' | 'policy'>;
 
 /**
  * Floor on how often an alarm step may repeat. CloudWatch evaluates an alarm at most once a minute, so a
@@ -52,9 +53,8 @@ export function indexRules(target: EngineTarget): RuleIndex {
     if (rule.kind === 'alarm' || rule.kind === 'metric') telemetryRules++;
   });
   const drainDrivers = new Set<string>();
-  if (target.resource.kind === 'route53-weighted') {
-    for (const endpoint of target.resource.endpoints) for (const name of endpoint.drainOn) drainDrivers.add(name);
-  }
+  for (const endpoint of routingEndpoints(target.resource) ?? [])
+    for (const name of endpoint.drainOn) drainDrivers.add(name);
   const result = { resource: target.resource, byDriver, telemetryRules, drainDrivers };
   ruleIndexCache.set(target.policy, result);
   return result;
@@ -211,7 +211,7 @@ export function finish(
   }
   const decision: Decision = {
     targetId: target.id,
-    targetKind: target.kind,
+    targetKind: target.resource.kind,
     at: now,
     policyVersion: target.policy.version,
     mode,

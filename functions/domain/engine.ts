@@ -34,6 +34,7 @@ import type { EngineTarget } from './decision-common';
 import type { Decision, Driver, TargetState } from './model';
 import { decideRouting } from './routing';
 import { storableDecision } from './storable';
+import { isRoutingTarget } from './target-kinds';
 
 export { budgetCapacity, type DecisionInputs } from './capacity';
 export {
@@ -58,7 +59,7 @@ export function decide(
 ): Decision {
   // Saturated last, so no derived number can make the decision unrecordable (functions/domain/storable.ts).
   return storableDecision(
-    target.kind === 'route53-weighted'
+    isRoutingTarget(target)
       ? decideRouting(target, drivers, state, now)
       : decideCapacity(target, drivers, state, now, inputs),
   );

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { measurementSchema, quantitySchema } from './numbers';
+import { TARGET_KINDS, type TargetKind } from './target-kinds';
 
 export const IDENTIFIER = /^[a-z0-9][a-z0-9-_.]{0,62}$/;
 export const identifier = z
@@ -29,8 +30,8 @@ export const timestamp = z.union(
   },
 );
 
-export const TARGET_KINDS = ['ec2-asg', 'lambda-provisioned-concurrency', 'route53-weighted'] as const;
-export type TargetKind = (typeof TARGET_KINDS)[number];
+// The kinds of target and their traits live in the registry (target-kinds.ts); re-exported for callers.
+export { TARGET_KINDS, type TargetKind } from './target-kinds';
 
 export const TARGET_MODES = ['enforce', 'shadow', 'paused'] as const;
 export const targetModeSchema = z.enum(TARGET_MODES);
@@ -196,9 +197,26 @@ export const routingEndpointSchema = z.object({
   drainOn: z.array(identifier).default([]),
 });
 
-export const targetResourceSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('ec2-asg'), autoScalingGroupName: z.string().min(1).max(255) }),
-  z.object({
+export const albTargetGroupSchema = z.object({
+  arn: z
+    .string()
+    .max(1024)
+    .regex(
+      /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/,
+      'must be a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)',
+    ),
+  /** Weight when nothing is drained (the engine shares 100 points, within ALB's 0-999). */
+  weight: z.number().int().min(0).max(255),
+  /** Share of traffic (0-1) this target group keeps unless an alarm drains it. */
+  minShare: z.number().min(0).max(1).default(0),
+  /** Alarm driver names that drain this target group (weight 0) while in ALARM. */
+  drainOn: z.array(identifier).default([]),
+});
+
+/** The resource schema of each kind (the registry's resource column): a kind without one does not compile. */
+export const TARGET_RESOURCE_SCHEMAS = {
+  'ec2-asg': z.object({ kind: z.literal('ec2-asg'), autoScalingGroupName: z.string().min(1).max(255) }),
+  'lambda-provisioned-concurrency': z.object({
     kind: z.literal('lambda-provisioned-concurrency'),
     functionName: z.string().min(1).max(140),
     /** Alias or version; provisioned concurrency cannot be put on $LATEST. */
@@ -208,14 +226,35 @@ export const targetResourceSchema = z.discriminatedUnion('kind', [
       .max(128)
       .refine((q) => q !== '$LATEST', 'provisioned concurrency needs an alias or a published version, not $LATEST'),
   }),
-  z.object({
+  'route53-weighted': z.object({
     kind: z.literal('route53-weighted'),
     hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
     recordName: z.string().min(1).max(255),
     recordType: z.enum(['A', 'AAAA', 'CNAME', 'TXT']),
     endpoints: z.array(routingEndpointSchema).min(2).max(32),
   }),
-]);
+  'alb-weighted': z.object({
+    kind: z.literal('alb-weighted'),
+    /** The listener rule whose forward action shares traffic between the target groups. */
+    listenerRuleArn: z
+      .string()
+      .max(1024)
+      .regex(
+        /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+$/,
+        'must be an Application Load Balancer listener rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/…); the default rule of a listener has no rule ARN Drivetrain can modify',
+      ),
+    // ALB forwards to at most 5 target groups per action (weights 0-999); Drivetrain's 0-255 weights fit.
+    targetGroups: z.array(albTargetGroupSchema).min(2).max(5),
+  }),
+} satisfies { [K in TargetKind]: z.ZodObject<{ kind: z.ZodLiteral<K> }> };
+
+export const targetResourceSchema = z.discriminatedUnion(
+  'kind',
+  TARGET_KINDS.map((kind) => TARGET_RESOURCE_SCHEMAS[kind]) as unknown as [
+    (typeof TARGET_RESOURCE_SCHEMAS)[TargetKind],
+    ...(typeof TARGET_RESOURCE_SCHEMAS)[TargetKind][],
+  ],
+);
 export type TargetResource = z.infer<typeof targetResourceSchema>;
 export type RoutingEndpoint = z.infer<typeof routingEndpointSchema>;
 
@@ -402,7 +441,11 @@ export type PolicyInput = z.input<typeof policySchema>;
 export const targetSchema = z
   .object({
     id: identifier,
-    kind: z.enum(TARGET_KINDS),
+    /**
+     * Deprecated: the kind is the resource's (`resource.kind`), stored once. Configs written before that may
+     * still name it here; it must then agree with the resource, and is dropped once checked.
+     */
+    kind: z.enum(TARGET_KINDS).optional(),
     resource: targetResourceSchema,
     /** Mode at deploy time; operators change it at run time (recorded in the target state). */
     mode: targetModeSchema.default('shadow'),
@@ -420,7 +463,16 @@ export const targetSchema = z
     operatorPrincipals: z.array(z.string().min(1).max(2048)).default([]),
     policy: policySchema,
   })
-  .strict();
+  .strict()
+  .superRefine((target, ctx) => {
+    if (target.kind !== undefined && target.kind !== target.resource.kind)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resource', 'kind'],
+        message: `resource kind "${target.resource.kind}" does not match target kind "${target.kind}"`,
+      });
+  })
+  .transform(({ kind: _deprecatedKind, ...target }) => target);
 export type Target = z.infer<typeof targetSchema>;
 export type TargetInput = z.input<typeof targetSchema>;
 

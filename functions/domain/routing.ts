@@ -30,6 +30,7 @@ import type {
   TargetState,
   WeightsAllocation,
 } from './model';
+import { routingEndpoints } from './target-kinds';
 
 /** What every routing step reads and appends to. */
 export interface RoutingContext {
@@ -67,13 +68,14 @@ export function decideRouting(
   state: TargetState | undefined,
   now: number,
 ): Decision {
-  if (target.resource.kind !== 'route53-weighted') throw new TypeError(`target ${target.id} is not a routing target`);
+  const endpoints = routingEndpoints(target.resource);
+  if (!endpoints) throw new TypeError(`target ${target.id} is not a routing target`);
   const rules = indexRules(target);
   const { considered, live, override } = screen(target, drivers, now, rules);
   const current = state?.current?.kind === 'weights' ? state.current : undefined;
   const ctx: RoutingContext = {
     target,
-    endpoints: target.resource.endpoints,
+    endpoints,
     rules,
     now,
     state,

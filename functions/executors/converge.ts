@@ -71,9 +71,9 @@ export async function converge<S>(
 // ---------------------------------------------------------------------------------------------------------
 
 export function resourceOf<K extends TargetKind>(target: Target, kind: K): Extract<TargetResource, { kind: K }> {
-  if (target.kind !== kind || target.resource.kind !== kind) {
+  if (target.resource.kind !== kind) {
     throw new PermanentExecutorError(
-      `target ${target.id} is a ${target.kind} target with a ${target.resource.kind} resource; the ${kind} executor cannot act on it`,
+      `target ${target.id} is a ${target.resource.kind} target; the ${kind} executor cannot act on it`,
       {
         code: EXECUTOR_ERROR_CODES.wrongTargetKind,
       },
@@ -101,7 +101,7 @@ export function assertEnforced(target: Target, actionId: string): void {
 export function capacityAction(target: Target, action: Action, actionId: string): { desired: number; floor: number } {
   if (action.type !== 'set-capacity') {
     throw new PermanentExecutorError(
-      `action ${actionId}: ${action.type} cannot apply to ${target.kind} target ${target.id} (expects set-capacity)`,
+      `action ${actionId}: ${action.type} cannot apply to ${target.resource.kind} target ${target.id} (expects set-capacity)`,
       {
         code: EXECUTOR_ERROR_CODES.wrongActionType,
       },
@@ -127,7 +127,7 @@ export function weightsAction(
 ): Record<string, number> {
   if (action.type !== 'set-weights') {
     throw new PermanentExecutorError(
-      `action ${actionId}: ${action.type} cannot apply to ${target.kind} target ${target.id} (expects set-weights)`,
+      `action ${actionId}: ${action.type} cannot apply to ${target.resource.kind} target ${target.id} (expects set-weights)`,
       {
         code: EXECUTOR_ERROR_CODES.wrongActionType,
       },

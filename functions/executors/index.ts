@@ -12,9 +12,17 @@
  * - Create executors per invocation when you want `retry.deadlineAt` set from the Lambda context: they are
  *   cheap closures, and the Route 53 limiter is shared per process unless you inject one.
  */
-import type { TargetKind } from '../domain/model';
-import type { AllocationExecutor, AutoScalingPort, ProvisionedConcurrencyPort, WeightedRoutingPort } from '../ports';
+import { TARGET_KINDS, type TargetKind } from '../domain/target-kinds';
+import { createAlbRoutingExecutor } from './alb-routing';
+import type {
+  AlbRoutingPort,
+  AllocationExecutor,
+  AutoScalingPort,
+  ProvisionedConcurrencyPort,
+  WeightedRoutingPort,
+} from '../ports';
 import { createAutoScalingExecutor } from './auto-scaling';
+import { PermanentExecutorError } from '../ports/errors';
 import { createProvisionedConcurrencyExecutor } from './provisioned-concurrency';
 import { defaultRoute53Limiter, type RequestLimiter } from './rate-limiter';
 import { INVOCATION_RETRY_BUDGET_MS, RetryBudget, type RetryOptions } from './retry';
@@ -24,6 +32,11 @@ export interface ExecutorPorts {
   autoScaling: AutoScalingPort;
   provisionedConcurrency: ProvisionedConcurrencyPort;
   weightedRouting: WeightedRoutingPort;
+  /**
+   * ALB listener rules. Optional so callers without alb-weighted targets need not build an ELBv2 client;
+   * without it, acting on an alb-weighted target fails permanently and says why.
+   */
+  albRouting?: AlbRoutingPort;
 }
 
 export interface ExecutorOptions {
@@ -38,16 +51,38 @@ export function createExecutors(
   options: ExecutorOptions = {},
 ): Record<TargetKind, AllocationExecutor> {
   const retry = options.retry ?? {};
-  return {
-    'ec2-asg': createAutoScalingExecutor(ports.autoScaling, retry),
-    'lambda-provisioned-concurrency': createProvisionedConcurrencyExecutor(ports.provisionedConcurrency, retry),
-    'route53-weighted': createWeightedRoutingExecutor(
-      ports.weightedRouting,
-      options.route53Limiter ?? defaultRoute53Limiter(),
-      retry,
-    ),
-  };
+  return Object.fromEntries(
+    TARGET_KINDS.map((kind) => [kind, EXECUTOR_FACTORIES[kind](ports, options, retry)]),
+  ) as Record<TargetKind, AllocationExecutor>;
 }
+
+type ExecutorFactory = (
+  ports: ExecutorPorts,
+  options: ExecutorOptions,
+  retry: Partial<RetryOptions>,
+) => AllocationExecutor;
+
+/**
+ * The target-kind registry, executor layer: the executor (and so the SDK adapter, through its port) of each
+ * kind. Keyed by every kind, so a kind without an executor does not compile.
+ */
+export const EXECUTOR_FACTORIES = {
+  'ec2-asg': (ports, _options, retry) => createAutoScalingExecutor(ports.autoScaling, retry),
+  'lambda-provisioned-concurrency': (ports, _options, retry) =>
+    createProvisionedConcurrencyExecutor(ports.provisionedConcurrency, retry),
+  'route53-weighted': (ports, options, retry) =>
+    createWeightedRoutingExecutor(ports.weightedRouting, options.route53Limiter ?? defaultRoute53Limiter(), retry),
+  'alb-weighted': (ports, _options, retry) => createAlbRoutingExecutor(ports.albRouting ?? MISSING_ALB_PORT, retry),
+} satisfies Record<TargetKind, ExecutorFactory>;
+
+const MISSING_ALB_PORT: AlbRoutingPort = {
+  getWeights: async () => {
+    throw new PermanentExecutorError('no ALB port was given to the executors (ExecutorPorts.albRouting)');
+  },
+  setWeights: async () => {
+    throw new PermanentExecutorError('no ALB port was given to the executors (ExecutorPorts.albRouting)');
+  },
+};
 
 /**
  * The executors of one Lambda invocation: every retry shares the invocation's budget

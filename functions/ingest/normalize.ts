@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { DETAIL_TYPES } from '../contracts';
 import { driverTtlSeconds, type DriverDeclaration, type DrivetrainConfig } from '../domain/config';
 import { driverSchema, type BusinessSignal, type Driver, type Target } from '../domain/model';
+import { kindTraits, routingEndpoints } from '../domain/target-kinds';
 import { firstUnstorableNumber } from '../domain/numbers';
 import {
   alarmActionEventId,
@@ -973,8 +974,6 @@ function businessSignal(detail: BusinessDriverDetail): BusinessSignal {
   }
 }
 
-const CAPACITY_KINDS: ReadonlyArray<Target['kind']> = ['ec2-asg', 'lambda-provisioned-concurrency'];
-
 /** A pin needs a capacity target, pin-weights a routing target whose SetIdentifiers it names. */
 function actionFitsTarget(
   detail: OverrideDetail,
@@ -982,16 +981,16 @@ function actionFitsTarget(
   who: { eventId: string; source: string; driver: string },
 ): Rejection | undefined {
   const fail = (message: string): Rejection => ({ ...who, targetId: target.id, reason: 'malformed', message });
-  if (detail.action === 'pin' && !CAPACITY_KINDS.includes(target.kind)) {
-    return fail(`action "pin" sets capacity, but target ${quote(target.id)} is ${target.kind}; use "pin-weights"`);
+  const kind = target.resource.kind;
+  if (detail.action === 'pin' && kindTraits(kind).shape !== 'capacity') {
+    return fail(`action "pin" sets capacity, but target ${quote(target.id)} is ${kind}; use "pin-weights"`);
   }
   if (detail.action === 'pin-weights') {
-    if (target.resource.kind !== 'route53-weighted') {
-      return fail(
-        `action "pin-weights" sets Route 53 weights, but target ${quote(target.id)} is ${target.kind}; use "pin"`,
-      );
+    const endpoints = routingEndpoints(target.resource);
+    if (!endpoints) {
+      return fail(`action "pin-weights" sets routing weights, but target ${quote(target.id)} is ${kind}; use "pin"`);
     }
-    const known = new Set(target.resource.endpoints.map((e) => e.setIdentifier));
+    const known = new Set(endpoints.map((e) => e.setIdentifier));
     const unknown = Object.keys(detail.weights).filter((id) => !known.has(id));
     if (unknown.length > 0) {
       return fail(

@@ -76,6 +76,12 @@ const PERMANENT_NAMES = new Set([
   'InvalidArgument',
   'NoSuchHostedZone',
   'ResourceNotFoundException',
+  'RuleNotFoundException', // ELBv2: the listener rule is gone
+  'RuleNotFound',
+  'TargetGroupNotFoundException', // ELBv2: a target group of the forward action is gone
+  'TargetGroupNotFound',
+  'ListenerNotFoundException',
+  'OperationNotPermittedException', // ELBv2: e.g. the default rule, or a target group of another load balancer type
   'ProvisionedConcurrencyConfigNotFoundException',
   'LimitExceededFault', // Auto Scaling quota, not a rate
   'ServiceLinkedRoleFailure',

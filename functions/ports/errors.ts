@@ -27,6 +27,8 @@ export const EXECUTOR_ERROR_CODES = {
   desiredAboveMaxSize: 'DesiredAboveMaxSize',
   /** A SetIdentifier the configuration names is missing from (or not weighted in) Route 53. */
   unknownSetIdentifier: 'UnknownSetIdentifier',
+  /** A target group the configuration names is not in the ALB rule's forward action (or the rule has none). */
+  unknownTargetGroup: 'UnknownTargetGroup',
   /** The record belongs to a Route 53 traffic policy instance, which would overwrite any direct edit. */
   trafficPolicyRecord: 'TrafficPolicyRecord',
   /** Retrying would run past the invocation's deadline. */

@@ -311,6 +311,18 @@ export interface LambdaLimitsPort {
   reservedConcurrency(functionName: string): Promise<number | null | undefined>;
 }
 
+/**
+ * The weights of an ALB listener rule's forward action (elbv2 DescribeRules / ModifyRule), by target group ARN.
+ * Only the forward action's target group weights ever change: its stickiness, the rule's conditions,
+ * priority and other actions stay as they are.
+ */
+export interface AlbRoutingPort {
+  /** Weight of every target group the rule's forward action names, by target group ARN. */
+  getWeights(listenerRuleArn: string): Promise<Record<string, number>>;
+  /** Sets these target groups' weights (by ARN); target groups not named keep theirs. */
+  setWeights(listenerRuleArn: string, weights: Record<string, number>): Promise<void>;
+}
+
 // ---- metric history (CloudWatch GetMetricData) -----------------------------------------------------------
 
 /** One metric whose history could not be read: its rules decide from snapshots alone this time. */

@@ -50,6 +50,10 @@ export function awsExecutorPorts(trace: TraceClient): ExecutorPorts {
       async () => (await import('./on-demand/weighted-routing')).createWeightedRoutingPort(trace),
       { getWeights: true, setWeights: true },
     ),
+    albRouting: loadedOnFirstUse(async () => (await import('./on-demand/alb-routing')).createAlbRoutingPort(trace), {
+      getWeights: true,
+      setWeights: true,
+    }),
   };
 }
 

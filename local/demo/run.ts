@@ -37,6 +37,7 @@ import {
 import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, recordKey, type FleetCall } from '../simulator/fleet';
 import { SimulatedMetricHistory } from '../simulator/metric-history';
+import { simulatorModel } from '../simulator/models';
 import {
   DEMO_DAY,
   LAUNCH_FAILURE,
@@ -46,6 +47,7 @@ import {
   type Beat,
   type ScenarioTimes,
 } from './scenario';
+import { assertNever, isRoutingKind } from '../../functions/domain/target-kinds';
 
 export const EMBEDDED_CONFIG = resolve(__dirname, '../../drivetrain.config.yaml');
 export const DEFAULT_REPORT_DIR = resolve(__dirname, '../../reports');
@@ -131,7 +133,7 @@ export function loadDemoConfig(path = EMBEDDED_CONFIG): Readonly<DrivetrainConfi
   for (const [id, kind] of Object.entries(REQUIRED.targets)) {
     const target = config.targets.find((t) => t.id === id);
     if (!target) problems.push(`target "${id}" (${kind})`);
-    else if (target.kind !== kind) problems.push(`target "${id}" must be ${kind}, is ${target.kind}`);
+    else if (target.resource.kind !== kind) problems.push(`target "${id}" must be ${kind}, is ${target.resource.kind}`);
   }
   const alarms = new Set(config.drivers.flatMap((d) => d.alarmNames ?? []));
   for (const alarm of REQUIRED.alarms)
@@ -416,11 +418,24 @@ function sampleFleet(
   const sample: Sample = { t, load: load(t), groups: {}, functions: {}, records: {} };
   for (const target of config.targets) {
     const r = target.resource;
-    if (r.kind === 'ec2-asg') sample.groups[target.id] = fleet.groupStatus(r.autoScalingGroupName);
-    else if (r.kind === 'lambda-provisioned-concurrency') {
-      const pc = fleet.concurrency(r.functionName, r.qualifier);
-      sample.functions[target.id] = { requested: pc?.requested ?? 0, allocated: pc?.allocated ?? 0 };
-    } else sample.records[target.id] = fleet.weights(r);
+    switch (r.kind) {
+      case 'ec2-asg':
+        sample.groups[target.id] = fleet.groupStatus(r.autoScalingGroupName);
+        break;
+      case 'lambda-provisioned-concurrency': {
+        const pc = fleet.concurrency(r.functionName, r.qualifier);
+        sample.functions[target.id] = { requested: pc?.requested ?? 0, allocated: pc?.allocated ?? 0 };
+        break;
+      }
+      case 'route53-weighted':
+        sample.records[target.id] = fleet.weights(r);
+        break;
+      case 'alb-weighted':
+        sample.records[target.id] = simulatorModel(r).sample(fleet, r, undefined, t).weights ?? {};
+        break;
+      default:
+        assertNever(r, 'target resource');
+    }
   }
   return sample;
 }
@@ -458,14 +473,13 @@ function demoReport(
       .map((d) => ({
         t: d.at,
         label: `${d.status}: ${d.summary}`,
-        kind:
-          d.targetKind === 'route53-weighted'
-            ? 'routing'
-            : markerKind(
-                d.current?.kind === 'capacity' ? d.current.desired : undefined,
-                d.desired.kind === 'capacity' ? d.desired.desired : undefined,
-                d.status,
-              ),
+        kind: isRoutingKind(d.targetKind)
+          ? 'routing'
+          : markerKind(
+              d.current?.kind === 'capacity' ? d.current.desired : undefined,
+              d.desired.kind === 'capacity' ? d.desired.desired : undefined,
+              d.status,
+            ),
       }));
   const bands: ChartBand[] = [
     { from: SCENARIO.saleStart, to: SCENARIO.saleEnd, label: 'flash sale', kind: 'window' },
@@ -510,7 +524,8 @@ function demoReport(
     ],
   };
   for (const target of config.targets) {
-    if (target.kind === 'ec2-asg') {
+    const { resource } = target;
+    if (resource.kind === 'ec2-asg') {
       data.capacity.push({
         targetId: target.id,
         title: `${target.id} — instances (demand at ${perUnit} rps per instance)`,
@@ -529,7 +544,7 @@ function demoReport(
           ? { cost: { unitHourlyPrice: target.policy.budget.unitHourlyPrice, policy: target.policy } }
           : {}),
       });
-    } else if (target.kind === 'lambda-provisioned-concurrency') {
+    } else if (resource.kind === 'lambda-provisioned-concurrency') {
       data.capacity.push({
         targetId: target.id,
         title: `${target.id} — provisioned concurrency`,
@@ -542,15 +557,22 @@ function demoReport(
         markers: markersFor(target.id),
         bands: [...bands.slice(0, 1), ...alarmEpisodes(drivers, target.id, SCENARIO.end)],
       });
-    } else if (target.resource.kind === 'route53-weighted') {
+    } else if (resource.kind === 'route53-weighted') {
       data.weights.push({
         targetId: target.id,
-        title: `${target.id} — ${target.resource.recordName} weights (${recordKey(target.resource).split('/')[0]})`,
+        title: `${target.id} — ${resource.recordName} weights (${recordKey(resource).split('/')[0]})`,
         samples: samples.map((s) => ({ t: s.t, weights: s.records[target.id] ?? {} })),
         markers: markersFor(target.id),
         bands: alarmEpisodes(drivers, target.id, SCENARIO.end),
       });
-    }
+    } else if (resource.kind === 'alb-weighted') {
+      data.weights.push({
+        targetId: target.id,
+        title: `${target.id} — ALB target group weights`,
+        samples: samples.map((s) => ({ t: s.t, weights: s.records[target.id] ?? {} })),
+        markers: markersFor(target.id),
+      });
+    } else assertNever(resource, 'target resource');
   }
   return data;
 }

@@ -18,6 +18,7 @@ import { elasticityMetrics, requiredUnits, type ElasticityMetrics } from '../ben
 import { demandAt, readDrivers, readTrace, type DemandTrace } from '../bench/trace';
 import type { FleetCall } from '../simulator/fleet';
 import { simulate, type ReplayDecision, type TimelineSample } from './simulate';
+import { isRoutingKind, isRoutingTarget, kindTraits, type TargetKind } from '../../functions/domain/target-kinds';
 
 export type { ReplayDecision, TimelineSample } from './simulate';
 
@@ -59,7 +60,7 @@ export interface ReplayOptions {
 
 export interface TargetReplayReport {
   targetId: string;
-  kind: Target['kind'];
+  kind: TargetKind;
   configuredMode: Target['mode'];
   policyVersion: string;
   decisions: ReplayDecision[];
@@ -187,7 +188,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     }
     const report: TargetReplayReport = {
       targetId: target.id,
-      kind: target.kind,
+      kind: target.resource.kind,
       configuredMode: config.targets.find((t) => t.id === target.id)!.mode,
       policyVersion: target.policy.version,
       decisions,
@@ -198,7 +199,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
       holds: sim.holds,
       timeline: sim.timeline,
     };
-    if (target.kind !== 'route53-weighted') {
+    if (!isRoutingTarget(target)) {
       const samples = sim.timeline.map((s) => ({ t: s.t, demand: 0, supply: s.supply ?? 0, billed: s.billed ?? 0 }));
       const price = target.policy.budget?.unitHourlyPrice;
       const hours = samples.length ? elasticityMetrics(samples, to, price ?? 1).capacityHours : 0;
@@ -337,7 +338,7 @@ export function formatReplayReport(report: ReplayReport, options: { maxRows?: nu
   );
   for (const target of report.targets) {
     lines.push('');
-    const unit = target.kind === 'ec2-asg' ? 'instance-hours' : 'unit-hours';
+    const unit = kindTraits(target.kind).unit.hours;
     const money = target.cost !== undefined ? ` ≈ $${target.cost.toFixed(2)}` : '';
     const capacity =
       target.capacityHours !== undefined
@@ -345,7 +346,7 @@ export function formatReplayReport(report: ReplayReport, options: { maxRows?: nu
         : '';
     lines.push(
       `${target.targetId} (${target.kind}, policy ${target.policyVersion}${target.configuredMode !== 'enforce' ? `, configured ${target.configuredMode}` : ''}): ` +
-        `${target.changes} change${target.changes === 1 ? '' : 's'}${target.kind !== 'route53-weighted' ? ` (${target.scaleUps} up, ${target.scaleDowns} down)` : ''}, ${target.failed} failed, ${target.holds} holds${capacity}`,
+        `${target.changes} change${target.changes === 1 ? '' : 's'}${!isRoutingKind(target.kind) ? ` (${target.scaleUps} up, ${target.scaleDowns} down)` : ''}, ${target.failed} failed, ${target.holds} holds${capacity}`,
     );
     const rows = target.decisions.map((d) => [
       formatTime(d.at),

@@ -20,6 +20,7 @@ import type {
 } from '../../functions/domain/model';
 import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, type FleetCall } from '../simulator/fleet';
+import { simulatorModel, type TimelineSample } from '../simulator/models';
 
 export type ReplayStatus = 'applied' | 'failed' | 'shadow' | 'paused';
 
@@ -36,21 +37,7 @@ export interface ReplayDecision {
   error?: string;
 }
 
-export interface TimelineSample {
-  t: number;
-  /** Capacity targets: the allocation the policy holds (desired) and its pre-warm floor. */
-  desired?: number;
-  floor?: number;
-  /** Capacity actually serving: warm ASG instances, or allocated provisioned concurrency. */
-  supply?: number;
-  /** Capacity paid for: every launched instance (warming ones too), or requested concurrency. */
-  billed?: number;
-  /** Routing targets: the weights in force. */
-  weights?: Record<string, number>;
-  /** With a demand trace: the rate in the step (e.g. requests/s) and the units it needs. */
-  load?: number;
-  demand?: number;
-}
+export type { TimelineSample } from '../simulator/models';
 
 export interface TargetSimulation {
   target: Target;
@@ -184,25 +171,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
 
 /** Creates the target's resource already running `allocation` (warm instances, READY concurrency). */
 function seedResource(fleet: SimulatedFleet, target: Target, allocation: Allocation): void {
-  const { resource, policy } = target;
-  if (resource.kind === 'ec2-asg') {
-    const capacity =
-      allocation.kind === 'capacity' ? allocation : { desired: policy.bounds.min, floor: policy.bounds.min };
-    fleet.addAutoScalingGroup(resource.autoScalingGroupName, {
-      min: capacity.floor,
-      max: policy.bounds.max,
-      desired: capacity.desired,
-    });
-  } else if (resource.kind === 'lambda-provisioned-concurrency') {
-    const units = allocation.kind === 'capacity' ? allocation.desired : 0;
-    fleet.addFunction(resource.functionName, resource.qualifier, units > 0 ? units : undefined);
-  } else {
-    const weights =
-      allocation.kind === 'weights'
-        ? allocation.weights
-        : Object.fromEntries(resource.endpoints.map((e) => [e.setIdentifier, e.weight]));
-    fleet.addWeightedRecord(resource, weights);
-  }
+  simulatorModel(target.resource).seed(fleet, target.resource, target.policy, allocation);
 }
 
 function record(sim: TargetSimulation, decision: Decision, status: ReplayStatus, error?: string): ReplayDecision {
@@ -249,21 +218,8 @@ export function advanceState(
 /** Applies one action to the simulated resource the way the executors do (floor → MinSize, 0 → delete). */
 export function applyAction(fleet: SimulatedFleet, target: Pick<Target, 'resource'>, action: Action): void {
   const { resource } = target;
-  if (action.type === 'set-capacity' && resource.kind === 'ec2-asg') {
-    const group = fleet.describeGroup(resource.autoScalingGroupName);
-    const moveMin = group !== undefined && group.min !== action.floor;
-    fleet.setGroupCapacity(
-      resource.autoScalingGroupName,
-      moveMin ? { desired: action.desired, min: action.floor } : { desired: action.desired },
-    );
-  } else if (action.type === 'set-capacity' && resource.kind === 'lambda-provisioned-concurrency') {
-    if (action.desired === 0) fleet.removeConcurrency(resource.functionName, resource.qualifier);
-    else fleet.putConcurrency(resource.functionName, resource.qualifier, action.desired);
-  } else if (action.type === 'set-weights' && resource.kind === 'route53-weighted') {
-    fleet.changeWeights(resource, action.weights);
-  } else {
+  if (!simulatorModel(resource).apply(fleet, resource, action))
     throw new TypeError(`action ${action.type} does not apply to a ${resource.kind} target`);
-  }
 }
 
 function sample(
@@ -272,29 +228,7 @@ function sample(
   state: TargetState | undefined,
   t: number,
 ): TimelineSample {
-  const current = state?.current;
-  const { resource } = target;
-  if (resource.kind === 'ec2-asg') {
-    const status = fleet.groupStatus(resource.autoScalingGroupName);
-    return {
-      t,
-      desired: current?.kind === 'capacity' ? current.desired : status.desired,
-      floor: current?.kind === 'capacity' ? current.floor : status.min,
-      supply: status.inService,
-      billed: status.desired,
-    };
-  }
-  if (resource.kind === 'lambda-provisioned-concurrency') {
-    const pc = fleet.concurrency(resource.functionName, resource.qualifier);
-    return {
-      t,
-      desired: current?.kind === 'capacity' ? current.desired : 0,
-      floor: current?.kind === 'capacity' ? current.floor : 0,
-      supply: pc?.allocated ?? 0,
-      billed: pc?.requested ?? 0,
-    };
-  }
-  return { t, weights: fleet.weights(resource) };
+  return simulatorModel(target.resource).sample(fleet, target.resource, state?.current, t);
 }
 
 /** The driver store's read semantics, in memory: newest observation per driver instance, expired ones hidden. */

@@ -6,6 +6,7 @@
  */
 import type { DrivetrainConfig } from '../../functions/domain/config';
 import type { Driver, Target } from '../../functions/domain/model';
+import { isRoutingTarget, kindTraits, targetKind } from '../../functions/domain/target-kinds';
 import type { DecisionRecord, DecisionStore, DriverStore } from '../../functions/ports';
 import { alarmEpisodesFromDecisions, businessBands, budgetInForce } from './episodes';
 import { markerKind, type CapacityPanel, type ReportData, type WeightsPanel } from './index';
@@ -45,14 +46,13 @@ function markers(target: Target, decisions: readonly DecisionRecord[]): ChartMar
   return decisions.filter(isChange).map((d) => ({
     t: d.at,
     label: `${d.decisionId} ${d.status}: ${d.summary}`,
-    kind:
-      target.kind === 'route53-weighted'
-        ? 'routing'
-        : markerKind(
-            d.current?.kind === 'capacity' ? d.current.desired : undefined,
-            d.desired.kind === 'capacity' ? d.desired.desired : undefined,
-            d.status,
-          ),
+    kind: isRoutingTarget(target)
+      ? 'routing'
+      : markerKind(
+          d.current?.kind === 'capacity' ? d.current.desired : undefined,
+          d.desired.kind === 'capacity' ? d.desired.desired : undefined,
+          d.status,
+        ),
   }));
 }
 
@@ -70,7 +70,7 @@ function capacityPanel(
   drivers: readonly Driver[],
   window: ReportWindow,
 ): CapacityPanel {
-  const unit = target.kind === 'ec2-asg' ? 'instances' : 'provisioned concurrency';
+  const unit = kindTraits(targetKind(target)).unit.plural;
   const first = decisions[0];
   const budget = (t: number) =>
     target.policy.budget ? { budget: budgetInForce(target.policy, drivers, target.id, t) } : {};
@@ -130,7 +130,7 @@ export async function reportFromDeployment(
     ]);
     if (decisions.length >= MAX_REPORT_DECISIONS) truncated.push(target.id);
     all.push(...decisions);
-    if (target.kind === 'route53-weighted') weights.push(weightsPanel(target, decisions, window));
+    if (isRoutingTarget(target)) weights.push(weightsPanel(target, decisions, window));
     else capacity.push(capacityPanel(target, decisions, drivers, window));
   }
   all.sort((a, b) => a.at - b.at || a.targetId.localeCompare(b.targetId) || a.version - b.version);

@@ -10,6 +10,7 @@ import type { DrivetrainConfig } from '../../functions/domain/config';
 import type { Driver, Target } from '../../functions/domain/model';
 import type { ReplayReport } from '../replay';
 import { alarmEpisodes, businessBands, budgetInForce } from './episodes';
+import { isRoutingKind, kindTraits } from '../../functions/domain/target-kinds';
 import { escapeHtml, stepChart, weightsChart, type ChartBand, type ChartMarker, type StepSeries } from './svg';
 
 export type { BandKind, ChartBand, ChartMarker, MarkerKind } from './svg';
@@ -319,7 +320,7 @@ function replayMarkers(target: ReplayReport['targets'][number]): ChartMarker[] {
     return {
       t: d.at,
       label: d.summary,
-      kind: target.kind === 'route53-weighted' ? 'routing' : markerKind(before, after, d.status),
+      kind: isRoutingKind(target.kind) ? 'routing' : markerKind(before, after, d.status),
     };
   });
 }
@@ -335,7 +336,7 @@ export function reportFromReplay(
   const drivers = options.drivers ?? [];
   for (const target of replay.targets) {
     const markers = replayMarkers(target);
-    if (target.kind === 'route53-weighted') {
+    if (isRoutingKind(target.kind)) {
       weights.push({
         targetId: target.targetId,
         title: `${target.targetId} — weights by endpoint`,
@@ -345,7 +346,7 @@ export function reportFromReplay(
       });
       continue;
     }
-    const unit = target.kind === 'ec2-asg' ? 'instances' : 'provisioned concurrency';
+    const unit = kindTraits(target.kind).unit.plural;
     const policy = options.config?.targets.find((t) => t.id === target.targetId)?.policy;
     capacity.push({
       targetId: target.targetId,

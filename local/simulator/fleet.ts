@@ -9,6 +9,7 @@
  * and records every mutating call for the report and the tests.
  */
 import type {
+  AlbRoutingPort,
   AutoScalingGroupCapacity,
   AutoScalingPort,
   FailedScalingActivity,
@@ -18,6 +19,8 @@ import type {
   WeightedRoutingPort,
 } from '../../functions/ports';
 import type { DrivetrainConfig } from '../../functions/domain/config';
+import type { Allocation } from '../../functions/domain/model';
+import { simulatorModel } from './models';
 
 /** The AWS API each mutating call stands for. */
 export type FleetApi =
@@ -25,12 +28,13 @@ export type FleetApi =
   | 'UpdateAutoScalingGroup'
   | 'PutProvisionedConcurrencyConfig'
   | 'DeleteProvisionedConcurrencyConfig'
-  | 'ChangeResourceRecordSets';
+  | 'ChangeResourceRecordSets'
+  | 'ModifyRule';
 
 export interface FleetCall {
   at: number;
   api: FleetApi;
-  /** ASG name, `function:qualifier`, or `zone/record/type`. */
+  /** ASG name, `function:qualifier`, `zone/record/type`, or a listener rule ARN. */
   resource: string;
   request: Record<string, unknown>;
 }
@@ -113,6 +117,8 @@ function functionKey(functionName: string, qualifier: string): string {
 
 /** Route 53 weights are 0-255 (ResourceRecordSet.Weight). */
 const MAX_ROUTE53_WEIGHT = 255;
+/** ALB target group weights in a forward action are 0-999. */
+const MAX_ALB_WEIGHT = 999;
 /** Default account concurrency limit: provisioned concurrency can never exceed it. */
 const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
 
@@ -121,6 +127,7 @@ export class SimulatedFleet {
   readonly autoScaling: AutoScalingPort;
   readonly provisionedConcurrency: ProvisionedConcurrencyPort;
   readonly routing: WeightedRoutingPort;
+  readonly albRouting: AlbRoutingPort;
   readonly instanceWarmupSeconds: number;
   readonly provisionedConcurrencyReadySeconds: number;
 
@@ -128,6 +135,8 @@ export class SimulatedFleet {
   readonly #groups = new Map<string, Group>();
   readonly #functions = new Map<string, ConcurrencyConfig | undefined>();
   readonly #records = new Map<string, Record<string, number>>();
+  /** ALB listener rules: forward weights by target group ARN. */
+  readonly #rules = new Map<string, Record<string, number>>();
   readonly #failures: Array<{ api: FleetApi; error: Error }> = [];
   #nextInstance = 1;
 
@@ -153,6 +162,10 @@ export class SimulatedFleet {
       getWeights: async (record) => this.weights(record),
       setWeights: async (record, weights, options) => this.changeWeights(record, weights, options?.comment),
     };
+    this.albRouting = {
+      getWeights: async (ruleArn) => this.albWeights(ruleArn),
+      setWeights: async (ruleArn, weights) => this.changeAlbWeights(ruleArn, weights),
+    };
   }
 
   /** Creates the resources every target of a config controls; ASGs start at `initial` (default bounds.min), already warm. */
@@ -163,20 +176,10 @@ export class SimulatedFleet {
     const fleet = new SimulatedFleet(options);
     for (const target of config.targets) {
       const { resource, policy } = target;
-      if (resource.kind === 'ec2-asg') {
-        fleet.addAutoScalingGroup(resource.autoScalingGroupName, {
-          min: policy.bounds.min,
-          max: policy.bounds.max,
-          desired: options.initial?.[target.id] ?? policy.bounds.min,
-        });
-      } else if (resource.kind === 'lambda-provisioned-concurrency') {
-        fleet.addFunction(resource.functionName, resource.qualifier, options.initial?.[target.id]);
-      } else {
-        fleet.addWeightedRecord(
-          resource,
-          Object.fromEntries(resource.endpoints.map((e) => [e.setIdentifier, e.weight])),
-        );
-      }
+      const initial = options.initial?.[target.id];
+      const allocation: Allocation | undefined =
+        initial === undefined ? undefined : { kind: 'capacity', desired: initial, floor: policy.bounds.min };
+      simulatorModel(resource).seed(fleet, resource, policy, allocation);
     }
     return fleet;
   }
@@ -405,6 +408,46 @@ export class SimulatedFleet {
     for (const change of changes) current[change.SetIdentifier] = change.Weight;
   }
 
+  addAlbRule(listenerRuleArn: string, weightsByArn: Record<string, number>): void {
+    this.#rules.set(listenerRuleArn, { ...weightsByArn });
+  }
+
+  albWeights(listenerRuleArn: string): Record<string, number> {
+    return { ...this.#rule(listenerRuleArn) };
+  }
+
+  /** ModifyRule of the forward action's weights (ELB takes 0-999 per target group). */
+  changeAlbWeights(listenerRuleArn: string, weightsByArn: Record<string, number>): void {
+    this.#maybeFail('ModifyRule');
+    const current = this.#rule(listenerRuleArn);
+    for (const [arn, weight] of Object.entries(weightsByArn)) {
+      if (!(arn in current))
+        throw new SimulatedAwsError('TargetGroupNotFound', `One or more target groups not found: ${arn}`, false);
+      if (!Number.isInteger(weight) || weight < 0 || weight > MAX_ALB_WEIGHT)
+        throw new SimulatedAwsError('ValidationError', `Invalid weight ${weight}: must be 0-${MAX_ALB_WEIGHT}`, false);
+    }
+    const changed = Object.entries(weightsByArn).filter(([arn, weight]) => current[arn] !== weight);
+    if (changed.length === 0) return;
+    const next = { ...current, ...weightsByArn };
+    this.calls.push({
+      at: this.#now(),
+      api: 'ModifyRule',
+      resource: listenerRuleArn,
+      request: {
+        RuleArn: listenerRuleArn,
+        Actions: [
+          {
+            Type: 'forward',
+            ForwardConfig: {
+              TargetGroups: Object.entries(next).map(([arn, w]) => ({ TargetGroupArn: arn, Weight: w })),
+            },
+          },
+        ],
+      },
+    });
+    this.#rules.set(listenerRuleArn, next);
+  }
+
   // ---- internals -----------------------------------------------------------------------------------------
 
   #launch(now: number): Instance {
@@ -445,6 +488,12 @@ export class SimulatedFleet {
         false,
       );
     return this.#functions.get(key);
+  }
+
+  #rule(listenerRuleArn: string): Record<string, number> {
+    const weights = this.#rules.get(listenerRuleArn);
+    if (!weights) throw new SimulatedAwsError('RuleNotFound', `One or more rules not found: ${listenerRuleArn}`, false);
+    return weights;
   }
 
   #record(record: WeightedRecord): Record<string, number> {

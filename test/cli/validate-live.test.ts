@@ -15,10 +15,20 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
 import { ListResourceRecordSetsCommand, NoSuchHostedZone, Route53Client } from '@aws-sdk/client-route-53';
+import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { budgetCapacity } from '../../functions/domain/engine';
 import { targetCosts } from '../../cli/commands/validate';
+import { checkLive, type LivePorts } from '../../cli/live-check';
+import {
+  AwsAlbRoutingAdapter,
+  AwsAutoScalingAdapter,
+  AwsLambdaLimitsAdapter,
+  AwsWeightedRoutingAdapter,
+} from '../../functions/adapters/aws';
+import type { DrivetrainConfig } from '../../functions/domain/config';
+import type { Target } from '../../functions/domain/model';
 import { cli, shippedConfig } from './harness';
 
 const autoScaling = new AutoScalingClient({
@@ -216,5 +226,79 @@ describe('validate --live', () => {
     const result = await cli(['validate', '--live'], { clients });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no AWS credentials');
+  });
+});
+
+describe('validate --live: alb-weighted', () => {
+  const elbv2 = new ElasticLoadBalancingV2Client({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+  const elbMock = mockClient(elbv2);
+  const ruleArn =
+    'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+  const tg = (name: string) =>
+    `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${name}/73e2d6bc24d8a067`;
+  const config = (): DrivetrainConfig => {
+    const shipped = shippedConfig();
+    const routing = shipped.targets.find((t) => t.id === 'api-routing')!;
+    const alb: Target = {
+      ...routing,
+      id: 'web-alb',
+      resource: {
+        kind: 'alb-weighted',
+        listenerRuleArn: ruleArn,
+        targetGroups: [
+          { arn: tg('blue'), weight: 80, minShare: 0, drainOn: [] },
+          { arn: tg('green'), weight: 20, minShare: 0, drainOn: [] },
+        ],
+      },
+    };
+    return { ...shipped, targets: [alb] };
+  };
+  const forwarding = (names: string[]) => ({
+    Rules: [
+      {
+        RuleArn: ruleArn,
+        Actions: [
+          {
+            Type: 'forward' as const,
+            ForwardConfig: { TargetGroups: names.map((n) => ({ TargetGroupArn: tg(n), Weight: 50 })) },
+          },
+        ],
+      },
+    ],
+  });
+  const ports = (): LivePorts => ({
+    autoScaling: new AwsAutoScalingAdapter(autoScaling),
+    lambda: new AwsLambdaLimitsAdapter(lambda),
+    routing: new AwsWeightedRoutingAdapter(route53),
+    alb: new AwsAlbRoutingAdapter(elbv2),
+  });
+  beforeEach(() => elbMock.reset());
+
+  it('passes when the rule forwards to every configured target group', async () => {
+    elbMock.on(DescribeRulesCommand).resolves(forwarding(['blue', 'green']));
+    const [finding] = await checkLive(config(), ports());
+    expect(finding).toEqual({
+      targetId: 'web-alb',
+      verdict: 'ok',
+      message: 'listener rule forwards to every configured target group',
+    });
+    expect(elbMock).toHaveReceivedCommandWith(DescribeRulesCommand, { RuleArns: [ruleArn] });
+  });
+
+  it('fails, naming the group, when the rule does not forward to a configured target group', async () => {
+    elbMock.on(DescribeRulesCommand).resolves(forwarding(['blue']));
+    const [finding] = await checkLive(config(), ports());
+    expect(finding?.verdict).toBe('error');
+    expect(finding?.message).toMatch(/does not forward to green \(it forwards to blue\): ModifyRule would be refused/);
+  });
+
+  it('says the check could not run when DescribeRules is denied, naming the action', async () => {
+    elbMock.on(DescribeRulesCommand).rejects(awsError('AccessDenied', 'not authorized'));
+    const [finding] = await checkLive(config(), ports());
+    expect(finding?.verdict).toBe('unchecked');
+    expect(finding?.message).toMatch(/elasticloadbalancing:DescribeRules/);
   });
 });

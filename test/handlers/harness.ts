@@ -12,6 +12,13 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import {
+  type Action as ElbAction,
+  DescribeRulesCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyRuleCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AwsAlbRoutingAdapter } from '../../functions/adapters/aws/alb-routing';
+import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   SetDesiredCapacityCommand,
@@ -199,6 +206,8 @@ export interface AwsFakes {
   group: { DesiredCapacity: number; MinSize: number; MaxSize: number };
   provisioned: number | undefined;
   weights: Record<string, number>;
+  /** ALB listener rules (alb-weighted targets): the forward action's weights by target group ARN. */
+  albRules: Record<string, Record<string, number>>;
 }
 
 export interface Harness {
@@ -210,6 +219,7 @@ export interface Harness {
   autoScaling: AwsClientStub<AutoScalingClient>;
   lambda: AwsClientStub<LambdaClient>;
   route53: AwsClientStub<Route53Client>;
+  elbv2: AwsClientStub<ElasticLoadBalancingV2Client>;
   aws: AwsFakes;
   logger: Logger;
   metrics: Metrics;
@@ -294,6 +304,7 @@ export async function createHarness(options: {
     group: { DesiredCapacity: 4, MinSize: 2, MaxSize: 40 },
     provisioned: undefined,
     weights: { 'us-east-1': 70, 'eu-west-1': 30 },
+    albRules: {},
     ...options.aws,
   };
 
@@ -357,11 +368,36 @@ export async function createHarness(options: {
       return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } };
     });
 
+  const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+  elbv2.on(DescribeRulesCommand).callsFake((input: { RuleArns?: string[] }) => ({
+    Rules: (input.RuleArns ?? [])
+      .filter((arn) => aws.albRules[arn] !== undefined)
+      .map((arn) => ({
+        RuleArn: arn,
+        Priority: '10',
+        Actions: [
+          {
+            Type: 'forward',
+            ForwardConfig: {
+              TargetGroups: Object.entries(aws.albRules[arn]!).map(([tg, w]) => ({ TargetGroupArn: tg, Weight: w })),
+            },
+          },
+        ],
+      })),
+  }));
+  elbv2.on(ModifyRuleCommand).callsFake((input: { RuleArn: string; Actions: ElbAction[] }) => {
+    const forward = input.Actions.find((a) => a.Type === 'forward');
+    for (const g of forward?.ForwardConfig?.TargetGroups ?? [])
+      aws.albRules[input.RuleArn]![g.TargetGroupArn!] = g.Weight!;
+    return { Rules: [] };
+  });
+
   const region = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const ports = {
     autoScaling: new AwsAutoScalingAdapter(new AutoScalingClient(region)),
     provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(new LambdaClient(region)),
     weightedRouting: new AwsWeightedRoutingAdapter(new Route53Client(region)),
+    albRouting: new AwsAlbRoutingAdapter(new ElasticLoadBalancingV2Client(region)),
   };
   // Instant backoff and an unpaced Route 53 limiter: retries are counted, not waited for.
   const executors = createExecutors(ports, {
@@ -434,6 +470,7 @@ export async function createHarness(options: {
     autoScaling,
     lambda,
     route53,
+    elbv2,
     aws,
     logger,
     metrics,
@@ -451,11 +488,13 @@ export async function createHarness(options: {
       autoScaling.commandCalls(UpdateAutoScalingGroupCommand).length +
       lambda.commandCalls(PutProvisionedConcurrencyConfigCommand).length +
       lambda.commandCalls(DeleteProvisionedConcurrencyConfigCommand).length +
-      route53.commandCalls(ChangeResourceRecordSetsCommand).length,
+      route53.commandCalls(ChangeResourceRecordSetsCommand).length +
+      elbv2.commandCalls(ModifyRuleCommand).length,
     close: () => {
       autoScaling.restore();
       lambda.restore();
       route53.restore();
+      elbv2.restore();
       local.client.destroy();
       jest.restoreAllMocks();
     },

@@ -14,7 +14,7 @@ describe('soak (CI size)', () => {
     const validation = validateConfig(config);
     expect(validation.issues).toEqual([]);
     expect(config.targets).toHaveLength(120);
-    expect(new Set(config.targets.map((t) => t.kind))).toEqual(
+    expect(new Set(config.targets.map((t) => t.resource.kind))).toEqual(
       new Set(['ec2-asg', 'lambda-provisioned-concurrency', 'route53-weighted']),
     );
   });

@@ -4,6 +4,7 @@
  * mocked clients.
  */
 export { AWS_EXECUTOR_CLIENT_CONFIG } from './client-config';
+export { AwsAlbRoutingAdapter } from './alb-routing';
 export { AwsAutoScalingAdapter } from './auto-scaling';
 export { AwsProvisionedConcurrencyAdapter } from './provisioned-concurrency';
 export { AwsWeightedRoutingAdapter, normalizeRecordName } from './weighted-routing';

@@ -26,6 +26,7 @@ import {
   type Target,
   type TargetMode,
 } from '../../domain/model';
+import { configuredResourceWeights } from '../../domain/target-kinds';
 import {
   ConcurrentDecisionError,
   CorruptItemError,
@@ -132,7 +133,7 @@ export interface DecisionStoreOptions {
    * Configured targets. Only `setMode` needs them, to describe a target that has never been decided
    * (kind, policy version); without them such a target can only be paused once it has history.
    */
-  targets?: ReadonlyArray<Pick<Target, 'id' | 'kind' | 'resource' | 'policy'>>;
+  targets?: ReadonlyArray<Pick<Target, 'id' | 'resource' | 'policy'>>;
   logger?: StoreLogger;
 }
 
@@ -140,7 +141,7 @@ export class DynamoDecisionStore implements DecisionStore {
   private readonly decisionsTable: string;
   private readonly stateTable: string;
   private readonly retentionSeconds: number;
-  private readonly targets: Map<string, Pick<Target, 'id' | 'kind' | 'resource' | 'policy'>>;
+  private readonly targets: Map<string, Pick<Target, 'id' | 'resource' | 'policy'>>;
   private readonly logger: StoreLogger;
 
   constructor(
@@ -491,7 +492,7 @@ export class DynamoDecisionStore implements DecisionStore {
       const state = await this.getState(targetId);
       const previous = state?.lastDecisionId ? await this.get(state.lastDecisionId) : undefined;
       const configured = this.targets.get(targetId);
-      const targetKind = configured?.kind ?? previous?.targetKind;
+      const targetKind = configured?.resource.kind ?? previous?.targetKind;
       if (!targetKind) throw new UnknownTargetError(targetId);
       const current = state?.current;
       const summary = `${MODE_VERBS[mode]} by ${actor.by}: ${actor.reason}`;
@@ -660,12 +661,8 @@ function settledStateChanges(
  * allocation known" (fallback allocation; configured weights for routing).
  */
 function initialAllocation(target: Pick<Target, 'resource' | 'policy'> | undefined): Allocation {
-  if (target?.resource.kind === 'route53-weighted') {
-    return allocationSchema.parse({
-      kind: 'weights',
-      weights: Object.fromEntries(target.resource.endpoints.map((e) => [e.setIdentifier, e.weight])),
-    });
-  }
+  const weights = target && configuredResourceWeights(target.resource);
+  if (weights) return allocationSchema.parse({ kind: 'weights', weights });
   const allocation = target?.policy.fallback.allocation ?? 0;
   return { kind: 'capacity', desired: allocation, floor: Math.min(allocation, target?.policy.bounds.min ?? 0) };
 }

@@ -323,7 +323,6 @@ describe('DynamoDecisionStore (DynamoDB Local)', () => {
       targets: [
         {
           id: 't-mode',
-          kind: 'ec2-asg',
           resource: { kind: 'ec2-asg', autoScalingGroupName: 'web' },
           policy: { version: 'p1', fallback: { allocation: 3 }, bounds: { min: 2, max: 10 } } as never,
         },

@@ -13,6 +13,7 @@ import {
   validateConfig,
   type ConfigIssue,
 } from '../../../functions/domain/config';
+import { TARGET_KINDS } from '../../../functions/domain/target-kinds';
 import type { LooseJson } from '../../support/loose-json';
 
 const FILE = 'drivetrain.config.yaml';
@@ -27,6 +28,8 @@ function broken(change: (doc: Doc) => void): Doc {
   return doc;
 }
 
+/** Every kind of the registry, in its order: the message lists them all. */
+const ALLOWED_KINDS = TARGET_KINDS.map((kind) => `"${kind}"`).join(', ');
 const DECLARED = 'cpu-high, cpu-low, requests, flash-sale, cost-budget, ops-override, use1-health, euw1-health';
 const TIMESTAMP_MESSAGE =
   'must be epoch seconds or an ISO 8601 timestamp with a UTC offset, e.g. 2026-11-27T08:00:00Z or 2026-11-27T09:00:00+01:00';
@@ -44,22 +47,12 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   [
     'unknown target kind',
     (d) => (d.targets[0].kind = 'ecs-service'),
-    [
-      [
-        'targets[0].kind',
-        'got "ecs-service"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted"',
-      ],
-    ],
+    [['targets[0].kind', `got "ecs-service"; allowed: ${ALLOWED_KINDS}`]],
   ],
   [
     'unknown resource kind',
     (d) => (d.targets[1].resource.kind = 'fargate'),
-    [
-      [
-        'targets[1].resource.kind',
-        'got "fargate"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted"',
-      ],
-    ],
+    [['targets[1].resource.kind', `got "fargate"; allowed: ${ALLOWED_KINDS}`]],
   ],
   [
     'unknown rule kind',

@@ -11,6 +11,7 @@ import {
   routingTarget,
 } from './fakes';
 import { sdkErrors } from './sdk-errors';
+import { TARGET_KINDS } from '../../../functions/domain/target-kinds';
 
 const ACTION_ID = 'api-routing:3#0';
 
@@ -169,6 +170,7 @@ describe('createExecutors', () => {
       provisionedConcurrency: new FakeProvisionedConcurrency(),
       weightedRouting: new FakeWeightedRouting(),
     });
-    expect(Object.keys(executors).sort()).toEqual(['ec2-asg', 'lambda-provisioned-concurrency', 'route53-weighted']);
+    // One executor per kind of the registry.
+    expect(Object.keys(executors).sort()).toEqual([...TARGET_KINDS].sort());
   });
 });

@@ -1134,7 +1134,7 @@ describe('normalize: overrides', () => {
     [
       'pin-weights on a capacity target',
       { action: 'pin-weights', allocation: undefined, weights: { a: 1 } },
-      'action "pin-weights" sets Route 53 weights',
+      'action "pin-weights" sets routing weights',
     ],
     [
       'weights for an unknown SetIdentifier',
