@@ -17,6 +17,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SHARD_CONCURRENCY, SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
+import { DECISION_EVENT_SOURCE } from '../functions/contracts';
 import {
   type ConfigIssue,
   type DrivetrainConfig,
@@ -27,7 +28,7 @@ import {
 import type { DrivetrainFunction } from './drivetrain-function';
 import { DrivetrainFunctions } from './functions';
 import { HANDLER_NAMES, type HandlerName, handlerBundleDir } from './handlers';
-import { DrivetrainIngress } from './ingress';
+import { type DecisionNotifications, DrivetrainIngress } from './ingress';
 import { DrivetrainObservability } from './observability';
 import type { OperatorEndpoint } from './operator-endpoint';
 import {
@@ -87,6 +88,12 @@ export interface DrivetrainProps {
    * @default DEFAULT_SHARD_CONCURRENCY
    */
   readonly shardConcurrency?: number;
+  /**
+   * Send decision events (docs/events.md) to an SNS topic: an EventBridge rule on the business bus, filtered to
+   * `statuses` (default applied and failed) and degraded decisions. Every decision event is on the bus anyway,
+   * for rules of your own. @default - no topic
+   */
+  readonly decisionNotifications?: DecisionNotifications;
 }
 
 export class Drivetrain extends Construct {
@@ -157,6 +164,8 @@ export class Drivetrain extends Construct {
       directAlarmActions: options.directAlarmActions,
       tickInterval: options.tickInterval,
       retainData: options.retainData,
+      decisionPublishers: fns.decisionPublishers,
+      ...(props.decisionNotifications ? { decisionNotifications: props.decisionNotifications } : {}),
     });
     [this.businessBus, this.alarmNotificationTopic] = [this.ingress.businessBus, this.ingress.alarmNotificationTopic];
 
@@ -178,6 +187,7 @@ export class Drivetrain extends Construct {
         { label: 'Shard', queue: fns.shardDeadLetterQueue },
       ],
       decisionsTableName: tables.names.decisions,
+      targets: config.targets,
       actionFailureRatePercent: options.actionFailureRatePercent,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
     });
@@ -193,6 +203,11 @@ export class Drivetrain extends Construct {
     overridePrincipals(config, report);
     operatorPrincipals(config, report);
     const senders = sourceSenders(config, report);
+    if (senders.some((s) => s.source === DECISION_EVENT_SOURCE))
+      report({
+        path: `sourcePrincipals.${DECISION_EVENT_SOURCE}`,
+        message: `"${DECISION_EVENT_SOURCE}" is the source of Drivetrain's own decision events; use another source name`,
+      });
     const resources = allocationResources(config.targets, report, Stack.of(this));
     const alarmNames = configuredAlarmNames(config);
     if (options.directAlarmActions && alarmNames.length > MAX_DIRECT_ALARM_ACTIONS) {

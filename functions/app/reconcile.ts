@@ -28,6 +28,7 @@ import type {
 } from '../ports';
 import { ConcurrentDecisionError } from '../adapters/dynamodb/errors';
 import { classifyAwsError, EXECUTOR_ERROR_CODES, isExecutorError } from '../executors/errors';
+import { emitTargetDecision, emitTargetGauges, targetGauges } from './target-metrics';
 
 /**
  * The pending grace: how long a plan may stay unconfirmed before a repair may take it over when its claim
@@ -84,6 +85,17 @@ export interface ReconcileDeps {
   claim: InvocationClaim;
   /** Recent history of the target's metrics (stabilization, forecasts); decisions work without it. */
   metricHistory?: MetricHistoryPort;
+  /** Targets that get per-target metrics (contracts perTargetTelemetryIds); absent: none. */
+  perTargetTelemetry?: ReadonlySet<string>;
+  /** Collects the invocation's decision events (functions/app/decision-events.ts); absent: none published. */
+  decisionEvents?: DecisionEventSink;
+}
+
+/** Where a recorded decision goes, with its final status, once it is settled (or left for the repair). */
+export interface DecisionEventSink {
+  add(record: DecisionRecord, status: DecisionStatus): void;
+  /** Called by the handler once its reconciles are done; never throws. */
+  flush(): Promise<void>;
 }
 
 export interface ReconcileOptions {
@@ -146,7 +158,10 @@ export async function reconcileTarget(
       inputs,
     );
     // Once per reconcile, not per lost race: the gauges describe the target, not the attempt.
-    if (attempt === 1) emitDecisionGauges(deps, decision, drivers, now);
+    if (attempt === 1) {
+      emitDecisionGauges(deps, decision, drivers, now);
+      if (deps.perTargetTelemetry?.has(target.id)) emitTargetGauges(deps.metrics, target.id, targetGauges(decision));
+    }
 
     // Write only when something changes: a steady hold (or the same shadow verdict) is not rewritten every tick.
     if (!decision.apply && decision.summary === state?.lastSummary) {
@@ -186,7 +201,8 @@ export async function reconcileTarget(
       mode: record.mode,
     });
 
-    if (status !== 'planned')
+    if (status !== 'planned') {
+      recorded(deps, target.id, record, status);
       return {
         targetId: target.id,
         outcome: 'recorded',
@@ -195,9 +211,11 @@ export async function reconcileTarget(
         summary: record.summary,
         ...repaired,
       };
-    const finalStatus = await applyPlanned(deps, target, record, log);
-    if (finalStatus === 'claim-lost')
-      return { targetId: target.id, outcome: 'claim-lost', decisionId: record.decisionId };
+    }
+    const settled = await applyPlanned(deps, target, record, log);
+    if (settled === 'claim-lost') return { targetId: target.id, outcome: 'claim-lost', decisionId: record.decisionId };
+    const finalStatus = settled.status;
+    recorded(deps, target.id, settled.outcome ? { ...record, outcome: settled.outcome } : record, finalStatus);
     if (options.receivedAtMs !== undefined) {
       deps.metrics.addMetric(
         METRIC.decisionLatency,
@@ -219,6 +237,12 @@ export async function reconcileTarget(
     attempts: MAX_DECIDE_ATTEMPTS,
   });
   return { targetId: target.id, outcome: 'conflict' };
+}
+
+/** Counts the decision on the target's metrics and hands it to the invocation's decision events. */
+function recorded(deps: ReconcileDeps, targetId: string, record: DecisionRecord, status: DecisionStatus): void {
+  if (deps.perTargetTelemetry?.has(targetId)) emitTargetDecision(deps.metrics, targetId, status);
+  deps.decisionEvents?.add(record, status);
 }
 
 /**
@@ -330,7 +354,7 @@ async function applyPlanned(
   target: Target,
   record: DecisionRecord,
   log: Log,
-): Promise<'applied' | 'failed' | 'planned' | 'claim-lost'> {
+): Promise<{ status: 'applied' | 'failed' | 'planned'; outcome?: DecisionOutcome } | 'claim-lost'> {
   // Executors check the mode of the target they are given: pass the effective mode the plan was made in
   // (an operator's override may differ from the configured one). Only enforce plans get this far.
   const enforced: Target = { ...target, mode: record.mode };
@@ -369,7 +393,7 @@ async function applyPlanned(
           error,
         },
       );
-      return 'planned';
+      return { status: 'planned' };
     }
     if (settled === 'in-place') {
       deps.metrics.addMetric(METRIC.actionsApplied, MetricUnit.Count, 1);
@@ -405,7 +429,7 @@ async function applyPlanned(
       summary: record.summary,
       detail: outcome.detail,
     });
-  return status;
+  return { status, outcome };
 }
 
 function claimLost(

@@ -12,7 +12,15 @@ import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { DrivetrainConfig } from '../domain/config';
 import type { Target, TargetKind } from '../domain/model';
-import type { AllocationExecutor, DecisionStore, DriverStore, MetricHistoryPort } from '../ports';
+import type {
+  AllocationExecutor,
+  DecisionEventPublisher,
+  DecisionStore,
+  DriverStore,
+  MetricHistoryPort,
+} from '../ports';
+import { perTargetTelemetryIds } from '../contracts';
+import { DecisionEventBatch } from '../app/decision-events';
 import { randomUUID } from 'node:crypto';
 import { CLAIM_LEASE_MARGIN_SECONDS, type InvocationClaim, type ReconcileDeps } from '../app/reconcile';
 
@@ -41,6 +49,8 @@ export interface HandlerDeps {
   targetConcurrency?: number;
   /** Recent history of the metrics (CloudWatch GetMetricData, cached); absent: decide from snapshots alone. */
   metricHistory?: MetricHistoryPort;
+  /** Publishes the decision events on the business bus; absent: none are published (demo, most tests). */
+  decisionEvents?: DecisionEventPublisher;
 }
 
 /**
@@ -78,6 +88,10 @@ export function reconcileDeps(deps: HandlerDeps, context: Context | undefined): 
     claim: invocationClaim(context),
     ...(deps.pendingGraceSeconds === undefined ? {} : { pendingGraceSeconds: deps.pendingGraceSeconds }),
     ...(deps.metricHistory ? { metricHistory: deps.metricHistory } : {}),
+    perTargetTelemetry: new Set(perTargetTelemetryIds(deps.config.targets)),
+    ...(deps.decisionEvents
+      ? { decisionEvents: new DecisionEventBatch(deps.config.name, deps.decisionEvents, deps.logger, deps.metrics) }
+      : {}),
   };
 }
 

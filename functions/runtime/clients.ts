@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
@@ -25,6 +26,8 @@ export interface AwsClients {
   route53: Route53Client;
   /** Metric history reads (GetMetricData): the SDK's own retries, a short timeout (a decision waits on it). */
   cloudWatch: CloudWatchClient;
+  /** Decision events (PutEvents): short timeouts, the SDK's own retries; a failure only costs a notification. */
+  eventBridge: EventBridgeClient;
 }
 
 /** `tracer` (when given) records every SDK call as an X-Ray subsegment. */
@@ -46,6 +49,11 @@ export function createAwsClients(tracer?: Tracer): AwsClients {
     route53: trace(new Route53Client(executorConfig())),
     cloudWatch: trace(
       new CloudWatchClient({
+        requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+      }),
+    ),
+    eventBridge: trace(
+      new EventBridgeClient({
         requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
       }),
     ),

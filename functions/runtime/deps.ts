@@ -7,6 +7,7 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import { DynamoDecisionStore } from '../adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../adapters/dynamodb/driver-store';
 import { CloudWatchMetricHistory } from '../adapters/aws/metric-history';
+import { EventBridgeDecisionPublisher } from '../adapters/aws/decision-events';
 import { createInvocationExecutors } from '../executors';
 import type { HandlerDeps } from '../handlers/common';
 import { awsExecutorPorts, createAwsClients } from './clients';
@@ -51,6 +52,9 @@ export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
       tableName: env.tables.idempotency,
       awsSdkV3Client: clients.dynamodb,
     }),
+    ...(env.businessBusName
+      ? { decisionEvents: new EventBridgeDecisionPublisher(clients.eventBridge, env.businessBusName) }
+      : {}),
     // Module scope, like the clients: the history cache lives as long as the execution environment.
     ...(env.config.drivers.some((d) => d.kind === 'metric' && d.cloudwatch)
       ? { metricHistory: new CloudWatchMetricHistory(clients.cloudWatch, env.config) }

@@ -47,7 +47,7 @@ import type { AlarmDriver } from '../../functions/domain/model';
 import { createIngestHandler } from '../../functions/handlers/ingest';
 import { createTickHandler } from '../../functions/handlers/tick';
 import { createOperatorHandler, type OperatorResponse } from '../../functions/handlers/operator';
-import type { DecisionStore } from '../../functions/ports';
+import type { DecisionEventPublisher, DecisionStore } from '../../functions/ports';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'events');
@@ -285,6 +285,8 @@ export async function createHarness(options: {
   now: number;
   aws?: Partial<AwsFakes>;
   home?: { account: string; region: string };
+  /** Publishes the handlers' decision events (absent: none are published). */
+  decisionEvents?: DecisionEventPublisher;
 }): Promise<Harness> {
   const local = await createTestTables();
   const config = parseConfig(options.config ?? configInput(), 'test/handlers/harness.ts');
@@ -411,6 +413,7 @@ export async function createHarness(options: {
       metrics,
       ...(opts.idempotency === false ? {} : { idempotencyStore }),
       ...(options.home ? { home: options.home } : {}),
+      ...(options.decisionEvents ? { decisionEvents: options.decisionEvents } : {}),
     };
     const ingestHandler = createIngestHandler(deps);
     const tickHandler = createTickHandler(deps);
