@@ -94,6 +94,13 @@ export interface DrivetrainProps {
    * for rules of your own. @default - no topic
    */
   readonly decisionNotifications?: DecisionNotifications;
+  /**
+   * How long the business bus's EventBridge archive keeps every driver event sent to the bus (whole days,
+   * 0-3650; 0: no archive). Thirty days covers a monthly review of what a deployment saw and a replay of the
+   * last few weeks against a proposed policy; archive storage is billed per GB, and driver events are small.
+   * @default Duration.days(30)
+   */
+  readonly driverHistoryRetention?: Duration;
 }
 
 export class Drivetrain extends Construct {
@@ -165,6 +172,7 @@ export class Drivetrain extends Construct {
       tickInterval: options.tickInterval,
       retainData: options.retainData,
       decisionPublishers: fns.decisionPublishers,
+      driverHistoryRetention: options.driverHistoryRetention,
       ...(props.decisionNotifications ? { decisionNotifications: props.decisionNotifications } : {}),
     });
     [this.businessBus, this.alarmNotificationTopic] = [this.ingress.businessBus, this.ingress.alarmNotificationTopic];
@@ -241,13 +249,26 @@ function withDefaults(props: DrivetrainProps) {
     directAlarmActions: props.directAlarmActions ?? true,
     handlers: props.handlers ?? DEFAULT_HANDLERS,
     shardConcurrency: props.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY,
+    driverHistoryRetention: props.driverHistoryRetention ?? Duration.days(30),
   };
 }
 
 function checkOptions(
   report: (issue: Omit<ConfigIssue, 'file'>) => void,
-  options: { tickInterval: Duration; actionFailureRatePercent: number; shardConcurrency: number },
+  options: {
+    tickInterval: Duration;
+    actionFailureRatePercent: number;
+    shardConcurrency: number;
+    driverHistoryRetention: Duration;
+  },
 ): void {
+  const history = options.driverHistoryRetention.toSeconds({ integral: false });
+  // EventBridge archives keep events for whole days; 10 years is the longest decision retention too.
+  if (!(history % 86_400 === 0 && history >= 0 && history <= 3650 * 86_400))
+    report({
+      path: 'driverHistoryRetention',
+      message: `${options.driverHistoryRetention.toHumanString()}; allowed: whole days from 0 (no archive) to 3650`,
+    });
   const seconds = options.tickInterval.toSeconds();
   if (seconds < 60 || seconds % 60 !== 0) {
     report({

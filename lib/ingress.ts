@@ -44,6 +44,8 @@ export interface DrivetrainIngressProps {
   readonly tickInterval: Duration;
   /** Keep the topic's KMS key when the stack is removed. */
   readonly retainData: boolean;
+  /** How long the business bus's archive keeps every driver event sent to it (0: no archive). */
+  readonly driverHistoryRetention: Duration;
   /** The roles that publish decision events on the business bus (lib/functions.ts). */
   readonly decisionPublishers: readonly iam.IRole[];
   /** Where applied/failed/degraded decision events are sent, if anywhere. */
@@ -137,6 +139,14 @@ export class DrivetrainIngress extends Construct {
       decisionPublishers: props.decisionPublishers.map((role) => role.roleArn),
     });
     const sources = props.senders.map((s) => s.source);
+    // The driver history of the bus: every driver event put on it (not Drivetrain's own decision events),
+    // replayable with StartReplay; replayed events are recorded with lineage channel `replay`.
+    if (props.driverHistoryRetention.toDays() > 0)
+      bus.archive('DriverHistory', {
+        description: `Drivetrain ${props.name}: every driver event on the business bus`,
+        eventPattern: { detailType: [...BUS_DETAIL_TYPES] },
+        retention: props.driverHistoryRetention,
+      });
     chunkByLength(sources, EVENT_PATTERN_VALUES_BUDGET).forEach((chunk, i) => {
       new events.Rule(this, `BusinessDrivers${i === 0 ? '' : i + 1}`, {
         description: `Drivetrain ${props.name}: business drivers and metric snapshots from the allowed sources${i === 0 ? '' : ` (part ${i + 1})`}`,

@@ -4,7 +4,7 @@
  * dashboard's per-target widgets read exactly the metric names and dimensions the handlers emit (both from
  * functions/contracts.ts; test/handlers/decision-events.test.ts checks the EMF side).
  */
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
@@ -184,5 +184,26 @@ describe('dashboard: a section per target, reading exactly what the handlers emi
     // The dashboard reads the same function, so the handlers' and the dashboard's targets are the same ones.
     const note = body.widgets.find((w) => w.properties.markdown?.startsWith('## Targets'));
     expect(note?.properties.markdown).toContain(`\`${TARGET_DIMENSION}\``);
+  });
+});
+
+describe('driver history: the business bus archive', () => {
+  it('keeps every driver event on the bus (not the decision events) for 30 days by default', () => {
+    const archives = Object.values(resourcesOf(template, 'AWS::Events::Archive'));
+    expect(archives).toHaveLength(1);
+    expect(archives[0]!.Properties).toMatchObject({
+      RetentionDays: 30,
+      EventPattern: { 'detail-type': [DETAIL_TYPES.businessDriver, DETAIL_TYPES.metricSnapshot] },
+    });
+    expect(JSON.stringify(archives[0]!.Properties.EventPattern)).not.toContain(DETAIL_TYPES.decision);
+  });
+
+  it('retention is configurable in whole days; 0 means no archive; anything else is refused', () => {
+    const build = (days: Duration) =>
+      Template.fromStack(new DrivetrainStack(appWithoutBundling(), 'H', { config, driverHistoryRetention: days }));
+    build(Duration.days(7)).hasResourceProperties('AWS::Events::Archive', { RetentionDays: 7 });
+    build(Duration.days(0)).resourceCountIs('AWS::Events::Archive', 0);
+    expect(() => build(Duration.hours(36))).toThrow(/driverHistoryRetention: 1 day 12 hours; allowed: whole days/);
+    expect(() => build(Duration.days(4000))).toThrow(/driverHistoryRetention/);
   });
 });
