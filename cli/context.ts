@@ -3,7 +3,10 @@
  * AWS SDK clients (one per service, from --region/--profile/--local/--endpoint), the stores, output helpers
  * and the progress indicator. Tests pass their own clients, env and clock through `CliIo`.
  */
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +15,7 @@ import { ENV } from '../functions/contracts';
 import type { DrivetrainConfig } from '../functions/domain/config';
 import type { Target } from '../functions/domain/model';
 import type { DecisionStore, DriverStore } from '../functions/ports';
+import type { LivePorts } from './live-check';
 import { flag, stringOption, suggest, type Parsed } from './args';
 import { formatLocatedIssue, loadConfigFile } from './config-file';
 import { CommandError, UsageError, explainAwsError } from './errors';
@@ -33,7 +37,16 @@ export interface CliIo {
   /** Width of the terminal on stdout; undefined when piped, and tables are then never truncated. */
   columns?: number | undefined;
   /** Prebuilt SDK clients; when absent they are built from the flags. */
-  clients?: { dynamodb?: DynamoDBClient; eventBridge?: EventBridgeClient; sts?: STSClient; operator?: OperatorClient };
+  clients?: {
+    dynamodb?: DynamoDBClient;
+    eventBridge?: EventBridgeClient;
+    sts?: STSClient;
+    operator?: OperatorClient;
+    /** `validate --live`: the resource APIs it reads (read-only). */
+    autoScaling?: AutoScalingClient;
+    lambda?: LambdaClient;
+    route53?: Route53Client;
+  };
 }
 
 export const DEFAULT_CONFIG_FILE = 'drivetrain.config.yaml';
@@ -56,7 +69,6 @@ export class Context {
   readonly local: boolean;
   readonly progress: Progress;
   private configPromise: Promise<DrivetrainConfig> | undefined;
-  private dynamoClient: DynamoDBClient | undefined;
   private documentClient: DynamoDBDocumentClient | undefined;
   private eventBridgeClient: EventBridgeClient | undefined;
   private stsClient: STSClient | undefined;
@@ -204,7 +216,6 @@ export class Context {
           : new DynamoDBClient({ ...this.awsClientConfig(), ...(endpoint ? { endpoint } : {}) });
         this.owned.push(client);
       }
-      this.dynamoClient = client;
       this.documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     }
     return this.documentClient;
@@ -273,6 +284,36 @@ export class Context {
         ]);
       throw new CommandError(`cannot reach the operator endpoint: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * The read-only resource ports `validate --live` checks bounds against, on the same region/profile as
+   * every other command; the SDK clients load only then (no other command pays for them).
+   */
+  async livePorts(): Promise<LivePorts> {
+    const [{ AutoScalingClient }, { LambdaClient }, { Route53Client }, adapters] = await Promise.all([
+      import('@aws-sdk/client-auto-scaling'),
+      import('@aws-sdk/client-lambda'),
+      import('@aws-sdk/client-route-53'),
+      import('../functions/adapters/aws'),
+    ]);
+    const own = <T extends { destroy(): void }>(injected: T | undefined, make: () => T): T => {
+      if (injected) return injected;
+      const client = make();
+      this.owned.push(client);
+      return client;
+    };
+    const config = this.awsClientConfig();
+    return {
+      autoScaling: new adapters.AwsAutoScalingAdapter(
+        own(this.io.clients?.autoScaling, () => new AutoScalingClient(config)),
+      ),
+      lambda: new adapters.AwsLambdaLimitsAdapter(own(this.io.clients?.lambda, () => new LambdaClient(config))),
+      // Route 53 is global; its API lives in us-east-1 whatever the profile's region.
+      routing: new adapters.AwsWeightedRoutingAdapter(
+        own(this.io.clients?.route53, () => new Route53Client({ ...config, region: 'us-east-1' })),
+      ),
+    };
   }
 
   // The stores load on first use: `validate` and `put-driver` never pay for the DynamoDB adapters.

@@ -11,6 +11,7 @@ import { explainCommand } from './commands/explain';
 import { enforceCommand, pauseCommand, resumeCommand, shadowCommand } from './commands/mode';
 import { putDriverCommand } from './commands/put-driver';
 import { replayCommand } from './commands/replay';
+import { reportCommand } from './commands/report';
 import { validateCommand } from './commands/validate';
 import { Context, type CliIo } from './context';
 import { AwsAccessError, CommandError, EXIT, UsageError, causeChain, messageOf, type ExitCode } from './errors';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   validateCommand,
   putDriverCommand,
   replayCommand,
+  reportCommand,
   driversCommand,
   decisionsCommand,
   explainCommand,

@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { autoScalingGroupArn, hostedZoneArn, normalizedRecordName, type AllocationResources } from './resource-arns';
 
 export interface AllocationPolicyProps {
-  resources: AllocationResources;
+  readonly resources: AllocationResources;
 }
 
 export class AllocationPolicy extends Construct {

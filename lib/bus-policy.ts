@@ -22,14 +22,14 @@ import { DECISION_EVENT_SOURCE, DETAIL_TYPES } from '../functions/contracts';
 import type { SourceSenders } from './resource-arns';
 
 export interface BusinessBusPolicyInput {
-  busArn: string;
+  readonly busArn: string;
   /** Every business source with the principals allowed to send it. */
-  senders: readonly SourceSenders[];
+  readonly senders: readonly SourceSenders[];
   /**
    * ARNs of the roles that publish Drivetrain's own decision events (source DECISION_EVENT_SOURCE, detail-type
    * "Drivetrain Decision") on the bus; nobody else may put either, so a decision event on the bus is genuine.
    */
-  decisionPublishers: readonly string[];
+  readonly decisionPublishers: readonly string[];
 }
 
 export const BUS_POLICY_SIDS = {

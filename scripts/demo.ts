@@ -7,6 +7,10 @@
  *   npm run demo -- --speed 300   # watchable: 5 virtual minutes per second
  *   npm run demo -- --config my.config.yaml --open
  *   npm run demo -- --keep        # then, in another terminal: npx drivetrain --local decisions
+ *
+ * The scenario's times are relative to now: it ends at the current minute (the morning it plays is today's
+ * wall-clock hours shifted), so with --keep the playground ticks on in real time from where it ended and
+ * `drivetrain --local decisions --since 2h` shows its history.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -14,6 +18,7 @@ import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
 import { EMBEDDED_CONFIG, runDemo } from '../local/demo/run';
+import { demoDayEndingAt, demoScenario } from '../local/demo/scenario';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../functions/domain/config';
 
@@ -23,6 +28,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** Where `drivetrain --local` looks by default (cli/context.ts LOCAL_ENDPOINT). */
 const KEEP_PORT = 8000;
+/** The deployed tick runs every minute (EventBridge schedule); the playground keeps that pace by default. */
+const DEFAULT_TICK_SECONDS = 60;
 import { ProgressBar, formatBeats, formatDecisionTable } from '../local/demo/terminal';
 
 async function main(): Promise<number> {
@@ -34,22 +41,34 @@ async function main(): Promise<number> {
       open: { type: 'boolean' },
       all: { type: 'boolean' },
       keep: { type: 'boolean' },
+      'tick-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
-      'usage: npm run demo -- [--speed VIRTUAL_SECONDS_PER_SECOND] [--config FILE] [--report-dir DIR] [--all] [--open] [--keep]',
+      'usage: npm run demo -- [--speed VIRTUAL_SECONDS_PER_SECOND] [--config FILE] [--report-dir DIR] [--all] [--open] [--keep [--tick-seconds N]]',
     );
     console.log('  --all   print every recorded decision (holds too), not only the changes');
     console.log(
       `  --keep  keep DynamoDB Local running on 127.0.0.1:${KEEP_PORT} with tables named after the config, for \`npx drivetrain --local …\`, until Ctrl-C`,
+    );
+    console.log(
+      `  --tick-seconds N  with --keep: real seconds between the playground's ticks (default ${DEFAULT_TICK_SECONDS}, like the deployed schedule)`,
     );
     return 0;
   }
   const speed = values.speed === undefined ? undefined : Number(values.speed);
   if (speed !== undefined && !(speed > 0))
     throw new Error(`--speed must be a positive number of virtual seconds per second, got "${values.speed}"`);
+
+  const tickSeconds = values['tick-seconds'] === undefined ? DEFAULT_TICK_SECONDS : Number(values['tick-seconds']);
+  if (!(tickSeconds >= 1 && tickSeconds <= 3600))
+    throw new Error(`--tick-seconds must be 1..3600 seconds, got "${values['tick-seconds']}"`);
+  // The scenario ends now, so its history is recent and a kept playground continues in real time.
+  const day = demoDayEndingAt(Date.now() / 1000);
+  const times = demoScenario(day).times;
+  const clock = (t: number) => new Date(t * 1000).toISOString().slice(11, 16);
 
   const out = process.stdout;
   out.write('Drivetrain demo: starting DynamoDB Local…\n');
@@ -76,7 +95,7 @@ async function main(): Promise<number> {
       : undefined;
     local = await startDynamoDbLocal({ timeoutMs: 60_000, ...(values.keep ? { port: KEEP_PORT } : {}) });
     out.write(
-      `DynamoDB Local on ${local.endpoint}; running the Black Friday scenario (09:30–13:00 UTC, virtual time)\n\n`,
+      `DynamoDB Local on ${local.endpoint}; running the Black Friday scenario (${clock(times.start)}–${clock(times.end)} UTC today, virtual time)\n\n`,
     );
     const bar = new ProgressBar({ write: (t) => out.write(t), isTTY: out.isTTY, columns: out.columns });
     const result = await runDemo({
@@ -84,7 +103,8 @@ async function main(): Promise<number> {
       ...(values.config ? { configPath: values.config } : {}),
       ...(values['report-dir'] ? { reportDir: values['report-dir'] } : {}),
       ...(speed !== undefined ? { speed } : {}),
-      ...(keepPrefix ? { tablePrefix: keepPrefix } : {}),
+      ...(keepPrefix ? { tablePrefix: keepPrefix, keep: true } : {}),
+      day,
       onProgress: (p) => bar.update(p),
       onNarration: (at, text) => bar.say(`${new Date(at * 1000).toISOString().slice(11, 19)}  ${text}`),
     });
@@ -108,11 +128,25 @@ async function main(): Promise<number> {
     const code = result.beats.every((b) => b.decision) ? 0 : 1;
     if (keepPrefix) {
       out.write(
-        `\nDynamoDB Local stays up on ${local.endpoint} with tables ${keepPrefix}-*. In another terminal:\n` +
-          `  npx drivetrain --local decisions --target web-asg\n  npx drivetrain --local explain <decision-id>\n  npx drivetrain --local drivers\n` +
+        `\nDynamoDB Local stays up on ${local.endpoint} with tables ${keepPrefix}-*, and the playground ticks every ${tickSeconds} s` +
+          ` (real time, the same tick handler). In another terminal:\n` +
+          `  npx drivetrain --local decisions --target web-asg --since 2h\n  npx drivetrain --local explain <decision-id>\n  npx drivetrain --local drivers\n` +
+          `  npx drivetrain --local put-driver --kind override --driver ops-override --targets web-asg --pin 20 --expires 1h --reason test --principal arn:aws:iam::111122223333:role/oncall-you   (decided on by the next tick)\n` +
+          `  npx drivetrain --local report --since 2h\n` +
           'Ctrl-C stops it.\n',
       );
-      await new Promise<never>(() => {}); // the signal handlers above stop DynamoDB Local and exit
+      // Runs until a signal: the handlers above stop DynamoDB Local and exit.
+      await result.playground!.keepTicking({
+        intervalSeconds: tickSeconds,
+        signal: new AbortController().signal,
+        onTick: (at, summary) => {
+          const recorded = summary.reconciled.filter((r) => r.outcome === 'recorded').length;
+          if (recorded)
+            out.write(
+              `${new Date(at * 1000).toISOString().slice(11, 19)}  tick: ${recorded} decision${recorded === 1 ? '' : 's'} recorded\n`,
+            );
+        },
+      });
     }
     return code;
   } finally {

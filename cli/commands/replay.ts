@@ -5,12 +5,36 @@
  */
 import { ReplayInputError, formatReplayReport, runReplay, type ReplayReport } from '../../local/replay/index';
 import { DriversFileError, TraceFormatError } from '../../local/bench/trace';
-import { flag, listOption, numberOption, stringOption } from '../args';
+import { flag, listOption, numberOption, stringOption, type OptionSpecs } from '../args';
 import type { Command } from '../command';
 import type { Context } from '../context';
 import { CommandError, EXIT, UsageError, type ExitCode } from '../errors';
 
 const COMMAND = 'replay';
+
+/** The flags that say what to replay (shared with `report`). */
+export const REPLAY_INPUT_OPTIONS = {
+  policy: {
+    type: 'string',
+    short: 'p',
+    value: 'FILE',
+    description: 'the config with the policies to replay (same as --config)',
+  },
+  drivers: { type: 'string', value: 'FILE', description: 'recorded drivers: JSON array of canonical driver records' },
+  trace: { type: 'string', value: 'FILE', description: 'demand trace: CSV time_seconds,demand' },
+  metric: {
+    type: 'string',
+    value: 'DRIVER',
+    description: 'metric driver the trace feeds (default: the first declared)',
+  },
+  targets: { type: 'string', value: 'A,B', description: 'only these targets' },
+  start: {
+    type: 'string',
+    value: 'TIME',
+    description: 'where a trace with relative times starts (ISO or epoch seconds; default 2026-11-27T00:00:00Z)',
+  },
+  'respect-modes': { type: 'boolean', description: 'evaluate shadow/paused targets in their configured mode' },
+} as const satisfies OptionSpecs;
 
 export const replayCommand: Command = {
   name: COMMAND,
@@ -27,31 +51,12 @@ export const replayCommand: Command = {
     'Targets in shadow or paused mode are evaluated as if enforced unless --respect-modes is given.',
   ].join('\n'),
   options: {
-    policy: {
-      type: 'string',
-      short: 'p',
-      value: 'FILE',
-      description: 'the config with the policies to replay (same as --config)',
-    },
-    drivers: { type: 'string', value: 'FILE', description: 'recorded drivers: JSON array of canonical driver records' },
-    trace: { type: 'string', value: 'FILE', description: 'demand trace: CSV time_seconds,demand' },
-    metric: {
-      type: 'string',
-      value: 'DRIVER',
-      description: 'metric driver the trace feeds (default: the first declared)',
-    },
-    targets: { type: 'string', value: 'A,B', description: 'only these targets' },
-    start: {
-      type: 'string',
-      value: 'TIME',
-      description: 'where a trace with relative times starts (ISO or epoch seconds; default 2026-11-27T00:00:00Z)',
-    },
+    ...REPLAY_INPUT_OPTIONS,
     rows: {
       type: 'string',
       value: 'N',
       description: 'decisions printed per target before eliding the middle (default 60)',
     },
-    'respect-modes': { type: 'boolean', description: 'evaluate shadow/paused targets in their configured mode' },
   },
   positionals: [],
   examples: [
@@ -59,43 +64,49 @@ export const replayCommand: Command = {
     'drivetrain replay --trace traces/diurnal.csv --targets web-asg --json',
   ],
   async run(context: Context): Promise<ExitCode> {
-    const { parsed } = context;
-    if (stringOption(parsed, 'policy') !== undefined && stringOption(parsed, 'config') !== undefined) {
-      throw new UsageError('give --policy or --config, not both (they name the same file)', COMMAND);
-    }
-    const driversFile = stringOption(parsed, 'drivers');
-    const traceFile = stringOption(parsed, 'trace');
-    if (driversFile === undefined && traceFile === undefined)
-      throw new UsageError('give --drivers FILE, --trace FILE, or both', COMMAND);
-    const rows = numberOption(parsed, 'rows', COMMAND, { integer: true, positive: true });
-    const targets = listOption(parsed, 'targets', COMMAND);
-    // Validated here first for the located messages (file:line:col); the replay then loads the same file.
-    await context.config();
-    for (const id of targets ?? []) await context.target(id);
-    const start = stringOption(parsed, 'start');
-    const metric = stringOption(parsed, 'metric');
-
-    let report: ReplayReport;
-    try {
-      report = await context.progress.run('replaying', () =>
-        runReplay({
-          configPath: context.configFile(),
-          ...(driversFile !== undefined ? { driversFile: context.resolvePath(driversFile) } : {}),
-          ...(traceFile !== undefined ? { traceFile: context.resolvePath(traceFile) } : {}),
-          ...(targets ? { targets } : {}),
-          ...(start !== undefined ? { startAt: /^\d+$/.test(start) ? Number(start) : start } : {}),
-          ...(metric !== undefined ? { metricDriver: metric } : {}),
-          ...(flag(parsed, 'respect-modes') ? { respectModes: true } : {}),
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ReplayInputError || error instanceof DriversFileError || error instanceof TraceFormatError) {
-        throw new CommandError(error.message);
-      }
-      throw error;
-    }
+    const rows = numberOption(context.parsed, 'rows', COMMAND, { integer: true, positive: true });
+    const report = await replayFromFlags(context, COMMAND);
     if (context.json) context.outJson(report);
     else context.out(`${formatReplayReport(report, rows !== undefined ? { maxRows: rows } : {})}\n`);
     return report.targets.some((t) => t.failed > 0) ? EXIT.failed : EXIT.ok;
   },
 };
+
+/**
+ * Runs the replay the flags describe (shared by `replay` and `report`): the config validated first for its
+ * located messages, then the production engine over the drivers and/or the trace.
+ */
+export async function replayFromFlags(context: Context, command: string): Promise<ReplayReport> {
+  const { parsed } = context;
+  if (stringOption(parsed, 'policy') !== undefined && stringOption(parsed, 'config') !== undefined) {
+    throw new UsageError('give --policy or --config, not both (they name the same file)', command);
+  }
+  const driversFile = stringOption(parsed, 'drivers');
+  const traceFile = stringOption(parsed, 'trace');
+  if (driversFile === undefined && traceFile === undefined)
+    throw new UsageError('give --drivers FILE, --trace FILE, or both', command);
+  const targets = listOption(parsed, 'targets', command);
+  // Validated here first for the located messages (file:line:col); the replay then loads the same file.
+  await context.config();
+  for (const id of targets ?? []) await context.target(id);
+  const start = stringOption(parsed, 'start');
+  const metric = stringOption(parsed, 'metric');
+  try {
+    return await context.progress.run('replaying', () =>
+      runReplay({
+        configPath: context.configFile(),
+        ...(driversFile !== undefined ? { driversFile: context.resolvePath(driversFile) } : {}),
+        ...(traceFile !== undefined ? { traceFile: context.resolvePath(traceFile) } : {}),
+        ...(targets ? { targets } : {}),
+        ...(start !== undefined ? { startAt: /^\d+$/.test(start) ? Number(start) : start } : {}),
+        ...(metric !== undefined ? { metricDriver: metric } : {}),
+        ...(flag(parsed, 'respect-modes') ? { respectModes: true } : {}),
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ReplayInputError || error instanceof DriversFileError || error instanceof TraceFormatError) {
+      throw new CommandError(error.message);
+    }
+    throw error;
+  }
+}

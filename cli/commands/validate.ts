@@ -3,13 +3,53 @@
  * problem located in the file; `--replay` also runs the policy over the shipped driver traces.
  */
 import type { DrivetrainConfig } from '../../functions/domain/config';
+import { budgetCapacity } from '../../functions/domain/engine';
+import type { Target } from '../../functions/domain/model';
 import { flag, stringOption } from '../args';
 import type { Command } from '../command';
 import { formatLocatedIssue, loadConfigFile, type LocatedIssue } from '../config-file';
 import type { Context } from '../context';
 import { EXIT, UsageError, type ExitCode } from '../errors';
 import { renderTable } from '../format';
+import { checkLive, type LiveFinding } from '../live-check';
 import { SHIPPED_TRACES_DIR, runPolicyReplay, type ReplayOutcome } from '../replay';
+
+/** What a capacity target can cost at its bounds, known before anything is applied. */
+export interface TargetCost {
+  id: string;
+  unitHourlyPrice: number;
+  /** bounds.max × unit price: the most an hour can cost under this policy. */
+  worstCaseHourly: number;
+  maxHourlyCost: number;
+  /** The largest allocation the policy's budget pays for (the engine's own budgetCapacity). */
+  budgetBindsAt: number;
+  /** False when bounds.max is within the budget: the cap never binds. */
+  binds: boolean;
+}
+
+/** Per capacity target with a unit price (policy.budget); routing targets and unpriced ones have no cost. */
+export function targetCosts(config: DrivetrainConfig): TargetCost[] {
+  return config.targets.flatMap((t: Target): TargetCost[] => {
+    const budget = t.policy.budget;
+    if (!budget) return [];
+    const budgetBindsAt = budgetCapacity(t.policy, budget.maxHourlyCost)!;
+    return [
+      {
+        id: t.id,
+        unitHourlyPrice: budget.unitHourlyPrice,
+        worstCaseHourly: Number((t.policy.bounds.max * budget.unitHourlyPrice).toFixed(4)),
+        maxHourlyCost: budget.maxHourlyCost,
+        budgetBindsAt,
+        binds: budgetBindsAt < t.policy.bounds.max,
+      },
+    ];
+  });
+}
+
+const LIVE_MARK = { ok: '✓', warning: '!', error: '✗', unchecked: '?' } as const satisfies Record<
+  LiveFinding['verdict'],
+  string
+>;
 
 /** Advice that does not make a config invalid but is almost always a mistake in production. */
 export interface ConfigWarning {
@@ -46,13 +86,19 @@ export function configWarnings(config: DrivetrainConfig): ConfigWarning[] {
 
 export const validateCommand: Command = {
   name: 'validate',
-  synopsis: 'validate [config] [--replay]',
+  synopsis: 'validate [config] [--replay] [--live]',
   summary: 'check a config (policy CI): exit 1 with located messages when it is invalid',
   description: [
     'Validates the config with the same schema and cross-field rules as `cdk synth` and the Lambdas.',
     'Problems are printed as FILE:LINE:COL: PATH: MESSAGE. Warnings (unused drivers, override rules',
     'nobody may use) do not fail the check. With --replay the policy is also run over the driver traces',
     'shipped with the repository, and a replayed decision that breaks its bounds fails the check.',
+    'Per capacity target with a unit price it prints the worst-case hourly cost (bounds.max × price) and',
+    'the allocation at which the budget binds. With --live (AWS credentials) it also checks the bounds',
+    'against the resources and the account: ASG MinSize/MaxSize, Lambda unreserved or reserved',
+    'concurrency, the Route 53 weighted records; a policy that can never be applied fails the check.',
+    'Read-only IAM for --live: autoscaling:DescribeAutoScalingGroups, lambda:GetAccountSettings,',
+    'lambda:GetFunctionConcurrency, route53:ListResourceRecordSets.',
   ].join('\n'),
   options: {
     replay: { type: 'boolean', description: 'also replay the shipped driver traces through the policy' },
@@ -62,11 +108,20 @@ export const validateCommand: Command = {
       description: 'trace directory with a manifest.json (default: the shipped traces/)',
     },
     verbose: { type: 'boolean', short: 'v', description: 'with --replay: print every replayed decision report' },
+    live: {
+      type: 'boolean',
+      description: 'also check bounds against the live resources and account limits (needs AWS credentials)',
+    },
   },
   positionals: [
     { name: 'config', required: false, description: 'config file (same as --config; default drivetrain.config.yaml)' },
   ],
-  examples: ['drivetrain validate', 'drivetrain validate deploy/prod.yaml --json', 'drivetrain validate --replay'],
+  examples: [
+    'drivetrain validate',
+    'drivetrain validate deploy/prod.yaml --json',
+    'drivetrain validate --replay',
+    'drivetrain validate --live --profile prod',
+  ],
   async run(context: Context): Promise<ExitCode> {
     const positional = context.parsed.positionals[0];
     if (positional !== undefined && stringOption(context.parsed, 'config') !== undefined) {
@@ -91,8 +146,18 @@ export const validateCommand: Command = {
         runPolicyReplay(load.config, file, dir, context.displayPath(dir)),
       );
     }
-    report(context, load.file, [], warnings, replay, load.config);
-    return replay && !replay.ok ? EXIT.failed : EXIT.ok;
+    let live: LiveFinding[] | undefined;
+    if (flag(context.parsed, 'live')) {
+      const ports = await context.livePorts();
+      live = await context.aws(
+        'checking bounds against the live resources',
+        () => checkLive(load.config, ports),
+        'sts',
+      );
+    }
+    report(context, load.file, [], warnings, replay, load.config, live);
+    const liveFailed = live?.some((f) => f.verdict === 'error') ?? false;
+    return (replay && !replay.ok) || liveFailed ? EXIT.failed : EXIT.ok;
   },
 };
 
@@ -103,10 +168,11 @@ function report(
   warnings: ConfigWarning[],
   replay: ReplayOutcome | undefined,
   config?: DrivetrainConfig,
+  live?: LiveFinding[],
 ): void {
   if (context.json) {
     context.outJson({
-      ok: issues.length === 0 && (replay?.ok ?? true),
+      ok: issues.length === 0 && (replay?.ok ?? true) && !(live ?? []).some((f) => f.verdict === 'error'),
       file,
       issues,
       warnings,
@@ -120,6 +186,8 @@ function report(
             })),
           }
         : {}),
+      ...(config ? { cost: targetCosts(config) } : {}),
+      ...(live ? { live } : {}),
       ...(replay ? { replay: replay.json } : {}),
     });
     return;
@@ -153,5 +221,47 @@ function report(
       ),
     );
   }
+  if (config) reportCost(context, config);
+  if (live) reportLive(context, live);
   if (replay) context.out(`\n${replay.text}${flag(context.parsed, 'verbose') ? `\n${replay.details}` : ''}`);
+}
+
+function reportCost(context: Context, config: DrivetrainConfig): void {
+  const costs = targetCosts(config);
+  if (costs.length === 0) return;
+  context.out('\nCost at the bounds (policy.budget: unit price and hourly cap):\n');
+  context.out(
+    renderTable(
+      costs,
+      [
+        { header: 'TARGET', value: (c) => c.id },
+        { header: 'UNIT/H', value: (c) => String(c.unitHourlyPrice) },
+        { header: 'WORST CASE/H', value: (c) => c.worstCaseHourly.toFixed(2) },
+        { header: 'BUDGET/H', value: (c) => String(c.maxHourlyCost) },
+        {
+          header: 'BUDGET BINDS AT',
+          value: (c) => (c.binds ? String(c.budgetBindsAt) : `never (max within budget up to ${c.budgetBindsAt})`),
+          flexible: true,
+        },
+      ],
+      { maxWidth: context.io.columns },
+    ),
+  );
+}
+
+function reportLive(context: Context, live: LiveFinding[]): void {
+  context.out('\nLive limits (read-only AWS calls):\n');
+  context.out(
+    renderTable(
+      live,
+      [
+        { header: 'TARGET', value: (f) => f.targetId },
+        { header: 'CHECK', value: (f) => `${LIVE_MARK[f.verdict]} ${f.verdict}` },
+        { header: 'DETAIL', value: (f) => f.message, flexible: true },
+      ],
+      { maxWidth: context.io.columns },
+    ),
+  );
+  const never = live.filter((f) => f.verdict === 'error');
+  if (never.length) context.out(`\n✗ can never be applied as written: ${never.map((f) => f.targetId).join(', ')}\n`);
 }

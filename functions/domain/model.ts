@@ -451,6 +451,8 @@ export const REASON_CODES = [
   'within-noise-band',
   /** Scale-in went only to the highest recommendation over the scale-down window (HPA stabilization). */
   'stabilized-scale-down',
+  /** A stabilized scale-in that would remove less than scaleInTolerance of the capacity was not made. */
+  'within-scale-in-tolerance',
   'override-pin',
   'override-freeze',
   'scheduled-pin',

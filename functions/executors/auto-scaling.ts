@@ -3,9 +3,14 @@
  * to whoever owns the group and Drivetrain never changes it.
  */
 import type { Target } from '../domain/model';
-import type { AllocationExecutor, AutoScalingGroupCapacity, AutoScalingPort } from '../ports';
+import {
+  EXECUTOR_ERROR_CODES,
+  PermanentExecutorError,
+  type AllocationExecutor,
+  type AutoScalingGroupCapacity,
+  type AutoScalingPort,
+} from '../ports';
 import { assertEnforced, capacityAction, converge, resourceOf, type Plan } from './converge';
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from './errors';
 import { type RetryOptions, withRetry } from './retry';
 
 export function createAutoScalingExecutor(

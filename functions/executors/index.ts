@@ -67,14 +67,6 @@ export function createInvocationExecutors(
 }
 
 export {
-  classifyAwsError,
-  EXECUTOR_ERROR_CODES,
-  ExecutorError,
-  isExecutorError,
-  PermanentExecutorError,
-  RetryableExecutorError,
-} from './errors';
-export {
   DEFAULT_RETRY_OPTIONS,
   INVOCATION_RETRY_BUDGET_MS,
   RetryBudget,

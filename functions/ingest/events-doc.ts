@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import { DETAIL_TYPES, OPERATOR_SOURCE } from '../contracts';
-import { renderDecisionEventsDoc } from '../app/decision-events-doc';
 import { MAX_SNS_RECORDS, BUSINESS_MAX_LIFETIME_SECONDS, REJECTION_REASONS, type RejectionReason } from './normalize';
 import {
   businessDriverDetailSchema,
@@ -290,6 +289,5 @@ export function renderEventsDoc(): string {
   push('## Rejection reasons', '', '| Reason | When |', '| --- | --- |');
   for (const reason of REJECTION_REASONS) push(`| \`${reason}\` | ${REASON_DOCS[reason]} |`);
   push('');
-  push(...renderDecisionEventsDoc());
   return lines.join('\n');
 }

@@ -6,6 +6,9 @@
 import type { MetricHistories } from '../domain/history';
 import type { Action, Allocation, Decision, Driver, Target, TargetMode, TargetState } from '../domain/model';
 
+export * from './aws-errors';
+export * from './errors';
+
 // ---- driver store -----------------------------------------------------------------------------------------
 
 /** `out-of-order`: the store already holds a newer observation of the same driver instance (late event). */
@@ -195,6 +198,21 @@ export interface WeightedRoutingPort {
    * Comment (visible in CloudTrail), e.g. the action id, so a DNS change can be traced to its decision.
    */
   setWeights(record: WeightedRecord, weights: Record<string, number>, options?: { comment?: string }): Promise<void>;
+}
+
+/** What Lambda lets an account (and a function) have: the ceiling for provisioned concurrency. */
+export interface LambdaAccountConcurrency {
+  /** The account's concurrent executions quota in this region (Service Quotas L-B99A9384). */
+  limit: number;
+  /** What no function reserves: the pool provisioned concurrency of unreserved functions comes from. */
+  unreserved: number;
+}
+
+/** Read-only limits for `validate --live` (GetAccountSettings, GetFunctionConcurrency). */
+export interface LambdaLimitsPort {
+  account(): Promise<LambdaAccountConcurrency>;
+  /** The function's reserved concurrency (`null`: none reserved), or undefined when there is no such function. */
+  reservedConcurrency(functionName: string): Promise<number | null | undefined>;
 }
 
 // ---- metric history (CloudWatch GetMetricData) -----------------------------------------------------------

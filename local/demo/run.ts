@@ -14,20 +14,30 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { parse as parseYaml } from 'yaml';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
+import { DETAIL_TYPES, METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
 import { parseConfig, type DrivetrainConfig } from '../../functions/domain/config';
 import { DynamoDecisionStore, DynamoDriverStore } from '../../functions/adapters/dynamodb';
 import { createExecutors } from '../../functions/executors';
 import { createIngestHandler, type IngestSummary } from '../../functions/handlers/ingest';
 import { createTickHandler, type TickSummary } from '../../functions/handlers/tick';
-import type { DecisionRecord } from '../../functions/ports';
+import type { Driver } from '../../functions/domain/model';
+import type { DecisionRecord, DriverStore } from '../../functions/ports';
 import { LOCAL_CLIENT_CONFIG } from '../dynamodb-local';
 import { createLocalTables } from '../tables';
 import { requiredUnits } from '../bench/metrics';
-import { markerKind, writeReport, type ChartMarker, type ReportData } from '../report';
+import {
+  alarmEpisodes,
+  budgetInForce,
+  markerKind,
+  writeReport,
+  type ChartBand,
+  type ChartMarker,
+  type ReportData,
+} from '../report';
 import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, recordKey, type FleetCall } from '../simulator/fleet';
-import { BEATS, REQUIRED, SCENARIO, demoLoad, scenarioEvents, scheduledEvent, type Beat } from './scenario';
+import { SimulatedMetricHistory } from '../simulator/metric-history';
+import { DEMO_DAY, REQUIRED, demoScenario, scheduledEvent, type Beat, type ScenarioTimes } from './scenario';
 
 export const EMBEDDED_CONFIG = resolve(__dirname, '../../drivetrain.config.yaml');
 export const DEFAULT_REPORT_DIR = resolve(__dirname, '../../reports');
@@ -58,8 +68,31 @@ export interface DemoOptions {
   provisionedConcurrencyReadySeconds?: number;
   onProgress?: (progress: DemoProgress) => void;
   onNarration?: (at: number, text: string) => void;
-  /** Wall clock (ms) for the report name and footer; injectable for tests. */
+  /** Wall clock (ms) for the report name and footer, and the kept playground's ticks; injectable for tests. */
   wallClock?: () => number;
+  /**
+   * The scenario's day (epoch seconds at its 00:00); default 2026-11-27, which the tests pin. `npm run demo`
+   * passes demoDayEndingAt(now) so the scenario ends now and a kept playground continues in real time.
+   */
+  day?: number;
+  /** Keep the tables and the handlers for a playground that ticks on (see DemoResult.playground). */
+  keep?: boolean;
+}
+
+export interface KeepTickingOptions {
+  /** Real seconds between two ticks of the kept playground. */
+  intervalSeconds: number;
+  /** Ends the loop (Ctrl-C in `npm run demo -- --keep`). */
+  signal: AbortSignal;
+  onTick?: (at: number, summary: TickSummary) => void | Promise<void>;
+}
+
+/** The demo's pipeline left running: the same tick handler, on the real clock from now on. */
+export interface Playground {
+  /** Ticks every intervalSeconds until the signal aborts; resolves with the number of ticks. */
+  keepTicking(options: KeepTickingOptions): Promise<number>;
+  /** Releases the DynamoDB client (the tables stay). */
+  close(): void;
 }
 
 export interface BeatResult extends Beat {
@@ -76,6 +109,8 @@ export interface DemoResult {
   rejectedDrivers: number;
   failedReconciles: number;
   wallMs: number;
+  /** With `keep`: the pipeline, ready to tick on in real time; close it when done. */
+  playground?: Playground;
 }
 
 export class DemoSetupError extends Error {
@@ -143,18 +178,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const started = performance.now();
   const wallClock = options.wallClock ?? Date.now;
   const config = loadDemoConfig(options.configPath);
+  const scenario = demoScenario(options.day ?? DEMO_DAY);
+  const SCENARIO = scenario.times;
   const dynamodb = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint: options.dynamoDbEndpoint });
   const doc = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  let handedOver = false;
   try {
     const names = await createLocalTables(dynamodb, options.tablePrefix ?? `demo-${randomUUID().slice(0, 8)}`);
-    const events = scenarioEvents();
+    const events = scenario.events();
     const clock = new VirtualClock(Math.min(SCENARIO.start, events[0]?.at ?? SCENARIO.start));
     const fleet = SimulatedFleet.fromConfig(config, {
       now: clock.now,
       instanceWarmupSeconds: options.instanceWarmupSeconds ?? 180,
       provisionedConcurrencyReadySeconds: options.provisionedConcurrencyReadySeconds ?? 240,
       // The web fleet starts where the morning's traffic has it: what the request metric asks for.
-      initial: { 'web-asg': requiredUnits(demoLoad(SCENARIO.start), webPerUnit(config)) },
+      initial: { 'web-asg': requiredUnits(scenario.load(SCENARIO.start), webPerUnit(config)) },
     });
     const decisions = new DynamoDecisionStore(doc, {
       decisionsTable: names.decisions,
@@ -162,9 +200,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       retentionDays: config.decisionRetentionDays,
       targets: config.targets,
     });
+    // The drivers table keeps the latest observation of each driver; the report shades every alarm episode.
+    const observed: Driver[] = [];
+    // CloudWatch's view of the request rate: the week before (seeded), then every snapshot as it is sent.
+    const metricHistory = new SimulatedMetricHistory(config);
+    for (const { periodStart, value } of scenario.seededHistory()) metricHistory.record('requests', periodStart, value);
     const deps = {
       config,
-      drivers: new DynamoDriverStore(doc, names.drivers),
+      metricHistory,
+      drivers: recordingDriverStore(new DynamoDriverStore(doc, names.drivers), observed),
       decisions,
       executors: createExecutors({
         autoScaling: fleet.autoScaling,
@@ -200,6 +244,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       if (step.kind === 'event') {
         const scenarioEvent = events[step.index]!;
         if (scenarioEvent.narration) options.onNarration?.(step.at, scenarioEvent.narration);
+        recordSnapshot(metricHistory, scenarioEvent.event);
         const summary = (await ingest(scenarioEvent.event, lambdaContext('drivetrain-ingest'))) as IngestSummary;
         rejectedDrivers += summary.rejected.length;
         failedReconciles += summary.failedTargets.length;
@@ -210,7 +255,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       failedReconciles += summary.failed.length;
       recorded += summary.reconciled.filter((r) => r.outcome === 'recorded').length;
       tickCount++;
-      const sample = sampleFleet(fleet, config, step.at);
+      const sample = sampleFleet(fleet, config, step.at, scenario.load);
       samples.push(sample);
       options.onProgress?.({
         step: tickCount,
@@ -229,7 +274,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const trail = (await Promise.all(config.targets.map((t) => decisions.list(t.id, { limit: 1000 }))))
       .flat()
       .sort((a, b) => a.at - b.at || a.decisionKey.localeCompare(b.decisionKey));
-    const beats = BEATS.map((beat) => ({
+    const beats = scenario.beats.map((beat) => ({
       ...beat,
       decision: trail.find(
         (d) =>
@@ -243,9 +288,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const reportName = options.reportName ?? `demo-${stamp(wallClock())}.html`;
     const reportPath = writeReport(
       resolve(options.reportDir ?? DEFAULT_REPORT_DIR, reportName),
-      demoReport(config, samples, trail, beats, fleet.calls, Math.floor(wallClock() / 1000)),
+      demoReport(config, SCENARIO, samples, trail, beats, fleet.calls, observed, Math.floor(wallClock() / 1000)),
     );
+    const playground: Playground | undefined = options.keep
+      ? {
+          keepTicking: (keep) =>
+            tickLoop({
+              ...keep,
+              clock,
+              wallClock,
+              tick: (at) => tick(scheduledEvent(at) as never, lambdaContext('drivetrain-tick')) as Promise<TickSummary>,
+            }),
+          close: () => dynamodb.destroy(),
+        }
+      : undefined;
+    handedOver = playground !== undefined;
     return {
+      ...(playground ? { playground } : {}),
       decisions: trail,
       beats,
       reportPath,
@@ -257,8 +316,66 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       wallMs: performance.now() - started,
     };
   } finally {
-    dynamodb.destroy();
+    // A kept playground owns the client from here (Playground.close); anything else, or a failure, ends it.
+    if (!handedOver) dynamodb.destroy();
   }
+}
+
+/**
+ * The kept playground's tick loop: the virtual clock catches up with the real one and the same tick handler
+ * runs every interval, so a driver put with `drivetrain --local put-driver` is decided on by the next tick
+ * (and shows up in `drivetrain --local decisions`). Ticks are at whole seconds of the wall clock.
+ */
+export async function tickLoop(
+  options: KeepTickingOptions & {
+    clock: VirtualClock;
+    wallClock: () => number;
+    tick: (at: number) => Promise<TickSummary>;
+  },
+): Promise<number> {
+  let ticks = 0;
+  while (!options.signal.aborted) {
+    const at = Math.max(Math.floor(options.wallClock() / 1000), Math.ceil(options.clock.now()));
+    options.clock.advanceTo(at);
+    const summary = await options.tick(at);
+    ticks++;
+    await options.onTick?.(at, summary);
+    await sleep(options.intervalSeconds * 1000, options.signal);
+  }
+  return ticks;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    if (signal.aborted) return done();
+    const timer = setTimeout(finish, ms);
+    function finish() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', finish);
+      done();
+    }
+    signal.addEventListener('abort', finish, { once: true });
+  });
+}
+
+/** A metric snapshot's value is CloudWatch's datapoint for the minute it describes (the one ending at its timestamp). */
+function recordSnapshot(history: SimulatedMetricHistory, event: Record<string, unknown>): void {
+  if (event['detail-type'] !== DETAIL_TYPES.metricSnapshot) return;
+  const detail = event.detail as { driver: string; value: number; timestamp: string };
+  history.record(detail.driver, Date.parse(detail.timestamp) / 1000 - 60, detail.value);
+}
+
+/** Keeps every driver the ingest handler stores, in order, besides storing it. */
+function recordingDriverStore(store: DriverStore, sink: Driver[]): DriverStore {
+  return {
+    put: async (driver) => {
+      const result = await store.put(driver);
+      if (result === 'stored') sink.push(driver);
+      return result;
+    },
+    live: (targetId, now) => store.live(targetId, now),
+    all: (targetId) => store.all(targetId),
+  };
 }
 
 function webPerUnit(config: Readonly<DrivetrainConfig>): number {
@@ -276,8 +393,13 @@ interface Sample {
   records: Record<string, Record<string, number>>;
 }
 
-function sampleFleet(fleet: SimulatedFleet, config: Readonly<DrivetrainConfig>, t: number): Sample {
-  const sample: Sample = { t, load: demoLoad(t), groups: {}, functions: {}, records: {} };
+function sampleFleet(
+  fleet: SimulatedFleet,
+  config: Readonly<DrivetrainConfig>,
+  t: number,
+  load: (t: number) => number,
+): Sample {
+  const sample: Sample = { t, load: load(t), groups: {}, functions: {}, records: {} };
   for (const target of config.targets) {
     const r = target.resource;
     if (r.kind === 'ec2-asg') sample.groups[target.id] = fleet.groupStatus(r.autoScalingGroupName);
@@ -307,10 +429,12 @@ function stamp(ms: number): string {
 
 function demoReport(
   config: Readonly<DrivetrainConfig>,
+  SCENARIO: ScenarioTimes,
   samples: Sample[],
   trail: DecisionRecord[],
   beats: BeatResult[],
   calls: FleetCall[],
+  drivers: readonly Driver[],
   generatedAt: number,
 ): ReportData {
   const perUnit = webPerUnit(config);
@@ -329,10 +453,10 @@ function demoReport(
                 d.status,
               ),
       }));
-  const bands = [
-    { from: SCENARIO.saleStart, to: SCENARIO.saleEnd, label: 'flash sale' },
-    { from: SCENARIO.budgetStart, to: SCENARIO.budgetEnd, label: 'budget cap' },
-    { from: SCENARIO.outageStart, to: SCENARIO.outageEnd, label: 'telemetry outage' },
+  const bands: ChartBand[] = [
+    { from: SCENARIO.saleStart, to: SCENARIO.saleEnd, label: 'flash sale', kind: 'window' },
+    { from: SCENARIO.budgetStart, to: SCENARIO.budgetEnd, label: 'budget cap', kind: 'budget' },
+    { from: SCENARIO.outageStart, to: SCENARIO.outageEnd, label: 'telemetry outage', kind: 'outage' },
   ];
   const data: ReportData = {
     title: 'Drivetrain demo — Black Friday morning',
@@ -350,7 +474,14 @@ function demoReport(
     ],
     capacity: [],
     weights: [],
-    decisions: trail.map((d) => ({ at: d.at, targetId: d.targetId, status: d.status, summary: d.summary })),
+    decisions: trail.map((d) => ({
+      at: d.at,
+      targetId: d.targetId,
+      status: d.status,
+      summary: d.summary,
+      decisionId: d.decisionId,
+      change: d.actions.length > 0 || d.status === 'failed',
+    })),
     tables: [
       {
         title: 'Scenario beats',
@@ -376,9 +507,13 @@ function demoReport(
           desired: s.groups[target.id]?.desired,
           floor: s.groups[target.id]?.min,
           supply: s.groups[target.id]?.inService,
+          ...(target.policy.budget ? { budget: budgetInForce(target.policy, drivers, target.id, s.t) } : {}),
         })),
         markers: markersFor(target.id),
-        bands,
+        bands: [...bands, ...alarmEpisodes(drivers, target.id, SCENARIO.end)],
+        ...(target.policy.budget
+          ? { cost: { unitHourlyPrice: target.policy.budget.unitHourlyPrice, policy: target.policy } }
+          : {}),
       });
     } else if (target.kind === 'lambda-provisioned-concurrency') {
       data.capacity.push({
@@ -391,7 +526,7 @@ function demoReport(
           supply: s.functions[target.id]?.allocated,
         })),
         markers: markersFor(target.id),
-        bands: bands.slice(0, 1),
+        bands: [...bands.slice(0, 1), ...alarmEpisodes(drivers, target.id, SCENARIO.end)],
       });
     } else if (target.resource.kind === 'route53-weighted') {
       data.weights.push({
@@ -399,6 +534,7 @@ function demoReport(
         title: `${target.id} — ${target.resource.recordName} weights (${recordKey(target.resource).split('/')[0]})`,
         samples: samples.map((s) => ({ t: s.t, weights: s.records[target.id] ?? {} })),
         markers: markersFor(target.id),
+        bands: alarmEpisodes(drivers, target.id, SCENARIO.end),
       });
     }
   }

@@ -5,19 +5,36 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { budgetCapacity } from '../../functions/domain/engine';
+import type { DrivetrainConfig } from '../../functions/domain/config';
+import type { Driver, Target } from '../../functions/domain/model';
 import type { ReplayReport } from '../replay';
+import { alarmEpisodes, businessBands, budgetInForce } from './episodes';
 import { escapeHtml, stepChart, weightsChart, type ChartBand, type ChartMarker, type StepSeries } from './svg';
 
-export type { ChartBand, ChartMarker } from './svg';
+export type { BandKind, ChartBand, ChartMarker, MarkerKind } from './svg';
+export { alarmEpisodes, alarmEpisodesFromDecisions, businessBands, budgetInForce } from './episodes';
 
 export interface CapacityPanel {
   targetId: string;
   title: string;
   /** What a unit is: instances, concurrency. */
   unit: string;
-  samples: ReadonlyArray<{ t: number; demand?: number; desired?: number; floor?: number; supply?: number }>;
+  samples: ReadonlyArray<CapacitySample>;
   markers: ChartMarker[];
   bands?: ChartBand[];
+  /** With a unit price (policy.budget): a cost chart, allocation × price, with the budget in force. */
+  cost?: { unitHourlyPrice: number; policy: Pick<Target['policy'], 'budget'> };
+}
+
+export interface CapacitySample {
+  t: number;
+  demand?: number;
+  desired?: number;
+  floor?: number;
+  supply?: number;
+  /** The hourly budget in force at `t` (the policy's cap or a lower budget driver), for the cost chart. */
+  budget?: number;
 }
 
 export interface WeightsPanel {
@@ -25,6 +42,7 @@ export interface WeightsPanel {
   title: string;
   samples: ReadonlyArray<{ t: number; weights: Record<string, number> }>;
   markers: ChartMarker[];
+  bands?: ChartBand[];
 }
 
 export interface DecisionRow {
@@ -32,6 +50,10 @@ export interface DecisionRow {
   targetId: string;
   status: string;
   summary: string;
+  /** What `drivetrain explain` takes (deployments and the demo; a replay's decisions are not stored). */
+  decisionId?: string;
+  /** False for a hold (nothing to change): hidden unless the reader asks for them. */
+  change: boolean;
 }
 
 export interface ReportTable {
@@ -75,11 +97,24 @@ svg.chart { width: 100%; height: auto; display: block; }
 svg .grid { stroke: #e7eaee; stroke-width: 1; }
 svg .axis { stroke: #8a949e; stroke-width: 1; }
 svg .tick, svg .legend, svg .axis-label { font: 11px system-ui, sans-serif; fill: #5b6673; }
-svg .band rect { fill: #f0a202; fill-opacity: .12; }
+svg .band rect, .band-window rect { fill: #f0a202; fill-opacity: .12; }
 svg .band text { font: 11px system-ui, sans-serif; fill: #8a5a00; }
+svg .band-alarm rect, .band-alarm rect { fill: #d9534f; fill-opacity: .10; }
+svg .band-alarm text { fill: #a12622; }
+svg .band-budget rect, .band-budget rect { fill: #2e8b57; fill-opacity: .10; }
+svg .band-budget text { fill: #1e6b3a; }
+svg .band-outage rect, .band-outage rect { fill: #8a949e; fill-opacity: .16; }
+svg .band-outage text { fill: #4b5560; }
+ul.legend { display: flex; flex-wrap: wrap; gap: 4px 14px; list-style: none; margin: 4px 0 0; padding: 0 0 0 48px; font-size: 12px; color: #5b6673; }
+ul.legend li { display: inline-flex; align-items: center; gap: 5px; }
+.marker-up path { fill: #1f6fb2; } .marker-down path { fill: #2e8b57; } .marker-routing path { fill: #f0a202; }
+.marker-other path { fill: #6f42c1; } .marker-failed path { fill: #d9534f; }
+h4.cost { font-size: 13px; margin: 10px 0 2px; color: #5b6673; font-weight: 600; }
+#show-holds { margin: 0 6px 8px 0; }
+#show-holds:not(:checked) ~ table.decisions tr.hold { display: none; }
+table.decisions tr.hold td { color: #8a949e; }
+td code { font-size: 12px; }
 svg .marker line { stroke: #8a949e; stroke-width: 1; stroke-dasharray: 2 3; opacity: .55; }
-svg .marker-up path { fill: #1f6fb2; } svg .marker-down path { fill: #2e8b57; }
-svg .marker-routing path { fill: #f0a202; } svg .marker-other path { fill: #6f42c1; } svg .marker-failed path { fill: #d9534f; }
 table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid #dde1e6; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #eef0f3; vertical-align: top; }
 th { background: #f0f2f5; font-size: 12px; letter-spacing: .02em; color: #5b6673; }
@@ -96,52 +131,104 @@ function utc(t: number): string {
   return new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19);
 }
 
+const COST_COLORS = { cost: '#b8860b', budget: '#d9534f' };
+
+function capacitySeries(panel: CapacityPanel): StepSeries[] {
+  const series: StepSeries[] = [];
+  if (panel.samples.some((s) => s.demand !== undefined))
+    series.push({
+      name: 'demand (units needed)',
+      color: COLORS.demand,
+      style: 'area',
+      points: panel.samples.map((s) => ({ t: s.t, v: s.demand })),
+    });
+  series.push({
+    name: 'desired',
+    color: COLORS.desired,
+    style: 'dashed',
+    points: panel.samples.map((s) => ({ t: s.t, v: s.desired })),
+  });
+  if (panel.samples.some((s) => s.supply !== undefined))
+    series.push({ name: 'serving', color: COLORS.supply, points: panel.samples.map((s) => ({ t: s.t, v: s.supply })) });
+  if (panel.samples.some((s) => (s.floor ?? 0) > 0))
+    series.push({
+      name: 'floor',
+      color: COLORS.floor,
+      style: 'dotted',
+      points: panel.samples.map((s) => ({ t: s.t, v: s.floor })),
+    });
+  return series;
+}
+
+/** Allocation × unit price against the budget in force; the title says where the policy's own cap binds. */
+function costChart(panel: CapacityPanel, frame: { start: number; end: number }): string {
+  if (!panel.cost) return '';
+  const { unitHourlyPrice, policy } = panel.cost;
+  const binds = budgetCapacity(policy as Target['policy'], policy.budget?.maxHourlyCost);
+  const title = `hourly cost at ${unitHourlyPrice}/unit-h${binds !== undefined ? ` (the policy's budget binds at ${binds})` : ''}`;
+  const series: StepSeries[] = [
+    {
+      name: 'hourly cost',
+      color: COST_COLORS.cost,
+      points: panel.samples.map((s) => ({
+        t: s.t,
+        v: s.desired === undefined ? undefined : Number((s.desired * unitHourlyPrice).toFixed(4)),
+      })),
+    },
+  ];
+  if (panel.samples.some((s) => s.budget !== undefined))
+    series.push({
+      name: 'budget cap',
+      color: COST_COLORS.budget,
+      style: 'dotted',
+      points: panel.samples.map((s) => ({ t: s.t, v: s.budget })),
+    });
+  return `<h4 class="cost">${escapeHtml(title)}</h4>${stepChart({
+    id: `cost-${panel.targetId}`,
+    title: `${panel.targetId} — ${title}`,
+    yLabel: 'per hour',
+    frame: { ...frame, height: 200 },
+    series,
+    bands: (panel.bands ?? []).filter((b) => b.kind === 'budget'),
+  })}`;
+}
+
+function capacitySection(panel: CapacityPanel, frame: { start: number; end: number }): string {
+  const chart = stepChart({
+    id: `capacity-${panel.targetId}`,
+    title: panel.title,
+    yLabel: panel.unit,
+    frame,
+    series: capacitySeries(panel),
+    markers: panel.markers,
+    bands: panel.bands ?? [],
+  });
+  return `<section class="panel" data-target="${escapeHtml(panel.targetId)}"><h3>${escapeHtml(panel.title)}</h3>${chart}${costChart(panel, frame)}</section>`;
+}
+
+function decisionsSection(decisions: readonly DecisionRow[]): string {
+  const holds = decisions.filter((d) => !d.change).length;
+  const rows = decisions
+    .map(
+      (d) =>
+        `<tr class="${d.change ? 'change' : 'hold'}"><td class="time">${utc(d.at)}</td><td>${d.decisionId ? `<code>${escapeHtml(d.decisionId)}</code>` : '—'}</td><td>${escapeHtml(d.targetId)}</td><td><span class="status status-${escapeHtml(d.status)}">${escapeHtml(d.status)}</span></td><td>${escapeHtml(d.summary)}</td></tr>`,
+    )
+    .join('');
+  // A checkbox and a sibling selector: the holds toggle works without a script (the report has none).
+  const toggle = holds
+    ? `<input type="checkbox" id="show-holds"><label for="show-holds">show the ${holds} hold${holds === 1 ? '' : 's'} (no change)</label>`
+    : '';
+  return `<h2>Decisions (${decisions.length - holds} changes${holds ? `, ${holds} holds` : ''}, newest last)</h2>
+${toggle}
+<table class="decisions"><thead><tr><th>time (UTC)</th><th>decision</th><th>target</th><th>status</th><th>summary</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 export function renderReport(data: ReportData): string {
   const frame = { start: data.start, end: data.end };
   const facts = data.facts?.length
     ? `<ul class="facts">${data.facts.map((f) => `<li><b>${escapeHtml(f.label)}</b>${escapeHtml(f.value)}</li>`).join('')}</ul>`
     : '';
-  const capacity = data.capacity
-    .map((panel) => {
-      const series: StepSeries[] = [];
-      if (panel.samples.some((s) => s.demand !== undefined))
-        series.push({
-          name: 'demand (units needed)',
-          color: COLORS.demand,
-          style: 'area',
-          points: panel.samples.map((s) => ({ t: s.t, v: s.demand })),
-        });
-      series.push({
-        name: 'desired',
-        color: COLORS.desired,
-        style: 'dashed',
-        points: panel.samples.map((s) => ({ t: s.t, v: s.desired })),
-      });
-      series.push({
-        name: 'serving',
-        color: COLORS.supply,
-        points: panel.samples.map((s) => ({ t: s.t, v: s.supply })),
-      });
-      if (panel.samples.some((s) => (s.floor ?? 0) > 0))
-        series.push({
-          name: 'floor',
-          color: COLORS.floor,
-          style: 'dotted',
-          points: panel.samples.map((s) => ({ t: s.t, v: s.floor })),
-        });
-      return `<section class="panel" data-target="${escapeHtml(panel.targetId)}"><h3>${escapeHtml(panel.title)}</h3>${stepChart(
-        {
-          id: `capacity-${panel.targetId}`,
-          title: panel.title,
-          yLabel: panel.unit,
-          frame,
-          series,
-          markers: panel.markers,
-          bands: panel.bands,
-        },
-      )}</section>`;
-    })
-    .join('');
+  const capacity = data.capacity.map((panel) => capacitySection(panel, frame)).join('');
   const weights = data.weights
     .map(
       (panel) =>
@@ -153,6 +240,7 @@ export function renderReport(data: ReportData): string {
             points: panel.samples,
             colors: WEIGHT_COLORS,
             markers: panel.markers,
+            bands: panel.bands ?? [],
           },
         )}</section>`,
     )
@@ -174,12 +262,6 @@ export function renderReport(data: ReportData): string {
       return `<h2>${escapeHtml(table.title)}</h2><table class="metrics"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${notes}`;
     })
     .join('');
-  const decisions = data.decisions
-    .map(
-      (d) =>
-        `<tr><td class="time">${utc(d.at)}</td><td>${escapeHtml(d.targetId)}</td><td><span class="status status-${escapeHtml(d.status)}">${escapeHtml(d.status)}</span></td><td>${escapeHtml(d.summary)}</td></tr>`,
-    )
-    .join('');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -196,9 +278,9 @@ ${facts}
 ${capacity ? `<h2>Demand and capacity</h2>${capacity}` : ''}
 ${weights ? `<h2>Route 53 weights</h2>${weights}` : ''}
 ${tables}
-<h2>Decisions (${data.decisions.length}, newest last)</h2>
-<table class="decisions"><thead><tr><th>time (UTC)</th><th>target</th><th>status</th><th>summary</th></tr></thead><tbody>${decisions}</tbody></table>
-<footer>Generated by Drivetrain at ${utc(data.generatedAt)} UTC · times are UTC · hover a marker for its decision.</footer>
+${decisionsSection(data.decisions)}
+<footer>Generated by Drivetrain at ${utc(data.generatedAt)} UTC · times are UTC · hover a marker for its decision · \
+<code>drivetrain explain DECISION</code> shows the full lineage of a row.</footer>
 </main>
 </body>
 </html>
@@ -221,38 +303,66 @@ export function markerKind(
   return next > previous ? 'up' : next < previous ? 'down' : 'other';
 }
 
+export interface ReplayReportOptions {
+  /** Extra shaded windows (e.g. a sale); shown on every capacity panel. */
+  bands?: ChartBand[];
+  /** The config replayed: unit prices and budgets for the cost charts. */
+  config?: Pick<DrivetrainConfig, 'targets'>;
+  /** The recorded drivers replayed: alarm episodes and budget windows. */
+  drivers?: readonly Driver[];
+}
+
+function replayMarkers(target: ReplayReport['targets'][number]): ChartMarker[] {
+  return target.decisions.slice(1).map((d): ChartMarker => {
+    const before = d.previous?.kind === 'capacity' ? d.previous.desired : undefined;
+    const after = d.desired.kind === 'capacity' ? d.desired.desired : undefined;
+    return {
+      t: d.at,
+      label: d.summary,
+      kind: target.kind === 'route53-weighted' ? 'routing' : markerKind(before, after, d.status),
+    };
+  });
+}
+
 /** The report of a replay: one panel per target, every decision it would have made. */
-export function reportFromReplay(replay: ReplayReport, generatedAt: number, bands: ChartBand[] = []): ReportData {
+export function reportFromReplay(
+  replay: ReplayReport,
+  generatedAt: number,
+  options: ReplayReportOptions = {},
+): ReportData {
   const capacity: CapacityPanel[] = [];
   const weights: WeightsPanel[] = [];
+  const drivers = options.drivers ?? [];
   for (const target of replay.targets) {
-    const markers = target.decisions.slice(1).map((d): ChartMarker => {
-      const before = d.previous?.kind === 'capacity' ? d.previous.desired : undefined;
-      const after = d.desired.kind === 'capacity' ? d.desired.desired : undefined;
-      return {
-        t: d.at,
-        label: d.summary,
-        kind: target.kind === 'route53-weighted' ? 'routing' : markerKind(before, after, d.status),
-      };
-    });
+    const markers = replayMarkers(target);
     if (target.kind === 'route53-weighted') {
       weights.push({
         targetId: target.targetId,
         title: `${target.targetId} — weights by endpoint`,
         samples: target.timeline.map((s) => ({ t: s.t, weights: s.weights ?? {} })),
         markers,
+        bands: alarmEpisodes(drivers, target.targetId, replay.to),
       });
-    } else {
-      const unit = target.kind === 'ec2-asg' ? 'instances' : 'provisioned concurrency';
-      capacity.push({
-        targetId: target.targetId,
-        title: `${target.targetId} — ${unit}`,
-        unit,
-        samples: target.timeline,
-        markers,
-        bands,
-      });
+      continue;
     }
+    const unit = target.kind === 'ec2-asg' ? 'instances' : 'provisioned concurrency';
+    const policy = options.config?.targets.find((t) => t.id === target.targetId)?.policy;
+    capacity.push({
+      targetId: target.targetId,
+      title: `${target.targetId} — ${unit}`,
+      unit,
+      samples: target.timeline.map((s) => ({
+        ...s,
+        ...(policy?.budget ? { budget: budgetInForce(policy, drivers, target.targetId, s.t) } : {}),
+      })),
+      markers,
+      bands: [
+        ...(options.bands ?? []),
+        ...businessBands(drivers, target.targetId),
+        ...alarmEpisodes(drivers, target.targetId, replay.to),
+      ],
+      ...(policy?.budget ? { cost: { unitHourlyPrice: policy.budget.unitHourlyPrice, policy } } : {}),
+    });
   }
   return {
     title: `Replay of ${replay.configFile.split('/').pop()}`,
@@ -262,13 +372,20 @@ export function reportFromReplay(replay: ReplayReport, generatedAt: number, band
     end: replay.to,
     facts: replay.targets.map((t) => ({
       label: t.targetId,
-      value: `${t.changes} changes${t.capacityHours !== undefined ? `, ${t.capacityHours.toFixed(1)} unit-h` : ''}`,
+      value: `${t.changes} changes${t.capacityHours !== undefined ? `, ${t.capacityHours.toFixed(1)} unit-h` : ''}${t.cost !== undefined ? `, cost ${t.cost.toFixed(2)}` : ''}`,
     })),
     capacity,
     weights,
+    // A replay keeps only the decisions that changed (or tried to change) an allocation; holds are counted.
     decisions: replay.targets
       .flatMap((t) =>
-        t.decisions.map((d) => ({ at: d.at, targetId: d.targetId, status: d.status, summary: d.summary })),
+        t.decisions.map((d) => ({
+          at: d.at,
+          targetId: d.targetId,
+          status: d.status,
+          summary: d.summary,
+          change: true,
+        })),
       )
       .sort((a, b) => a.at - b.at || a.targetId.localeCompare(b.targetId)),
   };

@@ -12,16 +12,39 @@ export interface StepSeries {
   style?: 'line' | 'dashed' | 'dotted' | 'area';
 }
 
+export const MARKER_KINDS = ['up', 'down', 'routing', 'other', 'failed'] as const;
+export type MarkerKind = (typeof MARKER_KINDS)[number];
+
+/** What each marker means, for the legend (one entry per kind a chart draws). */
+export const MARKER_LEGEND = {
+  up: 'scale-out',
+  down: 'scale-in',
+  routing: 'weights changed',
+  other: 'other decision',
+  failed: 'failed',
+} as const satisfies Record<MarkerKind, string>;
+
 export interface ChartMarker {
   t: number;
   label: string;
-  kind: 'up' | 'down' | 'routing' | 'other' | 'failed';
+  kind: MarkerKind;
 }
+
+export const BAND_KINDS = ['window', 'alarm', 'budget', 'outage'] as const;
+export type BandKind = (typeof BAND_KINDS)[number];
+
+export const BAND_LEGEND = {
+  window: 'business window',
+  alarm: 'alarm episode',
+  budget: 'budget in force',
+  outage: 'telemetry outage',
+} as const satisfies Record<BandKind, string>;
 
 export interface ChartBand {
   from: number;
   to: number;
   label: string;
+  kind: BandKind;
 }
 
 export interface ChartFrame {
@@ -32,6 +55,8 @@ export interface ChartFrame {
 }
 
 const MARGIN = { top: 28, right: 16, bottom: 30, left: 48 };
+/** Band labels: 11px text, about 6.4px per character; lanes start under the marker triangles. */
+const LABEL = { charWidth: 6.4, pad: 8, lineHeight: 13, firstBaseline: MARGIN.top + 7 + 12 };
 
 export function escapeHtml(text: string): string {
   return text
@@ -121,46 +146,84 @@ function stepPath(points: ReadonlyArray<{ t: number; v: number | undefined }>, s
   return d;
 }
 
+/**
+ * A lane per label so no two labels overlap: each label (in order of x) takes the first lane whose last
+ * label ends before it starts. Overlapping windows (a budget cap inside a sale) and labels wider than their
+ * band then stack instead of printing over each other.
+ */
+export function labelLanes(spans: ReadonlyArray<{ x: number; width: number }>, gap = LABEL.pad): number[] {
+  const laneEnds: number[] = [];
+  const lanes = new Array<number>(spans.length);
+  const order = spans.map((_, i) => i).sort((a, b) => spans[a]!.x - spans[b]!.x || a - b);
+  for (const i of order) {
+    const span = spans[i]!;
+    let lane = laneEnds.findIndex((end) => end + gap <= span.x);
+    if (lane < 0) lane = laneEnds.push(Number.NEGATIVE_INFINITY) - 1;
+    laneEnds[lane] = span.x + span.width;
+    lanes[i] = lane;
+  }
+  return lanes;
+}
+
 function bandsSvg(bands: readonly ChartBand[], s: Scale): string {
+  const x1s = bands.map((b) => s.x(b.from));
+  const lanes = labelLanes(bands.map((b, i) => ({ x: x1s[i]! + 4, width: b.label.length * LABEL.charWidth })));
   return bands
     .map((b, i) => {
-      const x1 = s.x(b.from);
+      const x1 = x1s[i]!;
       const x2 = s.x(b.to);
-      // Bands may overlap (a budget cap inside a sale): each label gets its own line.
-      const labelY = MARGIN.top + 12 + 13 * i;
-      return `<g class="band"><rect x="${x1.toFixed(1)}" y="${MARGIN.top}" width="${Math.max(x2 - x1, 1).toFixed(1)}" height="${(s.plotBottom - MARGIN.top).toFixed(1)}"><title>${escapeHtml(b.label)}</title></rect><text x="${(x1 + 4).toFixed(1)}" y="${labelY}">${escapeHtml(b.label)}</text></g>`;
+      const labelY = LABEL.firstBaseline + LABEL.lineHeight * lanes[i]!;
+      return `<g class="band band-${b.kind}" data-band="${b.kind}"><rect x="${x1.toFixed(1)}" y="${MARGIN.top}" width="${Math.max(x2 - x1, 1).toFixed(1)}" height="${(s.plotBottom - MARGIN.top).toFixed(1)}"><title>${escapeHtml(b.label)}</title></rect><text x="${(x1 + 4).toFixed(1)}" y="${labelY}">${escapeHtml(b.label)}</text></g>`;
     })
     .join('');
+}
+
+function markerShape(kind: MarkerKind, x: number, top: number): string {
+  return kind === 'down' ? `M${x},${top + 7} l-4,-7 h8 z` : `M${x},${top} l-4,7 h8 z`;
 }
 
 function markersSvg(markers: readonly ChartMarker[], s: Scale): string {
   return markers
     .map((m) => {
-      const x = s.x(m.t).toFixed(1);
+      const x = s.x(m.t);
       const top = MARGIN.top;
-      const shape = m.kind === 'down' ? `M${x},${top + 7} l-4,-7 h8 z` : `M${x},${top} l-4,7 h8 z`;
-      return `<g class="marker marker-${m.kind}"><title>${escapeHtml(`${clockLabel(m.t)} ${m.label}`)}</title><line x1="${x}" x2="${x}" y1="${top + 7}" y2="${s.plotBottom}"/><path d="${shape}"/></g>`;
+      return `<g class="marker marker-${m.kind}"><title>${escapeHtml(`${clockLabel(m.t)} ${m.label}`)}</title><line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${top + 7}" y2="${s.plotBottom}"/><path d="${markerShape(m.kind, Number(x.toFixed(1)), top)}"/></g>`;
     })
     .join('');
 }
 
-function legend(items: ReadonlyArray<{ name: string; color: string; style?: StepSeries['style'] }>, s: Scale): string {
-  let x = s.plotRight;
-  const parts: string[] = [];
-  for (const item of [...items].reverse()) {
-    const width = item.name.length * 6.4 + 26;
-    x -= width;
-    const dash =
-      item.style === 'dashed' ? ' stroke-dasharray="6 4"' : item.style === 'dotted' ? ' stroke-dasharray="2 3"' : '';
-    const swatch =
-      item.style === 'area'
-        ? `<rect x="${x.toFixed(1)}" y="${MARGIN.top - 19}" width="16" height="9" fill="${item.color}" fill-opacity="0.35"/>`
-        : `<line x1="${x.toFixed(1)}" x2="${(x + 16).toFixed(1)}" y1="${MARGIN.top - 14}" y2="${MARGIN.top - 14}" stroke="${item.color}" stroke-width="2.5"${dash}/>`;
-    parts.push(
-      `${swatch}<text class="legend" x="${(x + 20).toFixed(1)}" y="${MARGIN.top - 10}">${escapeHtml(item.name)}</text>`,
-    );
-  }
-  return parts.join('');
+type LegendSeries = { name: string; color: string; style?: StepSeries['style'] };
+
+function seriesSwatch(item: LegendSeries): string {
+  const dash =
+    item.style === 'dashed' ? ' stroke-dasharray="6 4"' : item.style === 'dotted' ? ' stroke-dasharray="2 3"' : '';
+  return item.style === 'area'
+    ? `<rect x="0" y="1" width="16" height="9" fill="${item.color}" fill-opacity="0.35"/>`
+    : `<line x1="0" x2="16" y1="5.5" y2="5.5" stroke="${item.color}" stroke-width="2.5"${dash}/>`;
+}
+
+/**
+ * The legend as HTML under the chart: the browser wraps it, so entries never overlap however many there are.
+ * Every series, every kind of marker the chart draws and every kind of shaded band gets an entry.
+ */
+function legend(
+  series: readonly LegendSeries[],
+  markers: readonly ChartMarker[],
+  bands: readonly ChartBand[],
+  chartId: string,
+): string {
+  const entry = (key: string, swatch: string, name: string) =>
+    `<li data-legend="${escapeHtml(key)}"><svg class="swatch" viewBox="0 0 16 11" width="16" height="11" aria-hidden="true">${swatch}</svg>${escapeHtml(name)}</li>`;
+  const items = [
+    ...series.map((sr) => entry(`series:${sr.name}`, seriesSwatch(sr), sr.name)),
+    ...MARKER_KINDS.filter((k) => markers.some((m) => m.kind === k)).map((k) =>
+      entry(`marker:${k}`, `<g class="marker-${k}"><path d="${markerShape(k, 8, 2)}"/></g>`, MARKER_LEGEND[k]),
+    ),
+    ...BAND_KINDS.filter((k) => bands.some((b) => b.kind === k)).map((k) =>
+      entry(`band:${k}`, `<g class="band-${k}"><rect x="0" y="0" width="16" height="11"/></g>`, BAND_LEGEND[k]),
+    ),
+  ];
+  return `<ul class="legend" data-legend-for="${escapeHtml(chartId)}">${items.join('')}</ul>`;
 }
 
 export function stepChart(options: {
@@ -198,8 +261,8 @@ export function stepChart(options: {
     axes(frame, s, yMax, yStep, options.yLabel) +
     body +
     markersSvg(options.markers ?? [], s) +
-    legend(options.series, s) +
-    `</svg>`
+    `</svg>` +
+    legend(options.series, options.markers ?? [], options.bands ?? [], options.id)
   );
 }
 
@@ -211,6 +274,7 @@ export function weightsChart(options: {
   points: ReadonlyArray<{ t: number; weights: Record<string, number> }>;
   colors: readonly string[];
   markers?: readonly ChartMarker[];
+  bands?: readonly ChartBand[];
 }): string {
   const { frame, points } = options;
   const endpoints = [...new Set(points.flatMap((p) => Object.keys(p.weights)))];
@@ -226,24 +290,29 @@ export function weightsChart(options: {
       const x1 = s.x(p.t).toFixed(1);
       const x2 = s.x(points[i + 1]?.t ?? frame.end).toFixed(1);
       top += `${i === 0 ? 'M' : 'L'}${x1},${s.y(upper[i]!).toFixed(1)}L${x2},${s.y(upper[i]!).toFixed(1)}`;
-      bottom = `L${x2},${s.y(lower[i]!).toFixed(1)}L${x1},${s.y(lower[i]!).toFixed(1)}` + bottom;
+      bottom = `L${x2},${s.y(lower[i]!).toFixed(1)}L${x1},${s.y(lower[i]!).toFixed(1)}${bottom}`;
     });
     const color = options.colors[k % options.colors.length]!;
     layers.push(
       `<path class="series" data-series="${escapeHtml(endpoint)}" d="${top}${bottom}Z" fill="${color}" fill-opacity="0.55" stroke="${color}" stroke-width="1"/>`,
     );
-    upper.forEach((u, i) => (lower[i] = u));
+    upper.forEach((u, i) => {
+      lower[i] = u;
+    });
   });
   return (
     `<svg class="chart" data-chart="${escapeHtml(options.id)}" viewBox="0 0 ${s.width} ${s.height}" role="img" aria-label="${escapeHtml(options.title)}">` +
     `<title>${escapeHtml(options.title)}</title>` +
     axes(frame, s, 100, 25, 'share of traffic %') +
     layers.join('') +
+    bandsSvg(options.bands ?? [], s) +
     markersSvg(options.markers ?? [], s) +
+    `</svg>` +
     legend(
       endpoints.map((name, k) => ({ name, color: options.colors[k % options.colors.length]!, style: 'area' as const })),
-      s,
-    ) +
-    `</svg>`
+      options.markers ?? [],
+      options.bands ?? [],
+      options.id,
+    )
   );
 }

@@ -72,7 +72,7 @@ describe('normalizedRecordName (route53:ChangeResourceRecordSetsNormalizedRecord
 describe('overridePrincipals', () => {
   const run = (patterns: string[]) => {
     const config = fixtureConfig();
-    config.targets.forEach((t) => (t.overridePrincipals = []));
+    for (const t of config.targets) t.overridePrincipals = [];
     config.targets[0]!.overridePrincipals = patterns;
     const issues: Array<Omit<ConfigIssue, 'file'>> = [];
     return { result: overridePrincipals(config, (issue) => issues.push(issue)), issues };
@@ -155,9 +155,6 @@ describe('chunkByLength', () => {
 
 describe('businessBusPolicy', () => {
   const busArn = 'arn:aws:events:us-east-1:123456789012:event-bus/b';
-  const sids = (doc: ReturnType<typeof businessBusPolicy>) =>
-    (render(doc) as { Statement: Array<{ Sid: string }> }).Statement.map((s) => s.Sid);
-
   const publishers = ['arn:aws:iam::123456789012:role/ingest', 'arn:aws:iam::123456789012:role/shard'];
 
   test('no business sources: only the decision events may be put, by their publishers; overrides never', () => {
@@ -265,9 +262,9 @@ describe("provisioned concurrency outside the stack's account or region is refus
   ] as const)('%s', (_label, functionName, stack, expected) => {
     const issues = issuesFor(functionName, stack);
     expect(issues).toHaveLength(expected.length);
-    expected.forEach((pattern, i) =>
-      expect(issues[i]).toMatch(new RegExp(`^targets\\[1\\]\\.resource\\.functionName: .*${pattern.source}`)),
-    );
+    expected.forEach((pattern, i) => {
+      expect(issues[i]).toMatch(new RegExp(`^targets\\[1\\]\\.resource\\.functionName: .*${pattern.source}`));
+    });
   });
 
   test('the synth stops with the message (CDK assertion on a stack with an env)', () => {

@@ -49,6 +49,7 @@ import { createTickHandler } from '../../functions/handlers/tick';
 import { createOperatorHandler, type OperatorResponse } from '../../functions/handlers/operator';
 import type { DecisionEventPublisher, DecisionStore } from '../../functions/ports';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
+import type { LooseJson } from '../support/loose-json';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'events');
 
@@ -265,10 +266,10 @@ export function functionUrlEvent(
   body: unknown,
   callerArn: string | null = 'arn:aws:sts::111122223333:assumed-role/oncall-alice/alice',
   extra: { method?: string } = {},
-): Record<string, any> {
+): LooseJson {
   const event = JSON.parse(
     readFileSync(join(__dirname, '..', 'fixtures', 'operator', 'function-url-iam.json'), 'utf8'),
-  ) as Record<string, any>;
+  ) as LooseJson;
   event.body = typeof body === 'string' ? body : JSON.stringify(body);
   event.requestContext.requestId = `req-${Math.random().toString(36).slice(2)}`;
   if (extra.method) event.requestContext.http.method = extra.method;

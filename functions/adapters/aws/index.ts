@@ -18,3 +18,4 @@ export const AWS_EXECUTOR_CLIENT_CONFIG = Object.freeze({
 export { AwsAutoScalingAdapter } from './auto-scaling';
 export { AwsProvisionedConcurrencyAdapter } from './provisioned-concurrency';
 export { AwsWeightedRoutingAdapter, normalizeRecordName } from './weighted-routing';
+export { AwsLambdaLimitsAdapter } from './lambda-limits';

@@ -27,7 +27,10 @@ import {
   type TargetMode,
 } from '../../domain/model';
 import {
+  ConcurrentDecisionError,
+  CorruptItemError,
   DECISION_STATUSES,
+  UnknownTargetError,
   type DecisionOutcome,
   type DecisionRecord,
   type DecisionStatus,
@@ -38,15 +41,7 @@ import {
   type StoredTargetState,
 } from '../../ports';
 import { DECISIONS_TABLE } from './tables';
-import {
-  ConcurrentDecisionError,
-  CorruptItemError,
-  UnknownTargetError,
-  cancellationReasons,
-  isConditionFailure,
-  silentLogger,
-  type StoreLogger,
-} from './errors';
+import { cancellationReasons, isConditionFailure, silentLogger, type StoreLogger } from './support';
 import { isoSeconds, withoutUndefined } from './items';
 
 /**

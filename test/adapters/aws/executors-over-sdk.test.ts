@@ -57,7 +57,9 @@ describe('executors over the AWS SDK adapters', () => {
       { retry: instantRetry(clock), route53Limiter: new TokenBucketLimiter({ ratePerSecond: 5, burst: 1, clock }) },
     );
   });
-  afterAll(() => clients.forEach((c) => c.destroy()));
+  afterAll(() => {
+    for (const c of clients) c.destroy();
+  });
 
   it('ec2-asg: throttled twice, then one SetDesiredCapacity lands', async () => {
     autoScalingMock.on(DescribeAutoScalingGroupsCommand).resolves({

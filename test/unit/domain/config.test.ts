@@ -13,11 +13,12 @@ import {
   validateConfig,
   type ConfigIssue,
 } from '../../../functions/domain/config';
+import type { LooseJson } from '../../support/loose-json';
 
 const FILE = 'drivetrain.config.yaml';
 const shippedText = readFileSync(join(__dirname, '../../../', FILE), 'utf8');
 /** YAML documents are untyped until validated; the tests break them on purpose. */
-type Doc = Record<string, any>;
+type Doc = LooseJson;
 const shipped = (): Doc => parse(shippedText) as Doc;
 
 function broken(change: (doc: Doc) => void): Doc {
@@ -304,14 +305,16 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   ],
   [
     'minimum shares above 1',
-    (d) => d.targets[2].resource.endpoints.forEach((e: Doc) => (e.minShare = 0.6)),
+    (d) => {
+      for (const e of d.targets[2].resource.endpoints) e.minShare = 0.6;
+    },
     [['targets[2].resource.endpoints', 'minimum shares add up to 1.2; allowed: at most 1']],
   ],
   [
     'minimum shares that fit in 1 but not in 100 whole weight points',
     (d) => {
       d.targets[2].resource.endpoints.push({ setIdentifier: 'ap-southeast-2', weight: 0 });
-      d.targets[2].resource.endpoints.forEach((e: Doc) => (e.minShare = 0.333));
+      for (const e of d.targets[2].resource.endpoints) e.minShare = 0.333;
     },
     [
       [
@@ -327,7 +330,9 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   ],
   [
     'every weight 0',
-    (d) => d.targets[2].resource.endpoints.forEach((e: Doc) => (e.weight = 0)),
+    (d) => {
+      for (const e of d.targets[2].resource.endpoints) e.weight = 0;
+    },
     [['targets[2].resource.endpoints', 'every weight is 0; at least one endpoint must take traffic']],
   ],
   [

@@ -1,0 +1,159 @@
+/**
+ * `validate --live`: the config's bounds against what each resource and the account allow, before a
+ * decision is ever applied (today an allocation above an ASG's MaxSize shows up only as a failed action).
+ * Read-only, over the ports (one AWS adapter each); every target gets a verdict, and a target whose check
+ * could not run (access denied, throttled) says so and why instead of passing silently.
+ *
+ * IAM for the operator running it: autoscaling:DescribeAutoScalingGroups, lambda:GetAccountSettings,
+ * lambda:GetFunctionConcurrency, route53:ListResourceRecordSets (all read-only).
+ */
+import type { DrivetrainConfig } from '../functions/domain/config';
+import type { Target } from '../functions/domain/model';
+import type {
+  AutoScalingPort,
+  LambdaAccountConcurrency,
+  LambdaLimitsPort,
+  WeightedRoutingPort,
+} from '../functions/ports';
+import { causeChain } from './errors';
+
+/**
+ * Lambda keeps at least this much of the account's concurrency unreserved: provisioned concurrency of a
+ * function without a reservation can take the unreserved pool only down to it (AWS Lambda developer guide,
+ * "Configuring provisioned concurrency").
+ */
+export const LAMBDA_MIN_UNRESERVED = 100;
+
+export interface LivePorts {
+  autoScaling: AutoScalingPort;
+  lambda: LambdaLimitsPort;
+  routing: WeightedRoutingPort;
+}
+
+/** `error`: this policy can never be applied as written. `unchecked`: the check could not run (see message). */
+export type LiveVerdict = 'ok' | 'warning' | 'error' | 'unchecked';
+
+export interface LiveFinding {
+  targetId: string;
+  verdict: LiveVerdict;
+  /** What was compared, e.g. `bounds 2..40 within MinSize 2 / MaxSize 40`. */
+  message: string;
+}
+
+/** The IAM action each check needs, named when AWS refuses it. */
+const ACTIONS = {
+  'ec2-asg': 'autoscaling:DescribeAutoScalingGroups',
+  'lambda-provisioned-concurrency': 'lambda:GetAccountSettings and lambda:GetFunctionConcurrency',
+  'route53-weighted': 'route53:ListResourceRecordSets',
+} as const satisfies Record<Target['kind'], string>;
+
+export async function checkLive(config: DrivetrainConfig, ports: LivePorts): Promise<LiveFinding[]> {
+  let account: Promise<LambdaAccountConcurrency> | undefined;
+  const lambdaAccount = () => (account ??= ports.lambda.account());
+  const findings: LiveFinding[] = [];
+  // One target at a time: a handful of read calls each, well inside every API's rate, and a throttled
+  // answer is then about this account's other traffic, not about us.
+  for (const target of config.targets) {
+    try {
+      findings.push(await checkTarget(target, ports, lambdaAccount));
+    } catch (error) {
+      if (isCredentialsError(error)) throw error; // the same for every target: said once, by the command
+      findings.push({ targetId: target.id, ...explainLiveError(error, target) });
+    }
+  }
+  return findings;
+}
+
+async function checkTarget(
+  target: Target,
+  ports: LivePorts,
+  lambdaAccount: () => Promise<LambdaAccountConcurrency>,
+): Promise<LiveFinding> {
+  const r = target.resource;
+  const { min, max } = target.policy.bounds;
+  const finding = (verdict: LiveVerdict, message: string): LiveFinding => ({ targetId: target.id, verdict, message });
+  switch (r.kind) {
+    case 'ec2-asg': {
+      const group = await ports.autoScaling.describe(r.autoScalingGroupName);
+      if (!group) return finding('error', `Auto Scaling group ${r.autoScalingGroupName} not found`);
+      const sizes = `MinSize ${group.min} / MaxSize ${group.max}`;
+      if (max > group.max)
+        return finding(
+          'error',
+          `bounds.max ${max} > ${sizes}: EC2 Auto Scaling refuses a desired capacity above ${group.max}; lower bounds.max or raise MaxSize`,
+        );
+      if (min < group.min)
+        return finding(
+          'warning',
+          `bounds.min ${min} < ${sizes}: a desired capacity below ${group.min} is refused until MinSize is lowered`,
+        );
+      return finding('ok', `bounds ${min}..${max} within ${sizes}`);
+    }
+    case 'lambda-provisioned-concurrency': {
+      const reserved = await ports.lambda.reservedConcurrency(r.functionName);
+      if (reserved === undefined) return finding('error', `Lambda function ${r.functionName} not found`);
+      if (reserved !== null)
+        return max > reserved
+          ? finding(
+              'error',
+              `bounds.max ${max} > the function's reserved concurrency ${reserved}: provisioned concurrency cannot exceed it`,
+            )
+          : finding('ok', `bounds.max ${max} within the function's reserved concurrency ${reserved}`);
+      const account = await lambdaAccount();
+      const room = account.unreserved - LAMBDA_MIN_UNRESERVED;
+      if (max > room)
+        return finding(
+          'error',
+          `bounds.max ${max} > ${room} (unreserved account concurrency ${account.unreserved} of ${account.limit} minus the ${LAMBDA_MIN_UNRESERVED} Lambda keeps unreserved): raise the concurrent executions quota (Service Quotas L-B99A9384) or lower bounds.max`,
+        );
+      return finding(
+        'ok',
+        `bounds.max ${max} within ${room} provisionable (account ${account.limit}, unreserved ${account.unreserved})`,
+      );
+    }
+    case 'route53-weighted': {
+      const weights = await ports.routing.getWeights(r);
+      const missing = r.endpoints.map((e) => e.setIdentifier).filter((id) => weights[id] === undefined);
+      if (missing.length)
+        return finding(
+          'error',
+          `${r.recordName} ${r.recordType} in ${r.hostedZoneId} has no weighted record for ${missing.join(', ')}${Object.keys(weights).length ? ` (Route 53 has ${Object.keys(weights).join(', ')})` : ''}`,
+        );
+      return finding('ok', `${r.recordName} ${r.recordType}: every endpoint has its weighted record`);
+    }
+  }
+}
+
+function isCredentialsError(error: unknown): boolean {
+  return causeChain(error).some(
+    (e) =>
+      e.name === 'CredentialsProviderError' ||
+      e.name === 'ExpiredTokenException' ||
+      (typeof e.message === 'string' && /Could not load credentials|Region is missing/i.test(e.message)),
+  );
+}
+
+/**
+ * What a failed check means: a missing hosted zone is an answer (the policy can never be applied); access
+ * denied and throttling mean it was not checked, with the IAM action to grant or the advice to retry.
+ */
+export function explainLiveError(error: unknown, target: Target): Pick<LiveFinding, 'verdict' | 'message'> {
+  for (const e of causeChain(error)) {
+    const name = typeof e.name === 'string' ? e.name : '';
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (name === 'NoSuchHostedZone') return { verdict: 'error', message: `hosted zone not found: ${message}` };
+    if (/AccessDenied|UnauthorizedOperation|AuthorizationError/.test(name))
+      return {
+        verdict: 'unchecked',
+        message: `access denied: the operator needs ${ACTIONS[target.kind]} (${message})`,
+      };
+    if (/Throttl|TooManyRequests|RequestLimitExceeded|Rate exceeded|PriorRequestNotComplete/.test(`${name} ${message}`))
+      return { verdict: 'unchecked', message: `throttled by AWS (${name}): not checked; run again in a minute` };
+  }
+  const e = causeChain(error)[0];
+  const name = typeof e?.name === 'string' ? `${e.name}: ` : '';
+  return {
+    verdict: 'unchecked',
+    message: `could not check: ${name}${typeof e?.message === 'string' ? e.message : String(error)}`,
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * `drivetrain validate`: cost at the bounds (worst case and where the budget binds, from the engine's own
+ * budgetCapacity), and `--live`: bounds against the resources and the account through the read-only
+ * adapters, on the SDK mock — mismatches, missing resources, throttling and access denied.
+ */
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  type DescribeAutoScalingGroupsCommandOutput,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  GetAccountSettingsCommand,
+  GetFunctionConcurrencyCommand,
+  LambdaClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-lambda';
+import { ListResourceRecordSetsCommand, NoSuchHostedZone, Route53Client } from '@aws-sdk/client-route-53';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { budgetCapacity } from '../../functions/domain/engine';
+import { targetCosts } from '../../cli/commands/validate';
+import { cli, shippedConfig } from './harness';
+
+const autoScaling = new AutoScalingClient({
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+});
+const lambda = new LambdaClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+const route53 = new Route53Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+const asgMock = mockClient(autoScaling);
+const lambdaMock = mockClient(lambda);
+const route53Mock = mockClient(route53);
+const clients = { autoScaling, lambda, route53 };
+
+function awsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
+function group(min: number, max: number): Partial<DescribeAutoScalingGroupsCommandOutput> {
+  return {
+    AutoScalingGroups: [
+      {
+        AutoScalingGroupName: 'web-prod',
+        MinSize: min,
+        MaxSize: max,
+        DesiredCapacity: min,
+        DefaultCooldown: 300,
+        AvailabilityZones: ['us-east-1a'],
+        HealthCheckType: 'EC2',
+        CreatedTime: new Date(0),
+      },
+    ],
+  };
+}
+
+const weighted = (ids: string[]) => ({
+  ResourceRecordSets: ids.map((id, i) => ({
+    Name: 'api.example.com.',
+    Type: 'CNAME' as const,
+    SetIdentifier: id,
+    Weight: i === 0 ? 70 : 30,
+    TTL: 60,
+    ResourceRecords: [{ Value: `${id}.example.com` }],
+  })),
+  IsTruncated: false,
+  MaxItems: 300,
+});
+
+/** Every resource of the shipped config exists and has room for its bounds. */
+function healthyAccount(): void {
+  asgMock.on(DescribeAutoScalingGroupsCommand).resolves(group(2, 40));
+  lambdaMock.on(GetFunctionConcurrencyCommand).resolves({});
+  lambdaMock
+    .on(GetAccountSettingsCommand)
+    .resolves({ AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 900 } });
+  route53Mock.on(ListResourceRecordSetsCommand).resolves(weighted(['us-east-1', 'eu-west-1']));
+}
+
+beforeEach(() => {
+  asgMock.reset();
+  lambdaMock.reset();
+  route53Mock.reset();
+});
+
+describe('validate: cost at the bounds', () => {
+  it('prints the worst-case hourly cost and the allocation where the budget binds, per priced target', async () => {
+    const web = shippedConfig().targets.find((t) => t.id === 'web-asg')!;
+    const binds = budgetCapacity(web.policy, web.policy.budget!.maxHourlyCost)!;
+    expect(binds).toBe(30); // 2.5 / 0.0832 = 30.04…: the same floor the engine's guardrail applies
+    const result = await cli(['validate']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Cost at the bounds');
+    expect(result.stdout).toMatch(/^web-asg +0\.0832 +3\.33 +2\.5 +30$/m);
+    const json = JSON.parse((await cli(['validate', '--json'])).stdout) as { cost: unknown };
+    expect(json.cost).toEqual([
+      {
+        id: 'web-asg',
+        unitHourlyPrice: 0.0832,
+        worstCaseHourly: 3.328,
+        maxHourlyCost: 2.5,
+        budgetBindsAt: 30,
+        binds: true,
+      },
+    ]);
+  });
+
+  it('says a budget that bounds.max never reaches never binds', () => {
+    const config = shippedConfig();
+    const web = config.targets.find((t) => t.id === 'web-asg')!;
+    const roomy = {
+      ...config,
+      targets: [{ ...web, policy: { ...web.policy, budget: { unitHourlyPrice: 0.05, maxHourlyCost: 10 } } }],
+    };
+    expect(targetCosts(roomy)).toEqual([
+      expect.objectContaining({ worstCaseHourly: 2, budgetBindsAt: 200, binds: false }),
+    ]);
+  });
+});
+
+describe('validate --live', () => {
+  it('passes when every bound fits what the resources and the account allow', async () => {
+    healthyAccount();
+    const result = await cli(['validate', '--live'], { clients });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^web-asg +✓ ok +bounds 2\.\.40 within MinSize 2 \/ MaxSize 40$/m);
+    expect(result.stdout).toMatch(/^checkout-fn +✓ ok +bounds\.max 200 within 800 provisionable/m);
+    expect(result.stdout).toMatch(
+      /^api-routing +✓ ok +api\.example\.com CNAME: every endpoint has its weighted record$/m,
+    );
+    expect(asgMock).toHaveReceivedCommandWith(DescribeAutoScalingGroupsCommand, {
+      AutoScalingGroupNames: ['web-prod'],
+    });
+    expect(lambdaMock).toHaveReceivedCommandWith(GetFunctionConcurrencyCommand, { FunctionName: 'checkout' });
+  });
+
+  it('fails, naming the policy, when bounds.max is above the group MaxSize or the account can never provision it', async () => {
+    healthyAccount();
+    asgMock.on(DescribeAutoScalingGroupsCommand).resolves(group(2, 20));
+    lambdaMock
+      .on(GetAccountSettingsCommand)
+      .resolves({ AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 250 } });
+    const result = await cli(['validate', '--live'], { clients });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^web-asg +✗ error +bounds\.max 40 > MinSize 2 \/ MaxSize 20: EC2 Auto Scaling refuses/m,
+    );
+    expect(result.stdout).toMatch(
+      /^checkout-fn +✗ error +bounds\.max 200 > 150 \(unreserved account concurrency 250 of 1000/m,
+    );
+    expect(result.stdout).toContain('✗ can never be applied as written: web-asg, checkout-fn');
+    const json = JSON.parse((await cli(['validate', '--live', '--json'], { clients })).stdout) as {
+      ok: boolean;
+      live: Array<{ targetId: string; verdict: string }>;
+    };
+    expect(json.ok).toBe(false);
+    expect(json.live.map((f) => [f.targetId, f.verdict])).toEqual([
+      ['web-asg', 'error'],
+      ['checkout-fn', 'error'],
+      ['api-routing', 'ok'],
+    ]);
+  });
+
+  it('checks provisioned concurrency against the function reservation when it has one', async () => {
+    healthyAccount();
+    lambdaMock.on(GetFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 120 });
+    const result = await cli(['validate', '--live'], { clients });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^checkout-fn +✗ error +bounds\.max 200 > the function's reserved concurrency 120/m);
+    expect(lambdaMock).not.toHaveReceivedCommand(GetAccountSettingsCommand);
+  });
+
+  it('fails on missing resources: no such group, function, hosted zone or weighted record', async () => {
+    asgMock.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+    lambdaMock
+      .on(GetFunctionConcurrencyCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Function not found: checkout', $metadata: {} }));
+    route53Mock.on(ListResourceRecordSetsCommand).resolves(weighted(['us-east-1']));
+    let result = await cli(['validate', '--live'], { clients });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^web-asg +✗ error +Auto Scaling group web-prod not found$/m);
+    expect(result.stdout).toMatch(/^checkout-fn +✗ error +Lambda function checkout not found$/m);
+    expect(result.stdout).toMatch(
+      /^api-routing +✗ error +api\.example\.com CNAME in Z\w+ has no weighted record for eu-west-1 \(Route 53 has us-east-1\)$/m,
+    );
+
+    route53Mock
+      .on(ListResourceRecordSetsCommand)
+      .rejects(new NoSuchHostedZone({ message: 'No hosted zone found with ID: Z0123456789ABCDEFGHIJ', $metadata: {} }));
+    result = await cli(['validate', '--live'], { clients });
+    expect(result.stdout).toMatch(/^api-routing +✗ error +hosted zone not found: No hosted zone found/m);
+  });
+
+  it('says which checks could not run, and why, on access denied and throttling — without failing them', async () => {
+    healthyAccount();
+    asgMock
+      .on(DescribeAutoScalingGroupsCommand)
+      .rejects(awsError('AccessDenied', 'User is not authorized to perform: autoscaling:DescribeAutoScalingGroups'));
+    route53Mock.on(ListResourceRecordSetsCommand).rejects(awsError('Throttling', 'Rate exceeded'));
+    const result = await cli(['validate', '--live'], { clients });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^web-asg +\? unchecked +access denied: the operator needs autoscaling:DescribeAutoScalingGroups/m,
+    );
+    expect(result.stdout).toMatch(
+      /^api-routing +\? unchecked +throttled by AWS \(Throttling\): not checked; run again/m,
+    );
+    expect(result.stdout).toMatch(/^checkout-fn +✓ ok/m);
+  });
+
+  it('stops once, clearly, without credentials', async () => {
+    asgMock
+      .on(DescribeAutoScalingGroupsCommand)
+      .rejects(
+        Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      );
+    const result = await cli(['validate', '--live'], { clients });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no AWS credentials');
+  });
+});
