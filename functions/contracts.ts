@@ -10,7 +10,22 @@ export const DETAIL_TYPES = {
   override: 'Drivetrain Override',
   /** Emitted by AWS on the default bus. */
   alarmStateChange: 'CloudWatch Alarm State Change',
+  /**
+   * Published by Drivetrain itself on the business bus after every recorded decision (docs/events.md). Not a
+   * driver: the ingest rules match only the driver detail-types, so a decision event never loops back.
+   */
+  decision: 'Drivetrain Decision',
 } as const;
+
+/**
+ * Source of the decision events Drivetrain publishes on its business bus. Fixed, not derived from the
+ * deployment name: every deployment has its own bus, the detail names the deployment, and a fixed value can
+ * be reserved (a config may not name it as a business source, see lib/drivetrain.ts) where `drivetrain.<name>`
+ * could collide with a business source such as `drivetrain.metrics`.
+ */
+export const DECISION_EVENT_SOURCE = 'drivetrain.decisions';
+/** Version of the decision event's detail schema (docs/events.md); bumped on any incompatible change. */
+export const DECISION_EVENT_SCHEMA_VERSION = 1;
 
 /** Source used by the CLI for operator actions (overrides, pause/resume). */
 export const OPERATOR_SOURCE = 'drivetrain.operator';
@@ -32,6 +47,8 @@ export const ENV = {
   tickIntervalSeconds: 'TICK_INTERVAL_SECONDS',
   /** The deployment's account id: alarms from other accounts are refused (the region is Lambda's AWS_REGION). */
   homeAccount: 'DRIVETRAIN_HOME_ACCOUNT',
+  /** Reconciling functions: the business bus their decision events are published on (absent: not published). */
+  businessBusName: 'BUSINESS_BUS_NAME',
 } as const;
 
 export const METRICS_NAMESPACE = 'Drivetrain';
@@ -83,6 +100,9 @@ export const METRIC = {
   shardTargetsDeferred: 'ShardTargetsDeferred',
   /** Operator endpoint requests refused before any driver was read (no verified identity, not permitted). */
   operatorRequestsRefused: 'OperatorRequestsRefused',
+  /** Decision events accepted by EventBridge, and those it refused or never received (the reconcile goes on). */
+  decisionEventsPublished: 'DecisionEventsPublished',
+  decisionEventsFailed: 'DecisionEventsFailed',
 } as const;
 
 /**
@@ -90,3 +110,49 @@ export const METRIC = {
  * keep their own dashboards and alarms.
  */
 export const DEPLOYMENT_DIMENSION = 'deployment';
+
+/**
+ * Dimension of the per-target metrics (TARGET_METRIC), besides `service` and `deployment`. Its values are the
+ * configured target ids, so the metrics' cardinality is bounded by the config, never by the traffic.
+ */
+export const TARGET_DIMENSION = 'target';
+
+/**
+ * Per-target metrics: one EMF line per target per reconcile, dimensions {service, deployment, target}. The
+ * handlers emit exactly these names (functions/app/target-metrics.ts) and the dashboard's per-target section
+ * reads exactly these (lib/observability.ts), both from this one definition.
+ */
+export const TARGET_METRIC = {
+  /** What the winning demand asked for, in allocation units (capacity targets; absent when nothing asked). */
+  demand: 'TargetDemand',
+  /** The allocation the decision wants (capacity targets). */
+  desiredAllocation: 'TargetDesiredAllocation',
+  /** The allocation observed on the resource at decision time (capacity targets). */
+  currentAllocation: 'TargetCurrentAllocation',
+  /**
+   * What actually serves (e.g. InService instances, READY provisioned concurrency). Defined so the dashboard
+   * and the settled-outcome observation can share it; emitted only where the reconcile knows it.
+   */
+  serving: 'TargetServing',
+  /** Decisions recorded for the target, one metric per status (TARGET_DECISION_METRIC). */
+  decisions: 'TargetDecisions',
+  /** 1 while every telemetry driver of the target is stale (fallback allocation in force), else 0. */
+  staleDrivers: 'TargetStaleDrivers',
+} as const;
+
+/** Dimension of TARGET_METRIC.decisions besides the target: the decision's status (DECISION_STATUSES). */
+export const STATUS_DIMENSION = 'status';
+
+/**
+ * Targets that get per-target metrics and a dashboard section: the first this many in config order. A
+ * CloudWatch dashboard holds at most 500 widgets; a section takes 3 (header, allocation graph, decisions and
+ * staleness graph), so 100 sections and the ~20 control-plane widgets fit with room to spare. It also bounds
+ * the bill: CloudWatch charges per metric (≈6 per target, ≈600 at the limit) and the dimension's values are
+ * config ids only. Targets past the limit keep every deployment-wide metric; the dashboard says which.
+ */
+export const PER_TARGET_TELEMETRY_MAX = 100;
+
+/** The ids of the targets with per-target telemetry (the handlers and the dashboard both read this). */
+export function perTargetTelemetryIds(targets: ReadonlyArray<{ id: string }>): string[] {
+  return targets.slice(0, PER_TARGET_TELEMETRY_MAX).map((t) => t.id);
+}

@@ -18,13 +18,18 @@
  * never matches a multivalued key, which is how a Deny silently stops firing.
  */
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { DETAIL_TYPES } from '../functions/contracts';
+import { DECISION_EVENT_SOURCE, DETAIL_TYPES } from '../functions/contracts';
 import type { SourceSenders } from './resource-arns';
 
 export interface BusinessBusPolicyInput {
   readonly busArn: string;
   /** Every business source with the principals allowed to send it. */
   readonly senders: readonly SourceSenders[];
+  /**
+   * ARNs of the roles that publish Drivetrain's own decision events (source DECISION_EVENT_SOURCE, detail-type
+   * "Drivetrain Decision") on the bus; nobody else may put either, so a decision event on the bus is genuine.
+   */
+  readonly decisionPublishers: readonly string[];
 }
 
 export const BUS_POLICY_SIDS = {
@@ -32,6 +37,8 @@ export const BUS_POLICY_SIDS = {
   denySourceFromOthers: 'DenySourceFromOtherPrincipals',
   denyUnconfiguredSources: 'DenyUnconfiguredSources',
   denyOverrides: 'DenyOverridesOnTheBus',
+  denyDecisionSourceFromOthers: 'DenyDecisionSourceFromOthers',
+  denyDecisionTypeFromOthers: 'DenyDecisionDetailTypeFromOthers',
 } as const;
 
 /** Detail-types a business sender may put on the bus. */
@@ -71,7 +78,8 @@ export function businessBusPolicy(input: BusinessBusPolicyInput): iam.PolicyDocu
     );
   });
 
-  const sources = input.senders.filter((s) => s.patterns.length > 0).map((s) => s.source);
+  const sources = [...input.senders.filter((s) => s.patterns.length > 0).map((s) => s.source), DECISION_EVENT_SOURCE];
+  const notPublisher = { ArnNotEquals: { 'aws:PrincipalArn': [...input.decisionPublishers] } };
   // Nothing routes an unconfigured source, but refusing it at the door keeps the bus free of lookalikes.
   statements.push(
     new iam.PolicyStatement({
@@ -79,7 +87,21 @@ export function businessBusPolicy(input: BusinessBusPolicyInput): iam.PolicyDocu
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
       ...onBus,
-      conditions: sources.length > 0 ? { 'ForAnyValue:StringNotEquals': { 'events:source': sources } } : {},
+      conditions: { 'ForAnyValue:StringNotEquals': { 'events:source': sources } },
+    }),
+    new iam.PolicyStatement({
+      sid: BUS_POLICY_SIDS.denyDecisionSourceFromOthers,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      ...onBus,
+      conditions: { 'ForAnyValue:StringEquals': { 'events:source': [DECISION_EVENT_SOURCE] }, ...notPublisher },
+    }),
+    new iam.PolicyStatement({
+      sid: BUS_POLICY_SIDS.denyDecisionTypeFromOthers,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      ...onBus,
+      conditions: { 'ForAnyValue:StringEquals': { 'events:detail-type': [DETAIL_TYPES.decision] }, ...notPublisher },
     }),
     new iam.PolicyStatement({
       sid: BUS_POLICY_SIDS.denyOverrides,

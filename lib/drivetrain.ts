@@ -17,6 +17,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SHARD_CONCURRENCY, SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
+import { DECISION_EVENT_SOURCE } from '../functions/contracts';
 import {
   type ConfigIssue,
   type DrivetrainConfig,
@@ -27,7 +28,7 @@ import {
 import type { DrivetrainFunction } from './drivetrain-function';
 import { DrivetrainFunctions } from './functions';
 import { HANDLER_NAMES, type HandlerName, handlerBundleDir } from './handlers';
-import { DrivetrainIngress } from './ingress';
+import { type DecisionNotifications, DrivetrainIngress } from './ingress';
 import { DrivetrainObservability } from './observability';
 import type { OperatorEndpoint } from './operator-endpoint';
 import {
@@ -87,6 +88,19 @@ export interface DrivetrainProps {
    * @default DEFAULT_SHARD_CONCURRENCY
    */
   readonly shardConcurrency?: number;
+  /**
+   * Send decision events (docs/events.md) to an SNS topic: an EventBridge rule on the business bus, filtered to
+   * `statuses` (default applied, failed and degraded) and on-fallback decisions. Every decision event is on the bus anyway,
+   * for rules of your own. @default - no topic
+   */
+  readonly decisionNotifications?: DecisionNotifications;
+  /**
+   * How long the business bus's EventBridge archive keeps every driver event sent to the bus (whole days,
+   * 0-3650; 0: no archive). Thirty days covers a monthly review of what a deployment saw and a replay of the
+   * last few weeks against a proposed policy; archive storage is billed per GB, and driver events are small.
+   * @default Duration.days(30)
+   */
+  readonly driverHistoryRetention?: Duration;
 }
 
 export class Drivetrain extends Construct {
@@ -157,6 +171,9 @@ export class Drivetrain extends Construct {
       directAlarmActions: options.directAlarmActions,
       tickInterval: options.tickInterval,
       retainData: options.retainData,
+      decisionPublishers: fns.decisionPublishers,
+      driverHistoryRetention: options.driverHistoryRetention,
+      ...(props.decisionNotifications ? { decisionNotifications: props.decisionNotifications } : {}),
     });
     [this.businessBus, this.alarmNotificationTopic] = [this.ingress.businessBus, this.ingress.alarmNotificationTopic];
 
@@ -178,6 +195,7 @@ export class Drivetrain extends Construct {
         { label: 'Shard', queue: fns.shardDeadLetterQueue },
       ],
       decisionsTableName: tables.names.decisions,
+      targets: config.targets,
       actionFailureRatePercent: options.actionFailureRatePercent,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
     });
@@ -193,6 +211,11 @@ export class Drivetrain extends Construct {
     overridePrincipals(config, report);
     operatorPrincipals(config, report);
     const senders = sourceSenders(config, report);
+    if (senders.some((s) => s.source === DECISION_EVENT_SOURCE))
+      report({
+        path: `sourcePrincipals.${DECISION_EVENT_SOURCE}`,
+        message: `"${DECISION_EVENT_SOURCE}" is the source of Drivetrain's own decision events; use another source name`,
+      });
     const resources = allocationResources(config.targets, report, Stack.of(this));
     const alarmNames = configuredAlarmNames(config);
     if (options.directAlarmActions && alarmNames.length > MAX_DIRECT_ALARM_ACTIONS) {
@@ -226,13 +249,26 @@ function withDefaults(props: DrivetrainProps) {
     directAlarmActions: props.directAlarmActions ?? true,
     handlers: props.handlers ?? DEFAULT_HANDLERS,
     shardConcurrency: props.shardConcurrency ?? DEFAULT_SHARD_CONCURRENCY,
+    driverHistoryRetention: props.driverHistoryRetention ?? Duration.days(30),
   };
 }
 
 function checkOptions(
   report: (issue: Omit<ConfigIssue, 'file'>) => void,
-  options: { tickInterval: Duration; actionFailureRatePercent: number; shardConcurrency: number },
+  options: {
+    tickInterval: Duration;
+    actionFailureRatePercent: number;
+    shardConcurrency: number;
+    driverHistoryRetention: Duration;
+  },
 ): void {
+  const history = options.driverHistoryRetention.toSeconds({ integral: false });
+  // EventBridge archives keep events for whole days; 10 years is the longest decision retention too.
+  if (!(history % 86_400 === 0 && history >= 0 && history <= 3650 * 86_400))
+    report({
+      path: 'driverHistoryRetention',
+      message: `${options.driverHistoryRetention.toHumanString()}; allowed: whole days from 0 (no archive) to 3650`,
+    });
   const seconds = options.tickInterval.toSeconds();
   if (seconds < 60 || seconds % 60 !== 0) {
     report({

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
 import { ENV } from '../functions/contracts';
 import type { DrivetrainConfig } from '../functions/domain/config';
+import { businessBusName } from '../functions/domain/naming';
 import { AllocationPolicy } from './allocation-policy';
 import { DrivetrainFunction, type DrivetrainFunctionProps } from './drivetrain-function';
 import type { HandlerName } from './handlers';
@@ -62,6 +63,8 @@ export class DrivetrainFunctions extends Construct {
   readonly failedInvocationsQueue: sqs.Queue;
   readonly operatorEndpoint: OperatorEndpoint;
   readonly allocationPolicy: iam.ManagedPolicy;
+  /** The roles that publish decision events on the business bus (the bus policy lets only them). */
+  readonly decisionPublishers: iam.IRole[];
 
   constructor(scope: Construct, id: string, props: DrivetrainFunctionsProps) {
     super(scope, id);
@@ -124,6 +127,8 @@ export class DrivetrainFunctions extends Construct {
     this.allocationPolicy = new AllocationPolicy(this, 'Allocation', { resources: props.resources }).policy;
     for (const role of acting) role.addManagedPolicy(this.allocationPolicy);
     grantMetricHistory(props.config, acting);
+    this.decisionPublishers = acting;
+    grantDecisionEvents(name, [this.ingest, this.shardWorker, this.operatorEndpoint.handler]);
   }
 
   /** Delivery (EventBridge targets, SNS), failed asynchronous invocations, unreadable shard messages. */
@@ -230,6 +235,21 @@ function grantMetricHistory(config: DrivetrainConfig, roles: iam.IRole[]): void 
       reason:
         'Only cloudwatch:GetMetricData (read-only) is granted on "*": it supports no resource-level permissions. It reads the history of the metrics the config declares.',
     });
+  }
+}
+
+/**
+ * The functions that reconcile (and so record decisions) publish them on the business bus: the bus name in
+ * their environment, events:PutEvents on that one bus. (The deployed tick only plans shards; it records none.)
+ */
+function grantDecisionEvents(name: string, fns: DrivetrainFunction[]): void {
+  const busName = businessBusName(name);
+  const busArn = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${busName}`;
+  for (const fn of fns) {
+    fn.function.addEnvironment(ENV.businessBusName, busName);
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'PublishDecisionEvents', actions: ['events:PutEvents'], resources: [busArn] }),
+    );
   }
 }
 

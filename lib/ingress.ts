@@ -13,7 +13,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DETAIL_TYPES } from '../functions/contracts';
+import { DECISION_EVENT_SOURCE, DETAIL_TYPES } from '../functions/contracts';
+import type { DecisionStatus } from '../functions/ports';
 import { businessBusName } from '../functions/domain/naming';
 import { alarmTopicStatements } from './alarm-topic-policy';
 import { BUS_DETAIL_TYPES, businessBusPolicy } from './bus-policy';
@@ -43,6 +44,27 @@ export interface DrivetrainIngressProps {
   readonly tickInterval: Duration;
   /** Keep the topic's KMS key when the stack is removed. */
   readonly retainData: boolean;
+  /** How long the business bus's archive keeps every driver event sent to it (0: no archive). */
+  readonly driverHistoryRetention: Duration;
+  /** The roles that publish decision events on the business bus (lib/functions.ts). */
+  readonly decisionPublishers: readonly iam.IRole[];
+  /** Where applied/failed/degraded (and on-fallback) decision events are sent, if anywhere. */
+  readonly decisionNotifications?: DecisionNotifications;
+}
+
+/**
+ * The decision statuses a notification topic gets by default: the ones that changed something, failed to, or
+ * were applied but do not serve (`degraded`, from the follow-through).
+ */
+export const DEFAULT_NOTIFIED_STATUSES = ['applied', 'failed', 'degraded'] as const satisfies readonly DecisionStatus[];
+
+export interface DecisionNotifications {
+  /** Receives one message per matching decision. A KMS-encrypted topic's key must let events.amazonaws.com use it. */
+  readonly topic: sns.ITopic;
+  /** @default DEFAULT_NOTIFIED_STATUSES */
+  readonly statuses?: readonly DecisionStatus[];
+  /** Also notify every decision made on the fallback allocation (all telemetry stale). @default true */
+  readonly onFallback?: boolean;
 }
 
 export class DrivetrainIngress extends Construct {
@@ -62,6 +84,7 @@ export class DrivetrainIngress extends Construct {
     this.alarmStateChangeRules(props, driverTarget);
     this.businessBus = this.buildBusinessBus(props, driverTarget);
     this.alarmNotificationTopic = this.buildAlarmTopic(props);
+    if (props.decisionNotifications) this.notifyDecisions(props.name, this.businessBus, props.decisionNotifications);
     if (props.directAlarmActions) {
       props.alarmNames.forEach((alarmName, i) => {
         props.ingest.addPermission(`AlarmAction${i + 1}`, {
@@ -113,8 +136,20 @@ export class DrivetrainIngress extends Construct {
     // The policy is set inline on the bus instead of as EventBusPolicy resources: one atomic document, and
     // no statement ids that CloudFormation requires to be unique across every stack in the account.
     const busArn = `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/${busName}`;
-    (bus.node.defaultChild as events.CfnEventBus).policy = businessBusPolicy({ busArn, senders: props.senders });
+    (bus.node.defaultChild as events.CfnEventBus).policy = businessBusPolicy({
+      busArn,
+      senders: props.senders,
+      decisionPublishers: props.decisionPublishers.map((role) => role.roleArn),
+    });
     const sources = props.senders.map((s) => s.source);
+    // The driver history of the bus: every driver event put on it (not Drivetrain's own decision events),
+    // replayable with StartReplay; replayed events are recorded with lineage channel `replay`.
+    if (props.driverHistoryRetention.toDays() > 0)
+      bus.archive('DriverHistory', {
+        description: `Drivetrain ${props.name}: every driver event on the business bus`,
+        eventPattern: { detailType: [...BUS_DETAIL_TYPES] },
+        retention: props.driverHistoryRetention,
+      });
     chunkByLength(sources, EVENT_PATTERN_VALUES_BUDGET).forEach((chunk, i) => {
       new events.Rule(this, `BusinessDrivers${i === 0 ? '' : i + 1}`, {
         description: `Drivetrain ${props.name}: business drivers and metric snapshots from the allowed sources${i === 0 ? '' : ` (part ${i + 1})`}`,
@@ -124,6 +159,29 @@ export class DrivetrainIngress extends Construct {
       });
     });
     return bus;
+  }
+
+  /**
+   * Decision events → SNS without code: a rule on the bus filtered to the statuses (or on fallback), with an
+   * input transformer that turns the event into a one-line message an operator can read on a phone.
+   */
+  private notifyDecisions(name: string, bus: events.IEventBus, options: DecisionNotifications): void {
+    const statuses = [...(options.statuses ?? DEFAULT_NOTIFIED_STATUSES)];
+    const onFallback = options.onFallback ?? true;
+    const field = (path: string) => events.EventField.fromPath(`$.detail.${path}`);
+    new events.Rule(this, 'DecisionNotifications', {
+      description: `Drivetrain ${name}: decision events (${statuses.join(', ')}${onFallback ? ', on fallback' : ''}) to SNS`,
+      eventBus: bus,
+      eventPattern: decisionNotificationPattern(statuses, onFallback),
+      targets: [
+        new targets.SnsTopic(options.topic, {
+          message: events.RuleTargetInput.fromText(
+            `Drivetrain ${field('deployment')} ${field('targetId')}: ${field('status')} (${field('mode')}) ` +
+              `${field('summary')} [drivetrain explain ${field('decisionId')}]`,
+          ),
+        }),
+      ],
+    });
   }
 
   private buildAlarmTopic(props: DrivetrainIngressProps): sns.Topic {
@@ -185,4 +243,14 @@ export function chunkByLength(values: readonly string[], budget: number): string
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
+}
+
+/** The event pattern of the decision-notification rule: Drivetrain's decision events with a listed status, or on fallback. */
+export function decisionNotificationPattern(statuses: readonly string[], onFallback: boolean): events.EventPattern {
+  const byStatus = { status: [...statuses] };
+  return {
+    source: [DECISION_EVENT_SOURCE],
+    detailType: [DETAIL_TYPES.decision],
+    detail: onFallback ? { $or: [byStatus, { onFallback: [true] }] } : byStatus,
+  };
 }

@@ -15,7 +15,18 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEPLOYMENT_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../functions/contracts';
+import {
+  DEPLOYMENT_DIMENSION,
+  METRIC,
+  METRICS_NAMESPACE,
+  PER_TARGET_TELEMETRY_MAX,
+  perTargetTelemetryIds,
+  SERVICE_NAME,
+  STATUS_DIMENSION,
+  TARGET_DIMENSION,
+  TARGET_METRIC,
+} from '../functions/contracts';
+import { DECISION_STATUSES } from '../functions/ports';
 
 export interface ObservabilityProps {
   /** Dashboard name and alarm-name prefix. */
@@ -41,6 +52,8 @@ export interface ObservabilityProps {
    * @default - the alarms only change state; nothing is notified
    */
   readonly alarmTopic?: sns.ITopic;
+  /** The configured targets, in config order: the first PER_TARGET_TELEMETRY_MAX get a dashboard section. */
+  readonly targets: ReadonlyArray<{ readonly id: string }>;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -300,6 +313,59 @@ export class DrivetrainObservability extends Construct {
       ),
       new cloudwatch.AlarmStatusWidget({ title: 'Control-plane alarms', width: 12, height: 6, alarms: this.alarms }),
     );
+    this.addTargetSections(props);
+  }
+
+  /**
+   * A section per target (the first PER_TARGET_TELEMETRY_MAX, the same ones the handlers emit per-target
+   * metrics for): demand vs desired vs current/serving allocation, and its decisions by status with staleness.
+   */
+  private addTargetSections(props: ObservabilityProps): void {
+    const ids = perTargetTelemetryIds(props.targets);
+    const left = props.targets.length - ids.length;
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        width: 24,
+        height: 2,
+        markdown:
+          '## Targets\n\nPer-target metrics: dimensions `service`, `deployment`, `target` (decisions also `status`).' +
+          (left > 0
+            ? ` Only the first ${PER_TARGET_TELEMETRY_MAX} targets of the config have them and a section here` +
+              ` (a dashboard holds 500 widgets); the other ${left} are in the deployment-wide graphs above.`
+            : ''),
+      }),
+    );
+    for (const id of ids) {
+      const m = (name: string, statistic: string, label: string, extra: Record<string, string> = {}) =>
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: name,
+          dimensionsMap: { ...targetMetricDimensions(props.deployment, id), ...extra },
+          statistic,
+          period: Duration.minutes(1),
+          label,
+        });
+      this.dashboard.addWidgets(
+        new cloudwatch.TextWidget({ width: 24, height: 1, markdown: `### Target \`${id}\`` }),
+        graph(`${id}: demand vs desired vs current`, 12, [
+          m(TARGET_METRIC.demand, 'Maximum', 'demand'),
+          m(TARGET_METRIC.desiredAllocation, 'Maximum', 'desired'),
+          m(TARGET_METRIC.currentAllocation, 'Maximum', 'current'),
+          m(TARGET_METRIC.serving, 'Maximum', 'serving'),
+        ]),
+        new cloudwatch.GraphWidget({
+          title: `${id}: decisions and stale drivers`,
+          width: 12,
+          height: 6,
+          left: DECISION_STATUSES.map((status) =>
+            m(TARGET_METRIC.decisions, 'Sum', status, { [STATUS_DIMENSION]: status }),
+          ),
+          right: [m(TARGET_METRIC.staleDrivers, 'Maximum', 'stale drivers (1 = on fallback)')],
+          leftYAxis: { min: 0, label: 'decisions', showUnits: false },
+          rightYAxis: { min: 0, max: 1, showUnits: false },
+        }),
+      );
+    }
   }
 
   private add(alarm: cloudwatch.Alarm, topic: sns.ITopic | undefined): void {
@@ -344,4 +410,9 @@ function functionGraph(
 
 function kebab(label: string): string {
   return label.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+/** The dimensions of a per-target metric as the handlers emit it (the status dimension aside). */
+export function targetMetricDimensions(deployment: string, targetId: string): Record<string, string> {
+  return { service: SERVICE_NAME, [DEPLOYMENT_DIMENSION]: deployment, [TARGET_DIMENSION]: targetId };
 }

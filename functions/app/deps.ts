@@ -8,7 +8,13 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DrivetrainConfig } from '../domain/config';
 import type { TargetKind } from '../domain/model';
-import type { AllocationExecutor, DecisionStore, DriverStore, MetricHistoryPort } from '../ports';
+import type {
+  AllocationExecutor,
+  DecisionEventPublisher,
+  DecisionStore,
+  DriverStore,
+  MetricHistoryPort,
+} from '../ports';
 
 export type Executors = Readonly<Record<TargetKind, AllocationExecutor>>;
 
@@ -35,4 +41,6 @@ export interface HandlerDeps {
   targetConcurrency?: number;
   /** Recent history of the metrics (CloudWatch GetMetricData, cached); absent: decide from snapshots alone. */
   metricHistory?: MetricHistoryPort;
+  /** Publishes the decision events on the business bus; absent: none are published (demo, most tests). */
+  decisionEvents?: DecisionEventPublisher;
 }

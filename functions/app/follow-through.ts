@@ -9,6 +9,7 @@ import { formatDuration } from '../domain/decision-common';
 import type { Target } from '../domain/model';
 import { type TargetKind, targetKind } from '../domain/target-kinds';
 import { addTimeToServe } from '../domain/warmup';
+import type { DecisionEventSink } from './decision-events';
 import type {
   AllocationExecutor,
   DecisionStore,
@@ -32,6 +33,8 @@ export interface FollowThroughDeps {
   executors: Readonly<Record<TargetKind, AllocationExecutor>>;
   clock: () => number;
   logger: Logger;
+  /** The settled/degraded verdict is published like any other change of a decision's status. */
+  decisionEvents?: Pick<DecisionEventSink, 'add'>;
 }
 
 export type FollowThroughResult =
@@ -68,11 +71,24 @@ export async function followThrough(
       : undefined;
   const marked = await deps.decisions.markServing(target.id, following, verdict.status, verdict.serving, samples);
   if (marked === 'claim-lost') return { result: 'lost' };
+  await publishVerdict(deps, following.decisionId, verdict.status, verdict.serving);
   const log2 = { ...followLog, status: verdict.status, ...verdict.serving };
   if (verdict.status === 'settled') deps.logger.info('applied plan serves', log2);
   else deps.logger.warn('applied plan degraded: it does not serve as planned', log2);
   const { following: _done, ...rest } = state;
   return { result: verdict.status, state: samples ? { ...rest, timeToServe: samples } : rest };
+}
+
+/** One read per verdict (once per applied plan), so the event carries the whole decision like every other. */
+async function publishVerdict(
+  deps: FollowThroughDeps,
+  decisionId: string,
+  status: ServingStatus,
+  serving: ServingOutcome,
+): Promise<void> {
+  if (!deps.decisionEvents) return;
+  const record = await deps.decisions.get(decisionId);
+  if (record) deps.decisionEvents.add({ ...record, serving }, status);
 }
 
 /** Settled, degraded, or nothing to record yet (in progress within the timeout). */

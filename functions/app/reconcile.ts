@@ -30,7 +30,9 @@ import {
   type PlanClaim,
   type StoredTargetState,
 } from '../ports';
+import type { DecisionEventSink } from './decision-events';
 import { followThrough } from './follow-through';
+import { emitTargetDecision, emitTargetGauges, targetGauges } from './target-metrics';
 
 /**
  * The pending grace: how long a plan may stay unconfirmed before a repair may take it over when its claim
@@ -87,7 +89,13 @@ export interface ReconcileDeps {
   claim: InvocationClaim;
   /** Recent history of the target's metrics (stabilization, forecasts); decisions work without it. */
   metricHistory?: MetricHistoryPort;
+  /** Targets that get per-target metrics (contracts perTargetTelemetryIds); absent: none. */
+  perTargetTelemetry?: ReadonlySet<string>;
+  /** Collects the invocation's decision events (functions/app/decision-events.ts); absent: none published. */
+  decisionEvents?: DecisionEventSink;
 }
+
+export type { DecisionEventSink } from './decision-events';
 
 export interface ReconcileOptions {
   /** `performance.now()` when the triggering event arrived: DecisionLatencyMs is measured from it. */
@@ -157,7 +165,10 @@ export async function reconcileTarget(
       inputs,
     );
     // Once per reconcile, not per lost race: the gauges describe the target, not the attempt.
-    if (attempt === 1) emitDecisionGauges(deps, decision, drivers, now);
+    if (attempt === 1) {
+      emitDecisionGauges(deps, decision, drivers, now);
+      if (deps.perTargetTelemetry?.has(target.id)) emitTargetGauges(deps.metrics, target.id, targetGauges(decision));
+    }
 
     // Write only when something changes: a steady hold (or the same shadow verdict) is not rewritten every tick.
     if (!decision.apply && decision.summary === state?.lastSummary) {
@@ -197,7 +208,8 @@ export async function reconcileTarget(
       mode: record.mode,
     });
 
-    if (status !== 'planned')
+    if (status !== 'planned') {
+      recorded(deps, target.id, record, status);
       return {
         targetId: target.id,
         outcome: 'recorded',
@@ -206,9 +218,11 @@ export async function reconcileTarget(
         summary: record.summary,
         ...repaired,
       };
-    const finalStatus = await applyPlanned(deps, target, record, log);
-    if (finalStatus === 'claim-lost')
-      return { targetId: target.id, outcome: 'claim-lost', decisionId: record.decisionId };
+    }
+    const settled = await applyPlanned(deps, target, record, log);
+    if (settled === 'claim-lost') return { targetId: target.id, outcome: 'claim-lost', decisionId: record.decisionId };
+    const finalStatus = settled.status;
+    recorded(deps, target.id, settled.outcome ? { ...record, outcome: settled.outcome } : record, finalStatus);
     if (options.receivedAtMs !== undefined) {
       deps.metrics.addMetric(
         METRIC.decisionLatency,
@@ -230,6 +244,12 @@ export async function reconcileTarget(
     attempts: MAX_DECIDE_ATTEMPTS,
   });
   return { targetId: target.id, outcome: 'conflict' };
+}
+
+/** Counts the decision on the target's metrics and hands it to the invocation's decision events. */
+function recorded(deps: ReconcileDeps, targetId: string, record: DecisionRecord, status: DecisionStatus): void {
+  if (deps.perTargetTelemetry?.has(targetId)) emitTargetDecision(deps.metrics, targetId, status);
+  deps.decisionEvents?.add(record, status);
 }
 
 /**
@@ -341,7 +361,7 @@ async function applyPlanned(
   target: Target,
   record: DecisionRecord,
   log: Log,
-): Promise<'applied' | 'failed' | 'planned' | 'claim-lost'> {
+): Promise<{ status: 'applied' | 'failed' | 'planned'; outcome?: DecisionOutcome } | 'claim-lost'> {
   // Executors check the mode of the target they are given: pass the effective mode the plan was made in
   // (an operator's override may differ from the configured one). Only enforce plans get this far.
   const enforced: Target = { ...target, mode: record.mode };
@@ -380,7 +400,7 @@ async function applyPlanned(
           error,
         },
       );
-      return 'planned';
+      return { status: 'planned' };
     }
     if (settled === 'in-place') {
       deps.metrics.addMetric(METRIC.actionsApplied, MetricUnit.Count, 1);
@@ -416,7 +436,7 @@ async function applyPlanned(
       summary: record.summary,
       detail: outcome.detail,
     });
-  return status;
+  return { status, outcome };
 }
 
 function claimLost(

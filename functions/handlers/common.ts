@@ -10,6 +10,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { DrivetrainConfig } from '../domain/config';
 import type { Target } from '../domain/model';
+import { perTargetTelemetryIds } from '../contracts';
+import { DecisionEventBatch } from '../app/decision-events';
 import { randomUUID } from 'node:crypto';
 import type { HandlerDeps } from '../app/deps';
 import { CLAIM_LEASE_MARGIN_SECONDS, type InvocationClaim, type ReconcileDeps } from '../app/reconcile';
@@ -49,6 +51,10 @@ export function reconcileDeps(deps: HandlerDeps, context: Context | undefined): 
     claim: invocationClaim(context),
     ...(deps.pendingGraceSeconds === undefined ? {} : { pendingGraceSeconds: deps.pendingGraceSeconds }),
     ...(deps.metricHistory ? { metricHistory: deps.metricHistory } : {}),
+    perTargetTelemetry: new Set(perTargetTelemetryIds(deps.config.targets)),
+    ...(deps.decisionEvents
+      ? { decisionEvents: new DecisionEventBatch(deps.config.name, deps.decisionEvents, deps.logger, deps.metrics) }
+      : {}),
   };
 }
 

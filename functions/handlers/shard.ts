@@ -76,6 +76,7 @@ export function createShardHandler(deps: ShardDeps) {
       }
       await reconcileShard(invocation, message.value, record.messageId);
     }
+    await invocation.rdeps.decisionEvents?.flush();
     return { batchItemFailures };
   };
 

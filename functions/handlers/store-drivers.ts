@@ -88,6 +88,7 @@ export async function storeDriversAndReconcile(
   const results = await settleWithConcurrency(ids, concurrency, (id) =>
     reconcileTarget(rdeps, targets.get(id)!, deps.clock(), 'driver', { receivedAtMs }),
   );
+  await rdeps.decisionEvents?.flush();
   results.forEach((result, i) => {
     if (result.status === 'fulfilled') stored.reconciled.push(result.value);
     else {

@@ -72,6 +72,7 @@ export function createTickHandler(deps: TickDeps) {
     const results = await settleWithConcurrency(selected, concurrency, (target) =>
       reconcileTarget(rdeps, target, deps.clock(), 'tick'),
     );
+    await rdeps.decisionEvents?.flush();
     const summary: TickSummary = { at: startedAt, reconciled: [], failed: [] };
     results.forEach((result, i) => {
       const targetId = selected[i]!.id;

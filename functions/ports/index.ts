@@ -394,3 +394,40 @@ export class ShardDispatchError extends Error {
     super(message, options);
   }
 }
+
+// ---- decision events (EventBridge, the business bus) ----------------------------------------------------
+
+/**
+ * The detail of a "Drivetrain Decision" event (docs/events.md, schema version DECISION_EVENT_SCHEMA_VERSION).
+ * Only what a notification or a router needs; the whole record is one `drivetrain explain <decisionId>` away.
+ */
+export interface DecisionEventDetail {
+  schemaVersion: number;
+  deployment: string;
+  decisionId: string;
+  targetId: string;
+  targetKind: string;
+  /** Epoch seconds the decision was made at. */
+  at: number;
+  status: DecisionStatus;
+  /** Running on the fallback allocation because every telemetry driver is stale (not the `degraded` status). */
+  onFallback: boolean;
+  mode: TargetMode;
+  summary: string;
+  reasons: string[];
+  winner?: string;
+  current?: Allocation;
+  desired: Allocation;
+  policyVersion: string;
+  outcome?: { detail: string; error?: { name: string; message: string; retryable: boolean } };
+  /** The follow-through's verdict (settled/degraded events): when, what serves, time to serve or the cause. */
+  serving?: ServingOutcome;
+}
+
+export interface DecisionEventPublisher {
+  /**
+   * Publishes the events (batched as the bus allows). Never throws: it reports how many were accepted and
+   * how many not, so publishing can never fail the reconcile that produced them.
+   */
+  publish(events: readonly DecisionEventDetail[]): Promise<{ published: number; failed: number; error?: string }>;
+}

@@ -12,7 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DrivetrainConfig } from '../domain/config';
 import type { ExecutorPorts } from '../executors';
-import type { MetricHistoryPort } from '../ports';
+import type { DecisionEventPublisher, MetricHistoryPort } from '../ports';
 import { loadedOnFirstUse } from './lazy-port';
 import type { TraceClient } from './on-demand/client-config';
 
@@ -63,4 +63,24 @@ export function awsMetricHistory(trace: TraceClient, config: Readonly<Drivetrain
     async () => (await import('./on-demand/metric-history')).createMetricHistoryPort(trace, config),
     { forTarget: true },
   );
+}
+
+/**
+ * Decision events on the business bus (PutEvents), the EventBridge client loaded on first publish. The
+ * publisher never throws (a notification must not fail the reconcile): a failed load counts every event as failed.
+ */
+export function awsDecisionEvents(trace: TraceClient, busName: string): DecisionEventPublisher {
+  const port = loadedOnFirstUse(
+    async () => (await import('./on-demand/decision-events')).createDecisionEventPublisher(trace, busName),
+    { publish: true },
+  );
+  return {
+    async publish(events) {
+      try {
+        return await port.publish(events);
+      } catch (error) {
+        return { published: 0, failed: events.length, error: error instanceof Error ? error.message : String(error) };
+      }
+    },
+  };
 }

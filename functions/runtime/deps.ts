@@ -7,7 +7,7 @@ import { DynamoDecisionStore } from '../adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../adapters/dynamodb/driver-store';
 import { createInvocationExecutors } from '../executors';
 import type { HandlerDeps } from '../app/deps';
-import { awsExecutorPorts, awsMetricHistory, createAwsClients, traceClient } from './clients';
+import { awsDecisionEvents, awsExecutorPorts, awsMetricHistory, createAwsClients, traceClient } from './clients';
 import { DEPLOYMENT_DIMENSION } from '../contracts';
 import { parseEnv, type DrivetrainEnv } from './env';
 import { logger, metrics, tracer } from './powertools';
@@ -50,6 +50,7 @@ export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
     pendingGraceSeconds: env.pendingGraceSeconds,
     env,
     dynamodb: clients.dynamodb,
+    ...(env.businessBusName ? { decisionEvents: awsDecisionEvents(trace, env.businessBusName) } : {}),
     // Module scope, like the clients: the history cache lives as long as the execution environment.
     ...(env.config.drivers.some((d) => d.kind === 'metric' && d.cloudwatch)
       ? { metricHistory: awsMetricHistory(trace, env.config) }

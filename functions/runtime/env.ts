@@ -15,6 +15,8 @@ export interface DrivetrainEnv {
   tables: Readonly<{ drivers: string; decisions: string; state: string; idempotency: string }>;
   /** Longer than the longest invocation of any Drivetrain function; set by the construct from their timeouts. */
   pendingGraceSeconds: number;
+  /** The business bus decision events go to (reconciling functions); absent: none are published. */
+  businessBusName?: string;
 }
 
 export class EnvironmentError extends Error {
@@ -46,6 +48,10 @@ const envSchema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(PENDING_GRACE_RANGE.min).max(PENDING_GRACE_RANGE.max)),
   [ENV.homeAccount]: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+  [ENV.businessBusName]: z
+    .string()
+    .regex(/^[A-Za-z0-9/._-]{1,256}$/, 'must be an EventBridge event bus name')
+    .optional(),
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region code'),
 });
 
@@ -129,5 +135,6 @@ export function parseEnv(
       idempotency: vars[ENV.idempotencyTable],
     }),
     pendingGraceSeconds: vars[ENV.pendingGraceSeconds],
+    ...(vars[ENV.businessBusName] ? { businessBusName: vars[ENV.businessBusName] } : {}),
   });
 }

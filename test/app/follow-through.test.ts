@@ -7,10 +7,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDecisionStore, DynamoDriverStore } from '../../functions/adapters/dynamodb';
+import { decisionEventDetail } from '../../functions/app/decision-events';
 import { reconcileTarget, type ReconcileDeps } from '../../functions/app/reconcile';
 import type { TargetKind } from '../../functions/domain/model';
 import { createExecutors } from '../../functions/executors';
-import type { AllocationExecutor } from '../../functions/ports';
+import type { AllocationExecutor, DecisionRecord, DecisionStatus } from '../../functions/ports';
 import { SimulatedFleet } from '../../local/simulator/fleet';
 import { T0, capacityTarget, demand } from '../unit/domain/builders';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
@@ -126,6 +127,32 @@ describe('follow-through: applied → settled | degraded', () => {
     const state = await deps.decisions.getState(t.id);
     expect(state?.following).toBeUndefined();
     expect(state?.timeToServe).toBeUndefined();
+  });
+
+  test('the verdict is published as a decision event (applied, then degraded with its cause)', async () => {
+    const t = { ...target, id: 'publishes' };
+    const published: Array<{ decisionId: string; status: string; cause?: string }> = [];
+    const sink = {
+      add: (record: DecisionRecord, status: DecisionStatus) => {
+        const detail = decisionEventDetail('dt-test', record, status);
+        published.push({
+          decisionId: detail.decisionId,
+          status: detail.status,
+          ...(detail.serving?.cause ? { cause: detail.serving.cause } : {}),
+        });
+      },
+      flush: async () => undefined,
+    };
+    fleet.failLaunches('web-prod', 1, 'InsufficientInstanceCapacity');
+    await saleFor(t.id);
+    const first = await reconcileTarget({ ...deps, decisionEvents: sink }, t, now, 'tick');
+    const id = (first as { decisionId: string }).decisionId;
+    now = T0 + 60;
+    await reconcileTarget({ ...deps, decisionEvents: sink }, t, now, 'tick');
+    expect(published.filter((e) => e.decisionId === id)).toEqual([
+      { decisionId: id, status: 'applied' },
+      { decisionId: id, status: 'degraded', cause: expect.stringContaining('InsufficientInstanceCapacity') },
+    ]);
   });
 
   test('a follow-through that lost the race changes nothing (the status never regresses)', async () => {

@@ -162,6 +162,7 @@ describe('DrivetrainObservability', () => {
     const observability = new DrivetrainObservability(stack, 'Observability', {
       name: 'obs',
       deployment: 'obs',
+      targets: [{ id: 'web' }],
       ingest: fn('ingest-fn'),
       tick: fn('tick-fn'),
       tickInterval: Duration.minutes(1),
@@ -224,6 +225,7 @@ describe('DrivetrainObservability', () => {
     new DrivetrainObservability(stack, 'Observability', {
       name: 'obs',
       deployment: 'obs',
+      targets: [],
       ingest: fn,
       tick: fn,
       tickInterval: Duration.minutes(1),

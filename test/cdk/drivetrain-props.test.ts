@@ -80,10 +80,12 @@ describe('config', () => {
       'AcceptSource1',
       'DenySourceFromOtherPrincipals1',
       'DenyUnconfiguredSources',
+      'DenyDecisionSourceFromOthers',
+      'DenyDecisionDetailTypeFromOthers',
       'DenyOverridesOnTheBus',
     ]);
     // Overrides are denied on the bus to everyone, with no principal exception: they use the operator endpoint.
-    expect(policy.Statement[3]!.Condition).toEqual({
+    expect(policy.Statement[5]!.Condition).toEqual({
       'ForAnyValue:StringEquals': { 'events:detail-type': ['Drivetrain Override'] },
     });
     const allocation = ofType(template, 'AWS::IAM::ManagedPolicy')[0]!.Properties.PolicyDocument as {

@@ -155,18 +155,29 @@ describe('chunkByLength', () => {
 
 describe('businessBusPolicy', () => {
   const busArn = 'arn:aws:events:us-east-1:123456789012:event-bus/b';
-  const sids = (doc: ReturnType<typeof businessBusPolicy>) =>
-    (render(doc) as { Statement: Array<{ Sid: string }> }).Statement.map((s) => s.Sid);
+  const publishers = ['arn:aws:iam::123456789012:role/ingest', 'arn:aws:iam::123456789012:role/shard'];
 
-  test('no business sources: nothing may be put, and overrides never', () => {
-    const doc = render(businessBusPolicy({ busArn, senders: [] })) as {
+  test('no business sources: only the decision events may be put, by their publishers; overrides never', () => {
+    const doc = render(businessBusPolicy({ busArn, senders: [], decisionPublishers: publishers })) as {
       Statement: Array<{ Sid: string; Condition: unknown }>;
     };
-    expect(sids(businessBusPolicy({ busArn, senders: [] }))).toEqual([
+    expect(doc.Statement.map((s) => s.Sid)).toEqual([
       'DenyUnconfiguredSources',
+      'DenyDecisionSourceFromOthers',
+      'DenyDecisionDetailTypeFromOthers',
       'DenyOverridesOnTheBus',
     ]);
-    expect(doc.Statement[0]!.Condition).toBeUndefined();
+    expect(doc.Statement[0]!.Condition).toEqual({
+      'ForAnyValue:StringNotEquals': { 'events:source': ['drivetrain.decisions'] },
+    });
+    expect(doc.Statement[1]!.Condition).toEqual({
+      'ForAnyValue:StringEquals': { 'events:source': ['drivetrain.decisions'] },
+      ArnNotEquals: { 'aws:PrincipalArn': publishers },
+    });
+    expect(doc.Statement[2]!.Condition).toEqual({
+      'ForAnyValue:StringEquals': { 'events:detail-type': ['Drivetrain Decision'] },
+      ArnNotEquals: { 'aws:PrincipalArn': publishers },
+    });
   });
 
   test("one Allow (to the senders' accounts) and one Deny (everyone else) per source", () => {
@@ -180,12 +191,15 @@ describe('businessBusPolicy', () => {
             accounts: ['111111111111', '123456789012'],
           },
         ],
+        decisionPublishers: publishers,
       }),
     ) as { Statement: Array<{ Sid: string; Principal: { AWS: string[] | string }; Condition: unknown }> };
     expect(doc.Statement.map((s) => s.Sid)).toEqual([
       'AcceptSource1',
       'DenySourceFromOtherPrincipals1',
       'DenyUnconfiguredSources',
+      'DenyDecisionSourceFromOthers',
+      'DenyDecisionDetailTypeFromOthers',
       'DenyOverridesOnTheBus',
     ]);
     expect(doc.Statement[0]!.Principal.AWS).toEqual([

@@ -6,7 +6,14 @@ import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DETAIL_TYPES, ENV, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
+import {
+  DECISION_EVENT_SOURCE,
+  DETAIL_TYPES,
+  ENV,
+  METRIC,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../../functions/contracts';
 import { TABLES } from '../../functions/adapters/dynamodb/tables';
 import { appWithoutBundling, blankAssetHashes, fixtureConfig, flatten, resourcesOf, synthStack } from './support';
 import { DrivetrainStack } from '../../lib/drivetrain-stack';
@@ -325,6 +332,8 @@ describe('business bus resource policy', () => {
       'AcceptSource3',
       'DenySourceFromOtherPrincipals3',
       'DenyUnconfiguredSources',
+      'DenyDecisionSourceFromOthers',
+      'DenyDecisionDetailTypeFromOthers',
       'DenyOverridesOnTheBus',
     ]);
   });
@@ -338,8 +347,9 @@ describe('business bus resource policy', () => {
       Resource: busArn,
       Condition: { 'ForAnyValue:StringEquals': { 'events:detail-type': [DETAIL_TYPES.override] } },
     });
+    // Drivetrain's own decision events are the one source beyond the configured ones (publishers only).
     expect(statement('DenyUnconfiguredSources')!.Condition).toEqual({
-      'ForAnyValue:StringNotEquals': { 'events:source': sources },
+      'ForAnyValue:StringNotEquals': { 'events:source': [...sources, DECISION_EVENT_SOURCE] },
     });
   });
 

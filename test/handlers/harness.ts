@@ -54,7 +54,7 @@ import type { AlarmDriver } from '../../functions/domain/model';
 import { createIngestHandler } from '../../functions/handlers/ingest';
 import { createTickHandler } from '../../functions/handlers/tick';
 import { createOperatorHandler, type OperatorResponse } from '../../functions/handlers/operator';
-import type { DecisionStore } from '../../functions/ports';
+import type { DecisionEventPublisher, DecisionStore } from '../../functions/ports';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
 import type { LooseJson } from '../support/loose-json';
 
@@ -296,6 +296,8 @@ export async function createHarness(options: {
   now: number;
   aws?: Partial<AwsFakes>;
   home?: { account: string; region: string };
+  /** Publishes the handlers' decision events (absent: none are published). */
+  decisionEvents?: DecisionEventPublisher;
 }): Promise<Harness> {
   const local = await createTestTables();
   const config = parseConfig(options.config ?? configInput(), 'test/handlers/harness.ts');
@@ -448,6 +450,7 @@ export async function createHarness(options: {
       metrics,
       ...(opts.idempotency === false ? {} : { idempotencyStore }),
       ...(options.home ? { home: options.home } : {}),
+      ...(options.decisionEvents ? { decisionEvents: options.decisionEvents } : {}),
     };
     const ingestHandler = createIngestHandler(deps);
     const tickHandler = createTickHandler(deps);

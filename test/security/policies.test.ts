@@ -9,7 +9,7 @@
  * account that is the worst case (only an explicit Deny in the resource policy can stop it), for another
  * account it is what a sender there needs anyway.
  */
-import { DETAIL_TYPES } from '../../functions/contracts';
+import { DECISION_EVENT_SOURCE, DETAIL_TYPES } from '../../functions/contracts';
 import type { DrivetrainConfig } from '../../functions/domain/config';
 import { fixtureConfig, synthStack } from '../cdk/support';
 import { resolveIntrinsics, simulate, STACK_ACCOUNT, STACK_REGION, type Verdict } from '../support/iam-simulator';
@@ -22,7 +22,13 @@ const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.T
 const [busEntry] = ofType('AWS::Events::EventBus');
 const busName = String(busEntry![1].Properties.Name);
 const busArn = `arn:aws:events:${STACK_REGION}:${STACK_ACCOUNT}:event-bus/${busName}`;
-const busPolicy = resolveIntrinsics(busEntry![1].Properties.Policy);
+/** The stack's roles as ARNs named by their logical ids (the bus policy names the decision publishers). */
+const roleArns = Object.fromEntries(
+  ofType('AWS::IAM::Role').map(([id]) => [`${id}.Arn`, `arn:aws:iam::${STACK_ACCOUNT}:role/${id}`]),
+);
+const busPolicy = resolveIntrinsics(busEntry![1].Properties.Policy, roleArns);
+const roleArnOf = (fragment: string) =>
+  Object.values(roleArns).find((arn) => arn.includes(fragment) && !arn.includes('Tick'))!;
 
 /** The principals of the matrix: every role the fixture names, lookalikes, and strangers. */
 const PRINCIPALS = [
@@ -110,6 +116,32 @@ describe('business bus policy (IAM simulator): principals × detail-types × sou
         },
       }),
     ).not.toBe('Allowed');
+  });
+});
+
+describe('business bus policy (IAM simulator): decision events', () => {
+  const put = (principal: string, source: string, detailType: string) =>
+    simulate({
+      principal,
+      action: 'events:PutEvents',
+      resource: busArn,
+      context: { 'events:detail-type': [detailType], 'events:source': [source] },
+      resourcePolicy: busPolicy,
+    });
+
+  it.each(['Ingest', 'ShardWorker', 'Operator'])('the %s role may put decision events', async (fn) => {
+    expect(await put(roleArnOf(fn), DECISION_EVENT_SOURCE, DETAIL_TYPES.decision)).toBe('Allowed');
+  });
+
+  it.each(PRINCIPALS)('%s may not put a decision event, under either name', async (principal) => {
+    expect(await put(principal, DECISION_EVENT_SOURCE, DETAIL_TYPES.decision)).not.toBe('Allowed');
+    expect(await put(principal, 'com.acme.marketing', DETAIL_TYPES.decision)).not.toBe('Allowed');
+    if (accountOf(principal) === STACK_ACCOUNT)
+      expect(await put(principal, DECISION_EVENT_SOURCE, DETAIL_TYPES.businessDriver)).toBe('ExplicitlyDenied');
+  });
+
+  it('a decision publisher cannot pass as a business sender', async () => {
+    expect(await put(roleArnOf('Ingest'), 'com.acme.marketing', DETAIL_TYPES.businessDriver)).toBe('ExplicitlyDenied');
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { parseConfig } from '../../../functions/domain/config';
 import { EVENT_DOCS, jsonSchemaOf, renderEventsDoc } from '../../../functions/ingest/events-doc';
+import { renderDecisionEventsDoc } from '../../../functions/app/decision-events-doc';
 import { normalize } from '../../../functions/ingest/normalize';
 import { t } from './config';
 
@@ -13,7 +14,8 @@ const DOC = join(ROOT, 'docs/events.md');
 
 describe('docs/events.md', () => {
   it('is generated from the current schemas (UPDATE_EVENTS_DOC=1 rewrites it)', () => {
-    const rendered = renderEventsDoc();
+    // The driver events (functions/ingest) and the decision events Drivetrain publishes (functions/app).
+    const rendered = [renderEventsDoc(), ...renderDecisionEventsDoc()].join('\n');
     if (process.env.UPDATE_EVENTS_DOC === '1') writeFileSync(DOC, rendered);
     expect(readFileSync(DOC, 'utf8')).toBe(rendered);
   });
