@@ -10,7 +10,13 @@ import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TARGET_KINDS, type TargetKind } from '../functions/domain/target-kinds';
-import { autoScalingGroupArn, hostedZoneArn, normalizedRecordName, type AllocationResources } from './resource-arns';
+import {
+  autoScalingGroupArn,
+  hostedZoneArn,
+  normalizedRecordName,
+  scalableTargetArnPattern,
+  type AllocationResources,
+} from './resource-arns';
 
 export interface AllocationPolicyProps {
   resources: AllocationResources;
@@ -31,12 +37,24 @@ export class AllocationPolicy extends Construct {
   }
 
   private acknowledgeWildcards(resources: AllocationResources): void {
-    if (resources.autoScalingGroups.length > 0) {
+    const scalable = resources.scalableTargets.length > 0;
+    if (resources.autoScalingGroups.length > 0 || scalable) {
       Validations.of(this.policy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Only autoscaling:DescribeAutoScalingGroups is granted on "*": Describe* actions of EC2 Auto Scaling support no resource-level permissions. Every mutating action is scoped to the configured group names.',
+          'Only Describe* actions of EC2 Auto Scaling and Application Auto Scaling are granted on "*" (they support no ' +
+          'resource-level permissions). Every mutating action is scoped to the configured resources.',
       });
+    }
+    if (scalable) {
+      Validations.of(this.policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:<AWS::AccountId>:scalable-target/*]',
+        reason:
+          'A scalable target ARN ends in an id AAS generates at registration (unknown at synth, new on re-registration); ' +
+          'RegisterScalableTarget is held to the configured resources by the grants AAS validates on them.',
+      });
+    }
+    if (resources.autoScalingGroups.length > 0) {
       for (const group of resources.autoScalingGroups) {
         Validations.of(this.policy).acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${group}]`,
@@ -55,6 +73,7 @@ export const KIND_STATEMENTS = {
   'ec2-asg': autoScalingStatements,
   'lambda-provisioned-concurrency': provisionedConcurrencyStatements,
   'route53-weighted': weightedRecordStatements,
+  'application-auto-scaling': scalableTargetStatements,
 } satisfies Record<TargetKind, (resources: AllocationResources) => iam.PolicyStatement[]>;
 
 export function allocationStatements(resources: AllocationResources): iam.PolicyStatement[] {
@@ -66,7 +85,12 @@ function autoScalingStatements(resources: AllocationResources): iam.PolicyStatem
   return [
     new iam.PolicyStatement({
       sid: 'DescribeAutoScalingGroups',
-      actions: ['autoscaling:DescribeAutoScalingGroups'],
+      // DescribePolicies / DescribeScheduledActions: the coexistence check (the group's own scaling).
+      actions: [
+        'autoscaling:DescribeAutoScalingGroups',
+        'autoscaling:DescribePolicies',
+        'autoscaling:DescribeScheduledActions',
+      ],
       resources: ['*'],
     }),
     new iam.PolicyStatement({
@@ -121,6 +145,46 @@ function weightedRecordStatements(resources: AllocationResources): iam.PolicySta
             'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
           },
         },
+      }),
+    );
+  }
+  return statements;
+}
+
+function scalableTargetStatements(resources: AllocationResources): iam.PolicyStatement[] {
+  if (resources.scalableTargets.length === 0) return [];
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'DescribeScalableTargets',
+      // Application Auto Scaling's Describe* actions support no resource-level permissions.
+      actions: [
+        'application-autoscaling:DescribeScalableTargets',
+        'application-autoscaling:DescribeScalingPolicies',
+        'application-autoscaling:DescribeScheduledActions',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'RegisterScalableTargets',
+      actions: ['application-autoscaling:RegisterScalableTarget'],
+      resources: [scalableTargetArnPattern()],
+    }),
+  ];
+  // AAS validates that the caller may change the resource behind the target (ECS service, DynamoDB table)
+  // before it accepts a RegisterScalableTarget: those grants, on the configured resources only.
+  const byActions = new Map<string, { actions: string[]; arns: Set<string> }>();
+  for (const target of resources.scalableTargets) {
+    const key = target.actions.join(',');
+    const entry = byActions.get(key) ?? { actions: target.actions, arns: new Set<string>() };
+    for (const arn of target.resourceArns) entry.arns.add(arn);
+    byActions.set(key, entry);
+  }
+  for (const { actions, arns } of byActions.values()) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: `ScalableResource${sidSuffix(actions[0]!.split(':')[0]!)}`,
+        actions,
+        resources: [...arns].sort(),
       }),
     );
   }

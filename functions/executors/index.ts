@@ -13,7 +13,14 @@
  *   cheap closures, and the Route 53 limiter is shared per process unless you inject one.
  */
 import { TARGET_KINDS, type TargetKind } from '../domain/target-kinds';
-import type { AllocationExecutor, AutoScalingPort, ProvisionedConcurrencyPort, WeightedRoutingPort } from '../ports';
+import type {
+  AllocationExecutor,
+  ApplicationAutoScalingPort,
+  AutoScalingPort,
+  ProvisionedConcurrencyPort,
+  WeightedRoutingPort,
+} from '../ports';
+import { createApplicationAutoScalingExecutor } from './application-auto-scaling';
 import { createAutoScalingExecutor } from './auto-scaling';
 import { createProvisionedConcurrencyExecutor } from './provisioned-concurrency';
 import { defaultRoute53Limiter, type RequestLimiter } from './rate-limiter';
@@ -22,6 +29,7 @@ import { createWeightedRoutingExecutor } from './weighted-routing';
 
 export interface ExecutorPorts {
   autoScaling: AutoScalingPort;
+  applicationAutoScaling: ApplicationAutoScalingPort;
   provisionedConcurrency: ProvisionedConcurrencyPort;
   weightedRouting: WeightedRoutingPort;
 }
@@ -59,6 +67,8 @@ export const EXECUTOR_FACTORIES = {
     createProvisionedConcurrencyExecutor(ports.provisionedConcurrency, retry),
   'route53-weighted': (ports, options, retry) =>
     createWeightedRoutingExecutor(ports.weightedRouting, options.route53Limiter ?? defaultRoute53Limiter(), retry),
+  'application-auto-scaling': (ports, _options, retry) =>
+    createApplicationAutoScalingExecutor(ports.applicationAutoScaling, retry),
 } satisfies Record<TargetKind, ExecutorFactory>;
 
 /**

@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -11,6 +12,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import {
   AWS_EXECUTOR_CLIENT_CONFIG,
+  AwsApplicationAutoScalingAdapter,
   AwsAutoScalingAdapter,
   AwsProvisionedConcurrencyAdapter,
   AwsWeightedRoutingAdapter,
@@ -21,6 +23,7 @@ export interface AwsClients {
   dynamodb: DynamoDBClient;
   doc: DynamoDBDocumentClient;
   autoScaling: AutoScalingClient;
+  applicationAutoScaling: ApplicationAutoScalingClient;
   lambda: LambdaClient;
   route53: Route53Client;
   /** Metric history reads (GetMetricData): the SDK's own retries, a short timeout (a decision waits on it). */
@@ -42,6 +45,7 @@ export function createAwsClients(tracer?: Tracer): AwsClients {
     // removeUndefinedValues: optional fields of the domain model are absent, never stored as NULL.
     doc: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
     autoScaling: trace(new AutoScalingClient(executorConfig())),
+    applicationAutoScaling: trace(new ApplicationAutoScalingClient(executorConfig())),
     lambda: trace(new LambdaClient(executorConfig())),
     route53: trace(new Route53Client(executorConfig())),
     cloudWatch: trace(
@@ -55,6 +59,7 @@ export function createAwsClients(tracer?: Tracer): AwsClients {
 export function awsExecutorPorts(clients: AwsClients): ExecutorPorts {
   return {
     autoScaling: new AwsAutoScalingAdapter(clients.autoScaling),
+    applicationAutoScaling: new AwsApplicationAutoScalingAdapter(clients.applicationAutoScaling),
     provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(clients.lambda),
     weightedRouting: new AwsWeightedRoutingAdapter(clients.route53),
   };

@@ -169,6 +169,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       decisions,
       executors: createExecutors({
         autoScaling: fleet.autoScaling,
+        applicationAutoScaling: fleet.applicationAutoScaling,
         provisionedConcurrency: fleet.provisionedConcurrency,
         weightedRouting: fleet.routing,
       }),
@@ -275,10 +276,11 @@ interface Sample {
   groups: Record<string, { desired: number; min: number; inService: number }>;
   functions: Record<string, { requested: number; allocated: number }>;
   records: Record<string, Record<string, number>>;
+  scalableTargets: Record<string, { min: number; capacity: number }>;
 }
 
 function sampleFleet(fleet: SimulatedFleet, config: Readonly<DrivetrainConfig>, t: number): Sample {
-  const sample: Sample = { t, load: demoLoad(t), groups: {}, functions: {}, records: {} };
+  const sample: Sample = { t, load: demoLoad(t), groups: {}, functions: {}, records: {}, scalableTargets: {} };
   for (const target of config.targets) {
     const r = target.resource;
     switch (r.kind) {
@@ -292,6 +294,9 @@ function sampleFleet(fleet: SimulatedFleet, config: Readonly<DrivetrainConfig>, 
       }
       case 'route53-weighted':
         sample.records[target.id] = fleet.weights(r);
+        break;
+      case 'application-auto-scaling':
+        sample.scalableTargets[target.id] = fleet.scalableTargetStatus(r);
         break;
       default:
         assertNever(r, 'target resource');
@@ -400,6 +405,19 @@ function demoReport(
           t: s.t,
           desired: s.functions[target.id]?.requested,
           supply: s.functions[target.id]?.allocated,
+        })),
+        markers: markersFor(target.id),
+        bands: bands.slice(0, 1),
+      });
+    } else if (resource.kind === 'application-auto-scaling') {
+      data.capacity.push({
+        targetId: target.id,
+        title: `${target.id} — ${resource.scalableDimension} (MinCapacity is Drivetrain's)`,
+        unit: 'capacity',
+        samples: samples.map((s) => ({
+          t: s.t,
+          floor: s.scalableTargets[target.id]?.min,
+          supply: s.scalableTargets[target.id]?.capacity,
         })),
         markers: markersFor(target.id),
         bands: bands.slice(0, 1),

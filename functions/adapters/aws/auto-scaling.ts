@@ -4,10 +4,12 @@
 import {
   type AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
+  DescribePoliciesCommand,
+  DescribeScheduledActionsCommand,
   SetDesiredCapacityCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import type { AutoScalingGroupCapacity, AutoScalingPort } from '../../ports';
+import type { AutoScalingGroupCapacity, AutoScalingPort, OwnScaling } from '../../ports';
 
 export class AwsAutoScalingAdapter implements AutoScalingPort {
   constructor(private readonly client: AutoScalingClient) {}
@@ -46,5 +48,22 @@ export class AwsAutoScalingAdapter implements AutoScalingPort {
         DesiredCapacity: change.desired,
       }),
     );
+  }
+
+  async setMinSize(groupName: string, min: number): Promise<void> {
+    // MinSize alone: DesiredCapacity is the group's own policies'. EC2 Auto Scaling raises desired to a new
+    // MinSize above it by itself, and never lowers desired when MinSize goes down.
+    await this.client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: groupName, MinSize: min }));
+  }
+
+  async ownScaling(groupName: string): Promise<OwnScaling> {
+    const [policies, scheduled] = await Promise.all([
+      this.client.send(new DescribePoliciesCommand({ AutoScalingGroupName: groupName })),
+      this.client.send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: groupName })),
+    ]);
+    return {
+      policies: (policies.ScalingPolicies ?? []).map((p) => p.PolicyName ?? '?'),
+      scheduledActions: (scheduled.ScheduledUpdateGroupActions ?? []).map((a) => a.ScheduledActionName ?? '?'),
+    };
   }
 }

@@ -15,6 +15,7 @@ export const AWS_EXECUTOR_CLIENT_CONFIG = Object.freeze({
   requestHandler: Object.freeze({ connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true }),
 });
 
+export { AwsApplicationAutoScalingAdapter } from './application-auto-scaling';
 export { AwsAutoScalingAdapter } from './auto-scaling';
 export { AwsProvisionedConcurrencyAdapter } from './provisioned-concurrency';
 export { AwsWeightedRoutingAdapter, normalizeRecordName } from './weighted-routing';
