@@ -46,7 +46,7 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
     [
       [
         'targets[0].kind',
-        'got "ecs-service"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted"',
+        'got "ecs-service"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted", "application-auto-scaling"',
       ],
     ],
   ],
@@ -56,7 +56,7 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
     [
       [
         'targets[1].resource.kind',
-        'got "fargate"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted"',
+        'got "fargate"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted", "application-auto-scaling"',
       ],
     ],
   ],

@@ -1,4 +1,4 @@
-import type { Action } from '../../../functions/domain/model';
+import { TARGET_KINDS, type Action } from '../../../functions/domain/model';
 import { createExecutors } from '../../../functions/executors';
 import { EXECUTOR_ERROR_CODES } from '../../../functions/executors/errors';
 import { defaultRoute53Limiter, TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
@@ -176,6 +176,6 @@ describe('createExecutors', () => {
       provisionedConcurrency: new FakeProvisionedConcurrency(),
       weightedRouting: new FakeWeightedRouting(),
     });
-    expect(Object.keys(executors).sort()).toEqual(['ec2-asg', 'lambda-provisioned-concurrency', 'route53-weighted']);
+    expect(Object.keys(executors).sort()).toEqual([...TARGET_KINDS].sort());
   });
 });
