@@ -118,7 +118,7 @@ describe('validate', () => {
     );
     const result = await cli(['validate', file]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('targets[1].resource.manage: got "desired"; allowed: "floor"');
+    expect(result.stdout).toContain('targets[1].resource.manage: got "desired"; allowed: "floor"');
   });
 
   it('reads JSON configs too', async () => {
