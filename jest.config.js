@@ -36,7 +36,7 @@ function relativeImports(file) {
         (candidate) => candidate.endsWith('.ts') && existsSync(candidate),
       ),
     )
-    .filter((path) => path !== undefined && path.startsWith(TEST_ROOT));
+    .filter((path) => path?.startsWith(TEST_ROOT));
 }
 
 function needsDynamoDb(file, seen = new Set()) {

@@ -56,7 +56,6 @@ export class Context {
   readonly local: boolean;
   readonly progress: Progress;
   private configPromise: Promise<DrivetrainConfig> | undefined;
-  private dynamoClient: DynamoDBClient | undefined;
   private documentClient: DynamoDBDocumentClient | undefined;
   private eventBridgeClient: EventBridgeClient | undefined;
   private stsClient: STSClient | undefined;
@@ -204,7 +203,6 @@ export class Context {
           : new DynamoDBClient({ ...this.awsClientConfig(), ...(endpoint ? { endpoint } : {}) });
         this.owned.push(client);
       }
-      this.dynamoClient = client;
       this.documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     }
     return this.documentClient;

@@ -190,6 +190,7 @@ export const REASON_MEANING: Partial<Record<ReasonCode, string>> = {
   forecast: 'pre-warming for the demand the metric forecast predicts',
   'within-noise-band': 'a scale-out inside the metric noise band was not made',
   'stabilized-scale-down': 'scale-in limited to the highest recommendation over the scale-down window',
+  'within-scale-in-tolerance': 'a scale-in smaller than the scale-in tolerance was not made',
   'override-pin': 'an operator override pinned the allocation',
   'override-freeze': 'an operator override froze the allocation',
   'scheduled-pin': 'a scheduled override pinned the allocation',

@@ -6,7 +6,7 @@
 import { formatDuration } from '../functions/domain/engine';
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI sequences this strips
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 const ZERO_WIDTH = /^(?:\p{Mn}|\p{Me}|\p{Cf}|\p{Cc})+$/u;
 const EMOJI = /\p{Extended_Pictographic}/u;
@@ -109,7 +109,7 @@ export function renderTable<Row>(
       })
       .join(GAP)
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
+  return `${[line(columns.map((c) => c.header)), ...cells.map(line)].join('\n')}\n`;
 }
 
 function cellText(value: string | number | undefined): string {
@@ -122,7 +122,7 @@ function cellText(value: string | number | undefined): string {
 export function renderFields(fields: ReadonlyArray<readonly [string, string | number | undefined]>): string {
   const present = fields.filter(([, v]) => v !== undefined && v !== '');
   const width = Math.max(...present.map(([k]) => displayWidth(k)));
-  return present.map(([k, v]) => `${pad(`${k}:`, width + 1, 'left')} ${cellText(v)}`).join('\n') + '\n';
+  return `${present.map(([k, v]) => `${pad(`${k}:`, width + 1, 'left')} ${cellText(v)}`).join('\n')}\n`;
 }
 
 /** `2026-11-23T10:04:05Z`: UTC, second precision, the same form operators paste into --since. */

@@ -98,11 +98,10 @@ export async function runPolicyReplay(
     ok,
     verdicts,
     text: summarize(verdicts, displayDir),
-    details:
-      verdicts
-        .filter((v) => v.report)
-        .map((v) => formatReplayReport(v.report!, { maxRows: 20 }))
-        .join('\n\n') + '\n',
+    details: `${verdicts
+      .filter((v) => v.report)
+      .map((v) => formatReplayReport(v.report!, { maxRows: 20 }))
+      .join('\n\n')}\n`,
     json: verdicts.map(toJson),
   };
 }

@@ -19,7 +19,7 @@ import {
 } from './resource-arns';
 
 export interface AllocationPolicyProps {
-  resources: AllocationResources;
+  readonly resources: AllocationResources;
 }
 
 export class AllocationPolicy extends Construct {
@@ -38,12 +38,20 @@ export class AllocationPolicy extends Construct {
 
   private acknowledgeWildcards(resources: AllocationResources): void {
     const scalable = resources.scalableTargets.length > 0;
-    if (resources.autoScalingGroups.length > 0 || scalable) {
+    const describing = [
+      resources.autoScalingGroups.length > 0
+        ? 'EC2 Auto Scaling Describe* (groups, policies, scheduled actions)'
+        : undefined,
+      scalable ? 'Application Auto Scaling Describe*' : undefined,
+      resources.albListenerRules.length > 0 ? 'elasticloadbalancing:DescribeRules' : undefined,
+    ].filter((x): x is string => x !== undefined);
+    if (describing.length > 0) {
       Validations.of(this.policy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Only Describe* actions of EC2 Auto Scaling and Application Auto Scaling are granted on "*" (they support no ' +
-          'resource-level permissions). Every mutating action is scoped to the configured resources.',
+          `Only ${describing.join(', ')} ${describing.length === 1 ? 'is' : 'are'} granted on "*": the service ` +
+          'authorization reference lists no resource type for them. Every mutating action is scoped to the ' +
+          'configured resources.',
       });
     }
     if (scalable) {
@@ -74,6 +82,7 @@ export const KIND_STATEMENTS = {
   'lambda-provisioned-concurrency': provisionedConcurrencyStatements,
   'route53-weighted': weightedRecordStatements,
   'application-auto-scaling': scalableTargetStatements,
+  'alb-weighted': albRuleStatements,
 } satisfies Record<TargetKind, (resources: AllocationResources) => iam.PolicyStatement[]>;
 
 export function allocationStatements(resources: AllocationResources): iam.PolicyStatement[] {
@@ -112,6 +121,22 @@ function provisionedConcurrencyStatements(resources: AllocationResources): iam.P
         'lambda:DeleteProvisionedConcurrencyConfig',
       ],
       resources: resources.provisionedConcurrency.map((fn) => fn.arn),
+    }),
+  ];
+}
+
+function albRuleStatements(resources: AllocationResources): iam.PolicyStatement[] {
+  if (resources.albListenerRules.length === 0) return [];
+  return [
+    new iam.PolicyStatement({
+      sid: 'DescribeListenerRules',
+      actions: ['elasticloadbalancing:DescribeRules'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ModifyConfiguredListenerRules',
+      actions: ['elasticloadbalancing:ModifyRule'],
+      resources: resources.albListenerRules.map((rule) => rule.arn),
     }),
   ];
 }

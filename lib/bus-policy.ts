@@ -22,9 +22,9 @@ import { DETAIL_TYPES } from '../functions/contracts';
 import type { SourceSenders } from './resource-arns';
 
 export interface BusinessBusPolicyInput {
-  busArn: string;
+  readonly busArn: string;
   /** Every business source with the principals allowed to send it. */
-  senders: readonly SourceSenders[];
+  readonly senders: readonly SourceSenders[];
 }
 
 export const BUS_POLICY_SIDS = {

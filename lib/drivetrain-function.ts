@@ -4,7 +4,7 @@
  * group with a retention, a role that starts with nothing but writing its own logs, and async-invocation
  * failures kept in a dead-letter queue.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -24,29 +24,43 @@ export const DRIVETRAIN_RUNTIME = lambda.Runtime.NODEJS_22_X;
 
 export interface DrivetrainFunctionProps {
   /** Directory holding the pre-built bundle (`handler.mjs`, exporting `handler`), e.g. `handlerBundleDir('ingest')`. */
-  bundleDir: string;
-  description: string;
+  readonly bundleDir: string;
+  readonly description: string;
   /** The validated config, written into the deployed code (see `lambdaEntrySource`). */
-  config: Readonly<DrivetrainConfig>;
-  environment?: Record<string, string>;
-  timeout: Duration;
+  readonly config: Readonly<DrivetrainConfig>;
+  /**
+   * Added to the Powertools service name and metrics namespace every function gets.
+   * @default - no other variables
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly timeout: Duration;
   /** @default 512 — on ARM64 memory also buys CPU, which zod parsing and cold starts are bound by. */
-  memorySize?: number;
+  readonly memorySize?: number;
   /** @default logs.RetentionDays.ONE_MONTH */
-  logRetention?: logs.RetentionDays;
+  readonly logRetention?: logs.RetentionDays;
   /** What happens to the log group when the stack is deleted. @default RemovalPolicy.RETAIN */
-  logRemovalPolicy?: RemovalPolicy;
-  /** Only where overlapping invocations are harmful; leave unset otherwise (it carves the account pool). */
-  reservedConcurrentExecutions?: number;
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Only where overlapping invocations are harmful; leave unset otherwise (it carves the account pool).
+   * @default - unreserved: the function draws on the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
   /**
    * Where failed asynchronous invocations go after `retryAttempts`. Unset (with the two below) for a function
    * only an event source mapping invokes: those invocations are synchronous and its queue has the DLQ.
+   * @default - no on-failure destination
    */
-  failureQueue?: sqs.IQueue;
-  /** Lambda's own retries of a failed asynchronous invocation (0-2). */
-  retryAttempts?: number;
-  /** Asynchronous events older than this are dropped to the failure queue instead of being run. */
-  maxEventAge?: Duration;
+  readonly failureQueue?: sqs.IQueue;
+  /**
+   * Lambda's own retries of a failed asynchronous invocation (0-2).
+   * @default 2 (Lambda's default)
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Asynchronous events older than this are dropped to the failure queue instead of being run.
+   * @default Duration.hours(6) (Lambda's default)
+   */
+  readonly maxEventAge?: Duration;
 }
 
 export class DrivetrainFunction extends Construct {

@@ -19,22 +19,28 @@ import { DEPLOYMENT_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '.
 
 export interface ObservabilityProps {
   /** Dashboard name and alarm-name prefix. */
-  name: string;
+  readonly name: string;
   /** The deployment name: value of the `deployment` dimension every application metric carries. */
-  deployment: string;
-  ingest: lambda.IFunction;
-  tick: lambda.IFunction;
-  /** The operator endpoint's function (errors alarm and dashboard graph). */
-  operator?: lambda.IFunction;
-  tickInterval: Duration;
+  readonly deployment: string;
+  readonly ingest: lambda.IFunction;
+  readonly tick: lambda.IFunction;
+  /**
+   * The operator endpoint's function (errors alarm and dashboard graph).
+   * @default - no operator endpoint: neither its alarm nor its graph
+   */
+  readonly operator?: lambda.IFunction;
+  readonly tickInterval: Duration;
   /** The sharded reconciliation: its worker, its queue and the worker's timeout (the duration alarm's scale). */
-  shards: { worker: lambda.IFunction; queue: sqs.IQueue; workerTimeout: Duration };
-  deadLetterQueues: ReadonlyArray<{ label: string; queue: sqs.IQueue }>;
-  decisionsTableName: string;
+  readonly shards: { readonly worker: lambda.IFunction; readonly queue: sqs.IQueue; readonly workerTimeout: Duration };
+  readonly deadLetterQueues: ReadonlyArray<{ readonly label: string; readonly queue: sqs.IQueue }>;
+  readonly decisionsTableName: string;
   /** Percentage of executor actions failing (over 5 minutes) that raises the alarm. */
-  actionFailureRatePercent: number;
-  /** Notified when an alarm fires and when it recovers. */
-  alarmTopic?: sns.ITopic;
+  readonly actionFailureRatePercent: number;
+  /**
+   * Notified when an alarm fires and when it recovers.
+   * @default - the alarms only change state; nothing is notified
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);

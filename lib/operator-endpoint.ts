@@ -14,7 +14,7 @@
  * needs lambda:InvokeFunction, granted only with lambda:InvokedViaFunctionUrl so it opens no direct
  * invocation path.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -26,12 +26,13 @@ import { operatorEndpointPrincipals } from './resource-arns';
 
 export interface OperatorEndpointProps {
   /** The operator handler's pre-built bundle directory (lib/handlers.ts). */
-  bundleDir: string;
-  config: Readonly<DrivetrainConfig>;
-  environment: Record<string, string>;
-  failureQueue: sqs.IQueue;
-  logRetention?: logs.RetentionDays;
-  logRemovalPolicy: RemovalPolicy;
+  readonly bundleDir: string;
+  readonly config: Readonly<DrivetrainConfig>;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly failureQueue: sqs.IQueue;
+  /** @default logs.RetentionDays.ONE_MONTH (DrivetrainFunction's) */
+  readonly logRetention?: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
 }
 
 export class OperatorEndpoint extends Construct {

@@ -8,7 +8,7 @@
  * it here, from the same numbers the functions are given, keeps the two from drifting apart (a fixed 180 s
  * grace against a 590 s tick let an ingest repair a plan the tick was still applying).
  */
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 
 /**
  * Added to the longest timeout. Lambda stops an invocation at its timeout, but a request it sent just before

@@ -223,6 +223,8 @@ export interface AllocationResources {
    * caller may change before it accepts a RegisterScalableTarget (its permissions validation).
    */
   scalableTargets: Array<{ targetId: string; serviceNamespace: string; resourceArns: string[]; actions: string[] }>;
+  /** ALB listener rule ARNs whose forward weights the executors change (the ARN names its account and region). */
+  albListenerRules: Array<{ targetId: string; arn: string }>;
 }
 
 /**
@@ -283,6 +285,21 @@ function foreignFunctionProblem(functionName: string, stack: StackEnvironment): 
   return undefined;
 }
 
+/**
+ * The executors call ELB with the function's own role in the stack's account and region, so a listener rule
+ * elsewhere could never be changed: refused at synth, like a foreign Lambda function. In an
+ * environment-agnostic stack the rule's account and region cannot be checked, and pass (the ARN is always
+ * qualified, so refusing it would refuse every rule).
+ */
+function foreignArnProblem(arn: string, stack: StackEnvironment, what: string): string | undefined {
+  const [, , , region, account] = arn.split(':');
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) return undefined;
+  if (account !== stack.account || region !== stack.region) {
+    return `"${arn}" is in account ${account} and region ${region}, the stack in account ${stack.account} and region ${stack.region}; Drivetrain ${what} only in its own account and region (deploy a Drivetrain there)`;
+  }
+  return undefined;
+}
+
 export function allocationResources(
   targets: readonly Target[],
   report: (issue: Omit<ConfigIssue, 'file'>) => void,
@@ -292,6 +309,7 @@ export function allocationResources(
   const functions = new Map<string, { targetId: string; arn: string }>();
   const records: AllocationResources['weightedRecords'] = [];
   const scalable: AllocationResources['scalableTargets'] = [];
+  const rules = new Map<string, { targetId: string; arn: string }>();
   targets.forEach((target, t) => {
     const { resource } = target;
     switch (resource.kind) {
@@ -355,6 +373,12 @@ export function allocationResources(
         });
         break;
       }
+      case 'alb-weighted': {
+        const foreign = foreignArnProblem(resource.listenerRuleArn, stack, 'changes ALB listener rules');
+        if (foreign) report({ path: `targets[${t}].resource.listenerRuleArn`, message: foreign });
+        else rules.set(resource.listenerRuleArn, { targetId: target.id, arn: resource.listenerRuleArn });
+        break;
+      }
       default:
         assertNever(resource, 'target resource');
     }
@@ -364,6 +388,7 @@ export function allocationResources(
     provisionedConcurrency: [...functions.values()].sort((a, b) => a.targetId.localeCompare(b.targetId)),
     weightedRecords: records.sort((a, b) => a.targetId.localeCompare(b.targetId)),
     scalableTargets: scalable.sort((a, b) => a.targetId.localeCompare(b.targetId)),
+    albListenerRules: [...rules.values()].sort((a, b) => a.targetId.localeCompare(b.targetId)),
   };
 }
 

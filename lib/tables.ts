@@ -15,13 +15,13 @@ import {
 
 export interface DrivetrainTablesProps {
   /** Physical name prefix (the config's deployment name): `<prefix>-drivers` and so on. */
-  prefix: string;
+  readonly prefix: string;
   /**
    * Keep the tables (and refuse deletes) when the stack or a table is removed. The decisions table is the
    * audit trail; losing it to a mistyped `cdk destroy` is not recoverable, PITR backups go with the table.
    * @default true
    */
-  retainData?: boolean;
+  readonly retainData?: boolean;
 }
 
 export type DrivetrainTableMap = Readonly<Record<TableDefinition['id'], dynamodb.Table>>;

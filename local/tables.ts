@@ -1,7 +1,7 @@
 /** Creates Drivetrain's tables (from the shared definition) in DynamoDB Local. */
 import {
   CreateTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';

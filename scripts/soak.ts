@@ -148,12 +148,14 @@ function kindOf(index: number): TargetKind {
 }
 
 function targetId(index: number): string {
-  const prefix = {
+  const prefixes: Record<TargetKind, string> = {
     'ec2-asg': 'asg',
     'lambda-provisioned-concurrency': 'fn',
     'route53-weighted': 'dns',
+    'alb-weighted': 'alb',
     'application-auto-scaling': 'aas',
-  }[kindOf(index)];
+  };
+  const prefix = prefixes[kindOf(index)];
   return `${prefix}-${String(index).padStart(4, '0')}`;
 }
 
@@ -268,9 +270,12 @@ class FakeAws {
       } else if (r.kind === 'route53-weighted') {
         this.weights.set(r.recordName, Object.fromEntries(r.endpoints.map((e) => [e.setIdentifier, e.weight])));
         this.targetOfResource.set(r.recordName, target.id);
-      } else {
+      } else if (r.kind === 'application-auto-scaling') {
         this.scalable.set(r.resourceId, { min: target.policy.bounds.min, max: target.policy.bounds.max });
         this.targetOfResource.set(r.resourceId, target.id);
+      } else {
+        // The soak's fleet has no ALB rules (kindOf never makes one); a config that has one is a soak bug.
+        throw new TypeError(`the soak does not simulate ${r.kind} targets (${target.id})`);
       }
     }
   }
@@ -290,7 +295,8 @@ class FakeAws {
       const min = this.scalable.get(r.resourceId)!.min;
       return { kind: 'capacity', desired: min, floor: min };
     }
-    return { kind: 'weights', weights: { ...this.weights.get(r.recordName)! } };
+    if (r.kind === 'route53-weighted') return { kind: 'weights', weights: { ...this.weights.get(r.recordName)! } };
+    throw new TypeError(`the soak does not simulate ${r.kind} targets (${target.id})`);
   }
 
   /** Throttling before the call, or (for a share of failed writes) a response lost after the write landed. */
@@ -419,6 +425,7 @@ class FakeAws {
       'lambda-provisioned-concurrency': wrap(executors['lambda-provisioned-concurrency']),
       'route53-weighted': wrap(executors['route53-weighted']),
       'application-auto-scaling': wrap(executors['application-auto-scaling']),
+      'alb-weighted': wrap(executors['alb-weighted']),
     };
   }
 }
@@ -949,6 +956,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
           'ec2-asg': 0,
           'lambda-provisioned-concurrency': 0,
           'route53-weighted': 0,
+          'alb-weighted': 0,
           'application-auto-scaling': 0,
         },
       },

@@ -13,21 +13,23 @@ import { METRIC } from '../contracts';
 import { decide, type DecisionInputs } from '../domain/engine';
 import { sameAllocation } from '../domain/allocation';
 import type { Allocation, Decision, Driver, Target, TargetKind } from '../domain/model';
-import type {
-  AllocationExecutor,
-  ApplyResult,
-  DecisionOutcome,
-  DecisionRecord,
-  DecisionStatus,
-  DecisionStore,
-  DriverStore,
-  MetricHistoryPort,
-  PermanentFailure,
-  PlanClaim,
-  StoredTargetState,
+import {
+  ConcurrentDecisionError,
+  classifyAwsError,
+  EXECUTOR_ERROR_CODES,
+  isExecutorError,
+  type AllocationExecutor,
+  type ApplyResult,
+  type DecisionOutcome,
+  type DecisionRecord,
+  type DecisionStatus,
+  type DecisionStore,
+  type DriverStore,
+  type MetricHistoryPort,
+  type PermanentFailure,
+  type PlanClaim,
+  type StoredTargetState,
 } from '../ports';
-import { ConcurrentDecisionError } from '../adapters/dynamodb/errors';
-import { classifyAwsError, EXECUTOR_ERROR_CODES, isExecutorError } from '../executors/errors';
 
 /**
  * The pending grace: how long a plan may stay unconfirmed before a repair may take it over when its claim
@@ -492,7 +494,7 @@ async function repairPending(
   };
   deps.metrics.addMetric(METRIC.pendingRepaired, MetricUnit.Count, 1);
   const record = await deps.decisions.get(pending.decisionId);
-  if (!record || record.status !== 'planned') {
+  if (record?.status !== 'planned') {
     deps.metrics.addMetric(METRIC.pendingOrphaned, MetricUnit.Count, 1);
     deps.logger.error('the unconfirmed plan cannot be settled (its record is gone or no longer planned); clearing it', {
       ...repairLog,

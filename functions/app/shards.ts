@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { identifier } from '../domain/model';
-import type { ShardMessageBody } from '../ports';
+import type { ShardMessageBody, ShardQueue } from '../ports';
 
 /**
  * The shard worker's Lambda timeout. Two minutes is long enough for a shard at its worst-case cost to take
@@ -55,9 +55,6 @@ export const SHARD_SIZE =
  * plane is this times SHARD_TARGET_CONCURRENCY.
  */
 export const DEFAULT_SHARD_CONCURRENCY = 5;
-
-/** Shards per SendMessageBatch call (the SQS maximum). */
-export const SHARD_MESSAGES_PER_BATCH = 10;
 
 /**
  * Splits targets into shards of at most `size`, deterministically: ids in code-point order, cut into
@@ -127,4 +124,12 @@ export function shardMessages(
     shard: { index, count: shards.length },
     targetIds: ids,
   }));
+}
+
+/** Where a sharded tick sends its shards, and how long each is valid (the tick interval). */
+export interface ShardDispatch {
+  queue: ShardQueue;
+  intervalSeconds: number;
+  /** Targets per shard. @default SHARD_SIZE */
+  size?: number;
 }

@@ -224,7 +224,9 @@ export function validateConfig(input: unknown, file = '<inline>'): ConfigValidat
     });
   });
 
-  config.targets.forEach((target, i) => checkTarget(target, `targets[${i}]`, driversByName, report));
+  config.targets.forEach((target, i) => {
+    checkTarget(target, `targets[${i}]`, driversByName, report);
+  });
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, config, issues: [] };
 }

@@ -146,7 +146,8 @@ export function screen(target: EngineTarget, drivers: readonly Driver[], now: nu
     }
     if (driver.kind === 'override') {
       // The newest override wins; ties broken by id so the result never depends on input order.
-      (overrides ??= []).push(i);
+      overrides ??= [];
+      overrides.push(i);
       if (!override || isNewer(driver, override.driver)) override = { driver, index: i };
       continue;
     }

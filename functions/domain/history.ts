@@ -45,7 +45,7 @@ export function meanBetween(history: MetricHistory, from: number, to: number): n
   let count = 0;
   for (let i = first; i < end; i++) {
     const v = history.values[i]!;
-    if (v === v) {
+    if (!Number.isNaN(v)) {
       sum += v;
       count++;
     }
@@ -65,7 +65,7 @@ export function statsBetween(
   let min = Infinity;
   for (let i = first; i < end; i++) {
     const v = history.values[i]!;
-    if (v !== v) continue;
+    if (Number.isNaN(v)) continue;
     count++;
     if (v > max) max = v;
     if (v < min) min = v;
@@ -79,7 +79,7 @@ export function valuesBetween(history: MetricHistory, from: number, to: number):
   const out: number[] = [];
   for (let i = first; i < end; i++) {
     const v = history.values[i]!;
-    if (v === v) out.push(v);
+    if (!Number.isNaN(v)) out.push(v);
   }
   return out;
 }
@@ -96,7 +96,7 @@ export function noiseSigma(history: MetricHistory | undefined, now: number): num
   for (let i = Math.max(1, end - NOISE_WINDOW_POINTS); i < end; i++) {
     const a = history.values[i - 1]!;
     const b = history.values[i]!;
-    if (a === a && b === b) scratch[n++] = Math.abs(b - a);
+    if (!Number.isNaN(a) && !Number.isNaN(b)) scratch[n++] = Math.abs(b - a);
   }
   if (n < NOISE_MIN_POINTS) return undefined;
   const diffs = scratch.subarray(0, n).sort();

@@ -215,6 +215,21 @@ export const AAS_SERVICE_NAMESPACES = [
   'custom-resource',
   'workspaces',
 ] as const;
+export const albTargetGroupSchema = z.object({
+  arn: z
+    .string()
+    .max(1024)
+    .regex(
+      /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/,
+      'must be a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)',
+    ),
+  /** Weight when nothing is drained (the engine shares 100 points, within ALB's 0-999). */
+  weight: z.number().int().min(0).max(255),
+  /** Share of traffic (0-1) this target group keeps unless an alarm drains it. */
+  minShare: z.number().min(0).max(1).default(0),
+  /** Alarm driver names that drain this target group (weight 0) while in ALARM. */
+  drainOn: z.array(identifier).default([]),
+});
 
 /** The resource schema of each kind (the registry's resource column): a kind without one does not compile. */
 export const TARGET_RESOURCE_SCHEMAS = {
@@ -255,6 +270,19 @@ export const TARGET_RESOURCE_SCHEMAS = {
           "the current capacity without switching the target's own policies off",
       })
       .optional(),
+  }),
+  'alb-weighted': z.object({
+    kind: z.literal('alb-weighted'),
+    /** The listener rule whose forward action shares traffic between the target groups. */
+    listenerRuleArn: z
+      .string()
+      .max(1024)
+      .regex(
+        /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+$/,
+        'must be an Application Load Balancer listener rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/…); the default rule of a listener has no rule ARN Drivetrain can modify',
+      ),
+    // ALB forwards to at most 5 target groups per action (weights 0-999); Drivetrain's 0-255 weights fit.
+    targetGroups: z.array(albTargetGroupSchema).min(2).max(5),
   }),
 } satisfies { [K in TargetKind]: z.ZodObject<{ kind: z.ZodLiteral<K> }> };
 
@@ -513,6 +541,8 @@ export const REASON_CODES = [
   'within-noise-band',
   /** Scale-in went only to the highest recommendation over the scale-down window (HPA stabilization). */
   'stabilized-scale-down',
+  /** A stabilized scale-in that would remove less than scaleInTolerance of the capacity was not made. */
+  'within-scale-in-tolerance',
   'override-pin',
   'override-freeze',
   'scheduled-pin',

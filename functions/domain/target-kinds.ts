@@ -13,6 +13,7 @@ export const TARGET_KINDS = [
   'ec2-asg',
   'lambda-provisioned-concurrency',
   'route53-weighted',
+  'alb-weighted',
   'application-auto-scaling',
 ] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -82,6 +83,13 @@ export const TARGET_KIND_TRAITS = {
     // fights AAS when policies exist. See README "Coexisting with native scaling".
     manage: { modes: ['floor'], default: 'floor', floorField: 'MinCapacity', capacityField: 'current capacity' },
   },
+  'alb-weighted': {
+    shape: 'weights',
+    businessFloor: false,
+    unit: { plural: 'weight', hours: 'unit-hours' },
+    title: 'ALB listener rule forwarding to weighted target groups',
+    routing: { weightsTitle: 'ALB target group weights', endpointsField: 'targetGroups', keyField: 'arn' },
+  },
 } as const satisfies Record<TargetKind, TargetKindTraits>;
 
 /** Compile-time exhaustiveness: a `switch` over a kind ends in `assertNever(kind)`. */
@@ -118,9 +126,38 @@ export function routingEndpoints(resource: TargetResource): readonly RoutingEndp
       return undefined;
     case 'route53-weighted':
       return resource.endpoints;
+    case 'alb-weighted':
+      return albEndpoints(resource);
     default:
       return assertNever(resource, 'target resource');
   }
+}
+
+// Memoized per resource object (configs are parsed once and frozen), so the engine gets the same endpoints
+// array on every decision and its per-policy caches stay valid.
+const albEndpointCache = new WeakMap<object, readonly RoutingEndpoint[]>();
+
+/**
+ * An ALB rule's target groups as routing endpoints, keyed by the target group's name (the `targetgroup/NAME/`
+ * part of its ARN: unique per account and region, and what people read in summaries and pass to
+ * `--weights`), so decisions say `blue 100→0` rather than a 90-character ARN.
+ */
+function albEndpoints(resource: Extract<TargetResource, { kind: 'alb-weighted' }>): readonly RoutingEndpoint[] {
+  const cached = albEndpointCache.get(resource);
+  if (cached) return cached;
+  const endpoints = resource.targetGroups.map((group) => ({
+    setIdentifier: targetGroupName(group.arn),
+    weight: group.weight,
+    minShare: group.minShare,
+    drainOn: group.drainOn,
+  }));
+  albEndpointCache.set(resource, endpoints);
+  return endpoints;
+}
+
+/** `arn:…:targetgroup/blue/6d0ecf831eec9f09` → `blue` (the ARN itself when it has no such part). */
+export function targetGroupName(arn: string): string {
+  return /:targetgroup\/([^/]+)\//.exec(arn)?.[1] ?? arn;
 }
 
 /** The weights a routing resource is configured with (nothing drained), by endpoint key. */

@@ -4,7 +4,9 @@
  *     it, or on a breach that has lasted SUSTAINED_BREACH_DATAPOINTS datapoints, proportionally (to the
  *     lowest of the breaching datapoints); a breach inside the band that has not lasted holds;
  *   - scale-in only to the highest recommendation over the scale-down window (Kubernetes HPA's downscale
- *     stabilization), so one quiet minute between busy ones never removes capacity.
+ *     stabilization), so one quiet minute between busy ones never removes capacity, and only when it removes
+ *     at least the scale-in tolerance of the capacity (HPA's tolerance), so a fading peak comes down in a few
+ *     larger steps rather than one unit each time the window's highest crosses a boundary.
  * Without history it is plain target tracking with scale-in tolerance, as before. Pure.
  */
 import { formatDuration } from './decision-common';
@@ -38,7 +40,7 @@ export interface TrackingRecommendation {
   /** A scale-in already stabilized over the window (the after-change cooldown does not apply again). */
   stabilized: boolean;
   /** Set when the recommendation withheld a change: why, for the reason codes. */
-  reason?: 'within-noise-band' | 'stabilized-scale-down';
+  reason?: 'within-noise-band' | 'stabilized-scale-down' | 'within-scale-in-tolerance';
 }
 
 /** Units needed for `value` at the rule's target; the epsilon keeps 500 / 250 * (1 + 1e-16) from asking for 3. */
@@ -128,6 +130,16 @@ function scaleIn(input: TrackingInput, raw: number, detail: string, current: num
   }
   const peak = Math.max(value, window.max);
   const demand = Math.min(current, unitsWithHeadroom(peak, rule));
+  const stabilized = Math.max(demand, headroom);
+  if (withinScaleInTolerance(stabilized, current, rule.scaleInTolerance)) {
+    const percent = Math.round(rule.scaleInTolerance * 100);
+    return {
+      demand: current,
+      detail: `${detail}${tolerance}; scale-in to ${stabilized} removes less than ${percent}% of ${current}: holds ${current}`,
+      stabilized: true,
+      reason: 'within-scale-in-tolerance',
+    };
+  }
   if (demand <= headroom) return { demand: headroom, detail: detail + tolerance, stabilized: true };
   return {
     demand,
@@ -135,6 +147,16 @@ function scaleIn(input: TrackingInput, raw: number, detail: string, current: num
     stabilized: true,
     reason: 'stabilized-scale-down',
   };
+}
+
+/**
+ * HPA's tolerance, applied to the stabilized scale-in: a scale-in from `current` to `desired` waits while it
+ * would remove less than `tolerance` of the capacity (a whole unit at least, so fleets of up to 1 / tolerance
+ * units scale in as before). What it keeps is at most the headroom the tolerance already stands for, and the
+ * window's highest fades step by step, so without it a decaying peak costs one action per unit.
+ */
+export function withinScaleInTolerance(desired: number, current: number, tolerance: number): boolean {
+  return desired < current && desired > Math.floor(current * (1 - tolerance) + 1e-9);
 }
 
 function allAbove(values: readonly number[], count: number, threshold: number): boolean {

@@ -10,14 +10,15 @@
  * service-linked role: the owner's decisions); an unregistered target is a permanent resource-not-found.
  */
 import type { Target } from '../domain/model';
-import type {
-  AllocationExecutor,
-  ApplicationAutoScalingPort,
-  ScalableTargetCapacity,
-  ScalableTargetRef,
+import {
+  EXECUTOR_ERROR_CODES,
+  PermanentExecutorError,
+  type AllocationExecutor,
+  type ApplicationAutoScalingPort,
+  type ScalableTargetCapacity,
+  type ScalableTargetRef,
 } from '../ports';
 import { assertEnforced, capacityAction, converge, resourceOf, type Plan } from './converge';
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from './errors';
 import { type RetryOptions, withRetry } from './retry';
 
 export function createApplicationAutoScalingExecutor(

@@ -8,9 +8,14 @@
  */
 import type { Target } from '../domain/model';
 import { isFloorManaged } from '../domain/target-kinds';
-import type { AllocationExecutor, AutoScalingGroupCapacity, AutoScalingPort } from '../ports';
+import {
+  EXECUTOR_ERROR_CODES,
+  PermanentExecutorError,
+  type AllocationExecutor,
+  type AutoScalingGroupCapacity,
+  type AutoScalingPort,
+} from '../ports';
 import { assertEnforced, capacityAction, converge, resourceOf, type Plan } from './converge';
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from './errors';
 import { type RetryOptions, withRetry } from './retry';
 
 export function createAutoScalingExecutor(

@@ -8,8 +8,13 @@
  * invocations: a decision replayed after a crash finds nothing left to do and returns `unchanged`.
  */
 import type { Action, Target, TargetKind, TargetResource } from '../domain/model';
-import type { ApplyResult } from '../ports';
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError, RetryableExecutorError, refusedBeforeActing } from './errors';
+import {
+  EXECUTOR_ERROR_CODES,
+  PermanentExecutorError,
+  RetryableExecutorError,
+  refusedBeforeActing,
+  type ApplyResult,
+} from '../ports';
 import { type RetryOptions, withRetry } from './retry';
 
 export type Plan = { unchanged: string } | { detail: string; write: () => Promise<void> };

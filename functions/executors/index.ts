@@ -13,7 +13,9 @@
  *   cheap closures, and the Route 53 limiter is shared per process unless you inject one.
  */
 import { TARGET_KINDS, type TargetKind } from '../domain/target-kinds';
+import { createAlbRoutingExecutor } from './alb-routing';
 import type {
+  AlbRoutingPort,
   AllocationExecutor,
   ApplicationAutoScalingPort,
   AutoScalingPort,
@@ -22,6 +24,7 @@ import type {
 } from '../ports';
 import { createApplicationAutoScalingExecutor } from './application-auto-scaling';
 import { createAutoScalingExecutor } from './auto-scaling';
+import { PermanentExecutorError } from '../ports/errors';
 import { createProvisionedConcurrencyExecutor } from './provisioned-concurrency';
 import { defaultRoute53Limiter, type RequestLimiter } from './rate-limiter';
 import { INVOCATION_RETRY_BUDGET_MS, RetryBudget, type RetryOptions } from './retry';
@@ -32,6 +35,11 @@ export interface ExecutorPorts {
   applicationAutoScaling: ApplicationAutoScalingPort;
   provisionedConcurrency: ProvisionedConcurrencyPort;
   weightedRouting: WeightedRoutingPort;
+  /**
+   * ALB listener rules. Optional so callers without alb-weighted targets need not build an ELBv2 client;
+   * without it, acting on an alb-weighted target fails permanently and says why.
+   */
+  albRouting?: AlbRoutingPort;
 }
 
 export interface ExecutorOptions {
@@ -69,7 +77,17 @@ export const EXECUTOR_FACTORIES = {
     createWeightedRoutingExecutor(ports.weightedRouting, options.route53Limiter ?? defaultRoute53Limiter(), retry),
   'application-auto-scaling': (ports, _options, retry) =>
     createApplicationAutoScalingExecutor(ports.applicationAutoScaling, retry),
+  'alb-weighted': (ports, _options, retry) => createAlbRoutingExecutor(ports.albRouting ?? MISSING_ALB_PORT, retry),
 } satisfies Record<TargetKind, ExecutorFactory>;
+
+const MISSING_ALB_PORT: AlbRoutingPort = {
+  getWeights: async () => {
+    throw new PermanentExecutorError('no ALB port was given to the executors (ExecutorPorts.albRouting)');
+  },
+  setWeights: async () => {
+    throw new PermanentExecutorError('no ALB port was given to the executors (ExecutorPorts.albRouting)');
+  },
+};
 
 /**
  * The executors of one Lambda invocation: every retry shares the invocation's budget
@@ -88,14 +106,6 @@ export function createInvocationExecutors(
   return createExecutors(ports, { ...options, retry });
 }
 
-export {
-  classifyAwsError,
-  EXECUTOR_ERROR_CODES,
-  ExecutorError,
-  isExecutorError,
-  PermanentExecutorError,
-  RetryableExecutorError,
-} from './errors';
 export {
   DEFAULT_RETRY_OPTIONS,
   INVOCATION_RETRY_BUDGET_MS,

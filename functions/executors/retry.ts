@@ -19,7 +19,7 @@
  * that takes longer to clear (a long scaling activity, a Route 53 change still propagating) is left to the
  * next reconcile, which converges from whatever state the resource is in.
  */
-import { EXECUTOR_ERROR_CODES, ExecutorError, RetryableExecutorError, classifyAwsError } from './errors';
+import { EXECUTOR_ERROR_CODES, type ExecutorError, RetryableExecutorError, classifyAwsError } from '../ports';
 
 export interface RetryInfo {
   /** The attempt that just failed (1-based). */

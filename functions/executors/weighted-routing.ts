@@ -8,9 +8,14 @@
  * record verbatim, then sends one ChangeResourceRecordSets batch.
  */
 import type { Target } from '../domain/model';
-import type { AllocationExecutor, WeightedRecord, WeightedRoutingPort } from '../ports';
+import {
+  EXECUTOR_ERROR_CODES,
+  PermanentExecutorError,
+  type AllocationExecutor,
+  type WeightedRecord,
+  type WeightedRoutingPort,
+} from '../ports';
 import { assertEnforced, converge, resourceOf, weightsAction, type Plan } from './converge';
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from './errors';
 import type { RequestLimiter } from './rate-limiter';
 import { type RetryOptions, withRetry } from './retry';
 

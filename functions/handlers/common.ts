@@ -1,47 +1,18 @@
 /**
- * What the Lambda entry points share: their dependencies, the Powertools middleware stack and the
- * module-scope wiring from environment + real clients.
+ * What the Lambda entry points share: the Powertools middleware stack, the per-invocation reconcile wiring
+ * and the module-scope entry. Their dependencies (HandlerDeps) are defined in app/deps.ts and built by the
+ * runtime, which must not import this module.
  */
 import middy from '@middy/core';
 import type { Context, Handler } from 'aws-lambda';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { DrivetrainConfig } from '../domain/config';
-import type { Target, TargetKind } from '../domain/model';
-import type { AllocationExecutor, DecisionStore, DriverStore, MetricHistoryPort } from '../ports';
+import type { Target } from '../domain/model';
 import { randomUUID } from 'node:crypto';
+import type { HandlerDeps } from '../app/deps';
 import { CLAIM_LEASE_MARGIN_SECONDS, type InvocationClaim, type ReconcileDeps } from '../app/reconcile';
-
-export type Executors = Readonly<Record<TargetKind, AllocationExecutor>>;
-
-/**
- * Executors, or a factory called once per invocation with the time the invocation must be done by, so
- * executor retries never sleep past the Lambda deadline (the decision could then not be marked).
- */
-export type ExecutorsProvider = Executors | ((invocation: { deadlineAtMs: number | undefined }) => Executors);
-
-export interface HandlerDeps {
-  config: Readonly<DrivetrainConfig>;
-  drivers: DriverStore;
-  decisions: DecisionStore;
-  executors: ExecutorsProvider;
-  /** Epoch seconds. */
-  clock: () => number;
-  logger: Logger;
-  metrics: Metrics;
-  /** Absent in the demo and tests: tracing is a no-op outside Lambda anyway. */
-  tracer?: Tracer;
-  /** Longer than the longest invocation of any function that reconciles (deployed: from the environment). */
-  pendingGraceSeconds?: number;
-  /** Targets reconciled at once by one invocation (default DEFAULT_TARGET_CONCURRENCY). */
-  targetConcurrency?: number;
-  /** Recent history of the metrics (CloudWatch GetMetricData, cached); absent: decide from snapshots alone. */
-  metricHistory?: MetricHistoryPort;
-}
 
 /**
  * Each reconcile makes ~4 DynamoDB requests and 1-3 control-plane calls. Four at a time lets a tick over

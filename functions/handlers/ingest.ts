@@ -17,7 +17,8 @@ import type { Driver } from '../domain/model';
 import type { ReconcileResult } from '../app/reconcile';
 import { normalize, type IngestChannel, type Rejection, type RejectionReason } from '../ingest/normalize';
 import { buildLambdaDeps } from '../runtime/deps';
-import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, targetsById, withPowertools, type HandlerDeps } from './common';
+import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, targetsById, withPowertools } from './common';
+import type { HandlerDeps } from '../app/deps';
 import { countRejections, storeDriversAndReconcile, type Stored } from './store-drivers';
 
 /** Input that no retry can fix. Thrown so Lambda's async retries end the event in the DLQ. */

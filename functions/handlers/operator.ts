@@ -15,13 +15,13 @@ import { performance } from 'node:perf_hooks';
 import type { Context } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { DETAIL_TYPES, METRIC } from '../contracts';
+import { METRIC } from '../contracts';
 import { changeMode, type ModeChange } from '../app/mode';
-import { identifier } from '../domain/model';
 import { describeCaller, principalMatches, verifiedCaller, type VerifiedCaller } from '../ingest/caller';
 import { normalize } from '../ingest/normalize';
 import { buildLambdaDeps } from '../runtime/deps';
-import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, targetsById, withPowertools, type HandlerDeps } from './common';
+import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, targetsById, withPowertools } from './common';
+import type { HandlerDeps } from '../app/deps';
 import { operatorRequestSchema, type OperatorRequest, type OperatorResponse } from '../operator-contract';
 import { countRejections, storeDriversAndReconcile, type Stored } from './store-drivers';
 

@@ -26,7 +26,8 @@ import {
   type ShardMessage,
 } from '../app/shards';
 import { buildLambdaDeps } from '../runtime/deps';
-import { lambdaEntry, reconcileDeps, targetsById, withPowertools, type HandlerDeps } from './common';
+import { lambdaEntry, reconcileDeps, targetsById, withPowertools } from './common';
+import type { HandlerDeps } from '../app/deps';
 
 export type ShardEvent = z.infer<typeof SqsSchema>;
 

@@ -10,7 +10,8 @@ import type { Driver, Target } from '../domain/model';
 import { reconcileTarget, describeError, type ReconcileResult } from '../app/reconcile';
 import { settleWithConcurrency } from '../app/concurrency';
 import type { Rejection } from '../ingest/normalize';
-import { reconcileDeps, type HandlerDeps } from './common';
+import { reconcileDeps } from './common';
+import type { HandlerDeps } from '../app/deps';
 
 /** What storing and deciding did (the ingest summary minus the normalizer's part). */
 export interface Stored {

@@ -20,11 +20,12 @@ import { METRIC } from '../contracts';
 import { identifier, type Target } from '../domain/model';
 import { reconcileTarget, describeError, type ReconcileResult } from '../app/reconcile';
 import { settleWithConcurrency } from '../app/concurrency';
-import { shardMessages } from '../app/shards';
-import { ShardDispatchError, type ShardQueue } from '../ports';
+import { shardMessages, type ShardDispatch } from '../app/shards';
+import { ShardDispatchError } from '../ports';
 import { buildLambdaDeps } from '../runtime/deps';
 import { buildShardDispatch } from '../runtime/shards';
-import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, reconcileDeps, withPowertools, type HandlerDeps } from './common';
+import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, reconcileDeps, withPowertools } from './common';
+import type { HandlerDeps } from '../app/deps';
 
 export const scheduledEventSchema = EventBridgeSchema.extend({
   source: z.literal('aws.events'),
@@ -51,14 +52,6 @@ export interface TickSummary {
   failed: Array<{ targetId: string; error: string; retryable: boolean }>;
   /** Sharded ticks: what was handed to the shard workers (`reconciled` and `failed` stay empty). */
   dispatched?: { shards: number; targets: number; failedShards: number[] };
-}
-
-/** Where a sharded tick sends its shards, and how long each is valid (the tick interval). */
-export interface ShardDispatch {
-  queue: ShardQueue;
-  intervalSeconds: number;
-  /** Targets per shard. @default SHARD_SIZE */
-  size?: number;
 }
 
 export interface TickDeps extends HandlerDeps {

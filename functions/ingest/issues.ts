@@ -27,6 +27,7 @@ export function clip(value: unknown, max: number): string | undefined {
 
 /** Caps the length and, as a last guard, escapes any control character that slipped through unquoted. */
 export function capMessage(message: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this escapes
   const safe = message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return safe.length > MESSAGE_MAX ? `${safe.slice(0, MESSAGE_MAX - 1)}…` : safe;
 }

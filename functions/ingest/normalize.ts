@@ -285,13 +285,17 @@ class Normalization {
     const detailPath = delivery.path ? `${delivery.path}.detail` : 'detail';
     switch (event['detail-type']) {
       case DETAIL_TYPES.alarmStateChange:
-        return this.eventBridgeAlarm(event, record, detailPath);
+        this.eventBridgeAlarm(event, record, detailPath);
+        return;
       case DETAIL_TYPES.businessDriver:
-        return this.business(event, record, detailPath);
+        this.business(event, record, detailPath);
+        return;
       case DETAIL_TYPES.metricSnapshot:
-        return this.metric(event, record, detailPath);
+        this.metric(event, record, detailPath);
+        return;
       case DETAIL_TYPES.override:
-        return this.override(event, record, detailPath);
+        this.override(event, record, detailPath);
+        return;
       default:
         this.reject({
           reason: 'unsupported-event',
@@ -356,7 +360,9 @@ class Normalization {
       });
       return;
     }
-    records.forEach((record: unknown, i) => this.snsRecord(record, `Records[${i}]`));
+    records.forEach((record: unknown, i) => {
+      this.snsRecord(record, `Records[${i}]`);
+    });
   }
 
   private snsRecord(raw: unknown, path: string): void {

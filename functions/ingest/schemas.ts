@@ -53,7 +53,7 @@ export const eventTimestampSchema = z.union([
 const correlationKey = z
   .string()
   .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:\/-]*$/,
+    /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/,
     'must start with a letter or digit and contain only letters, digits, ".", "_", ":", "/" or "-"',
   )
   .max(LIMITS.correlationKey);

@@ -19,7 +19,7 @@ const MAX_TIMESTAMP_LENGTH = 64;
 export function parseAwsTimestamp(text: unknown): number | undefined {
   if (typeof text !== 'string' || text.length > MAX_TIMESTAMP_LENGTH) return undefined;
   const match = AWS_TIMESTAMP.exec(
-    text.replace(/\s+/g, (gap, at: number) => (isDateTimeSeparator(text, at) ? 'T' : '')),
+    text.replace(/\s+/g, (_gap: string, at: number) => (isDateTimeSeparator(text, at) ? 'T' : '')),
   );
   if (!match) return undefined;
   const [, y, mo, d, h, mi, s, fraction, offset] = match;

@@ -6,6 +6,9 @@
 import type { MetricHistories } from '../domain/history';
 import type { Action, Allocation, Decision, Driver, Target, TargetMode, TargetState } from '../domain/model';
 
+export * from './aws-errors';
+export * from './errors';
+
 // ---- driver store -----------------------------------------------------------------------------------------
 
 /** `out-of-order`: the store already holds a newer observation of the same driver instance (late event). */
@@ -233,6 +236,18 @@ export interface WeightedRoutingPort {
    * Comment (visible in CloudTrail), e.g. the action id, so a DNS change can be traced to its decision.
    */
   setWeights(record: WeightedRecord, weights: Record<string, number>, options?: { comment?: string }): Promise<void>;
+}
+
+/**
+ * The weights of an ALB listener rule's forward action (elbv2 DescribeRules / ModifyRule), by target group ARN.
+ * Only the forward action's target group weights ever change: its stickiness, the rule's conditions,
+ * priority and other actions stay as they are.
+ */
+export interface AlbRoutingPort {
+  /** Weight of every target group the rule's forward action names, by target group ARN. */
+  getWeights(listenerRuleArn: string): Promise<Record<string, number>>;
+  /** Sets these target groups' weights (by ARN); target groups not named keep theirs. */
+  setWeights(listenerRuleArn: string, weights: Record<string, number>): Promise<void>;
 }
 
 // ---- metric history (CloudWatch GetMetricData) -----------------------------------------------------------

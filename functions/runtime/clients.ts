@@ -9,10 +9,12 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import {
   AWS_EXECUTOR_CLIENT_CONFIG,
   AwsApplicationAutoScalingAdapter,
+  AwsAlbRoutingAdapter,
   AwsAutoScalingAdapter,
   AwsProvisionedConcurrencyAdapter,
   AwsWeightedRoutingAdapter,
@@ -26,6 +28,7 @@ export interface AwsClients {
   applicationAutoScaling: ApplicationAutoScalingClient;
   lambda: LambdaClient;
   route53: Route53Client;
+  elbv2: ElasticLoadBalancingV2Client;
   /** Metric history reads (GetMetricData): the SDK's own retries, a short timeout (a decision waits on it). */
   cloudWatch: CloudWatchClient;
 }
@@ -48,6 +51,7 @@ export function createAwsClients(tracer?: Tracer): AwsClients {
     applicationAutoScaling: trace(new ApplicationAutoScalingClient(executorConfig())),
     lambda: trace(new LambdaClient(executorConfig())),
     route53: trace(new Route53Client(executorConfig())),
+    elbv2: trace(new ElasticLoadBalancingV2Client(executorConfig())),
     cloudWatch: trace(
       new CloudWatchClient({
         requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
@@ -62,5 +66,6 @@ export function awsExecutorPorts(clients: AwsClients): ExecutorPorts {
     applicationAutoScaling: new AwsApplicationAutoScalingAdapter(clients.applicationAutoScaling),
     provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(clients.lambda),
     weightedRouting: new AwsWeightedRoutingAdapter(clients.route53),
+    albRouting: new AwsAlbRoutingAdapter(clients.elbv2),
   };
 }

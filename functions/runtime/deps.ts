@@ -8,7 +8,7 @@ import { DynamoDecisionStore } from '../adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../adapters/dynamodb/driver-store';
 import { CloudWatchMetricHistory } from '../adapters/aws/metric-history';
 import { createInvocationExecutors } from '../executors';
-import type { HandlerDeps } from '../handlers/common';
+import type { HandlerDeps } from '../app/deps';
 import { awsExecutorPorts, createAwsClients } from './clients';
 import { DEPLOYMENT_DIMENSION } from '../contracts';
 import { parseEnv } from './env';

@@ -6,7 +6,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { ENV } from '../contracts';
 import { SqsShardQueue } from '../adapters/aws/shard-queue';
-import type { ShardDispatch } from '../handlers/tick';
+import type { ShardDispatch } from '../app/shards';
 import { EnvironmentError } from './env';
 import { tracer } from './powertools';
 

@@ -194,13 +194,13 @@ export function main(outDir = resolve(__dirname, '../../traces')): TraceManifest
       staticSchedule: staticSchedule(model),
     };
     if (model.name === 'flash-sale') {
-      writeFileSync(resolve(outDir, 'flash-sale.drivers.json'), JSON.stringify(flashSaleDrivers(), null, 2) + '\n');
+      writeFileSync(resolve(outDir, 'flash-sale.drivers.json'), `${JSON.stringify(flashSaleDrivers(), null, 2)}\n`);
       entry.drivers = 'flash-sale.drivers.json';
     }
     manifest.traces.push(entry);
   }
   for (const trace of measured) manifest.traces.push({ ...trace, origin: 'measured', peakRps: MEASURED_PEAK_RPS });
-  writeFileSync(resolve(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileSync(resolve(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 

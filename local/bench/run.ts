@@ -19,7 +19,13 @@ export const TRACES_DIR = resolve(__dirname, '../../traces');
 export const DEFAULT_MANIFEST = resolve(TRACES_DIR, 'manifest.json');
 export const DEFAULT_BENCH_CONFIG = resolve(TRACES_DIR, 'bench.config.yaml');
 
-export type StrategyName = 'drivetrain' | 'drivetrain-forecast' | 'target-tracking' | 'static-schedule' | 'oracle';
+export type StrategyName =
+  | 'drivetrain'
+  | 'drivetrain-forecast'
+  | 'target-tracking'
+  | 'static-schedule'
+  | 'oracle'
+  | 'warmup-bound';
 
 export interface StrategyResult {
   strategy: StrategyName;
@@ -103,7 +109,7 @@ export async function benchmarkTrace(
 ): Promise<TraceBenchmark> {
   const { trace, drivers, entry } = loaded;
   const target = config.targets.find((t) => t.id === manifest.targetId);
-  if (!target || target.resource.kind !== 'ec2-asg')
+  if (target?.resource.kind !== 'ec2-asg')
     throw new Error(`${configPath} must define the ec2-asg target "${manifest.targetId}" the traces drive`);
   const rule = target.policy.rules.find((r) => r.kind === 'metric' && r.driver === manifest.metricDriver);
   if (rule?.kind !== 'metric')
@@ -213,6 +219,10 @@ export async function benchmarkTrace(
   const { min, max } = target.policy.bounds;
   const oracle = demand.map((units) => Math.min(max, Math.max(min, units)));
   results.push(score('oracle', 'Oracle (needed, at once)', oracle, oracle, changes(oracle)));
+  const bound = warmupBound(load, rule.targetPerUnit, manifest.instanceWarmupSeconds / step, min, max);
+  results.push(
+    score('warmup-bound', 'Bound (at target, warmup ahead)', bound.serving, bound.billed, changes(bound.billed)),
+  );
   const announced = drivers.some((d) => d.kind === 'business' && d.signal.type === 'demand');
   return {
     trace: entry.name,
@@ -232,6 +242,25 @@ export async function benchmarkTrace(
         : []),
     ],
   };
+}
+
+/**
+ * The least any strategy can bill that holds the policy's target and is never under-provisioned, knowing the
+ * future: an instance that serves at s was ordered at s - warmup, so at t it pays for the most instances any
+ * minute of the next warmup needs at target. Not a strategy, a floor under every real one: how far "× oracle"
+ * can fall with this target and this warmup (the oracle itself runs at 100 % and needs no warmup).
+ */
+export function warmupBound(
+  load: readonly number[],
+  targetPerUnit: number,
+  warmupSteps: number,
+  min: number,
+  max: number,
+): { serving: number[]; billed: number[] } {
+  const serving = load.map((rate) => Math.min(max, Math.max(min, requiredUnits(rate, targetPerUnit))));
+  const ahead = Math.ceil(warmupSteps - 1e-9);
+  const billed = serving.map((_, i) => Math.max(...serving.slice(i, i + ahead + 1)));
+  return { serving, billed };
 }
 
 function groupOf(target: Target): string {

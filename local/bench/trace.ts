@@ -122,7 +122,7 @@ export function formatTraceCsv(
   start: number,
   unit = 'rps',
 ): string {
-  return [`time_seconds,demand_${unit}`, ...points.map((p) => `${p.t - start},${round2(p.demand)}`)].join('\n') + '\n';
+  return `${[`time_seconds,demand_${unit}`, ...points.map((p) => `${p.t - start},${round2(p.demand)}`)].join('\n')}\n`;
 }
 
 function round2(n: number): number {
@@ -162,7 +162,7 @@ export function parseDrivers(text: string, file = '<inline>'): Driver[] {
     const parsed = driverSchema.safeParse(entry);
     if (!parsed.success) {
       const issues = parsed.error.issues.map(
-        (i) => `[${index}]${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`,
+        (i) => `[${index}]${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`,
       );
       throw new DriversFileError(file, `invalid driver:\n  ${issues.join('\n  ')}`);
     }

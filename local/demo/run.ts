@@ -14,7 +14,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { parse as parseYaml } from 'yaml';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
+import { DETAIL_TYPES, METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
 import { parseConfig, type DrivetrainConfig } from '../../functions/domain/config';
 import { DynamoDecisionStore, DynamoDriverStore } from '../../functions/adapters/dynamodb';
 import { createExecutors } from '../../functions/executors';
@@ -27,7 +27,18 @@ import { requiredUnits } from '../bench/metrics';
 import { markerKind, writeReport, type ChartMarker, type ReportData } from '../report';
 import { VirtualClock } from '../simulator/clock';
 import { SimulatedFleet, recordKey, type FleetCall } from '../simulator/fleet';
-import { BEATS, REQUIRED, SCENARIO, demoLoad, scenarioEvents, scheduledEvent, type Beat } from './scenario';
+import { SimulatedMetricHistory } from '../simulator/metric-history';
+import { simulatorModel } from '../simulator/models';
+import {
+  BEATS,
+  REQUIRED,
+  SCENARIO,
+  demoLoad,
+  scenarioEvents,
+  scheduledEvent,
+  seededHistory,
+  type Beat,
+} from './scenario';
 import { assertNever, isRoutingKind } from '../../functions/domain/target-kinds';
 
 export const EMBEDDED_CONFIG = resolve(__dirname, '../../drivetrain.config.yaml');
@@ -163,8 +174,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       retentionDays: config.decisionRetentionDays,
       targets: config.targets,
     });
+    // CloudWatch's view of the request rate: the week before (seeded), then every snapshot as it is sent.
+    const metricHistory = new SimulatedMetricHistory(config);
+    for (const { periodStart, value } of seededHistory()) metricHistory.record('requests', periodStart, value);
     const deps = {
       config,
+      metricHistory,
       drivers: new DynamoDriverStore(doc, names.drivers),
       decisions,
       executors: createExecutors({
@@ -202,6 +217,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       if (step.kind === 'event') {
         const scenarioEvent = events[step.index]!;
         if (scenarioEvent.narration) options.onNarration?.(step.at, scenarioEvent.narration);
+        recordSnapshot(metricHistory, scenarioEvent.event);
         const summary = (await ingest(scenarioEvent.event, lambdaContext('drivetrain-ingest'))) as IngestSummary;
         rejectedDrivers += summary.rejected.length;
         failedReconciles += summary.failedTargets.length;
@@ -263,6 +279,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 }
 
+/** A metric snapshot's value is CloudWatch's datapoint for the minute it describes (the one ending at its timestamp). */
+function recordSnapshot(history: SimulatedMetricHistory, event: Record<string, unknown>): void {
+  if (event['detail-type'] !== DETAIL_TYPES.metricSnapshot) return;
+  const detail = event.detail as { driver: string; value: number; timestamp: string };
+  history.record(detail.driver, Date.parse(detail.timestamp) / 1000 - 60, detail.value);
+}
+
 function webPerUnit(config: Readonly<DrivetrainConfig>): number {
   const rule = config.targets
     .find((t) => t.id === 'web-asg')
@@ -297,6 +320,9 @@ function sampleFleet(fleet: SimulatedFleet, config: Readonly<DrivetrainConfig>, 
         break;
       case 'application-auto-scaling':
         sample.scalableTargets[target.id] = fleet.scalableTargetStatus(r);
+        break;
+      case 'alb-weighted':
+        sample.records[target.id] = simulatorModel(r).sample(fleet, r, undefined, t).weights ?? {};
         break;
       default:
         assertNever(r, 'target resource');
@@ -426,6 +452,13 @@ function demoReport(
       data.weights.push({
         targetId: target.id,
         title: `${target.id} — ${resource.recordName} weights (${recordKey(resource).split('/')[0]})`,
+        samples: samples.map((s) => ({ t: s.t, weights: s.records[target.id] ?? {} })),
+        markers: markersFor(target.id),
+      });
+    } else if (resource.kind === 'alb-weighted') {
+      data.weights.push({
+        targetId: target.id,
+        title: `${target.id} — ALB target group weights`,
         samples: samples.map((s) => ({ t: s.t, weights: s.records[target.id] ?? {} })),
         markers: markersFor(target.id),
       });

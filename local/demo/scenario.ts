@@ -2,10 +2,13 @@
  * The demo's Black Friday morning, as the events AWS and the business would really send (same shapes as
  * test/fixtures/events/, which come from the AWS documentation):
  *
- *   09:30  traffic ~1000 rps; the metrics publisher sends a request-rate snapshot every minute
+ *   09:30  traffic ~1000 rps; the metrics publisher sends a request-rate snapshot every minute, and CloudWatch
+ *          holds the request rate of the week before (seeded: every morning the same shape)
  *   09:40  marketing announces a flash sale 11:00–11:45 at 6× normal demand
  *   10:05  web-prod-cpu-high → ALARM: a cache flush makes every request expensive, the request rate does not
  *          move, so only the alarm sees it; OK at 10:09 once the added instances serve
+ *   10:22  (no event) the web fleet is pre-warmed on the forecast: every day at 10:30 the daily-deals email
+ *          goes out and the request rate more than doubles for ~20 minutes; 7 days of history say so
  *   10:31  api-use1-5xx → ALARM: us-east-1 is drained from api.example.com; OK at 10:48, restored later
  *   10:45  (no event) the web fleet is pre-warmed one lead time before the sale; checkout at 10:50
  *   11:00  the sale: ~5000 rps within two minutes, decaying
@@ -37,6 +40,10 @@ export const SCENARIO = {
   budgetEnd: at(12, 15),
   outageStart: at(12, 8),
   outageEnd: at(12, 40),
+  /** The daily-deals email: every day at 10:30 (what the forecast learns from the history). */
+  dailyEmail: at(10, 30),
+  /** Days of request-rate history CloudWatch holds before the demo starts: the forecast's longest season. */
+  historyDays: 7,
 } as const;
 
 /** What the demo needs from the config it runs on (the embedded drivetrain.config.yaml has all of it). */
@@ -46,12 +53,30 @@ export const REQUIRED = {
   drivers: { requests: 'metric', 'flash-sale': 'business', 'cost-budget': 'business' },
 } as const;
 
+/** How busy each of the 7 days before the demo was, relative to the demo day (yesterday first). */
+const DAY_LEVELS = [0.97, 1.04, 0.95, 1.02, 1.05, 0.98, 1.01];
+const EMAIL_MINUTE = (SCENARIO.dailyEmail - DEMO_DAY) / 60;
+
+/**
+ * The shop's ordinary traffic at `t`, on the demo day or any day before it: the morning ramp, a deterministic
+ * minute wobble (so the line looks like traffic, not a ruler) and the daily-deals email, scaled by the day's level.
+ */
+export function ordinaryLoad(t: number): number {
+  const absolute = Math.floor((t - DEMO_DAY) / 60);
+  const day = Math.floor(absolute / 1440);
+  const minute = absolute - day * 1440;
+  const level = day >= 0 ? 1 : (DAY_LEVELS[(-day - 1) % DAY_LEVELS.length] ?? 1);
+  const wobble = ((((absolute * 37) % 11) + 11) % 11) * 9 - 45;
+  const since = minute - EMAIL_MINUTE;
+  // The email: the rate climbs over 3 minutes, holds ~8 and fades with an 8-minute time constant.
+  const email =
+    since >= 0 && since < 30 ? 1300 * Math.min(1, (since + 1) / 3) * Math.exp(-Math.max(0, since - 8) / 8) : 0;
+  return Math.max(300, (900 + (minute - 570) * 0.8 + email) * level + wobble);
+}
+
 /** Requests per second on the web fleet at `t` (the load the snapshots report and the report charts). */
 export function demoLoad(t: number): number {
-  const minute = Math.floor((t - DEMO_DAY) / 60);
-  // Deterministic wobble so the line looks like traffic, not a ruler.
-  const wobble = ((minute * 37) % 11) * 9 - 45;
-  let load = 900 + (minute - 570) * 0.8 + wobble;
+  let load = ordinaryLoad(t);
   if (t >= SCENARIO.saleStart && t < SCENARIO.saleEnd) {
     const m = (t - SCENARIO.saleStart) / 60;
     load += 4100 * Math.min(1, (m + 1) / 2) * (0.4 + 0.6 * Math.exp(-m / 15));
@@ -311,6 +336,19 @@ export function scenarioEvents(): ScenarioEvent[] {
   return events.sort((a, b) => a.at - b.at);
 }
 
+/**
+ * The request rate CloudWatch holds from before the demo (what GetMetricData would return): one datapoint per
+ * minute over the forecast's longest season plus the hours it reads beyond it, up to the minute the demo's
+ * first snapshot describes (from then on the snapshots themselves are the history).
+ */
+export function seededHistory(): Array<{ periodStart: number; value: number }> {
+  const end = SCENARIO.start - 120;
+  const out: Array<{ periodStart: number; value: number }> = [];
+  for (let t = end - SCENARIO.historyDays * 86400 - 7 * 3600; t < end; t += 60)
+    out.push({ periodStart: t, value: Math.round(ordinaryLoad(t)) });
+  return out;
+}
+
 export interface Beat {
   name: string;
   targetId: string;
@@ -328,6 +366,13 @@ export const BEATS: Beat[] = [
     targetId: 'checkout-fn',
     reason: 'business-lead-time',
     before: SCENARIO.saleStart,
+  },
+  {
+    name: 'forecast pre-warm before the daily email',
+    targetId: 'web-asg',
+    reason: 'forecast',
+    after: SCENARIO.dailyEmail - 900,
+    before: SCENARIO.dailyEmail,
   },
   { name: 'alarm scale-out', targetId: 'web-asg', reason: 'alarm-step' },
   { name: 'weights shift on region alarm', targetId: 'api-routing', reason: 'endpoint-drained' },

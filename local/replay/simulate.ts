@@ -260,7 +260,11 @@ export class MetricHistoryRecorder {
   constructor(readonly stepSeconds: number) {}
 
   record(name: string, periodStart: number, value: number): void {
-    const series = (this.histories[name] ??= { start: periodStart, stepSeconds: this.stepSeconds, values: [] });
+    let series = this.histories[name];
+    if (!series) {
+      series = { start: periodStart, stepSeconds: this.stepSeconds, values: [] };
+      this.histories[name] = series;
+    }
     const index = Math.round((periodStart - series.start) / this.stepSeconds);
     if (index < 0) return; // older than the series: a late duplicate of a period already recorded
     while (series.values.length < index) series.values.push(Number.NaN);

@@ -226,13 +226,15 @@ export function weightsChart(options: {
       const x1 = s.x(p.t).toFixed(1);
       const x2 = s.x(points[i + 1]?.t ?? frame.end).toFixed(1);
       top += `${i === 0 ? 'M' : 'L'}${x1},${s.y(upper[i]!).toFixed(1)}L${x2},${s.y(upper[i]!).toFixed(1)}`;
-      bottom = `L${x2},${s.y(lower[i]!).toFixed(1)}L${x1},${s.y(lower[i]!).toFixed(1)}` + bottom;
+      bottom = `L${x2},${s.y(lower[i]!).toFixed(1)}L${x1},${s.y(lower[i]!).toFixed(1)}${bottom}`;
     });
     const color = options.colors[k % options.colors.length]!;
     layers.push(
       `<path class="series" data-series="${escapeHtml(endpoint)}" d="${top}${bottom}Z" fill="${color}" fill-opacity="0.55" stroke="${color}" stroke-width="1"/>`,
     );
-    upper.forEach((u, i) => (lower[i] = u));
+    upper.forEach((u, i) => {
+      lower[i] = u;
+    });
   });
   return (
     `<svg class="chart" data-chart="${escapeHtml(options.id)}" viewBox="0 0 ${s.width} ${s.height}" role="img" aria-label="${escapeHtml(options.title)}">` +

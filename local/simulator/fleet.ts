@@ -10,6 +10,7 @@
  */
 import type {
   ApplicationAutoScalingPort,
+  AlbRoutingPort,
   AutoScalingGroupCapacity,
   AutoScalingPort,
   OwnScaling,
@@ -31,12 +32,13 @@ export type FleetApi =
   | 'RegisterScalableTarget'
   | 'PutProvisionedConcurrencyConfig'
   | 'DeleteProvisionedConcurrencyConfig'
-  | 'ChangeResourceRecordSets';
+  | 'ChangeResourceRecordSets'
+  | 'ModifyRule';
 
 export interface FleetCall {
   at: number;
   api: FleetApi;
-  /** ASG name, `function:qualifier`, or `zone/record/type`. */
+  /** ASG name, `function:qualifier`, `zone/record/type`, or a listener rule ARN. */
   resource: string;
   request: Record<string, unknown>;
 }
@@ -124,6 +126,8 @@ function functionKey(functionName: string, qualifier: string): string {
 
 /** Route 53 weights are 0-255 (ResourceRecordSet.Weight). */
 const MAX_ROUTE53_WEIGHT = 255;
+/** ALB target group weights in a forward action are 0-999. */
+const MAX_ALB_WEIGHT = 999;
 /** Default account concurrency limit: provisioned concurrency can never exceed it. */
 const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
 
@@ -133,6 +137,7 @@ export class SimulatedFleet {
   readonly applicationAutoScaling: ApplicationAutoScalingPort;
   readonly provisionedConcurrency: ProvisionedConcurrencyPort;
   readonly routing: WeightedRoutingPort;
+  readonly albRouting: AlbRoutingPort;
   readonly instanceWarmupSeconds: number;
   readonly provisionedConcurrencyReadySeconds: number;
 
@@ -143,6 +148,8 @@ export class SimulatedFleet {
   readonly #ownScaling = new Map<string, OwnScaling>();
   readonly #functions = new Map<string, ConcurrencyConfig | undefined>();
   readonly #records = new Map<string, Record<string, number>>();
+  /** ALB listener rules: forward weights by target group ARN. */
+  readonly #rules = new Map<string, Record<string, number>>();
   readonly #failures: Array<{ api: FleetApi; error: Error }> = [];
   #nextInstance = 1;
 
@@ -175,6 +182,10 @@ export class SimulatedFleet {
     this.routing = {
       getWeights: async (record) => this.weights(record),
       setWeights: async (record, weights, options) => this.changeWeights(record, weights, options?.comment),
+    };
+    this.albRouting = {
+      getWeights: async (ruleArn) => this.albWeights(ruleArn),
+      setWeights: async (ruleArn, weights) => this.changeAlbWeights(ruleArn, weights),
     };
   }
 
@@ -475,6 +486,46 @@ export class SimulatedFleet {
     for (const change of changes) current[change.SetIdentifier] = change.Weight;
   }
 
+  addAlbRule(listenerRuleArn: string, weightsByArn: Record<string, number>): void {
+    this.#rules.set(listenerRuleArn, { ...weightsByArn });
+  }
+
+  albWeights(listenerRuleArn: string): Record<string, number> {
+    return { ...this.#rule(listenerRuleArn) };
+  }
+
+  /** ModifyRule of the forward action's weights (ELB takes 0-999 per target group). */
+  changeAlbWeights(listenerRuleArn: string, weightsByArn: Record<string, number>): void {
+    this.#maybeFail('ModifyRule');
+    const current = this.#rule(listenerRuleArn);
+    for (const [arn, weight] of Object.entries(weightsByArn)) {
+      if (!(arn in current))
+        throw new SimulatedAwsError('TargetGroupNotFound', `One or more target groups not found: ${arn}`, false);
+      if (!Number.isInteger(weight) || weight < 0 || weight > MAX_ALB_WEIGHT)
+        throw new SimulatedAwsError('ValidationError', `Invalid weight ${weight}: must be 0-${MAX_ALB_WEIGHT}`, false);
+    }
+    const changed = Object.entries(weightsByArn).filter(([arn, weight]) => current[arn] !== weight);
+    if (changed.length === 0) return;
+    const next = { ...current, ...weightsByArn };
+    this.calls.push({
+      at: this.#now(),
+      api: 'ModifyRule',
+      resource: listenerRuleArn,
+      request: {
+        RuleArn: listenerRuleArn,
+        Actions: [
+          {
+            Type: 'forward',
+            ForwardConfig: {
+              TargetGroups: Object.entries(next).map(([arn, w]) => ({ TargetGroupArn: arn, Weight: w })),
+            },
+          },
+        ],
+      },
+    });
+    this.#rules.set(listenerRuleArn, next);
+  }
+
   // ---- internals -----------------------------------------------------------------------------------------
 
   #launch(now: number): Instance {
@@ -507,6 +558,12 @@ export class SimulatedFleet {
         false,
       );
     return this.#functions.get(key);
+  }
+
+  #rule(listenerRuleArn: string): Record<string, number> {
+    const weights = this.#rules.get(listenerRuleArn);
+    if (!weights) throw new SimulatedAwsError('RuleNotFound', `One or more rules not found: ${listenerRuleArn}`, false);
+    return weights;
   }
 
   #record(record: WeightedRecord): Record<string, number> {

@@ -5,7 +5,12 @@
  * branch).
  */
 import type { Allocation, Action, Policy, TargetResource } from '../../functions/domain/model';
-import { isFloorManaged, type TargetKind } from '../../functions/domain/target-kinds';
+import {
+  configuredResourceWeights,
+  isFloorManaged,
+  routingEndpoints,
+  type TargetKind,
+} from '../../functions/domain/target-kinds';
 import type { SimulatedFleet } from './fleet';
 
 type ResourceOf<K extends TargetKind> = Extract<TargetResource, { kind: K }>;
@@ -136,6 +141,42 @@ export const SIMULATOR_MODELS: { [K in TargetKind]: SimulatorModel<K> } = {
     },
     sample(fleet, resource, _current, t) {
       return { t, weights: fleet.weights(resource) };
+    },
+  },
+  'alb-weighted': {
+    // The fleet keeps the rule by target group ARN, as ELB does; the engine's weights are keyed by name.
+    seed(fleet, resource, _policy, allocation) {
+      const endpoints = routingEndpoints(resource)!;
+      const byKey = allocation?.kind === 'weights' ? allocation.weights : configuredResourceWeights(resource)!;
+      fleet.addAlbRule(
+        resource.listenerRuleArn,
+        Object.fromEntries(
+          resource.targetGroups.map((g, i) => [g.arn, byKey[endpoints[i]!.setIdentifier] ?? g.weight]),
+        ),
+      );
+    },
+    apply(fleet, resource, action) {
+      if (action.type !== 'set-weights') return false;
+      const endpoints = routingEndpoints(resource)!;
+      fleet.changeAlbWeights(
+        resource.listenerRuleArn,
+        Object.fromEntries(
+          resource.targetGroups
+            .map((g, i) => [g.arn, action.weights[endpoints[i]!.setIdentifier]] as const)
+            .filter((entry): entry is readonly [string, number] => entry[1] !== undefined),
+        ),
+      );
+      return true;
+    },
+    sample(fleet, resource, _current, t) {
+      const byArn = fleet.albWeights(resource.listenerRuleArn);
+      const endpoints = routingEndpoints(resource)!;
+      return {
+        t,
+        weights: Object.fromEntries(
+          resource.targetGroups.map((g, i) => [endpoints[i]!.setIdentifier, byArn[g.arn] ?? 0]),
+        ),
+      };
     },
   },
 };

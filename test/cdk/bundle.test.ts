@@ -15,7 +15,9 @@ import { deployedEnvironmentStandIn } from '../../scripts/lambda-environment';
 import { fixtureConfig } from './support';
 
 const outdirs: string[] = [];
-afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Synthesizes with bundling and returns each function's bundle directory, by function description prefix. */
 function bundle(props: Partial<ConstructorParameters<typeof DrivetrainStack>[2]> = {}): {

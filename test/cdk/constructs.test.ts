@@ -131,6 +131,7 @@ describe('AllocationPolicy', () => {
         provisionedConcurrency: [{ targetId: 'fn', arn: 'arn:aws:lambda:us-east-1:123456789012:function:f:live' }],
         weightedRecords: [],
         scalableTargets: [],
+        albListenerRules: [],
       }),
     ).toEqual(['ProvisionedConcurrencyOfConfiguredFunctions']);
     expect(
@@ -142,6 +143,7 @@ describe('AllocationPolicy', () => {
           { targetId: 'api_a', hostedZoneId: 'ZA', recordName: 'b.example.com', recordType: 'AAAA' },
         ],
         scalableTargets: [],
+        albListenerRules: [],
       }),
     ).toEqual([
       'DescribeAutoScalingGroups',

@@ -107,16 +107,19 @@ describe('two deployments in one account keep their metrics, dashboards and alar
   const theirs = JSON.stringify(synthStack({ config: other }).template.toJSON());
 
   // The dashboard body is a JSON string inside the template: unescape it to read its metric arrays.
-  const unescape = (json: string) => json.replace(/\\"/g, '"');
+  const unescapeJson = (json: string) => json.replace(/\\"/g, '"');
 
   it('every application metric of the dashboard and the alarms carries deployment=<name>', () => {
-    expect(unescape(mine)).toContain('"Drivetrain","DecisionsRecorded","deployment","dt-test","service","drivetrain"');
-    expect(unescape(theirs)).toContain(
+    expect(unescapeJson(mine)).toContain(
+      '"Drivetrain","DecisionsRecorded","deployment","dt-test","service","drivetrain"',
+    );
+    expect(unescapeJson(theirs)).toContain(
       '"Drivetrain","DecisionsRecorded","deployment","dt-other","service","drivetrain"',
     );
     expect(mine).not.toContain('dt-other');
     // No application metric without the dimension: every Drivetrain-namespace metric names its deployment ...
-    for (const json of [mine, theirs]) expect(unescape(json).match(/"Drivetrain","[A-Za-z]+","service"/g)).toBeNull();
+    for (const json of [mine, theirs])
+      expect(unescapeJson(json).match(/"Drivetrain","[A-Za-z]+","service"/g)).toBeNull();
     // ... and so does every alarm on one.
     const alarms = Object.values(synthStack().template.findResources('AWS::CloudWatch::Alarm')) as Array<{
       Properties: {

@@ -3,7 +3,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { DrivetrainStack } from '../../lib/drivetrain-stack';
 import type { ConfigIssue } from '../../functions/domain/config';
 import { businessBusPolicy } from '../../lib/bus-policy';
-import { chunkByLength } from '../../lib/drivetrain';
+import { chunkByLength } from '../../lib/ingress';
 import {
   allocationResources,
   businessSources,
@@ -72,7 +72,7 @@ describe('normalizedRecordName (route53:ChangeResourceRecordSetsNormalizedRecord
 describe('overridePrincipals', () => {
   const run = (patterns: string[]) => {
     const config = fixtureConfig();
-    config.targets.forEach((t) => (t.overridePrincipals = []));
+    for (const t of config.targets) t.overridePrincipals = [];
     config.targets[0]!.overridePrincipals = patterns;
     const issues: Array<Omit<ConfigIssue, 'file'>> = [];
     return { result: overridePrincipals(config, (issue) => issues.push(issue)), issues };
@@ -248,9 +248,9 @@ describe("provisioned concurrency outside the stack's account or region is refus
   ] as const)('%s', (_label, functionName, stack, expected) => {
     const issues = issuesFor(functionName, stack);
     expect(issues).toHaveLength(expected.length);
-    expected.forEach((pattern, i) =>
-      expect(issues[i]).toMatch(new RegExp(`^targets\\[1\\]\\.resource\\.functionName: .*${pattern.source}`)),
-    );
+    expected.forEach((pattern, i) => {
+      expect(issues[i]).toMatch(new RegExp(`^targets\\[1\\]\\.resource\\.functionName: .*${pattern.source}`));
+    });
   });
 
   test('the synth stops with the message (CDK assertion on a stack with an env)', () => {

@@ -170,7 +170,7 @@ describe('event routing, DLQs and retries', () => {
     for (const rule of rules) {
       for (const target of rule.Properties.Targets as Array<Record<string, unknown>>) {
         expect(target.DeadLetterConfig).toEqual({
-          Arn: expect.stringMatching(/^\$\{DrivetrainDeliveryDlq\w+\.Arn\}$/),
+          Arn: expect.stringMatching(/^\$\{DrivetrainFunctionsDeliveryDlq\w+\.Arn\}$/),
         });
         expect(target.RetryPolicy).toEqual({
           MaximumRetryAttempts: expect.any(Number),
@@ -187,7 +187,7 @@ describe('event routing, DLQs and retries', () => {
     );
     for (const config of configs) {
       expect(config.Properties.DestinationConfig).toEqual({
-        OnFailure: { Destination: expect.stringMatching(/^\$\{DrivetrainFailuresDlq\w+\.Arn\}$/) },
+        OnFailure: { Destination: expect.stringMatching(/^\$\{DrivetrainFunctionsFailuresDlq\w+\.Arn\}$/) },
       });
     }
   });
@@ -218,13 +218,13 @@ describe('event routing, DLQs and retries', () => {
     const topics = Object.entries(flat.Resources).filter(([, r]) => r.Type === 'AWS::SNS::Topic');
     expect(topics).toHaveLength(1);
     const [topicId, topic] = topics[0]!;
-    expect(topic.Properties.KmsMasterKeyId).toMatch(/^\$\{DrivetrainAlarmNotificationsKey\w+\.Arn\}$/);
+    expect(topic.Properties.KmsMasterKeyId).toMatch(/^\$\{DrivetrainIngressAlarmNotificationsKey\w+\.Arn\}$/);
     const subscription = Object.values(flat.Resources).find((r) => r.Type === 'AWS::SNS::Subscription')!;
     expect(subscription.Properties).toEqual({
       Protocol: 'lambda',
       TopicArn: `\${${topicId}}`,
       Endpoint: `\${${ingestId}.Arn}`,
-      RedrivePolicy: { deadLetterTargetArn: expect.stringMatching(/^\$\{DrivetrainDeliveryDlq\w+\.Arn\}$/) },
+      RedrivePolicy: { deadLetterTargetArn: expect.stringMatching(/^\$\{DrivetrainFunctionsDeliveryDlq\w+\.Arn\}$/) },
     });
   });
 

@@ -54,3 +54,12 @@ it('explains a demo decision and why the losing drivers lost', async () => {
   }
   expect(result.stdout).toMatch(/Outcome:\n {2}(applied|failed|shadow|skipped|planned)/);
 });
+
+it('explains a forecast-driven pre-warm: what it expects, when, from how much history and how sure', async () => {
+  const prewarm = demo.beats.find((b) => b.reason === 'forecast')!.decision!;
+  const result = await cli(['explain', ...flags, prewarm.decisionId], { now: () => AFTER_DEMO });
+  expect(result.code).toBe(0);
+  expect(result.stdout).toContain('requests forecast (lead 10m)');
+  expect(result.stdout).toMatch(/requests\b.*forecast \d+ by 10:\d\d:\d\dZ from 7d of history ±\d+% → \d+/);
+  expect(result.stdout).toMatch(/Reasons:\n {2}forecast: /);
+});

@@ -224,6 +224,50 @@ describe('validate', () => {
     );
   });
 
+  it('accepts an alb-weighted target (the example in the shipped config, uncommented)', async () => {
+    const example = shipped
+      .slice(shipped.indexOf('  # - id: web-alb'))
+      .split('\n')
+      .filter((line) => line.startsWith('  # '))
+      .map((line) => `  ${line.slice(4)}`)
+      .join('\n');
+    const file = writeConfig(
+      'alb.yaml',
+      shippedWith((doc) => {
+        const drivers = doc.get('drivers') as { add(v: unknown): void };
+        for (const name of ['blue-5xx', 'green-5xx'])
+          drivers.add(doc.createNode({ name, kind: 'alarm', alarmNames: [`web-${name}`], targets: ['web-alb'] }));
+        (doc.getIn(['drivers', 5, 'targets']) as { add(v: unknown): void }).add('web-alb');
+      }).replace(/\n*$/, `\n${example}\n`),
+    );
+    const result = await cli(['validate', file, '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/"ok": ?true/);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      warnings: [],
+      targets: expect.arrayContaining([
+        { id: 'web-alb', kind: 'alb-weighted', mode: 'shadow', policyVersion: 'web-alb-2026-12-01' },
+      ]),
+    });
+  });
+
+  it('refuses an alb-weighted target whose drain alarm is not declared, located in the file', async () => {
+    const example = shipped
+      .slice(shipped.indexOf('  # - id: web-alb'))
+      .split('\n')
+      .filter((line) => line.startsWith('  # '))
+      .map((line) => `  ${line.slice(4)}`)
+      .join('\n');
+    const file = writeConfig('alb-undeclared.yaml', `${shipped.replace(/\n*$/, '')}\n${example}\n`);
+    const result = await cli(['validate', file]);
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toMatch(
+      /targets\[3\]\.resource\.targetGroups\[0\]\.drainOn\[0\]: unknown driver "blue-5xx"/,
+    );
+  });
+
   it.each([
     [
       'a config both as argument and --config',

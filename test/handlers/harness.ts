@@ -12,6 +12,13 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import {
+  type Action as ElbAction,
+  DescribeRulesCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyRuleCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AwsAlbRoutingAdapter } from '../../functions/adapters/aws/alb-routing';
+import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   DescribePoliciesCommand,
@@ -57,6 +64,7 @@ import { createTickHandler } from '../../functions/handlers/tick';
 import { createOperatorHandler, type OperatorResponse } from '../../functions/handlers/operator';
 import type { DecisionStore } from '../../functions/ports';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
+import type { LooseJson } from '../support/loose-json';
 
 export const FIXTURES = join(__dirname, '..', 'fixtures', 'events');
 
@@ -213,6 +221,8 @@ export interface AwsFakes {
   scalable: { MinCapacity: number; MaxCapacity: number; capacity: number } | undefined;
   provisioned: number | undefined;
   weights: Record<string, number>;
+  /** ALB listener rules (alb-weighted targets): the forward action's weights by target group ARN. */
+  albRules: Record<string, Record<string, number>>;
 }
 
 export interface Harness {
@@ -225,6 +235,7 @@ export interface Harness {
   applicationAutoScaling: AwsClientStub<ApplicationAutoScalingClient>;
   lambda: AwsClientStub<LambdaClient>;
   route53: AwsClientStub<Route53Client>;
+  elbv2: AwsClientStub<ElasticLoadBalancingV2Client>;
   aws: AwsFakes;
   logger: Logger;
   metrics: Metrics;
@@ -281,10 +292,10 @@ export function functionUrlEvent(
   body: unknown,
   callerArn: string | null = 'arn:aws:sts::111122223333:assumed-role/oncall-alice/alice',
   extra: { method?: string } = {},
-): Record<string, any> {
+): LooseJson {
   const event = JSON.parse(
     readFileSync(join(__dirname, '..', 'fixtures', 'operator', 'function-url-iam.json'), 'utf8'),
-  ) as Record<string, any>;
+  ) as LooseJson;
   event.body = typeof body === 'string' ? body : JSON.stringify(body);
   event.requestContext.requestId = `req-${Math.random().toString(36).slice(2)}`;
   if (extra.method) event.requestContext.http.method = extra.method;
@@ -311,6 +322,7 @@ export async function createHarness(options: {
     scalable: { MinCapacity: 2, MaxCapacity: 40, capacity: 3 },
     provisioned: undefined,
     weights: { 'us-east-1': 70, 'eu-west-1': 30 },
+    albRules: {},
     ...options.aws,
   };
 
@@ -405,12 +417,37 @@ export async function createHarness(options: {
       return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } };
     });
 
+  const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+  elbv2.on(DescribeRulesCommand).callsFake((input: { RuleArns?: string[] }) => ({
+    Rules: (input.RuleArns ?? [])
+      .filter((arn) => aws.albRules[arn] !== undefined)
+      .map((arn) => ({
+        RuleArn: arn,
+        Priority: '10',
+        Actions: [
+          {
+            Type: 'forward',
+            ForwardConfig: {
+              TargetGroups: Object.entries(aws.albRules[arn]!).map(([tg, w]) => ({ TargetGroupArn: tg, Weight: w })),
+            },
+          },
+        ],
+      })),
+  }));
+  elbv2.on(ModifyRuleCommand).callsFake((input: { RuleArn: string; Actions: ElbAction[] }) => {
+    const forward = input.Actions.find((a) => a.Type === 'forward');
+    for (const g of forward?.ForwardConfig?.TargetGroups ?? [])
+      aws.albRules[input.RuleArn]![g.TargetGroupArn!] = g.Weight!;
+    return { Rules: [] };
+  });
+
   const region = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const ports = {
     autoScaling: new AwsAutoScalingAdapter(new AutoScalingClient(region)),
     applicationAutoScaling: new AwsApplicationAutoScalingAdapter(new ApplicationAutoScalingClient(region)),
     provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(new LambdaClient(region)),
     weightedRouting: new AwsWeightedRoutingAdapter(new Route53Client(region)),
+    albRouting: new AwsAlbRoutingAdapter(new ElasticLoadBalancingV2Client(region)),
   };
   // Instant backoff and an unpaced Route 53 limiter: retries are counted, not waited for.
   const executors = createExecutors(ports, {
@@ -484,6 +521,7 @@ export async function createHarness(options: {
     applicationAutoScaling,
     lambda,
     route53,
+    elbv2,
     aws,
     logger,
     metrics,
@@ -502,12 +540,14 @@ export async function createHarness(options: {
       applicationAutoScaling.commandCalls(RegisterScalableTargetCommand).length +
       lambda.commandCalls(PutProvisionedConcurrencyConfigCommand).length +
       lambda.commandCalls(DeleteProvisionedConcurrencyConfigCommand).length +
-      route53.commandCalls(ChangeResourceRecordSetsCommand).length,
+      route53.commandCalls(ChangeResourceRecordSetsCommand).length +
+      elbv2.commandCalls(ModifyRuleCommand).length,
     close: () => {
       autoScaling.restore();
       applicationAutoScaling.restore();
       lambda.restore();
       route53.restore();
+      elbv2.restore();
       local.client.destroy();
       jest.restoreAllMocks();
     },

@@ -12,6 +12,7 @@ import type { Driver } from '../../functions/domain/model';
 import { PERMANENT_FAILURE_RETRY_SECONDS } from '../../functions/app/reconcile';
 import { SCHEDULED_EVENT, configInput, createHarness, fixture, t, type Harness } from './harness';
 import { viaOperatorEndpoint } from '../reliability/support';
+import type { LooseJson } from '../support/loose-json';
 
 const ALARM_AT = t('2019-10-02T17:04:40Z');
 
@@ -196,7 +197,7 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
 
   it('a composite alarm in ALARM (not suppressed) drains its endpoint with one Route 53 change batch', async () => {
     h = await createHarness({ now: t('2022-07-22T15:57:50Z') });
-    const composite = fixture<Record<string, any>>('eventbridge-alarm-composite');
+    const composite = fixture<LooseJson>('eventbridge-alarm-composite');
     delete composite.detail.state.actionsSuppressedBy;
     delete composite.detail.state.actionsSuppressedReason;
     await h.ingest(composite);

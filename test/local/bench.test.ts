@@ -195,6 +195,7 @@ describe('elasticity benchmark on the shipped traces', () => {
         'target-tracking',
         ...(result.origin === 'synthetic' ? ['static-schedule'] : []),
         'oracle',
+        'warmup-bound',
       ];
       expect(result.results.map((r) => r.strategy)).toEqual(expected);
       const minutes = (result.end - result.start) / 60;
@@ -222,6 +223,25 @@ describe('elasticity benchmark on the shipped traces', () => {
       const oracle = result.results.find((r) => r.strategy === 'oracle')!;
       for (const s of oracle.samples) expect(s.supply).toBe(Math.min(40, Math.max(2, s.demand)));
       expect(oracle.metrics.timeshareUnder).toBe(0);
+    }
+  });
+
+  it('bounds "× oracle" from below: at target, ordered one warmup ahead, never under-provisioned', () => {
+    for (const result of results) {
+      const bound = result.results.find((r) => r.strategy === 'warmup-bound')!;
+      const oracle = result.results.find((r) => r.strategy === 'oracle')!;
+      expect(bound.metrics.timeshareUnder).toBe(0);
+      bound.samples.forEach((s, i) => {
+        // at the policy's 200 rps target, and paying at t for whatever serves within the next 300 s
+        expect(s.supply).toBe(Math.min(40, Math.max(2, Math.ceil(result.load[i]! / 200 - 1e-9))));
+        for (let k = i; k <= Math.min(i + 5, bound.samples.length - 1); k++)
+          expect(s.billed).toBeGreaterThanOrEqual(bound.samples[k]!.supply);
+      });
+      const ratio = bound.metrics.capacityHours / oracle.metrics.capacityHours;
+      // 250 / 200 = 1.25 before any warmup: the 1.3× goal leaves ~5 % for everything else.
+      expect(ratio).toBeGreaterThan(1.2);
+      // On minute-noisy measured demand, the warmup alone puts the floor above the 1.3× goal.
+      if (result.origin === 'measured') expect(ratio).toBeGreaterThan(1.3);
     }
   });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { budgetCapacity } from '../../functions/domain/engine';
-import { BEATS, SCENARIO, at, scenarioEvents } from '../../local/demo/scenario';
+import { BEATS, SCENARIO, at, demoLoad, scenarioEvents } from '../../local/demo/scenario';
 import { loadDemoConfig, runDemo, DemoSetupError, type DemoResult } from '../../local/demo/run';
 import { formatBeats, formatDecisionTable } from '../../local/demo/terminal';
 import { localEndpoint } from '../support/dynamodb';
@@ -14,6 +14,9 @@ const leadOf = (target: typeof web) =>
   Math.max(
     ...target.policy.rules.map((r) => (r.kind === 'business' && r.driver === 'flash-sale' ? r.leadTimeSeconds : 0)),
   );
+
+const size = (allocation: DemoResult['decisions'][number]['desired']) =>
+  allocation.kind === 'capacity' ? allocation.desired : Number.NaN;
 
 describe('the demo scenario through the real handlers, DynamoDB Local and the executors', () => {
   let result: DemoResult;
@@ -44,6 +47,60 @@ describe('the demo scenario through the real handlers, DynamoDB Local and the ex
       .filter((d) => d.targetId === 'web-asg' && d.actions.length > 0 && d.at < SCENARIO.saleStart)
       .pop()!;
     expect(atOpening.desired).toEqual({ kind: 'capacity', desired: 24, floor: 24 }); // 6 × baseline 4
+  });
+
+  it('moves capacity by at most one step per step window, urgent demand included', () => {
+    const { maxStepUp, maxStepDown, stepWindowSeconds } = web.policy.bounds;
+    expect(stepWindowSeconds).toBeGreaterThan(0);
+    const changes = result.decisions.filter(
+      (d) =>
+        d.targetId === 'web-asg' &&
+        d.status === 'applied' &&
+        d.actions.length > 0 &&
+        d.current?.kind === 'capacity' &&
+        // Money outranks step limits: a budget cut lands at once, however large (applyGuardrails).
+        !d.reasons.includes('budget-capped'),
+    );
+    for (const direction of [1, -1]) {
+      const moves = changes
+        .map((d) => ({ at: d.at, by: size(d.desired) - size(d.current!) }))
+        .filter((m) => Math.sign(m.by) === direction);
+      expect(moves.length).toBeGreaterThan(1);
+      for (const move of moves) {
+        // Any window of stepWindowSeconds ending at a change moves capacity by at most one step.
+        const inWindow = moves.filter((m) => m.at > move.at - stepWindowSeconds && m.at <= move.at);
+        const moved = Math.abs(inWindow.reduce((sum, m) => sum + m.by, 0));
+        expect(moved).toBeLessThanOrEqual(direction > 0 ? maxStepUp! : maxStepDown!);
+      }
+    }
+    // The pre-warm of the sale needs two steps (4 × 6 = 24 from ~9): the second waits out the window.
+    const prewarm = beat('pre-warm before the sale');
+    expect(prewarm.reasons).toContain('step-limited-up');
+    const next = changes.find((d) => d.at > prewarm.at)!;
+    expect(next.at).toBeGreaterThanOrEqual(prewarm.at + stepWindowSeconds);
+  });
+
+  it('pre-warms on the forecast before the daily email, and says what it expects from how much history', () => {
+    const prewarm = beat('forecast pre-warm before the daily email');
+    expect(prewarm.winner).toBe('requests');
+    expect(prewarm.summary).toMatch(/requests forecast \(lead 10m\)/);
+    const requests = prewarm.considered.find((c) => c.name === 'requests')!;
+    expect(requests.outcome).toBe('won');
+    expect(requests.detail).toMatch(/forecast \d+ by 10:\d\d:\d\dZ from 7d of history ±\d+% → \d+/);
+    // What the forecast ordered before the email serves its peak, and is warm (the demo fleet's 180 s) in time.
+    const ordered = result.decisions.filter(
+      (d) =>
+        d.targetId === 'web-asg' &&
+        d.reasons.includes('forecast') &&
+        d.actions.length > 0 &&
+        d.at < SCENARIO.dailyEmail,
+    );
+    const last = ordered[ordered.length - 1]!;
+    expect(last.at + 180).toBeLessThanOrEqual(SCENARIO.dailyEmail);
+    let peak = 0;
+    for (let t = SCENARIO.dailyEmail; t < SCENARIO.dailyEmail + 1800; t += 60) peak = Math.max(peak, demoLoad(t));
+    const perUnit = web.policy.rules.find((r) => r.kind === 'metric')!;
+    expect(perUnit.kind === 'metric' && size(last.desired) * perUnit.targetPerUnit).toBeGreaterThanOrEqual(peak);
   });
 
   it('steps capacity out on the CPU alarm before the request metric would move', () => {

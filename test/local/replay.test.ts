@@ -316,3 +316,53 @@ describe('runReplay inputs', () => {
     );
   });
 });
+
+describe('runReplay of an alb-weighted target', () => {
+  const RULE =
+    'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+  const tg = (name: string) =>
+    `arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/${name}/6d0ecf831eec9f09`;
+  const albConfig: DrivetrainConfigInput = {
+    version: 1,
+    name: 'replay-alb',
+    drivers: [{ name: 'blue-5xx', kind: 'alarm', alarmNames: ['web-blue-5xx'], targets: ['alb'] }],
+    targets: [
+      {
+        id: 'alb',
+        resource: {
+          kind: 'alb-weighted',
+          listenerRuleArn: RULE,
+          targetGroups: [
+            { arn: tg('blue'), weight: 80, drainOn: ['blue-5xx'] },
+            { arn: tg('green'), weight: 20 },
+          ],
+        },
+        mode: 'enforce',
+        allowedSources: ['aws.cloudwatch'],
+        policy: {
+          version: 'alb-v1',
+          bounds: { min: 0, max: 255 },
+          fallback: { allocation: 0 },
+          routing: { restoreAfterSeconds: 300 },
+        },
+      },
+    ],
+  };
+
+  it('drains and restores a target group by name, with the same semantics as Route 53 weights', async () => {
+    const drivers: Driver[] = [
+      alarm('blue-5xx', 'web-blue-5xx', 'alb', T0, 'OK'),
+      alarm('blue-5xx', 'web-blue-5xx', 'alb', T0 + 300, 'ALARM'),
+      alarm('blue-5xx', 'web-blue-5xx', 'alb', T0 + 900, 'OK'),
+    ];
+    const report = await runReplay({ config: albConfig, drivers, to: T0 + 3600 });
+    const alb = report.targets.find((t) => t.targetId === 'alb')!;
+    expect(alb.kind).toBe('alb-weighted');
+    expect(alb.failed).toBe(0);
+    expect(alb.decisions.slice(1).map((d) => [d.at - T0, d.desired])).toEqual([
+      [300, { kind: 'weights', weights: { blue: 0, green: 100 } }],
+      [1200, { kind: 'weights', weights: { blue: 80, green: 20 } }],
+    ]);
+    expect(alb.timeline.find((s) => s.t === T0 + 600)!.weights).toEqual({ blue: 0, green: 100 });
+  });
+});

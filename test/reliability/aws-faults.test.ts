@@ -175,7 +175,7 @@ describe('AWS faults through the handlers', () => {
       async (targetId, write, read, error, times, first) => {
         faults.fail(write, sdkErrors.requestTimeout, {
           landed: true,
-          then: () => faults.fail(read, sdkErrors[error] as () => unknown, { times }),
+          afterwards: () => faults.fail(read, sdkErrors[error] as () => unknown, { times }),
         });
         const summary = (await h.ingest(TRIGGERS[targetId]())) as IngestSummary;
         expect(summary.reconciled).toEqual([expect.objectContaining({ targetId, status: first })]);
@@ -206,7 +206,7 @@ describe('AWS faults through the handlers', () => {
       // an alarm step waits at least ALARM_STEP_MIN_REPEAT_SECONDS), so capacity stays 6 rather than 8.
       faults.fail('SetDesiredCapacity', sdkErrors.requestTimeout, {
         landed: true,
-        then: () => faults.fail('DescribeAutoScalingGroups', sdkErrors.autoScalingThrottling, { times }),
+        afterwards: () => faults.fail('DescribeAutoScalingGroups', sdkErrors.autoScalingThrottling, { times }),
       });
       await h.ingest(alarmEvent({ id: 'evt-cpu-alarm', at: NOW, state: 'ALARM' }));
       faults.heal();

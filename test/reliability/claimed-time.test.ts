@@ -21,8 +21,9 @@ import {
   seededRandom,
   viaOperatorEndpoint,
 } from './support';
+import type { LooseJson } from '../support/loose-json';
 
-type Json = Record<string, any>;
+type Json = LooseJson;
 
 /** An ALARM of cpu-high (+2, urgent) delivered at `deliveredAt` whose state timestamp claims `claimed`. */
 function forgedAlarm(id: string, deliveredAt: number, claimed: number): Json {

@@ -17,6 +17,7 @@ import type { IngestSummary } from '../../functions/handlers/ingest';
 import type { TickSummary } from '../../functions/handlers/tick';
 import { createHarness, type Harness } from '../handlers/harness';
 import { T0, auditTarget, AwsFaults, expectConverged, metricEvent } from './support';
+import type { LooseJson } from '../support/loose-json';
 
 const meta = (httpStatusCode: number) => ({
   httpStatusCode,
@@ -45,7 +46,7 @@ const dynamoErrors = {
   internal: () => new InternalServerError({ $metadata: meta(500), message: 'Internal server error' }),
 };
 
-type DocCommand = { input: Record<string, any> };
+type DocCommand = { input: LooseJson };
 type Match = (command: DocCommand) => boolean;
 
 /** Fails (or holds back) the document-client calls a matcher picks; every other call goes through untouched. */
@@ -97,7 +98,15 @@ class DynamoFaults {
   hold(match: Match, release: Promise<void>): Promise<void> {
     let arrived!: () => void;
     const arrival = new Promise<void>((resolve) => (arrived = resolve));
-    this.rules.push({ match, left: 1, act: async (send) => (arrived(), await release, send()) });
+    this.rules.push({
+      match,
+      left: 1,
+      act: async (send) => {
+        arrived();
+        await release;
+        return send();
+      },
+    });
     return arrival;
   }
 }

@@ -16,11 +16,12 @@ import { PoisonEventError, type IngestSummary } from '../../functions/handlers/i
 import { createHarness, fixture, type Harness } from '../handlers/harness';
 import { T0, alarmEvent, AwsFaults, cloudWatchTime, demandEvent, isoZ, metricEvent, overrideEvent } from './support';
 import { mutate, paths } from '../support/json-mutation';
+import type { LooseJson } from '../support/loose-json';
 
 /** HANDLER_FUZZ_RUNS=2000 for a deeper search than the CI run. */
 const RUNS = Number(process.env.HANDLER_FUZZ_RUNS ?? 150);
 
-type Json = Record<string, any>;
+type Json = LooseJson;
 
 /** Valid events of every channel and detail-type, dated `at`: the fuzzer mutates these. */
 function validEvents(at: number): Json[] {

@@ -13,8 +13,9 @@ import { PoisonEventError, type IngestSummary } from '../../functions/handlers/i
 import type { TickSummary } from '../../functions/handlers/tick';
 import { configInput, createHarness, fixture, type Harness } from '../handlers/harness';
 import { T0, alarmEvent, cloudWatchTime, demandEvent, metricEvent } from './support';
+import type { LooseJson } from '../support/loose-json';
 
-type Json = Record<string, any>;
+type Json = LooseJson;
 
 /** The genuine CloudWatch example event, its newest datapoint replaced by `datapoint` (written as JSON writes it). */
 function alarmWithDatapoint(datapoint: number, at: number): Json {

@@ -16,7 +16,6 @@ import {
   demandEvent,
   expectConverged,
   metricEvent,
-  overrideEvent,
   seededRandom,
 } from './support';
 

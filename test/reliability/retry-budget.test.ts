@@ -33,7 +33,7 @@ import {
 } from '../../functions/executors';
 import { createIngestHandler, type IngestSummary } from '../../functions/handlers/ingest';
 import { createTickHandler, type TickSummary } from '../../functions/handlers/tick';
-import type { HandlerDeps } from '../../functions/handlers/common';
+import type { HandlerDeps } from '../../functions/app/deps';
 import { createHarness, lambdaContext, type Harness } from '../handlers/harness';
 import { T0, alarmEvent, AwsFaults, auditTarget, demandEvent, sdkErrors } from './support';
 

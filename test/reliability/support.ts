@@ -37,6 +37,7 @@ import type { IngestSummary } from '../../functions/handlers/ingest';
 import { fixture, functionUrlEvent, type Harness } from '../handlers/harness';
 import { sdkErrors } from '../unit/executors/sdk-errors';
 import { mulberry32 } from '../../local/random';
+import type { LooseJson } from '../support/loose-json';
 
 export { sdkErrors };
 
@@ -62,7 +63,7 @@ export function cloudWatchTime(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace('Z', '+0000');
 }
 
-type Json = Record<string, any>;
+type Json = LooseJson;
 
 /** A CloudWatch Alarm State Change as EventBridge delivers it (the single-metric example of the CloudWatch guide). */
 export function alarmEvent(options: {
@@ -221,7 +222,7 @@ export interface Fault {
   /** The write is applied before the error is thrown: AWS did it, the response never arrived. */
   landed?: boolean;
   /** Runs when this fault fires, e.g. to arm the next fault only from this point on. */
-  then?: () => void;
+  afterwards?: () => void;
 }
 
 export interface LandedWrite {
@@ -259,10 +260,18 @@ export class AwsFaults {
   }
 
   /** Queues `times` failures of `op`, used before any storm failure. */
-  fail(op: AwsOp, error: () => unknown, options: { times?: number; landed?: boolean; then?: () => void } = {}): this {
+  fail(
+    op: AwsOp,
+    error: () => unknown,
+    options: { times?: number; landed?: boolean; afterwards?: () => void } = {},
+  ): this {
     const list = this.queued.get(op) ?? [];
     for (let i = 0; i < (options.times ?? 1); i++)
-      list.push({ error, landed: options.landed ?? false, ...(options.then ? { then: options.then } : {}) });
+      list.push({
+        error,
+        landed: options.landed ?? false,
+        ...(options.afterwards ? { afterwards: options.afterwards } : {}),
+      });
     this.queued.set(op, list);
     return this;
   }
@@ -306,7 +315,7 @@ export class AwsFaults {
     const fault = this.next(op);
     if (fault) {
       this.failures[op]++;
-      fault.then?.();
+      fault.afterwards?.();
     }
     if (fault && !fault.landed) throw fault.error();
     const output = perform();

@@ -16,6 +16,7 @@ export const AWS_EXECUTOR_CLIENT_CONFIG = Object.freeze({
 });
 
 export { AwsApplicationAutoScalingAdapter } from './application-auto-scaling';
+export { AwsAlbRoutingAdapter } from './alb-routing';
 export { AwsAutoScalingAdapter } from './auto-scaling';
 export { AwsProvisionedConcurrencyAdapter } from './provisioned-concurrency';
 export { AwsWeightedRoutingAdapter, normalizeRecordName } from './weighted-routing';

@@ -9,8 +9,7 @@ import type { CloudWatchMetric, DrivetrainConfig } from '../../domain/config';
 import type { MetricHistory } from '../../domain/history';
 import { FORECAST_SEASONS_SECONDS, FORECAST_RECENT_SECONDS } from '../../domain/forecast';
 import type { Target } from '../../domain/model';
-import type { MetricHistoryFailure, MetricHistoryPort } from '../../ports';
-import { classifyAwsError } from '../../executors/errors';
+import { classifyAwsError, type MetricHistoryFailure, type MetricHistoryPort } from '../../ports';
 
 /**
  * Re-read a metric's history at most every 5 minutes: the engine reads minute-level shape (noise, the

@@ -4,9 +4,10 @@
  * on the service side are sent once more, sender faults (a malformed entry) are not.
  */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
-import { SHARD_MESSAGES_PER_BATCH } from '../../app/shards';
-import { ShardDispatchError, type ShardMessageBody, type ShardQueue } from '../../ports';
-import { classifyAwsError } from '../../executors/errors';
+import { classifyAwsError, ShardDispatchError, type ShardMessageBody, type ShardQueue } from '../../ports';
+
+/** Shards per SendMessageBatch call: the SQS maximum of entries per batch. */
+const SHARD_MESSAGES_PER_BATCH = 10;
 
 /** One more try for entries SQS failed on its side (throttling, an internal error) before giving up on them. */
 const SERVICE_FAULT_ATTEMPTS = 2;

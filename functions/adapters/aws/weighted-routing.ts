@@ -18,8 +18,12 @@ import {
   type Route53Client,
   type RRType,
 } from '@aws-sdk/client-route-53';
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from '../../executors/errors';
-import type { WeightedRecord, WeightedRoutingPort } from '../../ports';
+import {
+  EXECUTOR_ERROR_CODES,
+  PermanentExecutorError,
+  type WeightedRecord,
+  type WeightedRoutingPort,
+} from '../../ports';
 
 /**
  * Safety stop for a listing that never ends. A set holds at most 100 weighted records (Route 53 quota per

@@ -28,7 +28,10 @@ import {
 } from '../../domain/model';
 import { configuredResourceWeights } from '../../domain/target-kinds';
 import {
+  ConcurrentDecisionError,
+  CorruptItemError,
   DECISION_STATUSES,
+  UnknownTargetError,
   type DecisionOutcome,
   type DecisionRecord,
   type DecisionStatus,
@@ -39,15 +42,7 @@ import {
   type StoredTargetState,
 } from '../../ports';
 import { DECISIONS_TABLE } from './tables';
-import {
-  ConcurrentDecisionError,
-  CorruptItemError,
-  UnknownTargetError,
-  cancellationReasons,
-  isConditionFailure,
-  silentLogger,
-  type StoreLogger,
-} from './errors';
+import { cancellationReasons, isConditionFailure, silentLogger, type StoreLogger } from './support';
 import { isoSeconds, withoutUndefined } from './items';
 
 /**

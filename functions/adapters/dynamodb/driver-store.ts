@@ -14,7 +14,7 @@ import {
   onlyConditionFailures,
   silentLogger,
   type StoreLogger,
-} from './errors';
+} from './support';
 
 export function driverKey(driver: Pick<Driver, 'kind' | 'name' | 'id'>): string {
   return `${driver.kind}#${driver.name}#${driver.id}`;

@@ -6,4 +6,4 @@ export {
   decisionRecordSchema,
   storedTargetStateSchema,
 } from './decision-store';
-export { ConcurrentDecisionError, CorruptItemError, UnknownTargetError, type StoreLogger } from './errors';
+export type { StoreLogger } from './support';

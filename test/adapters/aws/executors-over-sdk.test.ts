@@ -64,6 +64,7 @@ describe('executors over the AWS SDK adapters', () => {
   afterAll(() => {
     clients.forEach((c) => c.destroy());
     aasClient.destroy();
+    for (const c of clients) c.destroy();
   });
 
   it('ec2-asg: throttled twice, then one SetDesiredCapacity lands', async () => {

@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsWeightedRoutingAdapter, normalizeRecordName } from '../../../functions/adapters/aws/weighted-routing';
-import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from '../../../functions/executors/errors';
+import { EXECUTOR_ERROR_CODES, PermanentExecutorError } from '../../../functions/ports';
 import { sdkErrors } from '../../unit/executors/sdk-errors';
 
 const ZONE = 'Z0123456789ABCDEFGHIJ';

@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDecisionStore, decisionKey } from '../../../functions/adapters/dynamodb/decision-store';
-import { ConcurrentDecisionError, UnknownTargetError } from '../../../functions/adapters/dynamodb/errors';
+import { ConcurrentDecisionError, UnknownTargetError } from '../../../functions/ports';
 import type { Decision } from '../../../functions/domain/model';
 import { createTestTables, type LocalTables } from '../../support/dynamodb';
 

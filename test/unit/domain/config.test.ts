@@ -13,11 +13,13 @@ import {
   validateConfig,
   type ConfigIssue,
 } from '../../../functions/domain/config';
+import { TARGET_KINDS } from '../../../functions/domain/target-kinds';
+import type { LooseJson } from '../../support/loose-json';
 
 const FILE = 'drivetrain.config.yaml';
 const shippedText = readFileSync(join(__dirname, '../../../', FILE), 'utf8');
 /** YAML documents are untyped until validated; the tests break them on purpose. */
-type Doc = Record<string, any>;
+type Doc = LooseJson;
 const shipped = (): Doc => parse(shippedText) as Doc;
 
 function broken(change: (doc: Doc) => void): Doc {
@@ -26,6 +28,8 @@ function broken(change: (doc: Doc) => void): Doc {
   return doc;
 }
 
+/** Every kind of the registry, in its order: the message lists them all. */
+const ALLOWED_KINDS = TARGET_KINDS.map((kind) => `"${kind}"`).join(', ');
 const DECLARED = 'cpu-high, cpu-low, requests, flash-sale, cost-budget, ops-override, use1-health, euw1-health';
 const TIMESTAMP_MESSAGE =
   'must be epoch seconds or an ISO 8601 timestamp with a UTC offset, e.g. 2026-11-27T08:00:00Z or 2026-11-27T09:00:00+01:00';
@@ -43,22 +47,12 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   [
     'unknown target kind',
     (d) => (d.targets[0].kind = 'ecs-service'),
-    [
-      [
-        'targets[0].kind',
-        'got "ecs-service"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted", "application-auto-scaling"',
-      ],
-    ],
+    [['targets[0].kind', `got "ecs-service"; allowed: ${ALLOWED_KINDS}`]],
   ],
   [
     'unknown resource kind',
     (d) => (d.targets[1].resource.kind = 'fargate'),
-    [
-      [
-        'targets[1].resource.kind',
-        'got "fargate"; allowed: "ec2-asg", "lambda-provisioned-concurrency", "route53-weighted", "application-auto-scaling"',
-      ],
-    ],
+    [['targets[1].resource.kind', `got "fargate"; allowed: ${ALLOWED_KINDS}`]],
   ],
   [
     'unknown rule kind',
@@ -304,14 +298,16 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   ],
   [
     'minimum shares above 1',
-    (d) => d.targets[2].resource.endpoints.forEach((e: Doc) => (e.minShare = 0.6)),
+    (d) => {
+      for (const e of d.targets[2].resource.endpoints) e.minShare = 0.6;
+    },
     [['targets[2].resource.endpoints', 'minimum shares add up to 1.2; allowed: at most 1']],
   ],
   [
     'minimum shares that fit in 1 but not in 100 whole weight points',
     (d) => {
       d.targets[2].resource.endpoints.push({ setIdentifier: 'ap-southeast-2', weight: 0 });
-      d.targets[2].resource.endpoints.forEach((e: Doc) => (e.minShare = 0.333));
+      for (const e of d.targets[2].resource.endpoints) e.minShare = 0.333;
     },
     [
       [
@@ -327,7 +323,9 @@ const badConfigs: Array<[string, (doc: Doc) => void, Array<[path: string, messag
   ],
   [
     'every weight 0',
-    (d) => d.targets[2].resource.endpoints.forEach((e: Doc) => (e.weight = 0)),
+    (d) => {
+      for (const e of d.targets[2].resource.endpoints) e.weight = 0;
+    },
     [['targets[2].resource.endpoints', 'every weight is 0; at least one endpoint must take traffic']],
   ],
   [

@@ -1242,6 +1242,34 @@ const stabilityCases: Case[] = [
     },
   },
   {
+    name: 'a stabilized scale-in that removes less than the 10 % tolerance holds (20→19 waits)',
+    target: trackingOnly,
+    drivers: [metric('requests', 4000, { id: 'req' })],
+    state: capacityState(20, LONG_AGO),
+    history: { requests: history([...Array.from({ length: 26 }, () => 4000), 4200, 4000, 4000, 4000]) },
+    expect: {
+      desired: 20,
+      changed: false,
+      reasons: ['target-tracking', 'within-scale-in-tolerance', 'no-change'],
+      winner: 'requests',
+      summary: 'hold 20: requests',
+    },
+  },
+  {
+    name: 'a stabilized scale-in of at least the tolerance goes in one step (20→18)',
+    target: trackingOnly,
+    drivers: [metric('requests', 3800, { id: 'req' })],
+    state: capacityState(20, LONG_AGO),
+    history: { requests: history([...Array.from({ length: 26 }, () => 3800), 3900, 3800, 3800, 3800]) },
+    expect: {
+      desired: 18,
+      changed: true,
+      reasons: ['target-tracking', 'stabilized-scale-down'],
+      winner: 'requests',
+      summary: 'scale 20→18: requests',
+    },
+  },
+  {
     name: 'without history, the same scale-in waits for the after-change cooldown as before',
     target: trackingOnly,
     drivers: [metric('requests', 1000, { id: 'req' })],
@@ -1333,9 +1361,9 @@ function check(c: Case): void {
   if (e.winner !== undefined) expect(decision.winner).toBe(e.winner ?? undefined);
   if (e.summary !== undefined) expect(decision.summary).toBe(e.summary);
   expect(decision.considered).toHaveLength(c.drivers.length);
-  c.drivers.forEach((driver, i) =>
-    expect(decision.considered[i]).toMatchObject({ driverId: driver.id, name: driver.name, kind: driver.kind }),
-  );
+  c.drivers.forEach((driver, i) => {
+    expect(decision.considered[i]).toMatchObject({ driverId: driver.id, name: driver.name, kind: driver.kind });
+  });
   for (const [id, outcome] of Object.entries(e.outcomes ?? {})) {
     expect({ id, outcome: decision.considered.find((d) => d.driverId === id)?.outcome }).toEqual({ id, outcome });
   }

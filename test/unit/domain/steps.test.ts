@@ -18,7 +18,7 @@ import {
 import { decide } from '../../../functions/domain/engine';
 import { indexRules, screen } from '../../../functions/domain/decision-common';
 import { collectDrainAlarms, planDrains, type RoutingContext } from '../../../functions/domain/routing';
-import { trackTarget } from '../../../functions/domain/tracking';
+import { trackTarget, withinScaleInTolerance } from '../../../functions/domain/tracking';
 import type { Driver, Target, TargetState } from '../../../functions/domain/model';
 import { MEASUREMENT_MIN_MAGNITUDE } from '../../../functions/domain/numbers';
 import { mulberry32 } from '../../../local/random';
@@ -365,6 +365,46 @@ describe('tracking: noise → no flapping', () => {
           const windowValues = values.slice(-(scaleDownSeconds / 60 - 1));
           const highest = Math.max(...windowValues);
           expect(desired).toBeGreaterThanOrEqual(Math.min(current, Math.ceil(highest / 250 / 0.9 - 1e-9)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    // [desired, current, tolerance, waits]: at least a whole unit, else at least tolerance × current
+    [4, 5, 0.1, false],
+    [9, 10, 0.1, false],
+    [10, 11, 0.1, true],
+    [9, 11, 0.1, false],
+    [19, 20, 0.1, true],
+    [18, 20, 0.1, false],
+    [36, 40, 0.1, false],
+    [37, 40, 0.1, true],
+    [39, 40, 0, false],
+    [20, 20, 0.1, false],
+    [21, 20, 0.1, false],
+  ] as const)('withinScaleInTolerance(%i, %i, %d) = %s', (desired, current, tolerance, waits) => {
+    expect(withinScaleInTolerance(desired, current, tolerance)).toBe(waits);
+  });
+
+  it('with history, a scale-in removes at least the tolerance of the capacity, or waits (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(measurement(10_000), { minLength: 30, maxLength: 60 }),
+        fc.integer({ min: 1, max: 40 }),
+        (values, current) => {
+          const recommendation = trackTarget({
+            rule: { kind: 'metric', driver: 'requests', targetPerUnit: 250, scaleInTolerance: 0.1 },
+            value: values[values.length - 1]!,
+            periodStart: T0 - 60,
+            currentDesired: current,
+            history: history(values),
+            now: T0,
+            scaleDownSeconds: 600,
+          });
+          if (recommendation.demand >= current) return;
+          expect(current - recommendation.demand).toBeGreaterThanOrEqual(Math.max(1, Math.ceil(current * 0.1 - 1e-9)));
         },
       ),
       { numRuns: 300 },

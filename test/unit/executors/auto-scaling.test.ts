@@ -1,10 +1,6 @@
 import type { Action } from '../../../functions/domain/model';
 import { createExecutors } from '../../../functions/executors';
-import {
-  EXECUTOR_ERROR_CODES,
-  PermanentExecutorError,
-  RetryableExecutorError,
-} from '../../../functions/executors/errors';
+import { EXECUTOR_ERROR_CODES, PermanentExecutorError, RetryableExecutorError } from '../../../functions/ports';
 import { TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
 import type { AutoScalingGroupCapacity } from '../../../functions/ports';
 import {

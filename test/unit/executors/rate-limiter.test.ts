@@ -73,7 +73,10 @@ describe('TokenBucketLimiter (Route 53 pacing)', () => {
           const clock = new FakeClock(0);
           const limiter = new TokenBucketLimiter({ ...ROUTE53_RATE_LIMIT, clock });
           let at = 0;
-          const timed = arrivals.map(({ gap, requests }) => ({ at: (at += gap), requests }));
+          const timed = arrivals.map(({ gap, requests }) => {
+            at += gap;
+            return { at, requests };
+          });
           const sent = await sendTimes(limiter, clock, timed);
           expect(maxInAnyWindow(sent, 1000)).toBeLessThanOrEqual(5);
         },

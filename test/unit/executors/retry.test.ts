@@ -1,8 +1,4 @@
-import {
-  EXECUTOR_ERROR_CODES,
-  PermanentExecutorError,
-  RetryableExecutorError,
-} from '../../../functions/executors/errors';
+import { EXECUTOR_ERROR_CODES, PermanentExecutorError, RetryableExecutorError } from '../../../functions/ports';
 import {
   backoffDelay,
   DEFAULT_RETRY_OPTIONS,

@@ -1,6 +1,6 @@
-import { TARGET_KINDS, type Action } from '../../../functions/domain/model';
+import type { Action } from '../../../functions/domain/model';
 import { createExecutors } from '../../../functions/executors';
-import { EXECUTOR_ERROR_CODES } from '../../../functions/executors/errors';
+import { EXECUTOR_ERROR_CODES } from '../../../functions/ports';
 import { defaultRoute53Limiter, TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
 import {
   FakeApplicationAutoScaling,
@@ -12,6 +12,7 @@ import {
   routingTarget,
 } from './fakes';
 import { sdkErrors } from './sdk-errors';
+import { TARGET_KINDS } from '../../../functions/domain/target-kinds';
 
 const ACTION_ID = 'api-routing:3#0';
 
@@ -176,6 +177,7 @@ describe('createExecutors', () => {
       provisionedConcurrency: new FakeProvisionedConcurrency(),
       weightedRouting: new FakeWeightedRouting(),
     });
+    // One executor per kind of the registry.
     expect(Object.keys(executors).sort()).toEqual([...TARGET_KINDS].sort());
   });
 });

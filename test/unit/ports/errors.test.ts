@@ -4,8 +4,8 @@ import {
   ExecutorError,
   PermanentExecutorError,
   RetryableExecutorError,
-} from '../../../functions/executors/errors';
-import { sdkErrors } from './sdk-errors';
+} from '../../../functions/ports';
+import { sdkErrors } from '../executors/sdk-errors';
 
 describe('classifyAwsError', () => {
   it.each([

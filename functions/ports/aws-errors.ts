@@ -1,102 +1,10 @@
 /**
- * Typed executor errors. Every failure leaving an executor is an ExecutorError whose `retryable` flag is the
- * one thing the caller branches on: retryable → leave the decision planned and let the next tick converge;
- * permanent → mark it failed and tell a human (retrying a validation error or a missing permission only
- * burns the API quota the rest of the account shares).
- *
- * `code` is the AWS error name (`ThrottlingException`, `ScalingActivityInProgressFault`, …) or one of ours
- * (EXECUTOR_ERROR_CODES), so metrics and alerts can group by it without parsing messages. The SDK error is
- * always kept as `cause`: its `$metadata.requestId` is what AWS Support asks for.
+ * Classification of AWS SDK v3 errors into the port error contract (./errors): every adapter that calls AWS,
+ * the executors' retry loop and the reconcile service map what an SDK call threw with this one function, so
+ * "retryable" means the same thing everywhere.
  */
+import { EXECUTOR_ERROR_CODES, ExecutorError, PermanentExecutorError, RetryableExecutorError } from './errors';
 
-/** Codes of the errors Drivetrain raises itself (not from an AWS response). */
-export const EXECUTOR_ERROR_CODES = {
-  /** The action does not fit the target kind (set-weights on an Auto Scaling group…). */
-  wrongActionType: 'WrongActionType',
-  /** The target's resource is of another kind than the executor it was given to. */
-  wrongTargetKind: 'WrongTargetKind',
-  /** The action's values are impossible (floor above desired, unknown endpoint…). */
-  invalidAction: 'InvalidAction',
-  /** The target is not in enforce mode: executors refuse to call a mutating API for it. */
-  targetNotEnforced: 'TargetNotEnforced',
-  resourceNotFound: 'ResourceNotFound',
-  /** desired > the Auto Scaling group's MaxSize: Drivetrain never raises MaxSize itself. */
-  desiredAboveMaxSize: 'DesiredAboveMaxSize',
-  /** A SetIdentifier the configuration names is missing from (or not weighted in) Route 53. */
-  unknownSetIdentifier: 'UnknownSetIdentifier',
-  /** The record belongs to a Route 53 traffic policy instance, which would overwrite any direct edit. */
-  trafficPolicyRecord: 'TrafficPolicyRecord',
-  /** Retrying would run past the invocation's deadline. */
-  deadlineExceeded: 'DeadlineExceeded',
-  /** The retry budget (per action or per invocation) would not cover the next wait. */
-  retryBudgetExhausted: 'RetryBudgetExhausted',
-  /** An error without an AWS name (a bug, a malformed response): not worth retrying. */
-  unexpected: 'Unexpected',
-} as const;
-
-export interface ExecutorErrorOptions {
-  cause?: unknown;
-  /** AWS error name or an EXECUTOR_ERROR_CODES value. */
-  code?: string;
-  /** Server-suggested wait before retrying (Lambda's TooManyRequestsException carries Retry-After). */
-  retryAfterMs?: number;
-  /** How many attempts were made before giving up (set by withRetry). */
-  attempts?: number;
-  /** Known not to have changed the resource (see ExecutorError.notApplied). */
-  notApplied?: boolean;
-}
-
-export class ExecutorError extends Error {
-  override readonly name: string = 'ExecutorError';
-  readonly retryable: boolean;
-  readonly code: string;
-  readonly retryAfterMs: number | undefined;
-  readonly attempts: number | undefined;
-  /**
-   * True when the action is known not to have changed the resource: no write was sent, or AWS refused every
-   * write that was (throttled, another operation in progress). False means the outcome is unknown — a write
-   * may have timed out after AWS applied it — and the caller must read the resource to tell.
-   */
-  readonly notApplied: boolean;
-
-  constructor(message: string, retryable: boolean, options: ExecutorErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.retryable = retryable;
-    this.code = options.code ?? EXECUTOR_ERROR_CODES.unexpected;
-    this.retryAfterMs = options.retryAfterMs;
-    this.attempts = options.attempts;
-    this.notApplied = options.notApplied ?? false;
-  }
-}
-
-/** Transient: throttling, a conflicting operation in progress, a 5xx, a timeout. Trying later can succeed. */
-export class RetryableExecutorError extends ExecutorError {
-  override readonly name = 'RetryableExecutorError';
-  constructor(message: string, options: ExecutorErrorOptions = {}) {
-    super(message, true, options);
-  }
-}
-
-/** Trying again cannot help until a human changes something (configuration, IAM, the resource). */
-export class PermanentExecutorError extends ExecutorError {
-  override readonly name = 'PermanentExecutorError';
-  constructor(message: string, options: ExecutorErrorOptions = {}) {
-    super(message, false, options);
-  }
-}
-
-export function isExecutorError(error: unknown): error is ExecutorError {
-  return error instanceof ExecutorError;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Classification of AWS SDK v3 errors
-// ---------------------------------------------------------------------------------------------------------
-
-/**
- * Retryable by name. The SDK names a modeled error after its shape (`ScalingActivityInProgressFault`) and an
- * unmodeled one after the wire code (`Throttling` from the Query protocol), so both spellings are listed.
- */
 /**
  * Errors with which AWS refuses a request before acting on it: throttling and "another operation is in
  * progress". A write that failed with one of these did not happen. Server errors (5xx) and timeouts are not
@@ -125,7 +33,11 @@ const REFUSED_NAMES_LIST = [
 ] as const;
 const REFUSED_NAMES = new Set<string>(REFUSED_NAMES_LIST);
 
-/** Worth trying again: everything refused before acting, plus failures that may or may not have acted. */
+/**
+ * Worth trying again: everything refused before acting, plus failures that may or may not have acted. The SDK
+ * names a modeled error after its shape (`ScalingActivityInProgressFault`) and an unmodeled one after the wire
+ * code (`Throttling` from the Query protocol), so both spellings are listed.
+ */
 const RETRYABLE_NAMES = new Set<string>([
   ...REFUSED_NAMES_LIST,
   'BandwidthLimitExceeded',
@@ -166,6 +78,12 @@ const PERMANENT_NAMES = new Set([
   'InvalidArgument',
   'NoSuchHostedZone',
   'ResourceNotFoundException',
+  'RuleNotFoundException', // ELBv2: the listener rule is gone
+  'RuleNotFound',
+  'TargetGroupNotFoundException', // ELBv2: a target group of the forward action is gone
+  'TargetGroupNotFound',
+  'ListenerNotFoundException',
+  'OperationNotPermittedException', // ELBv2: e.g. the default rule, or a target group of another load balancer type
   'ProvisionedConcurrencyConfigNotFoundException',
   'LimitExceededFault', // Auto Scaling quota, not a rate
   'ObjectNotFoundException', // Application Auto Scaling: the target or its resource is gone
