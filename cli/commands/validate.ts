@@ -32,7 +32,9 @@ export function configWarnings(config: DrivetrainConfig): ConfigWarning[] {
         message: `driver "${driver.name}" is declared but no policy uses it: its events are stored and ignored`,
       });
   });
-  config.targets.forEach((target, i) => warnings.push(...coexistenceWarnings(target, i)));
+  config.targets.forEach((target, i) => {
+    warnings.push(...coexistenceWarnings(target, i));
+  });
   config.targets.forEach((target, i) => {
     const hasOverrideRule = target.policy.rules.some((r) => r.kind === 'override');
     if (hasOverrideRule && target.overridePrincipals.length === 0) {

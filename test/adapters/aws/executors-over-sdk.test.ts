@@ -62,7 +62,6 @@ describe('executors over the AWS SDK adapters', () => {
     );
   });
   afterAll(() => {
-    clients.forEach((c) => c.destroy());
     aasClient.destroy();
     for (const c of clients) c.destroy();
   });
