@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -48,6 +49,7 @@ export interface CliIo {
     lambda?: LambdaClient;
     route53?: Route53Client;
     elbv2?: ElasticLoadBalancingV2Client;
+    applicationAutoScaling?: ApplicationAutoScalingClient;
   };
 }
 
@@ -293,14 +295,21 @@ export class Context {
    * every other command; the SDK clients load only then (no other command pays for them).
    */
   async livePorts(): Promise<LivePorts> {
-    const [{ AutoScalingClient }, { LambdaClient }, { Route53Client }, { ElasticLoadBalancingV2Client }, adapters] =
-      await Promise.all([
-        import('@aws-sdk/client-auto-scaling'),
-        import('@aws-sdk/client-lambda'),
-        import('@aws-sdk/client-route-53'),
-        import('@aws-sdk/client-elastic-load-balancing-v2'),
-        import('../functions/adapters/aws'),
-      ]);
+    const [
+      { AutoScalingClient },
+      { LambdaClient },
+      { Route53Client },
+      { ElasticLoadBalancingV2Client },
+      { ApplicationAutoScalingClient },
+      adapters,
+    ] = await Promise.all([
+      import('@aws-sdk/client-auto-scaling'),
+      import('@aws-sdk/client-lambda'),
+      import('@aws-sdk/client-route-53'),
+      import('@aws-sdk/client-elastic-load-balancing-v2'),
+      import('@aws-sdk/client-application-auto-scaling'),
+      import('../functions/adapters/aws'),
+    ]);
     const own = <T extends { destroy(): void }>(injected: T | undefined, make: () => T): T => {
       if (injected) return injected;
       const client = make();
@@ -319,6 +328,9 @@ export class Context {
       ),
       alb: new adapters.AwsAlbRoutingAdapter(
         own(this.io.clients?.elbv2, () => new ElasticLoadBalancingV2Client(config)),
+      ),
+      applicationAutoScaling: new adapters.AwsApplicationAutoScalingAdapter(
+        own(this.io.clients?.applicationAutoScaling, () => new ApplicationAutoScalingClient(config)),
       ),
     };
   }

@@ -5,13 +5,15 @@
  * could not run (access denied, throttled) says so and why instead of passing silently.
  *
  * IAM for the operator running it: autoscaling:DescribeAutoScalingGroups, lambda:GetAccountSettings,
- * lambda:GetFunctionConcurrency, route53:ListResourceRecordSets, elasticloadbalancing:DescribeRules (all read-only).
+ * lambda:GetFunctionConcurrency, route53:ListResourceRecordSets, elasticloadbalancing:DescribeRules,
+ * application-autoscaling:DescribeScalableTargets (all read-only).
  */
 import type { DrivetrainConfig } from '../functions/domain/config';
 import type { Target } from '../functions/domain/model';
 import { type TargetKind, targetGroupName, targetKind } from '../functions/domain/target-kinds';
 import type {
   AlbRoutingPort,
+  ApplicationAutoScalingPort,
   AutoScalingPort,
   LambdaAccountConcurrency,
   LambdaLimitsPort,
@@ -31,6 +33,7 @@ export interface LivePorts {
   lambda: LambdaLimitsPort;
   routing: WeightedRoutingPort;
   alb: AlbRoutingPort;
+  applicationAutoScaling: ApplicationAutoScalingPort;
 }
 
 /** `error`: this policy can never be applied as written. `unchecked`: the check could not run (see message). */
@@ -49,6 +52,7 @@ const ACTIONS = {
   'lambda-provisioned-concurrency': 'lambda:GetAccountSettings and lambda:GetFunctionConcurrency',
   'route53-weighted': 'route53:ListResourceRecordSets',
   'alb-weighted': 'elasticloadbalancing:DescribeRules',
+  'application-auto-scaling': 'application-autoscaling:DescribeScalableTargets',
 } as const satisfies Record<TargetKind, string>;
 
 export async function checkLive(config: DrivetrainConfig, ports: LivePorts): Promise<LiveFinding[]> {
@@ -135,6 +139,24 @@ async function checkTarget(
           `listener rule ${r.listenerRuleArn} does not forward to ${missing.map(targetGroupName).join(', ')} (it forwards to ${Object.keys(byArn).map(targetGroupName).join(', ') || 'no target group'}): ModifyRule would be refused`,
         );
       return finding('ok', `listener rule forwards to every configured target group`);
+    }
+    case 'application-auto-scaling': {
+      const ref = {
+        serviceNamespace: r.serviceNamespace,
+        resourceId: r.resourceId,
+        scalableDimension: r.scalableDimension,
+      };
+      const found = await ports.applicationAutoScaling.describe(ref);
+      const where = `${r.serviceNamespace} ${r.resourceId} ${r.scalableDimension}`;
+      if (!found) return finding('error', `scalable target ${where} is not registered with Application Auto Scaling`);
+      const sizes = `MinCapacity ${found.min} / MaxCapacity ${found.max}`;
+      // Drivetrain owns only MinCapacity here: a floor above MaxCapacity is refused by RegisterScalableTarget.
+      if (max > found.max)
+        return finding(
+          'error',
+          `bounds.max ${max} > ${sizes}: a floor above MaxCapacity is refused; lower bounds.max or raise MaxCapacity`,
+        );
+      return finding('ok', `bounds ${min}..${max} within ${sizes}`);
     }
   }
 }

@@ -10,7 +10,13 @@ import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TARGET_KINDS, type TargetKind } from '../functions/domain/target-kinds';
-import { autoScalingGroupArn, hostedZoneArn, normalizedRecordName, type AllocationResources } from './resource-arns';
+import {
+  autoScalingGroupArn,
+  hostedZoneArn,
+  normalizedRecordName,
+  scalableTargetArnPattern,
+  type AllocationResources,
+} from './resource-arns';
 
 export interface AllocationPolicyProps {
   readonly resources: AllocationResources;
@@ -31,21 +37,32 @@ export class AllocationPolicy extends Construct {
   }
 
   private acknowledgeWildcards(resources: AllocationResources): void {
-    if (resources.albListenerRules.length > 0 && resources.autoScalingGroups.length === 0) {
+    const scalable = resources.scalableTargets.length > 0;
+    const describing = [
+      resources.autoScalingGroups.length > 0
+        ? 'EC2 Auto Scaling Describe* (groups, scaling activities, policies, scheduled actions)'
+        : undefined,
+      scalable ? 'Application Auto Scaling Describe*' : undefined,
+      resources.albListenerRules.length > 0 ? 'elasticloadbalancing:DescribeRules' : undefined,
+    ].filter((x): x is string => x !== undefined);
+    if (describing.length > 0) {
       Validations.of(this.policy).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Only elasticloadbalancing:DescribeRules is granted on "*": the service authorization reference lists no resource type for it. ModifyRule is scoped to the configured listener rule ARNs.',
+          `Only ${describing.join(', ')} ${describing.length === 1 ? 'is' : 'are'} granted on "*": the service ` +
+          'authorization reference lists no resource type for them. Every mutating action is scoped to the ' +
+          'configured resources.',
+      });
+    }
+    if (scalable) {
+      Validations.of(this.policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:<AWS::AccountId>:scalable-target/*]',
+        reason:
+          'A scalable target ARN ends in an id AAS generates at registration (unknown at synth, new on re-registration); ' +
+          'RegisterScalableTarget is held to the configured resources by the grants AAS validates on them.',
       });
     }
     if (resources.autoScalingGroups.length > 0) {
-      Validations.of(this.policy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          resources.albListenerRules.length > 0
-            ? 'Only autoscaling:DescribeAutoScalingGroups, DescribeScalingActivities (the follow-through: failed launches) and elasticloadbalancing:DescribeRules are granted on "*": none supports resource-level permissions (service authorization reference). Every mutating action is scoped to the configured groups and listener rules.'
-            : 'Only autoscaling:DescribeAutoScalingGroups and DescribeScalingActivities (the follow-through: failed launches) are granted on "*": Describe* actions of EC2 Auto Scaling support no resource-level permissions. Every mutating action is scoped to the configured group names.',
-      });
       for (const group of resources.autoScalingGroups) {
         Validations.of(this.policy).acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/${group}]`,
@@ -64,6 +81,7 @@ export const KIND_STATEMENTS = {
   'ec2-asg': autoScalingStatements,
   'lambda-provisioned-concurrency': provisionedConcurrencyStatements,
   'route53-weighted': weightedRecordStatements,
+  'application-auto-scaling': scalableTargetStatements,
   'alb-weighted': albRuleStatements,
 } satisfies Record<TargetKind, (resources: AllocationResources) => iam.PolicyStatement[]>;
 
@@ -77,7 +95,13 @@ function autoScalingStatements(resources: AllocationResources): iam.PolicyStatem
     new iam.PolicyStatement({
       sid: 'DescribeAutoScalingGroups',
       // DescribeScalingActivities: the follow-through reads failed launches of an applied plan.
-      actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities'],
+      // DescribePolicies / DescribeScheduledActions: the coexistence check (the group's own scaling).
+      actions: [
+        'autoscaling:DescribeAutoScalingGroups',
+        'autoscaling:DescribeScalingActivities',
+        'autoscaling:DescribePolicies',
+        'autoscaling:DescribeScheduledActions',
+      ],
       resources: ['*'],
     }),
     new iam.PolicyStatement({
@@ -148,6 +172,46 @@ function weightedRecordStatements(resources: AllocationResources): iam.PolicySta
             'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
           },
         },
+      }),
+    );
+  }
+  return statements;
+}
+
+function scalableTargetStatements(resources: AllocationResources): iam.PolicyStatement[] {
+  if (resources.scalableTargets.length === 0) return [];
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'DescribeScalableTargets',
+      // Application Auto Scaling's Describe* actions support no resource-level permissions.
+      actions: [
+        'application-autoscaling:DescribeScalableTargets',
+        'application-autoscaling:DescribeScalingPolicies',
+        'application-autoscaling:DescribeScheduledActions',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'RegisterScalableTargets',
+      actions: ['application-autoscaling:RegisterScalableTarget'],
+      resources: [scalableTargetArnPattern()],
+    }),
+  ];
+  // AAS validates that the caller may change the resource behind the target (ECS service, DynamoDB table)
+  // before it accepts a RegisterScalableTarget: those grants, on the configured resources only.
+  const byActions = new Map<string, { actions: string[]; arns: Set<string> }>();
+  for (const target of resources.scalableTargets) {
+    const key = target.actions.join(',');
+    const entry = byActions.get(key) ?? { actions: target.actions, arns: new Set<string>() };
+    for (const arn of target.resourceArns) entry.arns.add(arn);
+    byActions.set(key, entry);
+  }
+  for (const { actions, arns } of byActions.values()) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: `ScalableResource${sidSuffix(actions[0]!.split(':')[0]!)}`,
+        actions,
+        resources: [...arns].sort(),
       }),
     );
   }

@@ -218,8 +218,40 @@ export interface AllocationResources {
   autoScalingGroups: string[];
   provisionedConcurrency: Array<{ targetId: string; arn: string }>;
   weightedRecords: Array<{ targetId: string; hostedZoneId: string; recordName: string; recordType: string }>;
+  /**
+   * Application Auto Scaling targets, by namespace: the ARNs of the resources behind them, which AAS checks the
+   * caller may change before it accepts a RegisterScalableTarget (its permissions validation).
+   */
+  scalableTargets: Array<{ targetId: string; serviceNamespace: string; resourceArns: string[]; actions: string[] }>;
   /** ALB listener rule ARNs whose forward weights the executors change (the ARN names its account and region). */
   albListenerRules: Array<{ targetId: string; arn: string }>;
+}
+
+/**
+ * What AAS validates the caller may do to the resource behind a scalable target, per namespace, and the ARN
+ * of that resource from the target's ResourceId. Only namespaces whose grant can be scoped to the resource
+ * are listed; a target in any other is reported (not widened into a broader grant).
+ */
+export const SCALABLE_RESOURCE_GRANTS: Record<string, { actions: string[]; arn: (resourceId: string) => string }> = {
+  // ResourceId service/<cluster>/<service>: the ECS service ARN (long format) is arn:…:ecs:…:service/<cluster>/<service>.
+  ecs: {
+    actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+    arn: (id) => `arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:${id}`,
+  },
+  // ResourceId table/<name> or table/<name>/index/<index>: the table or index ARN.
+  dynamodb: {
+    actions: ['dynamodb:DescribeTable', 'dynamodb:UpdateTable'],
+    arn: (id) => `arn:${Aws.PARTITION}:dynamodb:${Aws.REGION}:${Aws.ACCOUNT_ID}:${id}`,
+  },
+};
+
+/**
+ * Scalable target ARNs end in an id AAS generates at registration, unknown at synth and new when the target
+ * is re-registered: RegisterScalableTarget is scoped to the stack's account and region, and through the
+ * resource grants above to the configured resources.
+ */
+export function scalableTargetArnPattern(): string {
+  return `arn:${Aws.PARTITION}:application-autoscaling:${Aws.REGION}:${Aws.ACCOUNT_ID}:scalable-target/*`;
 }
 
 /** The stack's own account and region: concrete strings, or tokens in an environment-agnostic stack. */
@@ -276,6 +308,7 @@ export function allocationResources(
   const groups = new Set<string>();
   const functions = new Map<string, { targetId: string; arn: string }>();
   const records: AllocationResources['weightedRecords'] = [];
+  const scalable: AllocationResources['scalableTargets'] = [];
   const rules = new Map<string, { targetId: string; arn: string }>();
   targets.forEach((target, t) => {
     const { resource } = target;
@@ -316,6 +349,30 @@ export function allocationResources(
           recordType: resource.recordType,
         });
         break;
+      case 'application-auto-scaling': {
+        const grant = SCALABLE_RESOURCE_GRANTS[resource.serviceNamespace];
+        if (!grant) {
+          report({
+            path: `targets[${t}].resource.serviceNamespace`,
+            message: `Drivetrain cannot yet scope IAM to a "${resource.serviceNamespace}" scalable target's resource (supported: ${Object.keys(SCALABLE_RESOURCE_GRANTS).join(', ')})`,
+          });
+          break;
+        }
+        if (!resource.scalableDimension.startsWith(`${resource.serviceNamespace}:`)) {
+          report({
+            path: `targets[${t}].resource.scalableDimension`,
+            message: `"${resource.scalableDimension}" is not a dimension of namespace ${resource.serviceNamespace}`,
+          });
+          break;
+        }
+        scalable.push({
+          targetId: target.id,
+          serviceNamespace: resource.serviceNamespace,
+          resourceArns: [grant.arn(resource.resourceId)],
+          actions: grant.actions,
+        });
+        break;
+      }
       case 'alb-weighted': {
         const foreign = foreignArnProblem(resource.listenerRuleArn, stack, 'changes ALB listener rules');
         if (foreign) report({ path: `targets[${t}].resource.listenerRuleArn`, message: foreign });
@@ -330,6 +387,7 @@ export function allocationResources(
     autoScalingGroups: [...groups].sort(),
     provisionedConcurrency: [...functions.values()].sort((a, b) => a.targetId.localeCompare(b.targetId)),
     weightedRecords: records.sort((a, b) => a.targetId.localeCompare(b.targetId)),
+    scalableTargets: scalable.sort((a, b) => a.targetId.localeCompare(b.targetId)),
     albListenerRules: [...rules.values()].sort((a, b) => a.targetId.localeCompare(b.targetId)),
   };
 }

@@ -38,7 +38,9 @@ import { createExecutors } from '../functions/executors';
 import { createIngestHandler, type IngestSummary } from '../functions/handlers/ingest';
 import type {
   AutoScalingGroupCapacity,
+  ApplicationAutoScalingPort,
   AutoScalingPort,
+  OwnScaling,
   ProvisionedConcurrencyPort,
   WeightedRoutingPort,
 } from '../functions/ports';
@@ -82,6 +84,14 @@ class InMemoryAutoScaling implements AutoScalingPort {
   }
   async failedActivities(): Promise<[]> {
     return [];
+  }
+  async setMinSize(_name: string, min: number): Promise<void> {
+    this.calledAt ??= performance.now();
+    this.calls++;
+    this.group = { ...this.group, min, desired: Math.max(this.group.desired, min) };
+  }
+  async ownScaling(): Promise<OwnScaling> {
+    return { policies: [], scheduledActions: [] };
   }
 }
 
@@ -186,6 +196,11 @@ async function main(): Promise<void> {
       remove: unused('Lambda'),
     };
     const weightedRouting: WeightedRoutingPort = { getWeights: unused('Route 53'), setWeights: unused('Route 53') };
+    const applicationAutoScaling: ApplicationAutoScalingPort = {
+      describe: unused('Application Auto Scaling'),
+      setMinCapacity: unused('Application Auto Scaling'),
+      ownScaling: unused('Application Auto Scaling'),
+    };
     // Start far past the config's scheduled windows; each event moves the clock beyond every cooldown.
     const clock = { now: 1_900_000_000 };
     const handler = createIngestHandler({
@@ -197,7 +212,7 @@ async function main(): Promise<void> {
         retentionDays: config.decisionRetentionDays,
         targets: config.targets,
       }),
-      executors: createExecutors({ autoScaling, provisionedConcurrency, weightedRouting }),
+      executors: createExecutors({ autoScaling, applicationAutoScaling, provisionedConcurrency, weightedRouting }),
       clock: () => clock.now,
       logger: new Logger({ serviceName: SERVICE_NAME, logLevel: 'SILENT' }),
       metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME }),

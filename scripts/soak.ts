@@ -56,6 +56,7 @@ import { DEFAULT_SHARD_CONCURRENCY, SHARD_SIZE } from '../functions/app/shards';
 import type {
   AllocationExecutor,
   AutoScalingGroupCapacity,
+  ApplicationAutoScalingPort,
   AutoScalingPort,
   DecisionRecord,
   ProvisionedConcurrency,
@@ -152,6 +153,7 @@ function targetId(index: number): string {
     'lambda-provisioned-concurrency': 'fn',
     'route53-weighted': 'dns',
     'alb-weighted': 'alb',
+    'application-auto-scaling': 'aas',
   };
   const prefix = prefixes[kindOf(index)];
   return `${prefix}-${String(index).padStart(4, '0')}`;
@@ -238,6 +240,8 @@ class FakeAws {
   readonly groups = new Map<string, AutoScalingGroupCapacity>();
   readonly provisioned = new Map<string, ProvisionedConcurrency>();
   readonly weights = new Map<string, Record<string, number>>();
+  /** Scalable targets by ResourceId (the soak generates none yet; the port answers for completeness). */
+  readonly scalable = new Map<string, { min: number; max: number }>();
   readonly writes: Write[] = [];
   readonly inFlight = new Map<string, string>();
   concurrentApplies = 0;
@@ -266,6 +270,9 @@ class FakeAws {
       } else if (r.kind === 'route53-weighted') {
         this.weights.set(r.recordName, Object.fromEntries(r.endpoints.map((e) => [e.setIdentifier, e.weight])));
         this.targetOfResource.set(r.recordName, target.id);
+      } else if (r.kind === 'application-auto-scaling') {
+        this.scalable.set(r.resourceId, { min: target.policy.bounds.min, max: target.policy.bounds.max });
+        this.targetOfResource.set(r.resourceId, target.id);
       } else {
         // The soak's fleet has no ALB rules (kindOf never makes one); a config that has one is a soak bug.
         throw new TypeError(`the soak does not simulate ${r.kind} targets (${target.id})`);
@@ -283,6 +290,10 @@ class FakeAws {
     if (r.kind === 'lambda-provisioned-concurrency') {
       const requested = this.provisioned.get(`${r.functionName}:${r.qualifier}`)?.requested ?? 0;
       return { kind: 'capacity', desired: requested, floor: Math.min(target.policy.bounds.min, requested) };
+    }
+    if (r.kind === 'application-auto-scaling') {
+      const min = this.scalable.get(r.resourceId)!.min;
+      return { kind: 'capacity', desired: min, floor: min };
     }
     if (r.kind === 'route53-weighted') return { kind: 'weights', weights: { ...this.weights.get(r.recordName)! } };
     throw new TypeError(`the soak does not simulate ${r.kind} targets (${target.id})`);
@@ -338,6 +349,31 @@ class FakeAws {
         () => undefined,
       ),
     failedActivities: (name) => this.call(name, undefined, () => []),
+    setMinSize: (name, min) =>
+      this.call(
+        name,
+        () => {
+          const group = this.groups.get(name)!;
+          this.groups.set(name, { ...group, min, desired: Math.max(group.desired, min) });
+        },
+        () => undefined,
+      ),
+    ownScaling: (name) => this.call(name, undefined, () => ({ policies: [], scheduledActions: [] })),
+  };
+
+  readonly applicationAutoScaling: ApplicationAutoScalingPort = {
+    describe: (ref) =>
+      this.call(ref.resourceId, undefined, () => {
+        const found = this.scalable.get(ref.resourceId);
+        return found && { ...found };
+      }),
+    setMinCapacity: (ref, min) =>
+      this.call(
+        ref.resourceId,
+        () => void this.scalable.set(ref.resourceId, { ...this.scalable.get(ref.resourceId)!, min }),
+        () => undefined,
+      ),
+    ownScaling: (ref) => this.call(ref.resourceId, undefined, () => ({ policies: [], scheduledActions: [] })),
   };
 
   readonly provisionedConcurrency: ProvisionedConcurrencyPort = {
@@ -390,6 +426,7 @@ class FakeAws {
       'ec2-asg': wrap(executors['ec2-asg']),
       'lambda-provisioned-concurrency': wrap(executors['lambda-provisioned-concurrency']),
       'route53-weighted': wrap(executors['route53-weighted']),
+      'application-auto-scaling': wrap(executors['application-auto-scaling']),
       'alb-weighted': wrap(executors['alb-weighted']),
     };
   }
@@ -877,6 +914,7 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     const countAws = () => void calls.aws++;
     const workerPorts = {
       autoScaling: countedPort(aws.autoScaling, countAws),
+      applicationAutoScaling: countedPort(aws.applicationAutoScaling, countAws),
       provisionedConcurrency: countedPort(aws.provisionedConcurrency, countAws),
       weightedRouting: countedPort(aws.weightedRouting, countAws),
     };
@@ -916,7 +954,13 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
       },
       targets: {
         total: config.targets.length,
-        byKind: { 'ec2-asg': 0, 'lambda-provisioned-concurrency': 0, 'route53-weighted': 0, 'alb-weighted': 0 },
+        byKind: {
+          'ec2-asg': 0,
+          'lambda-provisioned-concurrency': 0,
+          'route53-weighted': 0,
+          'alb-weighted': 0,
+          'application-auto-scaling': 0,
+        },
       },
       events: { drivers: 0, duplicates: 0, late: 0, total: 0, idempotencyRetries: 0 },
       drivers: { accepted: 0, duplicates: 0, outOfOrder: 0, rejected: 0 },

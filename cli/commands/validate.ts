@@ -13,7 +13,7 @@ import { EXIT, UsageError, type ExitCode } from '../errors';
 import { renderTable } from '../format';
 import { checkLive, type LiveFinding } from '../live-check';
 import { SHIPPED_TRACES_DIR, runPolicyReplay, type ReplayOutcome } from '../replay';
-import { routingEndpoints } from '../../functions/domain/target-kinds';
+import { kindTraits, manageMode, routingEndpoints } from '../../functions/domain/target-kinds';
 
 /** What a capacity target can cost at its bounds, known before anything is applied. */
 export interface TargetCost {
@@ -73,6 +73,9 @@ export function configWarnings(config: DrivetrainConfig): ConfigWarning[] {
       });
   });
   config.targets.forEach((target, i) => {
+    warnings.push(...coexistenceWarnings(target, i));
+  });
+  config.targets.forEach((target, i) => {
     const hasOverrideRule = target.policy.rules.some((r) => r.kind === 'override');
     if (hasOverrideRule && target.overridePrincipals.length === 0) {
       warnings.push({
@@ -82,6 +85,42 @@ export function configWarnings(config: DrivetrainConfig): ConfigWarning[] {
     }
   });
   return warnings;
+}
+
+/**
+ * What the config cannot know offline: whether the resource has scaling policies of its own. A
+ * `desired`-managed resource that has some is pulled two ways; a `floor`-managed one is fine, but its alarm
+ * and metric rules then raise the floor, not the capacity.
+ */
+function coexistenceWarnings(target: DrivetrainConfig['targets'][number], i: number): ConfigWarning[] {
+  const manage = kindTraits(target.resource.kind).manage;
+  if (!manage) return [];
+  // An explicit `manage: desired` is the owner saying the resource has no policies of its own; only the
+  // default is worth a warning.
+  const written = 'manage' in target.resource && target.resource.manage !== undefined;
+  if (manageMode(target.resource) === 'desired') {
+    if (written) return [];
+    return [
+      {
+        path: `targets[${i}].resource.manage`,
+        message:
+          `target "${target.id}" sets ${manage.capacityField} itself (manage defaults to desired): if the resource ` +
+          `has scaling policies or scheduled actions of its own, they pull it the other way. Write manage: floor ` +
+          `to own only ${manage.floorField} and leave ${manage.capacityField} to them, or manage: desired to ` +
+          `confirm it has none`,
+      },
+    ];
+  }
+  const reactive = target.policy.rules.filter((r) => r.kind === 'alarm' || r.kind === 'metric').length;
+  if (reactive === 0) return [];
+  return [
+    {
+      path: `targets[${i}].policy.rules`,
+      message:
+        `target "${target.id}" is floor-managed: its ${reactive} alarm/metric rule(s) raise ${manage.floorField}, ` +
+        `not ${manage.capacityField}; reactive scaling is the resource's own policies' job`,
+    },
+  ];
 }
 
 export const validateCommand: Command = {

@@ -66,8 +66,8 @@ export async function followThrough(
   const verdict = judge(following, seen, now);
   if (!verdict) return { result: seen.state === 'unreadable' ? 'unknown' : 'in-progress' };
   const samples =
-    verdict.status === 'settled' && following.scaleOut
-      ? addTimeToServe(state.timeToServe, verdict.serving.timeToServeSeconds ?? 0)
+    verdict.status === 'settled' && following.scaleOut && verdict.serving.timeToServeSeconds !== undefined
+      ? addTimeToServe(state.timeToServe, verdict.serving.timeToServeSeconds)
       : undefined;
   const marked = await deps.decisions.markServing(target.id, following, verdict.status, verdict.serving, samples);
   if (marked === 'claim-lost') return { result: 'lost' };
@@ -104,7 +104,7 @@ export function judge(
       serving: {
         at: now,
         detail: `serving after ${formatDuration(elapsed)}: ${seen.detail}`,
-        timeToServeSeconds: elapsed,
+        ...(seen.timeToServeUnknown ? {} : { timeToServeSeconds: elapsed }),
       },
     };
   if (seen.state === 'failed')

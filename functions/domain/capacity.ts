@@ -40,7 +40,7 @@ import type {
   Rule,
   TargetState,
 } from './model';
-import { kindTraits } from './target-kinds';
+import { isFloorManaged, kindTraits } from './target-kinds';
 import { trackTarget, unitsFor } from './tracking';
 import { leadTimeOf } from './warmup';
 
@@ -126,7 +126,8 @@ export function decideCapacity(
 ): Decision {
   const rules = indexRules(target);
   const { considered, live, override } = screen(target, drivers, now, rules);
-  const current = state?.current?.kind === 'capacity' ? state.current : undefined;
+  const floorManaged = isFloorManaged(target);
+  const current = ownedCurrent(state?.current?.kind === 'capacity' ? state.current : undefined, floorManaged);
   const currentDesired = current?.desired;
   const base = currentDesired ?? target.policy.fallback.allocation;
   const ctx: CapacityContext = {
@@ -148,8 +149,20 @@ export function decideCapacity(
   const stable = stabilize(ctx, demand, proposal);
   markOutcomes(ctx, demand, proposal, stable);
   const desired = applyGuardrails(ctx, demand, stable.desired);
-  const floor = prewarmFloor(ctx, demand, proposal, desired);
+  // Floor-managed: the whole decided number is the floor (MinSize, MinCapacity); the resource's own policies
+  // own the capacity above it.
+  const floor = floorManaged ? desired : prewarmFloor(ctx, demand, proposal, desired);
   return explainCapacity(ctx, demand, proposal, stable, desired, floor);
+}
+
+/**
+ * What Drivetrain owns of the current allocation. A floor-managed resource's is its floor alone (desired =
+ * floor), so step limits and stabilization work on the floor, whatever the resource's policies did to its
+ * capacity — also when the state still holds an allocation from before the target became floor-managed.
+ */
+function ownedCurrent(current: CapacityAllocation | undefined, floorManaged: boolean): CapacityAllocation | undefined {
+  if (!current || !floorManaged) return current;
+  return { kind: 'capacity', desired: current.floor, floor: current.floor };
 }
 
 // ---- step 1: collect demand ------------------------------------------------------------------------------
@@ -686,14 +699,24 @@ export function explainCapacity(
   else if (winner) why = winner.label + winner.detail + outranks(candidates, winner, held);
   else if (held) why = held.label + held.detail + outranks(candidates, held, undefined);
   else why = proposal.noDemandWhy!;
+  const manage = kindTraits(ctx.target.resource.kind).manage;
+  const floorManaged = manage !== undefined && isFloorManaged(ctx.target);
+  // Floor-managed: the decision says who owns what (Drivetrain the floor, the resource's policies the rest).
+  if (floorManaged) notes.push(`${manage.capacityField} stays with the resource's own scaling policies`);
+  const verb = floorManaged ? `${manage.floorField} ` : '';
   const head =
     currentDesired === undefined
-      ? `set ${desired}`
+      ? `${floorManaged ? 'floor' : 'set'} ${verb}${desired}`
       : currentDesired === desired
-        ? `hold ${desired}`
-        : `scale ${currentDesired}→${desired}`;
-  const floorPart =
-    current === undefined ? ` (floor ${floor})` : current.floor !== floor ? ` (floor ${current.floor}→${floor})` : '';
+        ? `hold ${verb}${desired}`
+        : `${floorManaged ? 'floor' : 'scale'} ${verb}${currentDesired}→${desired}`;
+  const floorPart = floorManaged
+    ? ''
+    : current === undefined
+      ? ` (floor ${floor})`
+      : current.floor !== floor
+        ? ` (floor ${current.floor}→${floor})`
+        : '';
   const summary = notes.length ? `${head}${floorPart}: ${why}; ${notes.join('; ')}` : `${head}${floorPart}: ${why}`;
   const winnerName = proposal.overrideWinner ?? winner?.label ?? held?.label;
   return finish(

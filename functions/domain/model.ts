@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { measurementSchema, quantitySchema } from './numbers';
-import { TARGET_KINDS, type TargetKind } from './target-kinds';
+import { MANAGE_MODES, TARGET_KINDS, type TargetKind } from './target-kinds';
 
 export const IDENTIFIER = /^[a-z0-9][a-z0-9-_.]{0,62}$/;
 export const identifier = z
@@ -197,6 +197,24 @@ export const routingEndpointSchema = z.object({
   drainOn: z.array(identifier).default([]),
 });
 
+/** The Application Auto Scaling service namespaces whose scalable targets have a capacity Drivetrain can floor. */
+export const AAS_SERVICE_NAMESPACES = [
+  'ecs',
+  'dynamodb',
+  'rds',
+  'sagemaker',
+  'elasticache',
+  'lambda',
+  'ec2',
+  'elasticmapreduce',
+  'appstream',
+  'kafka',
+  'neptune',
+  'cassandra',
+  'comprehend',
+  'custom-resource',
+  'workspaces',
+] as const;
 export const albTargetGroupSchema = z.object({
   arn: z
     .string()
@@ -215,7 +233,12 @@ export const albTargetGroupSchema = z.object({
 
 /** The resource schema of each kind (the registry's resource column): a kind without one does not compile. */
 export const TARGET_RESOURCE_SCHEMAS = {
-  'ec2-asg': z.object({ kind: z.literal('ec2-asg'), autoScalingGroupName: z.string().min(1).max(255) }),
+  'ec2-asg': z.object({
+    kind: z.literal('ec2-asg'),
+    autoScalingGroupName: z.string().min(1).max(255),
+    /** desired (default): DesiredCapacity and MinSize; floor: MinSize only, the group's policies keep desired. */
+    manage: z.enum(MANAGE_MODES).optional(),
+  }),
   'lambda-provisioned-concurrency': z.object({
     kind: z.literal('lambda-provisioned-concurrency'),
     functionName: z.string().min(1).max(140),
@@ -232,6 +255,21 @@ export const TARGET_RESOURCE_SCHEMAS = {
     recordName: z.string().min(1).max(255),
     recordType: z.enum(['A', 'AAAA', 'CNAME', 'TXT']),
     endpoints: z.array(routingEndpointSchema).min(2).max(32),
+  }),
+  'application-auto-scaling': z.object({
+    kind: z.literal('application-auto-scaling'),
+    serviceNamespace: z.enum(AAS_SERVICE_NAMESPACES),
+    /** The scalable target's ResourceId, e.g. service/my-cluster/my-service or table/orders. */
+    resourceId: z.string().min(1).max(1600),
+    /** e.g. ecs:service:DesiredCount; its prefix must be the service namespace. */
+    scalableDimension: z.string().regex(/^[a-z-]+:[A-Za-z-]+:[A-Za-z]+$/, 'must look like ecs:service:DesiredCount'),
+    manage: z
+      .enum(['floor'], {
+        error:
+          'application-auto-scaling targets support manage: floor only (MinCapacity); AAS has no call that sets ' +
+          "the current capacity without switching the target's own policies off",
+      })
+      .optional(),
   }),
   'alb-weighted': z.object({
     kind: z.literal('alb-weighted'),

@@ -9,8 +9,23 @@
  */
 import type { RoutingEndpoint, TargetResource } from './model';
 
-export const TARGET_KINDS = ['ec2-asg', 'lambda-provisioned-concurrency', 'route53-weighted', 'alb-weighted'] as const;
+export const TARGET_KINDS = [
+  'ec2-asg',
+  'lambda-provisioned-concurrency',
+  'route53-weighted',
+  'alb-weighted',
+  'application-auto-scaling',
+] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
+
+/**
+ * Who owns what on a capacity resource that may have scaling policies of its own. `desired`: Drivetrain sets
+ * the capacity itself (and the floor), so the resource must have no policies of its own. `floor`: Drivetrain
+ * owns only the floor (ASG MinSize, AAS MinCapacity) — pre-warm, business demand, fallback — and the
+ * resource's own policies keep the capacity above it.
+ */
+export const MANAGE_MODES = ['desired', 'floor'] as const;
+export type ManageMode = (typeof MANAGE_MODES)[number];
 
 /** What a decision gives a target: a count (and floor) of units, or integer weights per endpoint. */
 export type AllocationShape = 'capacity' | 'weights';
@@ -29,6 +44,11 @@ export interface TargetKindTraits {
   title: string;
   /** Routing kinds only: what their weights are, and where the endpoints sit in the resource (for messages). */
   routing?: { weightsTitle: string; endpointsField: string; keyField: string };
+  /**
+   * Capacity kinds whose resource can scale itself: the `manage` modes they support, the default, and the
+   * names of the two numbers on the resource (for the decision's summary of who owns what).
+   */
+  manage?: { modes: readonly ManageMode[]; default: ManageMode; floorField: string; capacityField: string };
 }
 
 export const TARGET_KIND_TRAITS = {
@@ -37,6 +57,7 @@ export const TARGET_KIND_TRAITS = {
     businessFloor: true,
     unit: { plural: 'instances', hours: 'instance-hours' },
     title: 'EC2 Auto Scaling group',
+    manage: { modes: MANAGE_MODES, default: 'desired', floorField: 'MinSize', capacityField: 'DesiredCapacity' },
   },
   'lambda-provisioned-concurrency': {
     shape: 'capacity',
@@ -50,6 +71,17 @@ export const TARGET_KIND_TRAITS = {
     unit: { plural: 'weight', hours: 'unit-hours' },
     title: 'Route 53 weighted records',
     routing: { weightsTitle: 'Route 53 weights', endpointsField: 'endpoints', keyField: 'setIdentifier' },
+  },
+  'application-auto-scaling': {
+    shape: 'capacity',
+    // MinCapacity is the floor the scalable target's own policies honour, like ASG MinSize.
+    businessFloor: true,
+    unit: { plural: 'capacity units', hours: 'unit-hours' },
+    title: 'Application Auto Scaling scalable target',
+    // Floor only: AAS has no "set the current capacity" call. Pinning MinCapacity = MaxCapacity would switch
+    // the target's own policies off, and each service's own API (ECS UpdateService, DynamoDB UpdateTable, …)
+    // fights AAS when policies exist. See README "Coexisting with native scaling".
+    manage: { modes: ['floor'], default: 'floor', floorField: 'MinCapacity', capacityField: 'current capacity' },
   },
   'alb-weighted': {
     shape: 'weights',
@@ -90,6 +122,7 @@ export function routingEndpoints(resource: TargetResource): readonly RoutingEndp
   switch (resource.kind) {
     case 'ec2-asg':
     case 'lambda-provisioned-concurrency':
+    case 'application-auto-scaling':
       return undefined;
     case 'route53-weighted':
       return resource.endpoints;
@@ -131,4 +164,17 @@ export function targetGroupName(arn: string): string {
 export function configuredResourceWeights(resource: TargetResource): Record<string, number> | undefined {
   const endpoints = routingEndpoints(resource);
   return endpoints && Object.fromEntries(endpoints.map((e) => [e.setIdentifier, e.weight]));
+}
+
+/**
+ * How a capacity resource is managed: its `manage` field, or its kind's default. Kinds whose resource cannot
+ * scale itself (Lambda provisioned concurrency, routing) are always `desired`.
+ */
+export function manageMode(resource: TargetResource): ManageMode {
+  const manage = 'manage' in resource ? resource.manage : undefined;
+  return manage ?? kindTraits(resource.kind).manage?.default ?? 'desired';
+}
+
+export function isFloorManaged(target: { resource: TargetResource }): boolean {
+  return manageMode(target.resource) === 'floor';
 }

@@ -1,8 +1,13 @@
 /**
  * EC2 Auto Scaling executor. The allocation is { desired: DesiredCapacity, floor: MinSize }; MaxSize belongs
  * to whoever owns the group and Drivetrain never changes it.
+ *
+ * A floor-managed group (`manage: floor`) keeps its DesiredCapacity with its own scaling policies: Drivetrain
+ * owns MinSize only, its allocation is { desired: MinSize, floor: MinSize }, and no path here calls
+ * SetDesiredCapacity or names DesiredCapacity for it.
  */
 import type { Target } from '../domain/model';
+import { isFloorManaged } from '../domain/target-kinds';
 import {
   EXECUTOR_ERROR_CODES,
   PermanentExecutorError,
@@ -26,7 +31,10 @@ export function createAutoScalingExecutor(
         ...retry,
         label: `DescribeAutoScalingGroups ${name}`,
       });
-      return group && { kind: 'capacity', desired: group.desired, floor: group.min };
+      if (!group) return undefined;
+      return isFloorManaged(target)
+        ? { kind: 'capacity', desired: group.min, floor: group.min }
+        : { kind: 'capacity', desired: group.desired, floor: group.min };
     },
 
     async observeServing(target, following) {
@@ -54,7 +62,10 @@ export function createAutoScalingExecutor(
       return converge(
         { ...retry, label: `${actionId} ${name}` },
         () => port.describe(name),
-        (group) => planCapacity(port, name, group, wanted),
+        (group) =>
+          isFloorManaged(target)
+            ? planMinSize(port, name, group, wanted.floor)
+            : planCapacity(port, name, group, wanted),
       );
     },
   };
@@ -116,5 +127,36 @@ export function planCapacity(
   return {
     detail: `UpdateAutoScalingGroup ${name} ${parts.join(', ')}`,
     write: () => port.setCapacity(name, { desired, min: floor }),
+  };
+}
+
+/** Floor-managed groups: MinSize only. DesiredCapacity is never named, so the group's own policies keep it. */
+export function planMinSize(
+  port: AutoScalingPort,
+  name: string,
+  group: AutoScalingGroupCapacity | undefined,
+  floor: number,
+): Plan {
+  if (!group) {
+    throw new PermanentExecutorError(`Auto Scaling group ${name} not found`, {
+      code: EXECUTOR_ERROR_CODES.resourceNotFound,
+    });
+  }
+  if (floor > group.max) {
+    throw new PermanentExecutorError(
+      `floor ${floor} exceeds MaxSize ${group.max} of Auto Scaling group ${name}; Drivetrain never raises MaxSize: ` +
+        "raise it on the group or lower the policy's bounds.max",
+      { code: EXECUTOR_ERROR_CODES.desiredAboveMaxSize },
+    );
+  }
+  if (group.min === floor) {
+    return { unchanged: `${name} already at MinSize ${floor} (DesiredCapacity ${group.desired} is the group's own)` };
+  }
+  // Raising MinSize above the current desired makes EC2 Auto Scaling raise desired to it; lowering MinSize
+  // leaves desired where the group's policies put it, and they scale in from there.
+  const effect = floor > group.desired ? `; the group raises DesiredCapacity ${group.desired}→${floor} itself` : '';
+  return {
+    detail: `UpdateAutoScalingGroup ${name} MinSize ${group.min}→${floor} (DesiredCapacity left to the group${effect})`,
+    write: () => port.setMinSize(name, floor),
   };
 }

@@ -17,10 +17,12 @@ import { createAlbRoutingExecutor } from './alb-routing';
 import type {
   AlbRoutingPort,
   AllocationExecutor,
+  ApplicationAutoScalingPort,
   AutoScalingPort,
   ProvisionedConcurrencyPort,
   WeightedRoutingPort,
 } from '../ports';
+import { createApplicationAutoScalingExecutor } from './application-auto-scaling';
 import { createAutoScalingExecutor } from './auto-scaling';
 import { PermanentExecutorError } from '../ports/errors';
 import { createProvisionedConcurrencyExecutor } from './provisioned-concurrency';
@@ -30,6 +32,7 @@ import { createWeightedRoutingExecutor } from './weighted-routing';
 
 export interface ExecutorPorts {
   autoScaling: AutoScalingPort;
+  applicationAutoScaling: ApplicationAutoScalingPort;
   provisionedConcurrency: ProvisionedConcurrencyPort;
   weightedRouting: WeightedRoutingPort;
   /**
@@ -72,6 +75,8 @@ export const EXECUTOR_FACTORIES = {
     createProvisionedConcurrencyExecutor(ports.provisionedConcurrency, retry),
   'route53-weighted': (ports, options, retry) =>
     createWeightedRoutingExecutor(ports.weightedRouting, options.route53Limiter ?? defaultRoute53Limiter(), retry),
+  'application-auto-scaling': (ports, _options, retry) =>
+    createApplicationAutoScalingExecutor(ports.applicationAutoScaling, retry),
   'alb-weighted': (ports, _options, retry) => createAlbRoutingExecutor(ports.albRouting ?? MISSING_ALB_PORT, retry),
 } satisfies Record<TargetKind, ExecutorFactory>;
 

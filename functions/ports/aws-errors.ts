@@ -29,6 +29,7 @@ const REFUSED_NAMES_LIST = [
   'ResourceContentionFault',
   'ResourceConflictException', // Lambda: a provisioned concurrency update is in progress
   'ResourceNotReadyException', // Lambda: function still being created/updated
+  'ConcurrentUpdateException', // Application Auto Scaling: another update of the scalable target
 ] as const;
 const REFUSED_NAMES = new Set<string>(REFUSED_NAMES_LIST);
 
@@ -49,6 +50,7 @@ const RETRYABLE_NAMES = new Set<string>([
   'InternalServerError',
   'ServiceUnavailable',
   'ServiceUnavailableException',
+  'InternalServiceException', // Application Auto Scaling's 500
   // transport
   'TimeoutError',
   'RequestTimeout',
@@ -84,6 +86,8 @@ const PERMANENT_NAMES = new Set([
   'OperationNotPermittedException', // ELBv2: e.g. the default rule, or a target group of another load balancer type
   'ProvisionedConcurrencyConfigNotFoundException',
   'LimitExceededFault', // Auto Scaling quota, not a rate
+  'ObjectNotFoundException', // Application Auto Scaling: the target or its resource is gone
+  'LimitExceededException', // Application Auto Scaling quota, not a rate
   'ServiceLinkedRoleFailure',
   'AccessDenied',
   'AccessDeniedException',

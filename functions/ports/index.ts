@@ -263,6 +263,44 @@ export interface AutoScalingPort {
   setCapacity(groupName: string, change: { desired: number; min?: number }): Promise<void>;
   /** DescribeScalingActivities: the activities started at or after `since` that failed or were cancelled. */
   failedActivities(groupName: string, since: number): Promise<FailedScalingActivity[]>;
+  /**
+   * UpdateAutoScalingGroup with MinSize alone (floor-managed groups): DesiredCapacity stays with the group's
+   * own policies. A MinSize above the current desired makes the group raise desired to it by itself; a lower
+   * MinSize never lowers desired.
+   */
+  setMinSize(groupName: string, min: number): Promise<void>;
+  /** The group's own scaling policies and scheduled actions (names), for coexistence checks. */
+  ownScaling(groupName: string): Promise<OwnScaling>;
+}
+
+/** What scales a resource besides Drivetrain: its scaling policies and scheduled actions, by name. */
+export interface OwnScaling {
+  policies: string[];
+  scheduledActions: string[];
+}
+
+/** An Application Auto Scaling scalable target: its namespace, resource id and dimension identify it. */
+export interface ScalableTargetRef {
+  serviceNamespace: string;
+  resourceId: string;
+  scalableDimension: string;
+}
+
+export interface ScalableTargetCapacity {
+  min: number;
+  max: number;
+}
+
+export interface ApplicationAutoScalingPort {
+  /** DescribeScalableTargets; undefined when the target is not registered. */
+  describe(target: ScalableTargetRef): Promise<ScalableTargetCapacity | undefined>;
+  /**
+   * RegisterScalableTarget naming MinCapacity only: MaxCapacity, suspended state and the target's policies
+   * stay as they are (an update changes only the parameters it names).
+   */
+  setMinCapacity(target: ScalableTargetRef, min: number): Promise<void>;
+  /** DescribeScalingPolicies and DescribeScheduledActions of the target, for coexistence checks. */
+  ownScaling(target: ScalableTargetRef): Promise<OwnScaling>;
 }
 
 export interface ProvisionedConcurrency {
@@ -350,7 +388,15 @@ export type ApplyResult = { status: 'applied' | 'unchanged'; detail: string };
  * will not without help (a failed launch, FAILED provisioned concurrency), or the resource is gone.
  */
 export type ServingObservation =
-  | { state: 'serving'; detail: string }
+  | {
+      state: 'serving';
+      detail: string;
+      /**
+       * The plan is in place but the kind cannot see when the capacity behind it serves (an AAS scalable target
+       * reports MinCapacity, not running tasks): settled without a time to serve, so no warmup sample is kept.
+       */
+      timeToServeUnknown?: true;
+    }
   | { state: 'in-progress'; detail: string }
   | { state: 'failed'; cause: string };
 

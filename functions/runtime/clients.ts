@@ -41,7 +41,13 @@ export function awsExecutorPorts(trace: TraceClient): ExecutorPorts {
       describe: true,
       setCapacity: true,
       failedActivities: true,
+      setMinSize: true,
+      ownScaling: true,
     }),
+    applicationAutoScaling: loadedOnFirstUse(
+      async () => (await import('./on-demand/application-auto-scaling')).createApplicationAutoScalingPort(trace),
+      { describe: true, setMinCapacity: true, ownScaling: true },
+    ),
     provisionedConcurrency: loadedOnFirstUse(
       async () => (await import('./on-demand/provisioned-concurrency')).createProvisionedConcurrencyPort(trace),
       { get: true, put: true, remove: true },

@@ -222,6 +222,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       decisions,
       executors: createExecutors({
         autoScaling: fleet.autoScaling,
+        applicationAutoScaling: fleet.applicationAutoScaling,
         provisionedConcurrency: fleet.provisionedConcurrency,
         weightedRouting: fleet.routing,
       }),
@@ -407,6 +408,7 @@ interface Sample {
   groups: Record<string, { desired: number; min: number; inService: number }>;
   functions: Record<string, { requested: number; allocated: number }>;
   records: Record<string, Record<string, number>>;
+  scalableTargets: Record<string, { min: number; capacity: number }>;
 }
 
 function sampleFleet(
@@ -415,7 +417,7 @@ function sampleFleet(
   t: number,
   load: (t: number) => number,
 ): Sample {
-  const sample: Sample = { t, load: load(t), groups: {}, functions: {}, records: {} };
+  const sample: Sample = { t, load: load(t), groups: {}, functions: {}, records: {}, scalableTargets: {} };
   for (const target of config.targets) {
     const r = target.resource;
     switch (r.kind) {
@@ -429,6 +431,9 @@ function sampleFleet(
       }
       case 'route53-weighted':
         sample.records[target.id] = fleet.weights(r);
+        break;
+      case 'application-auto-scaling':
+        sample.scalableTargets[target.id] = fleet.scalableTargetStatus(r);
         break;
       case 'alb-weighted':
         sample.records[target.id] = simulatorModel(r).sample(fleet, r, undefined, t).weights ?? {};
@@ -556,6 +561,19 @@ function demoReport(
         })),
         markers: markersFor(target.id),
         bands: [...bands.slice(0, 1), ...alarmEpisodes(drivers, target.id, SCENARIO.end)],
+      });
+    } else if (resource.kind === 'application-auto-scaling') {
+      data.capacity.push({
+        targetId: target.id,
+        title: `${target.id} — ${resource.scalableDimension} (MinCapacity is Drivetrain's)`,
+        unit: 'capacity',
+        samples: samples.map((s) => ({
+          t: s.t,
+          floor: s.scalableTargets[target.id]?.min,
+          supply: s.scalableTargets[target.id]?.capacity,
+        })),
+        markers: markersFor(target.id),
+        bands: bands.slice(0, 1),
       });
     } else if (resource.kind === 'route53-weighted') {
       data.weights.push({

@@ -9,12 +9,16 @@
  * and records every mutating call for the report and the tests.
  */
 import type {
+  ApplicationAutoScalingPort,
   AlbRoutingPort,
   AutoScalingGroupCapacity,
   AutoScalingPort,
   FailedScalingActivity,
+  OwnScaling,
   ProvisionedConcurrency,
   ProvisionedConcurrencyPort,
+  ScalableTargetCapacity,
+  ScalableTargetRef,
   WeightedRecord,
   WeightedRoutingPort,
 } from '../../functions/ports';
@@ -26,6 +30,7 @@ import { simulatorModel } from './models';
 export type FleetApi =
   | 'SetDesiredCapacity'
   | 'UpdateAutoScalingGroup'
+  | 'RegisterScalableTarget'
   | 'PutProvisionedConcurrencyConfig'
   | 'DeleteProvisionedConcurrencyConfig'
   | 'ChangeResourceRecordSets'
@@ -107,6 +112,15 @@ export interface FleetSnapshot {
   records: Record<string, Record<string, number>>;
 }
 
+/** A scalable target's capacity: its bounds and the capacity the service runs (which its own policies move). */
+export interface ScalableTargetStatus extends ScalableTargetCapacity {
+  capacity: number;
+}
+
+export function scalableTargetKey(ref: ScalableTargetRef): string {
+  return `${ref.serviceNamespace}/${ref.resourceId}/${ref.scalableDimension}`;
+}
+
 export function recordKey(record: WeightedRecord): string {
   return `${record.hostedZoneId}/${record.recordName}/${record.recordType}`;
 }
@@ -125,6 +139,7 @@ const DEFAULT_ACCOUNT_CONCURRENCY = 1000;
 export class SimulatedFleet {
   readonly calls: FleetCall[] = [];
   readonly autoScaling: AutoScalingPort;
+  readonly applicationAutoScaling: ApplicationAutoScalingPort;
   readonly provisionedConcurrency: ProvisionedConcurrencyPort;
   readonly routing: WeightedRoutingPort;
   readonly albRouting: AlbRoutingPort;
@@ -133,6 +148,9 @@ export class SimulatedFleet {
 
   readonly #now: () => number;
   readonly #groups = new Map<string, Group>();
+  readonly #scalableTargets = new Map<string, ScalableTargetStatus>();
+  /** The simulated resources' own scaling policies (none unless a test or scenario adds some). */
+  readonly #ownScaling = new Map<string, OwnScaling>();
   readonly #functions = new Map<string, ConcurrencyConfig | undefined>();
   readonly #records = new Map<string, Record<string, number>>();
   /** ALB listener rules: forward weights by target group ARN. */
@@ -152,6 +170,16 @@ export class SimulatedFleet {
       setCapacity: async (groupName, change) => this.setGroupCapacity(groupName, change),
       failedActivities: async (groupName, since) =>
         this.#group(groupName).failedActivities.filter((a) => a.at >= since),
+      setMinSize: async (groupName, min) => this.setGroupMinSize(groupName, min),
+      ownScaling: async (groupName) => this.ownScaling(groupName),
+    };
+    this.applicationAutoScaling = {
+      describe: async (ref) => {
+        const found = this.#scalableTargets.get(scalableTargetKey(ref));
+        return found && { min: found.min, max: found.max };
+      },
+      setMinCapacity: async (ref, min) => this.setScalableTargetMin(ref, min),
+      ownScaling: async (ref) => this.ownScaling(scalableTargetKey(ref)),
     };
     this.provisionedConcurrency = {
       get: async (functionName, qualifier) => this.concurrency(functionName, qualifier),
@@ -307,6 +335,81 @@ export class SimulatedFleet {
       group.instances.sort((a, b) => a.readyAt - b.readyAt || a.launchedAt - b.launchedAt);
       group.instances.length = change.desired;
     }
+  }
+
+  /**
+   * UpdateAutoScalingGroup with MinSize alone, as EC2 Auto Scaling treats it: a MinSize above the current
+   * desired raises desired to it; a lower one leaves desired alone.
+   */
+  setGroupMinSize(name: string, min: number): void {
+    this.#maybeFail('UpdateAutoScalingGroup');
+    const group = this.#group(name);
+    integer(min, 'MinSize');
+    if (min > group.max) {
+      throw new SimulatedAwsError('ValidationError', `MinSize ${min} is above MaxSize ${group.max}.`, false);
+    }
+    this.calls.push({
+      at: this.#now(),
+      api: 'UpdateAutoScalingGroup',
+      resource: name,
+      request: { AutoScalingGroupName: name, MinSize: min },
+    });
+    group.min = min;
+    const now = this.#now();
+    while (group.instances.length < min) group.instances.push(this.#launch(now));
+  }
+
+  /** Scaling policies and scheduled actions of a group (by name) or a scalable target (scalableTargetKey). */
+  ownScaling(key: string): OwnScaling {
+    const own = this.#ownScaling.get(key);
+    return { policies: [...(own?.policies ?? [])], scheduledActions: [...(own?.scheduledActions ?? [])] };
+  }
+
+  addOwnScaling(key: string, own: OwnScaling): void {
+    this.#ownScaling.set(key, { policies: [...own.policies], scheduledActions: [...own.scheduledActions] });
+  }
+
+  // ---- Application Auto Scaling -----------------------------------------------------------------------
+
+  addScalableTarget(ref: ScalableTargetRef, status: ScalableTargetStatus): void {
+    if (status.min > status.capacity || status.capacity > status.max) {
+      throw new RangeError(`scalable target ${scalableTargetKey(ref)}: need min <= capacity <= max`);
+    }
+    this.#scalableTargets.set(scalableTargetKey(ref), { ...status });
+  }
+
+  scalableTargetStatus(ref: ScalableTargetRef): ScalableTargetStatus {
+    const found = this.#scalableTargets.get(scalableTargetKey(ref));
+    if (!found) throw new RangeError(`no scalable target ${scalableTargetKey(ref)}`);
+    return { ...found };
+  }
+
+  /** RegisterScalableTarget naming MinCapacity only; AAS scales the capacity out to a MinCapacity above it. */
+  setScalableTargetMin(ref: ScalableTargetRef, min: number): void {
+    this.#maybeFail('RegisterScalableTarget');
+    const key = scalableTargetKey(ref);
+    const found = this.#scalableTargets.get(key);
+    if (!found) throw new SimulatedAwsError('ObjectNotFoundException', `No scalable target ${key}`, false);
+    integer(min, 'MinCapacity');
+    if (min > found.max) {
+      throw new SimulatedAwsError(
+        'ValidationException',
+        `Minimum capacity ${min} cannot be greater than maximum capacity ${found.max}`,
+        false,
+      );
+    }
+    this.calls.push({
+      at: this.#now(),
+      api: 'RegisterScalableTarget',
+      resource: key,
+      request: {
+        ServiceNamespace: ref.serviceNamespace,
+        ResourceId: ref.resourceId,
+        ScalableDimension: ref.scalableDimension,
+        MinCapacity: min,
+      },
+    });
+    this.#scalableTargets.set(key, { ...found, min, capacity: Math.max(found.capacity, min) });
   }
 
   // ---- Lambda provisioned concurrency ------------------------------------------------------------------

@@ -5,7 +5,12 @@
  * branch).
  */
 import type { Allocation, Action, Policy, TargetResource } from '../../functions/domain/model';
-import { configuredResourceWeights, routingEndpoints, type TargetKind } from '../../functions/domain/target-kinds';
+import {
+  configuredResourceWeights,
+  isFloorManaged,
+  routingEndpoints,
+  type TargetKind,
+} from '../../functions/domain/target-kinds';
 import type { SimulatedFleet } from './fleet';
 
 type ResourceOf<K extends TargetKind> = Extract<TargetResource, { kind: K }>;
@@ -48,6 +53,11 @@ export const SIMULATOR_MODELS: { [K in TargetKind]: SimulatorModel<K> } = {
     },
     apply(fleet, resource, action) {
       if (action.type !== 'set-capacity') return false;
+      // Floor-managed: MinSize alone, as the executor does; the group raises desired to it when below.
+      if (isFloorManaged({ resource })) {
+        fleet.setGroupMinSize(resource.autoScalingGroupName, action.floor);
+        return true;
+      }
       // Floor → MinSize only when it moves, as the executor does.
       const group = fleet.describeGroup(resource.autoScalingGroupName);
       const moveMin = group !== undefined && group.min !== action.floor;
@@ -90,6 +100,29 @@ export const SIMULATOR_MODELS: { [K in TargetKind]: SimulatorModel<K> } = {
         floor: held ? held.floor : 0,
         supply: pc?.allocated ?? 0,
         billed: pc?.requested ?? 0,
+      };
+    },
+  },
+  'application-auto-scaling': {
+    seed(fleet, resource, policy, allocation) {
+      const floor = capacityOf(allocation)?.floor ?? policy.bounds.min;
+      fleet.addScalableTarget(resource, { min: floor, max: policy.bounds.max, capacity: floor });
+    },
+    apply(fleet, resource, action) {
+      if (action.type !== 'set-capacity') return false;
+      // MinCapacity only, as the executor does.
+      fleet.setScalableTargetMin(resource, action.floor);
+      return true;
+    },
+    sample(fleet, resource, current, t) {
+      const status = fleet.scalableTargetStatus(resource);
+      const held = capacityOf(current);
+      return {
+        t,
+        desired: held ? held.desired : status.min,
+        floor: held ? held.floor : status.min,
+        supply: status.capacity,
+        billed: status.capacity,
       };
     },
   },

@@ -41,6 +41,7 @@ describe('follow-through: applied → settled | degraded', () => {
         autoScaling: fleet.autoScaling,
         provisionedConcurrency: fleet.provisionedConcurrency,
         weightedRouting: fleet.routing,
+        applicationAutoScaling: fleet.applicationAutoScaling,
       },
       { retry: { sleep: async () => undefined, random: () => 0.5 }, route53Limiter: { take: async () => 0 } },
     );

@@ -130,6 +130,7 @@ describe('AllocationPolicy', () => {
         autoScalingGroups: [],
         provisionedConcurrency: [{ targetId: 'fn', arn: 'arn:aws:lambda:us-east-1:123456789012:function:f:live' }],
         weightedRecords: [],
+        scalableTargets: [],
         albListenerRules: [],
       }),
     ).toEqual(['ProvisionedConcurrencyOfConfiguredFunctions']);
@@ -141,6 +142,7 @@ describe('AllocationPolicy', () => {
           { targetId: 'api-a', hostedZoneId: 'ZA', recordName: 'a.example.com', recordType: 'A' },
           { targetId: 'api_a', hostedZoneId: 'ZA', recordName: 'b.example.com', recordType: 'AAAA' },
         ],
+        scalableTargets: [],
         albListenerRules: [],
       }),
     ).toEqual([

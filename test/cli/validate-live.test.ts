@@ -15,6 +15,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
 import { ListResourceRecordSetsCommand, NoSuchHostedZone, Route53Client } from '@aws-sdk/client-route-53';
+import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -23,6 +24,7 @@ import { targetCosts } from '../../cli/commands/validate';
 import { checkLive, type LivePorts } from '../../cli/live-check';
 import {
   AwsAlbRoutingAdapter,
+  AwsApplicationAutoScalingAdapter,
   AwsAutoScalingAdapter,
   AwsLambdaLimitsAdapter,
   AwsWeightedRoutingAdapter,
@@ -229,6 +231,12 @@ describe('validate --live', () => {
   });
 });
 
+const aasClient = new ApplicationAutoScalingClient({
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+});
+const aasMock = mockClient(aasClient);
+
 describe('validate --live: alb-weighted', () => {
   const elbv2 = new ElasticLoadBalancingV2Client({
     region: 'us-east-1',
@@ -274,6 +282,7 @@ describe('validate --live: alb-weighted', () => {
     lambda: new AwsLambdaLimitsAdapter(lambda),
     routing: new AwsWeightedRoutingAdapter(route53),
     alb: new AwsAlbRoutingAdapter(elbv2),
+    applicationAutoScaling: new AwsApplicationAutoScalingAdapter(aasClient),
   });
   beforeEach(() => elbMock.reset());
 
@@ -300,5 +309,64 @@ describe('validate --live: alb-weighted', () => {
     const [finding] = await checkLive(config(), ports());
     expect(finding?.verdict).toBe('unchecked');
     expect(finding?.message).toMatch(/elasticloadbalancing:DescribeRules/);
+  });
+});
+
+describe('validate --live: application-auto-scaling', () => {
+  const config = (max: number): DrivetrainConfig => {
+    const shipped = shippedConfig();
+    const web = shipped.targets.find((t) => t.id === 'web-asg')!;
+    const ecs: Target = {
+      ...web,
+      id: 'orders-ecs',
+      resource: {
+        kind: 'application-auto-scaling',
+        serviceNamespace: 'ecs',
+        resourceId: 'service/web/orders',
+        scalableDimension: 'ecs:service:DesiredCount',
+        manage: 'floor',
+      },
+      policy: { ...web.policy, bounds: { ...web.policy.bounds, min: 2, max } },
+    };
+    return { ...shipped, targets: [ecs] };
+  };
+  const ports = (): LivePorts => ({
+    autoScaling: new AwsAutoScalingAdapter(autoScaling),
+    lambda: new AwsLambdaLimitsAdapter(lambda),
+    routing: new AwsWeightedRoutingAdapter(route53),
+    alb: new AwsAlbRoutingAdapter(new ElasticLoadBalancingV2Client({ region: 'us-east-1' })),
+    applicationAutoScaling: new AwsApplicationAutoScalingAdapter(aasClient),
+  });
+  const registered = {
+    ScalableTargets: [
+      {
+        ServiceNamespace: 'ecs' as const,
+        ResourceId: 'service/web/orders',
+        ScalableDimension: 'ecs:service:DesiredCount' as const,
+        MinCapacity: 2,
+        MaxCapacity: 20,
+        RoleARN: 'arn:aws:iam::123456789012:role/aas',
+        CreationTime: new Date(0),
+      },
+    ],
+  };
+  beforeEach(() => aasMock.reset());
+
+  it('passes when bounds.max fits MaxCapacity, and fails naming both when it does not', async () => {
+    aasMock.on(DescribeScalableTargetsCommand).resolves(registered);
+    await expect(checkLive(config(20), ports())).resolves.toEqual([
+      { targetId: 'orders-ecs', verdict: 'ok', message: 'bounds 2..20 within MinCapacity 2 / MaxCapacity 20' },
+    ]);
+    const [over] = await checkLive(config(40), ports());
+    expect(over).toMatchObject({
+      verdict: 'error',
+      message: expect.stringMatching(/bounds\.max 40 > MinCapacity 2 \/ MaxCapacity 20/),
+    });
+  });
+
+  it('fails on a scalable target that is not registered', async () => {
+    aasMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+    const [finding] = await checkLive(config(20), ports());
+    expect(finding).toMatchObject({ verdict: 'error', message: expect.stringMatching(/not registered/) });
   });
 });

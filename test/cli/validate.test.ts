@@ -47,6 +47,80 @@ describe('validate', () => {
     });
   });
 
+  it('accepts an application-auto-scaling ECS service target and an ec2-asg target with manage: floor', async () => {
+    const file = writeConfig(
+      'coexisting.yaml',
+      shippedWith((doc) => {
+        doc.setIn(['targets', 0, 'resource', 'manage'], 'floor');
+        doc.addIn(['drivers', 0, 'targets'], 'orders-ecs');
+        const sale = doc.getIn(['drivers']) as { items: Array<{ get(k: string): unknown }> };
+        const flashSale = sale.items.findIndex((d) => d.get('name') === 'flash-sale');
+        doc.addIn(['drivers', flashSale, 'targets'], 'orders-ecs');
+        doc.addIn(['targets'], {
+          id: 'orders-ecs',
+          resource: {
+            kind: 'application-auto-scaling',
+            serviceNamespace: 'ecs',
+            resourceId: 'service/prod-cluster/orders',
+            scalableDimension: 'ecs:service:DesiredCount',
+          },
+          mode: 'enforce',
+          allowedSources: ['com.acme.marketing'],
+          policy: {
+            version: 'orders-1',
+            bounds: { min: 2, max: 50 },
+            rules: [{ kind: 'business', driver: 'flash-sale', baseline: 3, leadTimeSeconds: 600 }],
+            fallback: { allocation: 2 },
+          },
+        });
+      }),
+    );
+    const result = await cli(['validate', file, '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { ok: boolean; warnings: Array<{ path: string; message: string }> };
+    expect(report.ok).toBe(true);
+    // The floor-managed group keeps its alarm and metric rules: validate says they now raise MinSize only.
+    expect(report.warnings).toContainEqual({
+      path: 'targets[0].policy.rules',
+      message: expect.stringContaining('is floor-managed'),
+    });
+    const text = await cli(['validate', file]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('valid (4 targets, 8 drivers)');
+    expect(text.stdout).toMatch(/^orders-ecs +application-auto-scaling +enforce +orders-1 +2\.\.50 /m);
+  });
+
+  it('warns when a capacity resource that can scale itself leaves manage to its default', async () => {
+    const file = writeConfig(
+      'default-manage.yaml',
+      shippedWith((doc) => doc.deleteIn(['targets', 0, 'resource', 'manage'])),
+    );
+    const report = JSON.parse((await cli(['validate', file, '--json'])).stdout) as {
+      warnings: Array<{ path: string; message: string }>;
+    };
+    expect(report.warnings).toEqual([
+      { path: 'targets[0].resource.manage', message: expect.stringContaining('manage defaults to desired') },
+    ]);
+  });
+
+  it('refuses manage: desired on an application-auto-scaling target', async () => {
+    const file = writeConfig(
+      'aas-desired.yaml',
+      shippedWith((doc) =>
+        doc.setIn(['targets', 1, 'resource'], {
+          kind: 'application-auto-scaling',
+          serviceNamespace: 'ecs',
+          resourceId: 'service/c/s',
+          scalableDimension: 'ecs:service:DesiredCount',
+          manage: 'desired',
+        }),
+      ),
+    );
+    const result = await cli(['validate', file]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('targets[1].resource.manage: got "desired"; allowed: "floor"');
+  });
+
   it('reads JSON configs too', async () => {
     const file = writeConfig('config.json', JSON.stringify(parseDocument(shipped).toJS(), null, 2));
     expect((await cli(['validate', file])).stdout).toContain('valid (3 targets, 8 drivers)');

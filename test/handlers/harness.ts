@@ -21,9 +21,16 @@ import { AwsAlbRoutingAdapter } from '../../functions/adapters/aws/alb-routing';
 import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
+  DescribePoliciesCommand,
+  DescribeScheduledActionsCommand,
   SetDesiredCapacityCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import {
   DeleteProvisionedConcurrencyConfigCommand,
   GetProvisionedConcurrencyConfigCommand,
@@ -43,6 +50,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { DynamoDecisionStore } from '../../functions/adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../../functions/adapters/dynamodb/driver-store';
 import {
+  AwsApplicationAutoScalingAdapter,
   AwsAutoScalingAdapter,
   AwsProvisionedConcurrencyAdapter,
   AwsWeightedRoutingAdapter,
@@ -72,6 +80,9 @@ export function t(iso: string): number {
 }
 
 export const ONCALL = 'arn:aws:iam::111122223333:role/oncall-*';
+
+/** The ResourceId of the harness's one scalable target (an ECS service's DesiredCount). */
+export const SCALABLE_RESOURCE_ID = 'service/web/orders';
 
 /** A deployment whose drivers are the documented fixtures' alarms and Drivetrain's own event sources. */
 export function configInput(overrides: { webMode?: 'enforce' | 'shadow' | 'paused' } = {}): DrivetrainConfigInput {
@@ -204,6 +215,10 @@ export function lambdaContext(remainingMs = 60_000): Context {
 
 export interface AwsFakes {
   group: { DesiredCapacity: number; MinSize: number; MaxSize: number };
+  /** The group's own scaling policies (DescribePolicies), e.g. a target-tracking policy. */
+  groupPolicies: Array<{ PolicyName: string; PolicyType: string }>;
+  /** One Application Auto Scaling scalable target (ResourceId SCALABLE_RESOURCE_ID); undefined: not registered. */
+  scalable: { MinCapacity: number; MaxCapacity: number; capacity: number } | undefined;
   provisioned: number | undefined;
   weights: Record<string, number>;
   /** ALB listener rules (alb-weighted targets): the forward action's weights by target group ARN. */
@@ -217,6 +232,7 @@ export interface Harness {
   drivers: DynamoDriverStore;
   decisions: DynamoDecisionStore;
   autoScaling: AwsClientStub<AutoScalingClient>;
+  applicationAutoScaling: AwsClientStub<ApplicationAutoScalingClient>;
   lambda: AwsClientStub<LambdaClient>;
   route53: AwsClientStub<Route53Client>;
   elbv2: AwsClientStub<ElasticLoadBalancingV2Client>;
@@ -304,6 +320,8 @@ export async function createHarness(options: {
   const now = { value: options.now };
   const aws: AwsFakes = {
     group: { DesiredCapacity: 4, MinSize: 2, MaxSize: 40 },
+    groupPolicies: [],
+    scalable: { MinCapacity: 2, MaxCapacity: 40, capacity: 3 },
     provisioned: undefined,
     weights: { 'us-east-1': 70, 'eu-west-1': 30 },
     albRules: {},
@@ -323,7 +341,38 @@ export async function createHarness(options: {
   autoScaling.on(UpdateAutoScalingGroupCommand).callsFake((input: { DesiredCapacity?: number; MinSize?: number }) => {
     if (input.DesiredCapacity !== undefined) aws.group.DesiredCapacity = input.DesiredCapacity;
     if (input.MinSize !== undefined) aws.group.MinSize = input.MinSize;
+    // As EC2 Auto Scaling does: a MinSize above desired (without a DesiredCapacity) raises desired to it.
+    if (input.DesiredCapacity === undefined && aws.group.MinSize > aws.group.DesiredCapacity)
+      aws.group.DesiredCapacity = aws.group.MinSize;
     return {};
+  });
+  autoScaling.on(DescribePoliciesCommand).callsFake(() => ({ ScalingPolicies: aws.groupPolicies }));
+  autoScaling.on(DescribeScheduledActionsCommand).resolves({ ScheduledUpdateGroupActions: [] });
+
+  const applicationAutoScaling = mockClient(ApplicationAutoScalingClient);
+  applicationAutoScaling.on(DescribeScalableTargetsCommand).callsFake((input: { ResourceIds?: string[] }) => ({
+    ScalableTargets:
+      aws.scalable && (input.ResourceIds ?? []).includes(SCALABLE_RESOURCE_ID)
+        ? [
+            {
+              ServiceNamespace: 'ecs',
+              ResourceId: SCALABLE_RESOURCE_ID,
+              ScalableDimension: 'ecs:service:DesiredCount',
+              MinCapacity: aws.scalable.MinCapacity,
+              MaxCapacity: aws.scalable.MaxCapacity,
+              RoleARN: 'arn:aws:iam::111122223333:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/x',
+              CreationTime: new Date(0),
+            },
+          ]
+        : [],
+  }));
+  applicationAutoScaling.on(RegisterScalableTargetCommand).callsFake((input: { MinCapacity?: number }) => {
+    if (!aws.scalable) throw new Error('test bug: RegisterScalableTarget on an unregistered target');
+    if (input.MinCapacity !== undefined) {
+      aws.scalable.MinCapacity = input.MinCapacity;
+      aws.scalable.capacity = Math.max(aws.scalable.capacity, input.MinCapacity);
+    }
+    return { ScalableTargetARN: 'arn:aws:application-autoscaling:us-east-1:111122223333:scalable-target/0abc' };
   });
 
   const lambda = mockClient(LambdaClient);
@@ -397,6 +446,7 @@ export async function createHarness(options: {
   const region = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const ports = {
     autoScaling: new AwsAutoScalingAdapter(new AutoScalingClient(region)),
+    applicationAutoScaling: new AwsApplicationAutoScalingAdapter(new ApplicationAutoScalingClient(region)),
     provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(new LambdaClient(region)),
     weightedRouting: new AwsWeightedRoutingAdapter(new Route53Client(region)),
     albRouting: new AwsAlbRoutingAdapter(new ElasticLoadBalancingV2Client(region)),
@@ -471,6 +521,7 @@ export async function createHarness(options: {
     drivers,
     decisions,
     autoScaling,
+    applicationAutoScaling,
     lambda,
     route53,
     elbv2,
@@ -489,12 +540,14 @@ export async function createHarness(options: {
     mutatingCalls: () =>
       autoScaling.commandCalls(SetDesiredCapacityCommand).length +
       autoScaling.commandCalls(UpdateAutoScalingGroupCommand).length +
+      applicationAutoScaling.commandCalls(RegisterScalableTargetCommand).length +
       lambda.commandCalls(PutProvisionedConcurrencyConfigCommand).length +
       lambda.commandCalls(DeleteProvisionedConcurrencyConfigCommand).length +
       route53.commandCalls(ChangeResourceRecordSetsCommand).length +
       elbv2.commandCalls(ModifyRuleCommand).length,
     close: () => {
       autoScaling.restore();
+      applicationAutoScaling.restore();
       lambda.restore();
       route53.restore();
       elbv2.restore();

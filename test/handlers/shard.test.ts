@@ -13,10 +13,12 @@ import {
   DescribeAutoScalingGroupsCommand,
   SetDesiredCapacityCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import {
+  AwsApplicationAutoScalingAdapter,
   AwsAutoScalingAdapter,
   AwsProvisionedConcurrencyAdapter,
   AwsWeightedRoutingAdapter,
@@ -110,6 +112,7 @@ describe('sharded tick, end to end on DynamoDB Local', () => {
     const executors = createExecutors(
       {
         autoScaling: new AwsAutoScalingAdapter(new AutoScalingClient(region)),
+        applicationAutoScaling: new AwsApplicationAutoScalingAdapter(new ApplicationAutoScalingClient(region)),
         provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(new LambdaClient(region)),
         weightedRouting: new AwsWeightedRoutingAdapter(new Route53Client(region)),
       },

@@ -14,9 +14,11 @@ import {
   DescribeAutoScalingGroupsCommand,
   SetDesiredCapacityCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import {
+  AwsApplicationAutoScalingAdapter,
   AwsAutoScalingAdapter,
   AwsProvisionedConcurrencyAdapter,
   AwsWeightedRoutingAdapter,
@@ -41,6 +43,7 @@ const region = { region: 'us-east-1', credentials: { accessKeyId: 'test', secret
 function ports() {
   return {
     autoScaling: new AwsAutoScalingAdapter(new AutoScalingClient(region)),
+    applicationAutoScaling: new AwsApplicationAutoScalingAdapter(new ApplicationAutoScalingClient(region)),
     provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(new LambdaClient(region)),
     weightedRouting: new AwsWeightedRoutingAdapter(new Route53Client(region)),
   };

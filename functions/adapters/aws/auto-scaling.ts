@@ -4,11 +4,13 @@
 import {
   type AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
+  DescribePoliciesCommand,
   DescribeScalingActivitiesCommand,
+  DescribeScheduledActionsCommand,
   SetDesiredCapacityCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import type { AutoScalingGroupCapacity, AutoScalingPort, FailedScalingActivity } from '../../ports';
+import type { AutoScalingGroupCapacity, AutoScalingPort, FailedScalingActivity, OwnScaling } from '../../ports';
 
 /**
  * Activities are listed newest first; a follow-through looks at the window since its plan was applied
@@ -72,5 +74,22 @@ export class AwsAutoScalingAdapter implements AutoScalingPort {
         DesiredCapacity: change.desired,
       }),
     );
+  }
+
+  async setMinSize(groupName: string, min: number): Promise<void> {
+    // MinSize alone: DesiredCapacity is the group's own policies'. EC2 Auto Scaling raises desired to a new
+    // MinSize above it by itself, and never lowers desired when MinSize goes down.
+    await this.client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: groupName, MinSize: min }));
+  }
+
+  async ownScaling(groupName: string): Promise<OwnScaling> {
+    const [policies, scheduled] = await Promise.all([
+      this.client.send(new DescribePoliciesCommand({ AutoScalingGroupName: groupName })),
+      this.client.send(new DescribeScheduledActionsCommand({ AutoScalingGroupName: groupName })),
+    ]);
+    return {
+      policies: (policies.ScalingPolicies ?? []).map((p) => p.PolicyName ?? '?'),
+      scheduledActions: (scheduled.ScheduledUpdateGroupActions ?? []).map((a) => a.ScheduledActionName ?? '?'),
+    };
   }
 }

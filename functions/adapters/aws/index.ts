@@ -4,6 +4,7 @@
  * mocked clients.
  */
 export { AWS_EXECUTOR_CLIENT_CONFIG } from './client-config';
+export { AwsApplicationAutoScalingAdapter } from './application-auto-scaling';
 export { AwsAlbRoutingAdapter } from './alb-routing';
 export { AwsAutoScalingAdapter } from './auto-scaling';
 export { AwsProvisionedConcurrencyAdapter } from './provisioned-concurrency';

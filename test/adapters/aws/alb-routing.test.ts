@@ -105,6 +105,7 @@ describe('alb-weighted executor over the ELBv2 adapter', () => {
     executors = createExecutors(
       {
         autoScaling: unused as never,
+        applicationAutoScaling: unused as never,
         provisionedConcurrency: unused as never,
         weightedRouting: unused as never,
         albRouting: new AwsAlbRoutingAdapter(client),

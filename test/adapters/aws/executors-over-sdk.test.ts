@@ -2,6 +2,7 @@
  * The executors on the real AWS adapters, with the SDK mocked at the client boundary: what the reconcile
  * service will run in production, minus the network.
  */
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
@@ -22,6 +23,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
+  AwsApplicationAutoScalingAdapter,
   AwsAutoScalingAdapter,
   AwsProvisionedConcurrencyAdapter,
   AwsWeightedRoutingAdapter,
@@ -40,6 +42,7 @@ describe('executors over the AWS SDK adapters', () => {
     new LambdaClient({ region: 'us-east-1' }),
     new Route53Client({ region: 'us-east-1' }),
   ] as const;
+  const aasClient = new ApplicationAutoScalingClient({ region: 'us-east-1' });
   let clock: FakeClock;
   let executors: ReturnType<typeof createExecutors>;
 
@@ -51,6 +54,7 @@ describe('executors over the AWS SDK adapters', () => {
     executors = createExecutors(
       {
         autoScaling: new AwsAutoScalingAdapter(clients[0]),
+        applicationAutoScaling: new AwsApplicationAutoScalingAdapter(aasClient),
         provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(clients[1]),
         weightedRouting: new AwsWeightedRoutingAdapter(clients[2]),
       },
@@ -58,6 +62,7 @@ describe('executors over the AWS SDK adapters', () => {
     );
   });
   afterAll(() => {
+    aasClient.destroy();
     for (const c of clients) c.destroy();
   });
 

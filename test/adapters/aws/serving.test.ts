@@ -10,9 +10,11 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { GetProvisionedConcurrencyConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
+  AwsApplicationAutoScalingAdapter,
   AwsAutoScalingAdapter,
   AwsProvisionedConcurrencyAdapter,
   AwsWeightedRoutingAdapter,
@@ -20,7 +22,7 @@ import {
 import { createExecutors } from '../../../functions/executors';
 import { TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
 import type { Following } from '../../../functions/ports';
-import { asgTarget, FakeClock, instantRetry, lambdaTarget } from '../../unit/executors/fakes';
+import { asgTarget, FakeClock, instantRetry, lambdaTarget, scalableTarget } from '../../unit/executors/fakes';
 import { sdkErrors } from '../../unit/executors/sdk-errors';
 
 const APPLIED_AT = 1_764_230_400; // 2025-11-27T08:00:00Z
@@ -66,7 +68,9 @@ describe('observeServing over the AWS SDK adapters', () => {
     new AutoScalingClient({ region: 'us-east-1' }),
     new LambdaClient({ region: 'us-east-1' }),
     new Route53Client({ region: 'us-east-1' }),
+    new ApplicationAutoScalingClient({ region: 'us-east-1' }),
   ] as const;
+  const aasMock = mockClient(ApplicationAutoScalingClient);
   let executors: ReturnType<typeof createExecutors>;
 
   beforeEach(() => {
@@ -78,6 +82,7 @@ describe('observeServing over the AWS SDK adapters', () => {
         autoScaling: new AwsAutoScalingAdapter(clients[0]),
         provisionedConcurrency: new AwsProvisionedConcurrencyAdapter(clients[1]),
         weightedRouting: new AwsWeightedRoutingAdapter(clients[2]),
+        applicationAutoScaling: new AwsApplicationAutoScalingAdapter(clients[3]),
       },
       { retry: instantRetry(clock), route53Limiter: new TokenBucketLimiter({ ratePerSecond: 5, burst: 1, clock }) },
     );
@@ -88,6 +93,50 @@ describe('observeServing over the AWS SDK adapters', () => {
 
   const asg = () => executors['ec2-asg'];
   const lambda = () => executors['lambda-provisioned-concurrency'];
+  const aas = () => executors['application-auto-scaling'];
+
+  describe('application-auto-scaling (floor-managed)', () => {
+    const registered = (min: number) => ({
+      ScalableTargets: [
+        {
+          ServiceNamespace: 'ecs' as const,
+          ResourceId: 'service/web/orders',
+          ScalableDimension: 'ecs:service:DesiredCount' as const,
+          MinCapacity: min,
+          MaxCapacity: 40,
+          RoleARN: 'arn:aws:iam::123456789012:role/aas',
+          CreationTime: new Date(0),
+        },
+      ],
+    });
+    const floorOf = (floor: number): Following => ({
+      ...following(floor),
+      desired: { kind: 'capacity', desired: floor, floor },
+    });
+    beforeEach(() => aasMock.reset());
+
+    test('the registered floor in place settles, without a time to serve (AAS reports no running capacity)', async () => {
+      aasMock.on(DescribeScalableTargetsCommand).resolves(registered(12));
+      await expect(aas().observeServing(scalableTarget(), floorOf(12))).resolves.toEqual({
+        state: 'serving',
+        detail: "MinCapacity 12 registered (the service's running capacity is not read)",
+        timeToServeUnknown: true,
+      });
+    });
+
+    test('a floor not registered yet is in progress; a deregistered target fails', async () => {
+      aasMock.on(DescribeScalableTargetsCommand).resolves(registered(4));
+      await expect(aas().observeServing(scalableTarget(), floorOf(12))).resolves.toEqual({
+        state: 'in-progress',
+        detail: 'MinCapacity 4 of 12',
+      });
+      aasMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+      await expect(aas().observeServing(scalableTarget(), floorOf(12))).resolves.toMatchObject({
+        state: 'failed',
+        cause: expect.stringContaining('no longer registered'),
+      });
+    });
+  });
 
   test('a group with the planned instances InService serves, in one call (no activity read)', async () => {
     autoScalingMock.on(DescribeAutoScalingGroupsCommand).resolves(group(12, 0));

@@ -5,6 +5,7 @@ import { TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
 import type { AutoScalingGroupCapacity } from '../../../functions/ports';
 import {
   asgTarget,
+  FakeApplicationAutoScaling,
   FakeAutoScaling,
   FakeClock,
   FakeProvisionedConcurrency,
@@ -23,6 +24,7 @@ function setup(group: AutoScalingGroupCapacity | undefined) {
   const executors = createExecutors(
     {
       autoScaling,
+      applicationAutoScaling: new FakeApplicationAutoScaling(),
       provisionedConcurrency: new FakeProvisionedConcurrency(),
       weightedRouting: new FakeWeightedRouting(),
     },

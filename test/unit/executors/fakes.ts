@@ -8,11 +8,15 @@ import type { LimiterClock } from '../../../functions/executors/rate-limiter';
 import type { RetryOptions } from '../../../functions/executors/retry';
 import { targetSchema, type Target, type TargetInput } from '../../../functions/domain/model';
 import type {
+  ApplicationAutoScalingPort,
   AutoScalingGroupCapacity,
   AutoScalingPort,
   FailedScalingActivity,
+  OwnScaling,
   ProvisionedConcurrency,
   ProvisionedConcurrencyPort,
+  ScalableTargetCapacity,
+  ScalableTargetRef,
   WeightedRecord,
   WeightedRoutingPort,
 } from '../../../functions/ports';
@@ -61,7 +65,8 @@ class FailureQueue<Op extends string> {
 export class FakeAutoScaling implements AutoScalingPort {
   readonly groups = new Map<string, AutoScalingGroupCapacity>();
   readonly calls: string[] = [];
-  readonly failures = new FailureQueue<'describe' | 'setCapacity'>();
+  readonly failures = new FailureQueue<'describe' | 'setCapacity' | 'setMinSize'>();
+  readonly own = new Map<string, OwnScaling>();
   /** Failed or cancelled scaling activities, per group, newest first. */
   readonly activities = new Map<string, FailedScalingActivity[]>();
 
@@ -97,6 +102,52 @@ export class FakeAutoScaling implements AutoScalingPort {
     }
     this.groups.set(groupName, next);
     if (failure) throw failure.error;
+  }
+
+  /** As EC2 Auto Scaling: MinSize alone; a MinSize above desired raises desired to it, a lower one leaves it. */
+  async setMinSize(groupName: string, min: number): Promise<void> {
+    this.calls.push(`UpdateAutoScalingGroup ${groupName} min=${min}`);
+    const failure = this.failures.next('setMinSize');
+    if (failure && !failure.landed) throw failure.error;
+    const group = this.groups.get(groupName);
+    if (!group) throw sdkErrors.autoScalingValidation();
+    if (min > group.max) throw sdkErrors.autoScalingValidation();
+    this.groups.set(groupName, { ...group, min, desired: Math.max(group.desired, min) });
+    if (failure) throw failure.error;
+  }
+
+  async ownScaling(groupName: string): Promise<OwnScaling> {
+    this.calls.push(`ownScaling ${groupName}`);
+    return this.own.get(groupName) ?? { policies: [], scheduledActions: [] };
+  }
+}
+
+/** One scalable target per ResourceId; enforces MinCapacity <= MaxCapacity as AAS does. */
+export class FakeApplicationAutoScaling implements ApplicationAutoScalingPort {
+  readonly targets = new Map<string, ScalableTargetCapacity>();
+  readonly calls: string[] = [];
+  readonly failures = new FailureQueue<'describe' | 'setMinCapacity'>();
+
+  async describe(ref: ScalableTargetRef): Promise<ScalableTargetCapacity | undefined> {
+    this.calls.push(`describe ${ref.resourceId}`);
+    const failure = this.failures.next('describe');
+    if (failure) throw failure.error;
+    const found = this.targets.get(ref.resourceId);
+    return found && { ...found };
+  }
+
+  async setMinCapacity(ref: ScalableTargetRef, min: number): Promise<void> {
+    this.calls.push(`RegisterScalableTarget ${ref.resourceId} min=${min}`);
+    const failure = this.failures.next('setMinCapacity');
+    if (failure && !failure.landed) throw failure.error;
+    const found = this.targets.get(ref.resourceId);
+    if (!found || min > found.max) throw sdkErrors.autoScalingValidation();
+    this.targets.set(ref.resourceId, { ...found, min });
+    if (failure) throw failure.error;
+  }
+
+  async ownScaling(): Promise<OwnScaling> {
+    return { policies: [], scheduledActions: [] };
   }
 }
 
@@ -187,6 +238,22 @@ export function asgTarget(overrides: Partial<TargetInput> = {}): Target {
     resource: { kind: 'ec2-asg', autoScalingGroupName: 'web-prod' },
     mode: 'enforce',
     allowedSources: ['aws.cloudwatch'],
+    policy: basePolicy,
+    ...overrides,
+  });
+}
+
+export function scalableTarget(overrides: Partial<TargetInput> = {}): Target {
+  return targetSchema.parse({
+    id: 'orders-ecs',
+    resource: {
+      kind: 'application-auto-scaling',
+      serviceNamespace: 'ecs',
+      resourceId: 'service/web/orders',
+      scalableDimension: 'ecs:service:DesiredCount',
+    },
+    mode: 'enforce',
+    allowedSources: ['com.acme.marketing'],
     policy: basePolicy,
     ...overrides,
   });

@@ -4,6 +4,7 @@ import { EXECUTOR_ERROR_CODES } from '../../../functions/ports';
 import { TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
 import type { ProvisionedConcurrency } from '../../../functions/ports';
 import {
+  FakeApplicationAutoScaling,
   FakeAutoScaling,
   FakeClock,
   FakeProvisionedConcurrency,
@@ -20,7 +21,12 @@ function setup(config?: ProvisionedConcurrency) {
   const provisionedConcurrency = new FakeProvisionedConcurrency();
   if (config) provisionedConcurrency.configs.set('checkout:live', config);
   const executors = createExecutors(
-    { autoScaling: new FakeAutoScaling(), provisionedConcurrency, weightedRouting: new FakeWeightedRouting() },
+    {
+      autoScaling: new FakeAutoScaling(),
+      applicationAutoScaling: new FakeApplicationAutoScaling(),
+      provisionedConcurrency,
+      weightedRouting: new FakeWeightedRouting(),
+    },
     { retry: instantRetry(clock), route53Limiter: new TokenBucketLimiter({ ratePerSecond: 5, burst: 1, clock }) },
   );
   return { executor: executors['lambda-provisioned-concurrency'], port: provisionedConcurrency };

@@ -3,6 +3,7 @@ import { createExecutors } from '../../../functions/executors';
 import { EXECUTOR_ERROR_CODES } from '../../../functions/ports';
 import { defaultRoute53Limiter, TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
 import {
+  FakeApplicationAutoScaling,
   FakeAutoScaling,
   FakeClock,
   FakeProvisionedConcurrency,
@@ -19,7 +20,12 @@ function setup(initial: Record<string, number>) {
   const clock = new FakeClock(0);
   const weightedRouting = new FakeWeightedRouting(initial, clock);
   const executors = createExecutors(
-    { autoScaling: new FakeAutoScaling(), provisionedConcurrency: new FakeProvisionedConcurrency(), weightedRouting },
+    {
+      autoScaling: new FakeAutoScaling(),
+      applicationAutoScaling: new FakeApplicationAutoScaling(),
+      provisionedConcurrency: new FakeProvisionedConcurrency(),
+      weightedRouting,
+    },
     { retry: instantRetry(clock), route53Limiter: new TokenBucketLimiter({ ratePerSecond: 5, burst: 1, clock }) },
   );
   return { executor: executors['route53-weighted'], port: weightedRouting, clock };
@@ -167,6 +173,7 @@ describe('createExecutors', () => {
     expect(defaultRoute53Limiter()).toBe(defaultRoute53Limiter());
     const executors = createExecutors({
       autoScaling: new FakeAutoScaling(),
+      applicationAutoScaling: new FakeApplicationAutoScaling(),
       provisionedConcurrency: new FakeProvisionedConcurrency(),
       weightedRouting: new FakeWeightedRouting(),
     });
