@@ -6,17 +6,20 @@
  *
  * IAM for the operator running it: autoscaling:DescribeAutoScalingGroups, lambda:GetAccountSettings,
  * lambda:GetFunctionConcurrency, route53:ListResourceRecordSets, elasticloadbalancing:DescribeRules,
- * application-autoscaling:DescribeScalableTargets (all read-only).
+ * application-autoscaling:DescribeScalableTargets, and for the coexistence check autoscaling:DescribePolicies,
+ * autoscaling:DescribeScheduledActions, application-autoscaling:DescribeScalingPolicies and
+ * application-autoscaling:DescribeScheduledActions (all read-only).
  */
 import type { DrivetrainConfig } from '../functions/domain/config';
 import type { Target } from '../functions/domain/model';
-import { type TargetKind, targetGroupName, targetKind } from '../functions/domain/target-kinds';
+import { isFloorManaged, type TargetKind, targetGroupName, targetKind } from '../functions/domain/target-kinds';
 import type {
   AlbRoutingPort,
   ApplicationAutoScalingPort,
   AutoScalingPort,
   LambdaAccountConcurrency,
   LambdaLimitsPort,
+  OwnScaling,
   WeightedRoutingPort,
 } from '../functions/ports';
 import { causeChain } from './errors';
@@ -48,11 +51,12 @@ export interface LiveFinding {
 
 /** The IAM action each check needs, named when AWS refuses it. */
 const ACTIONS = {
-  'ec2-asg': 'autoscaling:DescribeAutoScalingGroups',
+  'ec2-asg': 'autoscaling:DescribeAutoScalingGroups, DescribePolicies and DescribeScheduledActions',
   'lambda-provisioned-concurrency': 'lambda:GetAccountSettings and lambda:GetFunctionConcurrency',
   'route53-weighted': 'route53:ListResourceRecordSets',
   'alb-weighted': 'elasticloadbalancing:DescribeRules',
-  'application-auto-scaling': 'application-autoscaling:DescribeScalableTargets',
+  'application-auto-scaling':
+    'application-autoscaling:DescribeScalableTargets, DescribeScalingPolicies and DescribeScheduledActions',
 } as const satisfies Record<TargetKind, string>;
 
 export async function checkLive(config: DrivetrainConfig, ports: LivePorts): Promise<LiveFinding[]> {
@@ -95,7 +99,12 @@ async function checkTarget(
           'warning',
           `bounds.min ${min} < ${sizes}: a desired capacity below ${group.min} is refused until MinSize is lowered`,
         );
-      return finding('ok', `bounds ${min}..${max} within ${sizes}`);
+      return coexistence(
+        target,
+        await ports.autoScaling.ownScaling(r.autoScalingGroupName),
+        finding,
+        `bounds ${min}..${max} within ${sizes}`,
+      );
     }
     case 'lambda-provisioned-concurrency': {
       const reserved = await ports.lambda.reservedConcurrency(r.functionName);
@@ -156,9 +165,47 @@ async function checkTarget(
           'error',
           `bounds.max ${max} > ${sizes}: a floor above MaxCapacity is refused; lower bounds.max or raise MaxCapacity`,
         );
-      return finding('ok', `bounds ${min}..${max} within ${sizes}`);
+      return coexistence(
+        target,
+        await ports.applicationAutoScaling.ownScaling(ref),
+        finding,
+        `bounds ${min}..${max} within ${sizes}`,
+      );
     }
   }
+}
+
+/**
+ * Who else scales the resource. A desired-managed group with scaling policies of its own is pulled two ways
+ * (each controller undoes the other's DesiredCapacity): refused, with the way out. Scheduled actions only move
+ * the group at their times: a warning. Floor-managed resources keep their own policies by design; the
+ * message says which policy owns what.
+ */
+function coexistence(
+  target: Target,
+  own: OwnScaling,
+  finding: (verdict: LiveVerdict, message: string) => LiveFinding,
+  within: string,
+): LiveFinding {
+  const names = (list: string[]) => list.join(', ');
+  if (isFloorManaged(target)) {
+    const owners = [...own.policies, ...own.scheduledActions];
+    return finding(
+      'ok',
+      `${within}; Drivetrain owns the floor only${owners.length ? `, ${names(owners)} keep the current capacity` : ''}`,
+    );
+  }
+  if (own.policies.length > 0)
+    return finding(
+      'error',
+      `${within}, but the group's own scaling policies (${names(own.policies)}) also set DesiredCapacity: the two would undo each other. Set resource.manage: floor (Drivetrain then owns only MinSize) or remove the policies`,
+    );
+  if (own.scheduledActions.length > 0)
+    return finding(
+      'warning',
+      `${within}; scheduled actions (${names(own.scheduledActions)}) also change the group at their times, and Drivetrain's next decision moves it back`,
+    );
+  return finding('ok', `${within}; no scaling policies or scheduled actions of its own`);
 }
 
 function isCredentialsError(error: unknown): boolean {

@@ -39,9 +39,7 @@ export class AllocationPolicy extends Construct {
   private acknowledgeWildcards(resources: AllocationResources): void {
     const scalable = resources.scalableTargets.length > 0;
     const describing = [
-      resources.autoScalingGroups.length > 0
-        ? 'EC2 Auto Scaling Describe* (groups, scaling activities, policies, scheduled actions)'
-        : undefined,
+      resources.autoScalingGroups.length > 0 ? 'EC2 Auto Scaling Describe* (groups, scaling activities)' : undefined,
       scalable ? 'Application Auto Scaling Describe*' : undefined,
       resources.albListenerRules.length > 0 ? 'elasticloadbalancing:DescribeRules' : undefined,
     ].filter((x): x is string => x !== undefined);
@@ -95,13 +93,9 @@ function autoScalingStatements(resources: AllocationResources): iam.PolicyStatem
     new iam.PolicyStatement({
       sid: 'DescribeAutoScalingGroups',
       // DescribeScalingActivities: the follow-through reads failed launches of an applied plan.
-      // DescribePolicies / DescribeScheduledActions: the coexistence check (the group's own scaling).
-      actions: [
-        'autoscaling:DescribeAutoScalingGroups',
-        'autoscaling:DescribeScalingActivities',
-        'autoscaling:DescribePolicies',
-        'autoscaling:DescribeScheduledActions',
-      ],
+      // (The coexistence check reads the group's own policies in `validate --live`, with the operator's
+      // credentials: the functions never call DescribePolicies, so they are not granted it.)
+      actions: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:DescribeScalingActivities'],
       resources: ['*'],
     }),
     new iam.PolicyStatement({
@@ -184,11 +178,7 @@ function scalableTargetStatements(resources: AllocationResources): iam.PolicySta
     new iam.PolicyStatement({
       sid: 'DescribeScalableTargets',
       // Application Auto Scaling's Describe* actions support no resource-level permissions.
-      actions: [
-        'application-autoscaling:DescribeScalableTargets',
-        'application-autoscaling:DescribeScalingPolicies',
-        'application-autoscaling:DescribeScheduledActions',
-      ],
+      actions: ['application-autoscaling:DescribeScalableTargets'],
       resources: ['*'],
     }),
     new iam.PolicyStatement({

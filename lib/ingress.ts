@@ -48,7 +48,7 @@ export interface DrivetrainIngressProps {
   readonly driverHistoryRetention: Duration;
   /** The roles that publish decision events on the business bus (lib/functions.ts). */
   readonly decisionPublishers: readonly iam.IRole[];
-  /** Where applied/failed/degraded (and on-fallback) decision events are sent, if anywhere. */
+  /** Where applied/failed/degraded (and on-fallback) decision events are sent. @default - no topic */
   readonly decisionNotifications?: DecisionNotifications;
 }
 

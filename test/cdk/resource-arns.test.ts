@@ -113,6 +113,8 @@ test('allocationResources: one entry per configured resource, by kind', () => {
   const result = allocationResources(fixtureConfig().targets, (issue) => issues.push(issue));
   expect(issues).toEqual([]);
   expect(render(result)).toEqual({
+    albListenerRules: [],
+    scalableTargets: [],
     autoScalingGroups: ['web-fleet'],
     provisionedConcurrency: [
       {

@@ -7,6 +7,8 @@ import {
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   type DescribeAutoScalingGroupsCommandOutput,
+  DescribePoliciesCommand,
+  DescribeScheduledActionsCommand,
 } from '@aws-sdk/client-auto-scaling';
 import {
   GetAccountSettingsCommand,
@@ -15,7 +17,12 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
 import { ListResourceRecordSetsCommand, NoSuchHostedZone, Route53Client } from '@aws-sdk/client-route-53';
-import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  DescribeScheduledActionsCommand as DescribeAasScheduledActionsCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -81,6 +88,8 @@ const weighted = (ids: string[]) => ({
 /** Every resource of the shipped config exists and has room for its bounds. */
 function healthyAccount(): void {
   asgMock.on(DescribeAutoScalingGroupsCommand).resolves(group(2, 40));
+  asgMock.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [] });
+  asgMock.on(DescribeScheduledActionsCommand).resolves({ ScheduledUpdateGroupActions: [] });
   lambdaMock.on(GetFunctionConcurrencyCommand).resolves({});
   lambdaMock
     .on(GetAccountSettingsCommand)
@@ -134,7 +143,9 @@ describe('validate --live', () => {
     healthyAccount();
     const result = await cli(['validate', '--live'], { clients });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^web-asg +✓ ok +bounds 2\.\.40 within MinSize 2 \/ MaxSize 40$/m);
+    expect(result.stdout).toMatch(
+      /^web-asg +✓ ok +bounds 2\.\.40 within MinSize 2 \/ MaxSize 40; no scaling policies or scheduled actions of its own$/m,
+    );
     expect(result.stdout).toMatch(/^checkout-fn +✓ ok +bounds\.max 200 within 800 provisionable/m);
     expect(result.stdout).toMatch(
       /^api-routing +✓ ok +api\.example\.com CNAME: every endpoint has its weighted record$/m,
@@ -350,12 +361,20 @@ describe('validate --live: application-auto-scaling', () => {
       },
     ],
   };
-  beforeEach(() => aasMock.reset());
+  beforeEach(() => {
+    aasMock.reset();
+    aasMock.on(DescribeScalingPoliciesCommand).resolves({ ScalingPolicies: [] });
+    aasMock.on(DescribeAasScheduledActionsCommand).resolves({ ScheduledActions: [] });
+  });
 
   it('passes when bounds.max fits MaxCapacity, and fails naming both when it does not', async () => {
     aasMock.on(DescribeScalableTargetsCommand).resolves(registered);
     await expect(checkLive(config(20), ports())).resolves.toEqual([
-      { targetId: 'orders-ecs', verdict: 'ok', message: 'bounds 2..20 within MinCapacity 2 / MaxCapacity 20' },
+      {
+        targetId: 'orders-ecs',
+        verdict: 'ok',
+        message: 'bounds 2..20 within MinCapacity 2 / MaxCapacity 20; Drivetrain owns the floor only',
+      },
     ]);
     const [over] = await checkLive(config(40), ports());
     expect(over).toMatchObject({
@@ -368,5 +387,55 @@ describe('validate --live: application-auto-scaling', () => {
     aasMock.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
     const [finding] = await checkLive(config(20), ports());
     expect(finding).toMatchObject({ verdict: 'error', message: expect.stringMatching(/not registered/) });
+  });
+});
+
+describe("validate --live: coexistence with the group's own scaling", () => {
+  beforeEach(() => healthyAccount());
+
+  it('refuses a desired-managed group with scaling policies of its own, naming them and the way out', async () => {
+    asgMock.on(DescribePoliciesCommand).resolves({
+      ScalingPolicies: [{ PolicyName: 'cpu50-target-tracking', PolicyType: 'TargetTrackingScaling' }],
+    });
+    const result = await cli(['validate', '--live'], { clients });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^web-asg +✗ error +.*own scaling policies \(cpu50-target-tracking\) also set DesiredCapacity.*manage: floor/m,
+    );
+    expect(asgMock).toHaveReceivedCommandWith(DescribePoliciesCommand, { AutoScalingGroupName: 'web-prod' });
+  });
+
+  it('warns about scheduled actions of a desired-managed group', async () => {
+    asgMock.on(DescribeScheduledActionsCommand).resolves({
+      ScheduledUpdateGroupActions: [{ ScheduledActionName: 'nightly-scale-in' }],
+    });
+    const result = await cli(['validate', '--live'], { clients });
+    expect(result.stdout).toMatch(/^web-asg +! warning +.*scheduled actions \(nightly-scale-in\)/m);
+  });
+
+  it('a floor-managed group keeps its own policies: ok, saying which policy owns the capacity', async () => {
+    asgMock.on(DescribePoliciesCommand).resolves({ ScalingPolicies: [{ PolicyName: 'cpu50-target-tracking' }] });
+    const config = shippedConfig();
+    const web = config.targets.find((t) => t.id === 'web-asg')!;
+    const floorWeb: Target = {
+      ...web,
+      resource: { kind: 'ec2-asg', autoScalingGroupName: 'web-prod', manage: 'floor' },
+    };
+    const [finding] = await checkLive(
+      { ...config, targets: [floorWeb] },
+      {
+        autoScaling: new AwsAutoScalingAdapter(autoScaling),
+        lambda: new AwsLambdaLimitsAdapter(lambda),
+        routing: new AwsWeightedRoutingAdapter(route53),
+        alb: new AwsAlbRoutingAdapter(new ElasticLoadBalancingV2Client({ region: 'us-east-1' })),
+        applicationAutoScaling: new AwsApplicationAutoScalingAdapter(aasClient),
+      },
+    );
+    expect(finding).toMatchObject({
+      verdict: 'ok',
+      message: expect.stringMatching(
+        /Drivetrain owns the floor only, cpu50-target-tracking keep the current capacity$/,
+      ),
+    });
   });
 });
