@@ -25,6 +25,9 @@ import { parseConfig } from '../functions/domain/config';
 // Node 20 is a supported baseline for running Drivetrain locally (README, "Node baseline"); the SDK's
 // NodeVersionSupportWarning would otherwise open every demo run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// EMF metrics belong on a Lambda's stdout, where CloudWatch reads them; in a terminal they bury the output. Every
+// Metrics object reads this when it is built, including the per-target single-metric ones made at each tick.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 /** Where `drivetrain --local` looks by default (cli/context.ts LOCAL_ENDPOINT). */
 const KEEP_PORT = 8000;

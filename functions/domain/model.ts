@@ -186,16 +186,20 @@ export type OverrideSignal = z.infer<typeof overrideSignalSchema>;
 // ---------------------------------------------------------------------------------------------------------
 // Targets: the AWS resource each one controls
 // ---------------------------------------------------------------------------------------------------------
-export const routingEndpointSchema = z.object({
-  /** The Route 53 record's SetIdentifier. */
-  setIdentifier: z.string().min(1).max(128),
-  /** Weight when nothing is drained (0-255, as Route 53 allows). */
-  weight: z.number().int().min(0).max(255),
-  /** Share of traffic (0-1) this endpoint keeps unless an alarm drains it. */
-  minShare: z.number().min(0).max(1).default(0),
-  /** Alarm driver names that drain this endpoint (weight 0) while in ALARM. */
-  drainOn: z.array(identifier).default([]),
-});
+// The config-only schemas (targets, resources, policies, rules) are z.lazy: a Lambda that starts from the
+// config sealed at synth (functions/config-seal.ts) never parses a config, so it never builds them at cold start.
+export const routingEndpointSchema = z.lazy(() =>
+  z.object({
+    /** The Route 53 record's SetIdentifier. */
+    setIdentifier: z.string().min(1).max(128),
+    /** Weight when nothing is drained (0-255, as Route 53 allows). */
+    weight: z.number().int().min(0).max(255),
+    /** Share of traffic (0-1) this endpoint keeps unless an alarm drains it. */
+    minShare: z.number().min(0).max(1).default(0),
+    /** Alarm driver names that drain this endpoint (weight 0) while in ALARM. */
+    drainOn: z.array(identifier).default([]),
+  }),
+);
 
 /** The Application Auto Scaling service namespaces whose scalable targets have a capacity Drivetrain can floor. */
 export const AAS_SERVICE_NAMESPACES = [
@@ -215,21 +219,23 @@ export const AAS_SERVICE_NAMESPACES = [
   'custom-resource',
   'workspaces',
 ] as const;
-export const albTargetGroupSchema = z.object({
-  arn: z
-    .string()
-    .max(1024)
-    .regex(
-      /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/,
-      'must be a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)',
-    ),
-  /** Weight when nothing is drained (the engine shares 100 points, within ALB's 0-999). */
-  weight: z.number().int().min(0).max(255),
-  /** Share of traffic (0-1) this target group keeps unless an alarm drains it. */
-  minShare: z.number().min(0).max(1).default(0),
-  /** Alarm driver names that drain this target group (weight 0) while in ALARM. */
-  drainOn: z.array(identifier).default([]),
-});
+export const albTargetGroupSchema = z.lazy(() =>
+  z.object({
+    arn: z
+      .string()
+      .max(1024)
+      .regex(
+        /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/,
+        'must be a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)',
+      ),
+    /** Weight when nothing is drained (the engine shares 100 points, within ALB's 0-999). */
+    weight: z.number().int().min(0).max(255),
+    /** Share of traffic (0-1) this target group keeps unless an alarm drains it. */
+    minShare: z.number().min(0).max(1).default(0),
+    /** Alarm driver names that drain this target group (weight 0) while in ALARM. */
+    drainOn: z.array(identifier).default([]),
+  }),
+);
 
 /** The resource schema of each kind (the registry's resource column): a kind without one does not compile. */
 export const TARGET_RESOURCE_SCHEMAS = {
@@ -286,12 +292,14 @@ export const TARGET_RESOURCE_SCHEMAS = {
   }),
 } satisfies { [K in TargetKind]: z.ZodObject<{ kind: z.ZodLiteral<K> }> };
 
-export const targetResourceSchema = z.discriminatedUnion(
-  'kind',
-  TARGET_KINDS.map((kind) => TARGET_RESOURCE_SCHEMAS[kind]) as unknown as [
-    (typeof TARGET_RESOURCE_SCHEMAS)[TargetKind],
-    ...(typeof TARGET_RESOURCE_SCHEMAS)[TargetKind][],
-  ],
+export const targetResourceSchema = z.lazy(() =>
+  z.discriminatedUnion(
+    'kind',
+    TARGET_KINDS.map((kind) => TARGET_RESOURCE_SCHEMAS[kind]) as unknown as [
+      (typeof TARGET_RESOURCE_SCHEMAS)[TargetKind],
+      ...(typeof TARGET_RESOURCE_SCHEMAS)[TargetKind][],
+    ],
+  ),
 );
 export type TargetResource = z.infer<typeof targetResourceSchema>;
 export type RoutingEndpoint = z.infer<typeof routingEndpointSchema>;
@@ -300,217 +308,227 @@ export type RoutingEndpoint = z.infer<typeof routingEndpointSchema>;
 // Policy
 // ---------------------------------------------------------------------------------------------------------
 export const FORECAST_MODES = ['shadow', 'enforce'] as const;
-export const forecastSchema = z
-  .object({
-    mode: z.enum(FORECAST_MODES).default('shadow'),
-    /**
-     * How far ahead capacity must be in place: the time a new unit takes to serve. 600 s covers EC2's launch
-     * plus the 300 s default instance warmup Auto Scaling documents; set your own measured time to serve.
-     */
-    leadTimeSeconds: z
-      .union([
-        z
-          .number()
-          .int()
-          .min(60)
-          .max(6 * 3600),
-        /** The target's measured p90 time to serve (functions/domain/warmup.ts). */
-        z.literal('auto'),
-      ])
-      .default(600),
-  })
-  .strict();
-export type ForecastOptions = z.infer<typeof forecastSchema>;
-
-export const ruleSchema = z.discriminatedUnion('kind', [
+export const forecastSchema = z.lazy(() =>
   z
     .object({
-      kind: z.literal('alarm'),
-      driver: identifier,
-      /** Capacity change while the alarm is in ALARM: positive scales out, negative scales in (AWS step scaling). */
-      step: z
-        .number()
-        .int()
-        .refine((s) => s !== 0, 'step must not be 0'),
+      mode: z.enum(FORECAST_MODES).default('shadow'),
       /**
-       * Urgent scale-outs are held neither by the scale-up window nor by a business change freeze — for the
-       * first step of an ALARM episode. Repeats while the alarm stays in ALARM wait like any other scale-up.
-       */
-      urgent: z.boolean().default(false),
-      staleAfterSeconds: z.number().int().positive().optional(),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('metric'),
-      driver: identifier,
-      /** Target tracking: desired = ceil(value / targetPerUnit). */
-      targetPerUnit: z.number().finite().positive(),
-      /**
-       * Scale-in tolerance: shrink only to a capacity that runs at most (1 - tolerance) of targetPerUnit,
-       * so a load hovering at a boundary does not flip n ↔ n+1 (default 0.1, like HPA's tolerance).
-       */
-      scaleInTolerance: z.number().min(0).max(0.5).default(0.1),
-      staleAfterSeconds: z.number().int().positive().optional(),
-      /**
-       * Predictive demand from the metric's own history (seasonal + trend), combined by max with the reactive
-       * demand. `shadow` (the default, like AWS predictive scaling's ForecastOnly) explains the forecast in
-       * every decision without acting on it.
-       */
-      forecast: forecastSchema.optional(),
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('business'),
-      driver: identifier,
-      /** Capacity at normal demand; a `multiplier` demand scales it. Defaults to bounds.min. */
-      baseline: z.number().int().nonnegative().optional(),
-      /**
-       * Warm-up of the resource: capacity is requested this long before the window opens. `auto`: the
-       * target's measured p90 time to serve (functions/domain/warmup.ts), a default until it has enough samples.
+       * How far ahead capacity must be in place: the time a new unit takes to serve. 600 s covers EC2's launch
+       * plus the 300 s default instance warmup Auto Scaling documents; set your own measured time to serve.
        */
       leadTimeSeconds: z
         .union([
           z
             .number()
             .int()
-            .nonnegative()
-            .max(7 * 24 * 3600),
+            .min(60)
+            .max(6 * 3600),
+          /** The target's measured p90 time to serve (functions/domain/warmup.ts). */
           z.literal('auto'),
         ])
-        .default(0),
+        .default(600),
     })
     .strict(),
-  z.object({ kind: z.literal('override'), driver: identifier }).strict(),
-]);
+);
+export type ForecastOptions = z.infer<typeof forecastSchema>;
+
+export const ruleSchema = z.lazy(() =>
+  z.discriminatedUnion('kind', [
+    z
+      .object({
+        kind: z.literal('alarm'),
+        driver: identifier,
+        /** Capacity change while the alarm is in ALARM: positive scales out, negative scales in (AWS step scaling). */
+        step: z
+          .number()
+          .int()
+          .refine((s) => s !== 0, 'step must not be 0'),
+        /**
+         * Urgent scale-outs are held neither by the scale-up window nor by a business change freeze — for the
+         * first step of an ALARM episode. Repeats while the alarm stays in ALARM wait like any other scale-up.
+         */
+        urgent: z.boolean().default(false),
+        staleAfterSeconds: z.number().int().positive().optional(),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('metric'),
+        driver: identifier,
+        /** Target tracking: desired = ceil(value / targetPerUnit). */
+        targetPerUnit: z.number().finite().positive(),
+        /**
+         * Scale-in tolerance: shrink only to a capacity that runs at most (1 - tolerance) of targetPerUnit,
+         * so a load hovering at a boundary does not flip n ↔ n+1 (default 0.1, like HPA's tolerance).
+         */
+        scaleInTolerance: z.number().min(0).max(0.5).default(0.1),
+        staleAfterSeconds: z.number().int().positive().optional(),
+        /**
+         * Predictive demand from the metric's own history (seasonal + trend), combined by max with the reactive
+         * demand. `shadow` (the default, like AWS predictive scaling's ForecastOnly) explains the forecast in
+         * every decision without acting on it.
+         */
+        forecast: forecastSchema.optional(),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('business'),
+        driver: identifier,
+        /** Capacity at normal demand; a `multiplier` demand scales it. Defaults to bounds.min. */
+        baseline: z.number().int().nonnegative().optional(),
+        /**
+         * Warm-up of the resource: capacity is requested this long before the window opens. `auto`: the
+         * target's measured p90 time to serve (functions/domain/warmup.ts), a default until it has enough samples.
+         */
+        leadTimeSeconds: z
+          .union([
+            z
+              .number()
+              .int()
+              .nonnegative()
+              .max(7 * 24 * 3600),
+            z.literal('auto'),
+          ])
+          .default(0),
+      })
+      .strict(),
+    z.object({ kind: z.literal('override'), driver: identifier }).strict(),
+  ]),
+);
 export type Rule = z.infer<typeof ruleSchema>;
 
-export const scheduledOverrideSchema = z
-  .object({
-    name: identifier,
-    start: timestamp,
-    end: timestamp,
-    action: z.enum(['pin', 'freeze']),
-    allocation: z.number().int().nonnegative().optional(),
-    reason: z.string().min(1).max(512),
-  })
-  .strict();
+export const scheduledOverrideSchema = z.lazy(() =>
+  z
+    .object({
+      name: identifier,
+      start: timestamp,
+      end: timestamp,
+      action: z.enum(['pin', 'freeze']),
+      allocation: z.number().int().nonnegative().optional(),
+      reason: z.string().min(1).max(512),
+    })
+    .strict(),
+);
 export type ScheduledOverride = z.infer<typeof scheduledOverrideSchema>;
 
 /** Default scale-down stabilization window (see policy.stabilization.scaleDownSeconds). */
 export const SCALE_DOWN_STABILIZATION_SECONDS = 600;
 
-export const policySchema = z
-  .object({
-    /** Recorded on every decision so an audit can tell which policy produced it. */
-    version: z.string().min(1).max(64),
-    bounds: z
-      .object({
-        min: z.number().int().nonnegative(),
-        max: z.number().int().nonnegative(),
-        /** Largest increase in one decision; unlimited when absent. */
-        maxStepUp: z.number().int().positive().optional(),
-        /** Largest decrease in one decision; unlimited when absent. */
-        maxStepDown: z.number().int().positive().optional(),
-        /**
-         * Step limits hold over this window, not one decision: after a scale-out, the next one waits until the
-         * window has passed (so any window this long adds at most maxStepUp), the same for scale-in. 0 (the
-         * default) limits each decision only.
-         */
-        stepWindowSeconds: z.number().int().nonnegative().max(86400).default(0),
-      })
-      .strict(),
-    rules: z.array(ruleSchema).default([]),
-    /** How demand drivers combine: the highest demand wins, or the first rule (in order) that has one. */
-    combine: z.enum(['max', 'priority']).default('max'),
-    stabilization: z
-      .object({
-        /** After a scale-up, further non-urgent scale-ups wait this long (lets new capacity warm up). */
-        scaleUpSeconds: z.number().int().nonnegative().default(0),
-        /**
-         * Scale-down stabilization (HPA's downscale window): with the metric's history, scale-in goes only to
-         * the highest recommendation over this window; without it, a scale-in waits this long after any change.
-         * Default 600 s, twice the 300 s default EC2 instance warmup: a unit removed inside the window could not
-         * serve again before the window ends, so a shorter window turns every reversed scale-in into a warmup
-         * of under-provisioning (HPA's 300 s default is sized for pods that start in seconds).
-         */
-        scaleDownSeconds: z.number().int().nonnegative().default(SCALE_DOWN_STABILIZATION_SECONDS),
-      })
-      .strict()
-      .default({ scaleUpSeconds: 0, scaleDownSeconds: SCALE_DOWN_STABILIZATION_SECONDS }),
-    budget: z
-      .object({
-        unitHourlyPrice: z.number().finite().positive(),
-        maxHourlyCost: z.number().finite().nonnegative(),
-      })
-      .strict()
-      .optional(),
-    fallback: z
-      .object({
-        /**
-         * Used when every telemetry driver of the policy is stale or missing, and as the resting allocation
-         * of a policy without telemetry rules when no business window or override is active.
-         */
-        allocation: z.number().int().nonnegative(),
-        /** Telemetry (alarm, metric) older than this is stale; rules may set their own. */
-        staleAfterSeconds: z.number().int().positive().default(900),
-      })
-      .strict(),
-    routing: z
-      .object({
-        /**
-         * A drained endpoint comes back only after its drain alarms have been out of ALARM this long
-         * (hysteresis: a flapping alarm must not bounce traffic back and forth).
-         */
-        restoreAfterSeconds: z.number().int().nonnegative().default(300),
-      })
-      .strict()
-      .default({ restoreAfterSeconds: 300 }),
-    schedule: z.array(scheduledOverrideSchema).default([]),
-  })
-  .strict();
+export const policySchema = z.lazy(() =>
+  z
+    .object({
+      /** Recorded on every decision so an audit can tell which policy produced it. */
+      version: z.string().min(1).max(64),
+      bounds: z
+        .object({
+          min: z.number().int().nonnegative(),
+          max: z.number().int().nonnegative(),
+          /** Largest increase in one decision; unlimited when absent. */
+          maxStepUp: z.number().int().positive().optional(),
+          /** Largest decrease in one decision; unlimited when absent. */
+          maxStepDown: z.number().int().positive().optional(),
+          /**
+           * Step limits hold over this window, not one decision: after a scale-out, the next one waits until the
+           * window has passed (so any window this long adds at most maxStepUp), the same for scale-in. 0 (the
+           * default) limits each decision only.
+           */
+          stepWindowSeconds: z.number().int().nonnegative().max(86400).default(0),
+        })
+        .strict(),
+      rules: z.array(ruleSchema).default([]),
+      /** How demand drivers combine: the highest demand wins, or the first rule (in order) that has one. */
+      combine: z.enum(['max', 'priority']).default('max'),
+      stabilization: z
+        .object({
+          /** After a scale-up, further non-urgent scale-ups wait this long (lets new capacity warm up). */
+          scaleUpSeconds: z.number().int().nonnegative().default(0),
+          /**
+           * Scale-down stabilization (HPA's downscale window): with the metric's history, scale-in goes only to
+           * the highest recommendation over this window; without it, a scale-in waits this long after any change.
+           * Default 600 s, twice the 300 s default EC2 instance warmup: a unit removed inside the window could not
+           * serve again before the window ends, so a shorter window turns every reversed scale-in into a warmup
+           * of under-provisioning (HPA's 300 s default is sized for pods that start in seconds).
+           */
+          scaleDownSeconds: z.number().int().nonnegative().default(SCALE_DOWN_STABILIZATION_SECONDS),
+        })
+        .strict()
+        .default({ scaleUpSeconds: 0, scaleDownSeconds: SCALE_DOWN_STABILIZATION_SECONDS }),
+      budget: z
+        .object({
+          unitHourlyPrice: z.number().finite().positive(),
+          maxHourlyCost: z.number().finite().nonnegative(),
+        })
+        .strict()
+        .optional(),
+      fallback: z
+        .object({
+          /**
+           * Used when every telemetry driver of the policy is stale or missing, and as the resting allocation
+           * of a policy without telemetry rules when no business window or override is active.
+           */
+          allocation: z.number().int().nonnegative(),
+          /** Telemetry (alarm, metric) older than this is stale; rules may set their own. */
+          staleAfterSeconds: z.number().int().positive().default(900),
+        })
+        .strict(),
+      routing: z
+        .object({
+          /**
+           * A drained endpoint comes back only after its drain alarms have been out of ALARM this long
+           * (hysteresis: a flapping alarm must not bounce traffic back and forth).
+           */
+          restoreAfterSeconds: z.number().int().nonnegative().default(300),
+        })
+        .strict()
+        .default({ restoreAfterSeconds: 300 }),
+      schedule: z.array(scheduledOverrideSchema).default([]),
+    })
+    .strict(),
+);
 export type Policy = z.infer<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Target (as configured) and its runtime state
 // ---------------------------------------------------------------------------------------------------------
-export const targetSchema = z
-  .object({
-    id: identifier,
-    /**
-     * Deprecated: the kind is the resource's (`resource.kind`), stored once. Configs written before that may
-     * still name it here; it must then agree with the resource, and is dropped once checked.
-     */
-    kind: z.enum(TARGET_KINDS).optional(),
-    resource: targetResourceSchema,
-    /** Mode at deploy time; operators change it at run time (recorded in the target state). */
-    mode: targetModeSchema.default('shadow'),
-    /** EventBridge sources allowed to drive this target (aws.cloudwatch for alarms). */
-    allowedSources: z.array(z.string().min(1).max(256)).min(1),
-    /**
-     * IAM role/user ARNs (or patterns ending in *) allowed to send overrides, matched against the caller ARN
-     * AWS verified at the operator endpoint (never a field of the event). Empty: nobody.
-     */
-    overridePrincipals: z.array(z.string().min(1).max(2048)).default([]),
-    /**
-     * IAM role/user ARNs (or patterns ending in *) allowed to change the operator mode (pause, resume,
-     * shadow, enforce) through the operator endpoint. Empty: nobody.
-     */
-    operatorPrincipals: z.array(z.string().min(1).max(2048)).default([]),
-    policy: policySchema,
-  })
-  .strict()
-  .superRefine((target, ctx) => {
-    if (target.kind !== undefined && target.kind !== target.resource.kind)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['resource', 'kind'],
-        message: `resource kind "${target.resource.kind}" does not match target kind "${target.kind}"`,
-      });
-  })
-  .transform(({ kind: _deprecatedKind, ...target }) => target);
+export const targetSchema = z.lazy(() =>
+  z
+    .object({
+      id: identifier,
+      /**
+       * Deprecated: the kind is the resource's (`resource.kind`), stored once. Configs written before that may
+       * still name it here; it must then agree with the resource, and is dropped once checked.
+       */
+      kind: z.enum(TARGET_KINDS).optional(),
+      resource: targetResourceSchema,
+      /** Mode at deploy time; operators change it at run time (recorded in the target state). */
+      mode: targetModeSchema.default('shadow'),
+      /** EventBridge sources allowed to drive this target (aws.cloudwatch for alarms). */
+      allowedSources: z.array(z.string().min(1).max(256)).min(1),
+      /**
+       * IAM role/user ARNs (or patterns ending in *) allowed to send overrides, matched against the caller ARN
+       * AWS verified at the operator endpoint (never a field of the event). Empty: nobody.
+       */
+      overridePrincipals: z.array(z.string().min(1).max(2048)).default([]),
+      /**
+       * IAM role/user ARNs (or patterns ending in *) allowed to change the operator mode (pause, resume,
+       * shadow, enforce) through the operator endpoint. Empty: nobody.
+       */
+      operatorPrincipals: z.array(z.string().min(1).max(2048)).default([]),
+      policy: policySchema,
+    })
+    .strict()
+    .superRefine((target, ctx) => {
+      if (target.kind !== undefined && target.kind !== target.resource.kind)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['resource', 'kind'],
+          message: `resource kind "${target.resource.kind}" does not match target kind "${target.kind}"`,
+        });
+    })
+    .transform(({ kind: _deprecatedKind, ...target }) => target),
+);
 export type Target = z.infer<typeof targetSchema>;
 export type TargetInput = z.input<typeof targetSchema>;
 

@@ -253,6 +253,52 @@ describe('validate', () => {
     });
   });
 
+  it('accepts one config with an ECS service (application-auto-scaling), a floor-managed ec2-asg and an alb-weighted target', async () => {
+    const example = shipped
+      .slice(shipped.indexOf('  # - id: web-alb'))
+      .split('\n')
+      .filter((line) => line.startsWith('  # '))
+      .map((line) => `  ${line.slice(4)}`)
+      .join('\n');
+    const file = writeConfig(
+      'fleet.yaml',
+      shippedWith((doc) => {
+        doc.setIn(['targets', 0, 'resource', 'manage'], 'floor');
+        const drivers = doc.get('drivers') as { items: Array<{ get(k: string): unknown }>; add(v: unknown): void };
+        const flashSale = drivers.items.findIndex((d) => d.get('name') === 'flash-sale');
+        doc.addIn(['drivers', flashSale, 'targets'], 'orders-ecs');
+        for (const name of ['blue-5xx', 'green-5xx'])
+          drivers.add(doc.createNode({ name, kind: 'alarm', alarmNames: [`web-${name}`], targets: ['web-alb'] }));
+        (doc.getIn(['drivers', 5, 'targets']) as { add(v: unknown): void }).add('web-alb');
+        doc.addIn(['targets'], {
+          id: 'orders-ecs',
+          resource: {
+            kind: 'application-auto-scaling',
+            serviceNamespace: 'ecs',
+            resourceId: 'service/prod-cluster/orders',
+            scalableDimension: 'ecs:service:DesiredCount',
+          },
+          mode: 'enforce',
+          allowedSources: ['com.acme.marketing'],
+          policy: {
+            version: 'orders-1',
+            bounds: { min: 2, max: 50 },
+            rules: [{ kind: 'business', driver: 'flash-sale', baseline: 3, leadTimeSeconds: 600 }],
+            fallback: { allocation: 2 },
+          },
+        });
+      }).replace(/\n*$/, `\n${example}\n`),
+    );
+    const result = await cli(['validate', file, '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { ok: boolean; targets: Array<{ id: string; kind: string }> };
+    expect(report.ok).toBe(true);
+    expect(report.targets.map((t) => `${t.id} ${t.kind}`)).toEqual(
+      expect.arrayContaining(['web-asg ec2-asg', 'orders-ecs application-auto-scaling', 'web-alb alb-weighted']),
+    );
+  });
+
   it('refuses an alb-weighted target whose drain alarm is not declared, located in the file', async () => {
     const example = shipped
       .slice(shipped.indexOf('  # - id: web-alb'))
