@@ -24,6 +24,35 @@ function shippedWith(edit: (doc: ReturnType<typeof parseDocument>) => void): str
   return doc.toString();
 }
 
+/** An ECS service's scalable target driven by the flash sale (floor management, the only AAS mode). */
+const ORDERS_ECS = {
+  id: 'orders-ecs',
+  resource: {
+    kind: 'application-auto-scaling',
+    serviceNamespace: 'ecs',
+    resourceId: 'service/prod-cluster/orders',
+    scalableDimension: 'ecs:service:DesiredCount',
+  },
+  mode: 'enforce',
+  allowedSources: ['com.acme.marketing'],
+  policy: {
+    version: 'orders-1',
+    bounds: { min: 2, max: 50 },
+    rules: [{ kind: 'business', driver: 'flash-sale', baseline: 3, leadTimeSeconds: 600 }],
+    fallback: { allocation: 2 },
+  },
+};
+
+/** The shipped config's commented `web-alb` example, uncommented. */
+function albExample(): string {
+  return shipped
+    .slice(shipped.indexOf('  # - id: web-alb'))
+    .split('\n')
+    .filter((line) => line.startsWith('  # '))
+    .map((line) => `  ${line.slice(4)}`)
+    .join('\n');
+}
+
 describe('validate', () => {
   it('accepts the shipped config and summarises its targets', async () => {
     const result = await cli(['validate']);
@@ -56,23 +85,7 @@ describe('validate', () => {
         const sale = doc.getIn(['drivers']) as { items: Array<{ get(k: string): unknown }> };
         const flashSale = sale.items.findIndex((d) => d.get('name') === 'flash-sale');
         doc.addIn(['drivers', flashSale, 'targets'], 'orders-ecs');
-        doc.addIn(['targets'], {
-          id: 'orders-ecs',
-          resource: {
-            kind: 'application-auto-scaling',
-            serviceNamespace: 'ecs',
-            resourceId: 'service/prod-cluster/orders',
-            scalableDimension: 'ecs:service:DesiredCount',
-          },
-          mode: 'enforce',
-          allowedSources: ['com.acme.marketing'],
-          policy: {
-            version: 'orders-1',
-            bounds: { min: 2, max: 50 },
-            rules: [{ kind: 'business', driver: 'flash-sale', baseline: 3, leadTimeSeconds: 600 }],
-            fallback: { allocation: 2 },
-          },
-        });
+        doc.addIn(['targets'], ORDERS_ECS);
       }),
     );
     const result = await cli(['validate', file, '--json']);
@@ -225,12 +238,7 @@ describe('validate', () => {
   });
 
   it('accepts an alb-weighted target (the example in the shipped config, uncommented)', async () => {
-    const example = shipped
-      .slice(shipped.indexOf('  # - id: web-alb'))
-      .split('\n')
-      .filter((line) => line.startsWith('  # '))
-      .map((line) => `  ${line.slice(4)}`)
-      .join('\n');
+    const example = albExample();
     const file = writeConfig(
       'alb.yaml',
       shippedWith((doc) => {
@@ -254,12 +262,7 @@ describe('validate', () => {
   });
 
   it('accepts one config with an ECS service (application-auto-scaling), a floor-managed ec2-asg and an alb-weighted target', async () => {
-    const example = shipped
-      .slice(shipped.indexOf('  # - id: web-alb'))
-      .split('\n')
-      .filter((line) => line.startsWith('  # '))
-      .map((line) => `  ${line.slice(4)}`)
-      .join('\n');
+    const example = albExample();
     const file = writeConfig(
       'fleet.yaml',
       shippedWith((doc) => {
@@ -270,23 +273,7 @@ describe('validate', () => {
         for (const name of ['blue-5xx', 'green-5xx'])
           drivers.add(doc.createNode({ name, kind: 'alarm', alarmNames: [`web-${name}`], targets: ['web-alb'] }));
         (doc.getIn(['drivers', 5, 'targets']) as { add(v: unknown): void }).add('web-alb');
-        doc.addIn(['targets'], {
-          id: 'orders-ecs',
-          resource: {
-            kind: 'application-auto-scaling',
-            serviceNamespace: 'ecs',
-            resourceId: 'service/prod-cluster/orders',
-            scalableDimension: 'ecs:service:DesiredCount',
-          },
-          mode: 'enforce',
-          allowedSources: ['com.acme.marketing'],
-          policy: {
-            version: 'orders-1',
-            bounds: { min: 2, max: 50 },
-            rules: [{ kind: 'business', driver: 'flash-sale', baseline: 3, leadTimeSeconds: 600 }],
-            fallback: { allocation: 2 },
-          },
-        });
+        doc.addIn(['targets'], ORDERS_ECS);
       }).replace(/\n*$/, `\n${example}\n`),
     );
     const result = await cli(['validate', file, '--json']);
@@ -300,12 +287,7 @@ describe('validate', () => {
   });
 
   it('refuses an alb-weighted target whose drain alarm is not declared, located in the file', async () => {
-    const example = shipped
-      .slice(shipped.indexOf('  # - id: web-alb'))
-      .split('\n')
-      .filter((line) => line.startsWith('  # '))
-      .map((line) => `  ${line.slice(4)}`)
-      .join('\n');
+    const example = albExample();
     const file = writeConfig('alb-undeclared.yaml', `${shipped.replace(/\n*$/, '')}\n${example}\n`);
     const result = await cli(['validate', file]);
     expect(result.code).toBe(1);
