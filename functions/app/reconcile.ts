@@ -134,6 +134,8 @@ export async function reconcileTarget(
 ): Promise<ReconcileResult> {
   const log = { targetId: target.id, trigger };
   let repaired: Repaired = {};
+  // What the follow-through saw serving (TargetServing); only a followed plan is observed, so only then.
+  let serving: number | undefined;
   for (let attempt = 1; attempt <= MAX_DECIDE_ATTEMPTS; attempt++) {
     let state = await deps.decisions.getState(target.id);
     if (state?.pending) {
@@ -150,6 +152,7 @@ export async function reconcileTarget(
     if (attempt === 1) {
       const followed = await followThrough(deps, target, state, log);
       if ('state' in followed) state = followed.state;
+      serving = followed.serving;
     }
     const current = await observe(deps, target, state);
     const drivers = await deps.drivers.live(target.id, now);
@@ -167,7 +170,8 @@ export async function reconcileTarget(
     // Once per reconcile, not per lost race: the gauges describe the target, not the attempt.
     if (attempt === 1) {
       emitDecisionGauges(deps, decision, drivers, now);
-      if (deps.perTargetTelemetry?.has(target.id)) emitTargetGauges(deps.metrics, target.id, targetGauges(decision));
+      if (deps.perTargetTelemetry?.has(target.id))
+        emitTargetGauges(deps.metrics, target.id, targetGauges(decision, serving));
     }
 
     // Write only when something changes: a steady hold (or the same shadow verdict) is not rewritten every tick.
@@ -380,7 +384,14 @@ async function applyPlanned(
       );
       if (result.status === 'applied') deps.metrics.addMetric(METRIC.allocationChanges, MetricUnit.Count, 1);
     }
-    outcome = { at: deps.clock(), detail: results.map((r) => r.detail).join('; ') || 'nothing to apply' };
+    const changeIds = results.flatMap((r) => r.changeIds ?? []);
+    outcome = {
+      at: deps.clock(),
+      detail: results.map((r) => r.detail).join('; ') || 'nothing to apply',
+      // Recorded with `applied` (decision and state.following): a later reconcile, in another invocation if
+      // this one crashes right after, follows them to INSYNC.
+      ...(changeIds.length ? { changeIds } : {}),
+    };
   } catch (error) {
     const failed = describeError(error);
     const done = results.map((r) => r.detail);

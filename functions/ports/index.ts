@@ -331,8 +331,19 @@ export interface WeightedRoutingPort {
    * UPSERTs only the records whose weight differs, in one change batch. `comment` becomes the change batch
    * Comment (visible in CloudTrail), e.g. the action id, so a DNS change can be traced to its decision.
    */
-  setWeights(record: WeightedRecord, weights: Record<string, number>, options?: { comment?: string }): Promise<void>;
+  setWeights(
+    record: WeightedRecord,
+    weights: Record<string, number>,
+    options?: { comment?: string },
+  ): Promise<{ changeId?: string }>;
+  /**
+   * The propagation status of a change (GetChange): `INSYNC` once every Route 53 authoritative server
+   * answers with it, `PENDING` until then, `undefined` when Route 53 knows no such change (NoSuchChange).
+   */
+  changeStatus(changeId: string): Promise<Route53ChangeStatus | undefined>;
 }
+
+export type Route53ChangeStatus = 'PENDING' | 'INSYNC';
 
 /** What Lambda lets an account (and a function) have: the ceiling for provisioned concurrency. */
 export interface LambdaAccountConcurrency {
@@ -380,7 +391,8 @@ export interface MetricHistoryPort {
 
 // ---- executors (logic above the AWS ports) --------------------------------------------------------------
 
-export type ApplyResult = { status: 'applied' | 'unchanged'; detail: string };
+/** `changeIds`: Route 53 changes the apply submitted (ChangeInfo.Id), followed to INSYNC by the follow-through. */
+export type ApplyResult = { status: 'applied' | 'unchanged'; detail: string; changeIds?: string[] };
 
 /**
  * Whether an applied allocation serves. `serving`: it does (instances InService ≥ desired, provisioned
@@ -391,14 +403,16 @@ export type ServingObservation =
   | {
       state: 'serving';
       detail: string;
+      /** The capacity seen serving (InService instances, allocated provisioned concurrency): TargetServing. */
+      serving?: number;
       /**
        * The plan is in place but the kind cannot see when the capacity behind it serves (an AAS scalable target
        * reports MinCapacity, not running tasks): settled without a time to serve, so no warmup sample is kept.
        */
       timeToServeUnknown?: true;
     }
-  | { state: 'in-progress'; detail: string }
-  | { state: 'failed'; cause: string };
+  | { state: 'in-progress'; detail: string; serving?: number }
+  | { state: 'failed'; cause: string; serving?: number };
 
 /** One per target kind: observes the resource and applies a decision's actions idempotently. */
 export interface AllocationExecutor {

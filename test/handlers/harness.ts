@@ -40,7 +40,9 @@ import {
 } from '@aws-sdk/client-lambda';
 import {
   ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
   ListResourceRecordSetsCommand,
+  NoSuchChange,
   Route53Client,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
@@ -221,6 +223,10 @@ export interface AwsFakes {
   scalable: { MinCapacity: number; MaxCapacity: number; capacity: number } | undefined;
   provisioned: number | undefined;
   weights: Record<string, number>;
+  /** Route 53 changes by ChangeInfo.Id as GetChange reports them; an id not here is NoSuchChange. */
+  changes: Record<string, 'PENDING' | 'INSYNC'>;
+  /** What GetChange says of a change just submitted (default INSYNC: propagated before the next reconcile). */
+  newChangeStatus: 'PENDING' | 'INSYNC';
   /** ALB listener rules (alb-weighted targets): the forward action's weights by target group ARN. */
   albRules: Record<string, Record<string, number>>;
 }
@@ -324,6 +330,8 @@ export async function createHarness(options: {
     scalable: { MinCapacity: 2, MaxCapacity: 40, capacity: 3 },
     provisioned: undefined,
     weights: { 'us-east-1': 70, 'eu-west-1': 30 },
+    changes: {},
+    newChangeStatus: 'INSYNC',
     albRules: {},
     ...options.aws,
   };
@@ -416,8 +424,16 @@ export async function createHarness(options: {
     .callsFake((input: { ChangeBatch: { Changes: Array<{ ResourceRecordSet: ResourceRecordSet }> } }) => {
       for (const change of input.ChangeBatch.Changes)
         aws.weights[change.ResourceRecordSet.SetIdentifier!] = change.ResourceRecordSet.Weight!;
-      return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } };
+      const id = `/change/C${Object.keys(aws.changes).length + 1}`;
+      aws.changes[id] = aws.newChangeStatus;
+      return { ChangeInfo: { Id: id, Status: 'PENDING', SubmittedAt: new Date(now.value * 1000) } };
     });
+  route53.on(GetChangeCommand).callsFake((input: { Id: string }) => {
+    const status = aws.changes[input.Id];
+    if (!status)
+      throw new NoSuchChange({ message: 'A change with the specified change ID does not exist.', $metadata: {} });
+    return { ChangeInfo: { Id: input.Id, Status: status, SubmittedAt: new Date(now.value * 1000) } };
+  });
 
   const elbv2 = mockClient(ElasticLoadBalancingV2Client);
   elbv2.on(DescribeRulesCommand).callsFake((input: { RuleArns?: string[] }) => ({
