@@ -25,6 +25,7 @@ import {
   type DecisionStatus,
   type DecisionStore,
   type DriverStore,
+  type Following,
   type MetricHistoryPort,
   type PermanentFailure,
   type PlanClaim,
@@ -223,7 +224,7 @@ export async function reconcileTarget(
         ...repaired,
       };
     }
-    const settled = await applyPlanned(deps, target, record, log);
+    const settled = await applyPlanned(deps, target, record, log, state?.following);
     if (settled === 'claim-lost') return { targetId: target.id, outcome: 'claim-lost', decisionId: record.decisionId };
     const finalStatus = settled.status;
     recorded(deps, target.id, settled.outcome ? { ...record, outcome: settled.outcome } : record, finalStatus);
@@ -365,6 +366,7 @@ async function applyPlanned(
   target: Target,
   record: DecisionRecord,
   log: Log,
+  following?: Following,
 ): Promise<{ status: 'applied' | 'failed' | 'planned'; outcome?: DecisionOutcome } | 'claim-lost'> {
   // Executors check the mode of the target they are given: pass the effective mode the plan was made in
   // (an operator's override may differ from the configured one). Only enforce plans get this far.
@@ -440,14 +442,37 @@ async function applyPlanned(
   }
   if ((await deps.decisions.markOutcome(record, status, outcome, deps.claim.owner)) === 'claim-lost')
     return claimLost(deps, record, status, log);
-  if (status === 'applied')
+  if (status === 'applied') {
     deps.logger.info('decision applied', {
       ...log,
       decisionId: record.decisionId,
       summary: record.summary,
       detail: outcome.detail,
     });
+    await publishReplaced(deps, record, following, log);
+  }
   return { status, outcome };
+}
+
+/**
+ * The plan this apply replaced before it served (markOutcome ended it `replaced` in the same transaction):
+ * one read, only when the state was following another plan, so its end is published like settled/degraded.
+ */
+async function publishReplaced(
+  deps: ReconcileDeps,
+  record: DecisionRecord,
+  following: Following | undefined,
+  log: Log,
+): Promise<void> {
+  if (!following || following.decisionId === record.decisionId) return;
+  const earlier = await deps.decisions.get(following.decisionId);
+  if (earlier?.status !== 'replaced' || earlier.replacedBy !== record.decisionId) return;
+  deps.logger.info('the applied plan was replaced before it served', {
+    ...log,
+    decisionId: earlier.decisionId,
+    replacedBy: record.decisionId,
+  });
+  deps.decisionEvents?.add(earlier, 'replaced');
 }
 
 function claimLost(

@@ -33,7 +33,8 @@ export interface DriverStore {
  * Every status a decision can have; the one place they are defined (schemas, CLI and report derive from it).
  * `superseded`: a plan left unconfirmed by a crashed invocation that the repair found not in place (never
  * landed, or the resource was moved elsewhere since); it was not applied as planned, and a fresh decision
- * follows it.
+ * follows it. `replaced`: an applied plan that a newer applied plan of the same target replaced before the
+ * follow-through saw it serve (`replacedBy` names the newer one); it was applied, but never settled.
  */
 export const DECISION_STATUSES = [
   'planned',
@@ -42,6 +43,7 @@ export const DECISION_STATUSES = [
   'degraded',
   'failed',
   'superseded',
+  'replaced',
   'shadow',
   'skipped',
 ] as const;
@@ -52,22 +54,24 @@ export type DecisionStatus = (typeof DECISION_STATUSES)[number];
  * concurrent reconcile can never regress a status). `applied` means AWS accepted the call; the follow-through
  * then moves it to `settled` (the planned allocation serves: instances InService, provisioned concurrency
  * READY, the Route 53 change INSYNC) or `degraded` (a failed launch, FAILED provisioned concurrency, or not
- * serving within SERVING_TIMEOUT_SECONDS), with the cause. Every other status is final.
+ * serving within SERVING_TIMEOUT_SECONDS), with the cause, or — when a newer plan is applied first — to
+ * `replaced` (markOutcome does it in the newer plan's transaction). Every other status is final.
  */
 export const DECISION_TRANSITIONS = {
   planned: ['applied', 'failed', 'superseded'],
-  applied: ['settled', 'degraded'],
+  applied: ['settled', 'degraded', 'replaced'],
   settled: [],
   degraded: [],
   failed: [],
   superseded: [],
+  replaced: [],
   shadow: [],
   skipped: [],
 } as const satisfies Record<DecisionStatus, readonly DecisionStatus[]>;
 /** The statuses that settle a plan (markOutcome). */
 export type PlanOutcomeStatus = (typeof DECISION_TRANSITIONS)['planned'][number];
-/** The statuses that end the follow-through of an applied plan (markServing). */
-export type ServingStatus = (typeof DECISION_TRANSITIONS)['applied'][number];
+/** The statuses the follow-through ends an applied plan with (markServing); `replaced` is markOutcome's. */
+export type ServingStatus = Exclude<(typeof DECISION_TRANSITIONS)['applied'][number], 'replaced'>;
 
 /** Whether the plan's writes were accepted: `applied`, or a status the follow-through moved it to from there. */
 export function wasApplied(status: DecisionStatus): boolean {
@@ -109,8 +113,10 @@ export interface DecisionRecord extends Decision {
   version: number;
   status: DecisionStatus;
   outcome?: DecisionOutcome;
-  /** How the follow-through of an applied plan ended (settled or degraded). */
+  /** How the follow-through of an applied plan ended (settled, degraded, or replaced before it served). */
   serving?: ServingOutcome;
+  /** `replaced` only: the decision whose apply replaced this plan before it served. */
+  replacedBy?: string;
   /** Operator actions (mode changes) record who and why. */
   actor?: { by: string; reason: string };
 }
@@ -203,7 +209,8 @@ export interface DecisionStore {
    * `applied` moves state.current to the decision's desired allocation and sets the change times;
    * `superseded` moves state.current to `outcome.observed` and, if that differs from where the plan started,
    * sets the change times the observed move implies; a permanent `failed` is kept as lastPermanentFailure.
-   * All clear state.pending, in the same transaction.
+   * All clear state.pending, in the same transaction. An `applied` that replaces the state's `following`
+   * (an earlier applied plan not yet serving) moves that decision applied → `replaced` in it too.
    */
   markOutcome(
     record: DecisionRecord,
@@ -480,8 +487,10 @@ export interface DecisionEventDetail {
   desired: Allocation;
   policyVersion: string;
   outcome?: { detail: string; error?: { name: string; message: string; retryable: boolean } };
-  /** The follow-through's verdict (settled/degraded events): when, what serves, time to serve or the cause. */
+  /** The follow-through's verdict (settled/degraded/replaced events): when, what serves, time to serve or the cause. */
   serving?: ServingOutcome;
+  /** `replaced` events: the decision whose apply replaced this plan before it served. */
+  replacedBy?: string;
 }
 
 export interface DecisionEventPublisher {

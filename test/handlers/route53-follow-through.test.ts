@@ -57,4 +57,27 @@ describe('Route 53 follow-through (GetChange INSYNC), tick handler on DynamoDB L
     expect(degraded?.status).toBe('degraded');
     expect(degraded?.serving?.cause).toContain('Route 53 change /change/C1 PENDING');
   });
+
+  it('a plan replaced by a newer applied plan before its change was INSYNC ends replaced, naming the newer one', async () => {
+    const drained = await drain();
+    // The alarm clears; once restoreAfterSeconds has passed the weights are restored while C1 is still PENDING.
+    const ok = fixture<LooseJson>('eventbridge-alarm-composite');
+    delete ok.detail.state.actionsSuppressedBy;
+    delete ok.detail.state.actionsSuppressedReason;
+    ok.id = 'e5e1c0de-0000-4000-8000-000000000001';
+    ok.time = '2022-07-22T15:59:45Z';
+    ok.detail.state.value = 'OK';
+    ok.detail.state.timestamp = '2022-07-22T15:59:45.000+0000';
+    h.now.value = t('2022-07-22T15:59:50Z');
+    await h.ingest(ok);
+    h.now.value += 400;
+    await tick();
+    const records = await h.decisions.list('api-routing');
+    const restore = records.find((r) => r.decisionId !== drained && r.status === 'applied');
+    expect(restore).toBeDefined();
+    const replaced = await h.decisions.get(drained);
+    expect(replaced).toMatchObject({ status: 'replaced', replacedBy: restore!.decisionId });
+    expect(replaced?.serving?.detail).toContain(`replaced before it served by ${restore!.decisionId}`);
+    expect((await h.decisions.getState('api-routing'))?.following?.decisionId).toBe(restore!.decisionId);
+  });
 });
