@@ -9,6 +9,8 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -50,6 +52,8 @@ export interface CliIo {
     route53?: Route53Client;
     elbv2?: ElasticLoadBalancingV2Client;
     applicationAutoScaling?: ApplicationAutoScalingClient;
+    ec2?: EC2Client;
+    serviceQuotas?: ServiceQuotasClient;
   };
 }
 
@@ -301,6 +305,9 @@ export class Context {
       { Route53Client },
       { ElasticLoadBalancingV2Client },
       { ApplicationAutoScalingClient },
+      { EC2Client },
+      { ServiceQuotasClient },
+      { AwsEc2QuotaAdapter },
       adapters,
     ] = await Promise.all([
       import('@aws-sdk/client-auto-scaling'),
@@ -308,6 +315,9 @@ export class Context {
       import('@aws-sdk/client-route-53'),
       import('@aws-sdk/client-elastic-load-balancing-v2'),
       import('@aws-sdk/client-application-auto-scaling'),
+      import('@aws-sdk/client-ec2'),
+      import('@aws-sdk/client-service-quotas'),
+      import('../functions/adapters/aws/ec2-quota'),
       import('../functions/adapters/aws'),
     ]);
     const own = <T extends { destroy(): void }>(injected: T | undefined, make: () => T): T => {
@@ -332,6 +342,11 @@ export class Context {
       applicationAutoScaling: new adapters.AwsApplicationAutoScalingAdapter(
         own(this.io.clients?.applicationAutoScaling, () => new ApplicationAutoScalingClient(config)),
       ),
+      ec2Quota: new AwsEc2QuotaAdapter({
+        quotas: own(this.io.clients?.serviceQuotas, () => new ServiceQuotasClient(config)),
+        ec2: own(this.io.clients?.ec2, () => new EC2Client(config)),
+        autoScaling: own(this.io.clients?.autoScaling, () => new AutoScalingClient(config)),
+      }),
     };
   }
 

@@ -368,6 +368,20 @@ export interface LambdaLimitsPort {
 }
 
 /**
+ * Read-only EC2 limits for `validate --live` (operator credentials only; no function is granted them): the
+ * account's Running On-Demand Standard instances quota in vCPUs (Service Quotas ec2 L-1216C47A), the
+ * instance types a group launches, and each type's default vCPUs (ec2 DescribeInstanceTypes).
+ */
+export interface Ec2QuotaPort {
+  /** The applied quota, or undefined when Service Quotas has no applied value for it (NoSuchResourceException). */
+  onDemandStandardVcpus(): Promise<number | undefined>;
+  /** Instance types of the group's instances and its mixed-instances overrides (none known: empty). */
+  instanceTypes(groupName: string): Promise<string[]>;
+  /** Default vCPUs by instance type, for the types EC2 knows. */
+  vcpus(instanceTypes: readonly string[]): Promise<Record<string, number>>;
+}
+
+/**
  * The weights of an ALB listener rule's forward action (elbv2 DescribeRules / ModifyRule), by target group ARN.
  * Only the forward action's target group weights ever change: its stickiness, the rule's conditions,
  * priority and other actions stay as they are.

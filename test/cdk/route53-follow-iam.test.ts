@@ -51,7 +51,16 @@ describe('Route 53 follow-through IAM (IAM simulator on the synthesized allocati
     ['route53:ListHostedZones', '*'],
     ['route53:DeleteHostedZone', ZONE],
     ['route53:ChangeTagsForResource', ZONE],
+    // The quota reads of `validate --live` run with the operator's credentials, never in the functions.
+    ['servicequotas:GetServiceQuota', `arn:aws:servicequotas:us-east-1:${STACK_ACCOUNT}:ec2/L-1216C47A`],
+    ['ec2:DescribeInstanceTypes', '*'],
   ])('may not %s on %s (GetChange on change/* reaches no zone or record)', async (action, resource) => {
     await expect(verdict(action, resource)).resolves.not.toBe('Allowed');
+  });
+
+  it('no policy of the stack grants the quota reads only the CLI makes', () => {
+    const everyPolicy = JSON.stringify(template.toJSON().Resources);
+    expect(everyPolicy).not.toContain('servicequotas:');
+    expect(everyPolicy).not.toContain('ec2:DescribeInstanceTypes');
   });
 });
