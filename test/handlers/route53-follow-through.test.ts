@@ -8,6 +8,7 @@ import { ChangeResourceRecordSetsCommand, GetChangeCommand } from '@aws-sdk/clie
 import 'aws-sdk-client-mock-jest';
 import { SERVING_TIMEOUT_SECONDS } from '../../functions/app/follow-through';
 import type { TickSummary } from '../../functions/handlers/tick';
+import type { DecisionEventDetail, DecisionEventPublisher } from '../../functions/ports';
 import { createHarness, fixture, type Harness, t } from './harness';
 import type { LooseJson } from '../support/loose-json';
 
@@ -16,8 +17,23 @@ describe('Route 53 follow-through (GetChange INSYNC), tick handler on DynamoDB L
   afterEach(() => h?.close());
 
   /** Drains us-east-1 through the composite alarm: one ChangeResourceRecordSets, PENDING on GetChange. */
+  const events: DecisionEventDetail[] = [];
+  const publisher: DecisionEventPublisher = {
+    publish: async (batch) => {
+      events.push(...batch);
+      return { published: batch.length, failed: 0 };
+    },
+  };
+  beforeEach(() => {
+    events.length = 0;
+  });
+
   async function drain(): Promise<string> {
-    h = await createHarness({ now: t('2022-07-22T15:57:50Z'), aws: { newChangeStatus: 'PENDING' } });
+    h = await createHarness({
+      now: t('2022-07-22T15:57:50Z'),
+      aws: { newChangeStatus: 'PENDING' },
+      decisionEvents: publisher,
+    });
     const composite = fixture<LooseJson>('eventbridge-alarm-composite');
     delete composite.detail.state.actionsSuppressedBy;
     delete composite.detail.state.actionsSuppressedReason;
@@ -79,5 +95,9 @@ describe('Route 53 follow-through (GetChange INSYNC), tick handler on DynamoDB L
     expect(replaced).toMatchObject({ status: 'replaced', replacedBy: restore!.decisionId });
     expect(replaced?.serving?.detail).toContain(`replaced before it served by ${restore!.decisionId}`);
     expect((await h.decisions.getState('api-routing'))?.following?.decisionId).toBe(restore!.decisionId);
+    // Its end is published like a settled or degraded one, naming the plan that replaced it.
+    expect(events.filter((e) => e.status === 'replaced')).toEqual([
+      expect.objectContaining({ decisionId: drained, replacedBy: restore!.decisionId }),
+    ]);
   });
 });
