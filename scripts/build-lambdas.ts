@@ -75,6 +75,68 @@ export const xraySdkV2PatcherStub: Plugin = {
 };
 
 /**
+ * The AWS SDK's protocol barrels (`@aws-sdk/core/protocols`, `@smithy/core/protocols`) re-export every
+ * protocol: JSON for DynamoDB and SQS, but also the XML and query codecs only the on-demand clients use (Auto
+ * Scaling, Route 53, ...). esbuild's code splitting places a module by which entry points reach it through
+ * the import graph, and a barrel reaches all of them, so the XML and query code (about 20 KB with
+ * xml-builder) landed in the chunk every entry imports. Rewriting each named import from a barrel to an
+ * import of the module that defines it (read from the barrel's own `export { ... } from` lines) makes the
+ * graph say what is used. The same bindings from the same files: only the path esbuild follows changes.
+ */
+export const directBarrelImports: Plugin = {
+  name: 'direct-barrel-imports',
+  setup(pluginBuild) {
+    const barrels = ['@aws-sdk/core/protocols', '@smithy/core/protocols'];
+    const importFrom = /import\s*\{([^}]*)\}\s*from\s*"(@aws-sdk\/core\/protocols|@smithy\/core\/protocols)";/g;
+    // barrel file → exported name → [module path, name in that module]
+    const exportMaps = new Map<string, Map<string, [string, string]>>();
+    const exportMap = (barrelFile: string) => {
+      let map = exportMaps.get(barrelFile);
+      if (map) return map;
+      map = new Map();
+      const reexport = /export\s*\{([^}]*)\}\s*from\s*"([^"]+)";/g;
+      for (const [, names, from] of readFileSync(barrelFile, 'utf8').matchAll(reexport)) {
+        const target = from!.startsWith('.') ? `${join(barrelFile, '..', from!)}.js` : from!;
+        for (const [imported, exported = imported] of specifiers(names!)) map.set(exported!, [target, imported!]);
+      }
+      exportMaps.set(barrelFile, map);
+      return map;
+    };
+    pluginBuild.onLoad({ filter: /[\\/]node_modules[\\/]@(aws-sdk|smithy)[\\/].*\.js$/ }, async (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!barrels.some((barrel) => source.includes(`"${barrel}"`))) return undefined;
+      const resolveDir = join(args.path, '..');
+      const files = new Map<string, string>();
+      for (const barrel of barrels) {
+        const resolved = await pluginBuild.resolve(barrel, { kind: 'import-statement', resolveDir });
+        if (resolved.errors.length === 0) files.set(barrel, resolved.path);
+      }
+      let complete = true;
+      const contents = source.replace(importFrom, (_statement, names: string, barrel: string) => {
+        const map = files.has(barrel) ? exportMap(files.get(barrel)!) : undefined;
+        const direct = specifiers(names).map(([imported, local = imported]) => {
+          const found = map?.get(imported!);
+          if (!found) complete = false;
+          return found ? `import { ${found[1]} as ${local} } from ${JSON.stringify(found[0])};` : '';
+        });
+        return direct.join(' ');
+      });
+      // A name the barrel does not re-export by name (export *): keep the file as it is.
+      return complete ? { contents, loader: 'js', resolveDir } : undefined;
+    });
+  },
+};
+
+/** `A, B as C,` → [['A'], ['B', 'C']]. */
+function specifiers(list: string): string[][] {
+  return list
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => part.split(/\s+as\s+/));
+}
+
+/**
  * Per bundle, as a regression guard (bundle.test.ts holds every handler to it), counting what Node loads at
  * cold start: the entry module and the chunks it imports statically, not the chunks loaded on first use. Node
  * parses and compiles every byte of an ES module before the handler's first line runs, so bytes are
@@ -152,7 +214,7 @@ export async function buildHandlerBundle(
     sourcesContent: false,
     mainFields: ['module', 'main'],
     banner: { js: BUNDLE_BANNER },
-    plugins: [zodNamespaceImports, xraySdkV2PatcherStub],
+    plugins: [zodNamespaceImports, xraySdkV2PatcherStub, directBarrelImports],
     alias: { '@aws-sdk/credential-provider-node': join(PACKAGE_ROOT, 'functions/runtime/lambda-credentials.ts') },
     logLevel: 'warning',
   });
