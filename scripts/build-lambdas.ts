@@ -11,7 +11,9 @@
  * - The config is validated at synth and sealed for the bundles of this build, so a cold start neither builds
  *   the config schemas nor parses the config (functions/config-seal.ts).
  * - zod is imported as a namespace (`import * as z`), see `zodNamespaceImports`.
- * - The X-Ray SDK's patcher for the AWS SDK v2 (and `semver` with it) is left out, see `xraySdkV2PatcherStub`.
+ * - The X-Ray SDK's patcher for the AWS SDK v2 (and `semver` with it) is left out, see `xraySdkV2PatcherStub`;
+ *   so is the JMESPath engine of Powertools idempotency, see `idempotencyWithoutJmesPath`.
+ * - Named imports from the SDK's protocol barrels go to the defining modules, see `directBarrelImports`.
  * - The AWS SDK's default credential chain is replaced by the environment provider Lambda actually uses
  *   (functions/runtime/lambda-credentials.ts says why that is exact, not a shortcut).
  * - No source map on the runtime path: `--enable-source-maps` made Node parse a multi-megabyte map at every
@@ -69,6 +71,21 @@ export const xraySdkV2PatcherStub: Plugin = {
     pluginBuild.onResolve({ filter: /^\.\/patchers\/aws_p$/ }, (args) =>
       args.importer.split(sep).includes('aws-xray-sdk-core')
         ? { path: join(PACKAGE_ROOT, 'functions/runtime/xray-sdk-v2-patcher.ts') }
+        : undefined,
+    );
+  },
+};
+
+/**
+ * Resolves Powertools idempotency's imports of the JMESPath engine to functions/runtime/jmespath-not-bundled.ts
+ * (that module says why ingest never evaluates an expression).
+ */
+export const idempotencyWithoutJmesPath: Plugin = {
+  name: 'idempotency-without-jmespath',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^@aws-lambda-powertools\/jmespath(\/functions)?$/ }, (args) =>
+      args.importer.split(sep).includes('idempotency')
+        ? { path: join(PACKAGE_ROOT, 'functions/runtime/jmespath-not-bundled.ts') }
         : undefined,
     );
   },
@@ -214,7 +231,7 @@ export async function buildHandlerBundle(
     sourcesContent: false,
     mainFields: ['module', 'main'],
     banner: { js: BUNDLE_BANNER },
-    plugins: [zodNamespaceImports, xraySdkV2PatcherStub, directBarrelImports],
+    plugins: [zodNamespaceImports, xraySdkV2PatcherStub, idempotencyWithoutJmesPath, directBarrelImports],
     alias: { '@aws-sdk/credential-provider-node': join(PACKAGE_ROOT, 'functions/runtime/lambda-credentials.ts') },
     logLevel: 'warning',
   });
