@@ -259,60 +259,73 @@ export const albTargetGroupSchema = z.lazy(() =>
   }),
 );
 
-/** The resource schema of each kind (the registry's resource column): a kind without one does not compile. */
+/**
+ * The resource schema of each kind (the registry's resource column): a kind without one does not compile.
+ * z.lazy like the other config-only schemas.
+ */
 export const TARGET_RESOURCE_SCHEMAS = {
-  'ec2-asg': z.object({
-    kind: z.literal('ec2-asg'),
-    autoScalingGroupName: z.string().min(1).max(255),
-    /** desired (default): DesiredCapacity and MinSize; floor: MinSize only, the group's policies keep desired. */
-    manage: z.enum(MANAGE_MODES).optional(),
-  }),
-  'lambda-provisioned-concurrency': z.object({
-    kind: z.literal('lambda-provisioned-concurrency'),
-    functionName: z.string().min(1).max(140),
-    /** Alias or version; provisioned concurrency cannot be put on $LATEST. */
-    qualifier: z
-      .string()
-      .min(1)
-      .max(128)
-      .refine((q) => q !== '$LATEST', 'provisioned concurrency needs an alias or a published version, not $LATEST'),
-  }),
-  'route53-weighted': z.object({
-    kind: z.literal('route53-weighted'),
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
-    recordName: z.string().min(1).max(255),
-    recordType: z.enum(['A', 'AAAA', 'CNAME', 'TXT']),
-    endpoints: z.array(routingEndpointSchema).min(2).max(32),
-  }),
-  'application-auto-scaling': z.object({
-    kind: z.literal('application-auto-scaling'),
-    serviceNamespace: z.enum(AAS_SERVICE_NAMESPACES),
-    /** The scalable target's ResourceId, e.g. service/my-cluster/my-service or table/orders. */
-    resourceId: z.string().min(1).max(1600),
-    /** e.g. ecs:service:DesiredCount; its prefix must be the service namespace. */
-    scalableDimension: z.string().regex(/^[a-z-]+:[A-Za-z-]+:[A-Za-z]+$/, 'must look like ecs:service:DesiredCount'),
-    manage: z
-      .enum(['floor'], {
-        error:
-          'application-auto-scaling targets support manage: floor only (MinCapacity); AAS has no call that sets ' +
-          "the current capacity without switching the target's own policies off",
-      })
-      .optional(),
-  }),
-  'alb-weighted': z.object({
-    kind: z.literal('alb-weighted'),
-    /** The listener rule whose forward action shares traffic between the target groups. */
-    listenerRuleArn: z
-      .string()
-      .max(1024)
-      .regex(
-        /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+$/,
-        'must be an Application Load Balancer listener rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/…); the default rule of a listener has no rule ARN Drivetrain can modify',
-      ),
-    // ALB forwards to at most 5 target groups per action (weights 0-999); Drivetrain's 0-255 weights fit.
-    targetGroups: z.array(albTargetGroupSchema).min(2).max(5),
-  }),
-} satisfies { [K in TargetKind]: z.ZodObject<{ kind: z.ZodLiteral<K> }> };
+  'ec2-asg': z.lazy(() =>
+    z.object({
+      kind: z.literal('ec2-asg'),
+      autoScalingGroupName: z.string().min(1).max(255),
+      /** desired (default): DesiredCapacity and MinSize; floor: MinSize only, the group's policies keep desired. */
+      manage: z.enum(MANAGE_MODES).optional(),
+    }),
+  ),
+  'lambda-provisioned-concurrency': z.lazy(() =>
+    z.object({
+      kind: z.literal('lambda-provisioned-concurrency'),
+      functionName: z.string().min(1).max(140),
+      /** Alias or version; provisioned concurrency cannot be put on $LATEST. */
+      qualifier: z
+        .string()
+        .min(1)
+        .max(128)
+        .refine((q) => q !== '$LATEST', 'provisioned concurrency needs an alias or a published version, not $LATEST'),
+    }),
+  ),
+  'route53-weighted': z.lazy(() =>
+    z.object({
+      kind: z.literal('route53-weighted'),
+      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
+      recordName: z.string().min(1).max(255),
+      recordType: z.enum(['A', 'AAAA', 'CNAME', 'TXT']),
+      endpoints: z.array(routingEndpointSchema).min(2).max(32),
+    }),
+  ),
+  'application-auto-scaling': z.lazy(() =>
+    z.object({
+      kind: z.literal('application-auto-scaling'),
+      serviceNamespace: z.enum(AAS_SERVICE_NAMESPACES),
+      /** The scalable target's ResourceId, e.g. service/my-cluster/my-service or table/orders. */
+      resourceId: z.string().min(1).max(1600),
+      /** e.g. ecs:service:DesiredCount; its prefix must be the service namespace. */
+      scalableDimension: z.string().regex(/^[a-z-]+:[A-Za-z-]+:[A-Za-z]+$/, 'must look like ecs:service:DesiredCount'),
+      manage: z
+        .enum(['floor'], {
+          error:
+            'application-auto-scaling targets support manage: floor only (MinCapacity); AAS has no call that sets ' +
+            "the current capacity without switching the target's own policies off",
+        })
+        .optional(),
+    }),
+  ),
+  'alb-weighted': z.lazy(() =>
+    z.object({
+      kind: z.literal('alb-weighted'),
+      /** The listener rule whose forward action shares traffic between the target groups. */
+      listenerRuleArn: z
+        .string()
+        .max(1024)
+        .regex(
+          /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+$/,
+          'must be an Application Load Balancer listener rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/…); the default rule of a listener has no rule ARN Drivetrain can modify',
+        ),
+      // ALB forwards to at most 5 target groups per action (weights 0-999); Drivetrain's 0-255 weights fit.
+      targetGroups: z.array(albTargetGroupSchema).min(2).max(5),
+    }),
+  ),
+} satisfies { [K in TargetKind]: z.ZodLazy<z.ZodObject<{ kind: z.ZodLiteral<K> }>> };
 
 export const targetResourceSchema = z.lazy(() =>
   z.discriminatedUnion(
