@@ -32,33 +32,37 @@ export const LIMITS = {
 const EPOCH_SECONDS_CEILING = 1e11;
 
 /** Epoch seconds, or an ISO 8601 timestamp with an offset (`Z` or `+01:00`); read as epoch seconds. */
-export const eventTimestampSchema = z.union([
-  z
-    .number()
-    .finite()
-    .nonnegative()
-    .max(EPOCH_SECONDS_CEILING, 'looks like epoch milliseconds; send epoch seconds or an ISO 8601 timestamp')
-    // Millisecond precision, as an ISO timestamp carries: a subnormal like 5e-324 reads as 0, which DynamoDB
-    // can store (it refuses magnitudes below 1e-130).
-    .transform(toMilliseconds),
-  z.iso
-    .datetime({
-      offset: true,
-      error: 'must be epoch seconds or an ISO 8601 timestamp with an offset, e.g. 2026-11-27T08:00:00Z',
-    })
-    .transform((iso) => Date.parse(iso) / 1000),
-]);
+export const eventTimestampSchema = z.lazy(() =>
+  z.union([
+    z
+      .number()
+      .finite()
+      .nonnegative()
+      .max(EPOCH_SECONDS_CEILING, 'looks like epoch milliseconds; send epoch seconds or an ISO 8601 timestamp')
+      // Millisecond precision, as an ISO timestamp carries: a subnormal like 5e-324 reads as 0, which DynamoDB
+      // can store (it refuses magnitudes below 1e-130).
+      .transform(toMilliseconds),
+    z.iso
+      .datetime({
+        offset: true,
+        error: 'must be epoch seconds or an ISO 8601 timestamp with an offset, e.g. 2026-11-27T08:00:00Z',
+      })
+      .transform((iso) => Date.parse(iso) / 1000),
+  ]),
+);
 
 /** Who or what a business driver instance is: re-sending the same key updates it instead of adding one. */
-const correlationKey = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/,
-    'must start with a letter or digit and contain only letters, digits, ".", "_", ":", "/" or "-"',
-  )
-  .max(LIMITS.correlationKey);
+const correlationKey = z.lazy(() =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/,
+      'must start with a letter or digit and contain only letters, digits, ".", "_", ":", "/" or "-"',
+    )
+    .max(LIMITS.correlationKey),
+);
 
-const targetList = z.array(identifier).min(1).max(LIMITS.targetsPerDriver);
+const targetList = z.lazy(() => z.array(identifier).min(1).max(LIMITS.targetsPerDriver));
 
 const window = {
   /** Start of the window the signal applies to. */
@@ -151,7 +155,7 @@ export type MetricSnapshotDetailInput = z.input<typeof metricSnapshotDetailSchem
  */
 export const OVERRIDE_MAX_SECONDS = 7 * 24 * 3600;
 
-const overrideBase = {
+const overrideBase = () => ({
   /** Name of a `kind: override` driver declared in the config. */
   driver: identifier,
   /** Targets to override: always explicit, so an override never reaches further than its sender meant. */
@@ -166,14 +170,14 @@ const overrideBase = {
    * is instead of as a schema error.
    */
   principal: z.string().min(1).max(LIMITS.principal).optional(),
-};
+});
 
 /** detail-type "Drivetrain Override": an operator pins, re-weights or freezes targets until expiresAt. */
 export const overrideDetailSchema = z.lazy(() =>
   z.discriminatedUnion('action', [
     z
       .object({
-        ...overrideBase,
+        ...overrideBase(),
         action: z.literal('pin'),
         /** Capacity to hold (instances or provisioned-concurrency units); still clamped to the policy bounds. */
         allocation: z.number().int().nonnegative().max(LIMITS.allocation),
@@ -181,7 +185,7 @@ export const overrideDetailSchema = z.lazy(() =>
       .strict(),
     z
       .object({
-        ...overrideBase,
+        ...overrideBase(),
         action: z.literal('pin-weights'),
         /** Route 53 weights (0-255) by SetIdentifier, for route53-weighted targets. */
         weights: z
@@ -193,7 +197,7 @@ export const overrideDetailSchema = z.lazy(() =>
           ),
       })
       .strict(),
-    z.object({ ...overrideBase, action: z.literal('freeze') }).strict(),
+    z.object({ ...overrideBase(), action: z.literal('freeze') }).strict(),
   ]),
 );
 export type OverrideDetail = z.output<typeof overrideDetailSchema>;
