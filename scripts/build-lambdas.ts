@@ -128,18 +128,21 @@ export const directBarrelImports: Plugin = {
         const resolved = await pluginBuild.resolve(barrel, { kind: 'import-statement', resolveDir });
         if (resolved.errors.length === 0) files.set(barrel, resolved.path);
       }
-      let complete = true;
+      const missing: string[] = [];
       const contents = source.replace(importFrom, (_statement, names: string, barrel: string) => {
         const map = files.has(barrel) ? exportMap(files.get(barrel)!) : undefined;
         const direct = specifiers(names).map(([imported, local = imported]) => {
           const found = map?.get(imported!);
-          if (!found) complete = false;
+          if (!found) missing.push(`${imported} from ${barrel}`);
           return found ? `import { ${found[1]} as ${local} } from ${JSON.stringify(found[0])};` : '';
         });
         return direct.join(' ');
       });
-      // A name the barrel does not re-export by name (export *): keep the file as it is.
-      return complete ? { contents, loader: 'js', resolveDir } : undefined;
+      // Loud rather than a silently larger bundle: an SDK upgrade that re-exports a name some other way
+      // (export *) needs this plugin looked at.
+      if (missing.length > 0)
+        return { errors: missing.map((text) => ({ text: `direct-barrel-imports: no named re-export of ${text}` })) };
+      return { contents, loader: 'js', resolveDir };
     });
   },
 };
