@@ -55,21 +55,16 @@ export interface ReadConfigContext {
   aws<T>(label: string, work: () => Promise<T>): Promise<T>;
 }
 
-async function readDeployed(ctx: ReadConfigContext, table: string): Promise<DeployedConfig | undefined> {
+/** The recorded config, undefined when none is, or the CorruptItemError of an item that does not decode. */
+async function readDeployed(
+  ctx: ReadConfigContext,
+  table: string,
+): Promise<DeployedConfig | CorruptItemError | undefined> {
   const { DynamoDeployedConfigStore } = await import('../functions/adapters/dynamodb/deployed-config');
   const store = new DynamoDeployedConfigStore(ctx.dynamo(), table);
   // A corrupt item is not an AWS failure: kept out of aws()'s explanations and reported as what it is.
-  const read = await ctx.aws('reading the deployed config', () =>
+  return ctx.aws('reading the deployed config', () =>
     store.read().catch((error: unknown) => (error instanceof CorruptItemError ? error : Promise.reject(error))),
-  );
-  if (!(read instanceof CorruptItemError)) return read;
-  throw new CommandError(
-    `cannot read the deployed config in ${table}: ${read.issues}`,
-    [
-      'the next tick rewrites it with the config the functions run (within a minute)',
-      'meanwhile pass --config FILE to read the tables with a local copy',
-    ],
-    { cause: read },
   );
 }
 
@@ -82,6 +77,19 @@ export async function readCommandConfig(
   if (stringOption(ctx.parsed, 'config') !== undefined && !existsSync(file)) await ctx.fileConfig();
   const table = (await ctx.tables()).state;
   const deployed = await readDeployed(ctx, table);
+  if (deployed instanceof CorruptItemError) {
+    const problem = `cannot read the deployed config in ${table}: ${deployed.issues}`;
+    if (!existsSync(file))
+      throw new CommandError(
+        problem,
+        ['the next tick rewrites it with the config the functions run (within a minute)'],
+        {
+          cause: deployed,
+        },
+      );
+    ctx.note(`warning: ${problem}; using ${display}`);
+    return { config: await ctx.fileConfig(), source: { kind: 'file', file: display } };
+  }
   if (!deployed) {
     if (existsSync(file)) return { config: await ctx.fileConfig(), source: { kind: 'file', file: display } };
     throw new CommandError(`no deployed config recorded in ${table} yet, and no config file ${display}`, [

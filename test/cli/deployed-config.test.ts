@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDeployedConfigStore, configVersion } from '../../functions/adapters/dynamodb/deployed-config';
 import { DEPLOYED_CONFIG_KEY } from '../../functions/adapters/dynamodb/tables';
+import { LOCAL_DEFAULT_PREFIX } from '../../cli/deployed-config';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
 import { cli, NOW, REPO_ROOT, shippedConfig } from './harness';
 import { seed } from './seed';
@@ -81,7 +82,8 @@ describe('read commands without a config file', () => {
     );
   });
 
-  it('--local alone looks for the kept demo tables (prefix "drivetrain")', async () => {
+  it('--local alone looks for the kept demo tables, named after the shipped config', async () => {
+    expect(LOCAL_DEFAULT_PREFIX).toBe(config.name);
     const result = await inEmpty(['status', '--local', '--endpoint', local.endpoint]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('drivetrain-state');
@@ -111,6 +113,14 @@ describe('read commands without a config file', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`cannot read the deployed config in ${broken.names.state}: expected version`);
       expect(result.stderr).toContain('the next tick rewrites it');
+      // With a local copy, the command goes on with it and says why.
+      const withFile = await cli(['drivers', ...flags(broken.names.drivers.replace(/-drivers$/, ''))], {
+        cwd: REPO_ROOT,
+      });
+      expect(withFile.code).toBe(0);
+      expect(withFile.stderr).toMatch(
+        /^warning: cannot read the deployed config in .*-state: expected version .*; using drivetrain\.config\.yaml\n$/,
+      );
     } finally {
       broken.client.destroy();
     }
