@@ -5,6 +5,7 @@
  */
 import type { MetricHistories } from '../domain/history';
 import type { Action, Allocation, Decision, Driver, Target, TargetMode, TargetState } from '../domain/model';
+import type { DrivetrainConfig } from '../domain/config';
 
 export * from './aws-errors';
 export * from './errors';
@@ -513,4 +514,25 @@ export interface DecisionEventPublisher {
    * how many not, so publishing can never fail the reconcile that produced them.
    */
   publish(events: readonly DecisionEventDetail[]): Promise<{ published: number; failed: number; error?: string }>;
+}
+
+// ---- the deployed config (state table, reserved key) -----------------------------------------------------
+
+/** The config a deployment runs with, as its tick recorded it (read by the CLI's read commands). */
+export interface DeployedConfig {
+  /** Content hash of the validated config (hex); equal configs have equal versions. */
+  version: string;
+  /** When a tick of this config first recorded it (epoch seconds): within one tick interval of the deploy. */
+  recordedAt: number;
+  config: DrivetrainConfig;
+}
+
+/** `recorded`: this version is now stored; `unchanged`: it already was; `raced`: another tick wrote meanwhile. */
+export type RecordConfigResult = 'recorded' | 'unchanged' | 'raced';
+
+export interface DeployedConfigStore {
+  /** The recorded config; undefined when none was recorded yet. Throws CorruptItemError on an unreadable item. */
+  read(): Promise<DeployedConfig | undefined>;
+  /** Records the config this process runs with, writing only when the stored version differs. */
+  record(config: Readonly<DrivetrainConfig>, now: number): Promise<RecordConfigResult>;
 }

@@ -64,7 +64,7 @@ import type { AlarmDriver } from '../../functions/domain/model';
 import { createIngestHandler } from '../../functions/handlers/ingest';
 import { createTickHandler } from '../../functions/handlers/tick';
 import { createOperatorHandler, type OperatorResponse } from '../../functions/handlers/operator';
-import type { DecisionEventPublisher, DecisionStore } from '../../functions/ports';
+import type { DecisionEventPublisher, DecisionStore, DeployedConfigStore } from '../../functions/ports';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
 import type { LooseJson } from '../support/loose-json';
 
@@ -252,7 +252,14 @@ export interface Harness {
   operator: (event: unknown) => Promise<OperatorResponse>;
   /** Build another ingest/tick pair over the same tables and mocks (a second Lambda environment). */
   /** `remainingMs`: what the Lambda context reports as the invocation's remaining time (default 60 s). */
-  handlers(options?: { decisions?: DecisionStore; idempotency?: boolean; remainingMs?: number }): {
+  handlers(options?: {
+    decisions?: DecisionStore;
+    idempotency?: boolean;
+    remainingMs?: number;
+    /** The tick records its config there (deployed: the state table). */
+    deployedConfig?: DeployedConfigStore;
+    config?: Readonly<DrivetrainConfig>;
+  }): {
     ingest: (event: unknown) => Promise<unknown>;
     tick: (event?: unknown) => Promise<unknown>;
     operator: (event: unknown) => Promise<OperatorResponse>;
@@ -505,9 +512,17 @@ export async function createHarness(options: {
     tableName: local.names.idempotency,
     awsSdkV3Client: local.client,
   });
-  const build = (opts: { decisions?: DecisionStore; idempotency?: boolean; remainingMs?: number } = {}) => {
+  const build = (
+    opts: {
+      decisions?: DecisionStore;
+      idempotency?: boolean;
+      remainingMs?: number;
+      deployedConfig?: DeployedConfigStore;
+      config?: Readonly<DrivetrainConfig>;
+    } = {},
+  ) => {
     const deps = {
-      config,
+      config: opts.config ?? config,
       drivers,
       decisions: opts.decisions ?? decisions,
       executors,
@@ -519,7 +534,10 @@ export async function createHarness(options: {
       ...(options.decisionEvents ? { decisionEvents: options.decisionEvents } : {}),
     };
     const ingestHandler = createIngestHandler(deps);
-    const tickHandler = createTickHandler(deps);
+    const tickHandler = createTickHandler({
+      ...deps,
+      ...(opts.deployedConfig ? { deployedConfig: opts.deployedConfig } : {}),
+    });
     const operatorHandler = createOperatorHandler(deps);
     return {
       ingest: (event: unknown) => ingestHandler(event, lambdaContext(opts.remainingMs)),

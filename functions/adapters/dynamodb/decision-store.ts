@@ -64,61 +64,69 @@ const SET_MODE_ATTEMPTS = 5;
 /** markOutcome re-reads the followed plan this many times when it ends between the read and the write. */
 const MARK_ATTEMPTS = 3;
 
-const errorSchema = z.object({ name: z.string(), message: z.string(), retryable: z.boolean() });
+const errorSchema = z.lazy(() => z.object({ name: z.string(), message: z.string(), retryable: z.boolean() }));
 
-const outcomeSchema = z.object({
-  at: z.number(),
-  detail: z.string(),
-  error: errorSchema.optional(),
-  observed: allocationSchema.optional(),
-  by: z.string().optional(),
-  changeIds: z.array(z.string()).optional(),
-});
+const outcomeSchema = z.lazy(() =>
+  z.object({
+    at: z.number(),
+    detail: z.string(),
+    error: errorSchema.optional(),
+    observed: allocationSchema.optional(),
+    by: z.string().optional(),
+    changeIds: z.array(z.string()).optional(),
+  }),
+);
 
-const servingSchema = z.object({
-  at: z.number(),
-  detail: z.string(),
-  timeToServeSeconds: z.number().nonnegative().optional(),
-  cause: z.string().optional(),
-});
+const servingSchema = z.lazy(() =>
+  z.object({
+    at: z.number(),
+    detail: z.string(),
+    timeToServeSeconds: z.number().nonnegative().optional(),
+    cause: z.string().optional(),
+  }),
+);
 
-export const decisionRecordSchema = decisionSchema.extend({
-  decisionId: z.string().min(1),
-  decisionKey: z.string().min(1),
-  version: z.number().int().positive(),
-  status: z.enum(DECISION_STATUSES),
-  outcome: outcomeSchema.optional(),
-  serving: servingSchema.optional(),
-  replacedBy: z.string().optional(),
-  actor: z.object({ by: z.string(), reason: z.string() }).optional(),
-});
+export const decisionRecordSchema = z.lazy(() =>
+  decisionSchema.unwrap().extend({
+    decisionId: z.string().min(1),
+    decisionKey: z.string().min(1),
+    version: z.number().int().positive(),
+    status: z.enum(DECISION_STATUSES),
+    outcome: outcomeSchema.optional(),
+    serving: servingSchema.optional(),
+    replacedBy: z.string().optional(),
+    actor: z.object({ by: z.string(), reason: z.string() }).optional(),
+  }),
+);
 
-export const storedTargetStateSchema = targetStateSchema.extend({
-  pending: z
-    .object({
-      decisionId: z.string(),
-      decisionKey: z.string(),
-      at: z.number(),
-      owner: z.string().optional(),
-      leaseUntil: z.number().optional(),
-    })
-    .optional(),
-  lastSummary: z.string().optional(),
-  lastPermanentFailure: z
-    .object({ decisionId: z.string(), desired: allocationSchema, at: z.number(), error: errorSchema })
-    .optional(),
-  following: z
-    .object({
-      decisionId: z.string(),
-      decisionKey: z.string(),
-      appliedAt: z.number(),
-      desired: allocationSchema,
-      scaleOut: z.boolean(),
-      changeIds: z.array(z.string()).optional(),
-    })
-    .optional(),
-  timeToServe: z.array(z.number().nonnegative()).optional(),
-});
+export const storedTargetStateSchema = z.lazy(() =>
+  targetStateSchema.unwrap().extend({
+    pending: z
+      .object({
+        decisionId: z.string(),
+        decisionKey: z.string(),
+        at: z.number(),
+        owner: z.string().optional(),
+        leaseUntil: z.number().optional(),
+      })
+      .optional(),
+    lastSummary: z.string().optional(),
+    lastPermanentFailure: z
+      .object({ decisionId: z.string(), desired: allocationSchema, at: z.number(), error: errorSchema })
+      .optional(),
+    following: z
+      .object({
+        decisionId: z.string(),
+        decisionKey: z.string(),
+        appliedAt: z.number(),
+        desired: allocationSchema,
+        scaleOut: z.boolean(),
+        changeIds: z.array(z.string()).optional(),
+      })
+      .optional(),
+    timeToServe: z.array(z.number().nonnegative()).optional(),
+  }),
+);
 
 export function decisionId(targetId: string, version: number): string {
   return `${targetId}:${version}`;
