@@ -33,10 +33,10 @@ import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { quietMetrics } from '../local/quiet-metrics';
 import { decisionRecordSchema, DynamoDecisionStore } from '../functions/adapters/dynamodb/decision-store';
 import { DynamoDriverStore } from '../functions/adapters/dynamodb/driver-store';
-import { DETAIL_TYPES, METRICS_NAMESPACE, OPERATOR_SOURCE, SERVICE_NAME } from '../functions/contracts';
+import { DETAIL_TYPES, OPERATOR_SOURCE, SERVICE_NAME } from '../functions/contracts';
 import {
   formatIssue,
   parseConfig,
@@ -884,14 +884,8 @@ export async function runSoak(input: Partial<SoakOptions> = {}): Promise<SoakRep
     const start = now;
     const clock = () => Math.floor(now);
     const logger = new Logger({ serviceName: SERVICE_NAME, logLevel: 'SILENT' });
-    const metricsWereDisabled = process.env.POWERTOOLS_METRICS_DISABLED;
-    // Tens of thousands of EMF blobs (and "no metrics to publish" warnings) would bury the report; the
-    // metric calls themselves still run.
-    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-    const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger: quiet });
-    if (metricsWereDisabled === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
-    else process.env.POWERTOOLS_METRICS_DISABLED = metricsWereDisabled;
+    // Tens of thousands of EMF blobs would bury the report; the metric calls themselves still run.
+    const metrics = quietMetrics();
     const idempotencyStore = new DynamoDBPersistenceLayer({ tableName: names.idempotency, awsSdkV3Client: client });
     const deps = { config, drivers, decisions, executors, clock, logger, metrics };
     const environments = Array.from({ length: options.concurrency }, () =>

@@ -12,9 +12,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { quietMetrics } from '../quiet-metrics';
 import { parse as parseYaml } from 'yaml';
-import { DETAIL_TYPES, METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
+import { DETAIL_TYPES, SERVICE_NAME } from '../../functions/contracts';
 import { parseConfig, type DrivetrainConfig } from '../../functions/domain/config';
 import { DynamoDecisionStore, DynamoDriverStore } from '../../functions/adapters/dynamodb';
 import { DynamoDeployedConfigStore } from '../../functions/adapters/dynamodb/deployed-config';
@@ -166,25 +166,6 @@ function lambdaContext(functionName: string): Context {
   };
 }
 
-/**
- * EMF metrics go to stdout in Lambda, where CloudWatch picks them up; in a terminal they would bury the
- * progress bar. Metrics reads POWERTOOLS_METRICS_DISABLED once, when it is built.
- */
-function demoMetrics(): Metrics {
-  const previous = process.env.POWERTOOLS_METRICS_DISABLED;
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  try {
-    return new Metrics({
-      namespace: METRICS_NAMESPACE,
-      serviceName: SERVICE_NAME,
-      logger: { debug() {}, info() {}, warn() {}, error() {} } as never,
-    });
-  } finally {
-    if (previous === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
-    else process.env.POWERTOOLS_METRICS_DISABLED = previous;
-  }
-}
-
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const started = performance.now();
   const wallClock = options.wallClock ?? Date.now;
@@ -229,7 +210,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       }),
       clock: () => Math.floor(clock.now()),
       logger: new Logger({ serviceName: SERVICE_NAME, logLevel: 'SILENT' }),
-      metrics: demoMetrics(),
+      metrics: quietMetrics(),
     };
     const ingest = createIngestHandler({
       ...deps,
