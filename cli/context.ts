@@ -180,10 +180,10 @@ export class Context {
     const prefix =
       stringOption(this.parsed, 'table-prefix') ?? this.io.env[TABLE_PREFIX_ENV] ?? (await this.config()).name;
     return {
-      history: history ?? `${prefix}-history`,
       drivers: explicit.drivers ?? `${prefix}-drivers`,
       decisions: explicit.decisions ?? `${prefix}-decisions`,
       state: explicit.state ?? `${prefix}-state`,
+      history: history ?? `${prefix}-history`,
     };
   }
 
