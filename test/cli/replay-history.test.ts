@@ -53,6 +53,17 @@ describe('replay --since (history from DynamoDB Local)', () => {
     expect(result.stdout).toMatch(/web-asg \(ec2-asg, policy [^)]+\): \d+ changes/);
   });
 
+  it('elides the middle of a long decision table without repeating rows, whatever --rows is', async () => {
+    for (const rows of ['1', '4', '8', '12']) {
+      const result = await cli(['replay', ...flags, '--since', '2h', '--targets', 'web-asg', '--rows', rows]);
+      expect(result.code).toBe(0);
+      const decisionRows = result.stdout.split('\n').filter((l) => /^ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}/.test(l));
+      expect(decisionRows).toHaveLength(Number(rows));
+      expect(new Set(decisionRows).size).toBe(decisionRows.length);
+      expect(result.stdout).toMatch(/… \d+ more …/);
+    }
+  });
+
   it.each([
     ['an empty window', ['--since', '5h', '--until', '3h'], 1, /no driver history in \S+-history between/],
     ['a window ending before it starts', ['--since', '1h', '--until', '2h'], 2, /--until must be after --since/],
