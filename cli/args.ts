@@ -27,7 +27,8 @@ export const GLOBAL_OPTIONS = {
     type: 'string',
     short: 'c',
     value: 'FILE',
-    description: 'Drivetrain config (YAML or JSON); default drivetrain.config.yaml',
+    description:
+      'Drivetrain config (YAML or JSON); default drivetrain.config.yaml. Read commands use the deployed one (from the state table) when it is recorded',
   },
   json: { type: 'boolean', description: 'machine-readable JSON on stdout instead of tables' },
   region: { type: 'string', value: 'REGION', description: "AWS region (default: AWS_REGION or the profile's region)" },
@@ -41,7 +42,8 @@ export const GLOBAL_OPTIONS = {
   'table-prefix': {
     type: 'string',
     value: 'PREFIX',
-    description: 'table names are PREFIX-drivers, PREFIX-decisions, PREFIX-state',
+    description:
+      "table names are PREFIX-drivers, PREFIX-decisions, PREFIX-state (env DRIVETRAIN_TABLE_PREFIX; default: the config's name, with --local and no config file: drivetrain)",
   },
   'drivers-table': {
     type: 'string',

@@ -9,9 +9,12 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ENV } from '../functions/contracts';
 import type { DrivetrainConfig } from '../functions/domain/config';
@@ -20,6 +23,7 @@ import type { DecisionStore, DriverStore } from '../functions/ports';
 import type { LivePorts } from './live-check';
 import { flag, stringOption, suggest, type Parsed } from './args';
 import { formatLocatedIssue, loadConfigFile } from './config-file';
+import { LOCAL_DEFAULT_PREFIX, readCommandConfig, readsDeployedConfig, type ConfigSource } from './deployed-config';
 import { CommandError, UsageError, explainAwsError } from './errors';
 import { json } from './format';
 import { OPERATOR_URL_ENV, OperatorClient, type OperatorReply } from './operator-client';
@@ -50,6 +54,8 @@ export interface CliIo {
     route53?: Route53Client;
     elbv2?: ElasticLoadBalancingV2Client;
     applicationAutoScaling?: ApplicationAutoScalingClient;
+    ec2?: EC2Client;
+    serviceQuotas?: ServiceQuotasClient;
   };
 }
 
@@ -75,6 +81,9 @@ export class Context {
   readonly local: boolean;
   readonly progress: Progress;
   private configPromise: Promise<DrivetrainConfig> | undefined;
+  private fileConfigPromise: Promise<DrivetrainConfig> | undefined;
+  /** Where config() found the config (set once it resolved): the deployed one or a file. */
+  configSource: ConfigSource | undefined;
   private documentClient: DynamoDBDocumentClient | undefined;
   private eventBridgeClient: EventBridgeClient | undefined;
   private stsClient: STSClient | undefined;
@@ -132,9 +141,23 @@ export class Context {
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
   }
 
-  /** The validated config; a broken or missing config stops every command that needs it, with the reasons. */
+  /** The config the command works with: the deployed one for read commands (cli/deployed-config.ts), else the file. */
   config(): Promise<DrivetrainConfig> {
-    this.configPromise ??= loadConfigFile(this.configFile(), this.displayPath(this.configFile())).then((load) => {
+    this.configPromise ??= readsDeployedConfig(this.command, this.parsed)
+      ? readCommandConfig(this).then(({ config, source }) => {
+          this.configSource = source;
+          return config;
+        })
+      : this.fileConfig().then((config) => {
+          this.configSource = { kind: 'file', file: this.displayPath(this.configFile()) };
+          return config;
+        });
+    return this.configPromise;
+  }
+
+  /** The validated config file; a broken or missing config stops every command that needs it, with the reasons. */
+  fileConfig(): Promise<DrivetrainConfig> {
+    this.fileConfigPromise ??= loadConfigFile(this.configFile(), this.displayPath(this.configFile())).then((load) => {
       if (load.ok) return load.config;
       const hint = load.reason === 'missing' ? [] : ['run `drivetrain validate` for the full report'];
       throw new CommandError(
@@ -142,7 +165,7 @@ export class Context {
         hint,
       );
     });
-    return this.configPromise;
+    return this.fileConfigPromise;
   }
 
   /** The configured target, or an error listing the ones that exist. */
@@ -178,13 +201,27 @@ export class Context {
         history: history ?? `${explicit.drivers.replace(/-drivers$/, '')}-history`,
       } as TableSelection;
     const prefix =
-      stringOption(this.parsed, 'table-prefix') ?? this.io.env[TABLE_PREFIX_ENV] ?? (await this.config()).name;
+      stringOption(this.parsed, 'table-prefix') ?? this.io.env[TABLE_PREFIX_ENV] ?? (await this.defaultPrefix());
     return {
       drivers: explicit.drivers ?? `${prefix}-drivers`,
       decisions: explicit.decisions ?? `${prefix}-decisions`,
       state: explicit.state ?? `${prefix}-state`,
       history: history ?? `${prefix}-history`,
     };
+  }
+
+  /**
+   * Without --table-prefix: the config file's deployment name. A read command needs no file (it reads the
+   * deployed config), so without one it takes the demo's prefix with --local, and otherwise asks for a prefix.
+   */
+  private async defaultPrefix(): Promise<string> {
+    if (!readsDeployedConfig(this.command, this.parsed) || existsSync(this.configFile()))
+      return (await this.fileConfig()).name;
+    if (this.local) return LOCAL_DEFAULT_PREFIX;
+    throw new UsageError(
+      `no config file ${this.displayPath(this.configFile())} and no table prefix: pass --table-prefix NAME (or set ${TABLE_PREFIX_ENV}), the deployment's name that prefixes its tables, or --config FILE`,
+      this.command,
+    );
   }
 
   private endpoint(): string | undefined {
@@ -310,6 +347,9 @@ export class Context {
       { Route53Client },
       { ElasticLoadBalancingV2Client },
       { ApplicationAutoScalingClient },
+      { EC2Client },
+      { ServiceQuotasClient },
+      { AwsEc2QuotaAdapter },
       adapters,
     ] = await Promise.all([
       import('@aws-sdk/client-auto-scaling'),
@@ -317,6 +357,9 @@ export class Context {
       import('@aws-sdk/client-route-53'),
       import('@aws-sdk/client-elastic-load-balancing-v2'),
       import('@aws-sdk/client-application-auto-scaling'),
+      import('@aws-sdk/client-ec2'),
+      import('@aws-sdk/client-service-quotas'),
+      import('../functions/adapters/aws/ec2-quota'),
       import('../functions/adapters/aws'),
     ]);
     const own = <T extends { destroy(): void }>(injected: T | undefined, make: () => T): T => {
@@ -341,6 +384,11 @@ export class Context {
       applicationAutoScaling: new adapters.AwsApplicationAutoScalingAdapter(
         own(this.io.clients?.applicationAutoScaling, () => new ApplicationAutoScalingClient(config)),
       ),
+      ec2Quota: new AwsEc2QuotaAdapter({
+        quotas: own(this.io.clients?.serviceQuotas, () => new ServiceQuotasClient(config)),
+        ec2: own(this.io.clients?.ec2, () => new EC2Client(config)),
+        autoScaling: own(this.io.clients?.autoScaling, () => new AutoScalingClient(config)),
+      }),
     };
   }
 

@@ -8,7 +8,8 @@
  * lambda:GetFunctionConcurrency, route53:ListResourceRecordSets, elasticloadbalancing:DescribeRules,
  * application-autoscaling:DescribeScalableTargets, and for the coexistence check autoscaling:DescribePolicies,
  * autoscaling:DescribeScheduledActions, application-autoscaling:DescribeScalingPolicies and
- * application-autoscaling:DescribeScheduledActions (all read-only).
+ * application-autoscaling:DescribeScheduledActions, and for the EC2 vCPU quota servicequotas:GetServiceQuota and
+ * ec2:DescribeInstanceTypes (all read-only; the functions are granted none of the quota reads).
  */
 import type { DrivetrainConfig } from '../functions/domain/config';
 import type { Target } from '../functions/domain/model';
@@ -17,6 +18,7 @@ import type {
   AlbRoutingPort,
   ApplicationAutoScalingPort,
   AutoScalingPort,
+  Ec2QuotaPort,
   LambdaAccountConcurrency,
   LambdaLimitsPort,
   OwnScaling,
@@ -37,7 +39,14 @@ export interface LivePorts {
   routing: WeightedRoutingPort;
   alb: AlbRoutingPort;
   applicationAutoScaling: ApplicationAutoScalingPort;
+  ec2Quota: Ec2QuotaPort;
 }
+
+/**
+ * Instance families the Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances quota counts: the
+ * family letter (I also as im/is) right before the generation digit, so inf1, dl1, trn1, hpc6a, mac1 are not.
+ */
+const STANDARD_FAMILY = /^(?:[acdhmrtz]|i[ms]?)\d/;
 
 /** `error`: this policy can never be applied as written. `unchecked`: the check could not run (see message). */
 export type LiveVerdict = 'ok' | 'warning' | 'error' | 'unchecked';
@@ -51,7 +60,8 @@ export interface LiveFinding {
 
 /** The IAM action each check needs, named when AWS refuses it. */
 const ACTIONS = {
-  'ec2-asg': 'autoscaling:DescribeAutoScalingGroups, DescribePolicies and DescribeScheduledActions',
+  'ec2-asg':
+    'autoscaling:DescribeAutoScalingGroups, DescribePolicies and DescribeScheduledActions, servicequotas:GetServiceQuota and ec2:DescribeInstanceTypes',
   'lambda-provisioned-concurrency': 'lambda:GetAccountSettings and lambda:GetFunctionConcurrency',
   'route53-weighted': 'route53:ListResourceRecordSets',
   'alb-weighted': 'elasticloadbalancing:DescribeRules',
@@ -62,12 +72,14 @@ const ACTIONS = {
 export async function checkLive(config: DrivetrainConfig, ports: LivePorts): Promise<LiveFinding[]> {
   let account: Promise<LambdaAccountConcurrency> | undefined;
   const lambdaAccount = () => (account ??= ports.lambda.account());
+  let vcpuQuota: Promise<number | undefined> | undefined;
+  const ec2Quota = () => (vcpuQuota ??= ports.ec2Quota.onDemandStandardVcpus());
   const findings: LiveFinding[] = [];
   // One target at a time: a handful of read calls each, well inside every API's rate, and a throttled
   // answer is then about this account's other traffic, not about us.
   for (const target of config.targets) {
     try {
-      findings.push(await checkTarget(target, ports, lambdaAccount));
+      findings.push(await checkTarget(target, ports, lambdaAccount, ec2Quota));
     } catch (error) {
       if (isCredentialsError(error)) throw error; // the same for every target: said once, by the command
       findings.push({ targetId: target.id, ...explainLiveError(error, target) });
@@ -80,6 +92,7 @@ async function checkTarget(
   target: Target,
   ports: LivePorts,
   lambdaAccount: () => Promise<LambdaAccountConcurrency>,
+  ec2Quota: () => Promise<number | undefined>,
 ): Promise<LiveFinding> {
   const r = target.resource;
   const { min, max } = target.policy.bounds;
@@ -99,12 +112,11 @@ async function checkTarget(
           'warning',
           `bounds.min ${min} < ${sizes}: a desired capacity below ${group.min} is refused until MinSize is lowered`,
         );
-      return coexistence(
-        target,
-        await ports.autoScaling.ownScaling(r.autoScalingGroupName),
-        finding,
-        `bounds ${min}..${max} within ${sizes}`,
-      );
+      const vcpus = await vcpuCheck(r.autoScalingGroupName, max, ports.ec2Quota, ec2Quota);
+      if (vcpus.verdict === 'error') return finding('error', vcpus.message);
+      const own = await ports.autoScaling.ownScaling(r.autoScalingGroupName);
+      const checked = coexistence(target, own, finding, `bounds ${min}..${max} within ${sizes}; ${vcpus.message}`);
+      return checked.verdict === 'ok' ? { ...checked, verdict: vcpus.verdict } : checked;
     }
     case 'lambda-provisioned-concurrency': {
       const reserved = await ports.lambda.reservedConcurrency(r.functionName);
@@ -173,6 +185,47 @@ async function checkTarget(
       );
     }
   }
+}
+
+/**
+ * bounds.max instances against the account's Running On-Demand Standard vCPU quota (regional, shared with
+ * everything else the account runs). An error when even the group's smallest instance type at bounds.max
+ * needs more vCPUs than the quota: the policy asks for capacity EC2 will never launch, and it would fail at
+ * the worst moment (a scale-out under load, `degraded` with InsufficientInstanceCapacity-like launch
+ * failures). A warning when only its largest type does: whether it fits depends on which types launch. What
+ * the account already runs elsewhere is not subtracted (that changes by the minute); the quota is the ceiling.
+ */
+async function vcpuCheck(
+  groupName: string,
+  max: number,
+  port: Ec2QuotaPort,
+  quota: () => Promise<number | undefined>,
+): Promise<{ verdict: 'ok' | 'warning' | 'error'; message: string }> {
+  const types = await port.instanceTypes(groupName);
+  if (types.length === 0)
+    return { verdict: 'ok', message: 'vCPU quota not checked (no instance type known: no instances, no overrides)' };
+  const standard = types.filter((t) => STANDARD_FAMILY.test(t));
+  if (standard.length === 0)
+    return { verdict: 'ok', message: `vCPU quota not checked (${types.join(', ')}: not On-Demand Standard)` };
+  const byType = await port.vcpus(standard);
+  const known = standard.filter((t) => byType[t] !== undefined).sort((a, b) => byType[a]! - byType[b]!);
+  const limit = known.length ? await quota() : undefined;
+  if (known.length === 0 || limit === undefined)
+    return { verdict: 'ok', message: 'vCPU quota not checked (no vCPU count or no applied quota value)' };
+  const [smallest, largest] = [known[0]!, known.at(-1)!];
+  const need = (t: string) => max * byType[t]!;
+  const quotaName = `the On-Demand Standard instances quota of ${limit} vCPUs (Service Quotas ec2 L-1216C47A)`;
+  if (need(smallest) > limit)
+    return {
+      verdict: 'error',
+      message: `bounds.max ${max} × ${byType[smallest]} vCPUs (${smallest}) = ${need(smallest)} > ${quotaName}: request a quota increase or lower bounds.max`,
+    };
+  if (need(largest) > limit)
+    return {
+      verdict: 'warning',
+      message: `bounds.max ${max} × ${byType[largest]} vCPUs (${largest}) = ${need(largest)} > ${quotaName}; it fits only if smaller types launch`,
+    };
+  return { verdict: 'ok', message: `${need(largest)} vCPUs at bounds.max within ${quotaName}` };
 }
 
 /**

@@ -18,6 +18,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SHARD_CONCURRENCY, SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
 import { DECISION_EVENT_SOURCE } from '../functions/contracts';
+import { deployedConfigSizeIssue } from '../functions/adapters/dynamodb/deployed-config-item';
 import {
   type ConfigIssue,
   type DrivetrainConfig,
@@ -228,6 +229,8 @@ export class Drivetrain extends Construct {
       });
     }
     checkOptions(report, options);
+    const tooLarge = deployedConfigSizeIssue(config);
+    if (tooLarge) report({ path: '<root>', message: tooLarge });
     if (issues.length > 0) throw new InvalidConfigError(issues);
     return { config, senders, resources, alarmNames };
   }

@@ -15,6 +15,7 @@ import { SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
 import { ENV } from '../functions/contracts';
 import type { DrivetrainConfig } from '../functions/domain/config';
 import { businessBusName } from '../functions/domain/naming';
+import { DEPLOYED_CONFIG_KEY } from '../functions/adapters/dynamodb/tables';
 import { AllocationPolicy } from './allocation-policy';
 import { DrivetrainFunction, type DrivetrainFunctionProps } from './drivetrain-function';
 import type { HandlerName } from './handlers';
@@ -198,8 +199,20 @@ export class DrivetrainFunctions extends Construct {
     return tick;
   }
 
-  /** Ingest and the operator write drivers; the shard workers only read them. The tick reads no table. */
+  /**
+   * Ingest and the operator write drivers; the shard workers only read them. The tick touches one item: the
+   * deployed config in the state table (functions/adapters/dynamodb/deployed-config.ts).
+   */
   private grantTables(t: DrivetrainTables['tables']): void {
+    // GetItem and PutItem on the reserved key only (dynamodb:LeadingKeys): the tick can neither read nor
+    // overwrite a target's state, and needs no Query, Update or Delete.
+    this.tick.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [t.state.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DEPLOYED_CONFIG_KEY] } },
+      }),
+    );
     const operatorRole = this.operatorEndpoint.handler.role;
     for (const role of [this.ingest.role, operatorRole]) t.drivers.grantReadWriteData(role);
     t.drivers.grantReadData(this.shardWorker.role);

@@ -347,7 +347,7 @@ export class DrivetrainObservability extends Construct {
         });
       this.dashboard.addWidgets(
         new cloudwatch.TextWidget({ width: 24, height: 1, markdown: `### Target \`${id}\`` }),
-        graph(`${id}: demand vs desired vs current`, 12, [
+        graph(`${id}: demand vs desired vs current vs serving`, 12, [
           m(TARGET_METRIC.demand, 'Maximum', 'demand'),
           m(TARGET_METRIC.desiredAllocation, 'Maximum', 'desired'),
           m(TARGET_METRIC.currentAllocation, 'Maximum', 'current'),

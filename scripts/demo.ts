@@ -21,6 +21,7 @@ import { EMBEDDED_CONFIG, runDemo } from '../local/demo/run';
 import { demoDayEndingAt, demoScenario } from '../local/demo/scenario';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../functions/domain/config';
+import { LOCAL_DEFAULT_PREFIX } from '../cli/deployed-config';
 
 // Node 20 is a supported baseline for running Drivetrain locally (README, "Node baseline"); the SDK's
 // NodeVersionSupportWarning would otherwise open every demo run.
@@ -130,10 +131,13 @@ async function main(): Promise<number> {
     if (values.open) openInBrowser(result.reportPath);
     const code = result.beats.every((b) => b.decision) ? 0 : 1;
     if (keepPrefix) {
+      // `drivetrain --local` defaults to the shipped config's name when no config file is around.
+      const prefixFlag = keepPrefix === LOCAL_DEFAULT_PREFIX ? '' : ` --table-prefix ${keepPrefix}`;
       out.write(
         `\nDynamoDB Local stays up on ${local.endpoint} with tables ${keepPrefix}-*, and the playground ticks every ${tickSeconds} s` +
           ` (real time, the same tick handler). In another terminal:\n` +
-          `  npx drivetrain --local decisions --target web-asg --since 2h\n  npx drivetrain --local explain <decision-id>\n  npx drivetrain --local drivers\n` +
+          `  npx drivetrain --local status${prefixFlag}   (from any directory: the tick recorded the config in ${keepPrefix}-state)\n` +
+          `  npx drivetrain --local decisions${prefixFlag} --target web-asg --since 2h\n  npx drivetrain --local explain${prefixFlag} <decision-id>\n  npx drivetrain --local drivers${prefixFlag}\n` +
           `  npx drivetrain --local put-driver --kind override --driver ops-override --targets web-asg --pin 20 --expires 1h --reason test --principal arn:aws:iam::111122223333:role/oncall-you   (decided on by the next tick)\n` +
           `  npx drivetrain --local report --since 2h\n` +
           'Ctrl-C stops it.\n',

@@ -195,7 +195,11 @@ async function main(): Promise<void> {
       put: unused('Lambda'),
       remove: unused('Lambda'),
     };
-    const weightedRouting: WeightedRoutingPort = { getWeights: unused('Route 53'), setWeights: unused('Route 53') };
+    const weightedRouting: WeightedRoutingPort = {
+      getWeights: unused('Route 53'),
+      setWeights: unused('Route 53'),
+      changeStatus: unused('Route 53'),
+    };
     const applicationAutoScaling: ApplicationAutoScalingPort = {
       describe: unused('Application Auto Scaling'),
       setMinCapacity: unused('Application Auto Scaling'),

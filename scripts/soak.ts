@@ -403,8 +403,10 @@ class FakeAws {
       this.call(
         record.recordName,
         () => void this.weights.set(record.recordName, { ...this.weights.get(record.recordName)!, ...weights }),
-        () => undefined,
+        () => ({}),
       ),
+    // No change ids are handed out, so the follow-through never asks; an INSYNC answer would be the honest one.
+    changeStatus: async () => 'INSYNC' as const,
   };
 
   /** Marks each apply in flight on its target, so every write can be attributed to the action that made it. */

@@ -26,6 +26,8 @@ export function decisionNote(record: DecisionRecord): string {
   else if (record.status === 'planned') note += ' [not confirmed yet]';
   else if (record.status === 'superseded') note += ' [not in place when repaired; decided afresh]';
   else if (record.status === 'degraded' && record.serving?.cause) note += ` [${record.serving.cause}]`;
+  else if (record.status === 'replaced')
+    note += ` [replaced by ${record.replacedBy ?? 'a newer plan'} before it served]`;
   return note;
 }
 
@@ -35,9 +37,10 @@ export const decisionsCommand: Command = {
   summary: 'the decision table, newest first, with summary and status',
   description: [
     'STATUS: applied (AWS accepted the action), settled (applied and serving), degraded (applied but not',
-    'serving: a failed launch, FAILED provisioned concurrency, or too slow), failed (it did not run; see the',
-    'note), planned (decided, outcome not recorded yet), shadow (shadow mode: decided, not applied), skipped',
-    '(nothing to apply, or a mode change).',
+    'serving: a failed launch, FAILED provisioned concurrency, or too slow), replaced (applied, then replaced by',
+    'a newer applied plan before it served; the note names it), failed (it did not run; see the note), planned',
+    '(decided, outcome not recorded yet), superseded (an interrupted plan found not in place), shadow (shadow',
+    'mode: decided, not applied), skipped (nothing to apply, or a mode change).',
     'Run `drivetrain explain DECISION` for the full lineage of one row.',
   ].join('\n'),
   options: {

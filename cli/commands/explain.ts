@@ -194,6 +194,7 @@ const OUTCOME_OF_STATUS: Record<DecisionRecord['status'], string> = {
   failed: 'failed (no detail recorded)',
   superseded:
     'superseded: the plan was not in place when its interrupted apply was repaired; a fresh decision followed it',
+  replaced: 'replaced: applied, then replaced by a newer applied plan before it was seen serving',
   shadow: 'shadow: recorded for comparison, nothing was applied',
   skipped: 'skipped: nothing was applied',
 };

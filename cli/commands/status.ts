@@ -2,7 +2,8 @@
  * `drivetrain status [--target ID]`: one line per target, like `kubectl get hpa` — mode, the allocation
  * recorded as current, the last decision's desired allocation, whether it serves (the follow-through), the
  * last decision (age, status, summary), active and stale drivers, the plan in flight and the measured warmup.
- * Read from the deployed tables only (state, decisions, drivers); nothing calls the resources themselves.
+ * Read from the deployed tables only (state, decisions, drivers), with the deployed config the tick recorded
+ * there (its version is the last line); nothing calls the resources themselves.
  */
 import { p90 } from '../../functions/domain/warmup';
 import type { Allocation, Target } from '../../functions/domain/model';
@@ -12,6 +13,7 @@ import { formatDuration } from '../../functions/domain/engine';
 import { stringOption } from '../args';
 import type { Command } from '../command';
 import type { Context } from '../context';
+import { describeSource } from '../deployed-config';
 import { describeDriver, type DriverState } from '../describe';
 import { EXIT, type ExitCode } from '../errors';
 import { age, relative, renderTable } from '../format';
@@ -155,6 +157,9 @@ export const statusCommand: Command = {
         { maxWidth: context.io.columns, empty: 'no targets' },
       ),
     );
+    // Which config these rows were read with: the version the deployment runs (or the local file, until the
+    // first tick recorded one). Not in --json: its rows stay the array they were.
+    if (context.configSource) context.out(`\nconfig: ${describeSource(context.configSource, now)}\n`);
     return EXIT.ok;
   },
 };

@@ -34,6 +34,7 @@ export function decisionEventDetail(
     desired: record.desired,
     policyVersion: record.policyVersion,
     ...(record.serving ? { serving: record.serving } : {}),
+    ...(record.replacedBy ? { replacedBy: record.replacedBy } : {}),
     ...(record.outcome
       ? {
           outcome: {

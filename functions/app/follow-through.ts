@@ -37,9 +37,11 @@ export interface FollowThroughDeps {
   decisionEvents?: Pick<DecisionEventSink, 'add'>;
 }
 
-export type FollowThroughResult =
+/** `serving`: the capacity the observation saw serving (the TargetServing gauge), when the kind counts it. */
+export type FollowThroughResult = (
   | { result: 'none' | 'in-progress' | 'unknown' | 'lost' }
-  | { result: ServingStatus; state: StoredTargetState };
+  | { result: ServingStatus; state: StoredTargetState }
+) & { serving?: number };
 
 /** Follows the target's applied plan one step; returns the state as it is after any write. */
 export async function followThrough(
@@ -63,20 +65,21 @@ export async function followThrough(
     });
   }
   const now = deps.clock();
+  const counted = 'serving' in seen && seen.serving !== undefined ? { serving: seen.serving } : {};
   const verdict = judge(following, seen, now);
-  if (!verdict) return { result: seen.state === 'unreadable' ? 'unknown' : 'in-progress' };
+  if (!verdict) return { result: seen.state === 'unreadable' ? 'unknown' : 'in-progress', ...counted };
   const samples =
     verdict.status === 'settled' && following.scaleOut && verdict.serving.timeToServeSeconds !== undefined
       ? addTimeToServe(state.timeToServe, verdict.serving.timeToServeSeconds)
       : undefined;
   const marked = await deps.decisions.markServing(target.id, following, verdict.status, verdict.serving, samples);
-  if (marked === 'claim-lost') return { result: 'lost' };
+  if (marked === 'claim-lost') return { result: 'lost', ...counted };
   await publishVerdict(deps, following.decisionId, verdict.status, verdict.serving);
   const log2 = { ...followLog, status: verdict.status, ...verdict.serving };
   if (verdict.status === 'settled') deps.logger.info('applied plan serves', log2);
   else deps.logger.warn('applied plan degraded: it does not serve as planned', log2);
   const { following: _done, ...rest } = state;
-  return { result: verdict.status, state: samples ? { ...rest, timeToServe: samples } : rest };
+  return { result: verdict.status, state: samples ? { ...rest, timeToServe: samples } : rest, ...counted };
 }
 
 /** One read per verdict (once per applied plan), so the event carries the whole decision like every other. */

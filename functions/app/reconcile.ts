@@ -25,6 +25,7 @@ import {
   type DecisionStatus,
   type DecisionStore,
   type DriverStore,
+  type Following,
   type MetricHistoryPort,
   type PermanentFailure,
   type PlanClaim,
@@ -134,6 +135,8 @@ export async function reconcileTarget(
 ): Promise<ReconcileResult> {
   const log = { targetId: target.id, trigger };
   let repaired: Repaired = {};
+  // What the follow-through saw serving (TargetServing); only a followed plan is observed, so only then.
+  let serving: number | undefined;
   for (let attempt = 1; attempt <= MAX_DECIDE_ATTEMPTS; attempt++) {
     let state = await deps.decisions.getState(target.id);
     if (state?.pending) {
@@ -150,6 +153,7 @@ export async function reconcileTarget(
     if (attempt === 1) {
       const followed = await followThrough(deps, target, state, log);
       if ('state' in followed) state = followed.state;
+      serving = followed.serving;
     }
     const current = await observe(deps, target, state);
     const drivers = await deps.drivers.live(target.id, now);
@@ -167,7 +171,8 @@ export async function reconcileTarget(
     // Once per reconcile, not per lost race: the gauges describe the target, not the attempt.
     if (attempt === 1) {
       emitDecisionGauges(deps, decision, drivers, now);
-      if (deps.perTargetTelemetry?.has(target.id)) emitTargetGauges(deps.metrics, target.id, targetGauges(decision));
+      if (deps.perTargetTelemetry?.has(target.id))
+        emitTargetGauges(deps.metrics, target.id, targetGauges(decision, serving));
     }
 
     // Write only when something changes: a steady hold (or the same shadow verdict) is not rewritten every tick.
@@ -219,7 +224,7 @@ export async function reconcileTarget(
         ...repaired,
       };
     }
-    const settled = await applyPlanned(deps, target, record, log);
+    const settled = await applyPlanned(deps, target, record, log, state?.following);
     if (settled === 'claim-lost') return { targetId: target.id, outcome: 'claim-lost', decisionId: record.decisionId };
     const finalStatus = settled.status;
     recorded(deps, target.id, settled.outcome ? { ...record, outcome: settled.outcome } : record, finalStatus);
@@ -361,6 +366,7 @@ async function applyPlanned(
   target: Target,
   record: DecisionRecord,
   log: Log,
+  following?: Following,
 ): Promise<{ status: 'applied' | 'failed' | 'planned'; outcome?: DecisionOutcome } | 'claim-lost'> {
   // Executors check the mode of the target they are given: pass the effective mode the plan was made in
   // (an operator's override may differ from the configured one). Only enforce plans get this far.
@@ -380,7 +386,14 @@ async function applyPlanned(
       );
       if (result.status === 'applied') deps.metrics.addMetric(METRIC.allocationChanges, MetricUnit.Count, 1);
     }
-    outcome = { at: deps.clock(), detail: results.map((r) => r.detail).join('; ') || 'nothing to apply' };
+    const changeIds = results.flatMap((r) => r.changeIds ?? []);
+    outcome = {
+      at: deps.clock(),
+      detail: results.map((r) => r.detail).join('; ') || 'nothing to apply',
+      // Recorded with `applied` (decision and state.following): a later reconcile, in another invocation if
+      // this one crashes right after, follows them to INSYNC.
+      ...(changeIds.length ? { changeIds } : {}),
+    };
   } catch (error) {
     const failed = describeError(error);
     const done = results.map((r) => r.detail);
@@ -429,14 +442,37 @@ async function applyPlanned(
   }
   if ((await deps.decisions.markOutcome(record, status, outcome, deps.claim.owner)) === 'claim-lost')
     return claimLost(deps, record, status, log);
-  if (status === 'applied')
+  if (status === 'applied') {
     deps.logger.info('decision applied', {
       ...log,
       decisionId: record.decisionId,
       summary: record.summary,
       detail: outcome.detail,
     });
+    await publishReplaced(deps, record, following, log);
+  }
   return { status, outcome };
+}
+
+/**
+ * The plan this apply replaced before it served (markOutcome ended it `replaced` in the same transaction):
+ * one read, only when the state was following another plan, so its end is published like settled/degraded.
+ */
+async function publishReplaced(
+  deps: ReconcileDeps,
+  record: DecisionRecord,
+  following: Following | undefined,
+  log: Log,
+): Promise<void> {
+  if (!following || following.decisionId === record.decisionId) return;
+  const earlier = await deps.decisions.get(following.decisionId);
+  if (earlier?.status !== 'replaced' || earlier.replacedBy !== record.decisionId) return;
+  deps.logger.info('the applied plan was replaced before it served', {
+    ...log,
+    decisionId: earlier.decisionId,
+    replacedBy: record.decisionId,
+  });
+  deps.decisionEvents?.add(earlier, 'replaced');
 }
 
 function claimLost(

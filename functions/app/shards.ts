@@ -82,25 +82,30 @@ export function planShards(targetIds: readonly string[], size: number = SHARD_SI
 /** Shard messages may be larger than SHARD_SIZE (a manual tick), but never beyond what one worker can bound. */
 export const MAX_SHARD_TARGETS = 100;
 
-/** The body of one shard message (JSON), validated by the worker like any other input at the edge. */
-export const shardMessageSchema = z
-  .object({
-    v: z.literal(1),
-    /** Epoch seconds of the tick that planned the shard. */
-    tickAt: z.number().int().nonnegative().max(253_402_300_799),
-    /** Epoch seconds after which the next tick has planned this shard again: the worker drops it as superseded. */
-    notAfter: z.number().int().nonnegative().max(253_402_300_799),
-    shard: z
-      .object({ index: z.number().int().nonnegative().max(10_000), count: z.number().int().positive().max(10_000) })
-      .strict(),
-    targetIds: z.array(identifier).min(1).max(MAX_SHARD_TARGETS),
-  })
-  .strict()
-  .refine((m) => m.shard.index < m.shard.count, {
-    message: 'shard.index must be below shard.count',
-    path: ['shard', 'index'],
-  })
-  .refine((m) => m.notAfter >= m.tickAt, { message: 'notAfter must not be before tickAt', path: ['notAfter'] });
+/**
+ * The body of one shard message (JSON), validated by the worker like any other input at the edge. z.lazy: the
+ * tick, which only writes messages, never builds it.
+ */
+export const shardMessageSchema = z.lazy(() =>
+  z
+    .object({
+      v: z.literal(1),
+      /** Epoch seconds of the tick that planned the shard. */
+      tickAt: z.number().int().nonnegative().max(253_402_300_799),
+      /** Epoch seconds after which the next tick has planned this shard again: the worker drops it as superseded. */
+      notAfter: z.number().int().nonnegative().max(253_402_300_799),
+      shard: z
+        .object({ index: z.number().int().nonnegative().max(10_000), count: z.number().int().positive().max(10_000) })
+        .strict(),
+      targetIds: z.array(identifier).min(1).max(MAX_SHARD_TARGETS),
+    })
+    .strict()
+    .refine((m) => m.shard.index < m.shard.count, {
+      message: 'shard.index must be below shard.count',
+      path: ['shard', 'index'],
+    })
+    .refine((m) => m.notAfter >= m.tickAt, { message: 'notAfter must not be before tickAt', path: ['notAfter'] }),
+);
 export type ShardMessage = z.infer<typeof shardMessageSchema>;
 // The port's body and the schema describe one shape.
 export const shardMessageShapeAgrees: ShardMessage extends ShardMessageBody

@@ -20,8 +20,13 @@ export interface TargetGauges {
   stale: boolean;
 }
 
-/** The gauges a decision implies. Allocation gauges exist for capacity targets only (weights are not a number). */
-export function targetGauges(decision: Decision): TargetGauges {
+/**
+ * The gauges a decision implies. Allocation gauges exist for capacity targets only (weights are not a number).
+ * `serving` is what the follow-through counted this reconcile (InService instances, allocated provisioned
+ * concurrency); it is only known while a plan is followed, so TargetServing has datapoints during a change
+ * and none while the target holds still (the dashboard draws them as points).
+ */
+export function targetGauges(decision: Decision, serving?: number): TargetGauges {
   const capacity = (a: Allocation | undefined) => (a?.kind === 'capacity' ? a.desired : undefined);
   const winner =
     decision.winner === undefined ? undefined : decision.considered.find((c) => c.name === decision.winner);
@@ -30,6 +35,7 @@ export function targetGauges(decision: Decision): TargetGauges {
   const current = capacity(decision.current);
   if (desired !== undefined) gauges.desired = desired;
   if (current !== undefined) gauges.current = current;
+  if (serving !== undefined && desired !== undefined) gauges.serving = serving;
   if (desired !== undefined && winner?.demand !== undefined) gauges.demand = winner.demand;
   return gauges;
 }

@@ -45,21 +45,31 @@ export const alarmStateSchema = z.enum(ALARM_STATES);
 export type AlarmState = z.infer<typeof alarmStateSchema>;
 
 // ---------------------------------------------------------------------------------------------------------
+// The record schemas (allocations, drivers, target state, decisions) are z.lazy, like the config-only ones
+// below: each is built when something first parses with it, not at every cold start. The deployed tick only
+// plans shards and never builds them; the other handlers build the ones their first invocation reads.
+// ---------------------------------------------------------------------------------------------------------
 // Allocation: what a target is given. Capacity targets get a count (instances or provisioned concurrency
 // units) and, for pre-warm, a floor; routing targets get integer weights per endpoint.
 // ---------------------------------------------------------------------------------------------------------
-export const capacityAllocationSchema = z.object({
-  kind: z.literal('capacity'),
-  desired: z.number().int().nonnegative(),
-  /** Floor the resource's own scaling must not go below (ASG MinSize) while a pre-warm is active. */
-  floor: z.number().int().nonnegative(),
-});
-export const weightsAllocationSchema = z.object({
-  kind: z.literal('weights'),
-  /** Route 53 weights (0-255) keyed by the record's SetIdentifier. */
-  weights: z.record(z.string(), z.number().int().min(0).max(255)),
-});
-export const allocationSchema = z.discriminatedUnion('kind', [capacityAllocationSchema, weightsAllocationSchema]);
+export const capacityAllocationSchema = z.lazy(() =>
+  z.object({
+    kind: z.literal('capacity'),
+    desired: z.number().int().nonnegative(),
+    /** Floor the resource's own scaling must not go below (ASG MinSize) while a pre-warm is active. */
+    floor: z.number().int().nonnegative(),
+  }),
+);
+export const weightsAllocationSchema = z.lazy(() =>
+  z.object({
+    kind: z.literal('weights'),
+    /** Route 53 weights (0-255) keyed by the record's SetIdentifier. */
+    weights: z.record(z.string(), z.number().int().min(0).max(255)),
+  }),
+);
+export const allocationSchema = z.lazy(() =>
+  z.discriminatedUnion('kind', [capacityAllocationSchema, weightsAllocationSchema]),
+);
 export type CapacityAllocation = z.infer<typeof capacityAllocationSchema>;
 export type WeightsAllocation = z.infer<typeof weightsAllocationSchema>;
 export type Allocation = z.infer<typeof allocationSchema>;
@@ -67,7 +77,7 @@ export type Allocation = z.infer<typeof allocationSchema>;
 // ---------------------------------------------------------------------------------------------------------
 // Drivers
 // ---------------------------------------------------------------------------------------------------------
-const driverBase = {
+const driverBase = () => ({
   /** Stable id of this driver instance: the same logical signal (one alarm, one campaign) keeps its id. */
   id: z.string().min(1).max(512),
   /** The driver name policies refer to (declared in the config's driver catalogue). */
@@ -93,88 +103,100 @@ const driverBase = {
     /** The STS role session name of that caller (who assumed the role), kept for the audit trail. */
     session: z.string().max(64).optional(),
   }),
-};
-
-export const alarmSignalSchema = z.object({
-  alarmName: z.string().min(1).max(255),
-  state: alarmStateSchema,
-  previousState: alarmStateSchema.optional(),
-  /** Latest datapoint from reasonData when it was present, parsable and in the measurement range. */
-  datapoint: measurementSchema.optional(),
 });
 
-export const metricSignalSchema = z.object({
-  value: measurementSchema,
-  unit: z.string().max(64).optional(),
-});
+export const alarmSignalSchema = z.lazy(() =>
+  z.object({
+    alarmName: z.string().min(1).max(255),
+    state: alarmStateSchema,
+    previousState: alarmStateSchema.optional(),
+    /** Latest datapoint from reasonData when it was present, parsable and in the measurement range. */
+    datapoint: measurementSchema.optional(),
+  }),
+);
 
-export const businessDemandSchema = z.union([
-  z.object({ multiplier: quantitySchema(1000, { zero: false }) }).strict(),
-  z.object({ absolute: quantitySchema(1_000_000, { zero: true }) }).strict(),
-]);
+export const metricSignalSchema = z.lazy(() =>
+  z.object({
+    value: measurementSchema,
+    unit: z.string().max(64).optional(),
+  }),
+);
 
-const windowShape = {
+export const businessDemandSchema = z.lazy(() =>
+  z.union([
+    z.object({ multiplier: quantitySchema(1000, { zero: false }) }).strict(),
+    z.object({ absolute: quantitySchema(1_000_000, { zero: true }) }).strict(),
+  ]),
+);
+
+const windowShape = () => ({
   windowStart: epochSeconds,
   windowEnd: epochSeconds,
-};
+});
 
-export const businessSignalSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('demand'),
-    /** campaign | flash-sale | forecast | … : free text for the audit trail. */
-    label: z.string().max(128).optional(),
-    demand: businessDemandSchema,
-    ...windowShape,
-    /** How long before windowStart capacity must be in place. */
-    leadTimeSeconds: z
-      .number()
-      .int()
-      .nonnegative()
-      .max(7 * 24 * 3600)
-      .optional(),
-  }),
-  z.object({
-    type: z.literal('budget'),
-    /** Free text for the audit trail (e.g. "Q4 spend cap"). */
-    label: z.string().max(128).optional(),
-    maxHourlyCost: quantitySchema(1_000_000, { zero: true }),
-    ...windowShape,
-  }),
-  z.object({
-    type: z.literal('freeze'),
-    /** Free text for the audit trail (e.g. "year-end change freeze"). */
-    label: z.string().max(128).optional(),
-    ...windowShape,
-  }),
-]);
-
-export const overrideSignalSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('pin'), allocation: z.number().int().nonnegative() }),
-  z.object({ action: z.literal('pin-weights'), weights: z.record(z.string(), z.number().int().min(0).max(255)) }),
-  z.object({ action: z.literal('freeze') }),
-]);
-
-export const driverSchema = z
-  .discriminatedUnion('kind', [
-    z.object({ ...driverBase, kind: z.literal('alarm'), signal: alarmSignalSchema }),
-    z.object({ ...driverBase, kind: z.literal('metric'), signal: metricSignalSchema }),
-    z.object({ ...driverBase, kind: z.literal('business'), signal: businessSignalSchema }),
+export const businessSignalSchema = z.lazy(() =>
+  z.discriminatedUnion('type', [
     z.object({
-      ...driverBase,
-      kind: z.literal('override'),
-      signal: overrideSignalSchema,
-      /** Overrides are people acting: who and why are part of the record, never optional. */
-      reason: z.string().min(1).max(512),
+      type: z.literal('demand'),
+      /** campaign | flash-sale | forecast | … : free text for the audit trail. */
+      label: z.string().max(128).optional(),
+      demand: businessDemandSchema,
+      ...windowShape(),
+      /** How long before windowStart capacity must be in place. */
+      leadTimeSeconds: z
+        .number()
+        .int()
+        .nonnegative()
+        .max(7 * 24 * 3600)
+        .optional(),
     }),
-  ])
-  .superRefine((driver, ctx) => {
-    if (driver.expiresAt <= driver.observedAt) {
-      ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be after observedAt' });
-    }
-    if (driver.kind === 'business' && driver.signal.windowEnd <= driver.signal.windowStart) {
-      ctx.addIssue({ code: 'custom', path: ['signal', 'windowEnd'], message: 'must be after windowStart' });
-    }
-  });
+    z.object({
+      type: z.literal('budget'),
+      /** Free text for the audit trail (e.g. "Q4 spend cap"). */
+      label: z.string().max(128).optional(),
+      maxHourlyCost: quantitySchema(1_000_000, { zero: true }),
+      ...windowShape(),
+    }),
+    z.object({
+      type: z.literal('freeze'),
+      /** Free text for the audit trail (e.g. "year-end change freeze"). */
+      label: z.string().max(128).optional(),
+      ...windowShape(),
+    }),
+  ]),
+);
+
+export const overrideSignalSchema = z.lazy(() =>
+  z.discriminatedUnion('action', [
+    z.object({ action: z.literal('pin'), allocation: z.number().int().nonnegative() }),
+    z.object({ action: z.literal('pin-weights'), weights: z.record(z.string(), z.number().int().min(0).max(255)) }),
+    z.object({ action: z.literal('freeze') }),
+  ]),
+);
+
+export const driverSchema = z.lazy(() =>
+  z
+    .discriminatedUnion('kind', [
+      z.object({ ...driverBase(), kind: z.literal('alarm'), signal: alarmSignalSchema }),
+      z.object({ ...driverBase(), kind: z.literal('metric'), signal: metricSignalSchema }),
+      z.object({ ...driverBase(), kind: z.literal('business'), signal: businessSignalSchema }),
+      z.object({
+        ...driverBase(),
+        kind: z.literal('override'),
+        signal: overrideSignalSchema,
+        /** Overrides are people acting: who and why are part of the record, never optional. */
+        reason: z.string().min(1).max(512),
+      }),
+    ])
+    .superRefine((driver, ctx) => {
+      if (driver.expiresAt <= driver.observedAt) {
+        ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'must be after observedAt' });
+      }
+      if (driver.kind === 'business' && driver.signal.windowEnd <= driver.signal.windowStart) {
+        ctx.addIssue({ code: 'custom', path: ['signal', 'windowEnd'], message: 'must be after windowStart' });
+      }
+    }),
+);
 export type Driver = z.infer<typeof driverSchema>;
 export type AlarmDriver = Extract<Driver, { kind: 'alarm' }>;
 export type MetricDriver = Extract<Driver, { kind: 'metric' }>;
@@ -237,60 +259,73 @@ export const albTargetGroupSchema = z.lazy(() =>
   }),
 );
 
-/** The resource schema of each kind (the registry's resource column): a kind without one does not compile. */
+/**
+ * The resource schema of each kind (the registry's resource column): a kind without one does not compile.
+ * z.lazy like the other config-only schemas.
+ */
 export const TARGET_RESOURCE_SCHEMAS = {
-  'ec2-asg': z.object({
-    kind: z.literal('ec2-asg'),
-    autoScalingGroupName: z.string().min(1).max(255),
-    /** desired (default): DesiredCapacity and MinSize; floor: MinSize only, the group's policies keep desired. */
-    manage: z.enum(MANAGE_MODES).optional(),
-  }),
-  'lambda-provisioned-concurrency': z.object({
-    kind: z.literal('lambda-provisioned-concurrency'),
-    functionName: z.string().min(1).max(140),
-    /** Alias or version; provisioned concurrency cannot be put on $LATEST. */
-    qualifier: z
-      .string()
-      .min(1)
-      .max(128)
-      .refine((q) => q !== '$LATEST', 'provisioned concurrency needs an alias or a published version, not $LATEST'),
-  }),
-  'route53-weighted': z.object({
-    kind: z.literal('route53-weighted'),
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
-    recordName: z.string().min(1).max(255),
-    recordType: z.enum(['A', 'AAAA', 'CNAME', 'TXT']),
-    endpoints: z.array(routingEndpointSchema).min(2).max(32),
-  }),
-  'application-auto-scaling': z.object({
-    kind: z.literal('application-auto-scaling'),
-    serviceNamespace: z.enum(AAS_SERVICE_NAMESPACES),
-    /** The scalable target's ResourceId, e.g. service/my-cluster/my-service or table/orders. */
-    resourceId: z.string().min(1).max(1600),
-    /** e.g. ecs:service:DesiredCount; its prefix must be the service namespace. */
-    scalableDimension: z.string().regex(/^[a-z-]+:[A-Za-z-]+:[A-Za-z]+$/, 'must look like ecs:service:DesiredCount'),
-    manage: z
-      .enum(['floor'], {
-        error:
-          'application-auto-scaling targets support manage: floor only (MinCapacity); AAS has no call that sets ' +
-          "the current capacity without switching the target's own policies off",
-      })
-      .optional(),
-  }),
-  'alb-weighted': z.object({
-    kind: z.literal('alb-weighted'),
-    /** The listener rule whose forward action shares traffic between the target groups. */
-    listenerRuleArn: z
-      .string()
-      .max(1024)
-      .regex(
-        /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+$/,
-        'must be an Application Load Balancer listener rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/…); the default rule of a listener has no rule ARN Drivetrain can modify',
-      ),
-    // ALB forwards to at most 5 target groups per action (weights 0-999); Drivetrain's 0-255 weights fit.
-    targetGroups: z.array(albTargetGroupSchema).min(2).max(5),
-  }),
-} satisfies { [K in TargetKind]: z.ZodObject<{ kind: z.ZodLiteral<K> }> };
+  'ec2-asg': z.lazy(() =>
+    z.object({
+      kind: z.literal('ec2-asg'),
+      autoScalingGroupName: z.string().min(1).max(255),
+      /** desired (default): DesiredCapacity and MinSize; floor: MinSize only, the group's policies keep desired. */
+      manage: z.enum(MANAGE_MODES).optional(),
+    }),
+  ),
+  'lambda-provisioned-concurrency': z.lazy(() =>
+    z.object({
+      kind: z.literal('lambda-provisioned-concurrency'),
+      functionName: z.string().min(1).max(140),
+      /** Alias or version; provisioned concurrency cannot be put on $LATEST. */
+      qualifier: z
+        .string()
+        .min(1)
+        .max(128)
+        .refine((q) => q !== '$LATEST', 'provisioned concurrency needs an alias or a published version, not $LATEST'),
+    }),
+  ),
+  'route53-weighted': z.lazy(() =>
+    z.object({
+      kind: z.literal('route53-weighted'),
+      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABC'),
+      recordName: z.string().min(1).max(255),
+      recordType: z.enum(['A', 'AAAA', 'CNAME', 'TXT']),
+      endpoints: z.array(routingEndpointSchema).min(2).max(32),
+    }),
+  ),
+  'application-auto-scaling': z.lazy(() =>
+    z.object({
+      kind: z.literal('application-auto-scaling'),
+      serviceNamespace: z.enum(AAS_SERVICE_NAMESPACES),
+      /** The scalable target's ResourceId, e.g. service/my-cluster/my-service or table/orders. */
+      resourceId: z.string().min(1).max(1600),
+      /** e.g. ecs:service:DesiredCount; its prefix must be the service namespace. */
+      scalableDimension: z.string().regex(/^[a-z-]+:[A-Za-z-]+:[A-Za-z]+$/, 'must look like ecs:service:DesiredCount'),
+      manage: z
+        .enum(['floor'], {
+          error:
+            'application-auto-scaling targets support manage: floor only (MinCapacity); AAS has no call that sets ' +
+            "the current capacity without switching the target's own policies off",
+        })
+        .optional(),
+    }),
+  ),
+  'alb-weighted': z.lazy(() =>
+    z.object({
+      kind: z.literal('alb-weighted'),
+      /** The listener rule whose forward action shares traffic between the target groups. */
+      listenerRuleArn: z
+        .string()
+        .max(1024)
+        .regex(
+          /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+$/,
+          'must be an Application Load Balancer listener rule ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:listener-rule/app/…); the default rule of a listener has no rule ARN Drivetrain can modify',
+        ),
+      // ALB forwards to at most 5 target groups per action (weights 0-999); Drivetrain's 0-255 weights fit.
+      targetGroups: z.array(albTargetGroupSchema).min(2).max(5),
+    }),
+  ),
+} satisfies { [K in TargetKind]: z.ZodLazy<z.ZodObject<{ kind: z.ZodLiteral<K> }>> };
 
 export const targetResourceSchema = z.lazy(() =>
   z.discriminatedUnion(
@@ -532,28 +567,30 @@ export const targetSchema = z.lazy(() =>
 export type Target = z.infer<typeof targetSchema>;
 export type TargetInput = z.input<typeof targetSchema>;
 
-export const targetStateSchema = z.object({
-  targetId: identifier,
-  /** Optimistic-concurrency version: a decision is recorded only if the state is still at this version. */
-  version: z.number().int().nonnegative(),
-  /**
-   * Last allocation applied (or observed on the resource). Undefined means nothing is known about the
-   * resource: the engine then proposes an allocation without step limits or stabilization, so the pipeline
-   * should seed it from the resource (AllocationExecutor.observe) before the first decision.
-   */
-  current: allocationSchema.optional(),
-  /** When the allocation (desired, floor or weights) last changed; starts the scale-down window. */
-  lastChangeAt: epochSeconds.optional(),
-  /** When capacity last went up; starts the scale-up window and marks an alarm step as already applied. */
-  lastScaleUpAt: epochSeconds.optional(),
-  /** When capacity last went down; marks a negative alarm step as already applied. */
-  lastScaleDownAt: epochSeconds.optional(),
-  /** Operator's mode change (pause/resume/shadow/enforce) which wins over the configured mode. */
-  modeOverride: z
-    .object({ mode: targetModeSchema, by: z.string().min(1), reason: z.string().min(1), at: epochSeconds })
-    .optional(),
-  lastDecisionId: z.string().optional(),
-});
+export const targetStateSchema = z.lazy(() =>
+  z.object({
+    targetId: identifier,
+    /** Optimistic-concurrency version: a decision is recorded only if the state is still at this version. */
+    version: z.number().int().nonnegative(),
+    /**
+     * Last allocation applied (or observed on the resource). Undefined means nothing is known about the
+     * resource: the engine then proposes an allocation without step limits or stabilization, so the pipeline
+     * should seed it from the resource (AllocationExecutor.observe) before the first decision.
+     */
+    current: allocationSchema.optional(),
+    /** When the allocation (desired, floor or weights) last changed; starts the scale-down window. */
+    lastChangeAt: epochSeconds.optional(),
+    /** When capacity last went up; starts the scale-up window and marks an alarm step as already applied. */
+    lastScaleUpAt: epochSeconds.optional(),
+    /** When capacity last went down; marks a negative alarm step as already applied. */
+    lastScaleDownAt: epochSeconds.optional(),
+    /** Operator's mode change (pause/resume/shadow/enforce) which wins over the configured mode. */
+    modeOverride: z
+      .object({ mode: targetModeSchema, by: z.string().min(1), reason: z.string().min(1), at: epochSeconds })
+      .optional(),
+    lastDecisionId: z.string().optional(),
+  }),
+);
 export type TargetState = z.infer<typeof targetStateSchema>;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -624,44 +661,50 @@ export const DRIVER_OUTCOMES = [
 ] as const;
 export type DriverOutcome = (typeof DRIVER_OUTCOMES)[number];
 
-export const consideredDriverSchema = z.object({
-  driverId: z.string(),
-  name: z.string(),
-  kind: z.enum(DRIVER_KINDS),
-  /** The rule (by index and kind) that evaluated the driver, when one matched. */
-  rule: z.string().optional(),
-  outcome: z.enum(DRIVER_OUTCOMES),
-  /** Allocation this driver asked for, when it asked for one. */
-  demand: z.number().optional(),
-  detail: z.string().optional(),
-});
+export const consideredDriverSchema = z.lazy(() =>
+  z.object({
+    driverId: z.string(),
+    name: z.string(),
+    kind: z.enum(DRIVER_KINDS),
+    /** The rule (by index and kind) that evaluated the driver, when one matched. */
+    rule: z.string().optional(),
+    outcome: z.enum(DRIVER_OUTCOMES),
+    /** Allocation this driver asked for, when it asked for one. */
+    demand: z.number().optional(),
+    detail: z.string().optional(),
+  }),
+);
 export type ConsideredDriver = z.infer<typeof consideredDriverSchema>;
 
-export const actionSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('set-capacity'),
-    desired: z.number().int().nonnegative(),
-    floor: z.number().int().nonnegative(),
-  }),
-  z.object({ type: z.literal('set-weights'), weights: z.record(z.string(), z.number().int().min(0).max(255)) }),
-]);
+export const actionSchema = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    z.object({
+      type: z.literal('set-capacity'),
+      desired: z.number().int().nonnegative(),
+      floor: z.number().int().nonnegative(),
+    }),
+    z.object({ type: z.literal('set-weights'), weights: z.record(z.string(), z.number().int().min(0).max(255)) }),
+  ]),
+);
 export type Action = z.infer<typeof actionSchema>;
 
-export const decisionSchema = z.object({
-  targetId: z.string(),
-  targetKind: z.enum(TARGET_KINDS),
-  at: epochSeconds,
-  policyVersion: z.string(),
-  mode: targetModeSchema,
-  current: allocationSchema.optional(),
-  desired: allocationSchema,
-  /** Empty when nothing changes. */
-  actions: z.array(actionSchema),
-  /** False in shadow and paused modes: the decision is recorded but no mutating API may be called. */
-  apply: z.boolean(),
-  reasons: z.array(z.enum(REASON_CODES)),
-  summary: z.string(),
-  winner: z.string().optional(),
-  considered: z.array(consideredDriverSchema),
-});
+export const decisionSchema = z.lazy(() =>
+  z.object({
+    targetId: z.string(),
+    targetKind: z.enum(TARGET_KINDS),
+    at: epochSeconds,
+    policyVersion: z.string(),
+    mode: targetModeSchema,
+    current: allocationSchema.optional(),
+    desired: allocationSchema,
+    /** Empty when nothing changes. */
+    actions: z.array(actionSchema),
+    /** False in shadow and paused modes: the decision is recorded but no mutating API may be called. */
+    apply: z.boolean(),
+    reasons: z.array(z.enum(REASON_CODES)),
+    summary: z.string(),
+    winner: z.string().optional(),
+    considered: z.array(consideredDriverSchema),
+  }),
+);
 export type Decision = z.infer<typeof decisionSchema>;

@@ -50,9 +50,11 @@ export function createAutoScalingExecutor(
         ...retry,
         label: `DescribeScalingActivities ${name}`,
       });
-      const inService = `${group!.inService ?? group!.desired} of ${wantedUnits(following)} instances InService`;
-      if (failed.length > 0) return { state: 'failed', cause: `launch failed (${inService}): ${failed[0]!.cause}` };
-      return { state: 'in-progress', detail: inService };
+      const count = group!.inService ?? group!.desired;
+      const inService = `${count} of ${wantedUnits(following)} instances InService`;
+      if (failed.length > 0)
+        return { state: 'failed', cause: `launch failed (${inService}): ${failed[0]!.cause}`, serving: count };
+      return { state: 'in-progress', detail: inService, serving: count };
     },
 
     async apply(target, action, actionId) {
@@ -85,7 +87,8 @@ function servingGroup(
   const wanted = wantedUnits(following);
   // A source that cannot count instances (inService absent) serves what it was asked for.
   const inService = group.inService ?? group.desired;
-  if (inService >= wanted) return { state: 'serving', detail: `${inService} of ${wanted} instances InService` };
+  if (inService >= wanted)
+    return { state: 'serving', detail: `${inService} of ${wanted} instances InService`, serving: inService };
   return undefined;
 }
 

@@ -93,7 +93,7 @@ export function servingConcurrency(
   if (wanted === 0)
     return config
       ? { state: 'in-progress', detail: `${where} config still present (${config.status})` }
-      : { state: 'serving', detail: `${where} has no provisioned concurrency, as planned` };
+      : { state: 'serving', detail: `${where} has no provisioned concurrency, as planned`, serving: 0 };
   if (!config)
     return { state: 'failed', cause: `${where} has no provisioned concurrency config (removed since the apply?)` };
   if (config.status === 'FAILED')
@@ -102,6 +102,7 @@ export function servingConcurrency(
       cause: `provisioned concurrency FAILED: ${config.statusReason ?? 'no StatusReason given'}`,
     };
   const detail = `${config.allocated} of ${wanted} provisioned executions allocated (${config.status})`;
-  if (config.status === 'READY' && config.allocated >= wanted) return { state: 'serving', detail };
-  return { state: 'in-progress', detail };
+  const serving = config.allocated;
+  if (config.status === 'READY' && config.allocated >= wanted) return { state: 'serving', detail, serving };
+  return { state: 'in-progress', detail, serving };
 }

@@ -5,7 +5,9 @@
  * Every port call first takes its requests from the shared Route 53 limiter (see rate-limiter.ts):
  * getWeights is one ListResourceRecordSets request (a weighted set has at most 100 records per name and
  * type, a page holds up to 300), setWeights is two — the AWS adapter lists the set again to copy each
- * record verbatim, then sends one ChangeResourceRecordSets batch.
+ * record verbatim, then sends one ChangeResourceRecordSets batch. The follow-through's observeServing is
+ * one GetChange per change id the apply recorded (Route 53 documents GetChange for exactly this: PENDING
+ * until every authoritative server answers with the change, then INSYNC), plus the read-back once INSYNC.
  */
 import { sameAllocation } from '../domain/allocation';
 import type { Allocation, Target } from '../domain/model';
@@ -20,7 +22,7 @@ import { assertEnforced, converge, resourceOf, weightsAction, type Plan } from '
 import type { RequestLimiter } from './rate-limiter';
 import { type RetryOptions, withRetry } from './retry';
 
-export const ROUTE53_REQUESTS = { getWeights: 1, setWeights: 2 } as const;
+export const ROUTE53_REQUESTS = { getWeights: 1, setWeights: 2, changeStatus: 1 } as const;
 
 /** Route 53 caps a change batch Comment at 256 characters. */
 const MAX_COMMENT_LENGTH = 256;
@@ -53,7 +55,10 @@ export function createWeightedRoutingExecutor(
     observe,
 
     async observeServing(target, following) {
-      // The weights are read back; the change's propagation (GetChange INSYNC) is not followed yet.
+      // Propagation first: while a change is PENDING some resolvers still answer with the old weights, and a
+      // read-back (which sees the new ones at once) would settle the plan too early.
+      const pending = await pendingChange(following.changeIds ?? []);
+      if (pending) return { state: 'in-progress', detail: pending };
       const observed = await observe(target);
       if (!observed) return { state: 'failed', cause: 'the weighted record set is gone' };
       const inPlace = sameAllocation(observed, following.desired);
@@ -61,8 +66,9 @@ export function createWeightedRoutingExecutor(
       const detail = `weights ${Object.entries(weights)
         .map(([id, w]) => `${id}=${w}`)
         .join(' ')}`;
+      const synced = following.changeIds?.length ? `, change ${following.changeIds.join(', ')} INSYNC` : '';
       return inPlace
-        ? { state: 'serving', detail }
+        ? { state: 'serving', detail: `${detail}${synced}` }
         : { state: 'in-progress', detail: `${detail} (not as planned yet)` };
     },
 
@@ -77,17 +83,39 @@ export function createWeightedRoutingExecutor(
       );
       assertEnforced(target, actionId);
       const comment = `Drivetrain ${actionId}`.slice(0, MAX_COMMENT_LENGTH);
-      return converge(
+      // Every change this apply submitted (a retry after a timeout may submit a second one): the last to
+      // propagate decides when the plan serves, so all of them are followed.
+      const changeIds: string[] = [];
+      const result = await converge(
         { ...retry, label: `${actionId} ${describeRecord(record)}` },
         () => getWeights(record),
         (current) =>
           planWeights(record, current, weights, async (changed) => {
             await limiter.take(ROUTE53_REQUESTS.setWeights);
-            await port.setWeights(record, changed, { comment });
+            const { changeId } = await port.setWeights(record, changed, { comment });
+            if (changeId) changeIds.push(changeId);
           }),
       );
+      return changeIds.length ? { ...result, changeIds } : result;
     },
   };
+
+  /** The first change still PENDING (described), or undefined when all are INSYNC or unknown to Route 53. */
+  async function pendingChange(changeIds: readonly string[]): Promise<string | undefined> {
+    for (const changeId of changeIds) {
+      const status = await withRetry(
+        async () => {
+          await limiter.take(ROUTE53_REQUESTS.changeStatus);
+          return port.changeStatus(changeId);
+        },
+        { ...retry, label: `GetChange ${changeId}` },
+      );
+      // NoSuchChange: Route 53 no longer knows it (it keeps changes for a limited time), so propagation
+      // cannot be asked about; the weights read back decide, as for a plan applied without a change id.
+      if (status === 'PENDING') return `Route 53 change ${changeId} PENDING (not yet on every name server)`;
+    }
+    return undefined;
+  }
 }
 
 export function planWeights(

@@ -21,8 +21,9 @@ import { identifier, type Target } from '../domain/model';
 import { reconcileTarget, describeError, type ReconcileResult } from '../app/reconcile';
 import { settleWithConcurrency } from '../app/concurrency';
 import { shardMessages, type ShardDispatch } from '../app/shards';
-import { ShardDispatchError } from '../ports';
+import { ShardDispatchError, type DeployedConfigStore } from '../ports';
 import { buildLambdaDeps } from '../runtime/deps';
+import { buildDeployedConfigStore } from '../runtime/deployed-config';
 import { buildShardDispatch } from '../runtime/shards';
 import { DEFAULT_TARGET_CONCURRENCY, lambdaEntry, reconcileDeps, withPowertools } from './common';
 import type { HandlerDeps } from '../app/deps';
@@ -57,6 +58,8 @@ export interface TickSummary {
 export interface TickDeps extends HandlerDeps {
   /** Set in Lambda: the tick plans and enqueues shards instead of reconciling inline. */
   shards?: ShardDispatch;
+  /** Where the tick records the config it runs with, for the CLI's read commands; absent: not recorded. */
+  deployedConfig?: DeployedConfigStore;
 }
 
 export function createTickHandler(deps: TickDeps) {
@@ -64,7 +67,14 @@ export function createTickHandler(deps: TickDeps) {
 
   const tick = async (event: TickEvent, context: Context): Promise<TickSummary> => {
     const selected = selectTargets(deps.config.targets, 'targetIds' in event ? event.targetIds : undefined);
-    if (deps.shards) return dispatchShards(deps, deps.shards, selected);
+    const summary = deps.shards
+      ? await dispatchShards(deps, deps.shards, selected)
+      : await reconcileInline(selected, context);
+    await recordDeployedConfig(deps);
+    return summary;
+  };
+
+  const reconcileInline = async (selected: Target[], context: Context): Promise<TickSummary> => {
     const rdeps = reconcileDeps(deps, context);
     const startedAt = deps.clock();
     // The clock is read per target: a target reconciled late in a long tick must not be decided (and sorted
@@ -97,6 +107,21 @@ export function createTickHandler(deps: TickDeps) {
   };
 
   return withPowertools(deps, tick).use(parser({ schema: tickEventSchema }));
+}
+
+/**
+ * Every tick checks that the state table holds the config this build runs with (one read; a write only when
+ * it differs: adapters/dynamodb/deployed-config.ts says why the tick records it). A failure is logged and
+ * never fails the tick: reconciling matters more, and the next tick tries again.
+ */
+async function recordDeployedConfig(deps: TickDeps): Promise<void> {
+  if (!deps.deployedConfig) return;
+  try {
+    const result = await deps.deployedConfig.record(deps.config, deps.clock());
+    if (result !== 'unchanged') deps.logger.info('deployed config recorded in the state table', { result });
+  } catch (error) {
+    deps.logger.error('could not record the deployed config; the next tick tries again', { error: error as Error });
+  }
 }
 
 /**
@@ -151,4 +176,7 @@ function selectTargets(targets: readonly Target[], ids: string[] | undefined): T
   return [...new Set(ids)].map((id) => byId.get(id)!);
 }
 
-export const handler = lambdaEntry(() => createTickHandler({ ...buildLambdaDeps(), shards: buildShardDispatch() }));
+export const handler = lambdaEntry(() => {
+  const deps = buildLambdaDeps();
+  return createTickHandler({ ...deps, shards: buildShardDispatch(), deployedConfig: buildDeployedConfigStore(deps) });
+});

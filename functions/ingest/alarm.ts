@@ -24,50 +24,60 @@ const REASON_DATA_MAX_PARSE = 16 * 1024;
 
 const alarmStateValue = z.enum(ALARM_STATES);
 
-/** `state` / `previousState` of the EventBridge detail and of `alarmData`. */
-const alarmStateSchema = z.object({
-  value: alarmStateValue,
-  /**
-   * Set on a composite alarm whose actions an actions suppressor holds back (`Alarm`, `WaitPeriod` or
-   * `ExtensionPeriod`): CloudWatch itself would not run its actions, so neither does Drivetrain.
-   */
-  actionsSuppressedBy: z.unknown().optional(),
-  // Kept as unknown: a reasonData that is not a string is degraded to "no datapoint", never a rejection.
-  reasonData: z.unknown().optional(),
-  timestamp: z.unknown().optional(),
-});
+// The alarm schemas are z.lazy, like the business ones (schemas.ts): built on the first alarm, not at cold start.
 
-const alarmDetailSchema = z.object({
-  alarmName: z.string().min(1).max(ALARM_NAME_MAX),
-  state: alarmStateSchema,
-  // A malformed previousState is informational only; it never costs us the current state.
-  previousState: z.unknown().optional(),
-  /** Present while an alarm mute rule mutes the alarm's actions: a muted alarm does not act. */
-  muteDetail: z.unknown().optional(),
-});
+/** `state` / `previousState` of the EventBridge detail and of `alarmData`. */
+const alarmStateSchema = z.lazy(() =>
+  z.object({
+    value: alarmStateValue,
+    /**
+     * Set on a composite alarm whose actions an actions suppressor holds back (`Alarm`, `WaitPeriod` or
+     * `ExtensionPeriod`): CloudWatch itself would not run its actions, so neither does Drivetrain.
+     */
+    actionsSuppressedBy: z.unknown().optional(),
+    // Kept as unknown: a reasonData that is not a string is degraded to "no datapoint", never a rejection.
+    reasonData: z.unknown().optional(),
+    timestamp: z.unknown().optional(),
+  }),
+);
+
+const alarmDetailSchema = z.lazy(() =>
+  z.object({
+    alarmName: z.string().min(1).max(ALARM_NAME_MAX),
+    state: alarmStateSchema,
+    // A malformed previousState is informational only; it never costs us the current state.
+    previousState: z.unknown().optional(),
+    /** Present while an alarm mute rule mutes the alarm's actions: a muted alarm does not act. */
+    muteDetail: z.unknown().optional(),
+  }),
+);
 
 /** EventBridge `detail` of a "CloudWatch Alarm State Change" event. */
 export const alarmStateChangeDetailSchema = alarmDetailSchema;
 
 /** Payload CloudWatch sends when an alarm action invokes a Lambda function directly. */
-export const lambdaAlarmActionSchema = z.object({
-  source: z.literal('aws.cloudwatch'),
-  alarmArn: z.string().min(1).max(2048),
-  accountId: z.string().max(64).optional(),
-  region: z.string().max(64).optional(),
-  time: z.unknown().optional(),
-  alarmData: alarmDetailSchema,
-});
+export const lambdaAlarmActionSchema = z.lazy(() =>
+  z.object({
+    source: z.literal('aws.cloudwatch'),
+    alarmArn: z.string().min(1).max(2048),
+    accountId: z.string().max(64).optional(),
+    region: z.string().max(64).optional(),
+    time: z.unknown().optional(),
+    alarmData: alarmDetailSchema,
+  }),
+);
 
 /** The JSON document in `Sns.Message` when a CloudWatch alarm notifies an SNS topic. */
-export const snsAlarmMessageSchema = z.object({
-  AlarmName: z.string().min(1).max(ALARM_NAME_MAX),
-  AWSAccountId: z.string().max(64).optional(),
-  AlarmArn: z.string().max(2048).optional(),
-  NewStateValue: alarmStateValue,
-  OldStateValue: z.unknown().optional(),
-  StateChangeTime: z.unknown().optional(),
-});
+export const snsAlarmMessageSchema = z.lazy(() =>
+  z.object({
+    AlarmName: z.string().min(1).max(ALARM_NAME_MAX),
+    AWSAccountId: z.string().max(64).optional(),
+    AlarmArn: z.string().max(2048).optional(),
+    NewStateValue: alarmStateValue,
+    OldStateValue: z.unknown().optional(),
+    StateChangeTime: z.unknown().optional(),
+  }),
+);
 
 /** What every alarm shape is reduced to before it becomes a driver. */
 export interface AlarmObservation {

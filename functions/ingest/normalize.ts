@@ -163,29 +163,33 @@ export function normalize(event: unknown, context: NormalizeContext): NormalizeR
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Envelopes
+// Envelopes (z.lazy like the detail schemas: an SNS envelope is built by the first SNS delivery only)
 // ---------------------------------------------------------------------------------------------------------
 
 /**
  * Powertools' EventBridge schema, with `time` read as a plain string (an odd timestamp degrades to the
  * receive time instead of rejecting the event) and the id/source capped to what a driver can record.
  */
-const eventBridgeEnvelopeSchema = EventBridgeSchema.extend({
-  id: z.string().min(1).max(512),
-  source: z.string().min(1).max(256),
-  time: z.string().optional(),
-  'detail-type': z.string().max(256),
-});
+const eventBridgeEnvelopeSchema = z.lazy(() =>
+  EventBridgeSchema.extend({
+    id: z.string().min(1).max(512),
+    source: z.string().min(1).max(256),
+    time: z.string().optional(),
+    'detail-type': z.string().max(256),
+  }),
+);
 type EventBridgeEnvelope = z.infer<typeof eventBridgeEnvelopeSchema>;
 
 /** The fields of Powertools' SNS notification schema Drivetrain reads; the rest (URLs, signature) are ignored. */
-const snsRecordSchema = z.object({
-  EventSource: z.literal('aws:sns'),
-  Sns: SnsNotificationSchema.pick({ Type: true, Message: true, TopicArn: true }).extend({
-    MessageId: z.string().min(1).max(512),
-    Timestamp: z.string().optional(),
+const snsRecordSchema = z.lazy(() =>
+  z.object({
+    EventSource: z.literal('aws:sns'),
+    Sns: SnsNotificationSchema.pick({ Type: true, Message: true, TopicArn: true }).extend({
+      MessageId: z.string().min(1).max(512),
+      Timestamp: z.string().optional(),
+    }),
   }),
-});
+);
 
 interface Delivery {
   /** Ingest channel recorded in lineage: eventbridge | lambda-alarm-action | sns | replay. */

@@ -32,33 +32,37 @@ export const LIMITS = {
 const EPOCH_SECONDS_CEILING = 1e11;
 
 /** Epoch seconds, or an ISO 8601 timestamp with an offset (`Z` or `+01:00`); read as epoch seconds. */
-export const eventTimestampSchema = z.union([
-  z
-    .number()
-    .finite()
-    .nonnegative()
-    .max(EPOCH_SECONDS_CEILING, 'looks like epoch milliseconds; send epoch seconds or an ISO 8601 timestamp')
-    // Millisecond precision, as an ISO timestamp carries: a subnormal like 5e-324 reads as 0, which DynamoDB
-    // can store (it refuses magnitudes below 1e-130).
-    .transform(toMilliseconds),
-  z.iso
-    .datetime({
-      offset: true,
-      error: 'must be epoch seconds or an ISO 8601 timestamp with an offset, e.g. 2026-11-27T08:00:00Z',
-    })
-    .transform((iso) => Date.parse(iso) / 1000),
-]);
+export const eventTimestampSchema = z.lazy(() =>
+  z.union([
+    z
+      .number()
+      .finite()
+      .nonnegative()
+      .max(EPOCH_SECONDS_CEILING, 'looks like epoch milliseconds; send epoch seconds or an ISO 8601 timestamp')
+      // Millisecond precision, as an ISO timestamp carries: a subnormal like 5e-324 reads as 0, which DynamoDB
+      // can store (it refuses magnitudes below 1e-130).
+      .transform(toMilliseconds),
+    z.iso
+      .datetime({
+        offset: true,
+        error: 'must be epoch seconds or an ISO 8601 timestamp with an offset, e.g. 2026-11-27T08:00:00Z',
+      })
+      .transform((iso) => Date.parse(iso) / 1000),
+  ]),
+);
 
 /** Who or what a business driver instance is: re-sending the same key updates it instead of adding one. */
-const correlationKey = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/,
-    'must start with a letter or digit and contain only letters, digits, ".", "_", ":", "/" or "-"',
-  )
-  .max(LIMITS.correlationKey);
+const correlationKey = z.lazy(() =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/,
+      'must start with a letter or digit and contain only letters, digits, ".", "_", ":", "/" or "-"',
+    )
+    .max(LIMITS.correlationKey),
+);
 
-const targetList = z.array(identifier).min(1).max(LIMITS.targetsPerDriver);
+const targetList = z.lazy(() => z.array(identifier).min(1).max(LIMITS.targetsPerDriver));
 
 const window = {
   /** Start of the window the signal applies to. */
@@ -67,32 +71,36 @@ const window = {
   windowEnd: eventTimestampSchema,
 };
 
-const businessSignalDetailSchema = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('demand'),
-      /** `{ "multiplier": 3 }` scales the rule's baseline; `{ "absolute": 40 }` asks for that capacity. */
-      demand: businessDemandSchema,
-      ...window,
-      /** Capacity must be in place this long before windowStart (the policy rule may ask for more). */
-      leadTimeSeconds: z
-        .number()
-        .int()
-        .nonnegative()
-        .max(7 * 24 * 3600)
-        .optional(),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('budget'),
-      /** Spend cap for the window, in the currency of the policy's unitHourlyPrice. */
-      maxHourlyCost: quantitySchema(1_000_000, { zero: true }),
-      ...window,
-    })
-    .strict(),
-  z.object({ type: z.literal('freeze'), ...window }).strict(),
-]);
+// The detail schemas are z.lazy: an ingest Lambda builds the schemas of the channel its events arrive on, on the
+// first such event, instead of every channel's at cold start (the CLI and the docs build them as they use them).
+const businessSignalDetailSchema = z.lazy(() =>
+  z.discriminatedUnion('type', [
+    z
+      .object({
+        type: z.literal('demand'),
+        /** `{ "multiplier": 3 }` scales the rule's baseline; `{ "absolute": 40 }` asks for that capacity. */
+        demand: businessDemandSchema,
+        ...window,
+        /** Capacity must be in place this long before windowStart (the policy rule may ask for more). */
+        leadTimeSeconds: z
+          .number()
+          .int()
+          .nonnegative()
+          .max(7 * 24 * 3600)
+          .optional(),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('budget'),
+        /** Spend cap for the window, in the currency of the policy's unitHourlyPrice. */
+        maxHourlyCost: quantitySchema(1_000_000, { zero: true }),
+        ...window,
+      })
+      .strict(),
+    z.object({ type: z.literal('freeze'), ...window }).strict(),
+  ]),
+);
 
 function windowOrdered(detail: { signal: { windowStart: number; windowEnd: number } }, ctx: z.RefinementCtx): void {
   if (detail.signal.windowEnd <= detail.signal.windowStart) {
@@ -101,38 +109,42 @@ function windowOrdered(detail: { signal: { windowStart: number; windowEnd: numbe
 }
 
 /** detail-type "Drivetrain Business Driver": a campaign, flash sale, forecast, budget or change freeze. */
-export const businessDriverDetailSchema = z
-  .object({
-    /** Name of a `kind: business` driver declared in the config. */
-    driver: identifier,
-    /** Correlation key of this instance (a campaign id): the same key replaces the earlier record. */
-    id: correlationKey,
-    /** Subset of the driver's declared targets; all of them when absent. */
-    targets: targetList.optional(),
-    signal: businessSignalDetailSchema,
-    /** When the record stops counting; defaults to windowEnd (a window that has ended means nothing). */
-    expiresAt: eventTimestampSchema.optional(),
-    /** Free text for the audit trail, e.g. "Black Friday 2026". */
-    label: z.string().min(1).max(LIMITS.label).optional(),
-  })
-  .strict()
-  .superRefine(windowOrdered);
+export const businessDriverDetailSchema = z.lazy(() =>
+  z
+    .object({
+      /** Name of a `kind: business` driver declared in the config. */
+      driver: identifier,
+      /** Correlation key of this instance (a campaign id): the same key replaces the earlier record. */
+      id: correlationKey,
+      /** Subset of the driver's declared targets; all of them when absent. */
+      targets: targetList.optional(),
+      signal: businessSignalDetailSchema,
+      /** When the record stops counting; defaults to windowEnd (a window that has ended means nothing). */
+      expiresAt: eventTimestampSchema.optional(),
+      /** Free text for the audit trail, e.g. "Black Friday 2026". */
+      label: z.string().min(1).max(LIMITS.label).optional(),
+    })
+    .strict()
+    .superRefine(windowOrdered),
+);
 export type BusinessDriverDetail = z.output<typeof businessDriverDetailSchema>;
 export type BusinessDriverDetailInput = z.input<typeof businessDriverDetailSchema>;
 
 /** detail-type "Drivetrain Metric Snapshot": the current value of a metric driver (target tracking). */
-export const metricSnapshotDetailSchema = z
-  .object({
-    /** Name of a `kind: metric` driver declared in the config. */
-    driver: identifier,
-    /** The reading; 0 or 1e-100..1e15 in magnitude (functions/domain/numbers.ts says why). */
-    value: measurementSchema,
-    /** Must equal the driver's declared unit when the config declares one. */
-    unit: z.string().min(1).max(LIMITS.unit).optional(),
-    /** When the value was measured; the event time when absent. */
-    timestamp: eventTimestampSchema.optional(),
-  })
-  .strict();
+export const metricSnapshotDetailSchema = z.lazy(() =>
+  z
+    .object({
+      /** Name of a `kind: metric` driver declared in the config. */
+      driver: identifier,
+      /** The reading; 0 or 1e-100..1e15 in magnitude (functions/domain/numbers.ts says why). */
+      value: measurementSchema,
+      /** Must equal the driver's declared unit when the config declares one. */
+      unit: z.string().min(1).max(LIMITS.unit).optional(),
+      /** When the value was measured; the event time when absent. */
+      timestamp: eventTimestampSchema.optional(),
+    })
+    .strict(),
+);
 export type MetricSnapshotDetail = z.output<typeof metricSnapshotDetailSchema>;
 export type MetricSnapshotDetailInput = z.input<typeof metricSnapshotDetailSchema>;
 
@@ -143,7 +155,7 @@ export type MetricSnapshotDetailInput = z.input<typeof metricSnapshotDetailSchem
  */
 export const OVERRIDE_MAX_SECONDS = 7 * 24 * 3600;
 
-const overrideBase = {
+const overrideBase = () => ({
   /** Name of a `kind: override` driver declared in the config. */
   driver: identifier,
   /** Targets to override: always explicit, so an override never reaches further than its sender meant. */
@@ -158,31 +170,36 @@ const overrideBase = {
    * is instead of as a schema error.
    */
   principal: z.string().min(1).max(LIMITS.principal).optional(),
-};
+});
 
 /** detail-type "Drivetrain Override": an operator pins, re-weights or freezes targets until expiresAt. */
-export const overrideDetailSchema = z.discriminatedUnion('action', [
-  z
-    .object({
-      ...overrideBase,
-      action: z.literal('pin'),
-      /** Capacity to hold (instances or provisioned-concurrency units); still clamped to the policy bounds. */
-      allocation: z.number().int().nonnegative().max(LIMITS.allocation),
-    })
-    .strict(),
-  z
-    .object({
-      ...overrideBase,
-      action: z.literal('pin-weights'),
-      /** Route 53 weights (0-255) by SetIdentifier, for route53-weighted targets. */
-      weights: z
-        .record(z.string().min(1).max(128), z.number().int().min(0).max(255))
-        .refine((weights) => Object.keys(weights).length > 0, 'must name at least one SetIdentifier')
-        .refine((weights) => Object.keys(weights).length <= LIMITS.weights, `at most ${LIMITS.weights} SetIdentifiers`),
-    })
-    .strict(),
-  z.object({ ...overrideBase, action: z.literal('freeze') }).strict(),
-]);
+export const overrideDetailSchema = z.lazy(() =>
+  z.discriminatedUnion('action', [
+    z
+      .object({
+        ...overrideBase(),
+        action: z.literal('pin'),
+        /** Capacity to hold (instances or provisioned-concurrency units); still clamped to the policy bounds. */
+        allocation: z.number().int().nonnegative().max(LIMITS.allocation),
+      })
+      .strict(),
+    z
+      .object({
+        ...overrideBase(),
+        action: z.literal('pin-weights'),
+        /** Route 53 weights (0-255) by SetIdentifier, for route53-weighted targets. */
+        weights: z
+          .record(z.string().min(1).max(128), z.number().int().min(0).max(255))
+          .refine((weights) => Object.keys(weights).length > 0, 'must name at least one SetIdentifier')
+          .refine(
+            (weights) => Object.keys(weights).length <= LIMITS.weights,
+            `at most ${LIMITS.weights} SetIdentifiers`,
+          ),
+      })
+      .strict(),
+    z.object({ ...overrideBase(), action: z.literal('freeze') }).strict(),
+  ]),
+);
 export type OverrideDetail = z.output<typeof overrideDetailSchema>;
 export type OverrideDetailInput = z.input<typeof overrideDetailSchema>;
 

@@ -5,6 +5,7 @@
  */
 import type { MetricHistories } from '../domain/history';
 import type { Action, Allocation, Decision, Driver, Target, TargetMode, TargetState } from '../domain/model';
+import type { DrivetrainConfig } from '../domain/config';
 
 export * from './aws-errors';
 export * from './errors';
@@ -33,7 +34,8 @@ export interface DriverStore {
  * Every status a decision can have; the one place they are defined (schemas, CLI and report derive from it).
  * `superseded`: a plan left unconfirmed by a crashed invocation that the repair found not in place (never
  * landed, or the resource was moved elsewhere since); it was not applied as planned, and a fresh decision
- * follows it.
+ * follows it. `replaced`: an applied plan that a newer applied plan of the same target replaced before the
+ * follow-through saw it serve (`replacedBy` names the newer one); it was applied, but never settled.
  */
 export const DECISION_STATUSES = [
   'planned',
@@ -42,6 +44,7 @@ export const DECISION_STATUSES = [
   'degraded',
   'failed',
   'superseded',
+  'replaced',
   'shadow',
   'skipped',
 ] as const;
@@ -52,22 +55,24 @@ export type DecisionStatus = (typeof DECISION_STATUSES)[number];
  * concurrent reconcile can never regress a status). `applied` means AWS accepted the call; the follow-through
  * then moves it to `settled` (the planned allocation serves: instances InService, provisioned concurrency
  * READY, the Route 53 change INSYNC) or `degraded` (a failed launch, FAILED provisioned concurrency, or not
- * serving within SERVING_TIMEOUT_SECONDS), with the cause. Every other status is final.
+ * serving within SERVING_TIMEOUT_SECONDS), with the cause, or — when a newer plan is applied first — to
+ * `replaced` (markOutcome does it in the newer plan's transaction). Every other status is final.
  */
 export const DECISION_TRANSITIONS = {
   planned: ['applied', 'failed', 'superseded'],
-  applied: ['settled', 'degraded'],
+  applied: ['settled', 'degraded', 'replaced'],
   settled: [],
   degraded: [],
   failed: [],
   superseded: [],
+  replaced: [],
   shadow: [],
   skipped: [],
 } as const satisfies Record<DecisionStatus, readonly DecisionStatus[]>;
 /** The statuses that settle a plan (markOutcome). */
 export type PlanOutcomeStatus = (typeof DECISION_TRANSITIONS)['planned'][number];
-/** The statuses that end the follow-through of an applied plan (markServing). */
-export type ServingStatus = (typeof DECISION_TRANSITIONS)['applied'][number];
+/** The statuses the follow-through ends an applied plan with (markServing); `replaced` is markOutcome's. */
+export type ServingStatus = Exclude<(typeof DECISION_TRANSITIONS)['applied'][number], 'replaced'>;
 
 /** Whether the plan's writes were accepted: `applied`, or a status the follow-through moved it to from there. */
 export function wasApplied(status: DecisionStatus): boolean {
@@ -109,8 +114,10 @@ export interface DecisionRecord extends Decision {
   version: number;
   status: DecisionStatus;
   outcome?: DecisionOutcome;
-  /** How the follow-through of an applied plan ended (settled or degraded). */
+  /** How the follow-through of an applied plan ended (settled, degraded, or replaced before it served). */
   serving?: ServingOutcome;
+  /** `replaced` only: the decision whose apply replaced this plan before it served. */
+  replacedBy?: string;
   /** Operator actions (mode changes) record who and why. */
   actor?: { by: string; reason: string };
 }
@@ -203,7 +210,8 @@ export interface DecisionStore {
    * `applied` moves state.current to the decision's desired allocation and sets the change times;
    * `superseded` moves state.current to `outcome.observed` and, if that differs from where the plan started,
    * sets the change times the observed move implies; a permanent `failed` is kept as lastPermanentFailure.
-   * All clear state.pending, in the same transaction.
+   * All clear state.pending, in the same transaction. An `applied` that replaces the state's `following`
+   * (an earlier applied plan not yet serving) moves that decision applied → `replaced` in it too.
    */
   markOutcome(
     record: DecisionRecord,
@@ -331,8 +339,19 @@ export interface WeightedRoutingPort {
    * UPSERTs only the records whose weight differs, in one change batch. `comment` becomes the change batch
    * Comment (visible in CloudTrail), e.g. the action id, so a DNS change can be traced to its decision.
    */
-  setWeights(record: WeightedRecord, weights: Record<string, number>, options?: { comment?: string }): Promise<void>;
+  setWeights(
+    record: WeightedRecord,
+    weights: Record<string, number>,
+    options?: { comment?: string },
+  ): Promise<{ changeId?: string }>;
+  /**
+   * The propagation status of a change (GetChange): `INSYNC` once every Route 53 authoritative server
+   * answers with it, `PENDING` until then, `undefined` when Route 53 knows no such change (NoSuchChange).
+   */
+  changeStatus(changeId: string): Promise<Route53ChangeStatus | undefined>;
 }
+
+export type Route53ChangeStatus = 'PENDING' | 'INSYNC';
 
 /** What Lambda lets an account (and a function) have: the ceiling for provisioned concurrency. */
 export interface LambdaAccountConcurrency {
@@ -347,6 +366,20 @@ export interface LambdaLimitsPort {
   account(): Promise<LambdaAccountConcurrency>;
   /** The function's reserved concurrency (`null`: none reserved), or undefined when there is no such function. */
   reservedConcurrency(functionName: string): Promise<number | null | undefined>;
+}
+
+/**
+ * Read-only EC2 limits for `validate --live` (operator credentials only; no function is granted them): the
+ * account's Running On-Demand Standard instances quota in vCPUs (Service Quotas ec2 L-1216C47A), the
+ * instance types a group launches, and each type's default vCPUs (ec2 DescribeInstanceTypes).
+ */
+export interface Ec2QuotaPort {
+  /** The applied quota, or undefined when Service Quotas has no applied value for it (NoSuchResourceException). */
+  onDemandStandardVcpus(): Promise<number | undefined>;
+  /** Instance types of the group's instances and its mixed-instances overrides (none known: empty). */
+  instanceTypes(groupName: string): Promise<string[]>;
+  /** Default vCPUs by instance type, for the types EC2 knows. */
+  vcpus(instanceTypes: readonly string[]): Promise<Record<string, number>>;
 }
 
 /**
@@ -380,7 +413,8 @@ export interface MetricHistoryPort {
 
 // ---- executors (logic above the AWS ports) --------------------------------------------------------------
 
-export type ApplyResult = { status: 'applied' | 'unchanged'; detail: string };
+/** `changeIds`: Route 53 changes the apply submitted (ChangeInfo.Id), followed to INSYNC by the follow-through. */
+export type ApplyResult = { status: 'applied' | 'unchanged'; detail: string; changeIds?: string[] };
 
 /**
  * Whether an applied allocation serves. `serving`: it does (instances InService ≥ desired, provisioned
@@ -391,14 +425,16 @@ export type ServingObservation =
   | {
       state: 'serving';
       detail: string;
+      /** The capacity seen serving (InService instances, allocated provisioned concurrency): TargetServing. */
+      serving?: number;
       /**
        * The plan is in place but the kind cannot see when the capacity behind it serves (an AAS scalable target
        * reports MinCapacity, not running tasks): settled without a time to serve, so no warmup sample is kept.
        */
       timeToServeUnknown?: true;
     }
-  | { state: 'in-progress'; detail: string }
-  | { state: 'failed'; cause: string };
+  | { state: 'in-progress'; detail: string; serving?: number }
+  | { state: 'failed'; cause: string; serving?: number };
 
 /** One per target kind: observes the resource and applies a decision's actions idempotently. */
 export interface AllocationExecutor {
@@ -466,8 +502,10 @@ export interface DecisionEventDetail {
   desired: Allocation;
   policyVersion: string;
   outcome?: { detail: string; error?: { name: string; message: string; retryable: boolean } };
-  /** The follow-through's verdict (settled/degraded events): when, what serves, time to serve or the cause. */
+  /** The follow-through's verdict (settled/degraded/replaced events): when, what serves, time to serve or the cause. */
   serving?: ServingOutcome;
+  /** `replaced` events: the decision whose apply replaced this plan before it served. */
+  replacedBy?: string;
 }
 
 export interface DecisionEventPublisher {
@@ -476,4 +514,25 @@ export interface DecisionEventPublisher {
    * how many not, so publishing can never fail the reconcile that produced them.
    */
   publish(events: readonly DecisionEventDetail[]): Promise<{ published: number; failed: number; error?: string }>;
+}
+
+// ---- the deployed config (state table, reserved key) -----------------------------------------------------
+
+/** The config a deployment runs with, as its tick recorded it (read by the CLI's read commands). */
+export interface DeployedConfig {
+  /** Content hash of the validated config (hex); equal configs have equal versions. */
+  version: string;
+  /** When a tick of this config first recorded it (epoch seconds): within one tick interval of the deploy. */
+  recordedAt: number;
+  config: DrivetrainConfig;
+}
+
+/** `recorded`: this version is now stored; `unchanged`: it already was; `raced`: another tick wrote meanwhile. */
+export type RecordConfigResult = 'recorded' | 'unchanged' | 'raced';
+
+export interface DeployedConfigStore {
+  /** The recorded config; undefined when none was recorded yet. Throws CorruptItemError on an unreadable item. */
+  read(): Promise<DeployedConfig | undefined>;
+  /** Records the config this process runs with, writing only when the stored version differs. */
+  record(config: Readonly<DrivetrainConfig>, now: number): Promise<RecordConfigResult>;
 }

@@ -54,7 +54,7 @@ export function awsExecutorPorts(trace: TraceClient): ExecutorPorts {
     ),
     weightedRouting: loadedOnFirstUse(
       async () => (await import('./on-demand/weighted-routing')).createWeightedRoutingPort(trace),
-      { getWeights: true, setWeights: true },
+      { getWeights: true, setWeights: true, changeStatus: true },
     ),
     albRouting: loadedOnFirstUse(async () => (await import('./on-demand/alb-routing')).createAlbRoutingPort(trace), {
       getWeights: true,

@@ -17,6 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import { DETAIL_TYPES, METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/contracts';
 import { parseConfig, type DrivetrainConfig } from '../../functions/domain/config';
 import { DynamoDecisionStore, DynamoDriverStore } from '../../functions/adapters/dynamodb';
+import { DynamoDeployedConfigStore } from '../../functions/adapters/dynamodb/deployed-config';
 import { createExecutors } from '../../functions/executors';
 import { createIngestHandler, type IngestSummary } from '../../functions/handlers/ingest';
 import { createTickHandler, type TickSummary } from '../../functions/handlers/tick';
@@ -241,7 +242,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       ...deps,
       idempotencyStore: new DynamoDBPersistenceLayer({ tableName: names.idempotency, awsSdkV3Client: dynamodb }),
     });
-    const tick = createTickHandler(deps);
+    // The tick records the demo's config in the state table, as a deployed tick does: the CLI's read commands
+    // then need no config file (`drivetrain --local status --table-prefix PREFIX` from any directory).
+    const tick = createTickHandler({ ...deps, deployedConfig: new DynamoDeployedConfigStore(doc, names.state) });
 
     const ticks: number[] = [];
     for (let t = SCENARIO.start; t <= SCENARIO.end; t += SCENARIO.tickSeconds) ticks.push(t);

@@ -131,6 +131,11 @@ function functionKey(functionName: string, qualifier: string): string {
 
 /** Route 53 weights are 0-255 (ResourceRecordSet.Weight). */
 const MAX_ROUTE53_WEIGHT = 255;
+/**
+ * How long a simulated Route 53 change stays PENDING. AWS says changes generally propagate to all its name
+ * servers within 60 seconds; half that keeps a one-minute tick's follow-through settling on the next tick.
+ */
+const ROUTE53_PROPAGATION_SECONDS = 30;
 /** ALB target group weights in a forward action are 0-999. */
 const MAX_ALB_WEIGHT = 999;
 /** Default account concurrency limit: provisioned concurrency can never exceed it. */
@@ -153,6 +158,8 @@ export class SimulatedFleet {
   readonly #ownScaling = new Map<string, OwnScaling>();
   readonly #functions = new Map<string, ConcurrencyConfig | undefined>();
   readonly #records = new Map<string, Record<string, number>>();
+  /** Route 53 changes by id: when each was submitted (INSYNC ROUTE53_PROPAGATION_SECONDS later). */
+  readonly #changes = new Map<string, number>();
   /** ALB listener rules: forward weights by target group ARN. */
   readonly #rules = new Map<string, Record<string, number>>();
   readonly #failures: Array<{ api: FleetApi; error: Error }> = [];
@@ -189,6 +196,7 @@ export class SimulatedFleet {
     this.routing = {
       getWeights: async (record) => this.weights(record),
       setWeights: async (record, weights, options) => this.changeWeights(record, weights, options?.comment),
+      changeStatus: async (changeId) => this.changeStatus(changeId),
     };
     this.albRouting = {
       getWeights: async (ruleArn) => this.albWeights(ruleArn),
@@ -475,7 +483,14 @@ export class SimulatedFleet {
     return { ...this.#record(record) };
   }
 
-  changeWeights(record: WeightedRecord, weights: Record<string, number>, comment?: string): void {
+  /** GetChange: PENDING for ROUTE53_PROPAGATION_SECONDS after the change, INSYNC after; unknown ids: NoSuchChange. */
+  changeStatus(changeId: string): 'PENDING' | 'INSYNC' | undefined {
+    const at = this.#changes.get(changeId);
+    if (at === undefined) return undefined;
+    return this.#now() - at >= ROUTE53_PROPAGATION_SECONDS ? 'INSYNC' : 'PENDING';
+  }
+
+  changeWeights(record: WeightedRecord, weights: Record<string, number>, comment?: string): { changeId?: string } {
     this.#maybeFail('ChangeResourceRecordSets');
     const current = this.#record(record);
     const changes: Array<{ SetIdentifier: string; Weight: number }> = [];
@@ -497,7 +512,9 @@ export class SimulatedFleet {
       }
       if (current[setIdentifier] !== weight) changes.push({ SetIdentifier: setIdentifier, Weight: weight });
     }
-    if (changes.length === 0) return;
+    if (changes.length === 0) return {};
+    const changeId = `/change/C${String(this.#changes.size + 1).padStart(12, '0')}`;
+    this.#changes.set(changeId, this.#now());
     this.calls.push({
       at: this.#now(),
       api: 'ChangeResourceRecordSets',
@@ -509,6 +526,7 @@ export class SimulatedFleet {
       },
     });
     for (const change of changes) current[change.SetIdentifier] = change.Weight;
+    return { changeId };
   }
 
   addAlbRule(listenerRuleArn: string, weightsByArn: Record<string, number>): void {

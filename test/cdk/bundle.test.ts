@@ -150,6 +150,18 @@ describe('bundle size', () => {
     }
     expect(atColdStart).toContain('serviceId??"DynamoDB"');
   });
+
+  test('no function carries the EC2 or Service Quotas clients: only `validate --live` reads quotas', () => {
+    for (const name of HANDLER_NAMES) {
+      const dir = handlerBundleDir(name);
+      const everything = readdirSync(dir)
+        .filter((file) => file.endsWith('.mjs'))
+        .map((file) => readFileSync(join(dir, file), 'utf8'))
+        .join('');
+      expect({ name, ec2: everything.includes('serviceId??"EC2"') }).toEqual({ name, ec2: false });
+      expect({ name, quotas: everything.includes('serviceId??"Service Quotas"') }).toEqual({ name, quotas: false });
+    }
+  });
 });
 
 describe('the real handlers', () => {

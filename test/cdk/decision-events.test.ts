@@ -168,7 +168,10 @@ describe('dashboard: a section per target, reading exactly what the handlers emi
         expect(m.dimensions).toEqual({ ...expected, [STATUS_DIMENSION]: expect.stringMatching(/./) });
       else expect(m.dimensions).toEqual(expected);
     }
-    // Every metric of the contract is on every target's section, and decisions by every status.
+    // Every metric of the contract is on every target's section, and decisions by every status. The handlers
+    // emit every one of them (test/handlers/decision-events.test.ts asserts the set over an applied plan's
+    // life), so a widget can only reference an emitted metric.
+    expect(new Set(targetMetrics.map((m) => m.name))).toEqual(names);
     for (const id of perTargetTelemetryIds(config.targets)) {
       const ofTarget = targetMetrics.filter((m) => m.dimensions[TARGET_DIMENSION] === id);
       expect(new Set(ofTarget.map((m) => m.name))).toEqual(names);

@@ -8,6 +8,7 @@ import { Duration } from 'aws-cdk-lib';
 import { ENV, METRIC } from '../../functions/contracts';
 import { SHARD_WORKER_TIMEOUT_SECONDS } from '../../functions/app/shards';
 import { DEFAULT_PENDING_GRACE_SECONDS } from '../../functions/app/reconcile';
+import { DEPLOYED_CONFIG_KEY } from '../../functions/adapters/dynamodb/tables';
 import { flatten, synthStack } from './support';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -110,7 +111,7 @@ test('the tick is told where to send shards and how long they are valid', () => 
   expect(variables[ENV.tickIntervalSeconds]).toBe('60');
 });
 
-test('least privilege: the tick may only send to the shard queue; it touches no table and no allocated resource', () => {
+test('least privilege: the tick may only send to the shard queue; of the tables only the deployed-config item; no allocated resource', () => {
   const statements = statementsOfRole(tickId);
   const failuresDlq = `\${${ofType('AWS::SQS::Queue').find(([, r]) => r.Properties.QueueName === 'dt-test-failures-dlq')![0]}.Arn}`;
   // Besides the failed-invocation destination every asynchronously invoked function has.
@@ -120,7 +121,17 @@ test('least privilege: the tick may only send to the shard queue; it touches no 
   expect(sqsStatements).toEqual([
     expect.objectContaining({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: `\${${queueId}.Arn}` }),
   ]);
-  expect(actionsOf(statements).filter((a) => /^(dynamodb|autoscaling|lambda|route53):/.test(a))).toEqual([]);
+  expect(actionsOf(statements).filter((a) => /^(autoscaling|lambda|route53):/.test(a))).toEqual([]);
+  // test/cdk/deployed-config-iam.test.ts evaluates this statement with the IAM simulator.
+  const stateTable = Object.entries(resources).find(([, r]) => r.Properties.TableName === 'dt-test-state')![0];
+  expect(statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')))).toEqual([
+    {
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      Resource: `\${${stateTable}.Arn}`,
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DEPLOYED_CONFIG_KEY] } },
+    },
+  ]);
 });
 
 test('least privilege: the worker consumes the shard queue (never sends), reads drivers, writes decisions and state', () => {

@@ -451,8 +451,8 @@ describe('IAM least privilege', () => {
     expect(allow('route53:ListResourceRecordSets').map((s) => s.Resource)).toEqual([
       'arn:${AWS::Partition}:route53:::hostedzone/Z0123456789ABCDEFGHIJ',
     ]);
-    // The executors never wait for a change to propagate (the next reconcile re-reads the weights): no GetChange.
-    expect(allow('route53:GetChange')).toEqual([]);
+    // The follow-through asks GetChange whether the applied change is INSYNC: change/* (ids are generated).
+    expect(allow('route53:GetChange').map((s) => s.Resource)).toEqual(['arn:${AWS::Partition}:route53:::change/*']);
   });
 
   test('DynamoDB actions only on Drivetrain tables (and the decisions index)', () => {

@@ -63,3 +63,15 @@ it('explains a forecast-driven pre-warm: what it expects, when, from how much hi
   expect(result.stdout).toMatch(/requests\b.*forecast \d+ by 10:\d\d:\d\dZ from 7d of history ±\d+% → \d+/);
   expect(result.stdout).toMatch(/Reasons:\n {2}forecast: /);
 });
+
+it('reads the demo with no config file: the demo tick recorded its config in the state table', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'drivetrain-cli-demo-no-config-'));
+  const result = await cli(['status', ...flags], { now: () => AFTER_DEMO, cwd: empty });
+  expect(result.code).toBe(0);
+  // Recorded by the scenario's first tick, 09:30 virtual time.
+  expect(result.stderr).toMatch(/^config: deployed version [0-9a-f]{12}, recorded 2026-11-27T09:30:00Z \(4h ago\)\n$/);
+  expect(result.stdout).toMatch(/^web-asg +enforce /m);
+  // In the repository, the shipped config is the one the demo ran: no warning.
+  const here = await cli(['status', ...flags], { now: () => AFTER_DEMO });
+  expect(here.stderr).not.toContain('warning');
+});

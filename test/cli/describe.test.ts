@@ -3,7 +3,14 @@
  * do with it, and every code the engine can emit must have an explanation.
  */
 import { decisionNote, newestFirst } from '../../cli/commands/decisions';
-import { describeAction, describeAllocation, precedenceLines, rankConsidered } from '../../cli/commands/explain';
+import {
+  describeAction,
+  describeAllocation,
+  precedenceLines,
+  rankConsidered,
+  servingLines,
+} from '../../cli/commands/explain';
+import { isoSeconds } from '../../cli/format';
 import { OUTCOME_MEANING, REASON_MEANING, describeDriver, describeSignal, outcomeRank } from '../../cli/describe';
 import { decide } from '../../functions/domain/engine';
 import { DRIVER_OUTCOMES, REASON_CODES, type Driver } from '../../functions/domain/model';
@@ -241,6 +248,17 @@ describe('explain helpers', () => {
         },
       }),
     ).toBe('s [ThrottlingException: Rate exceeded, will retry]');
+    const replaced = {
+      ...base,
+      status: 'replaced' as const,
+      replacedBy: 'web-asg:8',
+      outcome: { at: NOW - 120, detail: 'SetDesiredCapacity web-prod 4→6' },
+      serving: { at: NOW, detail: 'replaced before it served by web-asg:8 (applied 2m after it)' },
+    };
+    expect(decisionNote(replaced)).toBe('s [replaced by web-asg:8 before it served]');
+    expect(servingLines(replaced, NOW)).toBe(
+      `  replaced at ${isoSeconds(NOW)}: replaced before it served by web-asg:8 (applied 2m after it)\n`,
+    );
   });
 
   it('orders decisions newest first, then by state version', () => {

@@ -24,6 +24,8 @@ import {
   DescribeScheduledActionsCommand as DescribeAasScheduledActionsCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeInstanceTypesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetServiceQuotaCommand, NoSuchResourceException, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { budgetCapacity } from '../../functions/domain/engine';
@@ -36,6 +38,7 @@ import {
   AwsLambdaLimitsAdapter,
   AwsWeightedRoutingAdapter,
 } from '../../functions/adapters/aws';
+import { AwsEc2QuotaAdapter } from '../../functions/adapters/aws/ec2-quota';
 import type { DrivetrainConfig } from '../../functions/domain/config';
 import type { Target } from '../../functions/domain/model';
 import { cli, shippedConfig } from './harness';
@@ -49,7 +52,15 @@ const route53 = new Route53Client({ region: 'us-east-1', credentials: { accessKe
 const asgMock = mockClient(autoScaling);
 const lambdaMock = mockClient(lambda);
 const route53Mock = mockClient(route53);
-const clients = { autoScaling, lambda, route53 };
+const ec2 = new EC2Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+const serviceQuotas = new ServiceQuotasClient({
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+});
+const ec2Mock = mockClient(ec2);
+const quotasMock = mockClient(serviceQuotas);
+const ec2QuotaAdapter = new AwsEc2QuotaAdapter({ quotas: serviceQuotas, ec2, autoScaling });
+const clients = { autoScaling, lambda, route53, ec2, serviceQuotas };
 
 function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
@@ -67,6 +78,16 @@ function group(min: number, max: number): Partial<DescribeAutoScalingGroupsComma
         AvailabilityZones: ['us-east-1a'],
         HealthCheckType: 'EC2',
         CreatedTime: new Date(0),
+        Instances: [
+          {
+            InstanceId: 'i-0a1',
+            InstanceType: 'm5.large',
+            AvailabilityZone: 'us-east-1a',
+            LifecycleState: 'InService',
+            HealthStatus: 'Healthy',
+            ProtectedFromScaleIn: false,
+          },
+        ],
       },
     ],
   };
@@ -95,12 +116,21 @@ function healthyAccount(): void {
     .on(GetAccountSettingsCommand)
     .resolves({ AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 900 } });
   route53Mock.on(ListResourceRecordSetsCommand).resolves(weighted(['us-east-1', 'eu-west-1']));
+  quotasMock.on(GetServiceQuotaCommand).resolves({ Quota: { QuotaCode: 'L-1216C47A', Value: 256 } });
+  ec2Mock.on(DescribeInstanceTypesCommand).resolves({
+    InstanceTypes: [
+      { InstanceType: 'm5.large', VCpuInfo: { DefaultVCpus: 2 } },
+      { InstanceType: 'm5.2xlarge', VCpuInfo: { DefaultVCpus: 8 } },
+    ],
+  });
 }
 
 beforeEach(() => {
   asgMock.reset();
   lambdaMock.reset();
   route53Mock.reset();
+  ec2Mock.reset();
+  quotasMock.reset();
 });
 
 describe('validate: cost at the bounds', () => {
@@ -144,7 +174,7 @@ describe('validate --live', () => {
     const result = await cli(['validate', '--live'], { clients });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /^web-asg +✓ ok +bounds 2\.\.40 within MinSize 2 \/ MaxSize 40; no scaling policies or scheduled actions of its own$/m,
+      /^web-asg +✓ ok +bounds 2\.\.40 within MinSize 2 \/ MaxSize 40; 80 vCPUs at bounds\.max within the On-Demand Standard instances quota of 256 vCPUs \(Service Quotas ec2 L-1216C47A\); no scaling policies or scheduled actions of its own$/m,
     );
     expect(result.stdout).toMatch(/^checkout-fn +✓ ok +bounds\.max 200 within 800 provisionable/m);
     expect(result.stdout).toMatch(
@@ -181,6 +211,71 @@ describe('validate --live', () => {
       ['checkout-fn', 'error'],
       ['api-routing', 'ok'],
     ]);
+  });
+
+  it('checks bounds.max × vCPUs against the On-Demand Standard quota (Service Quotas L-1216C47A)', async () => {
+    healthyAccount();
+    quotasMock.on(GetServiceQuotaCommand).resolves({ Quota: { QuotaCode: 'L-1216C47A', Value: 64 } });
+    const result = await cli(['validate', '--live'], { clients });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /^web-asg +✗ error +bounds\.max 40 × 2 vCPUs \(m5\.large\) = 80 > the On-Demand Standard instances quota of 64 vCPUs \(Service Quotas ec2 L-1216C47A\): request a quota increase or lower bounds\.max$/m,
+    );
+    expect(quotasMock).toHaveReceivedCommandWith(GetServiceQuotaCommand, {
+      ServiceCode: 'ec2',
+      QuotaCode: 'L-1216C47A',
+    });
+    expect(ec2Mock).toHaveReceivedCommandWith(DescribeInstanceTypesCommand, { InstanceTypes: ['m5.large'] });
+  });
+
+  it('warns when only the largest type of a mixed group would exceed the quota', async () => {
+    healthyAccount();
+    const mixed = group(2, 40);
+    mixed.AutoScalingGroups![0]!.MixedInstancesPolicy = {
+      LaunchTemplate: {
+        LaunchTemplateSpecification: { LaunchTemplateName: 'web' },
+        Overrides: [{ InstanceType: 'm5.large' }, { InstanceType: 'm5.2xlarge' }],
+      },
+    };
+    asgMock.on(DescribeAutoScalingGroupsCommand).resolves(mixed);
+    quotasMock.on(GetServiceQuotaCommand).resolves({ Quota: { QuotaCode: 'L-1216C47A', Value: 128 } });
+    const result = await cli(['validate', '--live'], { clients });
+    expect(result.stdout).toMatch(
+      /^web-asg +! warning +bounds 2\.\.40 within MinSize 2 \/ MaxSize 40; bounds\.max 40 × 8 vCPUs \(m5\.2xlarge\) = 320 > the On-Demand/m,
+    );
+  });
+
+  it('skips the quota, saying why, for types another quota counts and when no applied value exists', async () => {
+    healthyAccount();
+    const gpu = group(2, 40);
+    gpu.AutoScalingGroups![0]!.Instances![0]!.InstanceType = 'g5.xlarge';
+    asgMock.on(DescribeAutoScalingGroupsCommand).resolves(gpu);
+    let result = await cli(['validate', '--live'], { clients });
+    expect(result.stdout).toMatch(/^web-asg +✓ ok +.*vCPU quota not checked \(g5\.xlarge: not On-Demand Standard\)/m);
+    expect(quotasMock).not.toHaveReceivedCommand(GetServiceQuotaCommand);
+
+    asgMock.on(DescribeAutoScalingGroupsCommand).resolves(group(2, 40));
+    quotasMock.on(GetServiceQuotaCommand).rejects(
+      new NoSuchResourceException({
+        message: 'The request failed because the specified quota does not exist.',
+        $metadata: {},
+      }),
+    );
+    result = await cli(['validate', '--live'], { clients });
+    expect(result.stdout).toMatch(
+      /^web-asg +✓ ok +.*vCPU quota not checked \(no vCPU count or no applied quota value\)/m,
+    );
+  });
+
+  it('a denied quota read makes the group unchecked, naming the IAM actions', async () => {
+    healthyAccount();
+    quotasMock
+      .on(GetServiceQuotaCommand)
+      .rejects(awsError('AccessDeniedException', 'not authorized to perform servicequotas:GetServiceQuota'));
+    const result = await cli(['validate', '--live'], { clients });
+    expect(result.stdout).toMatch(
+      /^web-asg +\? unchecked +.*servicequotas:GetServiceQuota and ec2:DescribeInstanceTypes/m,
+    );
   });
 
   it('checks provisioned concurrency against the function reservation when it has one', async () => {
@@ -294,6 +389,7 @@ describe('validate --live: alb-weighted', () => {
     routing: new AwsWeightedRoutingAdapter(route53),
     alb: new AwsAlbRoutingAdapter(elbv2),
     applicationAutoScaling: new AwsApplicationAutoScalingAdapter(aasClient),
+    ec2Quota: ec2QuotaAdapter,
   });
   beforeEach(() => elbMock.reset());
 
@@ -347,6 +443,7 @@ describe('validate --live: application-auto-scaling', () => {
     routing: new AwsWeightedRoutingAdapter(route53),
     alb: new AwsAlbRoutingAdapter(new ElasticLoadBalancingV2Client({ region: 'us-east-1' })),
     applicationAutoScaling: new AwsApplicationAutoScalingAdapter(aasClient),
+    ec2Quota: ec2QuotaAdapter,
   });
   const registered = {
     ScalableTargets: [
@@ -429,6 +526,7 @@ describe("validate --live: coexistence with the group's own scaling", () => {
         routing: new AwsWeightedRoutingAdapter(route53),
         alb: new AwsAlbRoutingAdapter(new ElasticLoadBalancingV2Client({ region: 'us-east-1' })),
         applicationAutoScaling: new AwsApplicationAutoScalingAdapter(aasClient),
+        ec2Quota: ec2QuotaAdapter,
       },
     );
     expect(finding).toMatchObject({

@@ -144,7 +144,14 @@ describe('decision events and per-target metrics (tick handler on DynamoDB Local
     // Nothing changes on the next tick (a moment later: the step is held), and the gauges are there all the same:
     // a gauge graphs as a line only if it has a datapoint every period.
     h.now.value += 1;
-    await h.tick({ targetIds: ['web-asg'] }); // records the hold once
+    await h.tick({ targetIds: ['web-asg'] }); // records the hold once, and follows the applied plan to serving
+    // The follow-through counted the group's instances (the fake reports DesiredCapacity, no Instances list):
+    // TargetServing is emitted as it saw them, so over the plan's life every metric of the contract is emitted
+    // — the dashboard (test/cdk/decision-events.test.ts) reads exactly these names, so no widget plots nothing.
+    expect(h.metric(TARGET_METRIC.serving, web)).toBe(desired);
+    expect(new Set(h.emf.filter((m) => m.dimensions[TARGET_DIMENSION] === 'web-asg').map((m) => m.name))).toEqual(
+      names,
+    );
     h.emf.length = 0;
     h.now.value += 1;
     const again = (await h.tick({ targetIds: ['web-asg'] })) as TickSummary;

@@ -40,7 +40,9 @@ import {
 } from '@aws-sdk/client-lambda';
 import {
   ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
   ListResourceRecordSetsCommand,
+  NoSuchChange,
   Route53Client,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
@@ -62,7 +64,7 @@ import type { AlarmDriver } from '../../functions/domain/model';
 import { createIngestHandler } from '../../functions/handlers/ingest';
 import { createTickHandler } from '../../functions/handlers/tick';
 import { createOperatorHandler, type OperatorResponse } from '../../functions/handlers/operator';
-import type { DecisionEventPublisher, DecisionStore } from '../../functions/ports';
+import type { DecisionEventPublisher, DecisionStore, DeployedConfigStore } from '../../functions/ports';
 import { createTestTables, type LocalTables } from '../support/dynamodb';
 import type { LooseJson } from '../support/loose-json';
 
@@ -221,6 +223,10 @@ export interface AwsFakes {
   scalable: { MinCapacity: number; MaxCapacity: number; capacity: number } | undefined;
   provisioned: number | undefined;
   weights: Record<string, number>;
+  /** Route 53 changes by ChangeInfo.Id as GetChange reports them; an id not here is NoSuchChange. */
+  changes: Record<string, 'PENDING' | 'INSYNC'>;
+  /** What GetChange says of a change just submitted (default INSYNC: propagated before the next reconcile). */
+  newChangeStatus: 'PENDING' | 'INSYNC';
   /** ALB listener rules (alb-weighted targets): the forward action's weights by target group ARN. */
   albRules: Record<string, Record<string, number>>;
 }
@@ -246,7 +252,14 @@ export interface Harness {
   operator: (event: unknown) => Promise<OperatorResponse>;
   /** Build another ingest/tick pair over the same tables and mocks (a second Lambda environment). */
   /** `remainingMs`: what the Lambda context reports as the invocation's remaining time (default 60 s). */
-  handlers(options?: { decisions?: DecisionStore; idempotency?: boolean; remainingMs?: number }): {
+  handlers(options?: {
+    decisions?: DecisionStore;
+    idempotency?: boolean;
+    remainingMs?: number;
+    /** The tick records its config there (deployed: the state table). */
+    deployedConfig?: DeployedConfigStore;
+    config?: Readonly<DrivetrainConfig>;
+  }): {
     ingest: (event: unknown) => Promise<unknown>;
     tick: (event?: unknown) => Promise<unknown>;
     operator: (event: unknown) => Promise<OperatorResponse>;
@@ -326,6 +339,8 @@ export async function createHarness(options: {
     scalable: { MinCapacity: 2, MaxCapacity: 40, capacity: 3 },
     provisioned: undefined,
     weights: { 'us-east-1': 70, 'eu-west-1': 30 },
+    changes: {},
+    newChangeStatus: 'INSYNC',
     albRules: {},
     ...options.aws,
   };
@@ -418,8 +433,16 @@ export async function createHarness(options: {
     .callsFake((input: { ChangeBatch: { Changes: Array<{ ResourceRecordSet: ResourceRecordSet }> } }) => {
       for (const change of input.ChangeBatch.Changes)
         aws.weights[change.ResourceRecordSet.SetIdentifier!] = change.ResourceRecordSet.Weight!;
-      return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } };
+      const id = `/change/C${Object.keys(aws.changes).length + 1}`;
+      aws.changes[id] = aws.newChangeStatus;
+      return { ChangeInfo: { Id: id, Status: 'PENDING', SubmittedAt: new Date(now.value * 1000) } };
     });
+  route53.on(GetChangeCommand).callsFake((input: { Id: string }) => {
+    const status = aws.changes[input.Id];
+    if (!status)
+      throw new NoSuchChange({ message: 'A change with the specified change ID does not exist.', $metadata: {} });
+    return { ChangeInfo: { Id: input.Id, Status: status, SubmittedAt: new Date(now.value * 1000) } };
+  });
 
   const elbv2 = mockClient(ElasticLoadBalancingV2Client);
   elbv2.on(DescribeRulesCommand).callsFake((input: { RuleArns?: string[] }) => ({
@@ -495,9 +518,17 @@ export async function createHarness(options: {
     tableName: local.names.idempotency,
     awsSdkV3Client: local.client,
   });
-  const build = (opts: { decisions?: DecisionStore; idempotency?: boolean; remainingMs?: number } = {}) => {
+  const build = (
+    opts: {
+      decisions?: DecisionStore;
+      idempotency?: boolean;
+      remainingMs?: number;
+      deployedConfig?: DeployedConfigStore;
+      config?: Readonly<DrivetrainConfig>;
+    } = {},
+  ) => {
     const deps = {
-      config,
+      config: opts.config ?? config,
       drivers,
       decisions: opts.decisions ?? decisions,
       executors,
@@ -509,7 +540,10 @@ export async function createHarness(options: {
       ...(options.decisionEvents ? { decisionEvents: options.decisionEvents } : {}),
     };
     const ingestHandler = createIngestHandler(deps);
-    const tickHandler = createTickHandler(deps);
+    const tickHandler = createTickHandler({
+      ...deps,
+      ...(opts.deployedConfig ? { deployedConfig: opts.deployedConfig } : {}),
+    });
     const operatorHandler = createOperatorHandler(deps);
     return {
       ingest: (event: unknown) => ingestHandler(event, lambdaContext(opts.remainingMs)),

@@ -12,7 +12,9 @@
 import {
   type Change,
   ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
   ListResourceRecordSetsCommand,
+  NoSuchChange,
   type ListResourceRecordSetsCommandInput,
   type ResourceRecordSet,
   type Route53Client,
@@ -21,6 +23,7 @@ import {
 import {
   EXECUTOR_ERROR_CODES,
   PermanentExecutorError,
+  type Route53ChangeStatus,
   type WeightedRecord,
   type WeightedRoutingPort,
 } from '../../ports';
@@ -50,7 +53,7 @@ export class AwsWeightedRoutingAdapter implements WeightedRoutingPort {
     record: WeightedRecord,
     weights: Record<string, number>,
     options: { comment?: string } = {},
-  ): Promise<void> {
+  ): Promise<{ changeId?: string }> {
     const set = await this.readSet(record);
     const missing = Object.keys(weights).filter((id) => !set.weighted.has(id));
     if (missing.length) {
@@ -78,14 +81,29 @@ export class AwsWeightedRoutingAdapter implements WeightedRoutingPort {
       }
       changes.push({ Action: 'UPSERT', ResourceRecordSet: { ...existing, Weight: weight } });
     }
-    if (changes.length === 0) return;
+    if (changes.length === 0) return {};
     // One batch: Route 53 applies it atomically, so traffic never sees half of a re-weighting.
-    await this.client.send(
+    const output = await this.client.send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: record.hostedZoneId,
         ChangeBatch: { ...(options.comment ? { Comment: options.comment } : {}), Changes: changes },
       }),
     );
+    const changeId = output.ChangeInfo?.Id;
+    return changeId ? { changeId } : {};
+  }
+
+  async changeStatus(changeId: string): Promise<Route53ChangeStatus | undefined> {
+    try {
+      const output = await this.client.send(new GetChangeCommand({ Id: changeId }));
+      const status = output.ChangeInfo?.Status;
+      if (status === 'INSYNC' || status === 'PENDING') return status;
+      throw new Error(`GetChange ${changeId} returned no known status (${String(status)})`);
+    } catch (error) {
+      // Not an error to retry: the change id is unknown to Route 53 (wrong id, or long expired).
+      if (error instanceof NoSuchChange) return undefined;
+      throw error;
+    }
   }
 
   private async readSet(record: WeightedRecord): Promise<WeightedSet> {

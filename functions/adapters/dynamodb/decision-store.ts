@@ -46,6 +46,7 @@ import {
   type PlanOutcomeStatus,
   type StoredTargetState,
 } from '../../ports';
+import { formatDuration } from '../../domain/decision-common';
 import { DECISIONS_TABLE } from './tables';
 import { cancellationReasons, isConditionFailure, silentLogger, type StoreLogger } from './support';
 import { isoSeconds, withoutUndefined } from './items';
@@ -60,61 +61,72 @@ export const MAX_LIST_LIMIT = 1000;
 const DEFAULT_LIST_LIMIT = 50;
 /** Operator mode changes retry a racing tick this many times: the kill switch must not fail on a race. */
 const SET_MODE_ATTEMPTS = 5;
+/** markOutcome re-reads the followed plan this many times when it ends between the read and the write. */
+const MARK_ATTEMPTS = 3;
 
-const errorSchema = z.object({ name: z.string(), message: z.string(), retryable: z.boolean() });
+const errorSchema = z.lazy(() => z.object({ name: z.string(), message: z.string(), retryable: z.boolean() }));
 
-const outcomeSchema = z.object({
-  at: z.number(),
-  detail: z.string(),
-  error: errorSchema.optional(),
-  observed: allocationSchema.optional(),
-  by: z.string().optional(),
-  changeIds: z.array(z.string()).optional(),
-});
+const outcomeSchema = z.lazy(() =>
+  z.object({
+    at: z.number(),
+    detail: z.string(),
+    error: errorSchema.optional(),
+    observed: allocationSchema.optional(),
+    by: z.string().optional(),
+    changeIds: z.array(z.string()).optional(),
+  }),
+);
 
-const servingSchema = z.object({
-  at: z.number(),
-  detail: z.string(),
-  timeToServeSeconds: z.number().nonnegative().optional(),
-  cause: z.string().optional(),
-});
+const servingSchema = z.lazy(() =>
+  z.object({
+    at: z.number(),
+    detail: z.string(),
+    timeToServeSeconds: z.number().nonnegative().optional(),
+    cause: z.string().optional(),
+  }),
+);
 
-export const decisionRecordSchema = decisionSchema.extend({
-  decisionId: z.string().min(1),
-  decisionKey: z.string().min(1),
-  version: z.number().int().positive(),
-  status: z.enum(DECISION_STATUSES),
-  outcome: outcomeSchema.optional(),
-  serving: servingSchema.optional(),
-  actor: z.object({ by: z.string(), reason: z.string() }).optional(),
-});
+export const decisionRecordSchema = z.lazy(() =>
+  decisionSchema.unwrap().extend({
+    decisionId: z.string().min(1),
+    decisionKey: z.string().min(1),
+    version: z.number().int().positive(),
+    status: z.enum(DECISION_STATUSES),
+    outcome: outcomeSchema.optional(),
+    serving: servingSchema.optional(),
+    replacedBy: z.string().optional(),
+    actor: z.object({ by: z.string(), reason: z.string() }).optional(),
+  }),
+);
 
-export const storedTargetStateSchema = targetStateSchema.extend({
-  pending: z
-    .object({
-      decisionId: z.string(),
-      decisionKey: z.string(),
-      at: z.number(),
-      owner: z.string().optional(),
-      leaseUntil: z.number().optional(),
-    })
-    .optional(),
-  lastSummary: z.string().optional(),
-  lastPermanentFailure: z
-    .object({ decisionId: z.string(), desired: allocationSchema, at: z.number(), error: errorSchema })
-    .optional(),
-  following: z
-    .object({
-      decisionId: z.string(),
-      decisionKey: z.string(),
-      appliedAt: z.number(),
-      desired: allocationSchema,
-      scaleOut: z.boolean(),
-      changeIds: z.array(z.string()).optional(),
-    })
-    .optional(),
-  timeToServe: z.array(z.number().nonnegative()).optional(),
-});
+export const storedTargetStateSchema = z.lazy(() =>
+  targetStateSchema.unwrap().extend({
+    pending: z
+      .object({
+        decisionId: z.string(),
+        decisionKey: z.string(),
+        at: z.number(),
+        owner: z.string().optional(),
+        leaseUntil: z.number().optional(),
+      })
+      .optional(),
+    lastSummary: z.string().optional(),
+    lastPermanentFailure: z
+      .object({ decisionId: z.string(), desired: allocationSchema, at: z.number(), error: errorSchema })
+      .optional(),
+    following: z
+      .object({
+        decisionId: z.string(),
+        decisionKey: z.string(),
+        appliedAt: z.number(),
+        desired: allocationSchema,
+        scaleOut: z.boolean(),
+        changeIds: z.array(z.string()).optional(),
+      })
+      .optional(),
+    timeToServe: z.array(z.number().nonnegative()).optional(),
+  }),
+);
 
 export function decisionId(targetId: string, version: number): string {
   return `${targetId}:${version}`;
@@ -285,6 +297,56 @@ export class DynamoDecisionStore implements DecisionStore {
     outcome: DecisionOutcome,
     owner?: string,
   ): Promise<MarkResult> {
+    for (let attempt = 1; ; attempt++) {
+      // An applied plan replaces the state's `following`: the plan it replaces ends `replaced` in the same
+      // transaction, conditioned on the state still following it (a follow-through elsewhere may end it first).
+      const replacing = status === 'applied' ? await this.followedBefore(record) : undefined;
+      const items = this.outcomeItems(record, status, outcome, owner, replacing);
+      try {
+        await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+        return 'marked';
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (!reasons?.some((r) => isConditionFailure(r))) throw error;
+        // Settled already: by this owner (a retry of a transaction whose response was lost), or by someone else.
+        const current = await this.getByKey(record.targetId, record.decisionKey);
+        if (owner !== undefined && current?.status === status && current.outcome?.by === owner) return 'marked';
+        // Still ours, only the followed plan moved under us (it ended elsewhere meanwhile): read it again.
+        const mayRetry = current?.status === 'planned' && replacing !== undefined && attempt < MARK_ATTEMPTS;
+        if (mayRetry && (await this.stillPending(record, owner))) continue;
+        this.logger.warn("plan is no longer this invocation's to settle; nothing marked", {
+          targetId: record.targetId,
+          decisionId: record.decisionId,
+          status,
+          owner: owner ?? null,
+          decisionStatus: current?.status ?? null,
+        });
+        return 'claim-lost';
+      }
+    }
+  }
+
+  /** The applied plan the state follows (not this one), if its decision is still `applied`. */
+  private async followedBefore(record: DecisionRecord): Promise<{ following: Following; live: boolean } | undefined> {
+    const following = (await this.getState(record.targetId))?.following;
+    if (!following || following.decisionId === record.decisionId) return undefined;
+    const earlier = await this.getByKey(record.targetId, following.decisionKey);
+    // A record gone (TTL) or no longer applied has nothing to end; the state's pointer is replaced all the same.
+    return { following, live: earlier?.status === 'applied' };
+  }
+
+  private async stillPending(record: DecisionRecord, owner: string | undefined): Promise<boolean> {
+    const pending = (await this.getState(record.targetId))?.pending;
+    return pending?.decisionId === record.decisionId && (owner === undefined || pending.owner === owner);
+  }
+
+  private outcomeItems(
+    record: DecisionRecord,
+    status: PlanOutcomeStatus,
+    outcome: DecisionOutcome,
+    owner: string | undefined,
+    replacing: { following: Following; live: boolean } | undefined,
+  ): NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> {
     const stored = withoutUndefined({ ...outcome, ...(owner === undefined ? {} : { by: owner }) });
     const decisionUpdate = {
       TableName: this.decisionsTable,
@@ -304,6 +366,10 @@ export class DynamoDecisionStore implements DecisionStore {
       names['#owner'] = 'owner';
       values[':owner'] = owner;
     }
+    if (replacing) {
+      condition += ' AND following.decisionId = :replacing';
+      values[':replacing'] = replacing.following.decisionId;
+    }
     const stateUpdate = {
       TableName: this.stateTable,
       Key: { targetId: record.targetId },
@@ -312,26 +378,10 @@ export class DynamoDecisionStore implements DecisionStore {
       ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
     };
-    try {
-      await this.doc.send(
-        new TransactWriteCommand({ TransactItems: [{ Update: decisionUpdate }, { Update: stateUpdate }] }),
-      );
-      return 'marked';
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons || !(isConditionFailure(reasons[0]) || isConditionFailure(reasons[1]))) throw error;
-      // Settled already: by this owner (a retry of a transaction whose response was lost), or by someone else.
-      const current = await this.getByKey(record.targetId, record.decisionKey);
-      if (owner !== undefined && current?.status === status && current.outcome?.by === owner) return 'marked';
-      this.logger.warn("plan is no longer this invocation's to settle; nothing marked", {
-        targetId: record.targetId,
-        decisionId: record.decisionId,
-        status,
-        owner: owner ?? null,
-        decisionStatus: current?.status ?? null,
-      });
-      return 'claim-lost';
-    }
+    const items = [{ Update: decisionUpdate }, { Update: stateUpdate }];
+    if (replacing?.live)
+      items.push({ Update: replacedUpdate(this.decisionsTable, record, replacing.following, outcome) });
+    return items;
   }
 
   async markServing(
@@ -591,6 +641,27 @@ export class DynamoDecisionStore implements DecisionStore {
       throw error;
     }
   }
+}
+
+/** The earlier applied plan, moved applied → `replaced` with the newer decision's id and when. */
+function replacedUpdate(table: string, record: DecisionRecord, following: Following, outcome: DecisionOutcome) {
+  const serving: ServingOutcome = {
+    at: outcome.at,
+    detail: `replaced before it served by ${record.decisionId} (applied ${formatDuration(Math.max(0, outcome.at - following.appliedAt))} after it)`,
+  };
+  return {
+    TableName: table,
+    Key: { targetId: record.targetId, decisionKey: following.decisionKey },
+    UpdateExpression: 'SET #status = :replaced, serving = :serving, replacedBy = :by',
+    ConditionExpression: '#status = :applied',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':replaced': 'replaced',
+      ':serving': serving,
+      ':by': record.decisionId,
+      ':applied': 'applied',
+    },
+  };
 }
 
 const MODE_VERBS: Record<TargetMode, string> = { paused: 'pause', enforce: 'enforce', shadow: 'shadow' };

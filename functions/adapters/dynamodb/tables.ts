@@ -58,6 +58,12 @@ export const HISTORY_TABLE: TableDefinition = {
   description: 'Every accepted driver observation per target, kept for driverHistoryRetention (replay input)',
 };
 
+/**
+ * The state table's one item that is not a target: the deployed config (adapters/dynamodb/deployed-config.ts).
+ * Target ids are lowercase and start with a letter or digit (IDENTIFIER, domain/model.ts), so `#` never is one.
+ */
+export const DEPLOYED_CONFIG_KEY = '#deployed-config';
+
 /** Layout required by Powertools idempotency (DynamoDBPersistenceLayer defaults). */
 export const IDEMPOTENCY_TABLE: TableDefinition = {
   id: 'idempotency',

@@ -9,7 +9,13 @@ import {
   DescribeScalingActivitiesCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { GetProvisionedConcurrencyConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListResourceRecordSetsCommand,
+  NoSuchChange,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -22,7 +28,14 @@ import {
 import { createExecutors } from '../../../functions/executors';
 import { TokenBucketLimiter } from '../../../functions/executors/rate-limiter';
 import type { Following } from '../../../functions/ports';
-import { asgTarget, FakeClock, instantRetry, lambdaTarget, scalableTarget } from '../../unit/executors/fakes';
+import {
+  asgTarget,
+  FakeClock,
+  instantRetry,
+  lambdaTarget,
+  routingTarget,
+  scalableTarget,
+} from '../../unit/executors/fakes';
 import { sdkErrors } from '../../unit/executors/sdk-errors';
 
 const APPLIED_AT = 1_764_230_400; // 2025-11-27T08:00:00Z
@@ -71,11 +84,13 @@ describe('observeServing over the AWS SDK adapters', () => {
     new ApplicationAutoScalingClient({ region: 'us-east-1' }),
   ] as const;
   const aasMock = mockClient(ApplicationAutoScalingClient);
+  const route53Mock = mockClient(Route53Client);
   let executors: ReturnType<typeof createExecutors>;
 
   beforeEach(() => {
     autoScalingMock.reset();
     lambdaMock.reset();
+    route53Mock.reset();
     const clock = new FakeClock(0);
     executors = createExecutors(
       {
@@ -143,6 +158,7 @@ describe('observeServing over the AWS SDK adapters', () => {
     await expect(asg().observeServing(asgTarget(), following(12))).resolves.toEqual({
       state: 'serving',
       detail: '12 of 12 instances InService',
+      serving: 12,
     });
     expect(autoScalingMock).not.toHaveReceivedCommand(DescribeScalingActivitiesCommand);
   });
@@ -163,6 +179,7 @@ describe('observeServing over the AWS SDK adapters', () => {
     await expect(asg().observeServing(asgTarget(), following(12))).resolves.toEqual({
       state: 'in-progress',
       detail: '8 of 12 instances InService',
+      serving: 8,
     });
   });
 
@@ -193,6 +210,7 @@ describe('observeServing over the AWS SDK adapters', () => {
       state: 'failed',
       cause:
         'launch failed (8 of 12 instances InService): We currently do not have sufficient m5.large capacity in the Availability Zone you requested.',
+      serving: 8,
     });
     expect(autoScalingMock).toHaveReceivedCommandWith(DescribeScalingActivitiesCommand, {
       AutoScalingGroupName: 'web-prod',
@@ -238,9 +256,11 @@ describe('observeServing over the AWS SDK adapters', () => {
     await expect(lambda().observeServing(lambdaTarget(), following(50))).resolves.toEqual({
       state: 'in-progress',
       detail: '20 of 50 provisioned executions allocated (IN_PROGRESS)',
+      serving: 20,
     });
     await expect(lambda().observeServing(lambdaTarget(), following(50))).resolves.toMatchObject({
       state: 'serving',
+      serving: 50,
     });
     await expect(lambda().observeServing(lambdaTarget(), following(50))).resolves.toEqual({
       state: 'failed',
@@ -257,5 +277,99 @@ describe('observeServing over the AWS SDK adapters', () => {
     );
     await expect(lambda().observeServing(lambdaTarget(), following(50))).resolves.toMatchObject({ state: 'failed' });
     await expect(lambda().observeServing(lambdaTarget(), following(0))).resolves.toMatchObject({ state: 'serving' });
+  });
+
+  describe('route53-weighted: the change is followed to INSYNC (GetChange)', () => {
+    const routing = () => executors['route53-weighted'];
+    const records = (weights: Record<string, number>) => ({
+      IsTruncated: false,
+      ResourceRecordSets: Object.entries(weights).map(([id, weight]) => ({
+        Name: 'api.example.com.',
+        Type: 'CNAME' as const,
+        SetIdentifier: id,
+        Weight: weight,
+        TTL: 60,
+        ResourceRecords: [{ Value: `${id}.example.com` }],
+      })),
+    });
+    const planned = { 'us-east-1': 40, 'eu-west-1': 60 };
+    const followingChange = (changeIds?: string[]): Following => ({
+      decisionId: 'api-routing:3',
+      decisionKey: 'k',
+      appliedAt: APPLIED_AT,
+      desired: { kind: 'weights', weights: planned },
+      scaleOut: false,
+      ...(changeIds ? { changeIds } : {}),
+    });
+    const change = (status: 'PENDING' | 'INSYNC') => ({
+      ChangeInfo: { Id: '/change/C2EXAMPLE', Status: status, SubmittedAt: new Date(APPLIED_AT * 1000) },
+    });
+
+    test('the apply returns the ChangeInfo.Id Route 53 gave the batch', async () => {
+      route53Mock.on(ListResourceRecordSetsCommand).resolves(records({ 'us-east-1': 70, 'eu-west-1': 30 }));
+      route53Mock.on(ChangeResourceRecordSetsCommand).resolves(change('PENDING'));
+      const result = await routing().apply(
+        routingTarget(),
+        { type: 'set-weights', weights: planned },
+        'api-routing:3#0',
+      );
+      expect(result).toMatchObject({ status: 'applied', changeIds: ['/change/C2EXAMPLE'] });
+    });
+
+    test('PENDING is in progress without reading the records; INSYNC with the weights in place serves', async () => {
+      route53Mock.on(ListResourceRecordSetsCommand).resolves(records(planned));
+      route53Mock.on(GetChangeCommand).resolvesOnce(change('PENDING')).resolves(change('INSYNC'));
+      const seen = await routing().observeServing(routingTarget(), followingChange(['/change/C2EXAMPLE']));
+      expect(seen).toEqual({
+        state: 'in-progress',
+        detail: 'Route 53 change /change/C2EXAMPLE PENDING (not yet on every name server)',
+      });
+      expect(route53Mock).not.toHaveReceivedCommand(ListResourceRecordSetsCommand);
+      await expect(routing().observeServing(routingTarget(), followingChange(['/change/C2EXAMPLE']))).resolves.toEqual({
+        state: 'serving',
+        detail: 'weights us-east-1=40 eu-west-1=60, change /change/C2EXAMPLE INSYNC',
+      });
+      expect(route53Mock).toHaveReceivedCommandWith(GetChangeCommand, { Id: '/change/C2EXAMPLE' });
+      expect(route53Mock).toHaveReceivedCommandTimes(GetChangeCommand, 2);
+    });
+
+    test('a throttled GetChange is retried like every other read', async () => {
+      route53Mock.on(ListResourceRecordSetsCommand).resolves(records(planned));
+      route53Mock.on(GetChangeCommand).rejectsOnce(sdkErrors.route53Throttling()).resolves(change('INSYNC'));
+      await expect(
+        routing().observeServing(routingTarget(), followingChange(['/change/C2EXAMPLE'])),
+      ).resolves.toMatchObject({ state: 'serving' });
+      expect(route53Mock).toHaveReceivedCommandTimes(GetChangeCommand, 2);
+    });
+
+    test('NoSuchChange (an id Route 53 no longer knows) falls back on the weights read back', async () => {
+      route53Mock.on(GetChangeCommand).rejects(
+        new NoSuchChange({
+          $metadata: { httpStatusCode: 404 },
+          message: 'A change with the specified change ID does not exist.',
+        }),
+      );
+      route53Mock
+        .on(ListResourceRecordSetsCommand)
+        .resolvesOnce(records(planned))
+        .resolves(records({ 'us-east-1': 70, 'eu-west-1': 30 }));
+      await expect(routing().observeServing(routingTarget(), followingChange(['/change/GONE']))).resolves.toMatchObject(
+        { state: 'serving' },
+      );
+      await expect(routing().observeServing(routingTarget(), followingChange(['/change/GONE']))).resolves.toMatchObject(
+        { state: 'in-progress' },
+      );
+      // Not retried: the answer is definite.
+      expect(route53Mock).toHaveReceivedCommandTimes(GetChangeCommand, 2);
+    });
+
+    test('a plan applied without a change id (found in place by the repair) is judged on the read-back alone', async () => {
+      route53Mock.on(ListResourceRecordSetsCommand).resolves(records(planned));
+      await expect(routing().observeServing(routingTarget(), followingChange())).resolves.toEqual({
+        state: 'serving',
+        detail: 'weights us-east-1=40 eu-west-1=60',
+      });
+      expect(route53Mock).not.toHaveReceivedCommand(GetChangeCommand);
+    });
   });
 });

@@ -141,6 +141,30 @@ describe('DynamoDecisionStore (DynamoDB Local)', () => {
     });
   });
 
+  it('an applied plan that replaces one still followed ends that one replaced, naming it; a settled one stays', async () => {
+    const first = await store.record(decision('t-repl', T0, 4, 6), undefined, 'planned');
+    await store.markOutcome(first, 'applied', { at: T0 + 2, detail: 'SetDesiredCapacity web-prod 4→6' });
+    let state = await store.getState('t-repl');
+    const second = await store.record(decision('t-repl', T0 + 60, 6, 8), state!.version, 'planned');
+    expect(await store.markOutcome(second, 'applied', { at: T0 + 62, detail: '6→8' })).toBe('marked');
+    expect(await store.get(first.decisionId)).toMatchObject({
+      status: 'replaced',
+      replacedBy: second.decisionId,
+      serving: { at: T0 + 62, detail: `replaced before it served by ${second.decisionId} (applied 1m after it)` },
+    });
+    state = await store.getState('t-repl');
+    expect(state?.following?.decisionId).toBe(second.decisionId);
+
+    // Settled first: the next applied plan leaves it settled.
+    await store.markServing('t-repl', state!.following!, 'settled', { at: T0 + 200, detail: 'serving' });
+    state = await store.getState('t-repl');
+    const third = await store.record(decision('t-repl', T0 + 300, 8, 9), state!.version, 'planned');
+    await store.markOutcome(third, 'applied', { at: T0 + 301, detail: '8→9' });
+    expect(await store.get(second.decisionId)).toMatchObject({ status: 'settled' });
+    expect((await store.get(second.decisionId))?.replacedBy).toBeUndefined();
+    expect((await store.getState('t-repl'))?.following?.decisionId).toBe(third.decisionId);
+  });
+
   it('markOutcome is idempotent: a second mark (applied or failed) changes nothing', async () => {
     const record = await store.record(decision('t-idem', T0, 4, 6), undefined, 'planned');
     await store.markOutcome(record, 'applied', { at: T0 + 1, detail: 'ok' });

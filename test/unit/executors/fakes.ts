@@ -19,6 +19,7 @@ import type {
   ScalableTargetRef,
   WeightedRecord,
   WeightedRoutingPort,
+  Route53ChangeStatus,
 } from '../../../functions/ports';
 import { sdkErrors } from './sdk-errors';
 
@@ -186,7 +187,9 @@ export class FakeWeightedRouting implements WeightedRoutingPort {
   readonly weights = new Map<string, number>();
   readonly calls: string[] = [];
   readonly comments: Array<string | undefined> = [];
-  readonly failures = new FailureQueue<'getWeights' | 'setWeights'>();
+  readonly failures = new FailureQueue<'getWeights' | 'setWeights' | 'changeStatus'>();
+  /** Submitted changes by id; a test moves one to INSYNC (Route 53's propagation) or deletes it (NoSuchChange). */
+  readonly changes = new Map<string, Route53ChangeStatus>();
   /** `${call}@${clock time}` when built with a clock: when each call reached "AWS". */
   readonly timeline: string[] = [];
 
@@ -209,7 +212,7 @@ export class FakeWeightedRouting implements WeightedRoutingPort {
     record: WeightedRecord,
     weights: Record<string, number>,
     options?: { comment?: string },
-  ): Promise<void> {
+  ): Promise<{ changeId?: string }> {
     this.calls.push(
       `setWeights ${record.recordName} ${Object.entries(weights)
         .map(([id, w]) => `${id}=${w}`)
@@ -223,7 +226,18 @@ export class FakeWeightedRouting implements WeightedRoutingPort {
       if (!this.weights.has(id)) throw sdkErrors.invalidChangeBatch();
       this.weights.set(id, w);
     }
+    const changeId = `/change/C${this.changes.size + 1}`;
+    this.changes.set(changeId, 'PENDING');
     if (failure) throw failure.error;
+    return { changeId };
+  }
+
+  async changeStatus(changeId: string): Promise<Route53ChangeStatus | undefined> {
+    this.calls.push(`changeStatus ${changeId}`);
+    if (this.clock) this.timeline.push(`changeStatus@${this.clock.time}`);
+    const failure = this.failures.next('changeStatus');
+    if (failure) throw failure.error;
+    return this.changes.get(changeId);
   }
 }
 

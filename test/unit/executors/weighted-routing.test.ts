@@ -41,6 +41,7 @@ describe('route53-weighted executor: apply', () => {
     ).resolves.toEqual({
       status: 'applied',
       detail: 'ChangeResourceRecordSets api.example.com CNAME in Z0123456789ABCDEFGHIJ UPSERT eu-west-1 30→60',
+      changeIds: ['/change/C1'],
     });
     expect(port.calls).toEqual(['getWeights api.example.com', 'setWeights api.example.com eu-west-1=60']);
     expect(port.comments).toEqual(['Drivetrain api-routing:3#0']);
