@@ -72,6 +72,8 @@ export interface TableSelection {
   drivers: string;
   decisions: string;
   state: string;
+  /** Driver history (`replay --since`): HISTORY_TABLE_NAME, else PREFIX-history. */
+  history: string;
 }
 
 export class Context {
@@ -191,13 +193,20 @@ export class Context {
       decisions: stringOption(this.parsed, 'decisions-table') ?? this.io.env[ENV.decisionsTable],
       state: stringOption(this.parsed, 'state-table') ?? this.io.env[ENV.stateTable],
     };
-    if (explicit.drivers && explicit.decisions && explicit.state) return explicit as TableSelection;
+    const history = this.io.env[ENV.historyTable];
+    // Named tables without a history name: the history table sits next to the drivers table, as the stack names it.
+    if (explicit.drivers && explicit.decisions && explicit.state)
+      return {
+        ...explicit,
+        history: history ?? `${explicit.drivers.replace(/-drivers$/, '')}-history`,
+      } as TableSelection;
     const prefix =
       stringOption(this.parsed, 'table-prefix') ?? this.io.env[TABLE_PREFIX_ENV] ?? (await this.defaultPrefix());
     return {
       drivers: explicit.drivers ?? `${prefix}-drivers`,
       decisions: explicit.decisions ?? `${prefix}-decisions`,
       state: explicit.state ?? `${prefix}-state`,
+      history: history ?? `${prefix}-history`,
     };
   }
 

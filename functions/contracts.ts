@@ -39,6 +39,9 @@ export const ENV = {
   decisionsTable: 'DECISIONS_TABLE_NAME',
   stateTable: 'STATE_TABLE_NAME',
   idempotencyTable: 'IDEMPOTENCY_TABLE_NAME',
+  /** Ingest and operator: where accepted drivers are kept, and for how long (both absent: no history). */
+  historyTable: 'HISTORY_TABLE_NAME',
+  historyRetentionSeconds: 'DRIVER_HISTORY_RETENTION_SECONDS',
   /** Seconds; longer than the longest invocation of any Drivetrain function (see lib/pending-grace.ts). */
   pendingGraceSeconds: 'PENDING_GRACE_SECONDS',
   /** Tick only: the queue it hands shards to (functions/app/shards.ts). */

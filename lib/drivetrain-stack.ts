@@ -35,6 +35,11 @@ export class DrivetrainStack extends Stack {
       d.tables.idempotency.tableName,
       'Powertools idempotency records of the ingest function',
     );
+    output(
+      'HistoryTableName',
+      d.tables.history.tableName,
+      'Every accepted driver, kept for driverHistoryRetention (`drivetrain replay --since`)',
+    );
     output('BusinessBusName', d.businessBus.eventBusName, 'Send business drivers, metric snapshots and overrides here');
     output('BusinessBusArn', d.businessBus.eventBusArn, 'ARN of the business-driver bus (for cross-account senders)');
     output(

@@ -96,9 +96,11 @@ export interface DrivetrainProps {
    */
   readonly decisionNotifications?: DecisionNotifications;
   /**
-   * How long the business bus's EventBridge archive keeps every driver event sent to the bus (whole days,
-   * 0-3650; 0: no archive). Thirty days covers a monthly review of what a deployment saw and a replay of the
-   * last few weeks against a proposed policy; archive storage is billed per GB, and driver events are small.
+   * How long every accepted driver is kept (whole days, 0-3650; 0: neither): the business bus's EventBridge
+   * archive keeps the events sent to the bus, and the history table one item per accepted observation of
+   * every channel (alarms, metrics, business signals, overrides) for `drivetrain replay --since`. Thirty days
+   * covers a monthly review of what a deployment saw and a replay of the last few weeks against a proposed
+   * policy; archive storage is billed per GB, and driver events are small.
    * @default Duration.days(30)
    */
   readonly driverHistoryRetention?: Duration;
@@ -146,6 +148,7 @@ export class Drivetrain extends Construct {
       tickInterval: options.tickInterval,
       shardConcurrency: options.shardConcurrency,
       retainData: options.retainData,
+      driverHistoryRetention: options.driverHistoryRetention,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
     const fns = this.functions;

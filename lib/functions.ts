@@ -52,6 +52,8 @@ export interface DrivetrainFunctionsProps {
   readonly logRetention?: logs.RetentionDays;
   /** Keep log groups when the stack is removed. */
   readonly retainData: boolean;
+  /** How long ingest and the operator keep accepted drivers in the history table (0: no history items). */
+  readonly driverHistoryRetention: Duration;
 }
 
 export class DrivetrainFunctions extends Construct {
@@ -78,6 +80,7 @@ export class DrivetrainFunctions extends Construct {
         [ENV.stateTable]: props.tables.names.state,
         [ENV.idempotencyTable]: props.tables.names.idempotency,
         [ENV.homeAccount]: Aws.ACCOUNT_ID,
+        ...historyEnvironment(props),
       },
       logRemovalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
@@ -218,6 +221,8 @@ export class DrivetrainFunctions extends Construct {
       t.state.grantReadWriteData(role);
     }
     t.idempotency.grantReadWriteData(this.ingest.role);
+    // Only the functions that store drivers keep their history, and they never read it (the CLI does).
+    for (const role of [this.ingest.role, operatorRole]) t.history.grantWriteData(role);
     const explain = 'Queries on the decisions table GSI (byDecisionId: `drivetrain explain <decision id>`)';
     const readers: Array<[iam.IRole, string]> = [
       [this.ingest.role, explain],
@@ -231,6 +236,13 @@ export class DrivetrainFunctions extends Construct {
       });
     }
   }
+}
+
+/** The history table and retention, only when history is kept (absent: the functions write no history). */
+function historyEnvironment(props: DrivetrainFunctionsProps): Record<string, string> {
+  const seconds = props.driverHistoryRetention.toSeconds();
+  if (seconds === 0) return {};
+  return { [ENV.historyTable]: props.tables.names.history, [ENV.historyRetentionSeconds]: String(seconds) };
 }
 
 /**

@@ -9,6 +9,7 @@ import { flag, listOption, numberOption, stringOption, type OptionSpecs } from '
 import type { Command } from '../command';
 import type { Context } from '../context';
 import { CommandError, EXIT, UsageError, type ExitCode } from '../errors';
+import { historyWindow, readDeploymentHistory } from '../history';
 
 const COMMAND = 'replay';
 
@@ -38,7 +39,8 @@ export const REPLAY_INPUT_OPTIONS = {
 
 export const replayCommand: Command = {
   name: COMMAND,
-  synopsis: 'replay [--policy FILE] (--drivers FILE | --trace FILE) [--targets a,b] [--start TIME] [--rows N]',
+  synopsis:
+    'replay [--policy FILE] (--drivers FILE | --trace FILE | --since TIME [--until TIME]) [--targets a,b] [--rows N]',
   summary: 'replay recorded drivers or a demand trace against a policy, in virtual time',
   description: [
     'Runs the same decision engine as the Lambdas over the history, tick by tick (every 60 s of virtual',
@@ -48,10 +50,19 @@ export const replayCommand: Command = {
     '--drivers: a JSON array of canonical driver records (as stored in the drivers table).',
     '--trace: CSV time_seconds,demand (see traces/README.md); each row becomes a snapshot of the metric',
     'driver (--metric, default the first one the config declares). Both may be given together.',
+    "--since TIME [--until TIME]: the deployment's own history — every driver it accepted in the window,",
+    'read from its history table (kept for driverHistoryRetention, 30 days by default; same table and',
+    'credential resolution as `decisions`: --table-prefix, --profile, --region, --local).',
     'Targets in shadow or paused mode are evaluated as if enforced unless --respect-modes is given.',
   ].join('\n'),
   options: {
     ...REPLAY_INPUT_OPTIONS,
+    since: {
+      type: 'string',
+      value: 'TIME',
+      description: "replay the deployment's recorded drivers since then: a duration back (7d, 2h) or ISO time",
+    },
+    until: { type: 'string', value: 'TIME', description: 'with --since: end of the window (default now)' },
     rows: {
       type: 'string',
       value: 'N',
@@ -62,6 +73,7 @@ export const replayCommand: Command = {
   examples: [
     'drivetrain replay --policy drivetrain.config.yaml --trace traces/flash-sale.csv --drivers traces/flash-sale.drivers.json',
     'drivetrain replay --trace traces/diurnal.csv --targets web-asg --json',
+    'drivetrain replay --since 7d --policy proposed.config.yaml --profile prod',
   ],
   async run(context: Context): Promise<ExitCode> {
     const rows = numberOption(context.parsed, 'rows', COMMAND, { integer: true, positive: true });
@@ -83,12 +95,22 @@ export async function replayFromFlags(context: Context, command: string): Promis
   }
   const driversFile = stringOption(parsed, 'drivers');
   const traceFile = stringOption(parsed, 'trace');
-  if (driversFile === undefined && traceFile === undefined)
-    throw new UsageError('give --drivers FILE, --trace FILE, or both', command);
+  const since = stringOption(parsed, 'since') !== undefined;
+  if (since && (driversFile !== undefined || traceFile !== undefined))
+    throw new UsageError('give --since (the recorded history) or --drivers/--trace, not both', command);
+  if (!since && stringOption(parsed, 'until') !== undefined)
+    throw new UsageError('--until only makes sense with --since', command);
+  if (driversFile === undefined && traceFile === undefined && !since)
+    throw new UsageError('give --drivers FILE, --trace FILE, or both (or --since TIME)', command);
   const targets = listOption(parsed, 'targets', command);
   // Validated here first for the located messages (file:line:col); the replay then loads the same file.
   await context.config();
   for (const id of targets ?? []) await context.target(id);
+  const window = since ? historyWindow(context, command) : undefined;
+  // The proposed policy's targets: history recorded for a target it no longer has is not replayed.
+  const history = window
+    ? await readDeploymentHistory(context, await historyTargets(context, targets), window)
+    : undefined;
   const start = stringOption(parsed, 'start');
   const metric = stringOption(parsed, 'metric');
   try {
@@ -97,6 +119,7 @@ export async function replayFromFlags(context: Context, command: string): Promis
         configPath: context.configFile(),
         ...(driversFile !== undefined ? { driversFile: context.resolvePath(driversFile) } : {}),
         ...(traceFile !== undefined ? { traceFile: context.resolvePath(traceFile) } : {}),
+        ...(history && window ? { drivers: history, from: window.from, to: window.to } : {}),
         ...(targets ? { targets } : {}),
         ...(start !== undefined ? { startAt: /^\d+$/.test(start) ? Number(start) : start } : {}),
         ...(metric !== undefined ? { metricDriver: metric } : {}),
@@ -109,4 +132,8 @@ export async function replayFromFlags(context: Context, command: string): Promis
     }
     throw error;
   }
+}
+
+async function historyTargets(context: Context, ids: string[] | undefined) {
+  return ids ? Promise.all(ids.map((id) => context.target(id))) : (await context.config()).targets;
 }

@@ -104,7 +104,7 @@ export function physicalNames(name: string): Array<{ rule: NameRuleId; value: st
     { rule: 'sqsQueue', value: `${name}-shards` },
     { rule: 'sqsQueue', value: `${name}-shard-dlq` },
     { rule: 'snsTopic', value: `${name}-alarm-notifications` },
-    ...['drivers', 'decisions', 'state', 'idempotency'].map((table) => ({
+    ...['drivers', 'decisions', 'state', 'idempotency', 'history'].map((table) => ({
       rule: 'dynamoDbTable' as const,
       value: `${name}-${table}`,
     })),

@@ -31,7 +31,10 @@ export function buildLambdaDeps(env = parseEnv()): LambdaDeps {
   return {
     config: env.config,
     home: env.home,
-    drivers: new DynamoDriverStore(clients.doc, env.tables.drivers, { logger: storeLogger }),
+    drivers: new DynamoDriverStore(clients.doc, env.tables.drivers, {
+      logger: storeLogger,
+      ...(env.history ? { history: env.history } : {}),
+    }),
     decisions: new DynamoDecisionStore(clients.doc, {
       decisionsTable: env.tables.decisions,
       stateTable: env.tables.state,

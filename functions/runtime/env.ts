@@ -15,6 +15,8 @@ export interface DrivetrainEnv {
   tables: Readonly<{ drivers: string; decisions: string; state: string; idempotency: string }>;
   /** Longer than the longest invocation of any Drivetrain function; set by the construct from their timeouts. */
   pendingGraceSeconds: number;
+  /** Where accepted drivers are kept and for how long; absent: no history (driverHistoryRetention 0). */
+  history?: Readonly<{ tableName: string; retentionSeconds: number }>;
   /** The business bus decision events go to (reconciling functions); absent: none are published. */
   businessBusName?: string;
 }
@@ -51,6 +53,20 @@ const envSchema = z.object({
   [ENV.businessBusName]: z
     .string()
     .regex(/^[A-Za-z0-9/._-]{1,256}$/, 'must be an EventBridge event bus name')
+    .optional(),
+  [ENV.historyTable]: tableName.optional(),
+  // The construct's driverHistoryRetention: whole days from 1 to 3650, in seconds (0 sets neither variable).
+  [ENV.historyRetentionSeconds]: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of seconds')
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(86_400)
+        .max(3650 * 86_400),
+    )
     .optional(),
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region code'),
 });
@@ -124,6 +140,12 @@ export function parseEnv(
     throw new EnvironmentError(`invalid Lambda environment: ${problems.join('; ')}`);
   }
   const vars = parsed.data;
+  const historyTable = vars[ENV.historyTable];
+  const retentionSeconds = vars[ENV.historyRetentionSeconds];
+  if ((historyTable === undefined) !== (retentionSeconds === undefined))
+    throw new EnvironmentError(
+      `invalid Lambda environment: ${ENV.historyTable} and ${ENV.historyRetentionSeconds} are set together or not at all`,
+    );
   const config = configFromVariable(vars[ENV.config], source[ENV.configSeal], buildId);
   return Object.freeze({
     config,
@@ -135,6 +157,9 @@ export function parseEnv(
       idempotency: vars[ENV.idempotencyTable],
     }),
     pendingGraceSeconds: vars[ENV.pendingGraceSeconds],
+    ...(historyTable && retentionSeconds
+      ? { history: Object.freeze({ tableName: historyTable, retentionSeconds }) }
+      : {}),
     ...(vars[ENV.businessBusName] ? { businessBusName: vars[ENV.businessBusName] } : {}),
   });
 }

@@ -200,7 +200,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const deps = {
       config,
       metricHistory,
-      drivers: recordingDriverStore(new DynamoDriverStore(doc, names.drivers), observed),
+      drivers: recordingDriverStore(
+        // What a deployment keeps by default (driverHistoryRetention 30 days): `drivetrain --local replay
+        // --since` replays the demo's history after `npm run demo -- --keep`.
+        new DynamoDriverStore(doc, names.drivers, {
+          history: { tableName: names.history, retentionSeconds: 30 * 86_400 },
+        }),
+        observed,
+      ),
       decisions,
       executors: createExecutors({
         autoScaling: fleet.autoScaling,

@@ -354,12 +354,14 @@ export function formatReplayReport(report: ReplayReport, options: { maxRows?: nu
       d.status,
       d.summary + (d.error ? ` — ${d.error}` : ''),
     ]);
-    const shown = rows.length > maxRows ? [...rows.slice(0, maxRows - 10), ...rows.slice(-10)] : rows;
+    // The last ten rows (the end of the story), fewer when --rows leaves no room for a head before them.
+    const tail = Math.min(10, Math.floor(maxRows / 2));
+    const shown = rows.length > maxRows ? [...rows.slice(0, maxRows - tail), ...rows.slice(rows.length - tail)] : rows;
     lines.push(
       ...alignedTable(
         ['time (UTC)', 'allocation', 'status', 'summary'],
         shown,
-        rows.length > maxRows ? { at: maxRows - 10, note: `… ${rows.length - maxRows} more …` } : undefined,
+        rows.length > maxRows ? { at: maxRows - tail, note: `… ${rows.length - maxRows} more …` } : undefined,
       ).map((l) => `  ${l}`),
     );
     if (target.elasticity) {
@@ -386,5 +388,7 @@ export function alignedTable(header: string[], rows: string[][], gap?: { at: num
     if (gap && i === gap.at) out.push(gap.note);
     out.push(format(row));
   });
+  // A gap after the last row: the table shows only its head.
+  if (gap && gap.at >= rows.length) out.push(gap.note);
   return out;
 }

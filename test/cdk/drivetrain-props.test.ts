@@ -173,7 +173,7 @@ test('logRetention applies to every function log group (ingest, tick, shard work
 test('retainData: false lets tables and log groups go with the stack (throw-away environments)', () => {
   const { template } = synthStack({ retainData: false });
   const tables = ofType(template, 'AWS::DynamoDB::Table');
-  expect(tables).toHaveLength(4);
+  expect(tables).toHaveLength(5);
   for (const table of tables) {
     expect(table.DeletionPolicy).toBe('Delete');
     expect(table.Properties.DeletionProtectionEnabled).toBe(false);

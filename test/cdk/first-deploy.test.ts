@@ -155,6 +155,7 @@ describe('retained tables have a redeploy path (cdk deploy --import-existing-res
         'AWS::DynamoDB::Table',
         'AWS::DynamoDB::Table',
         'AWS::DynamoDB::Table',
+        'AWS::DynamoDB::Table',
         'AWS::KMS::Key',
         'AWS::Logs::LogGroup',
         'AWS::Logs::LogGroup',
@@ -166,7 +167,7 @@ describe('retained tables have a redeploy path (cdk deploy --import-existing-res
       expect(r.UpdateReplacePolicy).toBe('Retain');
       if (r.Type === 'AWS::DynamoDB::Table')
         expect(r.Properties.TableName).toEqual(
-          expect.stringMatching(/^dt-test-(drivers|decisions|state|idempotency)$/),
+          expect.stringMatching(/^dt-test-(drivers|decisions|state|idempotency|history)$/),
         );
       if (r.Type === 'AWS::Logs::LogGroup') expect(r.Properties.LogGroupName).toBeUndefined();
     }

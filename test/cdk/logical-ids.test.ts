@@ -24,6 +24,7 @@ test('stateful and named resources keep their logical ids', () => {
 [
   "AWS::DynamoDB::Table DrivetrainTablesDecisionsTableB3C46940",
   "AWS::DynamoDB::Table DrivetrainTablesDriversTable0A39905C",
+  "AWS::DynamoDB::Table DrivetrainTablesHistoryTable04A70696",
   "AWS::DynamoDB::Table DrivetrainTablesIdempotencyTable9284F992",
   "AWS::DynamoDB::Table DrivetrainTablesStateTable3906EE97",
   "AWS::Events::Archive DrivetrainIngressBusinessBusDriverHistoryArchiveD73AB140",

@@ -605,6 +605,7 @@ describe('dashboard and outputs', () => {
         'DriversTableName',
         'FailuresDlqUrl',
         'ShardDlqUrl',
+        'HistoryTableName',
         'IdempotencyTableName',
         'IngestFunctionArn',
         'OperatorEndpointUrl',

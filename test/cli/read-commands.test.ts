@@ -305,7 +305,7 @@ describe('reading fails clearly', () => {
     const result = await cli(['drivers', '--local', '--endpoint', local.endpoint, '--table-prefix', 'nope']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `drivetrain: table not found in DynamoDB Local at ${local.endpoint} (looked for nope-drivers, nope-decisions, nope-state)\n` +
+      `drivetrain: table not found in DynamoDB Local at ${local.endpoint} (looked for nope-drivers, nope-decisions, nope-state, nope-history)\n` +
         '  pass the --table-prefix the local tables were created with (and --endpoint if DynamoDB Local is not on port 8000)\n',
     );
   });

@@ -327,6 +327,8 @@ export async function createHarness(options: {
   home?: { account: string; region: string };
   /** Publishes the handlers' decision events (absent: none are published). */
   decisionEvents?: DecisionEventPublisher;
+  /** Keep driver history in the history table for this many seconds (absent: none, driverHistoryRetention 0). */
+  historyRetentionSeconds?: number;
 }): Promise<Harness> {
   const local = await createTestTables();
   const config = parseConfig(options.config ?? configInput(), 'test/handlers/harness.ts');
@@ -480,7 +482,11 @@ export async function createHarness(options: {
     route53Limiter: { take: async () => 0 },
   });
 
-  const drivers = new DynamoDriverStore(local.doc, local.names.drivers);
+  const drivers = new DynamoDriverStore(local.doc, local.names.drivers, {
+    ...(options.historyRetentionSeconds
+      ? { history: { tableName: local.names.history, retentionSeconds: options.historyRetentionSeconds } }
+      : {}),
+  });
   const decisions = new DynamoDecisionStore(local.doc, {
     decisionsTable: local.names.decisions,
     stateTable: local.names.state,

@@ -393,3 +393,37 @@ describe('ingest handler, end to end on DynamoDB Local', () => {
     expect(warn).toHaveBeenCalledWith('poison event', expect.objectContaining({ error: expect.any(PoisonEventError) }));
   });
 });
+
+describe('driver history, written by the ingest handler on DynamoDB Local', () => {
+  let h: Harness;
+  afterEach(() => h?.close());
+  const RETENTION = 30 * 86_400;
+
+  async function historyItems(target: string): Promise<Array<Record<string, unknown>>> {
+    const { Items } = await h.local.doc.send(new ScanCommand({ TableName: h.local.names.history }));
+    return (Items ?? []).filter((i) => i.targetId === target);
+  }
+
+  it('keeps every accepted alarm, metric and business driver, retained from its receipt', async () => {
+    h = await createHarness({ now: ALARM_AT + 2, historyRetentionSeconds: RETENTION });
+    expect(((await h.ingest(fixture('eventbridge-alarm-single-metric'))) as IngestSummary).accepted).toBe(1);
+    h.now.value = t('2026-11-20T09:00:10Z');
+    for (const name of ['metric-snapshot', 'business-driver-budget'])
+      expect(((await h.ingest(fixture(name))) as IngestSummary).accepted).toBe(1);
+    const items = await historyItems('web-asg');
+    expect(items.map((i) => (i.driver as Driver).kind).sort()).toEqual(['alarm', 'business', 'metric']);
+    for (const item of items) {
+      const driver = item.driver as Driver;
+      expect(item.retainUntil).toBe(driver.lineage.receivedAt + RETENTION);
+      expect(item.historyKey).toBe(
+        `${new Date(driver.observedAt * 1000).toISOString()}#${driver.kind}#${driver.name}#${driver.id}#${driver.lineage.eventId}`,
+      );
+    }
+  });
+
+  it('keeps none when the deployment keeps no history (driverHistoryRetention 0)', async () => {
+    h = await createHarness({ now: t('2026-11-20T09:00:10Z') });
+    expect(((await h.ingest(fixture('metric-snapshot'))) as IngestSummary).accepted).toBe(1);
+    expect(await historyItems('web-asg')).toEqual([]);
+  });
+});

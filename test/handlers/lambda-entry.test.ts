@@ -50,11 +50,25 @@ function env(tables: LocalTables['names'], config: string = JSON.stringify(defau
 }
 
 describe('parseEnv', () => {
-  const names = { drivers: 'dt-drivers', decisions: 'dt-decisions', state: 'dt-state', idempotency: 'dt-idempotency' };
+  it('keeps driver history only with both its table and a retention of whole days', () => {
+    const base = env({ drivers: 'dt-drivers', decisions: 'dt-d', state: 'dt-s', idempotency: 'dt-i', history: 'dt-h' });
+    const history = { ...base, [ENV.historyTable]: 'dt-history', [ENV.historyRetentionSeconds]: '2592000' };
+    expect(parseEnv(history).history).toEqual({ tableName: 'dt-history', retentionSeconds: 2_592_000 });
+    expect(() => parseEnv({ ...base, [ENV.historyTable]: 'dt-history' })).toThrow(
+      /HISTORY_TABLE_NAME and DRIVER_HISTORY_RETENTION_SECONDS are set together/,
+    );
+    expect(() => parseEnv({ ...history, [ENV.historyRetentionSeconds]: '60' })).toThrow(
+      /DRIVER_HISTORY_RETENTION_SECONDS/,
+    );
+  });
+
+  const tables = { drivers: 'dt-drivers', decisions: 'dt-decisions', state: 'dt-state', idempotency: 'dt-idempotency' };
+  const names = { ...tables, history: 'dt-history' };
 
   it('parses the config and table names into a frozen object', () => {
     const parsed = parseEnv(env(names));
-    expect(parsed.tables).toEqual(names);
+    expect(parsed.tables).toEqual(tables);
+    expect(parsed.history).toBeUndefined();
     expect(parsed.config.targets.map((target) => target.id)).toEqual(['web-asg', 'checkout-fn', 'api-routing']);
     expect(Object.isFrozen(parsed)).toBe(true);
     expect(Object.isFrozen(parsed.config.targets[0]!.policy)).toBe(true);

@@ -7,7 +7,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { driverSchema, type Driver } from '../../domain/model';
 import type { DriverStore, PutDriverResult } from '../../ports';
-import { withoutUndefined } from './items';
+import { driverKey, withoutUndefined } from './items';
+import { recordHistory, type DriverHistoryOptions } from './driver-history';
 import {
   cancellationReasons,
   isConditionFailure,
@@ -16,17 +17,21 @@ import {
   type StoreLogger,
 } from './support';
 
-export function driverKey(driver: Pick<Driver, 'kind' | 'name' | 'id'>): string {
-  return `${driver.kind}#${driver.name}#${driver.id}`;
-}
+export { driverKey };
 
 export interface DriverStoreOptions {
   /** Where corrupt items are reported; they are skipped, never fatal. */
   logger?: StoreLogger;
+  /**
+   * Where every accepted observation (stored or a redelivery of the stored one) is also kept, for replay;
+   * absent: no history (driverHistoryRetention 0).
+   */
+  history?: DriverHistoryOptions;
 }
 
 export class DynamoDriverStore implements DriverStore {
   private readonly logger: StoreLogger;
+  private readonly history: DriverHistoryOptions | undefined;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -34,9 +39,18 @@ export class DynamoDriverStore implements DriverStore {
     options: DriverStoreOptions = {},
   ) {
     this.logger = options.logger ?? silentLogger;
+    this.history = options.history;
   }
 
   async put(driver: Driver): Promise<PutDriverResult> {
+    const result = await this.putLatest(driver);
+    // After the latest-record write, and for a duplicate too: a delivery that died between the two writes
+    // leaves the history item to its redelivery. An out-of-order event was not acted on, so it is no history.
+    if (this.history && result !== 'out-of-order') await recordHistory(this.doc, this.history, driver);
+    return result;
+  }
+
+  private async putLatest(driver: Driver): Promise<PutDriverResult> {
     const key = driverKey(driver);
     // A driver names each target once; a duplicate would make the transaction touch one item twice,
     // which DynamoDB rejects as a validation error.

@@ -7,3 +7,4 @@ export {
   storedTargetStateSchema,
 } from './decision-store';
 export type { StoreLogger } from './support';
+export { readHistory, recordHistory, historyKey, type DriverHistoryOptions, type HistoryRead } from './driver-history';

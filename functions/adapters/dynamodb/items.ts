@@ -1,4 +1,10 @@
 /** Helpers shared by the DynamoDB stores. */
+import type { Driver } from '../../domain/model';
+
+/** Sort key of a driver instance in the drivers table: `${kind}#${name}#${id}`. */
+export function driverKey(driver: Pick<Driver, 'kind' | 'name' | 'id'>): string {
+  return `${driver.kind}#${driver.name}#${driver.id}`;
+}
 
 /**
  * Drops `undefined` values recursively. The document client rejects them unless it was built with

@@ -13,7 +13,7 @@ export interface KeyAttribute {
 
 export interface TableDefinition {
   /** Logical id and suffix of the physical name. */
-  id: 'drivers' | 'decisions' | 'state' | 'idempotency';
+  id: 'drivers' | 'decisions' | 'state' | 'idempotency' | 'history';
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
   /** DynamoDB TTL attribute (epoch seconds). Deletion is late: readers still filter on it. */
@@ -47,6 +47,17 @@ export const STATE_TABLE: TableDefinition = {
   description: 'Per-target state: version (optimistic lock), last allocation, last change times, operator mode',
 };
 
+export const HISTORY_TABLE: TableDefinition = {
+  id: 'history',
+  // historyKey = `${ISO observation time}#${driverKey}#${event id}`: time-window queries per target, and a
+  // redelivered event lands on the item its first delivery wrote. `retainUntil` (not the driver's own
+  // expiresAt, which the item carries) is the deployment's driverHistoryRetention after receipt.
+  partitionKey: { name: 'targetId', type: 'S' },
+  sortKey: { name: 'historyKey', type: 'S' },
+  ttlAttribute: 'retainUntil',
+  description: 'Every accepted driver observation per target, kept for driverHistoryRetention (replay input)',
+};
+
 /**
  * The state table's one item that is not a target: the deployed config (adapters/dynamodb/deployed-config.ts).
  * Target ids are lowercase and start with a letter or digit (IDENTIFIER, domain/model.ts), so `#` never is one.
@@ -61,7 +72,7 @@ export const IDEMPOTENCY_TABLE: TableDefinition = {
   description: 'Powertools idempotency records for event de-duplication',
 };
 
-export const TABLES = [DRIVERS_TABLE, DECISIONS_TABLE, STATE_TABLE, IDEMPOTENCY_TABLE] as const;
+export const TABLES = [DRIVERS_TABLE, DECISIONS_TABLE, STATE_TABLE, IDEMPOTENCY_TABLE, HISTORY_TABLE] as const;
 
 export type TableNames = Record<TableDefinition['id'], string>;
 
@@ -71,6 +82,7 @@ export function tableNames(prefix: string): TableNames {
     decisions: `${prefix}-decisions`,
     state: `${prefix}-state`,
     idempotency: `${prefix}-idempotency`,
+    history: `${prefix}-history`,
   };
 }
 

@@ -1,0 +1,86 @@
+/**
+ * Least privilege on the driver history table, from the SYNTHESIZED identity policies evaluated with the IAM
+ * simulator: the functions that store drivers (ingest, operator) write history items and never read them
+ * back; the tick and the shard workers cannot touch the table at all. `drivetrain replay --since` reads it
+ * with the operator's own credentials.
+ */
+import { Duration } from 'aws-cdk-lib';
+import { synthStack } from './support';
+import { resolveIntrinsics, simulate, STACK_ACCOUNT, STACK_REGION } from '../support/iam-simulator';
+
+const { template } = synthStack();
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const arnOf = (id: string) =>
+  resources[id]?.Type === 'AWS::DynamoDB::Table'
+    ? `arn:aws:dynamodb:${STACK_REGION}:${STACK_ACCOUNT}:table/${String(resources[id].Properties.TableName)}`
+    : `arn:aws:iam::${STACK_ACCOUNT}:role/${id}`;
+/** Every Ref/GetAtt resolves: tables to their ARNs, anything else to an ARN no table action matches. */
+const refs = new Proxy({} as Record<string, string>, {
+  get: (_t, key: string) => (key.endsWith('.Arn') ? arnOf(key.slice(0, -4)) : `ref-${key}`),
+});
+
+const historyId = ofType('AWS::DynamoDB::Table').find(([id]) => id.includes('HistoryTable'))![0];
+const historyArn = arnOf(historyId);
+
+/** The identity policy of the role whose logical id contains `fragment`: all its inline policies together. */
+function identityPolicyOf(fragment: string): { role: string; policy: unknown } {
+  const [roleId] = ofType('AWS::IAM::Role').find(([id]) => id.includes(fragment))!;
+  const statements = ofType('AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: unknown[] }).Statement);
+  return {
+    role: `arn:aws:iam::${STACK_ACCOUNT}:role/${roleId}`,
+    policy: resolveIntrinsics({ Version: '2012-10-17', Statement: statements }, refs),
+  };
+}
+
+const verdict = (fragment: string, action: string) => {
+  const { role, policy } = identityPolicyOf(fragment);
+  return simulate({
+    principal: role,
+    action,
+    resource: historyArn,
+    context: {},
+    resourcePolicy: undefined,
+    identityPolicy: policy,
+  });
+};
+
+describe('driver history table IAM (simulator)', () => {
+  it.each([
+    ['FunctionsIngest', 'dynamodb:PutItem'],
+    ['FunctionsIngest', 'dynamodb:BatchWriteItem'],
+    ['OperatorHandler', 'dynamodb:PutItem'],
+  ])('%s may %s', async (role, action) => {
+    expect(await verdict(role, action)).toBe('Allowed');
+  });
+
+  it.each([
+    ['FunctionsIngest', 'dynamodb:Query'],
+    ['FunctionsIngest', 'dynamodb:DeleteTable'],
+    ['FunctionsTick', 'dynamodb:PutItem'],
+    ['FunctionsTick', 'dynamodb:Query'],
+    ['FunctionsShardWorker', 'dynamodb:PutItem'],
+    ['FunctionsShardWorker', 'dynamodb:Query'],
+  ])('%s may not %s', async (role, action) => {
+    expect(await verdict(role, action)).toBe('ImplicitlyDenied');
+  });
+
+  it('the history environment reaches only what the stack sets: table and retention together', () => {
+    const ingest = ofType('AWS::Lambda::Function').find(([id]) => id.includes('FunctionsIngest'))![1];
+    const env = (ingest.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.HISTORY_TABLE_NAME).toBe(resources[historyId]!.Properties.TableName);
+    expect(env.DRIVER_HISTORY_RETENTION_SECONDS).toBe(String(30 * 86_400));
+  });
+
+  it('driverHistoryRetention 0: the functions are told of no history table, so they keep no history', () => {
+    const none = synthStack({ driverHistoryRetention: Duration.days(0) }).template.toJSON()
+      .Resources as typeof resources;
+    for (const fn of Object.values(none).filter((r) => r.Type === 'AWS::Lambda::Function')) {
+      const env = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      expect(env.HISTORY_TABLE_NAME).toBeUndefined();
+      expect(env.DRIVER_HISTORY_RETENTION_SECONDS).toBeUndefined();
+    }
+  });
+});
