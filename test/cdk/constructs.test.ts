@@ -149,6 +149,7 @@ describe('AllocationPolicy', () => {
       'DescribeAutoScalingGroups',
       'SetCapacityOfConfiguredGroups',
       'ReadConfiguredHostedZones',
+      'FollowRoute53Changes',
       'UpsertWeightsApiA',
       'UpsertWeightsApiA2',
     ]);
