@@ -7,7 +7,7 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { DrivetrainConfigInput } from '../../functions/domain/config';
 import { allocationResources } from '../../lib/resource-arns';
-import { resolveIntrinsics, simulate, STACK_ACCOUNT, STACK_REGION } from '../support/iam-simulator';
+import { identityVerdict, resolveIntrinsics, STACK_ACCOUNT, STACK_REGION } from '../support/iam-simulator';
 import { appWithoutBundling, fixtureConfig, resourcesOf, synthStack } from './support';
 import { DrivetrainStack } from '../../lib/drivetrain-stack';
 
@@ -51,15 +51,7 @@ const allocation = policies.find((p) =>
 );
 const identityPolicy = resolveIntrinsics(allocation?.Properties.PolicyDocument);
 
-const verdict = (action: string, resource: string) =>
-  simulate({
-    principal: `arn:aws:iam::${STACK_ACCOUNT}:role/executor`,
-    action,
-    resource,
-    context: {},
-    resourcePolicy: undefined,
-    identityPolicy,
-  });
+const verdict = identityVerdict(identityPolicy);
 
 describe('alb-weighted IAM (IAM simulator on the synthesized allocation policy)', () => {
   it('grants ELB in one shared allocation policy', () => {

@@ -4,7 +4,7 @@
  * else on changes, zones or records beyond what the weighted-routing executor already had — evaluated by
  * the offline IAM simulator on the policy as synthesized.
  */
-import { resolveIntrinsics, simulate, STACK_ACCOUNT } from '../support/iam-simulator';
+import { identityVerdict, resolveIntrinsics, STACK_ACCOUNT } from '../support/iam-simulator';
 import { resourcesOf, synthStack } from './support';
 
 const { template } = synthStack();
@@ -17,15 +17,7 @@ const ZONE = 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ';
 const OTHER_ZONE = 'arn:aws:route53:::hostedzone/Z9999999999OTHERZONE';
 const CHANGE = 'arn:aws:route53:::change/C2682N5HXP0BZ4';
 
-const verdict = (action: string, resource: string) =>
-  simulate({
-    principal: `arn:aws:iam::${STACK_ACCOUNT}:role/executor`,
-    action,
-    resource,
-    context: {},
-    resourcePolicy: undefined,
-    identityPolicy,
-  });
+const verdict = identityVerdict(identityPolicy);
 
 describe('Route 53 follow-through IAM (IAM simulator on the synthesized allocation policy)', () => {
   it('the policy is the shared allocation policy', () => {

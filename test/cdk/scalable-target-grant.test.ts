@@ -9,7 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { targetSchema } from '../../functions/domain/model';
 import { AllocationPolicy } from '../../lib/allocation-policy';
 import { allocationResources } from '../../lib/resource-arns';
-import { resolveIntrinsics, simulate, STACK_ACCOUNT, STACK_REGION } from '../support/iam-simulator';
+import { identityVerdict, resolveIntrinsics, STACK_ACCOUNT, STACK_REGION } from '../support/iam-simulator';
 import { appWithoutBundling } from './support';
 
 const policy = { version: 'p', bounds: { min: 1, max: 10 }, rules: [], fallback: { allocation: 1 } };
@@ -50,8 +50,7 @@ const ecs = (path: string) => `arn:aws:ecs:${STACK_REGION}:${STACK_ACCOUNT}:serv
 
 describe('allocation policy for application-auto-scaling and floor-managed targets (IAM simulator)', () => {
   const identityPolicy = synthesizedPolicy();
-  const verdict = (action: string, resource: string) =>
-    simulate({ principal: ROLE, action, resource, context: {}, resourcePolicy: undefined, identityPolicy });
+  const verdict = identityVerdict(identityPolicy, ROLE);
 
   it.each([
     ['application-autoscaling:RegisterScalableTarget', aas('0123456789abcdef0123456789abcdef')],

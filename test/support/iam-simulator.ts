@@ -102,3 +102,12 @@ export async function simulate(request: SimulatedRequest): Promise<Verdict> {
     throw new Error(`the simulator ignored context keys ${ignored.join(', ')} for ${request.action}`);
   return result.overallResult as Verdict;
 }
+
+/** What AWS decides for one action of a role of the stack's account holding only `identityPolicy`. */
+export function identityVerdict(
+  identityPolicy: unknown,
+  principal = `arn:aws:iam::${STACK_ACCOUNT}:role/executor`,
+): (action: string, resource: string) => Promise<Verdict> {
+  return (action, resource) =>
+    simulate({ principal, action, resource, context: {}, resourcePolicy: undefined, identityPolicy });
+}
