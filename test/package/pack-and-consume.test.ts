@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { ENV } from '../../functions/contracts';
 import { helpPages } from '../../cli/run';
 import { BUNDLE_FILE, HANDLER_NAMES } from '../../lib/handlers';
+import { TABLES } from '../../functions/adapters/dynamodb/tables';
 
 const REPO = join(__dirname, '../..');
 const FIXTURE_APP = join(__dirname, 'fixtures/scratch-app');
@@ -185,7 +186,7 @@ describe('the synthesized app', () => {
     expect(functions().map((f) => [f.Properties.Runtime, f.Properties.Handler, f.Properties.Architectures])).toEqual(
       HANDLER_NAMES.map(() => ['nodejs22.x', 'index.handler', ['arm64']]),
     );
-    expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(4);
+    expect(types.filter((t) => t === 'AWS::DynamoDB::Table')).toHaveLength(TABLES.length);
     expect(types).toEqual(
       expect.arrayContaining([
         'AWS::Events::EventBus',

@@ -185,6 +185,8 @@ describe('executors over the AWS SDK adapters', () => {
       status: 'applied',
       detail:
         'ChangeResourceRecordSets api.example.com CNAME in Z0123456789ABCDEFGHIJ UPSERT us-east-1 70→0, eu-west-1 30→100 (attempt 2)',
+      // The accepted attempt's change, which the follow-through asks GetChange about until it is INSYNC.
+      changeIds: ['/change/C2682N5HXP0BZ4'],
     });
     expect(route53Mock).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 2);
     // per attempt: getWeights lists once, setWeights lists again to copy the records
