@@ -152,7 +152,11 @@ export async function reconcileTarget(
     // Once per reconcile: an applied plan is followed until it serves (or degrades) before deciding again.
     if (attempt === 1) {
       const followed = await followThrough(deps, target, state, log);
-      if ('state' in followed) state = followed.state;
+      if ('state' in followed) {
+        state = followed.state;
+        // The verdict is a change of the plan's status like any other: the per-target decisions count it.
+        if (deps.perTargetTelemetry?.has(target.id)) emitTargetDecision(deps.metrics, target.id, followed.result);
+      }
       serving = followed.serving;
     }
     const current = await observe(deps, target, state);
@@ -472,6 +476,7 @@ async function publishReplaced(
     decisionId: earlier.decisionId,
     replacedBy: record.decisionId,
   });
+  if (deps.perTargetTelemetry?.has(record.targetId)) emitTargetDecision(deps.metrics, record.targetId, 'replaced');
   deps.decisionEvents?.add(earlier, 'replaced');
 }
 

@@ -149,6 +149,8 @@ describe('decision events and per-target metrics (tick handler on DynamoDB Local
     // TargetServing is emitted as it saw them, so over the plan's life every metric of the contract is emitted
     // — the dashboard (test/cdk/decision-events.test.ts) reads exactly these names, so no widget plots nothing.
     expect(h.metric(TARGET_METRIC.serving, web)).toBe(desired);
+    // The verdict is counted by status like the decision it ends, so the widget's settled line has datapoints.
+    expect(h.metric(TARGET_METRIC.decisions, { ...web, [STATUS_DIMENSION]: 'settled' })).toBe(1);
     expect(new Set(h.emf.filter((m) => m.dimensions[TARGET_DIMENSION] === 'web-asg').map((m) => m.name))).toEqual(
       names,
     );

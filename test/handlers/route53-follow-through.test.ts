@@ -7,6 +7,7 @@
 import { ChangeResourceRecordSetsCommand, GetChangeCommand } from '@aws-sdk/client-route-53';
 import 'aws-sdk-client-mock-jest';
 import { SERVING_TIMEOUT_SECONDS } from '../../functions/app/follow-through';
+import { STATUS_DIMENSION, TARGET_DIMENSION, TARGET_METRIC } from '../../functions/contracts';
 import type { TickSummary } from '../../functions/handlers/tick';
 import type { DecisionEventDetail, DecisionEventPublisher } from '../../functions/ports';
 import { createHarness, fixture, type Harness, t } from './harness';
@@ -99,5 +100,8 @@ describe('Route 53 follow-through (GetChange INSYNC), tick handler on DynamoDB L
     expect(events.filter((e) => e.status === 'replaced')).toEqual([
       expect.objectContaining({ decisionId: drained, replacedBy: restore!.decisionId }),
     ]);
+    // And counted on the target's decisions metric under its new status.
+    const replacedCount = { [TARGET_DIMENSION]: 'api-routing', [STATUS_DIMENSION]: 'replaced' };
+    expect(h.metric(TARGET_METRIC.decisions, replacedCount)).toBe(1);
   });
 });
