@@ -47,6 +47,19 @@ interface StoredItem {
   config: Uint8Array;
 }
 
+/**
+ * A config's version, hashed once per config object: the tick's config is frozen for the life of the
+ * execution environment, so hashing it again every minute would only spend CPU on the same answer.
+ */
+const versions = new WeakMap<object, string>();
+function versionOf(config: Readonly<DrivetrainConfig>): string {
+  const known = versions.get(config);
+  if (known !== undefined) return known;
+  const version = configVersion(config);
+  versions.set(config, version);
+  return version;
+}
+
 export class DynamoDeployedConfigStore implements DeployedConfigStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -62,6 +75,19 @@ export class DynamoDeployedConfigStore implements DeployedConfigStore {
       new GetCommand({ TableName: this.stateTable, Key: this.key(), ConsistentRead: consistent }),
     );
     return reply.Item;
+  }
+
+  /** Only the version: the tick's check does not transfer (or decode) the compressed config every minute. */
+  private async storedVersion(): Promise<unknown> {
+    const reply = await this.doc.send(
+      new GetCommand({
+        TableName: this.stateTable,
+        Key: this.key(),
+        ProjectionExpression: '#version',
+        ExpressionAttributeNames: { '#version': 'version' },
+      }),
+    );
+    return reply.Item?.version;
   }
 
   async read(): Promise<DeployedConfig | undefined> {
@@ -84,10 +110,10 @@ export class DynamoDeployedConfigStore implements DeployedConfigStore {
   }
 
   async record(config: Readonly<DrivetrainConfig>, now: number): Promise<RecordConfigResult> {
-    const version = configVersion(config);
+    const version = versionOf(config);
     // Eventually consistent: a stale read costs at most one conditional put that fails as `raced`.
-    const seen = await this.stored(false);
-    if (seen?.version === version) return 'unchanged';
+    const seenVersion = await this.storedVersion();
+    if (seenVersion === version) return 'unchanged';
     const body = compressConfig(config);
     if (body.byteLength > DEPLOYED_CONFIG_MAX_BYTES) throw new DeployedConfigTooLargeError(body.byteLength);
     const item: StoredItem = { format: ITEM_FORMAT, version, recordedAt: now, config: body };
@@ -97,10 +123,9 @@ export class DynamoDeployedConfigStore implements DeployedConfigStore {
           TableName: this.stateTable,
           Item: { ...this.key(), ...item },
           // Compare-and-swap on what was read: of concurrent ticks, one writes.
-          ConditionExpression:
-            typeof seen?.version === 'string' ? '#version = :seen' : 'attribute_not_exists(#version)',
+          ConditionExpression: typeof seenVersion === 'string' ? '#version = :seen' : 'attribute_not_exists(#version)',
           ExpressionAttributeNames: { '#version': 'version' },
-          ...(typeof seen?.version === 'string' ? { ExpressionAttributeValues: { ':seen': seen.version } } : {}),
+          ...(typeof seenVersion === 'string' ? { ExpressionAttributeValues: { ':seen': seenVersion } } : {}),
         }),
       );
     } catch (error) {
