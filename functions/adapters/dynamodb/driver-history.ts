@@ -28,15 +28,18 @@ export async function recordHistory(
   const key = historyKey(driver);
   const item = withoutUndefined(driver);
   const retainUntil = driver.lineage.receivedAt + options.retentionSeconds;
-  for (const targetId of new Set(driver.targets)) {
-    // An unconditional put: a redelivery rewrites the identical item, which is cheaper than a condition.
-    await doc.send(
-      new PutCommand({
-        TableName: options.tableName,
-        Item: { targetId, historyKey: key, retainUntil, driver: item },
-      }),
-    );
-  }
+  // One put per target, side by side: the ingest path waits for one round trip, not one per target.
+  // Unconditional: a redelivery rewrites the identical item, which is cheaper than a condition.
+  await Promise.all(
+    [...new Set(driver.targets)].map((targetId) =>
+      doc.send(
+        new PutCommand({
+          TableName: options.tableName,
+          Item: { targetId, historyKey: key, retainUntil, driver: item },
+        }),
+      ),
+    ),
+  );
 }
 
 export interface HistoryRead {
