@@ -122,6 +122,18 @@ export const metricSignalSchema = z.lazy(() =>
   }),
 );
 
+/**
+ * How far ahead capacity must be in place: a week at most, the longest announcement lead any rule takes
+ * (a longer one is a schedule, not a pre-warm). One range for business drivers and policy rules alike.
+ */
+export const leadTimeSecondsSchema = z.lazy(() =>
+  z
+    .number()
+    .int()
+    .nonnegative()
+    .max(7 * 24 * 3600),
+);
+
 export const businessDemandSchema = z.lazy(() =>
   z.union([
     z.object({ multiplier: quantitySchema(1000, { zero: false }) }).strict(),
@@ -143,12 +155,7 @@ export const businessSignalSchema = z.lazy(() =>
       demand: businessDemandSchema,
       ...windowShape(),
       /** How long before windowStart capacity must be in place. */
-      leadTimeSeconds: z
-        .number()
-        .int()
-        .nonnegative()
-        .max(7 * 24 * 3600)
-        .optional(),
+      leadTimeSeconds: leadTimeSecondsSchema.optional(),
     }),
     z.object({
       type: z.literal('budget'),
@@ -416,16 +423,7 @@ export const ruleSchema = z.lazy(() =>
          * Warm-up of the resource: capacity is requested this long before the window opens. `auto`: the
          * target's measured p90 time to serve (functions/domain/warmup.ts), a default until it has enough samples.
          */
-        leadTimeSeconds: z
-          .union([
-            z
-              .number()
-              .int()
-              .nonnegative()
-              .max(7 * 24 * 3600),
-            z.literal('auto'),
-          ])
-          .default(0),
+        leadTimeSeconds: z.union([leadTimeSecondsSchema, z.literal('auto')]).default(0),
       })
       .strict(),
     z.object({ kind: z.literal('override'), driver: identifier }).strict(),

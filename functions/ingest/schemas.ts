@@ -8,7 +8,7 @@
  * back to a default would move capacity at the wrong time; a rejection with the path is the cheaper failure.
  */
 import { z } from 'zod';
-import { businessDemandSchema, identifier } from '../domain/model';
+import { businessDemandSchema, identifier, leadTimeSecondsSchema } from '../domain/model';
 import { measurementSchema, quantitySchema, toMilliseconds } from '../domain/numbers';
 import { isoSeconds } from './time';
 
@@ -82,12 +82,7 @@ const businessSignalDetailSchema = z.lazy(() =>
         demand: businessDemandSchema,
         ...window,
         /** Capacity must be in place this long before windowStart (the policy rule may ask for more). */
-        leadTimeSeconds: z
-          .number()
-          .int()
-          .nonnegative()
-          .max(7 * 24 * 3600)
-          .optional(),
+        leadTimeSeconds: leadTimeSecondsSchema.optional(),
       })
       .strict(),
     z
