@@ -4,8 +4,7 @@
  * allocation policy scoped to the configured resources, metric-history reads — plus the pending grace every
  * reconciling function must agree on.
  */
-import { Aws, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,7 +14,7 @@ import { SHARD_WORKER_TIMEOUT_SECONDS } from '../functions/app/shards';
 import { ENV } from '../functions/contracts';
 import type { DrivetrainConfig } from '../functions/domain/config';
 import { businessBusName } from '../functions/domain/naming';
-import { DEPLOYED_CONFIG_KEY } from '../functions/adapters/dynamodb/tables';
+import { DECISIONS_TABLE, DEPLOYED_CONFIG_KEY } from '../functions/adapters/dynamodb/tables';
 import { AllocationPolicy } from './allocation-policy';
 import { DrivetrainFunction, type DrivetrainFunctionProps } from './drivetrain-function';
 import type { HandlerName } from './handlers';
@@ -200,8 +199,11 @@ export class DrivetrainFunctions extends Construct {
   }
 
   /**
-   * Ingest and the operator write drivers; the shard workers only read them. The tick touches one item: the
-   * deployed config in the state table (functions/adapters/dynamodb/deployed-config.ts).
+   * Each role gets, per table, exactly the DynamoDB actions its code sends (TABLE_ACTIONS), not the CDK grant
+   * helpers' sets: those add Scan, Batch*, DeleteItem and ConditionCheckItem, which no function uses and which
+   * would let a compromised one delete or bulk-rewrite the decision audit trail. Ingest and the operator write
+   * drivers; the shard workers only read them. The tick touches one item: the deployed config in the state
+   * table (functions/adapters/dynamodb/deployed-config.ts).
    */
   private grantTables(t: DrivetrainTables['tables']): void {
     // GetItem and PutItem on the reserved key only (dynamodb:LeadingKeys): the tick can neither read nor
@@ -214,29 +216,39 @@ export class DrivetrainFunctions extends Construct {
       }),
     );
     const operatorRole = this.operatorEndpoint.handler.role;
-    for (const role of [this.ingest.role, operatorRole]) t.drivers.grantReadWriteData(role);
-    t.drivers.grantReadData(this.shardWorker.role);
+    const grant = (role: iam.IRole, actions: readonly string[], resources: string[]) =>
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions], resources }));
+    // The reconcile's lookups of a decision by id (follow-through, pending repair) query the one GSI by name.
+    const decisionIndex = `${t.decisions.tableArn}/index/${DECISIONS_TABLE.globalSecondaryIndexes![0]!.indexName}`;
     for (const role of [this.ingest.role, this.shardWorker.role, operatorRole]) {
-      t.decisions.grantReadWriteData(role);
-      t.state.grantReadWriteData(role);
+      grant(role, TABLE_ACTIONS.decisions, [t.decisions.tableArn]);
+      grant(role, ['dynamodb:Query'], [decisionIndex]);
+      grant(role, TABLE_ACTIONS.state, [t.state.tableArn]);
     }
-    t.idempotency.grantReadWriteData(this.ingest.role);
+    for (const role of [this.ingest.role, operatorRole]) grant(role, TABLE_ACTIONS.storeDrivers, [t.drivers.tableArn]);
+    grant(this.shardWorker.role, TABLE_ACTIONS.readDrivers, [t.drivers.tableArn]);
+    grant(this.ingest.role, TABLE_ACTIONS.idempotency, [t.idempotency.tableArn]);
     // Only the functions that store drivers keep their history, and they never read it (the CLI does).
-    for (const role of [this.ingest.role, operatorRole]) t.history.grantWriteData(role);
-    const explain = 'Queries on the decisions table GSI (byDecisionId: `drivetrain explain <decision id>`)';
-    const readers: Array<[iam.IRole, string]> = [
-      [this.ingest.role, explain],
-      [this.shardWorker.role, explain],
-      [operatorRole, 'Queries on the decisions table GSI (the history `resume` reads)'],
-    ];
-    for (const [role, why] of readers) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalIdOf(t.decisions)}.Arn>/index/*]`,
-        reason: `${why}; the grant covers the indexes of this one table only.`,
-      });
-    }
+    for (const role of [this.ingest.role, operatorRole]) grant(role, TABLE_ACTIONS.history, [t.history.tableArn]);
   }
 }
+
+/**
+ * The IAM actions of what the functions send (functions/adapters/dynamodb; test/cdk/function-roles-iam.test.ts
+ * keeps the two in step). TransactWriteItems is authorized per item, as PutItem or UpdateItem.
+ */
+const TABLE_ACTIONS = {
+  // Driver store: transactional puts of the latest driver per target, queries of a target's live drivers.
+  storeDrivers: ['dynamodb:PutItem', 'dynamodb:Query'],
+  readDrivers: ['dynamodb:Query'],
+  // Decision store: gets and queries of a target's decisions, puts of new ones, updates of their outcome.
+  decisions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  // State items are only read and updated (an update creates a target's first state item).
+  state: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  // Powertools' DynamoDBPersistenceLayer.
+  idempotency: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  history: ['dynamodb:PutItem'],
+} as const;
 
 /** The history table and retention, only when history is kept (absent: the functions write no history). */
 function historyEnvironment(props: DrivetrainFunctionsProps): Record<string, string> {
@@ -276,8 +288,4 @@ function grantDecisionEvents(name: string, fns: DrivetrainFunction[]): void {
       new iam.PolicyStatement({ sid: 'PublishDecisionEvents', actions: ['events:PutEvents'], resources: [busArn] }),
     );
   }
-}
-
-function logicalIdOf(table: dynamodb.Table): string {
-  return Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
 }

@@ -4,6 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { join } from 'node:path';
 import type { DrivetrainConfig, DrivetrainConfigInput } from '../../functions/domain/config';
 import { loadConfigFile } from '../../lib/config-file';
+import { resolveIntrinsics } from '../support/iam-simulator';
 import { DrivetrainStack, type DrivetrainStackProps } from '../../lib/drivetrain-stack';
 
 export const FIXTURE_CONFIG_FILE = join(__dirname, 'fixtures/drivetrain.config.yaml');
@@ -70,4 +71,48 @@ export function flatten(value: unknown): unknown {
     return Object.fromEntries(keys.map((key) => [key, flatten(record[key])]));
   }
   return value;
+}
+
+/**
+ * Everything a function's role may do by its identity policies, as the simulator reads it: the role's inline
+ * policies and the managed policies it carries (the allocation policy), with every table resolved to its ARN
+ * in the simulator's account and region, and any other Ref/GetAtt to a value no table action matches.
+ */
+export function roleIdentityPolicy(
+  template: Template,
+  roleFragment: string,
+  arns: { account: string; region: string },
+): { role: string; policy: unknown } {
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Type: string; Properties: Record<string, unknown> }
+  >;
+  const [roleId, role] = Object.entries(resources).find(
+    ([id, r]) => r.Type === 'AWS::IAM::Role' && id.includes(roleFragment),
+  ) ?? [undefined, undefined];
+  if (!roleId || !role) throw new Error(`no role whose logical id contains ${roleFragment}`);
+  const tableArn = (id: string) =>
+    `arn:aws:dynamodb:${arns.region}:${arns.account}:table/${String(resources[id]?.Properties.TableName)}`;
+  const refs = new Proxy({} as Record<string, string>, {
+    get: (_t, key: string) => {
+      const id = key.replace(/\.Arn$/, '');
+      if (resources[id]?.Type === 'AWS::DynamoDB::Table' && key.endsWith('.Arn')) return tableArn(id);
+      return key.endsWith('.Arn') ? `arn:aws:iam::${arns.account}:role/${id}` : `ref-${key}`;
+    },
+  });
+  const managed = new Set(
+    ((role.Properties.ManagedPolicyArns ?? []) as Array<{ Ref?: string }>).map((ref) => ref.Ref).filter(Boolean),
+  );
+  const statements = Object.entries(resources)
+    .filter(
+      ([id, r]) =>
+        (r.Type === 'AWS::IAM::Policy' &&
+          (r.Properties.Roles as Array<{ Ref: string }>).some((ref) => ref.Ref === roleId)) ||
+        (r.Type === 'AWS::IAM::ManagedPolicy' && managed.has(id)),
+    )
+    .flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: unknown[] }).Statement);
+  return {
+    role: `arn:aws:iam::${arns.account}:role/${roleId}`,
+    policy: resolveIntrinsics({ Version: '2012-10-17', Statement: statements }, refs),
+  };
 }
