@@ -195,6 +195,19 @@ export class DrivetrainFunctions extends Construct {
     tick.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.shardQueue.queueArn] }),
     );
+    // In this account an identity policy alone lets a principal send; only a Deny here keeps the queue the
+    // tick's: a forged shard makes the workers reconcile, and a flood of them holds every worker. (Redriving
+    // the shard DLQ into this queue is refused too; a redriven shard is stale and would only be dropped.)
+    this.shardQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheTickSendsShards',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [this.shardQueue.queueArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': tick.role.roleArn } },
+      }),
+    );
     return tick;
   }
 
