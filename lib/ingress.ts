@@ -174,12 +174,14 @@ export class DrivetrainIngress extends Construct {
       eventBus: bus,
       eventPattern: decisionNotificationPattern(statuses, onFallback),
       targets: [
-        new targets.SnsTopic(options.topic, {
-          message: events.RuleTargetInput.fromText(
+        decisionTopicTarget(
+          options.topic,
+          events.RuleTargetInput.fromText(
             `Drivetrain ${field('deployment')} ${field('targetId')}: ${field('status')} (${field('mode')}) ` +
               `${field('summary')} [drivetrain explain ${field('decisionId')}]`,
           ),
-        }),
+          businessBusName(name),
+        ),
       ],
     });
   }
@@ -224,6 +226,37 @@ export class DrivetrainIngress extends Construct {
     );
     return topic;
   }
+}
+
+/**
+ * The SNS target of the decision-notification rule. CDK's SnsTopic target lets events.amazonaws.com publish
+ * with no condition, so a rule of any account could post a forged decision to the people on the topic: here
+ * the grant is held to rules on Drivetrain's business bus of this account (aws:SourceArn, aws:SourceAccount),
+ * the confused-deputy guard the SNS guide prescribes. A pattern rather than the rule's own ARN, so a topic of
+ * another stack takes the grant without a reference cycle between the stacks. An imported topic takes no
+ * policy (as with CDK's target): its owner grants EventBridge.
+ */
+function decisionTopicTarget(topic: sns.ITopic, message: events.RuleTargetInput, busName: string): events.IRuleTarget {
+  return {
+    bind: () => {
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+            ArnLike: {
+              'aws:SourceArn': `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/${busName}/*`,
+            },
+          },
+        }),
+      );
+      // What CDK's target grants on a KMS-encrypted topic's key, unchanged (the key only serves the topic).
+      topic.masterKey?.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+      return { arn: topic.topicArn, input: message, targetResource: topic };
+    },
+  };
 }
 
 /** Splits values so that each chunk's JSON stays under `budget` characters (a value longer than that goes alone). */

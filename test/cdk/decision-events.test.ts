@@ -6,6 +6,7 @@
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   DECISION_EVENT_SOURCE,
@@ -23,6 +24,7 @@ import {
 import { businessBusName } from '../../functions/domain/naming';
 import { DECISION_STATUSES } from '../../functions/ports';
 import { DrivetrainStack } from '../../lib';
+import { resolveIntrinsics, simulate, STACK_ACCOUNT, STACK_REGION } from '../support/iam-simulator';
 import { appWithoutBundling, fixtureConfig, flatten, resourcesOf, synthStack } from './support';
 
 const config = fixtureConfig();
@@ -123,6 +125,48 @@ describe('decision notifications (optional SNS topic)', () => {
       ].sort(),
     );
     expect(transformer.InputTemplate).toContain('drivetrain explain');
+  });
+
+  describe('the topic policy (IAM simulator): EventBridge may publish for the rules of this bus only', () => {
+    const app = appWithoutBundling();
+    const topicStack = new Stack(app, 'Topics');
+    const topic = new sns.Topic(topicStack, 'Ops');
+    new DrivetrainStack(app, 'WithTopic', { config, decisionNotifications: { topic } });
+    const topicId = topicStack.getLogicalId(topic.node.defaultChild as sns.CfnTopic);
+    const TOPIC_ARN = `arn:aws:sns:${STACK_REGION}:${STACK_ACCOUNT}:ops`;
+    const [policy] = Object.values(resourcesOf(Template.fromStack(topicStack), 'AWS::SNS::TopicPolicy'));
+    const resourcePolicy = resolveIntrinsics(policy?.Properties.PolicyDocument, { [topicId]: TOPIC_ARN });
+    const ruleArn = (account: string, bus: string) => `arn:aws:events:${STACK_REGION}:${account}:rule/${bus}/notify`;
+    const publish = (sourceArn: string) =>
+      simulate({
+        principal: 'events.amazonaws.com',
+        action: 'sns:Publish',
+        resource: TOPIC_ARN,
+        context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': sourceArn.split(':')[4]! },
+        resourcePolicy,
+      });
+
+    it('a rule on the business bus of this account may publish', async () => {
+      await expect(publish(ruleArn(STACK_ACCOUNT, businessBusName(config.name)))).resolves.toBe('Allowed');
+    });
+
+    it.each([
+      ['a rule of another account (the confused deputy)', ruleArn('999999999999', businessBusName(config.name))],
+      ['a rule of another account on its default bus', ruleArn('999999999999', 'default')],
+      ['a rule of this account on another bus', ruleArn(STACK_ACCOUNT, 'default')],
+    ])('%s may not', async (_label, sourceArn) => {
+      await expect(publish(sourceArn)).resolves.not.toBe('Allowed');
+    });
+
+    it("a KMS-encrypted topic's key lets EventBridge use it, as CDK's own SNS target does", () => {
+      const keyed = appWithoutBundling();
+      const keyStack = new Stack(keyed, 'Keyed');
+      const masterKey = new kms.Key(keyStack, 'Key');
+      const encrypted = new sns.Topic(keyStack, 'Ops', { masterKey });
+      new DrivetrainStack(keyed, 'WithKeyedTopic', { config, decisionNotifications: { topic: encrypted } });
+      const [key] = Object.values(resourcesOf(Template.fromStack(keyStack), 'AWS::KMS::Key'));
+      expect(JSON.stringify(key?.Properties.KeyPolicy)).toContain('events.amazonaws.com');
+    });
   });
 });
 
