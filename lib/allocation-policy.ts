@@ -110,8 +110,25 @@ function autoScalingStatements(resources: AllocationResources): iam.PolicyStatem
     }),
     new iam.PolicyStatement({
       sid: 'SetCapacityOfConfiguredGroups',
-      actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:UpdateAutoScalingGroup'],
+      actions: ['autoscaling:SetDesiredCapacity'],
       resources: resources.autoScalingGroups.map(autoScalingGroupArn),
+    }),
+    // The executor's UpdateAutoScalingGroup carries MinSize and DesiredCapacity only. Without these Null
+    // conditions the same action could raise the group's MaxSize (its owner's hard cap on cost) or move the
+    // group to other subnets, launch configuration or instance types; each key is present only when the
+    // request sets it. (A launch template change also needs ec2:RunInstances, which no function has.)
+    new iam.PolicyStatement({
+      sid: 'SetFloorOfConfiguredGroups',
+      actions: ['autoscaling:UpdateAutoScalingGroup'],
+      resources: resources.autoScalingGroups.map(autoScalingGroupArn),
+      conditions: {
+        Null: {
+          'autoscaling:MaxSize': 'true',
+          'autoscaling:VPCZoneIdentifiers': 'true',
+          'autoscaling:LaunchConfigurationName': 'true',
+          'autoscaling:InstanceTypes': 'true',
+        },
+      },
     }),
   ];
 }

@@ -148,6 +148,8 @@ describe('AllocationPolicy', () => {
     ).toEqual([
       'DescribeAutoScalingGroups',
       'SetCapacityOfConfiguredGroups',
+      // UpdateAutoScalingGroup on its own statement: its conditions keep MaxSize and the group's shape out.
+      'SetFloorOfConfiguredGroups',
       'ReadConfiguredHostedZones',
       'FollowRoute53Changes',
       'UpsertWeightsApiA',

@@ -94,6 +94,7 @@ describe('config', () => {
     expect(allocation.Statement.map((s) => s.Sid)).toEqual([
       'DescribeAutoScalingGroups',
       'SetCapacityOfConfiguredGroups',
+      'SetFloorOfConfiguredGroups',
     ]);
     template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'minimal-decisions' });
   });

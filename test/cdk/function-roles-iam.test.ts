@@ -113,3 +113,43 @@ describe('function roles on the tables (IAM simulator): exactly the actions the 
     expect(sources).not.toMatch(/\b(Delete|ConditionCheck):\s*[{\w]/);
   });
 });
+
+describe("the Auto Scaling executor on the configured group (IAM simulator): capacity and floor, never the group's shape", () => {
+  const GROUP = `arn:aws:autoscaling:${STACK_REGION}:${STACK_ACCOUNT}:autoScalingGroup:0f1e2d3c-aaaa-bbbb-cccc-000000000000:autoScalingGroupName/web-fleet`;
+  const verdict = (action: string, context: Record<string, string | string[]>) => {
+    const { role, policy } = roleIdentityPolicy(template, 'FunctionsShardWorker', {
+      account: STACK_ACCOUNT,
+      region: STACK_REGION,
+    });
+    return simulate({
+      principal: role,
+      action,
+      resource: GROUP,
+      context,
+      resourcePolicy: undefined,
+      identityPolicy: policy,
+    });
+  };
+
+  it.each<[string, string, Record<string, string>]>([
+    ['SetDesiredCapacity', 'autoscaling:SetDesiredCapacity', {}],
+    [
+      'UpdateAutoScalingGroup with MinSize (and DesiredCapacity)',
+      'autoscaling:UpdateAutoScalingGroup',
+      { 'autoscaling:MinSize': '4' },
+    ],
+  ])('may %s', async (_label, action, context) => {
+    await expect(verdict(action, context)).resolves.toBe('Allowed');
+  });
+
+  // What the executor never sends (functions/adapters/aws/auto-scaling.ts): the group's MaxSize stays its
+  // owner's hard cap, and its network, launch configuration and instance types stay the owner's.
+  it.each<[string, Record<string, string | string[]>]>([
+    ['MaxSize', { 'autoscaling:MinSize': '4', 'autoscaling:MaxSize': '5000' }],
+    ['VPCZoneIdentifier', { 'autoscaling:VPCZoneIdentifiers': ['subnet-0badbadbadbadbad0'] }],
+    ['LaunchConfigurationName', { 'autoscaling:LaunchConfigurationName': 'miner' }],
+    ['mixed-instances overrides', { 'autoscaling:InstanceTypes': 'p5.48xlarge' }],
+  ])('may not UpdateAutoScalingGroup with %s', async (_label, context) => {
+    await expect(verdict('autoscaling:UpdateAutoScalingGroup', context)).resolves.toBe('ImplicitlyDenied');
+  });
+});
