@@ -2,9 +2,14 @@
  * `drivetrain replay --since`: a deployment's own history, written by the real ingest handler on DynamoDB
  * Local, replayed against a proposed policy.
  */
+import { parseCommandArgs } from '../../cli/args';
+import { replayCommand } from '../../cli/commands/replay';
+import { Context } from '../../cli/context';
+import { CommandError } from '../../cli/errors';
+import { readDeploymentHistory } from '../../cli/history';
 import type { IngestSummary } from '../../functions/handlers/ingest';
 import { createHarness, fixture, type Harness } from '../handlers/harness';
-import { cli, NOW } from './harness';
+import { cli, NOW, REPO_ROOT } from './harness';
 
 /** A requests snapshot observed `minutesAgo` before NOW, as the ingest handler receives it. */
 function snapshot(minutesAgo: number, value: number): unknown {
@@ -148,6 +153,30 @@ describe('replay --since carries in the drivers still live at the start of the w
     const report = JSON.parse(result.stdout) as Report;
     // flash-sale feeds web-asg and checkout-fn: read under each, replayed once.
     expect([report.carriedInDrivers, report.recordedDrivers]).toEqual([1, 2]);
+  });
+
+  it('counts the observations read before the window against the same read cap, and refuses past it', async () => {
+    const parsed = parseCommandArgs('replay', flags, replayCommand.options, replayCommand.positionals);
+    const context = new Context(
+      { stdout: () => {}, stderr: () => {}, env: {}, now: () => NOW, cwd: REPO_ROOT },
+      parsed,
+      'replay',
+    );
+    try {
+      const target = await context.target('checkout-fn');
+      const window = { from: NOW - 7200, to: NOW };
+      // One observation in the window, three business statements before it (every statement of a business
+      // driver is read: a later one may shorten its expiry): four fit, three do not.
+      const read = await readDeploymentHistory(context, [target], window, 4);
+      expect([read.carriedIn, read.drivers.length]).toEqual([1, 2]);
+      const refused = readDeploymentHistory(context, [target], window, 3);
+      await expect(refused).rejects.toThrow(CommandError);
+      await expect(refused).rejects.toThrow(
+        'checkout-fn has more than 3 driver observations to read: 1 between 2026-11-27T08:00:00Z and 2026-11-27T10:00:00Z, and more than 2 since 2025-11-27T07:59:59Z that may still be live at its start',
+      );
+    } finally {
+      context.dispose();
+    }
   });
 
   it('replays a window with no observation of its own from the drivers live at its start', async () => {
