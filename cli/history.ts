@@ -79,8 +79,9 @@ export async function readDeploymentHistory(
  * Read from the replayed config, which declares the drivers its policies use. Older items than the history's
  * retention (driverHistoryRetention, which only the stack knows) are gone or filtered on retainUntil, so a
  * year-long business lifetime costs at most the retention's worth of items evaluated; what is returned (and
- * held here) is capped by the read limit. Lifetimes of business records and overrides count from receipt:
- * one whose event time predates its receipt by more than that second is missed if it is that old.
+ * held here) is capped by the read limit. Business records' and overrides' lifetimes count from receipt, not
+ * from their event time (ingest bounds that only from above): one whose event time predates its receipt can
+ * outlive the lookback by that delay, and is then missed.
  */
 export function carryInLookbackSeconds(declarations: readonly DriverDeclaration[], targetId: string): number {
   const lifetimes = declarations.filter((d) => d.targets.includes(targetId)).map(driverMaxLifetimeSeconds);

@@ -6,10 +6,10 @@ import { parseCommandArgs } from '../../cli/args';
 import { replayCommand } from '../../cli/commands/replay';
 import { Context } from '../../cli/context';
 import { CommandError } from '../../cli/errors';
-import { readDeploymentHistory } from '../../cli/history';
+import { carryInLookbackSeconds, readDeploymentHistory } from '../../cli/history';
 import type { IngestSummary } from '../../functions/handlers/ingest';
 import { createHarness, fixture, type Harness } from '../handlers/harness';
-import { cli, NOW, REPO_ROOT } from './harness';
+import { cli, NOW, REPO_ROOT, shippedConfig } from './harness';
 
 /** A requests snapshot observed `minutesAgo` before NOW, as the ingest handler receives it. */
 function snapshot(minutesAgo: number, value: number): unknown {
@@ -177,6 +177,16 @@ describe('replay --since carries in the drivers still live at the start of the w
     } finally {
       context.dispose();
     }
+  });
+
+  it('looks back as far as the longest-lived record of the drivers a target declares', () => {
+    const { drivers } = shippedConfig();
+    const day = 86_400;
+    // flash-sale: a business driver without ttlSeconds, a year; the second an expiry is rounded up by on top.
+    expect(carryInLookbackSeconds(drivers, 'checkout-fn')).toBe(365 * day + 1);
+    // Health alarms (7-day TTL) and ops-override (a week at most).
+    expect(carryInLookbackSeconds(drivers, 'api-routing')).toBe(7 * day + 1);
+    expect(carryInLookbackSeconds(drivers, 'no-such-target')).toBe(0);
   });
 
   it('replays a window with no observation of its own from the drivers live at its start', async () => {
