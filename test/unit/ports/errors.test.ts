@@ -5,6 +5,7 @@ import {
   PermanentExecutorError,
   RetryableExecutorError,
 } from '../../../functions/ports';
+import { InvalidChangeBatch } from '@aws-sdk/client-route-53';
 import { sdkErrors } from '../executors/sdk-errors';
 
 describe('classifyAwsError', () => {
@@ -67,6 +68,23 @@ describe('classifyAwsError', () => {
     );
     expect(classified.message).toBe(
       'ChangeResourceRecordSets api.example.com: PriorRequestNotComplete: The request was rejected because Route 53 was still processing a prior request. (HTTP 400) [retryable: PriorRequestNotComplete]',
+    );
+  });
+
+  it("keeps Route 53's per-change reasons (InvalidChangeBatch.messages) when the top-level message has none", () => {
+    // The SDK can surface an InvalidChangeBatch whose message is only "UnknownError", the reasons being in
+    // `messages` (one per rejected change).
+    const error = new InvalidChangeBatch({
+      $metadata: { httpStatusCode: 400, requestId: 'r-1', attempts: 1, totalRetryDelay: 0 },
+      message: 'UnknownError',
+      messages: [
+        "Tried to create resource record set [name='api.example.com.', type='A', set-identifier='blue'] but it already exists",
+      ],
+    });
+    const classified = classifyAwsError(error, 'ChangeResourceRecordSets api.example.com');
+    expect(classified.retryable).toBe(false);
+    expect(classified.message).toContain(
+      "Tried to create resource record set [name='api.example.com.', type='A', set-identifier='blue'] but it already exists",
     );
   });
 
