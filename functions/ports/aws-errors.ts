@@ -20,6 +20,7 @@ const REFUSED_NAMES_LIST = [
   'RequestThrottled',
   'RequestThrottledException',
   'SlowDown',
+  'KmsThrottled', // SQS: KMS throttled the encryption of a message to a queue with a customer key
   // another change is still being processed: wait and it clears
   'PriorRequestNotComplete', // Route 53, per hosted zone
   'ConcurrentModification', // Route 53

@@ -4,7 +4,9 @@ import {
   ExecutorError,
   PermanentExecutorError,
   RetryableExecutorError,
+  refusedBeforeActing,
 } from '../../../functions/ports';
+import { KmsAccessDenied, KmsThrottled } from '@aws-sdk/client-sqs';
 import { InvalidChangeBatch } from '@aws-sdk/client-route-53';
 import { sdkErrors } from '../executors/sdk-errors';
 
@@ -59,6 +61,16 @@ describe('classifyAwsError', () => {
     expect(classified.code).toBe(code);
     expect(classified.cause).toBe(error);
     expect(classified.message).toMatch(/^SetDesiredCapacity web-prod: /);
+  });
+
+  it('SQS KmsThrottled (a queue encrypted with KMS) is refused before acting; the other KMS faults are permanent', () => {
+    // The shard queue may be encrypted with a customer key: SQS then answers KMS's throttling with its own name.
+    const throttled = new KmsThrottled({ $metadata: { httpStatusCode: 400 }, message: 'KMS throttled the request.' });
+    expect(refusedBeforeActing(throttled)).toBe(true);
+    expect(classifyAwsError(throttled, 'SendMessageBatch')).toMatchObject({ retryable: true, code: 'KmsThrottled' });
+    const denied = new KmsAccessDenied({ $metadata: { httpStatusCode: 400 }, message: 'KMS access denied.' });
+    expect(refusedBeforeActing(denied)).toBe(false);
+    expect(classifyAwsError(denied, 'SendMessageBatch')).toMatchObject({ retryable: false, code: 'KmsAccessDenied' });
   });
 
   it('keeps the AWS message and status in its own message', () => {
