@@ -5,38 +5,18 @@
  * with the operator's own credentials.
  */
 import { Duration } from 'aws-cdk-lib';
-import { synthStack } from './support';
-import { resolveIntrinsics, simulate, STACK_ACCOUNT, STACK_REGION } from '../support/iam-simulator';
+import { roleIdentityPolicy, synthStack } from './support';
+import { simulate, STACK_ACCOUNT, STACK_REGION } from '../support/iam-simulator';
 
 const { template } = synthStack();
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
-const arnOf = (id: string) =>
-  resources[id]?.Type === 'AWS::DynamoDB::Table'
-    ? `arn:aws:dynamodb:${STACK_REGION}:${STACK_ACCOUNT}:table/${String(resources[id].Properties.TableName)}`
-    : `arn:aws:iam::${STACK_ACCOUNT}:role/${id}`;
-/** Every Ref/GetAtt resolves: tables to their ARNs, anything else to an ARN no table action matches. */
-const refs = new Proxy({} as Record<string, string>, {
-  get: (_t, key: string) => (key.endsWith('.Arn') ? arnOf(key.slice(0, -4)) : `ref-${key}`),
-});
-
 const historyId = ofType('AWS::DynamoDB::Table').find(([id]) => id.includes('HistoryTable'))![0];
-const historyArn = arnOf(historyId);
+const historyArn = `arn:aws:dynamodb:${STACK_REGION}:${STACK_ACCOUNT}:table/${String(resources[historyId]!.Properties.TableName)}`;
 
-/** The identity policy of the role whose logical id contains `fragment`: all its inline policies together. */
-function identityPolicyOf(fragment: string): { role: string; policy: unknown } {
-  const [roleId] = ofType('AWS::IAM::Role').find(([id]) => id.includes(fragment))!;
-  const statements = ofType('AWS::IAM::Policy')
-    .filter(([, p]) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId))
-    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: unknown[] }).Statement);
-  return {
-    role: `arn:aws:iam::${STACK_ACCOUNT}:role/${roleId}`,
-    policy: resolveIntrinsics({ Version: '2012-10-17', Statement: statements }, refs),
-  };
-}
-
+/** The role's whole identity policy (inline and managed), so a grant from any of them counts. */
 const verdict = (fragment: string, action: string) => {
-  const { role, policy } = identityPolicyOf(fragment);
+  const { role, policy } = roleIdentityPolicy(template, fragment, { account: STACK_ACCOUNT, region: STACK_REGION });
   return simulate({
     principal: role,
     action,
