@@ -235,6 +235,21 @@ describe('validate --live', () => {
     expect(ec2Mock).toHaveReceivedCommandWith(DescribeInstanceTypesCommand, { InstanceTypes: ['m5.large'] });
   });
 
+  it('reads every page of DescribeInstanceTypes (NextToken), so no type of the group goes unchecked', async () => {
+    ec2Mock
+      .on(DescribeInstanceTypesCommand)
+      .resolvesOnce({ InstanceTypes: [{ InstanceType: 'm5.large', VCpuInfo: { DefaultVCpus: 2 } }], NextToken: 'p2' })
+      .resolvesOnce({ InstanceTypes: [{ InstanceType: 'm5.2xlarge', VCpuInfo: { DefaultVCpus: 8 } }] });
+    await expect(ec2QuotaAdapter.vcpus(['m5.2xlarge', 'm5.large'])).resolves.toEqual({
+      'm5.large': 2,
+      'm5.2xlarge': 8,
+    });
+    expect(ec2Mock).toHaveReceivedNthCommandWith(2, DescribeInstanceTypesCommand, {
+      InstanceTypes: ['m5.2xlarge', 'm5.large'],
+      NextToken: 'p2',
+    });
+  });
+
   it('warns when only the largest type of a mixed group would exceed the quota', async () => {
     healthyAccount();
     const mixed = group(2, 40);
