@@ -274,7 +274,7 @@ describe('validate --live', () => {
       .rejects(awsError('AccessDeniedException', 'not authorized to perform servicequotas:GetServiceQuota'));
     const result = await cli(['validate', '--live'], { clients });
     expect(result.stdout).toMatch(
-      /^web-asg +\? unchecked +.*servicequotas:GetServiceQuota and ec2:DescribeInstanceTypes/m,
+      /^web-asg +\? unchecked +.*servicequotas:GetServiceQuota, ec2:DescribeInstanceTypes/m,
     );
   });
 
@@ -535,5 +535,28 @@ describe("validate --live: coexistence with the group's own scaling", () => {
         /Drivetrain owns the floor only, cpu50-target-tracking keep the current capacity$/,
       ),
     });
+  });
+});
+
+describe('validate --help', () => {
+  // Every read the checks above send (one per mocked command), as an IAM action an operator can paste
+  // into a policy: a missing one would surface only as `? unchecked` on the day it is needed.
+  it.each([
+    'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:DescribePolicies',
+    'autoscaling:DescribeScheduledActions',
+    'servicequotas:GetServiceQuota',
+    'ec2:DescribeInstanceTypes',
+    'lambda:GetAccountSettings',
+    'lambda:GetFunctionConcurrency',
+    'route53:ListResourceRecordSets',
+    'elasticloadbalancing:DescribeRules',
+    'application-autoscaling:DescribeScalableTargets',
+    'application-autoscaling:DescribeScalingPolicies',
+    'application-autoscaling:DescribeScheduledActions',
+  ])('names %s among the read-only IAM --live needs', async (action) => {
+    const help = await cli(['validate', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(action);
   });
 });
