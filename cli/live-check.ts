@@ -8,21 +8,25 @@
  * lambda:GetFunctionConcurrency, route53:ListResourceRecordSets, elasticloadbalancing:DescribeRules,
  * application-autoscaling:DescribeScalableTargets, and for the coexistence check autoscaling:DescribePolicies,
  * autoscaling:DescribeScheduledActions, application-autoscaling:DescribeScalingPolicies and
- * application-autoscaling:DescribeScheduledActions, and for the EC2 vCPU quota servicequotas:GetServiceQuota and
- * ec2:DescribeInstanceTypes (all read-only; the functions are granted none of the quota reads).
+ * application-autoscaling:DescribeScheduledActions, and for the EC2 vCPU quota servicequotas:GetServiceQuota,
+ * ec2:DescribeInstanceTypes, ec2:DescribeLaunchTemplateVersions and autoscaling:DescribeLaunchConfigurations
+ * (what a group launches; all read-only, and the functions are granted none of the quota reads).
  */
 import type { DrivetrainConfig } from '../functions/domain/config';
 import type { Target } from '../functions/domain/model';
 import { isFloorManaged, type TargetKind, targetGroupName, targetKind } from '../functions/domain/target-kinds';
-import type {
-  AlbRoutingPort,
-  ApplicationAutoScalingPort,
-  AutoScalingPort,
-  Ec2QuotaPort,
-  LambdaAccountConcurrency,
-  LambdaLimitsPort,
-  OwnScaling,
-  WeightedRoutingPort,
+import {
+  type AlbRoutingPort,
+  type ApplicationAutoScalingPort,
+  type AutoScalingPort,
+  type Ec2CapacityUnit,
+  type Ec2LaunchOption,
+  type Ec2QuotaPort,
+  type LambdaAccountConcurrency,
+  type LambdaLimitsPort,
+  LaunchSourceNotFoundError,
+  type OwnScaling,
+  type WeightedRoutingPort,
 } from '../functions/ports';
 import { causeChain } from './errors';
 
@@ -65,10 +69,12 @@ export interface LiveFinding {
 export const LIVE_CHECK_ACTIONS = {
   'ec2-asg': [
     'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:DescribeLaunchConfigurations',
     'autoscaling:DescribePolicies',
     'autoscaling:DescribeScheduledActions',
-    'servicequotas:GetServiceQuota',
+    'ec2:DescribeLaunchTemplateVersions',
     'ec2:DescribeInstanceTypes',
+    'servicequotas:GetServiceQuota',
   ],
   'lambda-provisioned-concurrency': ['lambda:GetAccountSettings', 'lambda:GetFunctionConcurrency'],
   'route53-weighted': ['route53:ListResourceRecordSets'],
@@ -199,12 +205,12 @@ async function checkTarget(
 }
 
 /**
- * bounds.max instances against the account's Running On-Demand Standard vCPU quota (regional, shared with
- * everything else the account runs). An error when even the group's smallest instance type at bounds.max
- * needs more vCPUs than the quota: the policy asks for capacity EC2 will never launch, and it would fail at
- * the worst moment (a scale-out under load, `degraded` with InsufficientInstanceCapacity-like launch
- * failures). A warning when only its largest type does: whether it fits depends on which types launch. What
- * the account already runs elsewhere is not subtracted (that changes by the minute); the quota is the ceiling.
+ * bounds.max against the account's Running On-Demand Standard vCPU quota (regional, shared with everything
+ * else the account runs). An error when even the group's smallest need at bounds.max is more vCPUs than the
+ * quota: the policy asks for capacity EC2 will never launch, and it would fail at the worst moment (a
+ * scale-out under load, `degraded` with InsufficientInstanceCapacity-like launch failures). A warning when
+ * only its largest need is: whether it fits depends on which types launch. What the account already runs
+ * elsewhere is not subtracted (that changes by the minute); the quota is the ceiling.
  */
 async function vcpuCheck(
   groupName: string,
@@ -212,31 +218,109 @@ async function vcpuCheck(
   port: Ec2QuotaPort,
   quota: () => Promise<number | undefined>,
 ): Promise<{ verdict: 'ok' | 'warning' | 'error'; message: string }> {
-  const types = await port.instanceTypes(groupName);
-  if (types.length === 0)
-    return { verdict: 'ok', message: 'vCPU quota not checked (no instance type known: no instances, no overrides)' };
-  const standard = types.filter((t) => STANDARD_FAMILY.test(t));
-  if (standard.length === 0)
-    return { verdict: 'ok', message: `vCPU quota not checked (${types.join(', ')}: not On-Demand Standard)` };
-  const byType = await port.vcpus(standard);
-  const known = standard.filter((t) => byType[t] !== undefined).sort((a, b) => byType[a]! - byType[b]!);
-  const limit = known.length ? await quota() : undefined;
-  if (known.length === 0 || limit === undefined)
-    return { verdict: 'ok', message: 'vCPU quota not checked (no vCPU count or no applied quota value)' };
-  const [smallest, largest] = [known[0]!, known.at(-1)!];
-  const need = (t: string) => max * byType[t]!;
+  const unchecked = (why: string) => ({ verdict: 'ok' as const, message: `vCPU quota not checked${why}` });
+  const launch = await port.launchOptions(groupName);
+  if (launch.capacityUnit === 'memory-mib')
+    return unchecked(': the group counts capacity in memory-mib (bounds.max is MiB of memory)');
+  if (launch.options.length === 0)
+    return unchecked(
+      ' (no instance type known: no instances, and no override, launch template or launch configuration names one)',
+    );
+  const typeOf = (o: Ec2LaunchOption) => ('instanceType' in o ? o.instanceType : undefined);
+  const types = [...new Set(launch.options.map(typeOf).filter((t) => t !== undefined))].sort();
+  // Attribute-based selection names no family: counted as Standard, the quota a check can then fail on.
+  const standard = launch.options.filter((o) => !('instanceType' in o) || STANDARD_FAMILY.test(o.instanceType));
+  if (standard.length === 0) return unchecked(` (${types.join(', ')}: not On-Demand Standard)`);
+  const standardTypes = types.filter((t) => STANDARD_FAMILY.test(t));
+  const byType = launch.capacityUnit === 'units' && standardTypes.length ? await port.vcpus(standardTypes) : {};
+  const needs = standard.flatMap((o) => needsOf(o, max, launch.capacityUnit, byType));
+  const limit = needs.length ? await quota() : undefined;
+  if (needs.length === 0 || limit === undefined) return unchecked(' (no vCPU count or no applied quota value)');
+  const assumed = standard.some((o) => 'vcpus' in o) ? ASSUMED_STANDARD : '';
+  const checked = vcpuVerdict(needs, limit);
+  return { ...checked, message: `${checked.message}${assumed}` };
+}
+
+/** Why a check of attribute-based instance selection can only assume which quota its instances use. */
+const ASSUMED_STANDARD =
+  '; attribute-based instance selection (InstanceRequirements) does not say which families launch: counted against the On-Demand Standard quota in case they all do';
+
+/** vCPUs bounds.max takes through one launch option, and how they were counted (for the message). */
+interface VcpuNeed {
+  vcpus: number;
+  /** e.g. `bounds.max 40 × 2 vCPUs (m5.large) = 80`. */
+  how: string;
+}
+
+/** One launch option at bounds.max: its smallest and largest need (largest undefined: no upper bound). */
+interface OptionNeeds {
+  smallest: VcpuNeed;
+  largest: VcpuNeed | undefined;
+  /** Instances at bounds.max, for what an unbounded instance size may be. */
+  instances: number;
+}
+
+/**
+ * In units, bounds.max is instances, or capacity units with weights: ceil(max / weight) instances of the
+ * option, since EC2 Auto Scaling launches whole instances until the capacity is met, overshooting if it must.
+ * In vCPUs, bounds.max is the need itself. An instance type EC2 gave no vCPU count for: no need known.
+ */
+function needsOf(
+  option: Ec2LaunchOption,
+  max: number,
+  unit: Ec2CapacityUnit,
+  byType: Record<string, number>,
+): OptionNeeds[] {
+  if (unit === 'vcpu') {
+    const need = { vcpus: max, how: `bounds.max ${max} vCPUs (the group counts capacity in vCPUs)` };
+    return [{ smallest: need, largest: need, instances: max }];
+  }
+  const instances = Math.ceil(max / option.weight);
+  const counted =
+    option.weight === 1 ? `bounds.max ${max}` : `ceil(bounds.max ${max} / weight ${option.weight}) = ${instances}`;
+  const need = (vcpus: number, what: string) => ({
+    vcpus: instances * vcpus,
+    how: `${counted} × ${vcpus} vCPUs (${what}) = ${instances * vcpus}`,
+  });
+  if ('instanceType' in option) {
+    const vcpus = byType[option.instanceType];
+    if (vcpus === undefined) return [];
+    const each = need(vcpus, option.instanceType);
+    return [{ smallest: each, largest: each, instances }];
+  }
+  const { min, max: most } = option.vcpus;
+  const largest = most === undefined ? undefined : need(most, 'VCpuCount.Max');
+  return [{ smallest: need(min, 'VCpuCount.Min'), largest, instances }];
+}
+
+/**
+ * The verdict over every option: the smallest need of all decides the error, the largest bounded one the
+ * warning; an option without an upper bound can only fail on its smallest.
+ */
+function vcpuVerdict(needs: OptionNeeds[], limit: number): { verdict: 'ok' | 'warning' | 'error'; message: string } {
+  const smallest = needs.map((n) => n.smallest).reduce((a, b) => (b.vcpus < a.vcpus ? b : a));
+  const unbounded = needs.find((n) => n.largest === undefined);
+  const bounded = needs.flatMap((n) => (n.largest ? [n.largest] : []));
   const quotaName = `the On-Demand Standard instances quota of ${limit} vCPUs (Service Quotas ec2 L-1216C47A)`;
-  if (need(smallest) > limit)
+  if (smallest.vcpus > limit)
     return {
       verdict: 'error',
-      message: `bounds.max ${max} × ${byType[smallest]} vCPUs (${smallest}) = ${need(smallest)} > ${quotaName}: request a quota increase or lower bounds.max`,
+      message: `${smallest.how} > ${quotaName}: request a quota increase or lower bounds.max`,
     };
-  if (need(largest) > limit)
+  // Every bounded largest need is at least the smallest one, so starting from it changes nothing.
+  const largest = bounded.reduce((a, b) => (b.vcpus > a.vcpus ? b : a), smallest);
+  if (largest.vcpus > limit)
     return {
       verdict: 'warning',
-      message: `bounds.max ${max} × ${byType[largest]} vCPUs (${largest}) = ${need(largest)} > ${quotaName}; it fits only if smaller types launch`,
+      message: `${largest.how} > ${quotaName}; it fits only if smaller types launch`,
     };
-  return { verdict: 'ok', message: `${need(largest)} vCPUs at bounds.max within ${quotaName}` };
+  // No upper bound: nothing says the largest fits, so the message gives the size that does instead.
+  if (unbounded)
+    return {
+      verdict: 'ok',
+      message: `${smallest.vcpus} vCPUs at bounds.max with the smallest instances within ${quotaName}, but VCpuCount has no Max: it fits only while instances have at most ${Math.floor(limit / unbounded.instances)} vCPUs`,
+    };
+  return { verdict: 'ok', message: `${largest.vcpus} vCPUs at bounds.max within ${quotaName}` };
 }
 
 /**
@@ -290,6 +374,8 @@ export function explainLiveError(error: unknown, target: Target): Pick<LiveFindi
     const name = typeof e.name === 'string' ? e.name : '';
     const message = typeof e.message === 'string' ? e.message : '';
     if (name === 'NoSuchHostedZone') return { verdict: 'error', message: `hosted zone not found: ${message}` };
+    if (e instanceof LaunchSourceNotFoundError)
+      return { verdict: 'error', message: `${message}: it cannot launch instances until it names one that exists` };
     if (/AccessDenied|UnauthorizedOperation|AuthorizationError/.test(name))
       return {
         verdict: 'unchecked',

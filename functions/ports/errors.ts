@@ -137,3 +137,24 @@ export class UnknownTargetError extends Error {
     );
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Live-check errors (Ec2QuotaPort)
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The launch template (version) or launch configuration an Auto Scaling group names does not exist (EC2 lets
+ * a template be deleted while a group still uses it): the group can launch no instance until it names one
+ * that does. `source` says which, e.g. `launch template lt-0a1b2c3d4e5f67890 version 7`.
+ */
+export class LaunchSourceNotFoundError extends Error {
+  override readonly name = 'LaunchSourceNotFoundError';
+  readonly retryable = false;
+  constructor(
+    readonly groupName: string,
+    readonly source: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Auto Scaling group ${groupName} launches from ${source}, which does not exist`, options);
+  }
+}

@@ -369,15 +369,41 @@ export interface LambdaLimitsPort {
 }
 
 /**
+ * What an Auto Scaling group's sizes (and so bounds) count, its DesiredCapacityType: instances or the weights
+ * of its mixed-instances types (`units`, the default), vCPUs, or MiB of memory.
+ */
+export type Ec2CapacityUnit = 'units' | 'vcpu' | 'memory-mib';
+
+/**
+ * One kind of instance the group may launch, and the capacity units each such instance counts for (its
+ * WeightedCapacity; 1 without weights): a named instance type, or attribute-based instance selection, where
+ * only the vCPU range per instance is known (`max` absent: no upper bound).
+ */
+export type Ec2LaunchOption =
+  | { instanceType: string; weight: number }
+  | { vcpus: { min: number; max?: number }; weight: number };
+
+/** What an Auto Scaling group launches, and in which unit its capacity is counted. */
+export interface Ec2LaunchOptions {
+  capacityUnit: Ec2CapacityUnit;
+  /** Without duplicates; empty when nothing names an instance type or vCPU range. */
+  options: Ec2LaunchOption[];
+}
+
+/**
  * Read-only EC2 limits for `validate --live` (operator credentials only; no function is granted them): the
- * account's Running On-Demand Standard instances quota in vCPUs (Service Quotas ec2 L-1216C47A), the
- * instance types a group launches, and each type's default vCPUs (ec2 DescribeInstanceTypes).
+ * account's Running On-Demand Standard instances quota in vCPUs (Service Quotas ec2 L-1216C47A), what a group
+ * launches, and each type's default vCPUs (ec2 DescribeInstanceTypes).
  */
 export interface Ec2QuotaPort {
   /** The applied quota, or undefined when Service Quotas has no applied value for it (NoSuchResourceException). */
   onDemandStandardVcpus(): Promise<number | undefined>;
-  /** Instance types of the group's instances and its mixed-instances overrides (none known: empty). */
-  instanceTypes(groupName: string): Promise<string[]>;
+  /**
+   * What the group launches: its instances, and what it launches next — the overrides of its mixed-instances
+   * policy, else the launch template version it uses, else its launch configuration. Throws
+   * LaunchSourceNotFoundError when the launch template (version) or launch configuration it names is gone.
+   */
+  launchOptions(groupName: string): Promise<Ec2LaunchOptions>;
   /** Default vCPUs by instance type, for the types EC2 knows. */
   vcpus(instanceTypes: readonly string[]): Promise<Record<string, number>>;
 }

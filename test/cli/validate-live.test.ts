@@ -4,9 +4,11 @@
  * adapters, on the SDK mock — mismatches, missing resources, throttling and access denied.
  */
 import {
+  type AutoScalingGroup,
   AutoScalingClient,
   DescribeAutoScalingGroupsCommand,
   type DescribeAutoScalingGroupsCommandOutput,
+  DescribeLaunchConfigurationsCommand,
   DescribePoliciesCommand,
   DescribeScheduledActionsCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -24,7 +26,12 @@ import {
   DescribeScheduledActionsCommand as DescribeAasScheduledActionsCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeInstanceTypesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstanceTypesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  EC2Client,
+  type ResponseLaunchTemplateData,
+} from '@aws-sdk/client-ec2';
 import { GetServiceQuotaCommand, NoSuchResourceException, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -274,7 +281,7 @@ describe('validate --live', () => {
       .rejects(awsError('AccessDeniedException', 'not authorized to perform servicequotas:GetServiceQuota'));
     const result = await cli(['validate', '--live'], { clients });
     expect(result.stdout).toMatch(
-      /^web-asg +\? unchecked +.*servicequotas:GetServiceQuota, ec2:DescribeInstanceTypes/m,
+      /^web-asg +\? unchecked +access denied: the operator needs autoscaling:DescribeAutoScalingGroups, autoscaling:DescribeLaunchConfigurations, autoscaling:DescribePolicies, autoscaling:DescribeScheduledActions, ec2:DescribeLaunchTemplateVersions, ec2:DescribeInstanceTypes, servicequotas:GetServiceQuota /m,
     );
   });
 
@@ -538,15 +545,392 @@ describe("validate --live: coexistence with the group's own scaling", () => {
   });
 });
 
+describe('validate --live: the vCPU quota from what the group launches', () => {
+  const VCPUS: Record<string, number> = {
+    'm5.large': 2,
+    'm5.xlarge': 4,
+    'm5.2xlarge': 8,
+    'c5.large': 2,
+    'm6g.2xlarge': 8,
+    'g5.xlarge': 4,
+  };
+  const TEMPLATE_ID = 'lt-0a1b2c3d4e5f67890';
+  const QUOTA = (limit: number) =>
+    `the On-Demand Standard instances quota of ${limit} vCPUs \\(Service Quotas ec2 L-1216C47A\\)`;
+  /** What DescribeLaunchTemplateVersions says of attribute-based selection being only a guess at the quota. */
+  const ASSUMED =
+    /attribute-based instance selection \(InstanceRequirements\) does not say which families launch: counted against the On-Demand Standard quota/;
+
+  /** web-prod as DescribeAutoScalingGroups returns it, scaled to 0 (no instances), with these fields. */
+  const scaledToZero = (fields: Partial<AutoScalingGroup>): Partial<DescribeAutoScalingGroupsCommandOutput> => {
+    const base = group(2, 40).AutoScalingGroups![0]!;
+    return { AutoScalingGroups: [{ ...base, DesiredCapacity: 0, Instances: [], ...fields }] };
+  };
+  const mixed = (
+    overrides: NonNullable<NonNullable<AutoScalingGroup['MixedInstancesPolicy']>['LaunchTemplate']>['Overrides'],
+  ): Partial<AutoScalingGroup> => ({
+    MixedInstancesPolicy: {
+      LaunchTemplate: {
+        LaunchTemplateSpecification: { LaunchTemplateId: TEMPLATE_ID, LaunchTemplateName: 'web', Version: '$Default' },
+        ...(overrides ? { Overrides: overrides } : {}),
+      },
+      InstancesDistribution: {
+        OnDemandAllocationStrategy: 'prioritized',
+        OnDemandBaseCapacity: 0,
+        OnDemandPercentageAboveBaseCapacity: 100,
+        SpotAllocationStrategy: 'price-capacity-optimized',
+      },
+    },
+  });
+  /** Launch template data by template id or name, answered the way DescribeLaunchTemplateVersions does. */
+  const templates = (byKey: Record<string, ResponseLaunchTemplateData>) =>
+    ec2Mock.on(DescribeLaunchTemplateVersionsCommand).callsFake((input) => {
+      const key = input.LaunchTemplateId ?? input.LaunchTemplateName;
+      const data = byKey[key];
+      if (!data)
+        throw awsError(
+          'InvalidLaunchTemplateId.NotFound',
+          `The specified launch template, with template ID ${key}, does not exist.`,
+        );
+      return {
+        LaunchTemplateVersions: [
+          {
+            LaunchTemplateId: key.startsWith('lt-') ? key : TEMPLATE_ID,
+            LaunchTemplateName: key.startsWith('lt-') ? 'web' : key,
+            VersionNumber: 3,
+            DefaultVersion: true,
+            CreateTime: new Date(0),
+            LaunchTemplateData: data,
+          },
+        ],
+      };
+    });
+  const requirements = (vcpus: { Min: number; Max?: number }) => ({
+    VCpuCount: vcpus,
+    MemoryMiB: { Min: 4096 },
+  });
+
+  const config = (): DrivetrainConfig => {
+    const shipped = shippedConfig();
+    return { ...shipped, targets: shipped.targets.filter((t) => t.id === 'web-asg') };
+  };
+  const ports = (): LivePorts => ({
+    autoScaling: new AwsAutoScalingAdapter(autoScaling),
+    lambda: new AwsLambdaLimitsAdapter(lambda),
+    routing: new AwsWeightedRoutingAdapter(route53),
+    alb: new AwsAlbRoutingAdapter(new ElasticLoadBalancingV2Client({ region: 'us-east-1' })),
+    applicationAutoScaling: new AwsApplicationAutoScalingAdapter(aasClient),
+    ec2Quota: ec2QuotaAdapter,
+  });
+  const check = async (quota: number) => {
+    quotasMock.on(GetServiceQuotaCommand).resolves({ Quota: { QuotaCode: 'L-1216C47A', Value: quota } });
+    const [finding] = await checkLive(config(), ports());
+    return finding!;
+  };
+
+  beforeEach(() => {
+    healthyAccount();
+    ec2Mock.on(DescribeInstanceTypesCommand).callsFake((input: { InstanceTypes?: string[] }) => ({
+      InstanceTypes: (input.InstanceTypes ?? [])
+        .filter((t) => VCPUS[t] !== undefined)
+        .map((t) => ({ InstanceType: t, VCpuInfo: { DefaultVCpus: VCPUS[t] } })),
+    }));
+    templates({ [TEMPLATE_ID]: { InstanceType: 'm5.xlarge', ImageId: 'ami-0abcdef1234567890' } });
+  });
+
+  it.each<{
+    case: string;
+    group: Partial<AutoScalingGroup>;
+    templates?: Record<string, ResponseLaunchTemplateData>;
+    quota: number;
+    verdict: string;
+    message: RegExp;
+  }>([
+    {
+      case: 'a plain launch template, by id at $Latest, of a group with no instances',
+      group: { LaunchTemplate: { LaunchTemplateId: TEMPLATE_ID, LaunchTemplateName: 'web', Version: '$Latest' } },
+      quota: 256,
+      verdict: 'ok',
+      message: new RegExp(`; 160 vCPUs at bounds\\.max within ${QUOTA(256)};`),
+    },
+    {
+      case: 'a launch template by name, without a version (its $Default)',
+      group: { LaunchTemplate: { LaunchTemplateName: 'web' } },
+      templates: { web: { InstanceType: 'm5.xlarge' } },
+      quota: 128,
+      verdict: 'error',
+      message: new RegExp(
+        `^bounds\\.max 40 × 4 vCPUs \\(m5\\.xlarge\\) = 160 > ${QUOTA(128)}: request a quota increase`,
+      ),
+    },
+    {
+      case: 'a mixed-instances policy without overrides: the type of its launch template',
+      group: mixed(undefined),
+      quota: 256,
+      verdict: 'ok',
+      message: /; 160 vCPUs at bounds\.max within/,
+    },
+    {
+      case: 'an override with a launch template of its own and no type: the type of that template',
+      group: mixed([{ InstanceType: 'm5.large' }, { LaunchTemplateSpecification: { LaunchTemplateName: 'web-arm' } }]),
+      templates: { [TEMPLATE_ID]: { InstanceType: 'm5.xlarge' }, 'web-arm': { InstanceType: 'm6g.2xlarge' } },
+      quota: 256,
+      verdict: 'warning',
+      message: new RegExp(`bounds\\.max 40 × 8 vCPUs \\(m6g\\.2xlarge\\) = 320 > ${QUOTA(256)}; it fits only if`),
+    },
+    {
+      case: 'weights that divide bounds.max: capacity units, not instances',
+      group: {
+        ...mixed([
+          { InstanceType: 'm5.large', WeightedCapacity: '2' },
+          { InstanceType: 'm5.2xlarge', WeightedCapacity: '8' },
+        ]),
+        DesiredCapacityType: 'units',
+      },
+      quota: 64,
+      verdict: 'ok',
+      message: new RegExp(`; 40 vCPUs at bounds\\.max within ${QUOTA(64)};`),
+    },
+    {
+      case: 'a weight that does not divide bounds.max: whole instances, rounded up',
+      group: mixed([
+        { InstanceType: 'm5.large', WeightedCapacity: '1' },
+        { InstanceType: 'm5.2xlarge', WeightedCapacity: '3' },
+      ]),
+      quota: 100,
+      verdict: 'warning',
+      message: new RegExp(
+        `; ceil\\(bounds\\.max 40 / weight 3\\) = 14 × 8 vCPUs \\(m5\\.2xlarge\\) = 112 > ${QUOTA(100)}; it fits only if smaller types launch`,
+      ),
+    },
+    {
+      case: "a running instance's WeightedCapacity",
+      group: {
+        ...mixed([{ InstanceType: 'm5.2xlarge', WeightedCapacity: '8' }]),
+        Instances: [
+          {
+            InstanceId: 'i-0a1',
+            InstanceType: 'm5.2xlarge',
+            WeightedCapacity: '8',
+            AvailabilityZone: 'us-east-1a',
+            LifecycleState: 'InService',
+            HealthStatus: 'Healthy',
+            ProtectedFromScaleIn: false,
+          },
+        ],
+      },
+      quota: 64,
+      verdict: 'ok',
+      message: /; 40 vCPUs at bounds\.max within/,
+    },
+    {
+      case: 'DesiredCapacityType vcpu: bounds.max is already vCPUs',
+      group: { ...mixed([{ InstanceRequirements: requirements({ Min: 2, Max: 8 }) }]), DesiredCapacityType: 'vcpu' },
+      quota: 32,
+      verdict: 'error',
+      message: new RegExp(
+        `^bounds\\.max 40 vCPUs \\(the group counts capacity in vCPUs\\) > ${QUOTA(32)}: request a quota increase or lower bounds\\.max; ${ASSUMED.source}`,
+      ),
+    },
+    {
+      case: 'DesiredCapacityType vcpu within the quota',
+      group: { ...mixed([{ InstanceRequirements: requirements({ Min: 2, Max: 8 }) }]), DesiredCapacityType: 'vcpu' },
+      quota: 256,
+      verdict: 'ok',
+      message: new RegExp(`; 40 vCPUs at bounds\\.max within ${QUOTA(256)}; ${ASSUMED.source}`),
+    },
+    {
+      case: 'DesiredCapacityType memory-mib: not a vCPU count at all',
+      group: {
+        ...mixed([{ InstanceRequirements: requirements({ Min: 2, Max: 8 }) }]),
+        DesiredCapacityType: 'memory-mib',
+      },
+      quota: 1,
+      verdict: 'ok',
+      message: /; vCPU quota not checked: the group counts capacity in memory-mib \(bounds\.max is MiB of memory\);/,
+    },
+    {
+      case: 'instance requirements whose smallest instances already exceed the quota',
+      group: mixed([{ InstanceRequirements: requirements({ Min: 2, Max: 16 }) }]),
+      quota: 64,
+      verdict: 'error',
+      message: new RegExp(
+        `^bounds\\.max 40 × 2 vCPUs \\(VCpuCount\\.Min\\) = 80 > ${QUOTA(64)}: request a quota increase or lower bounds\\.max; ${ASSUMED.source}`,
+      ),
+    },
+    {
+      case: 'instance requirements whose largest instances exceed the quota',
+      group: mixed([{ InstanceRequirements: requirements({ Min: 2, Max: 16 }) }]),
+      quota: 256,
+      verdict: 'warning',
+      message: new RegExp(`; bounds\\.max 40 × 16 vCPUs \\(VCpuCount\\.Max\\) = 640 > ${QUOTA(256)}; it fits only if`),
+    },
+    {
+      case: 'instance requirements within the quota at their largest',
+      group: mixed([{ InstanceRequirements: requirements({ Min: 2, Max: 16 }) }]),
+      quota: 1024,
+      verdict: 'ok',
+      message: new RegExp(`; 640 vCPUs at bounds\\.max within ${QUOTA(1024)}; ${ASSUMED.source}`),
+    },
+    {
+      case: 'instance requirements without a vCPU maximum, smallest above the quota',
+      group: mixed([{ InstanceRequirements: requirements({ Min: 4 }) }]),
+      quota: 128,
+      verdict: 'error',
+      message: /^bounds\.max 40 × 4 vCPUs \(VCpuCount\.Min\) = 160 > the On-Demand/,
+    },
+    {
+      case: 'instance requirements without a vCPU maximum: never an ok that claims the largest fits',
+      group: mixed([{ InstanceRequirements: requirements({ Min: 4 }) }]),
+      quota: 256,
+      verdict: 'ok',
+      message: new RegExp(
+        `; 160 vCPUs at bounds\\.max with the smallest instances within ${QUOTA(256)}, but VCpuCount has no Max: it fits only while instances have at most 6 vCPUs; ${ASSUMED.source}`,
+      ),
+    },
+    {
+      case: 'instance requirements without a vCPU maximum, and a running type above the quota',
+      group: {
+        ...mixed([{ InstanceRequirements: requirements({ Min: 2 }) }]),
+        Instances: [
+          {
+            InstanceId: 'i-0a1',
+            InstanceType: 'm5.2xlarge',
+            AvailabilityZone: 'us-east-1a',
+            LifecycleState: 'InService',
+            HealthStatus: 'Healthy',
+            ProtectedFromScaleIn: false,
+          },
+        ],
+      },
+      quota: 256,
+      verdict: 'warning',
+      message: new RegExp(`; bounds\\.max 40 × 8 vCPUs \\(m5\\.2xlarge\\) = 320 > ${QUOTA(256)}; it fits only if`),
+    },
+    {
+      case: 'instance requirements in the launch template data',
+      group: { LaunchTemplate: { LaunchTemplateId: TEMPLATE_ID, Version: '3' } },
+      templates: { [TEMPLATE_ID]: { InstanceRequirements: requirements({ Min: 2, Max: 4 }) } },
+      quota: 256,
+      verdict: 'ok',
+      message: new RegExp(`; 160 vCPUs at bounds\\.max within ${QUOTA(256)}; ${ASSUMED.source}`),
+    },
+  ])('$case', async (row) => {
+    asgMock.on(DescribeAutoScalingGroupsCommand).resolves(scaledToZero(row.group));
+    if (row.templates) templates(row.templates);
+    const finding = await check(row.quota);
+    expect(finding).toMatchObject({ targetId: 'web-asg', verdict: row.verdict });
+    expect(finding.message).toMatch(row.message);
+  });
+
+  it('asks for the version the group uses: by id or by name, $Default when it names none', async () => {
+    asgMock.on(DescribeAutoScalingGroupsCommand).resolves(
+      scaledToZero({
+        LaunchTemplate: { LaunchTemplateId: TEMPLATE_ID, LaunchTemplateName: 'web', Version: '$Latest' },
+      }),
+    );
+    await check(256);
+    expect(ec2Mock).toHaveReceivedCommandWith(DescribeLaunchTemplateVersionsCommand, {
+      LaunchTemplateId: TEMPLATE_ID,
+      Versions: ['$Latest'],
+    });
+    expect(ec2Mock.commandCalls(DescribeLaunchTemplateVersionsCommand)[0]!.args[0].input).not.toHaveProperty(
+      'LaunchTemplateName',
+    );
+
+    ec2Mock.resetHistory();
+    templates({ web: { InstanceType: 'm5.xlarge' } });
+    asgMock
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolves(scaledToZero({ LaunchTemplate: { LaunchTemplateName: 'web' } }));
+    await check(256);
+    expect(ec2Mock).toHaveReceivedCommandWith(DescribeLaunchTemplateVersionsCommand, {
+      LaunchTemplateName: 'web',
+      Versions: ['$Default'],
+    });
+  });
+
+  it('takes the type of a launch configuration', async () => {
+    asgMock.on(DescribeAutoScalingGroupsCommand).resolves(scaledToZero({ LaunchConfigurationName: 'web-lc-2024' }));
+    asgMock.on(DescribeLaunchConfigurationsCommand).resolves({
+      LaunchConfigurations: [
+        {
+          LaunchConfigurationName: 'web-lc-2024',
+          LaunchConfigurationARN:
+            'arn:aws:autoscaling:us-east-1:123456789012:launchConfiguration:6d4a7e9c-1b2f-4c3d-8e5a-0f1e2d3c4b5a:launchConfigurationName/web-lc-2024',
+          ImageId: 'ami-0abcdef1234567890',
+          InstanceType: 'c5.large',
+          SecurityGroups: ['sg-0123456789abcdef0'],
+          CreatedTime: new Date(0),
+        },
+      ],
+    });
+    const finding = await check(64);
+    expect(finding).toMatchObject({ verdict: 'error' });
+    expect(finding.message).toMatch(new RegExp(`^bounds\\.max 40 × 2 vCPUs \\(c5\\.large\\) = 80 > ${QUOTA(64)}`));
+    expect(asgMock).toHaveReceivedCommandWith(DescribeLaunchConfigurationsCommand, {
+      LaunchConfigurationNames: ['web-lc-2024'],
+    });
+    expect(ec2Mock).not.toHaveReceivedCommand(DescribeLaunchTemplateVersionsCommand);
+  });
+
+  it('skips the quota for a template of a type another quota counts, without reading it', async () => {
+    templates({ [TEMPLATE_ID]: { InstanceType: 'g5.xlarge' } });
+    asgMock
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolves(scaledToZero({ LaunchTemplate: { LaunchTemplateId: TEMPLATE_ID } }));
+    const finding = await check(1);
+    expect(finding).toMatchObject({ verdict: 'ok' });
+    expect(finding.message).toMatch(/vCPU quota not checked \(g5\.xlarge: not On-Demand Standard\)/);
+    expect(quotasMock).not.toHaveReceivedCommand(GetServiceQuotaCommand);
+  });
+
+  it('a group whose launch template or launch configuration is gone can launch nothing: an error naming it', async () => {
+    asgMock
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolves(scaledToZero({ LaunchTemplate: { LaunchTemplateId: 'lt-0fffffffffffffff0', Version: '7' } }));
+    let finding = await check(256);
+    expect(finding).toMatchObject({ verdict: 'error' });
+    expect(finding.message).toMatch(
+      /^Auto Scaling group web-prod launches from launch template lt-0fffffffffffffff0 version 7, which does not exist: it cannot launch instances/,
+    );
+
+    asgMock.on(DescribeAutoScalingGroupsCommand).resolves(scaledToZero({ LaunchConfigurationName: 'web-lc-old' }));
+    asgMock.on(DescribeLaunchConfigurationsCommand).resolves({ LaunchConfigurations: [] });
+    finding = await check(256);
+    expect(finding).toMatchObject({ verdict: 'error' });
+    expect(finding.message).toMatch(/launch configuration web-lc-old, which does not exist/);
+  });
+
+  it('a denied launch template read makes the group unchecked, naming the action', async () => {
+    asgMock
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolves(scaledToZero({ LaunchTemplate: { LaunchTemplateId: TEMPLATE_ID } }));
+    ec2Mock
+      .on(DescribeLaunchTemplateVersionsCommand)
+      .rejects(
+        awsError(
+          'UnauthorizedOperation',
+          'You are not authorized to perform this operation. User: arn:aws:iam::123456789012:user/ops is not authorized to perform: ec2:DescribeLaunchTemplateVersions',
+        ),
+      );
+    const finding = await check(256);
+    expect(finding).toMatchObject({ verdict: 'unchecked' });
+    expect(finding.message).toMatch(/^access denied: the operator needs .*ec2:DescribeLaunchTemplateVersions/);
+  });
+});
+
 describe('validate --help', () => {
   // Every read the checks above send (one per mocked command), as an IAM action an operator can paste
   // into a policy: a missing one would surface only as `? unchecked` on the day it is needed.
   it.each([
     'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:DescribeLaunchConfigurations',
     'autoscaling:DescribePolicies',
     'autoscaling:DescribeScheduledActions',
     'servicequotas:GetServiceQuota',
     'ec2:DescribeInstanceTypes',
+    'ec2:DescribeLaunchTemplateVersions',
     'lambda:GetAccountSettings',
     'lambda:GetFunctionConcurrency',
     'route53:ListResourceRecordSets',
