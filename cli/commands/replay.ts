@@ -51,8 +51,9 @@ export const replayCommand: Command = {
     '--trace: CSV time_seconds,demand (see traces/README.md); each row becomes a snapshot of the metric',
     'driver (--metric, default the first one the config declares). Both may be given together.',
     "--since TIME [--until TIME]: the deployment's own history — every driver it accepted in the window,",
-    'read from its history table (kept for driverHistoryRetention, 30 days by default; same table and',
-    'credential resolution as `decisions`: --table-prefix, --profile, --region, --local).',
+    'and the drivers it held live when the window opened (observed earlier, not yet expired) — read from',
+    'its history table (kept for driverHistoryRetention, 30 days by default; same table and credential',
+    'resolution as `decisions`: --table-prefix, --profile, --region, --local).',
     'Targets in shadow or paused mode are evaluated as if enforced unless --respect-modes is given.',
   ].join('\n'),
   options: {
@@ -119,7 +120,9 @@ export async function replayFromFlags(context: Context, command: string): Promis
         configPath: context.configFile(),
         ...(driversFile !== undefined ? { driversFile: context.resolvePath(driversFile) } : {}),
         ...(traceFile !== undefined ? { traceFile: context.resolvePath(traceFile) } : {}),
-        ...(history && window ? { drivers: history, from: window.from, to: window.to } : {}),
+        ...(history && window
+          ? { drivers: history.drivers, carriedIn: history.carriedIn, from: window.from, to: window.to }
+          : {}),
         ...(targets ? { targets } : {}),
         ...(start !== undefined ? { startAt: /^\d+$/.test(start) ? Number(start) : start } : {}),
         ...(metric !== undefined ? { metricDriver: metric } : {}),

@@ -110,6 +110,33 @@ export function driverTtlSeconds(declaration: DriverDeclaration): number {
   return declaration.ttlSeconds ?? DEFAULT_TTL_SECONDS[declaration.kind];
 }
 
+/** How far ahead of its receipt a business record may live when its declaration sets no ttlSeconds. */
+export const BUSINESS_MAX_LIFETIME_SECONDS = 365 * 24 * 3600;
+
+/**
+ * Longest an override may last. An override pins production capacity regardless of every alarm and
+ * forecast; one that is forgotten becomes the next incident. A week covers a long weekend or a launch; a
+ * longer pin belongs in the policy's `schedule`, which is reviewed like code.
+ */
+export const OVERRIDE_MAX_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The longest a record of this driver can stay live: ingest refuses any that would live longer. Alarms and
+ * metric snapshots live exactly their TTL after their observation. Business records and overrides carry their
+ * own end, bounded from their receipt: business by ttlSeconds (a year without), overrides by the shorter of
+ * ttlSeconds and OVERRIDE_MAX_SECONDS (a declaration may shorten the longest override, never lengthen it).
+ */
+export function driverMaxLifetimeSeconds(declaration: DriverDeclaration): number {
+  switch (declaration.kind) {
+    case 'business':
+      return declaration.ttlSeconds ?? BUSINESS_MAX_LIFETIME_SECONDS;
+    case 'override':
+      return Math.min(OVERRIDE_MAX_SECONDS, declaration.ttlSeconds ?? OVERRIDE_MAX_SECONDS);
+    default:
+      return driverTtlSeconds(declaration);
+  }
+}
+
 export interface ConfigIssue {
   /** File the config came from (or `<inline>`). */
   file: string;

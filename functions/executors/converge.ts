@@ -15,6 +15,7 @@ import {
   refusedBeforeActing,
   type ApplyResult,
 } from '../ports';
+import { kindTraits } from '../domain/target-kinds';
 import { type RetryOptions, withRetry } from './retry';
 
 export type Plan = { unchanged: string } | { detail: string; write: () => Promise<void> };
@@ -152,7 +153,7 @@ export function weightsAction(
   const invalid = entries.filter(([, w]) => !isCount(w) || w > 255);
   if (invalid.length) {
     throw new PermanentExecutorError(
-      `action ${actionId}: Route 53 weights are whole numbers 0-255, got ${invalid.map(([id, w]) => `${id}=${w}`).join(', ')}`,
+      `action ${actionId}: ${kindTraits(target.resource.kind).routing?.weightsTitle ?? 'weights'} are whole numbers 0-255, got ${invalid.map(([id, w]) => `${id}=${w}`).join(', ')}`,
       {
         code: EXECUTOR_ERROR_CODES.invalidAction,
       },

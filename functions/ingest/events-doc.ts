@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 import { DETAIL_TYPES, OPERATOR_SOURCE } from '../contracts';
-import { MAX_SNS_RECORDS, BUSINESS_MAX_LIFETIME_SECONDS, REJECTION_REASONS, type RejectionReason } from './normalize';
+import { BUSINESS_MAX_LIFETIME_SECONDS, OVERRIDE_MAX_SECONDS } from '../domain/config';
+import { MAX_SNS_RECORDS, REJECTION_REASONS, type RejectionReason } from './normalize';
 import {
   businessDriverDetailSchema,
   metricSnapshotDetailSchema,
-  OVERRIDE_MAX_SECONDS,
   overrideDetailSchema,
   formatSpan,
   type BusinessDriverDetailInput,

@@ -18,7 +18,13 @@ import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbr
 import { SnsNotificationSchema } from '@aws-lambda-powertools/parser/schemas/sns';
 import { z } from 'zod';
 import { DETAIL_TYPES } from '../contracts';
-import { driverTtlSeconds, type DriverDeclaration, type DrivetrainConfig } from '../domain/config';
+import {
+  driverMaxLifetimeSeconds,
+  driverTtlSeconds,
+  OVERRIDE_MAX_SECONDS,
+  type DriverDeclaration,
+  type DrivetrainConfig,
+} from '../domain/config';
 import { driverSchema, type BusinessSignal, type Driver, type Target } from '../domain/model';
 import { kindTraits, routingEndpoints } from '../domain/target-kinds';
 import { firstUnstorableNumber } from '../domain/numbers';
@@ -40,7 +46,6 @@ import {
   checkOverrideExpiry,
   formatSpan,
   metricSnapshotDetailSchema,
-  OVERRIDE_MAX_SECONDS,
   overrideDetailSchema,
   type BusinessDriverDetail,
   type MetricSnapshotDetail,
@@ -127,9 +132,6 @@ export const CLOUDWATCH_SOURCE = 'aws.cloudwatch';
  * walking an unbounded list would let one direct invocation produce unbounded work and log volume.
  */
 export const MAX_SNS_RECORDS = 100;
-
-/** How far ahead a business record may live when its declaration sets no ttlSeconds. */
-export const BUSINESS_MAX_LIFETIME_SECONDS = 365 * 24 * 3600;
 
 export function normalize(event: unknown, context: NormalizeContext): NormalizeResult {
   if (!Number.isFinite(context.receivedAt) || context.receivedAt < 0) {
@@ -615,7 +617,7 @@ class Normalization {
     // A business record carries its own end, so the kind's default TTL does not cut it short (a month-long
     // budget sent on the 1st must not be refused). What is bounded is how far ahead it may live: the
     // declaration's ttlSeconds when set, a year otherwise. A window ending in 2062 is a typo, not a plan.
-    const lifetime = declaration.ttlSeconds ?? BUSINESS_MAX_LIFETIME_SECONDS;
+    const lifetime = driverMaxLifetimeSeconds(declaration);
     if (expiresAt - this.receivedAt > lifetime) {
       this.reject({
         ...who,
@@ -724,7 +726,7 @@ class Normalization {
     const caller = this.verifiedOverrideCaller(detail, who);
     if (!caller) return;
     // A declaration may shorten the longest override it accepts (ttlSeconds), never lengthen it.
-    const maxSeconds = Math.min(OVERRIDE_MAX_SECONDS, declaration.ttlSeconds ?? OVERRIDE_MAX_SECONDS);
+    const maxSeconds = driverMaxLifetimeSeconds(declaration);
     const expiresAt = Math.ceil(detail.expiresAt);
     const problem = checkOverrideExpiry(expiresAt, this.receivedAt, maxSeconds);
     if (problem) {

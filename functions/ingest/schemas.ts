@@ -8,6 +8,7 @@
  * back to a default would move capacity at the wrong time; a rejection with the path is the cheaper failure.
  */
 import { z } from 'zod';
+import { OVERRIDE_MAX_SECONDS } from '../domain/config';
 import { businessDemandSchema, identifier, leadTimeSecondsSchema } from '../domain/model';
 import { measurementSchema, quantitySchema, toMilliseconds } from '../domain/numbers';
 import { isoSeconds } from './time';
@@ -142,13 +143,6 @@ export const metricSnapshotDetailSchema = z.lazy(() =>
 );
 export type MetricSnapshotDetail = z.output<typeof metricSnapshotDetailSchema>;
 export type MetricSnapshotDetailInput = z.input<typeof metricSnapshotDetailSchema>;
-
-/**
- * Longest an override may last. An override pins production capacity regardless of every alarm and
- * forecast; one that is forgotten becomes the next incident. A week covers a long weekend or a launch; a
- * longer pin belongs in the policy's `schedule`, which is reviewed like code.
- */
-export const OVERRIDE_MAX_SECONDS = 7 * 24 * 3600;
 
 const overrideBase = () => ({
   /** Name of a `kind: override` driver declared in the config. */

@@ -20,6 +20,7 @@ const REFUSED_NAMES_LIST = [
   'RequestThrottled',
   'RequestThrottledException',
   'SlowDown',
+  'KmsThrottled', // SQS: KMS throttled the encryption of a message to a queue with a customer key
   // another change is still being processed: wait and it clears
   'PriorRequestNotComplete', // Route 53, per hosted zone
   'ConcurrentModification', // Route 53
@@ -117,6 +118,8 @@ const RETRYABLE_SYSTEM_CODES = new Set([
 interface SdkErrorShape {
   name?: unknown;
   message?: unknown;
+  /** Route 53 InvalidChangeBatch: one reason per rejected change. */
+  messages?: unknown;
   code?: unknown;
   Code?: unknown;
   $retryable?: unknown;
@@ -140,7 +143,10 @@ export function classifyAwsError(error: unknown, context?: string): ExecutorErro
   const name = typeof shape.name === 'string' ? shape.name : undefined;
   const wireCode = typeof shape.Code === 'string' ? shape.Code : undefined;
   const systemCode = typeof shape.code === 'string' ? shape.code : undefined;
-  const rawMessage = typeof shape.message === 'string' ? shape.message : String(error);
+  const rawMessage = withChangeReasons(
+    typeof shape.message === 'string' ? shape.message : String(error),
+    shape.messages,
+  );
   const status = typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : undefined;
   const retryAfterMs = parseRetryAfter(shape.retryAfterSeconds);
 
@@ -164,6 +170,13 @@ export function classifyAwsError(error: unknown, context?: string): ExecutorErro
   if (/rate exceeded|throttl/i.test(rawMessage)) return retryable('throttled');
   if (status !== undefined && status >= 400) return permanent(`HTTP ${status}`);
   return permanent('unrecognised error');
+}
+
+/** The message, followed by the per-change reasons it does not already carry (Route 53 InvalidChangeBatch). */
+function withChangeReasons(message: string, reasons: unknown): string {
+  if (!Array.isArray(reasons)) return message;
+  const missing = reasons.filter((r): r is string => typeof r === 'string' && r !== '' && !message.includes(r));
+  return missing.length ? `${message} [${missing.join(', ')}]` : message;
 }
 
 function parseRetryAfter(value: unknown): number | undefined {

@@ -33,6 +33,11 @@ export interface ReplayOptions {
   /** JSON array of canonical drivers, each visible from its observedAt. */
   driversFile?: string;
   drivers?: Driver[];
+  /**
+   * How many of `drivers` were observed before `from` and carried in because still live then (a history
+   * replay's starting set); reported, not replayed differently: each is visible from its observedAt.
+   */
+  carriedIn?: number;
   /** CSV time_seconds,demand; each row becomes a snapshot of `metricDriver` when its period ends. */
   traceFile?: string;
   trace?: DemandTrace;
@@ -84,6 +89,8 @@ export interface ReplayReport {
   driversFile?: string;
   traceFile?: string;
   recordedDrivers: number;
+  /** Of recordedDrivers, those observed before the window and still live at its start (history replays). */
+  carriedInDrivers?: number;
   snapshots: number;
   metricDriver?: string;
   from: number;
@@ -232,6 +239,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
     ...(options.driversFile ? { driversFile: options.driversFile } : {}),
     ...(options.traceFile ? { traceFile: options.traceFile } : trace ? { traceFile: trace.name } : {}),
     recordedDrivers: recorded.length,
+    ...(options.carriedIn !== undefined ? { carriedInDrivers: options.carriedIn } : {}),
     snapshots: snapshots.length,
     ...(metricDeclaration ? { metricDriver: metricDeclaration.name } : {}),
     from,
@@ -336,6 +344,11 @@ export function formatReplayReport(report: ReplayReport, options: { maxRows?: nu
     `  ${formatTime(report.from)} → ${formatTime(report.to)} UTC: ${formatDuration(report.to - report.from)} of virtual time in ${Math.round(report.wallMs)} ms, ` +
       `${report.evaluations} evaluations (tick ${formatDuration(report.stepSeconds)})${report.modesForced ? '; every target evaluated as enforced' : ''}`,
   );
+  // Said even when 0: a history replay that starts from nothing live is worth knowing about too.
+  if (report.carriedInDrivers !== undefined)
+    lines.push(
+      `  ${report.carriedInDrivers} driver${report.carriedInDrivers === 1 ? '' : 's'} carried in from before the window (observed earlier, still live at its start)`,
+    );
   for (const target of report.targets) {
     lines.push('');
     const unit = kindTraits(target.kind).unit.hours;

@@ -30,6 +30,14 @@ export class AwsAlbRoutingAdapter implements AlbRoutingPort {
 
   async setWeights(listenerRuleArn: string, weights: Record<string, number>): Promise<void> {
     const rule = await this.readRule(listenerRuleArn);
+    if (rule.IsDefault) {
+      // ModifyRule cannot change a default rule's actions (its API reference: use ModifyListener); sent
+      // anyway, ELB would refuse it with an OperationNotPermitted that does not say why.
+      throw new PermanentExecutorError(
+        `listener rule ${listenerRuleArn} is the default rule of its listener, whose actions only ModifyListener changes; weight a non-default rule (add one that matches every request, e.g. path-pattern /*) and point the target's listenerRuleArn at it`,
+        { code: EXECUTOR_ERROR_CODES.invalidAction },
+      );
+    }
     const actions = rule.Actions ?? [];
     const current = forwardWeights(listenerRuleArn, actions);
     const missing = Object.keys(weights).filter((arn) => current[arn] === undefined);

@@ -14,10 +14,13 @@ import type { AutoScalingGroupCapacity, AutoScalingPort, FailedScalingActivity, 
 
 /**
  * Activities are listed newest first; a follow-through looks at the window since its plan was applied
- * (bounded by SERVING_TIMEOUT_SECONDS), in which a group starts a handful of activities. One page of 50
- * (the API's maximum) keeps it one request however many older activities the group has.
+ * (bounded by SERVING_TIMEOUT_SECONDS). Pages of 50 (the API's maximum) are read until one reaches before
+ * the window start: a group churning instances (a launch failing and retried every few seconds, a refresh)
+ * can start more than 50 activities inside the window, and the failure on the next page is the one that
+ * says why the plan does not serve. MAX_ACTIVITY_PAGES bounds the reading for a group that churns even more.
  */
 const ACTIVITIES_PAGE = 50;
+const MAX_ACTIVITY_PAGES = 5;
 const UNSUCCESSFUL = new Set(['Failed', 'Cancelled']);
 
 export class AwsAutoScalingAdapter implements AutoScalingPort {
@@ -39,15 +42,26 @@ export class AwsAutoScalingAdapter implements AutoScalingPort {
   }
 
   async failedActivities(groupName: string, since: number): Promise<FailedScalingActivity[]> {
-    const output = await this.client.send(
-      new DescribeScalingActivitiesCommand({ AutoScalingGroupName: groupName, MaxRecords: ACTIVITIES_PAGE }),
-    );
     const failed: FailedScalingActivity[] = [];
-    for (const activity of output.Activities ?? []) {
-      const at = activity.StartTime ? activity.StartTime.getTime() / 1000 : undefined;
-      if (at === undefined || at < since || !UNSUCCESSFUL.has(activity.StatusCode ?? '')) continue;
-      const cause = activity.StatusMessage || activity.Description || `activity ${activity.StatusCode}`;
-      failed.push({ at, cause });
+    let nextToken: string | undefined;
+    for (let page = 1; page <= MAX_ACTIVITY_PAGES; page++) {
+      const output = await this.client.send(
+        new DescribeScalingActivitiesCommand({
+          AutoScalingGroupName: groupName,
+          MaxRecords: ACTIVITIES_PAGE,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      );
+      let reachedStart = false;
+      for (const activity of output.Activities ?? []) {
+        const at = activity.StartTime ? activity.StartTime.getTime() / 1000 : undefined;
+        if (at !== undefined && at < since) reachedStart = true;
+        if (at === undefined || at < since || !UNSUCCESSFUL.has(activity.StatusCode ?? '')) continue;
+        const cause = activity.StatusMessage || activity.Description || `activity ${activity.StatusCode}`;
+        failed.push({ at, cause });
+      }
+      nextToken = output.NextToken;
+      if (reachedStart || !nextToken) break;
     }
     return failed;
   }

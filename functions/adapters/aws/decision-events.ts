@@ -1,9 +1,15 @@
 /**
  * Decision events over EventBridge PutEvents on the deployment's business bus. A request takes at most 10
  * entries and 256 KB, so events are cut into batches by both. PutEvents answers 200 even when entries failed
- * (FailedEntryCount, per-entry ErrorCode); failed entries are sent once more, then reported, never thrown.
+ * (FailedEntryCount, per-entry ErrorCode); entries failed with a retryable ErrorCode are sent once more, then
+ * every failure is reported, never thrown.
  */
-import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+  type PutEventsResultEntry,
+} from '@aws-sdk/client-eventbridge';
 import { DECISION_EVENT_SOURCE, DETAIL_TYPES } from '../../contracts';
 import type { DecisionEventDetail, DecisionEventPublisher } from '../../ports';
 
@@ -12,6 +18,8 @@ export const PUT_EVENTS_MAX_ENTRIES = 10;
 export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 /** One more try for entries EventBridge failed (throttling, an internal error) before reporting them. */
 const ATTEMPTS = 2;
+/** The per-entry ErrorCodes PutEventsResultEntry documents as retryable. */
+const RETRYABLE_ENTRY_ERRORS = new Set(['InternalFailure', 'ThrottlingException']);
 
 export class EventBridgeDecisionPublisher implements DecisionEventPublisher {
   constructor(
@@ -26,16 +34,12 @@ export class EventBridgeDecisionPublisher implements DecisionEventPublisher {
     let failed = 0;
     let error: string | undefined;
     for (const batch of batches(events.map((e) => this.entry(e)))) {
-      try {
-        const left = await this.putWithRetry(batch);
-        published += batch.length - left.length;
-        failed += left.length;
-        if (left.length > 0) error ??= left.map((l) => l.ErrorCode ?? 'unknown').join(', ');
-      } catch (cause) {
-        // The whole request failed: none of its entries is known to be on the bus.
-        failed += batch.length;
-        error ??= cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-      }
+      const { left, thrown } = await this.putWithRetry(batch);
+      published += batch.length - left.length;
+      failed += left.length;
+      if (thrown !== undefined)
+        error ??= thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
+      else if (left.length > 0) error ??= left.map((l) => l.ErrorCode ?? 'unknown').join(', ');
     }
     return { published, failed, ...(error ? { error } : {}) };
   }
@@ -50,24 +54,40 @@ export class EventBridgeDecisionPublisher implements DecisionEventPublisher {
     };
   }
 
-  /** Returns the per-entry results of the entries still failed after ATTEMPTS. */
-  private async putWithRetry(batch: PutEventsRequestEntry[]): Promise<Array<{ ErrorCode?: string }>> {
+  /**
+   * The per-entry results of the entries still failed after ATTEMPTS, and the error of a request that failed
+   * whole (none of its entries is known to be on the bus; those an earlier attempt published are). Only the
+   * ErrorCodes PutEvents documents as retryable are sent again: AccessDeniedException, MalformedDetail,
+   * NotAuthorizedForSourceException… fail the same way every time.
+   */
+  private async putWithRetry(
+    batch: PutEventsRequestEntry[],
+  ): Promise<{ left: Array<{ ErrorCode?: string }>; thrown?: unknown }> {
     let pending = batch;
-    let failures: Array<{ ErrorCode?: string }> = [];
+    let retryable: Array<{ ErrorCode?: string }> = batch.map(() => ({}));
+    const final: Array<{ ErrorCode?: string }> = [];
     for (let attempt = 1; attempt <= ATTEMPTS && pending.length > 0; attempt++) {
-      const response = await this.client.send(new PutEventsCommand({ Entries: pending }));
-      const results = response.Entries ?? [];
-      const retry: PutEventsRequestEntry[] = [];
-      failures = [];
+      let results: PutEventsResultEntry[];
+      try {
+        results = (await this.client.send(new PutEventsCommand({ Entries: pending }))).Entries ?? [];
+      } catch (thrown) {
+        return { left: [...final, ...retryable], thrown };
+      }
+      const again: PutEventsRequestEntry[] = [];
+      retryable = [];
       pending.forEach((entry, i) => {
         const result = results[i];
         if (result?.EventId) return;
-        retry.push(entry);
-        failures.push({ ...(result?.ErrorCode ? { ErrorCode: result.ErrorCode } : {}) });
+        const failure = result?.ErrorCode ? { ErrorCode: result.ErrorCode } : {};
+        // An entry without an ErrorCode is an odd answer, not a verdict: it is sent again like a throttled one.
+        if (failure.ErrorCode === undefined || RETRYABLE_ENTRY_ERRORS.has(failure.ErrorCode)) {
+          again.push(entry);
+          retryable.push(failure);
+        } else final.push(failure);
       });
-      pending = retry;
+      pending = again;
     }
-    return failures;
+    return { left: [...final, ...retryable] };
   }
 }
 

@@ -9,7 +9,13 @@ import type { CloudWatchMetric, DrivetrainConfig } from '../../domain/config';
 import type { MetricHistory } from '../../domain/history';
 import { FORECAST_SEASONS_SECONDS, FORECAST_RECENT_SECONDS } from '../../domain/forecast';
 import type { Target } from '../../domain/model';
-import { classifyAwsError, type MetricHistoryFailure, type MetricHistoryPort } from '../../ports';
+import {
+  classifyAwsError,
+  PermanentExecutorError,
+  RetryableExecutorError,
+  type MetricHistoryFailure,
+  type MetricHistoryPort,
+} from '../../ports';
 
 /**
  * Re-read a metric's history at most every 5 minutes: the engine reads minute-level shape (noise, the
@@ -25,6 +31,11 @@ export const HISTORY_PERIOD_SECONDS = 60;
 const REACTIVE_SPAN_SECONDS = 2 * 3600;
 /** A forecast needs its longest season plus the hour it measures its band on, plus the lead ahead of it. */
 const FORECAST_SPAN_SECONDS = FORECAST_SEASONS_SECONDS[0] + FORECAST_RECENT_SECONDS + 6 * 3600;
+/**
+ * Safety stop for a NextToken that never ends. The longest span (a week and 13 hours of minutes, ~10,900
+ * datapoints) fits one page of GetMetricData's default 100,800 datapoints, so a real read takes one page.
+ */
+const MAX_PAGES = 10;
 
 interface Cached {
   fetchedAt: number;
@@ -88,7 +99,12 @@ export class CloudWatchMetricHistory implements MetricHistoryPort {
     const start = end - span;
     const values = new Float64Array(span / HISTORY_PERIOD_SECONDS).fill(Number.NaN);
     let nextToken: string | undefined;
+    let pages = 0;
     do {
+      if (++pages > MAX_PAGES)
+        throw new PermanentExecutorError(
+          `GetMetricData ${metric.namespace} ${metric.metricName}: still answering a NextToken after ${MAX_PAGES} pages`,
+        );
       const page = await this.#client.send(
         new GetMetricDataCommand({
           MetricDataQueries: [
@@ -112,11 +128,31 @@ export class CloudWatchMetricHistory implements MetricHistoryPort {
           ...(nextToken ? { NextToken: nextToken } : {}),
         }),
       );
-      for (const result of page.MetricDataResults ?? []) place(values, result, start, metric.perSecond);
+      for (const result of page.MetricDataResults ?? []) {
+        refuseIncomplete(metric, result);
+        place(values, result, start, metric.perSecond);
+      }
       nextToken = page.NextToken;
     } while (nextToken);
     return { fetchedAt: now, span, history: { start, stepSeconds: HISTORY_PERIOD_SECONDS, values } };
   }
+}
+
+/**
+ * GetMetricData answers 200 even when a query failed: its result says so in StatusCode (Complete, PartialData
+ * — more on the next page —, InternalError, Forbidden). A failed result has missing datapoints that would
+ * read as gaps in the history and be cached as a good read; it is a failure instead (InternalError worth
+ * asking again, Forbidden not: a cross-account or cross-Region grant is missing), so the stale cache rule
+ * and the failure report apply.
+ */
+function refuseIncomplete(metric: CloudWatchMetric, result: MetricDataResult): void {
+  const status = result.StatusCode;
+  if (status !== 'InternalError' && status !== 'Forbidden') return;
+  const messages = (result.Messages ?? []).map((m) => `${m.Code ?? '?'}: ${m.Value ?? ''}`).join('; ');
+  const message = `GetMetricData ${metric.namespace} ${metric.metricName}: StatusCode ${status}${messages ? ` (${messages})` : ''}`;
+  throw status === 'InternalError'
+    ? new RetryableExecutorError(message, { code: status })
+    : new PermanentExecutorError(message, { code: status });
 }
 
 /** Datapoints onto the minute grid (timestamps are period starts); anything off the grid or non-finite is a gap. */

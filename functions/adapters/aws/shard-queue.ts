@@ -3,7 +3,12 @@
  * call even when some entries fail (`Failed` in the response), so each entry is checked; entries that failed
  * on the service side are sent once more, sender faults (a malformed entry) are not.
  */
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SendMessageBatchResult,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { classifyAwsError, ShardDispatchError, type ShardMessageBody, type ShardQueue } from '../../ports';
 
 /** Shards per SendMessageBatch call: the SQS maximum of entries per batch. */
@@ -23,18 +28,14 @@ export class SqsShardQueue implements ShardQueue {
     let retryable = true;
     let cause: unknown;
     for (let start = 0; start < shards.length; start += SHARD_MESSAGES_PER_BATCH) {
-      const batch = shards.slice(start, start + SHARD_MESSAGES_PER_BATCH);
-      try {
-        const left = await this.sendBatch(batch);
-        for (const entry of left) {
-          failed.push(entry.shard.index);
-          retryable &&= !entry.senderFault;
-        }
-      } catch (error) {
-        // The whole request failed: none of its shards is known to be queued.
-        cause = error;
-        retryable &&= classifyAwsError(error).retryable;
-        failed.push(...batch.map((s) => s.shard.index));
+      const outcome = await this.sendBatch(shards.slice(start, start + SHARD_MESSAGES_PER_BATCH));
+      for (const entry of outcome.left) {
+        failed.push(entry.shard.index);
+        retryable &&= !entry.senderFault;
+      }
+      if (outcome.error !== undefined) {
+        cause = outcome.error;
+        retryable &&= classifyAwsError(outcome.error).retryable;
       }
     }
     if (failed.length > 0) {
@@ -47,25 +48,37 @@ export class SqsShardQueue implements ShardQueue {
     }
   }
 
-  /** Returns the shards still not accepted after SERVICE_FAULT_ATTEMPTS. */
-  private async sendBatch(
-    batch: readonly ShardMessageBody[],
-  ): Promise<Array<{ shard: ShardMessageBody['shard']; senderFault: boolean }>> {
+  /**
+   * The shards still not accepted after SERVICE_FAULT_ATTEMPTS, and the error of a request that failed whole.
+   * A request that fails whole leaves only its own entries unsent: the shards an earlier attempt got
+   * accepted are queued, and naming them failed would contradict the ShardQueue contract.
+   */
+  private async sendBatch(batch: readonly ShardMessageBody[]): Promise<{ left: Unsent[]; error?: unknown }> {
     let pending = batch.map((body, i) => ({ body, id: String(i) }));
-    const refused: Array<{ shard: ShardMessageBody['shard']; senderFault: boolean }> = [];
+    const refused: Unsent[] = [];
+    const unsent = () => [...refused, ...pending.map(({ body }) => ({ shard: body.shard, senderFault: false }))];
     for (let attempt = 1; attempt <= SERVICE_FAULT_ATTEMPTS && pending.length > 0; attempt++) {
       const entries: SendMessageBatchRequestEntry[] = pending.map(({ body, id }) => ({
         Id: id,
         MessageBody: JSON.stringify(body),
       }));
-      const response = await this.client.send(
-        new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
-      );
+      let response: SendMessageBatchResult;
+      try {
+        response = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }));
+      } catch (error) {
+        // The whole request failed: none of its entries is known to be queued.
+        return { left: unsent(), error };
+      }
       const failures = new Map((response.Failed ?? []).map((f) => [f.Id, f.SenderFault === true]));
       for (const { body, id } of pending)
         if (failures.get(id) === true) refused.push({ shard: body.shard, senderFault: true });
       pending = pending.filter(({ id }) => failures.get(id) === false);
     }
-    return [...refused, ...pending.map(({ body }) => ({ shard: body.shard, senderFault: false }))];
+    return { left: unsent() };
   }
+}
+
+interface Unsent {
+  shard: ShardMessageBody['shard'];
+  senderFault: boolean;
 }

@@ -7,4 +7,11 @@ export {
   storedTargetStateSchema,
 } from './decision-store';
 export type { StoreLogger } from './support';
-export { readHistory, recordHistory, historyKey, type DriverHistoryOptions, type HistoryRead } from './driver-history';
+export {
+  readHistory,
+  readLiveAt,
+  recordHistory,
+  historyKey,
+  type DriverHistoryOptions,
+  type HistoryRead,
+} from './driver-history';

@@ -201,6 +201,21 @@ describe('alb-weighted executor over the ELBv2 adapter', () => {
     expect(elbMock).not.toHaveReceivedCommand(ModifyRuleCommand);
   });
 
+  it('the default rule of a listener is refused before any write: ModifyRule cannot change its actions', async () => {
+    // The ModifyRule API reference: "To modify the actions for the default rule, use ModifyListener."
+    const defaultRule = rule(90, 10);
+    defaultRule.Rules[0]!.IsDefault = true;
+    elbMock.on(DescribeRulesCommand).resolves(defaultRule);
+    await expect(
+      executors['alb-weighted'].apply(albTarget(), { type: 'set-weights', weights: { blue: 0, green: 100 } }, 'a#5'),
+    ).rejects.toMatchObject({
+      retryable: false,
+      code: 'InvalidAction',
+      message: expect.stringContaining('is the default rule of its listener'),
+    });
+    expect(elbMock).not.toHaveReceivedCommand(ModifyRuleCommand);
+  });
+
   it('a rule without a forward action is refused', async () => {
     elbMock.on(DescribeRulesCommand).resolves({
       Rules: [{ RuleArn: RULE, Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }] }],

@@ -1,7 +1,9 @@
 import {
   AutoScalingClient,
+  type Activity,
   DescribeAutoScalingGroupsCommand,
   type DescribeAutoScalingGroupsCommandOutput,
+  DescribeScalingActivitiesCommand,
   SetDesiredCapacityCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -113,5 +115,58 @@ describe('AwsAutoScalingAdapter', () => {
     delete output.AutoScalingGroups![0]!.DesiredCapacity;
     mock.on(DescribeAutoScalingGroupsCommand).resolves(output);
     await expect(adapter.describe('web-prod')).rejects.toThrow('without DesiredCapacity/MinSize/MaxSize');
+  });
+  describe('failedActivities', () => {
+    const SINCE = 1_795_766_400;
+    const activity = (
+      id: string,
+      at: number,
+      statusCode: Activity['StatusCode'],
+      statusMessage?: string,
+    ): Activity => ({
+      ActivityId: id,
+      AutoScalingGroupName: 'web-prod',
+      Cause: `At ${new Date(at * 1000).toISOString()} an instance was started in response to a difference between desired and actual capacity`,
+      StartTime: new Date(at * 1000),
+      StatusCode: statusCode,
+      Progress: 100,
+      ...(statusMessage ? { StatusMessage: statusMessage } : {}),
+    });
+
+    it('pages (NextToken) while the activities are still newer than the window start', async () => {
+      // Newest first: a busy group fills the first page of 50 with activities since the apply; the failed
+      // launch of the window is on the second page.
+      mock
+        .on(DescribeScalingActivitiesCommand)
+        .resolvesOnce({
+          Activities: Array.from({ length: 50 }, (_, i) => activity(`a${i}`, SINCE + 600 - i, 'Successful')),
+          NextToken: 'page-2',
+        })
+        .resolvesOnce({
+          Activities: [
+            activity('b0', SINCE + 60, 'Failed', 'We currently do not have sufficient m5.large capacity.'),
+            activity('b1', SINCE - 60, 'Successful'),
+          ],
+          NextToken: 'page-3',
+        });
+      await expect(adapter.failedActivities('web-prod', SINCE)).resolves.toEqual([
+        { at: SINCE + 60, cause: 'We currently do not have sufficient m5.large capacity.' },
+      ]);
+      // The second page reached before the window start: the third is not asked for.
+      expect(mock).toHaveReceivedCommandTimes(DescribeScalingActivitiesCommand, 2);
+      expect(mock).toHaveReceivedNthCommandWith(2, DescribeScalingActivitiesCommand, {
+        AutoScalingGroupName: 'web-prod',
+        NextToken: 'page-2',
+      });
+    });
+
+    it('reads one page when it already reaches before the window start', async () => {
+      mock.on(DescribeScalingActivitiesCommand).resolves({
+        Activities: [activity('a0', SINCE + 5, 'InProgress'), activity('a1', SINCE - 3600, 'Failed', 'old')],
+        NextToken: 'page-2',
+      });
+      await expect(adapter.failedActivities('web-prod', SINCE)).resolves.toEqual([]);
+      expect(mock).toHaveReceivedCommandTimes(DescribeScalingActivitiesCommand, 1);
+    });
   });
 });

@@ -1,4 +1,9 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  InternalException,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
@@ -92,5 +97,53 @@ describe('EventBridgeDecisionPublisher', () => {
       .callsFake((input: { Entries: PutEventsRequestEntry[] }) => accepted(input.Entries));
     const result = await publisher.publish(Array.from({ length: 12 }, (_, i) => detail(i)));
     expect(result).toEqual({ published: 2, failed: 10, error: 'ThrottlingException: Rate exceeded' });
+  });
+  test('an entry failed with a non-retryable ErrorCode is reported at once, not sent again', async () => {
+    // PutEventsResultEntry: InternalFailure and ThrottlingException are retryable, the rest
+    // (AccessDeniedException, MalformedDetail, NotAuthorizedForSourceException…) are not.
+    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
+      FailedEntryCount: 2,
+      Entries: input.Entries.map((e, i) => {
+        const id = JSON.parse(e.Detail!).decisionId;
+        if (id === 'web:0')
+          return {
+            ErrorCode: 'NotAuthorizedForSourceException',
+            ErrorMessage: 'Not authorized for the source.',
+          };
+        if (id === 'web:1') return { ErrorCode: 'InternalFailure', ErrorMessage: 'Internal failure' };
+        return { EventId: `e-${i}` };
+      }),
+    }));
+    expect(await publisher.publish([detail(0), detail(1), detail(2)])).toEqual({
+      published: 1,
+      failed: 2,
+      error: 'NotAuthorizedForSourceException, InternalFailure',
+    });
+    expect(entries().map((batch) => batch.map((e) => JSON.parse(e.Detail!).decisionId))).toEqual([
+      ['web:0', 'web:1', 'web:2'],
+      ['web:1'],
+    ]);
+  });
+
+  test('a resend that fails whole does not count the entries the first request published as failed', async () => {
+    eventBridge
+      .on(PutEventsCommand)
+      .callsFakeOnce((input: { Entries: PutEventsRequestEntry[] }) => ({
+        FailedEntryCount: 1,
+        Entries: input.Entries.map((_, i) =>
+          i === 0 ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } : { EventId: `e-${i}` },
+        ),
+      }))
+      .rejectsOnce(
+        new InternalException({
+          message: 'An internal error occurred',
+          $metadata: { httpStatusCode: 500, requestId: 'r-1', attempts: 1, totalRetryDelay: 0 },
+        }),
+      );
+    expect(await publisher.publish([detail(0), detail(1), detail(2)])).toEqual({
+      published: 2,
+      failed: 1,
+      error: 'InternalException: An internal error occurred',
+    });
   });
 });

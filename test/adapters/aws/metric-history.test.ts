@@ -175,6 +175,56 @@ describe('CloudWatchMetricHistory', () => {
     expect(late.histories.requests).toBeUndefined();
   });
 
+  it('a result CloudWatch marks InternalError is a retryable failure, not a history of gaps', async () => {
+    // StatusCode InternalError: the datapoints are incomplete (here, none); GetMetricData still answers 200.
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'history', Timestamps: [], Values: [], StatusCode: 'InternalError' }],
+    });
+    const port = new CloudWatchMetricHistory(new CloudWatchClient({}), config);
+    const { histories, failures } = await port.forTarget(target, NOW);
+    expect(histories).toEqual({});
+    expect(failures).toEqual([
+      { driver: 'requests', error: expect.stringContaining('InternalError'), retryable: true },
+    ]);
+    // Not cached: the next decision asks again instead of reusing the empty read for five minutes.
+    await port.forTarget(target, NOW + 1);
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
+  });
+
+  it('a result CloudWatch marks Forbidden is a permanent failure that carries its message', async () => {
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        {
+          Id: 'history',
+          StatusCode: 'Forbidden',
+          Messages: [{ Code: 'Forbidden', Value: 'Authentication too complex to retrieve cross region data' }],
+        },
+      ],
+    });
+    const port = new CloudWatchMetricHistory(new CloudWatchClient({}), config);
+    const { histories, failures } = await port.forTarget(target, NOW);
+    expect(histories).toEqual({});
+    expect(failures).toEqual([
+      {
+        driver: 'requests',
+        error: expect.stringContaining('Authentication too complex to retrieve cross region data'),
+        retryable: false,
+      },
+    ]);
+  });
+
+  it('PartialData pages are followed to the end; a NextToken that never ends is given up on', async () => {
+    cw.on(GetMetricDataCommand).callsFake(() => ({
+      MetricDataResults: [{ Id: 'history', Timestamps: [], Values: [], StatusCode: 'PartialData' }],
+      NextToken: 'again',
+    }));
+    const port = new CloudWatchMetricHistory(new CloudWatchClient({}), config);
+    const { histories, failures } = await port.forTarget(target, NOW);
+    expect(histories).toEqual({});
+    expect(failures).toEqual([{ driver: 'requests', error: expect.stringContaining('NextToken'), retryable: false }]);
+    expect(cw.commandCalls(GetMetricDataCommand).length).toBeLessThanOrEqual(20);
+  });
+
   it('the history it returns is what the engine stabilizes on', async () => {
     // 1000 rps for two hours with one busy minute 3 minutes ago: a scale-in to 4 is held at what that minute needs.
     cw.on(GetMetricDataCommand).resolves({

@@ -1,6 +1,11 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import {
+  RequestThrottled,
+  SendMessageBatchCommand,
+  SQSClient,
+  type SendMessageBatchRequestEntry,
+} from '@aws-sdk/client-sqs';
 import { SqsShardQueue } from '../../../functions/adapters/aws/shard-queue';
 import { shardMessages } from '../../../functions/app/shards';
 import { ShardDispatchError } from '../../../functions/ports';
@@ -58,6 +63,27 @@ describe('SqsShardQueue', () => {
     const error = (await queue.send(shardMessages(ids(12), 100, 60, 1)).catch((e: unknown) => e)) as ShardDispatchError;
     expect(error).toMatchObject({ failedShards: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], retryable: true });
     expect(error.cause).toMatchObject({ name: 'ThrottlingException' });
+    expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 2);
+  });
+  test('a resend that fails whole names only the shards still unsent: those accepted the first time are queued', async () => {
+    // First request: shard 1 fails on the service side (SenderFault false), the others are accepted.
+    // The resend of shard 1 is throttled as a whole request.
+    sqs
+      .on(SendMessageBatchCommand)
+      .callsFakeOnce((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+        Successful: accepted(input.Entries.filter((e) => e.Id !== '1')),
+        Failed: [{ Id: '1', SenderFault: false, Code: 'InternalError', Message: 'An internal error occurred' }],
+      }))
+      .rejectsOnce(
+        new RequestThrottled({
+          message: 'Request is throttled.',
+          $metadata: { httpStatusCode: 400, requestId: 'r-1', attempts: 1, totalRetryDelay: 0 },
+        }),
+      );
+    const error = (await queue.send(shardMessages(ids(3), 100, 60, 1)).catch((e: unknown) => e)) as ShardDispatchError;
+    expect(error).toBeInstanceOf(ShardDispatchError);
+    expect(error).toMatchObject({ failedShards: [1], retryable: true });
+    expect(error.cause).toBeInstanceOf(RequestThrottled);
     expect(sqs).toHaveReceivedCommandTimes(SendMessageBatchCommand, 2);
   });
 });

@@ -13,6 +13,8 @@ import {
 } from './fakes';
 import { sdkErrors } from './sdk-errors';
 import { TARGET_KINDS } from '../../../functions/domain/target-kinds';
+import { weightsAction } from '../../../functions/executors/converge';
+import { targetSchema } from '../../../functions/domain/model';
 
 const ACTION_ID = 'api-routing:3#0';
 
@@ -180,5 +182,33 @@ describe('createExecutors', () => {
     });
     // One executor per kind of the registry.
     expect(Object.keys(executors).sort()).toEqual([...TARGET_KINDS].sort());
+  });
+});
+
+const RULE =
+  'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/web-prod/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+const BLUE = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/blue/6d0ecf831eec9f09';
+const GREEN = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/green/943f017f100becff';
+
+describe('weightsAction: an out-of-range weight is refused in the words of the target kind', () => {
+  const albTarget = targetSchema.parse({
+    id: 'web-alb',
+    resource: {
+      kind: 'alb-weighted',
+      listenerRuleArn: RULE,
+      targetGroups: [
+        { arn: BLUE, weight: 90 },
+        { arn: GREEN, weight: 10 },
+      ],
+    },
+    mode: 'enforce',
+    allowedSources: ['aws.cloudwatch'],
+    policy: { version: 'p1', bounds: { min: 0, max: 255 }, fallback: { allocation: 0 } },
+  });
+  it.each([
+    ['route53-weighted', routingTarget(), 'us-east-1', 'Route 53 weights are whole numbers 0-255, got us-east-1=256'],
+    ['alb-weighted', albTarget, BLUE, `ALB target group weights are whole numbers 0-255, got ${BLUE}=256`],
+  ])('%s', (_kind, target, key, message) => {
+    expect(() => weightsAction(target, weights({ [key]: 256 }), ACTION_ID, [key])).toThrow(message);
   });
 });

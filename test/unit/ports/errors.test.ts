@@ -4,7 +4,10 @@ import {
   ExecutorError,
   PermanentExecutorError,
   RetryableExecutorError,
+  refusedBeforeActing,
 } from '../../../functions/ports';
+import { KmsAccessDenied, KmsThrottled } from '@aws-sdk/client-sqs';
+import { InvalidChangeBatch } from '@aws-sdk/client-route-53';
 import { sdkErrors } from '../executors/sdk-errors';
 
 describe('classifyAwsError', () => {
@@ -60,6 +63,16 @@ describe('classifyAwsError', () => {
     expect(classified.message).toMatch(/^SetDesiredCapacity web-prod: /);
   });
 
+  it('SQS KmsThrottled (a queue encrypted with KMS) is refused before acting; the other KMS faults are permanent', () => {
+    // The shard queue may be encrypted with a customer key: SQS then answers KMS's throttling with its own name.
+    const throttled = new KmsThrottled({ $metadata: { httpStatusCode: 400 }, message: 'KMS throttled the request.' });
+    expect(refusedBeforeActing(throttled)).toBe(true);
+    expect(classifyAwsError(throttled, 'SendMessageBatch')).toMatchObject({ retryable: true, code: 'KmsThrottled' });
+    const denied = new KmsAccessDenied({ $metadata: { httpStatusCode: 400 }, message: 'KMS access denied.' });
+    expect(refusedBeforeActing(denied)).toBe(false);
+    expect(classifyAwsError(denied, 'SendMessageBatch')).toMatchObject({ retryable: false, code: 'KmsAccessDenied' });
+  });
+
   it('keeps the AWS message and status in its own message', () => {
     const classified = classifyAwsError(
       sdkErrors.priorRequestNotComplete(),
@@ -67,6 +80,23 @@ describe('classifyAwsError', () => {
     );
     expect(classified.message).toBe(
       'ChangeResourceRecordSets api.example.com: PriorRequestNotComplete: The request was rejected because Route 53 was still processing a prior request. (HTTP 400) [retryable: PriorRequestNotComplete]',
+    );
+  });
+
+  it("keeps Route 53's per-change reasons (InvalidChangeBatch.messages) when the top-level message has none", () => {
+    // The SDK can surface an InvalidChangeBatch whose message is only "UnknownError", the reasons being in
+    // `messages` (one per rejected change).
+    const error = new InvalidChangeBatch({
+      $metadata: { httpStatusCode: 400, requestId: 'r-1', attempts: 1, totalRetryDelay: 0 },
+      message: 'UnknownError',
+      messages: [
+        "Tried to create resource record set [name='api.example.com.', type='A', set-identifier='blue'] but it already exists",
+      ],
+    });
+    const classified = classifyAwsError(error, 'ChangeResourceRecordSets api.example.com');
+    expect(classified.retryable).toBe(false);
+    expect(classified.message).toContain(
+      "Tried to create resource record set [name='api.example.com.', type='A', set-identifier='blue'] but it already exists",
     );
   });
 
