@@ -296,7 +296,7 @@ describe('validate --live', () => {
       .rejects(awsError('AccessDeniedException', 'not authorized to perform servicequotas:GetServiceQuota'));
     const result = await cli(['validate', '--live'], { clients });
     expect(result.stdout).toMatch(
-      /^web-asg +\? unchecked +access denied: the operator needs autoscaling:DescribeAutoScalingGroups, DescribeLaunchConfigurations, DescribePolicies and DescribeScheduledActions, ec2:DescribeLaunchTemplateVersions and DescribeInstanceTypes, servicequotas:GetServiceQuota /m,
+      /^web-asg +\? unchecked +access denied: the operator needs autoscaling:DescribeAutoScalingGroups, autoscaling:DescribeLaunchConfigurations, autoscaling:DescribePolicies, autoscaling:DescribeScheduledActions, ec2:DescribeLaunchTemplateVersions, ec2:DescribeInstanceTypes, servicequotas:GetServiceQuota /m,
     );
   });
 
@@ -932,5 +932,30 @@ describe('validate --live: the vCPU quota from what the group launches', () => {
     const finding = await check(256);
     expect(finding).toMatchObject({ verdict: 'unchecked' });
     expect(finding.message).toMatch(/^access denied: the operator needs .*ec2:DescribeLaunchTemplateVersions/);
+  });
+});
+
+describe('validate --help', () => {
+  // Every read the checks above send (one per mocked command), as an IAM action an operator can paste
+  // into a policy: a missing one would surface only as `? unchecked` on the day it is needed.
+  it.each([
+    'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:DescribeLaunchConfigurations',
+    'autoscaling:DescribePolicies',
+    'autoscaling:DescribeScheduledActions',
+    'servicequotas:GetServiceQuota',
+    'ec2:DescribeInstanceTypes',
+    'ec2:DescribeLaunchTemplateVersions',
+    'lambda:GetAccountSettings',
+    'lambda:GetFunctionConcurrency',
+    'route53:ListResourceRecordSets',
+    'elasticloadbalancing:DescribeRules',
+    'application-autoscaling:DescribeScalableTargets',
+    'application-autoscaling:DescribeScalingPolicies',
+    'application-autoscaling:DescribeScheduledActions',
+  ])('names %s among the read-only IAM --live needs', async (action) => {
+    const help = await cli(['validate', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(action);
   });
 });
