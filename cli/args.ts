@@ -28,7 +28,7 @@ export const GLOBAL_OPTIONS = {
     short: 'c',
     value: 'FILE',
     description:
-      'Drivetrain config (YAML or JSON); default drivetrain.config.yaml. Read commands use the deployed one (from the state table) when it is recorded',
+      'Drivetrain config (YAML, JSON or an ES module: .mjs, .js); default drivetrain.config.yaml. Read commands use the deployed one (from the state table) when it is recorded',
   },
   json: { type: 'boolean', description: 'machine-readable JSON on stdout instead of tables' },
   region: { type: 'string', value: 'REGION', description: "AWS region (default: AWS_REGION or the profile's region)" },

@@ -3,7 +3,7 @@
  * `validateConfig` the stack and the Lambdas use. Every issue in a YAML or JSON file is located
  * (`file:line:col`) so CI output can be clicked.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
@@ -60,19 +60,20 @@ const importModule = new Function('specifier', 'return import(specifier)') as (
 
 /** The module's default export (or its `config` export), validated; the issues have no line numbers. */
 async function loadConfigModule(path: string, file: string): Promise<ConfigLoad> {
+  // Asked of the file system, not read from import()'s error: a module that exists but imports a package
+  // that cannot be found fails with the same code, and its message names this file as the importer.
+  if (!(await isFile(path))) {
+    return {
+      ok: false,
+      file,
+      reason: 'missing',
+      issues: [{ file, path: '', message: 'file not found (pass --config FILE)' }],
+    };
+  }
   let exports: Record<string, unknown>;
   try {
     exports = await importModule(pathToFileURL(path).href);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' && (error as Error).message.includes(path)) {
-      return {
-        ok: false,
-        file,
-        reason: 'missing',
-        issues: [{ file, path: '', message: 'file not found (pass --config FILE)' }],
-      };
-    }
     return {
       ok: false,
       file,
@@ -99,6 +100,14 @@ async function loadConfigModule(path: string, file: string): Promise<ConfigLoad>
   return result.ok
     ? { ok: true, file, config: result.config, issues: [] }
     : { ok: false, file, reason: 'invalid', issues: result.issues };
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** YAML is a superset of JSON, so one parser reads both and gives positions for either. */

@@ -151,7 +151,7 @@ export const OUTCOME_MEANING: Partial<Record<DriverOutcome, string>> = {
   'out-of-window': 'ignored: its business window is not open (nor in lead time)',
   'lost-precedence': 'lost: an override or a scheduled window outranks demand',
   'lost-to-higher-demand': 'lost: another driver asked for more (combine: max)',
-  'lost-to-earlier-rule': 'lost: an earlier rule had demand (combine: priority)',
+  'lost-to-earlier-rule': 'lost: an earlier rule had demand (combine: priority, or as much under combine: max)',
   'held-by-cooldown': 'won, but the change was held back by stabilization or a change freeze',
   'no-rule': 'ignored: no rule of the policy uses it (or the rule expects another kind)',
   superseded: 'ignored: a newer driver of the same name replaced it',

@@ -120,17 +120,12 @@ export function explainAwsError(error: unknown, context: AwsErrorContext): unkno
     if (name === 'AccessDeniedException' || name === 'AccessDenied') {
       return new AwsAccessError(
         `access denied by ${context.where}: ${message}`,
-        ['the operator role needs read access to the Drivetrain tables (and events:PutEvents for put-driver)'],
+        [
+          'the operator role needs read access to the Drivetrain tables (each action: docs/operator-guide.md#connecting, "Permissions")',
+        ],
         {
           cause: error,
         },
-      );
-    }
-    if (name === 'ResourceNotFoundException' && /EventBridge/.test(context.where)) {
-      return new AwsAccessError(
-        `${context.where}: ${message}`,
-        ['check --bus (or DRIVETRAIN_BUS) and --region against the deployed stack'],
-        { cause: error },
       );
     }
     if (name === 'ResourceNotFoundException') {

@@ -62,16 +62,29 @@ export interface LiveFinding {
   message: string;
 }
 
-/** The IAM action each check needs, named when AWS refuses it. */
-const ACTIONS = {
-  'ec2-asg':
-    'autoscaling:DescribeAutoScalingGroups, DescribeLaunchConfigurations, DescribePolicies and DescribeScheduledActions, ec2:DescribeLaunchTemplateVersions and DescribeInstanceTypes, servicequotas:GetServiceQuota',
-  'lambda-provisioned-concurrency': 'lambda:GetAccountSettings and lambda:GetFunctionConcurrency',
-  'route53-weighted': 'route53:ListResourceRecordSets',
-  'alb-weighted': 'elasticloadbalancing:DescribeRules',
-  'application-auto-scaling':
-    'application-autoscaling:DescribeScalableTargets, DescribeScalingPolicies and DescribeScheduledActions',
-} as const satisfies Record<TargetKind, string>;
+/**
+ * The read-only IAM actions each kind's check sends, named when AWS refuses one and listed by
+ * `validate --help` (the operator's policy is written from it).
+ */
+export const LIVE_CHECK_ACTIONS = {
+  'ec2-asg': [
+    'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:DescribeLaunchConfigurations',
+    'autoscaling:DescribePolicies',
+    'autoscaling:DescribeScheduledActions',
+    'ec2:DescribeLaunchTemplateVersions',
+    'ec2:DescribeInstanceTypes',
+    'servicequotas:GetServiceQuota',
+  ],
+  'lambda-provisioned-concurrency': ['lambda:GetAccountSettings', 'lambda:GetFunctionConcurrency'],
+  'route53-weighted': ['route53:ListResourceRecordSets'],
+  'alb-weighted': ['elasticloadbalancing:DescribeRules'],
+  'application-auto-scaling': [
+    'application-autoscaling:DescribeScalableTargets',
+    'application-autoscaling:DescribeScalingPolicies',
+    'application-autoscaling:DescribeScheduledActions',
+  ],
+} as const satisfies Record<TargetKind, readonly string[]>;
 
 export async function checkLive(config: DrivetrainConfig, ports: LivePorts): Promise<LiveFinding[]> {
   let account: Promise<LambdaAccountConcurrency> | undefined;
@@ -366,7 +379,7 @@ export function explainLiveError(error: unknown, target: Target): Pick<LiveFindi
     if (/AccessDenied|UnauthorizedOperation|AuthorizationError/.test(name))
       return {
         verdict: 'unchecked',
-        message: `access denied: the operator needs ${ACTIONS[targetKind(target)]} (${message})`,
+        message: `access denied: the operator needs ${LIVE_CHECK_ACTIONS[targetKind(target)].join(', ')} (${message})`,
       };
     if (/Throttl|TooManyRequests|RequestLimitExceeded|Rate exceeded|PriorRequestNotComplete/.test(`${name} ${message}`))
       return { verdict: 'unchecked', message: `throttled by AWS (${name}): not checked; run again in a minute` };

@@ -40,7 +40,11 @@ export class DrivetrainStack extends Stack {
       d.tables.history.tableName,
       'Every accepted driver, kept for driverHistoryRetention (`drivetrain replay --since`)',
     );
-    output('BusinessBusName', d.businessBus.eventBusName, 'Send business drivers, metric snapshots and overrides here');
+    output(
+      'BusinessBusName',
+      d.businessBus.eventBusName,
+      'Send business drivers and metric snapshots here (overrides only through the operator endpoint)',
+    );
     output('BusinessBusArn', d.businessBus.eventBusArn, 'ARN of the business-driver bus (for cross-account senders)');
     output(
       'AlarmNotificationTopicArn',

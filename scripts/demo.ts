@@ -34,7 +34,7 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const KEEP_PORT = 8000;
 /** The deployed tick runs every minute (EventBridge schedule); the playground keeps that pace by default. */
 const DEFAULT_TICK_SECONDS = 60;
-import { ProgressBar, formatBeats, formatDecisionTable } from '../local/demo/terminal';
+import { ProgressBar, formatBeats, formatDecisionTable, formatPlaygroundHints } from '../local/demo/terminal';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -134,13 +134,7 @@ async function main(): Promise<number> {
       // `drivetrain --local` defaults to the shipped config's name when no config file is around.
       const prefixFlag = keepPrefix === LOCAL_DEFAULT_PREFIX ? '' : ` --table-prefix ${keepPrefix}`;
       out.write(
-        `\nDynamoDB Local stays up on ${local.endpoint} with tables ${keepPrefix}-*, and the playground ticks every ${tickSeconds} s` +
-          ` (real time, the same tick handler). In another terminal:\n` +
-          `  npx drivetrain --local status${prefixFlag}   (from any directory: the tick recorded the config in ${keepPrefix}-state)\n` +
-          `  npx drivetrain --local decisions${prefixFlag} --target web-asg --since 2h\n  npx drivetrain --local explain${prefixFlag} <decision-id>\n  npx drivetrain --local drivers${prefixFlag}\n` +
-          `  npx drivetrain --local put-driver --kind override --driver ops-override --targets web-asg --pin 20 --expires 1h --reason test --principal arn:aws:iam::111122223333:role/oncall-you   (decided on by the next tick)\n` +
-          `  npx drivetrain --local report --since 2h\n` +
-          'Ctrl-C stops it.\n',
+        `\n${formatPlaygroundHints({ endpoint: local.endpoint, tablePrefix: keepPrefix, tablePrefixFlag: prefixFlag, tickSeconds })}`,
       );
       // Runs until a signal: the handlers above stop DynamoDB Local and exit.
       await result.playground!.keepTicking({

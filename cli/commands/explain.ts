@@ -63,7 +63,11 @@ export function precedenceLines(record: DecisionRecord): string[] {
     if (c.outcome === 'lost-to-higher-demand' && winnerName)
       why = `lost to ${winnerName}${winnerAsked}: the highest demand wins (combine: max)`;
     else if (c.outcome === 'lost-to-earlier-rule' && winnerName)
-      why = `lost to ${winnerName}: its rule comes first (combine: priority)`;
+      // The engine breaks a tie by rule order under either combine mode; only an unequal loss implies priority.
+      why =
+        c.demand !== undefined && c.demand === winner?.demand
+          ? `lost to ${winnerName}, which asked for as much: a tie goes to the earlier rule`
+          : `lost to ${winnerName}: its rule comes first (combine: priority)`;
     else if (c.outcome === 'lost-precedence' && winnerName)
       why = `outranked by ${winnerName}: overrides and scheduled windows come before demand`;
     else why = outcomeMeaning(c.outcome);

@@ -11,7 +11,7 @@ import { formatLocatedIssue, loadConfigFile, type LocatedIssue } from '../config
 import type { Context } from '../context';
 import { EXIT, UsageError, type ExitCode } from '../errors';
 import { renderTable } from '../format';
-import { checkLive, type LiveFinding } from '../live-check';
+import { LIVE_CHECK_ACTIONS, checkLive, type LiveFinding } from '../live-check';
 import { SHIPPED_TRACES_DIR, runPolicyReplay, type ReplayOutcome } from '../replay';
 import { kindTraits, manageMode, routingEndpoints } from '../../functions/domain/target-kinds';
 
@@ -136,8 +136,8 @@ export const validateCommand: Command = {
     'the allocation at which the budget binds. With --live (AWS credentials) it also checks the bounds',
     'against the resources and the account: ASG MinSize/MaxSize, Lambda unreserved or reserved',
     'concurrency, the Route 53 weighted records; a policy that can never be applied fails the check.',
-    'Read-only IAM for --live: autoscaling:DescribeAutoScalingGroups, lambda:GetAccountSettings,',
-    'lambda:GetFunctionConcurrency, route53:ListResourceRecordSets.',
+    'Read-only IAM for --live, per target kind:',
+    ...Object.entries(LIVE_CHECK_ACTIONS).map(([kind, actions]) => `  ${kind}: ${actions.join(', ')}`),
   ].join('\n'),
   options: {
     replay: { type: 'boolean', description: 'also replay the shipped driver traces through the policy' },

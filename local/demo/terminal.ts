@@ -84,3 +84,35 @@ export function formatBeats(beats: readonly BeatResult[]): string {
     )
     .join('\n');
 }
+
+export interface PlaygroundHintsOptions {
+  endpoint: string;
+  tablePrefix: string;
+  /** ` --table-prefix NAME`, or '' when `drivetrain --local` finds the prefix by itself. */
+  tablePrefixFlag: string;
+  tickSeconds: number;
+}
+
+/**
+ * What `npm run demo -- --keep` prints once the scenario ran: the commands to explore the kept tables with.
+ * The override's stand-in principal is a role session, as AWS would verify the caller (an STS assumed-role
+ * ARN); it matches the shipped config's `overridePrincipals` (`role/oncall-*`) through its role.
+ */
+export function formatPlaygroundHints({
+  endpoint,
+  tablePrefix,
+  tablePrefixFlag: flag,
+  tickSeconds,
+}: PlaygroundHintsOptions): string {
+  return (
+    `DynamoDB Local stays up on ${endpoint} with tables ${tablePrefix}-*, and the playground ticks every ${tickSeconds} s` +
+    ` (real time, the same tick handler). In another terminal:\n` +
+    `  npx drivetrain --local status${flag}   (from any directory: the tick recorded the config in ${tablePrefix}-state)\n` +
+    `  npx drivetrain --local decisions${flag} --target web-asg --since 2h\n` +
+    `  npx drivetrain --local explain${flag} <decision-id>\n` +
+    `  npx drivetrain --local drivers${flag}\n` +
+    `  npx drivetrain --local put-driver${flag} --kind override --driver ops-override --targets web-asg --pin 20 --expires 1h --reason test --principal arn:aws:sts::111122223333:assumed-role/oncall-you/you   (decided on by the next tick)\n` +
+    `  npx drivetrain --local report${flag} --since 2h\n` +
+    'Ctrl-C stops it.\n'
+  );
+}

@@ -619,6 +619,14 @@ describe('dashboard and outputs', () => {
     expect(outputs.BusinessBusArn!.Value).toBe(`\${${busId}.Arn}`);
     expect(outputs.DecisionsTableName!.Value).toMatch(/^\$\{DrivetrainTablesDecisionsTable\w+\}$/);
   });
+
+  test('the bus outputs do not invite overrides, which the bus policy denies to everyone', () => {
+    const outputs = flat.Outputs as Record<string, { Description?: string }>;
+    expect(outputs.BusinessBusName!.Description).toBe(
+      'Send business drivers and metric snapshots here (overrides only through the operator endpoint)',
+    );
+    expect(outputs.OperatorEndpointUrl!.Description).toContain('put-driver');
+  });
 });
 
 describe('cdk-nag AwsSolutions', () => {

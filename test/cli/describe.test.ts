@@ -201,6 +201,20 @@ describe('explain helpers', () => {
     ]);
   });
 
+  it('a tie under combine: max goes to the earlier rule, and the line does not claim combine: priority', () => {
+    // The engine breaks a tie of equal demands by rule order whatever `combine` is, and records it as
+    // lost-to-earlier-rule (test/unit/domain/engine.test.ts): the shipped policy (combine: max) does it in the demo.
+    const record = {
+      ...base,
+      considered: base.considered.map((c) =>
+        c.name === 'requests' ? { ...c, outcome: 'lost-to-earlier-rule' as const, demand: 12 } : c,
+      ),
+    };
+    expect(precedenceLines(record)[1]).toBe(
+      'requests (asked for 12): lost to flash-sale, which asked for as much: a tie goes to the earlier rule',
+    );
+  });
+
   it('names the override that outranked demand', () => {
     const record: DecisionRecord = {
       ...base,

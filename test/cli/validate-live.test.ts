@@ -235,6 +235,21 @@ describe('validate --live', () => {
     expect(ec2Mock).toHaveReceivedCommandWith(DescribeInstanceTypesCommand, { InstanceTypes: ['m5.large'] });
   });
 
+  it('reads every page of DescribeInstanceTypes (NextToken), so no type of the group goes unchecked', async () => {
+    ec2Mock
+      .on(DescribeInstanceTypesCommand)
+      .resolvesOnce({ InstanceTypes: [{ InstanceType: 'm5.large', VCpuInfo: { DefaultVCpus: 2 } }], NextToken: 'p2' })
+      .resolvesOnce({ InstanceTypes: [{ InstanceType: 'm5.2xlarge', VCpuInfo: { DefaultVCpus: 8 } }] });
+    await expect(ec2QuotaAdapter.vcpus(['m5.2xlarge', 'm5.large'])).resolves.toEqual({
+      'm5.large': 2,
+      'm5.2xlarge': 8,
+    });
+    expect(ec2Mock).toHaveReceivedNthCommandWith(2, DescribeInstanceTypesCommand, {
+      InstanceTypes: ['m5.2xlarge', 'm5.large'],
+      NextToken: 'p2',
+    });
+  });
+
   it('warns when only the largest type of a mixed group would exceed the quota', async () => {
     healthyAccount();
     const mixed = group(2, 40);
@@ -281,7 +296,7 @@ describe('validate --live', () => {
       .rejects(awsError('AccessDeniedException', 'not authorized to perform servicequotas:GetServiceQuota'));
     const result = await cli(['validate', '--live'], { clients });
     expect(result.stdout).toMatch(
-      /^web-asg +\? unchecked +access denied: the operator needs autoscaling:DescribeAutoScalingGroups, DescribeLaunchConfigurations, DescribePolicies and DescribeScheduledActions, ec2:DescribeLaunchTemplateVersions and DescribeInstanceTypes, servicequotas:GetServiceQuota /m,
+      /^web-asg +\? unchecked +access denied: the operator needs autoscaling:DescribeAutoScalingGroups, autoscaling:DescribeLaunchConfigurations, autoscaling:DescribePolicies, autoscaling:DescribeScheduledActions, ec2:DescribeLaunchTemplateVersions, ec2:DescribeInstanceTypes, servicequotas:GetServiceQuota /m,
     );
   });
 
@@ -917,5 +932,30 @@ describe('validate --live: the vCPU quota from what the group launches', () => {
     const finding = await check(256);
     expect(finding).toMatchObject({ verdict: 'unchecked' });
     expect(finding.message).toMatch(/^access denied: the operator needs .*ec2:DescribeLaunchTemplateVersions/);
+  });
+});
+
+describe('validate --help', () => {
+  // Every read the checks above send (one per mocked command), as an IAM action an operator can paste
+  // into a policy: a missing one would surface only as `? unchecked` on the day it is needed.
+  it.each([
+    'autoscaling:DescribeAutoScalingGroups',
+    'autoscaling:DescribeLaunchConfigurations',
+    'autoscaling:DescribePolicies',
+    'autoscaling:DescribeScheduledActions',
+    'servicequotas:GetServiceQuota',
+    'ec2:DescribeInstanceTypes',
+    'ec2:DescribeLaunchTemplateVersions',
+    'lambda:GetAccountSettings',
+    'lambda:GetFunctionConcurrency',
+    'route53:ListResourceRecordSets',
+    'elasticloadbalancing:DescribeRules',
+    'application-autoscaling:DescribeScalableTargets',
+    'application-autoscaling:DescribeScalingPolicies',
+    'application-autoscaling:DescribeScheduledActions',
+  ])('names %s among the read-only IAM --live needs', async (action) => {
+    const help = await cli(['validate', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(action);
   });
 });

@@ -93,10 +93,19 @@ export class AwsEc2QuotaAdapter implements Ec2QuotaPort {
     const found: Record<string, number> = {};
     for (let i = 0; i < instanceTypes.length; i += MAX_TYPES_PER_REQUEST) {
       const batch = instanceTypes.slice(i, i + MAX_TYPES_PER_REQUEST) as _InstanceType[];
-      const output = await this.clients.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: batch }));
-      for (const info of output.InstanceTypes ?? [])
-        if (info.InstanceType && info.VCpuInfo?.DefaultVCpus !== undefined)
-          found[info.InstanceType] = info.VCpuInfo.DefaultVCpus;
+      // EC2 may page even a named list (NextToken); a type on a page not read would go unchecked. A batch
+      // holds at most 100 types and a page at least 5, so more pages than that is a broken token.
+      let nextToken: string | undefined;
+      for (let page = 0; page < MAX_TYPES_PER_REQUEST / 5; page++) {
+        const output = await this.clients.ec2.send(
+          new DescribeInstanceTypesCommand({ InstanceTypes: batch, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        );
+        for (const info of output.InstanceTypes ?? [])
+          if (info.InstanceType && info.VCpuInfo?.DefaultVCpus !== undefined)
+            found[info.InstanceType] = info.VCpuInfo.DefaultVCpus;
+        nextToken = output.NextToken;
+        if (!nextToken) break;
+      }
     }
     return found;
   }
